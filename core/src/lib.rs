@@ -1,0 +1,1 @@
+//! FieldVisit core.
