@@ -1,1 +1,5 @@
-//! FieldVisit core.
+//! FieldVisit phone engine: caseload, checklist templates, visits, the encrypted store, sealing and signing.
+//!
+//! The core knows nothing of FFI or HTTP servers; `bindings/` wraps it and `server/` reuses its wire types.
+
+pub mod crypto;
