@@ -1,5 +1,11 @@
-//! FieldVisit phone engine: caseload, checklist templates, visits, the encrypted store, sealing and signing.
+//! FieldVisit phone engine: caseload, checklist templates, visits, the encrypted store, sealing and
+//! signing.
 //!
-//! The core knows nothing of FFI or HTTP servers; `bindings/` wraps it and `server/` reuses its wire types.
+//! The core knows nothing of FFI or HTTP servers; `bindings/` wraps it and `server/` reuses its wire
+//! types from [`protocol`].
 
+pub mod caseload;
 pub mod crypto;
+pub mod geo;
+pub mod protocol;
+pub mod template;

@@ -153,7 +153,10 @@ mod tests {
         for i in 0..ct.len() {
             let mut bad = ct.clone();
             bad[i] ^= 0x01;
-            assert!(key.open(&bad, b"row").is_err(), "flip at {i} went unnoticed");
+            assert!(
+                key.open(&bad, b"row").is_err(),
+                "flip at {i} went unnoticed"
+            );
         }
         assert!(key.open(&ct[..10], b"row").is_err());
     }

@@ -14,7 +14,10 @@ pub enum CryptoError {
     Encrypt,
     /// A key had the wrong length or encoding.
     #[error("invalid {what} key: {reason}")]
-    InvalidKey { what: &'static str, reason: &'static str },
+    InvalidKey {
+        what: &'static str,
+        reason: &'static str,
+    },
     /// A signature did not verify.
     #[error("signature verification failed")]
     BadSignature,

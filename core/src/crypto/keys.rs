@@ -113,6 +113,9 @@ mod tests {
         let key = MasterKey::from_bytes(&[7; 32]).unwrap();
         let sealed = key.derive("a").seal(b"hello", b"aad").unwrap();
         assert!(key.derive("b").open(&sealed, b"aad").is_err());
-        assert_eq!(key.derive("a").open(&sealed, b"aad").unwrap().as_slice(), b"hello");
+        assert_eq!(
+            key.derive("a").open(&sealed, b"aad").unwrap().as_slice(),
+            b"hello"
+        );
     }
 }

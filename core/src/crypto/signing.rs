@@ -65,7 +65,11 @@ impl fmt::Debug for DeviceSigningKey {
 }
 
 /// Verifies an Ed25519 signature.
-pub fn verify_ed25519(public_key: &[u8], message: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
+pub fn verify_ed25519(
+    public_key: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), CryptoError> {
     UnparsedPublicKey::new(&ED25519, public_key)
         .verify(message, signature)
         .map_err(|_| CryptoError::BadSignature)

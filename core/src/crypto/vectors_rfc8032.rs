@@ -31,7 +31,10 @@ const VECTORS: [(&str, &str, &str, &str); 3] = [
 fn ed25519_signs_and_verifies_rfc8032_vectors() {
     for (secret, public, message, signature) in VECTORS {
         let (secret, public) = (hex::decode(secret).unwrap(), hex::decode(public).unwrap());
-        let (message, signature) = (hex::decode(message).unwrap(), hex::decode(signature).unwrap());
+        let (message, signature) = (
+            hex::decode(message).unwrap(),
+            hex::decode(signature).unwrap(),
+        );
         let pair = Ed25519KeyPair::from_seed_and_public_key(&secret, &public).unwrap();
         assert_eq!(pair.sign(&message).as_ref(), signature.as_slice());
         verify_ed25519(&public, &message, &signature).unwrap();

@@ -33,8 +33,14 @@ const ENCRYPTIONS: [(&str, &str); 2] = [
 ];
 /// (exporter context, 32-byte exported value).
 const EXPORTS: [(&str, &str); 3] = [
-    ("", "4bbd6243b8bb54cec311fac9df81841b6fd61f56538a775e7c80a9f40160606e"),
-    ("00", "8c1df14732580e5501b00f82b10a1647b40713191b7c1240ac80e2b68808ba69"),
+    (
+        "",
+        "4bbd6243b8bb54cec311fac9df81841b6fd61f56538a775e7c80a9f40160606e",
+    ),
+    (
+        "00",
+        "8c1df14732580e5501b00f82b10a1647b40713191b7c1240ac80e2b68808ba69",
+    ),
     (
         "54657374436f6e74657874",
         "5acb09211139c43b3090489a9da433e8a30ee7188ba8b0a9a1ccf0c229283e53",

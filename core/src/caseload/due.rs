@@ -1,0 +1,74 @@
+//! What is due: one entry per household and category, with the next due date and days overdue.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::{Category, Household, LastVisit, ScheduleConfig};
+
+/// Where a household stands for one category.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueStatus {
+    /// Next visit lies in the future.
+    Upcoming,
+    /// Due today.
+    DueToday,
+    /// Past due with no sealed visit since.
+    Overdue,
+    /// Nothing more is due (one-off done).
+    Done,
+}
+
+/// One line of the caseload list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseloadEntry {
+    /// Household id.
+    pub household_id: String,
+    /// Category.
+    pub category: Category,
+    /// Next due date, if any.
+    pub due_on: Option<NaiveDate>,
+    /// Status on `today`.
+    pub status: DueStatus,
+    /// Days past due (0 unless overdue).
+    pub days_overdue: i64,
+}
+
+/// Builds the caseload list for `today`, most overdue first. `last` maps (household, category) to
+/// the last sealed visit.
+pub fn due_entries(
+    households: &[Household],
+    last: &HashMap<(String, Category), LastVisit>,
+    schedule: &ScheduleConfig,
+    today: NaiveDate,
+) -> Vec<CaseloadEntry> {
+    let mut out = Vec::with_capacity(households.len());
+    for h in households {
+        for reg in &h.categories {
+            let lv = last.get(&(h.id.clone(), reg.category));
+            let due_on = schedule.next_due(reg.category, reg.since, lv);
+            let (status, days_overdue) = match due_on {
+                None => (DueStatus::Done, 0),
+                Some(d) if d > today => (DueStatus::Upcoming, 0),
+                Some(d) if d == today => (DueStatus::DueToday, 0),
+                Some(d) => (DueStatus::Overdue, (today - d).num_days()),
+            };
+            out.push(CaseloadEntry {
+                household_id: h.id.clone(),
+                category: reg.category,
+                due_on,
+                status,
+                days_overdue,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        b.days_overdue
+            .cmp(&a.days_overdue)
+            .then(a.due_on.cmp(&b.due_on))
+            .then(a.household_id.cmp(&b.household_id))
+    });
+    out
+}

@@ -1,0 +1,59 @@
+//! What the server sends a phone: its worker's caseload, templates, schedule, audience keys and
+//! assessments returned for rework, incrementally after a since-token.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::caseload::{Household, ScheduleConfig};
+use crate::geo::EvidenceThresholds;
+use crate::template::Template;
+
+/// An audience's public key for wrapping content keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AudienceKeyRecord {
+    /// Audience id.
+    pub audience: String,
+    /// Base64 X25519 public key.
+    pub public_key: String,
+}
+
+/// A guardianship assessment sent back to the worker with the reviewer's comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnedAssessment {
+    /// The returned visit.
+    pub visit_id: String,
+    /// Its household.
+    pub household_id: String,
+    /// What to redo or add.
+    pub comment: String,
+    /// When it was returned.
+    pub returned_at: DateTime<Utc>,
+}
+
+/// One pull of assignments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assignments {
+    /// [`super::WIRE_VERSION`].
+    pub version: u16,
+    /// The worker.
+    pub worker_id: String,
+    /// Token to send with the next pull to get only what changed.
+    pub since: String,
+    /// Households added or changed.
+    pub households: Vec<Household>,
+    /// Households no longer on the caseload (their data is to be removed from the phone).
+    pub removed_households: Vec<String>,
+    /// Templates (all current versions).
+    pub templates: Vec<Template>,
+    /// The county's schedule.
+    pub schedule: ScheduleConfig,
+    /// Evidence thresholds.
+    pub evidence_thresholds: EvidenceThresholds,
+    /// Audience keys.
+    pub audience_keys: Vec<AudienceKeyRecord>,
+    /// Assessments returned since the token.
+    pub returned: Vec<ReturnedAssessment>,
+}

@@ -1,0 +1,85 @@
+//! Small request and response bodies of the phone–server API.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::Sha256Hash;
+
+/// Version of the messages in this file and of [`super::Assignments`].
+pub const WIRE_VERSION: u16 = 1;
+
+/// The server's acknowledgement of a stored envelope; the same envelope always gets the same receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// [`WIRE_VERSION`].
+    pub version: u16,
+    /// Visit id.
+    pub visit_id: String,
+    /// SHA-256 of the envelope body that was stored.
+    pub body_hash: Sha256Hash,
+    /// When the server first stored it.
+    pub received_at: DateTime<Utc>,
+    /// Photos the server still waits for.
+    pub photos_missing: Vec<String>,
+}
+
+/// A phone redeeming an enrollment code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// [`WIRE_VERSION`].
+    pub version: u16,
+    /// The one-time code from the QR.
+    pub code: String,
+    /// Base64 Ed25519 public key of the device.
+    pub public_key: String,
+    /// A label for the device list (model name).
+    pub device_label: String,
+}
+
+/// The device credential returned at enrollment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollResponse {
+    /// [`WIRE_VERSION`].
+    pub version: u16,
+    /// Device id assigned by the server.
+    pub device_id: String,
+    /// The worker the device records for.
+    pub worker_id: String,
+    /// Bearer token for device calls.
+    pub token: String,
+}
+
+/// How much of a photo the server holds (for resuming uploads).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadStatus {
+    /// Photo id.
+    pub photo_id: String,
+    /// Bytes received so far.
+    pub received: u64,
+    /// Total size announced in the envelope.
+    pub size: u64,
+    /// Whether the photo is complete and its hash checked.
+    pub complete: bool,
+}
+
+/// Body of every API error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiErrorBody {
+    /// The error.
+    pub error: ApiError,
+}
+
+/// An API error: a stable code to act on and a readable message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiError {
+    /// Machine-readable code, e.g. `bad_signature`.
+    pub code: String,
+    /// Human-readable message without personal data.
+    pub message: String,
+}

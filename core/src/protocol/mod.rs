@@ -1,0 +1,19 @@
+//! Wire types shared by phone and server, defined once and versioned: sealed envelopes, receipts,
+//! assignments, enrollment, upload status and API errors.
+
+mod assignments;
+mod content;
+mod envelope;
+mod error;
+mod messages;
+
+pub use assignments::{Assignments, AudienceKeyRecord, ReturnedAssessment};
+pub use content::{PhotoContent, ScoreOutcome, VisitContent, open_content, open_photo, photo_aad};
+pub use envelope::{
+    ChainLink, ENVELOPE_VERSION, EncryptedContent, EnvelopeBody, EvidenceFlag, PhotoManifest,
+    RecipientKey, SealedEnvelope, VerifiedEnvelope, VisitLevel,
+};
+pub use error::{ProtocolError, redacted_json_error};
+pub use messages::{
+    ApiError, ApiErrorBody, EnrollRequest, EnrollResponse, Receipt, UploadStatus, WIRE_VERSION,
+};

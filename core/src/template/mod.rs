@@ -1,0 +1,25 @@
+//! Checklist templates: the JSON format, loading with precise errors, answer validation, visibility,
+//! computed values and scoring. `TEMPLATES.md` documents the format.
+
+mod answer;
+mod check;
+mod condition;
+mod error;
+mod eval;
+mod expr;
+mod index;
+mod load;
+mod model;
+mod validate;
+
+pub use answer::{AnswerValue, Answers};
+pub use condition::{CompareOp, Condition};
+pub use error::{AnswerError, TemplateError};
+pub use eval::{Evaluation, ScoreResult, evaluate};
+pub use expr::Expr;
+pub use load::load_template;
+pub use model::{
+    ChoiceOption, Computed, Constant, Item, ItemKind, Label, Level, Rule, Score, Section,
+    TEMPLATE_FORMAT, Template, VisitKind,
+};
+pub use validate::{ItemPath, check_complete, find_item, parse_answer, parse_value};
