@@ -2,6 +2,7 @@
 //! computed values and scoring. `TEMPLATES.md` documents the format.
 
 mod answer;
+pub mod builtin;
 mod check;
 mod condition;
 mod error;

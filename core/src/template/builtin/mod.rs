@@ -16,3 +16,17 @@ pub fn builtin_templates() -> Result<Vec<Template>, TemplateError> {
         .map(load_template)
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_builtin_templates_load() {
+        for json in [ECONOMIC_JSON, CHILD_JSON, ELDERLY_JSON] {
+            if let Err(e) = load_template(json) {
+                panic!("built-in template does not load: {e}");
+            }
+        }
+    }
+}
