@@ -142,6 +142,13 @@ impl Store {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
     }
 
+    /// Moves the WAL into the main file (SQLite does this on its own; tests and backups call it).
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// Schema version of the open file.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         Ok(self

@@ -1,5 +1,7 @@
 //! The built-in templates for the three visit types of `DOMAIN.md` §3.
 
+pub mod sample;
+
 use super::{Template, TemplateError, load_template};
 
 /// Economic verification (低保/特困/临时救助 入户调查).
