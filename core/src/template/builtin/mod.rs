@@ -1,6 +1,7 @@
 //! The built-in templates for the three visit types of `DOMAIN.md` §3.
 
 use super::{Template, TemplateError, load_template};
+pub mod sample;
 
 /// Economic verification (低保/特困/临时救助 入户调查).
 pub const ECONOMIC_JSON: &str = include_str!("economic.json");
