@@ -214,3 +214,30 @@ fn samples_hold_across_years() {
 fn unknown_sample_is_none() {
     assert!(sample_answers("no-such-template").is_none());
 }
+
+/// A minimal template document with one section holding `items`, plus extra top-level fields.
+pub(super) fn doc_with(items: Value, extra: Value) -> Value {
+    let mut doc = serde_json::json!({
+        "format": 1,
+        "id": "test-template",
+        "version": 1,
+        "title": {"zh": "测试", "en": "Test"},
+        "visit_kind": "child",
+        "categories": ["orphan"],
+        "audiences": ["child-welfare"],
+        "sections": [{"id": "s1", "title": {"zh": "一", "en": "One"}, "items": items}]
+    });
+    if let (Some(d), Value::Object(x)) = (doc.as_object_mut(), extra) {
+        d.extend(x);
+    }
+    doc
+}
+
+/// Loads a minimal template holding `items`.
+pub(super) fn load_items(items: Value) -> Result<Template, super::TemplateError> {
+    load_template(&doc_with(items, serde_json::json!({})).to_string())
+}
+
+pub(super) fn label() -> Value {
+    serde_json::json!({"zh": "标签", "en": "label"})
+}
