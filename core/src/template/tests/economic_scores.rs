@@ -4,7 +4,14 @@ use serde_json::json;
 
 use super::*;
 
-const SELF_CARE: [&str; 6] = ["can_eat", "can_dress", "can_transfer", "can_toilet", "can_walk_indoors", "can_bathe"];
+const SELF_CARE: [&str; 6] = [
+    "can_eat",
+    "can_dress",
+    "can_transfer",
+    "can_toilet",
+    "can_walk_indoors",
+    "can_bathe",
+];
 
 fn member(name: &str, born: &str, capacity: &str, disability: Option<(&str, &str)>) -> Value {
     let mut m = json!({
@@ -27,7 +34,9 @@ fn household(incomes: &[(&str, i64)], n: usize) -> (Template, Answers) {
     for (id, v) in incomes {
         set(&t, &mut a, id, json!(v));
     }
-    let members: Vec<Value> = (0..n).map(|i| member(&format!("成员{i}"), "1980-01-01", "full", None)).collect();
+    let members: Vec<Value> = (0..n)
+        .map(|i| member(&format!("成员{i}"), "1980-01-01", "full", None))
+        .collect();
     set(&t, &mut a, "members", json!(members));
     (t, a)
 }
@@ -57,8 +66,15 @@ fn income_exactly_at_the_standard_is_not_below() {
 #[test]
 fn every_income_source_counts() {
     let sources = [
-        "income_wages", "income_farming", "income_business", "income_property", "income_land_transfer",
-        "income_pension", "income_support", "income_subsidies", "income_other",
+        "income_wages",
+        "income_farming",
+        "income_business",
+        "income_property",
+        "income_land_transfer",
+        "income_pension",
+        "income_support",
+        "income_subsidies",
+        "income_other",
     ];
     let incomes: Vec<(&str, i64)> = sources.iter().map(|s| (*s, 100)).collect();
     let (t, a) = household(&incomes, 1);
@@ -101,14 +117,26 @@ fn without_work_capacity(members: Value) -> Value {
 
 #[test]
 fn work_capacity_none_at_60_and_over() {
-    assert_eq!(without_work_capacity(json!([member("甲", &born_years_ago(60), "full", None)])), json!(1));
-    assert_eq!(without_work_capacity(json!([member("甲", &born_years_ago(59), "full", None)])), json!(0));
+    assert_eq!(
+        without_work_capacity(json!([member("甲", &born_years_ago(60), "full", None)])),
+        json!(1)
+    );
+    assert_eq!(
+        without_work_capacity(json!([member("甲", &born_years_ago(59), "full", None)])),
+        json!(0)
+    );
 }
 
 #[test]
 fn work_capacity_none_under_16() {
-    assert_eq!(without_work_capacity(json!([member("甲", &born_years_ago(15), "full", None)])), json!(1));
-    assert_eq!(without_work_capacity(json!([member("甲", &born_years_ago(16), "full", None)])), json!(0));
+    assert_eq!(
+        without_work_capacity(json!([member("甲", &born_years_ago(15), "full", None)])),
+        json!(1)
+    );
+    assert_eq!(
+        without_work_capacity(json!([member("甲", &born_years_ago(16), "full", None)])),
+        json!(0)
+    );
 }
 
 #[test]
@@ -163,14 +191,22 @@ fn self_care_levels_for_tekun_visits() {
             (4, "fully_lost"),
             (6, "fully_lost"),
         ] {
-            assert_eq!(tekun_self_care(n, visit_type).level, level, "{visit_type} {n}");
+            assert_eq!(
+                tekun_self_care(n, visit_type).level,
+                level,
+                "{visit_type} {n}"
+            );
         }
     }
 }
 
 #[test]
 fn self_care_not_assessed_for_other_visit_types() {
-    for visit_type in ["new_application", "periodic_recheck", "temporary_assistance"] {
+    for visit_type in [
+        "new_application",
+        "periodic_recheck",
+        "temporary_assistance",
+    ] {
         for n in [0, 1, 3, 4, 6] {
             let s = tekun_self_care(n, visit_type);
             assert_eq!(s.level, "not_assessed", "{visit_type} {n}");
@@ -187,6 +223,12 @@ fn investigators_fewer_than_two_are_reported() {
     assert!(problems(&t, &a, 2).is_empty());
     assert!(problems(&t, &a, 3).is_empty());
     for n in [0, 1] {
-        assert_eq!(problems(&t, &a, n), vec![AnswerError::Investigators { required: 2, found: n }]);
+        assert_eq!(
+            problems(&t, &a, n),
+            vec![AnswerError::Investigators {
+                required: 2,
+                found: n
+            }]
+        );
     }
 }

@@ -4,7 +4,14 @@ use serde_json::json;
 
 use super::*;
 
-const SELF_CARE: [&str; 6] = ["can_eat", "can_dress", "can_transfer", "can_toilet", "can_walk_indoors", "can_bathe"];
+const SELF_CARE: [&str; 6] = [
+    "can_eat",
+    "can_dress",
+    "can_transfer",
+    "can_toilet",
+    "can_walk_indoors",
+    "can_bathe",
+];
 
 fn with(changes: &[(&str, Value)]) -> (Template, Answers) {
     let (t, mut a) = sample(ELDERLY);
@@ -21,13 +28,20 @@ fn tier(changes: &[(&str, Value)], level: &str, fired: &[&str]) {
 
 /// Answers "no" to the first `n` self-care items.
 fn failing(n: usize) -> Vec<(&'static str, Value)> {
-    SELF_CARE.iter().take(n).map(|id| (*id, json!(false))).collect()
+    SELF_CARE
+        .iter()
+        .take(n)
+        .map(|id| (*id, json!(false)))
+        .collect()
 }
 
 #[test]
 fn t_aged_alone_by_living_arrangement() {
     tier(
-        &[("birth_date", json!(born_years_ago(80))), ("living_arrangement", json!("alone"))],
+        &[
+            ("birth_date", json!(born_years_ago(80))),
+            ("living_arrangement", json!("alone")),
+        ],
         "HIGH_RISK",
         &["t_aged_alone"],
     );
@@ -37,7 +51,10 @@ fn t_aged_alone_by_living_arrangement() {
 fn t_aged_alone_by_category() {
     for c in ["alone", "empty_nest", "left_behind"] {
         tier(
-            &[("birth_date", json!(born_years_ago(85))), ("elder_category", json!([c]))],
+            &[
+                ("birth_date", json!(born_years_ago(85))),
+                ("elder_category", json!([c])),
+            ],
             "HIGH_RISK",
             &["t_aged_alone"],
         );
@@ -47,7 +64,10 @@ fn t_aged_alone_by_category() {
 #[test]
 fn aged_79_alone_is_general() {
     tier(
-        &[("birth_date", json!(born_years_ago(79))), ("living_arrangement", json!("alone"))],
+        &[
+            ("birth_date", json!(born_years_ago(79))),
+            ("living_arrangement", json!("alone")),
+        ],
         "GENERAL",
         &[],
     );
@@ -68,14 +88,26 @@ fn aged_80_with_children_is_general() {
 
 #[test]
 fn t_life_threatening() {
-    tier(&[("life_threatening_illness", json!(true))], "HIGH_RISK", &["t_life_threatening"]);
+    tier(
+        &[("life_threatening_illness", json!(true))],
+        "HIGH_RISK",
+        &["t_life_threatening"],
+    );
 }
 
 #[test]
 fn t_risk_events_two_or_more_of_any_kind() {
     tier(&[("falls_30d", json!(2))], "HIGH_RISK", &["t_risk_events"]);
-    tier(&[("falls_30d", json!(1)), ("choking_30d", json!(1))], "HIGH_RISK", &["t_risk_events"]);
-    tier(&[("lost_30d", json!(1)), ("self_harm_30d", json!(1))], "HIGH_RISK", &["t_risk_events"]);
+    tier(
+        &[("falls_30d", json!(1)), ("choking_30d", json!(1))],
+        "HIGH_RISK",
+        &["t_risk_events"],
+    );
+    tier(
+        &[("lost_30d", json!(1)), ("self_harm_30d", json!(1))],
+        "HIGH_RISK",
+        &["t_risk_events"],
+    );
 }
 
 #[test]
@@ -128,9 +160,16 @@ fn partly_disabled_at_59_is_general() {
 
 #[test]
 fn k_dementia() {
-    tier(&[("diseases", json!(["hypertension", "dementia"]))], "KEY", &["k_dementia"]);
     tier(
-        &[("diseases", json!(["dementia"])), ("birth_date", json!(born_years_ago(59)))],
+        &[("diseases", json!(["hypertension", "dementia"]))],
+        "KEY",
+        &["k_dementia"],
+    );
+    tier(
+        &[
+            ("diseases", json!(["dementia"])),
+            ("birth_date", json!(born_years_ago(59))),
+        ],
         "GENERAL",
         &[],
     );
@@ -143,13 +182,20 @@ fn k_tekun() {
 
 #[test]
 fn k_family_planning() {
-    tier(&[("elder_category", json!(["family_planning_special"]))], "KEY", &["k_family_planning"]);
+    tier(
+        &[("elder_category", json!(["family_planning_special"]))],
+        "KEY",
+        &["k_family_planning"],
+    );
 }
 
 #[test]
 fn high_risk_wins_over_key() {
     tier(
-        &[("elder_category", json!(["tekun"])), ("life_threatening_illness", json!(true))],
+        &[
+            ("elder_category", json!(["tekun"])),
+            ("life_threatening_illness", json!(true)),
+        ],
         "HIGH_RISK",
         &["t_life_threatening", "k_tekun"],
     );
@@ -171,7 +217,13 @@ fn ability_assessment_rules() {
     c.push(("condition_changed", json!(true)));
     c.push(("birth_date", json!(born_years_ago(90))));
     let (t, a) = with(&c);
-    assert_score(&t, &a, "ability_assessment", "NEEDED", &["aa_selfcare", "aa_aged", "aa_changed"]);
+    assert_score(
+        &t,
+        &a,
+        "ability_assessment",
+        "NEEDED",
+        &["aa_selfcare", "aa_aged", "aa_changed"],
+    );
 }
 
 #[test]
@@ -191,7 +243,11 @@ fn self_care_levels() {
 
 #[test]
 fn self_care_which_items_fail_does_not_matter() {
-    let (t, a) = with(&[("can_bathe", json!(false)), ("can_eat", json!(false)), ("can_walk_indoors", json!(false))]);
+    let (t, a) = with(&[
+        ("can_bathe", json!(false)),
+        ("can_eat", json!(false)),
+        ("can_walk_indoors", json!(false)),
+    ]);
     assert_score(&t, &a, "self_care", "partly_lost", &["sc_partly_lost"]);
 }
 
@@ -203,7 +259,11 @@ fn self_care_not_assessed_when_unanswered() {
 
 #[test]
 fn risk_events_are_summed() {
-    let (t, a) = with(&[("falls_30d", json!(3)), ("lost_30d", json!(1)), ("choking_30d", json!(2))]);
+    let (t, a) = with(&[
+        ("falls_30d", json!(3)),
+        ("lost_30d", json!(1)),
+        ("choking_30d", json!(2)),
+    ]);
     assert_eq!(eval(&t, &a).computed["risk_events_30d"], json!(6));
     assert_eq!(eval(&t, &a).computed["age"], json!(69));
 }

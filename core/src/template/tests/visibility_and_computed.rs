@@ -12,7 +12,10 @@ fn not_seen_reason_required_only_when_the_child_was_not_seen() {
     assert!(problems(&t, &a, 1).is_empty());
     set(&t, &mut a, "child_seen", json!(false));
     assert!(!eval(&t, &a).hidden.contains("not_seen_reason"));
-    assert_eq!(required_paths(&problems(&t, &a, 1)), vec!["not_seen_reason", "not_seen_previous"]);
+    assert_eq!(
+        required_paths(&problems(&t, &a, 1)),
+        vec!["not_seen_reason", "not_seen_previous"]
+    );
     set(&t, &mut a, "not_seen_reason", json!("儿童在县城医院住院"));
     set(&t, &mut a, "not_seen_previous", json!(false));
     assert!(problems(&t, &a, 1).is_empty());
@@ -35,14 +38,28 @@ fn hidden_answers_are_ignored_by_scoring() {
 fn hidden_answers_are_ignored_by_completeness() {
     let (t, mut a) = sample(CHILD);
     set(&t, &mut a, "has_caregiver", json!(false));
-    for id in ["caregiver_name", "caregiver_relation", "caregiver_age", "caregiver_capacity", "caregiver_limits", "prohibited"] {
+    for id in [
+        "caregiver_name",
+        "caregiver_relation",
+        "caregiver_age",
+        "caregiver_capacity",
+        "caregiver_limits",
+        "prohibited",
+    ] {
         set(&t, &mut a, id, Value::Null);
     }
     assert!(problems(&t, &a, 1).is_empty());
     set(&t, &mut a, "has_caregiver", json!(true));
     assert_eq!(
         required_paths(&problems(&t, &a, 1)),
-        vec!["caregiver_name", "caregiver_relation", "caregiver_age", "caregiver_capacity", "caregiver_limits", "prohibited"]
+        vec![
+            "caregiver_name",
+            "caregiver_relation",
+            "caregiver_age",
+            "caregiver_capacity",
+            "caregiver_limits",
+            "prohibited"
+        ]
     );
 }
 
@@ -52,11 +69,27 @@ fn tekun_sections_only_for_tekun_visit_types() {
     attach_photos(&t, &mut a);
     set(&t, &mut a, "visit_type", json!("periodic_recheck"));
     let hidden = eval(&t, &a).hidden;
-    for id in ["can_eat", "can_bathe", "selfcare_changed", "caregiver_name", "care_agreement", "care_agreement_photo"] {
+    for id in [
+        "can_eat",
+        "can_bathe",
+        "selfcare_changed",
+        "caregiver_name",
+        "care_agreement",
+        "care_agreement_photo",
+    ] {
         assert!(hidden.contains(id), "{id}");
     }
-    for id in ["can_eat", "can_dress", "can_transfer", "can_toilet", "can_walk_indoors", "can_bathe",
-        "selfcare_changed", "caregiver_name", "care_agreement"] {
+    for id in [
+        "can_eat",
+        "can_dress",
+        "can_transfer",
+        "can_toilet",
+        "can_walk_indoors",
+        "can_bathe",
+        "selfcare_changed",
+        "caregiver_name",
+        "care_agreement",
+    ] {
         set(&t, &mut a, id, Value::Null);
     }
     a.remove("care_agreement_photo");
@@ -64,8 +97,17 @@ fn tekun_sections_only_for_tekun_visit_types() {
     set(&t, &mut a, "visit_type", json!("tekun_recognition"));
     assert_eq!(
         required_paths(&problems(&t, &a, 2)),
-        vec!["can_eat", "can_dress", "can_transfer", "can_toilet", "can_walk_indoors", "can_bathe",
-            "selfcare_changed", "caregiver_name", "care_agreement"]
+        vec![
+            "can_eat",
+            "can_dress",
+            "can_transfer",
+            "can_toilet",
+            "can_walk_indoors",
+            "can_bathe",
+            "selfcare_changed",
+            "caregiver_name",
+            "care_agreement"
+        ]
     );
 }
 
@@ -80,9 +122,17 @@ fn dangerous_housing_photos_required_only_when_dangerous() {
     set(&t, &mut a, "housing_safety", json!("dangerous"));
     assert_eq!(
         problems(&t, &a, 2),
-        vec![AnswerError::Count { item: "dangerous_housing_photos".into(), min: 1, max: 5, found: 0 }]
+        vec![AnswerError::Count {
+            item: "dangerous_housing_photos".into(),
+            min: 1,
+            max: 5,
+            found: 0
+        }]
     );
-    a.insert("dangerous_housing_photos".into(), AnswerValue::Photos(vec!["p-1".into()]));
+    a.insert(
+        "dangerous_housing_photos".into(),
+        AnswerValue::Photos(vec!["p-1".into()]),
+    );
     assert!(problems(&t, &a, 2).is_empty());
 }
 
@@ -92,7 +142,10 @@ fn hazard_photos_required_only_with_hazards() {
         let (t, mut a) = sample(id);
         assert!(problems(&t, &a, 1).is_empty(), "{id}");
         set(&t, &mut a, "home_hazards", json!(["electricity"]));
-        assert!(matches!(&problems(&t, &a, 1)[..], [AnswerError::Count { item, .. }] if item == "hazard_photos"), "{id}");
+        assert!(
+            matches!(&problems(&t, &a, 1)[..], [AnswerError::Count { item, .. }] if item == "hazard_photos"),
+            "{id}"
+        );
     }
 }
 
@@ -101,8 +154,18 @@ fn hidden_repeat_item_is_not_required() {
     let (t, mut a) = sample(ECONOMIC);
     attach_photos(&t, &mut a);
     set_in(&t, &mut a, "members", 0, "disability_type", json!("visual"));
-    assert_eq!(required_paths(&problems(&t, &a, 2)), vec!["members[0].disability_grade"]);
-    set_in(&t, &mut a, "members", 0, "disability_grade", json!("grade3"));
+    assert_eq!(
+        required_paths(&problems(&t, &a, 2)),
+        vec!["members[0].disability_grade"]
+    );
+    set_in(
+        &t,
+        &mut a,
+        "members",
+        0,
+        "disability_grade",
+        json!("grade3"),
+    );
     assert!(problems(&t, &a, 2).is_empty());
 }
 
@@ -123,8 +186,16 @@ fn missing_required_items_are_reported_by_path() {
 fn missing_items_in_the_second_instance() {
     let (t, mut a) = sample(ECONOMIC);
     attach_photos(&t, &mut a);
-    set(&t, &mut a, "neighbour_interviews", json!([{"role": "neighbour", "summary": "情况属实"}, {"role": "other"}]));
-    assert_eq!(required_paths(&problems(&t, &a, 2)), vec!["neighbour_interviews[1].summary"]);
+    set(
+        &t,
+        &mut a,
+        "neighbour_interviews",
+        json!([{"role": "neighbour", "summary": "情况属实"}, {"role": "other"}]),
+    );
+    assert_eq!(
+        required_paths(&problems(&t, &a, 2)),
+        vec!["neighbour_interviews[1].summary"]
+    );
 }
 
 #[test]
@@ -167,8 +238,10 @@ fn per_capita_income_is_rounded_to_cents() {
     let (t, mut a) = sample(ECONOMIC);
     set(&t, &mut a, "income_farming", Value::Null);
     set(&t, &mut a, "income_pension", json!(1000));
-    let m = |n: &str| json!({"name": n, "relation": "child", "birth_date": "1990-01-01", "health": "healthy",
-        "disability_type": "none", "work_capacity": "full", "employment": "employed"});
+    let m = |n: &str| {
+        json!({"name": n, "relation": "child", "birth_date": "1990-01-01", "health": "healthy",
+        "disability_type": "none", "work_capacity": "full", "employment": "employed"})
+    };
     set(&t, &mut a, "members", json!([m("甲"), m("乙"), m("丙")]));
     assert_eq!(eval(&t, &a).computed["per_capita_income"], json!(333.33));
     set(&t, &mut a, "income_pension", json!(2000));
@@ -225,7 +298,10 @@ fn visibility_in_a_custom_template() {
     ]))
     .unwrap();
     let mut a = Answers::new();
-    assert_eq!(eval(&t, &a).hidden.iter().collect::<Vec<_>>(), vec!["after", "big"]);
+    assert_eq!(
+        eval(&t, &a).hidden.iter().collect::<Vec<_>>(),
+        vec!["after", "big"]
+    );
     set(&t, &mut a, "n", json!(10));
     assert_eq!(required_paths(&problems(&t, &a, 1)), vec!["big"]);
     set(&t, &mut a, "big", json!(true));
