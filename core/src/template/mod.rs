@@ -24,4 +24,5 @@ pub use model::{
     TEMPLATE_FORMAT, Template, VisitKind,
 };
 pub use validate::{ItemPath, check_complete, find_item, parse_answer, parse_value};
-#[cfg(test)] mod tests;
+#[cfg(test)]
+mod tests;

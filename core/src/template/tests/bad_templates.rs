@@ -36,12 +36,18 @@ fn yes_no_if(id: &str, when: Value) -> Value {
 }
 
 fn choice(id: &str, options: &[&str]) -> Value {
-    let opts: Vec<Value> = options.iter().map(|o| json!({"value": o, "label": label()})).collect();
+    let opts: Vec<Value> = options
+        .iter()
+        .map(|o| json!({"value": o, "label": label()}))
+        .collect();
     json!({"id": id, "type": "single_choice", "label": label(), "options": opts})
 }
 
 fn scores(levels: &[&str], default: &str, rules: Value) -> Value {
-    let levels: Vec<Value> = levels.iter().map(|l| json!({"id": l, "label": label()})).collect();
+    let levels: Vec<Value> = levels
+        .iter()
+        .map(|l| json!({"id": l, "label": label()}))
+        .collect();
     json!({"scores": [{"id": "risk", "label": label(), "levels": levels, "default_level": default, "rules": rules}]})
 }
 
@@ -60,7 +66,8 @@ fn json_syntax_error() {
 
 #[test]
 fn json_wrong_type_of_a_parameter() {
-    let e = load_err(json!([{"id": "note", "type": "text", "label": label(), "max_length": "ten"}]));
+    let e =
+        load_err(json!([{"id": "note", "type": "text", "label": label(), "max_length": "ten"}]));
     assert!(matches!(e, TemplateError::Json { .. }), "{e:?}");
     assert!(!e.to_string().contains("ten"), "values are redacted: {e}");
     // Like every other loading error, it must say where: the item (or at least line and column).
@@ -72,7 +79,13 @@ fn unsupported_format() {
     let mut doc = doc_with(json!([yes_no("a")]), json!({}));
     doc["format"] = json!(2);
     let e = load_doc_err(doc);
-    assert_eq!(e, TemplateError::UnsupportedFormat { found: 2, supported: 1 });
+    assert_eq!(
+        e,
+        TemplateError::UnsupportedFormat {
+            found: 2,
+            supported: 1
+        }
+    );
     assert_names(&e, &["format 2"]);
 }
 
@@ -88,42 +101,83 @@ fn missing_format_is_a_json_error() {
 #[test]
 fn missing_type() {
     let e = load_err(json!([{"id": "age", "label": label()}]));
-    assert_eq!(e, TemplateError::MissingField { item: "age".into(), field: "type" });
+    assert_eq!(
+        e,
+        TemplateError::MissingField {
+            item: "age".into(),
+            field: "type"
+        }
+    );
     assert_names(&e, &["age", "type"]);
 }
 
 #[test]
 fn missing_id_names_the_position() {
     let e = load_err(json!([yes_no("a"), {"type": "yes_no", "label": label()}]));
-    assert_eq!(e, TemplateError::MissingField { item: "sections[0].items[1]".into(), field: "id" });
+    assert_eq!(
+        e,
+        TemplateError::MissingField {
+            item: "sections[0].items[1]".into(),
+            field: "id"
+        }
+    );
     assert_names(&e, &["sections[0].items[1]", "id"]);
 }
 
 #[test]
 fn unknown_type() {
     let e = load_err(json!([{"id": "age", "type": "numbr", "label": label()}]));
-    assert_eq!(e, TemplateError::UnknownType { item: "age".into(), type_name: "numbr".into() });
+    assert_eq!(
+        e,
+        TemplateError::UnknownType {
+            item: "age".into(),
+            type_name: "numbr".into()
+        }
+    );
     assert_names(&e, &["age", "numbr"]);
 }
 
 #[test]
 fn unknown_type_inside_a_repeat_group() {
-    let e = load_err(json!([{"id": "members", "type": "repeat", "label": label(), "max_count": 3,
-        "items": [{"id": "age", "type": "numbr", "label": label()}]}]));
-    assert_eq!(e, TemplateError::UnknownType { item: "age".into(), type_name: "numbr".into() });
+    let e = load_err(
+        json!([{"id": "members", "type": "repeat", "label": label(), "max_count": 3,
+        "items": [{"id": "age", "type": "numbr", "label": label()}]}]),
+    );
+    assert_eq!(
+        e,
+        TemplateError::UnknownType {
+            item: "age".into(),
+            type_name: "numbr".into()
+        }
+    );
 }
 
 #[test]
 fn unknown_field_typo() {
-    let e = load_err(json!([{"id": "age", "type": "integer", "label": label(), "min": 0, "mx": 10}]));
-    assert_eq!(e, TemplateError::UnknownField { item: "age".into(), field: "mx".into() });
+    let e =
+        load_err(json!([{"id": "age", "type": "integer", "label": label(), "min": 0, "mx": 10}]));
+    assert_eq!(
+        e,
+        TemplateError::UnknownField {
+            item: "age".into(),
+            field: "mx".into()
+        }
+    );
     assert_names(&e, &["age", "mx"]);
 }
 
 #[test]
 fn field_of_another_type_is_unknown() {
-    let e = load_err(json!([{"id": "note", "type": "text", "label": label(), "max_length": 5, "max": 3}]));
-    assert_eq!(e, TemplateError::UnknownField { item: "note".into(), field: "max".into() });
+    let e = load_err(
+        json!([{"id": "note", "type": "text", "label": label(), "max_length": 5, "max": 3}]),
+    );
+    assert_eq!(
+        e,
+        TemplateError::UnknownField {
+            item: "note".into(),
+            field: "max".into()
+        }
+    );
 }
 
 #[test]
@@ -139,16 +193,20 @@ fn duplicate_id_across_sections() {
 
 #[test]
 fn duplicate_id_inside_a_repeat_group() {
-    let e = load_err(json!([{"id": "members", "type": "repeat", "label": label(), "max_count": 3,
-        "items": [yes_no("name"), yes_no("name")]}]));
+    let e = load_err(
+        json!([{"id": "members", "type": "repeat", "label": label(), "max_count": 3,
+        "items": [yes_no("name"), yes_no("name")]}]),
+    );
     assert_eq!(e, TemplateError::DuplicateId { id: "name".into() });
     assert_names(&e, &["name"]);
 }
 
 #[test]
 fn repeat_item_may_reuse_a_top_level_id() {
-    let t = load_items(json!([yes_no("name"), {"id": "members", "type": "repeat", "label": label(),
-        "max_count": 3, "items": [yes_no("name")]}]));
+    let t = load_items(
+        json!([yes_no("name"), {"id": "members", "type": "repeat", "label": label(),
+        "max_count": 3, "items": [yes_no("name")]}]),
+    );
     assert!(t.is_ok(), "{t:?}");
 }
 
@@ -164,22 +222,43 @@ fn duplicate_id_between_item_and_computed_value() {
 #[test]
 fn duplicate_rule_id() {
     let rule = json!({"id": "r1", "level": "HIGH", "label": label(), "when": {"equals": {"item": "a", "value": true}}});
-    let e = load_doc_err(doc_with(json!([yes_no("a")]), scores(&["HIGH", "LOW"], "LOW", json!([rule, rule]))));
+    let e = load_doc_err(doc_with(
+        json!([yes_no("a")]),
+        scores(&["HIGH", "LOW"], "LOW", json!([rule, rule])),
+    ));
     assert_eq!(e, TemplateError::DuplicateId { id: "r1".into() });
 }
 
 #[test]
 fn condition_on_a_missing_item() {
-    let e = load_err(json!([yes_no("a"), yes_no_if("b", json!({"equals": {"item": "ghost", "value": true}}))]));
-    assert_eq!(e, TemplateError::MissingReference { item: "b".into(), reference: "ghost".into() });
+    let e = load_err(json!([
+        yes_no("a"),
+        yes_no_if("b", json!({"equals": {"item": "ghost", "value": true}}))
+    ]));
+    assert_eq!(
+        e,
+        TemplateError::MissingReference {
+            item: "b".into(),
+            reference: "ghost".into()
+        }
+    );
     assert_names(&e, &["b", "ghost"]);
 }
 
 #[test]
 fn rule_on_a_missing_item() {
     let rule = json!({"id": "r1", "level": "HIGH", "label": label(), "when": {"answered": {"item": "ghost"}}});
-    let e = load_doc_err(doc_with(json!([yes_no("a")]), scores(&["HIGH", "LOW"], "LOW", json!([rule]))));
-    assert_eq!(e, TemplateError::MissingReference { item: "rule r1".into(), reference: "ghost".into() });
+    let e = load_doc_err(doc_with(
+        json!([yes_no("a")]),
+        scores(&["HIGH", "LOW"], "LOW", json!([rule])),
+    ));
+    assert_eq!(
+        e,
+        TemplateError::MissingReference {
+            item: "rule r1".into(),
+            reference: "ghost".into()
+        }
+    );
 }
 
 #[test]
@@ -188,14 +267,23 @@ fn expression_on_a_missing_item() {
         json!([yes_no("a")]),
         json!({"computed": [{"id": "total", "label": label(), "expr": {"add": [{"ref": "income"}]}}]}),
     ));
-    assert_eq!(e, TemplateError::MissingReference { item: "total".into(), reference: "income".into() });
+    assert_eq!(
+        e,
+        TemplateError::MissingReference {
+            item: "total".into(),
+            reference: "income".into()
+        }
+    );
 }
 
 #[test]
 fn option_in_a_condition_that_the_choice_item_lacks() {
     let e = load_err(json!([
         choice("status", &["home", "migrant"]),
-        yes_no_if("where", json!({"equals": {"item": "status", "value": "migrnat"}}))
+        yes_no_if(
+            "where",
+            json!({"equals": {"item": "status", "value": "migrnat"}})
+        )
     ]));
     assert!(
         matches!(&e, TemplateError::UnknownOption { item, target, option }
@@ -209,9 +297,15 @@ fn option_in_a_condition_that_the_choice_item_lacks() {
 fn option_in_any_of_that_the_choice_item_lacks() {
     let e = load_err(json!([
         choice("status", &["home", "migrant"]),
-        yes_no_if("where", json!({"any_of": {"item": "status", "values": ["home", "dead"]}}))
+        yes_no_if(
+            "where",
+            json!({"any_of": {"item": "status", "values": ["home", "dead"]}})
+        )
     ]));
-    assert!(matches!(&e, TemplateError::UnknownOption { option, .. } if option.contains("dead")), "{e:?}");
+    assert!(
+        matches!(&e, TemplateError::UnknownOption { option, .. } if option.contains("dead")),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -220,14 +314,24 @@ fn cycle_through_visible_if() {
         yes_no_if("a", json!({"equals": {"item": "b", "value": true}})),
         yes_no_if("b", json!({"equals": {"item": "a", "value": true}}))
     ]));
-    assert_eq!(e, TemplateError::Cycle { path: vec!["a".into(), "b".into(), "a".into()] });
+    assert_eq!(
+        e,
+        TemplateError::Cycle {
+            path: vec!["a".into(), "b".into(), "a".into()]
+        }
+    );
     assert_names(&e, &["a → b → a"]);
 }
 
 #[test]
 fn cycle_of_an_item_on_itself() {
     let e = load_err(json!([yes_no_if("a", json!({"answered": {"item": "a"}}))]));
-    assert_eq!(e, TemplateError::Cycle { path: vec!["a".into(), "a".into()] });
+    assert_eq!(
+        e,
+        TemplateError::Cycle {
+            path: vec!["a".into(), "a".into()]
+        }
+    );
 }
 
 #[test]
@@ -247,7 +351,12 @@ fn cycle_through_computed_values() {
             {"id": "y", "label": label(), "expr": {"mul": [{"ref": "x"}, {"const": 2}]}}
         ]}),
     ));
-    assert_eq!(e, TemplateError::Cycle { path: vec!["x".into(), "y".into(), "x".into()] });
+    assert_eq!(
+        e,
+        TemplateError::Cycle {
+            path: vec!["x".into(), "y".into(), "x".into()]
+        }
+    );
     assert_names(&e, &["x", "y"]);
 }
 
@@ -258,18 +367,28 @@ fn cycle_between_an_item_and_a_computed_value() {
                 "visible_if": {"compare": {"left": {"ref": "double"}, "op": ">", "right": {"const": 0}}}}]),
         json!({"computed": [{"id": "double", "label": label(), "expr": {"mul": [{"ref": "n"}, {"const": 2}]}}]}),
     ));
-    assert!(matches!(&e, TemplateError::Cycle { path } if path.len() == 3), "{e:?}");
+    assert!(
+        matches!(&e, TemplateError::Cycle { path } if path.len() == 3),
+        "{e:?}"
+    );
 }
 
 #[test]
 fn cycle_inside_a_repeat_group() {
-    let e = load_err(json!([{"id": "members", "type": "repeat", "label": label(), "max_count": 3,
+    let e = load_err(
+        json!([{"id": "members", "type": "repeat", "label": label(), "max_count": 3,
         "items": [yes_no("a")],
         "computed": [
             {"id": "x", "label": label(), "expr": {"ref": "y"}},
             {"id": "y", "label": label(), "expr": {"ref": "x"}}
-        ]}]));
-    assert_eq!(e, TemplateError::Cycle { path: vec!["x".into(), "y".into(), "x".into()] });
+        ]}]),
+    );
+    assert_eq!(
+        e,
+        TemplateError::Cycle {
+            path: vec!["x".into(), "y".into(), "x".into()]
+        }
+    );
 }
 
 /// A template-level sum over a group whose per-instance value reads that sum back. Evaluating
@@ -289,15 +408,24 @@ fn cycle_across_a_repeat_group_and_the_template() {
 
 #[test]
 fn integer_min_greater_than_max() {
-    let e = load_err(json!([{"id": "age", "type": "integer", "label": label(), "min": 10, "max": 5}]));
-    assert!(matches!(&e, TemplateError::BadRange { item, .. } if item == "age"), "{e:?}");
+    let e =
+        load_err(json!([{"id": "age", "type": "integer", "label": label(), "min": 10, "max": 5}]));
+    assert!(
+        matches!(&e, TemplateError::BadRange { item, .. } if item == "age"),
+        "{e:?}"
+    );
     assert_names(&e, &["age", "10", "5"]);
 }
 
 #[test]
 fn decimal_min_greater_than_max() {
-    let e = load_err(json!([{"id": "area", "type": "decimal", "label": label(), "min": 10.5, "max": 5}]));
-    assert!(matches!(&e, TemplateError::BadRange { item, .. } if item == "area"), "{e:?}");
+    let e = load_err(
+        json!([{"id": "area", "type": "decimal", "label": label(), "min": 10.5, "max": 5}]),
+    );
+    assert!(
+        matches!(&e, TemplateError::BadRange { item, .. } if item == "area"),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -310,7 +438,10 @@ fn bad_counts_and_lengths() {
         json!({"id": "pics", "type": "repeat", "label": label(), "max_count": 2, "items": []}),
     ] {
         let e = load_err(json!([item]));
-        assert!(matches!(&e, TemplateError::BadRange { item, .. } if item == "pics"), "{e:?}");
+        assert!(
+            matches!(&e, TemplateError::BadRange { item, .. } if item == "pics"),
+            "{e:?}"
+        );
         assert_names(&e, &["pics"]);
     }
 }
@@ -318,29 +449,44 @@ fn bad_counts_and_lengths() {
 #[test]
 fn bad_options() {
     let e = load_err(json!([choice("status", &["home", "home"])]));
-    assert!(matches!(&e, TemplateError::BadOptions { item, .. } if item == "status"), "{e:?}");
+    assert!(
+        matches!(&e, TemplateError::BadOptions { item, .. } if item == "status"),
+        "{e:?}"
+    );
     assert_names(&e, &["status", "home"]);
     let e = load_err(json!([choice("status", &[])]));
-    assert!(matches!(&e, TemplateError::BadOptions { item, .. } if item == "status"), "{e:?}");
-    let e = load_err(json!([{"id": "many", "type": "multi_choice", "label": label(),
-        "options": [{"value": "x", "label": label()}], "exclusive": ["none"]}]));
-    assert!(matches!(&e, TemplateError::BadOptions { item, .. } if item == "many"), "{e:?}");
+    assert!(
+        matches!(&e, TemplateError::BadOptions { item, .. } if item == "status"),
+        "{e:?}"
+    );
+    let e = load_err(
+        json!([{"id": "many", "type": "multi_choice", "label": label(),
+        "options": [{"value": "x", "label": label()}], "exclusive": ["none"]}]),
+    );
+    assert!(
+        matches!(&e, TemplateError::BadOptions { item, .. } if item == "many"),
+        "{e:?}"
+    );
     assert_names(&e, &["many", "none"]);
 }
 
 #[test]
 fn bad_scores() {
-    let rule = |level: &str| {
-        json!([{"id": "r1", "level": level, "label": label(), "when": {"equals": {"item": "a", "value": true}}}])
-    };
+    let rule = |level: &str| json!([{"id": "r1", "level": level, "label": label(), "when": {"equals": {"item": "a", "value": true}}}]);
     for (levels, default, rules, word) in [
         (&["HIGH", "LOW"][..], "MEDIUM", rule("HIGH"), "MEDIUM"),
         (&["HIGH", "LOW"][..], "LOW", rule("MEDIUM"), "MEDIUM"),
         (&["HIGH", "HIGH", "LOW"][..], "LOW", rule("HIGH"), "HIGH"),
         (&[][..], "LOW", json!([]), "no levels"),
     ] {
-        let e = load_doc_err(doc_with(json!([yes_no("a")]), scores(levels, default, rules)));
-        assert!(matches!(&e, TemplateError::BadScore { score, .. } if score == "risk"), "{e:?}");
+        let e = load_doc_err(doc_with(
+            json!([yes_no("a")]),
+            scores(levels, default, rules),
+        ));
+        assert!(
+            matches!(&e, TemplateError::BadScore { score, .. } if score == "risk"),
+            "{e:?}"
+        );
         assert_names(&e, &["risk", word]);
     }
 }
@@ -366,8 +512,10 @@ fn invalid_item_id_and_nested_group() {
     let e = load_err(json!([yes_no("a.b")]));
     assert!(matches!(e, TemplateError::Invalid { .. }), "{e:?}");
     assert_names(&e, &["a.b"]);
-    let e = load_err(json!([{"id": "outer", "type": "repeat", "label": label(), "max_count": 2, "items": [
-        {"id": "inner", "type": "repeat", "label": label(), "max_count": 2, "items": [yes_no("x")]}]}]));
+    let e = load_err(
+        json!([{"id": "outer", "type": "repeat", "label": label(), "max_count": 2, "items": [
+        {"id": "inner", "type": "repeat", "label": label(), "max_count": 2, "items": [yes_no("x")]}]}]),
+    );
     assert!(matches!(e, TemplateError::Invalid { .. }), "{e:?}");
     assert_names(&e, &["inner"]);
     let e = load_doc_err(doc_with(

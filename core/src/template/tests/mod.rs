@@ -15,8 +15,8 @@ use serde_json::Value;
 use super::builtin::sample::{photo_items, sample_answers, sample_visit_date, to_answers};
 use super::builtin::{CHILD_JSON, ECONOMIC_JSON, ELDERLY_JSON};
 use super::{
-    AnswerError, AnswerValue, Answers, Evaluation, ScoreResult, Template, check_complete,
-    evaluate, load_template, parse_answer,
+    AnswerError, AnswerValue, Answers, Evaluation, ScoreResult, Template, check_complete, evaluate,
+    load_template, parse_answer,
 };
 
 pub(super) const ECONOMIC: &str = "economic-verification";
@@ -157,7 +157,10 @@ fn samples_need_their_photos() {
     );
     let p = problems(&t, &answers, 2);
     assert_eq!(p.len(), 3, "{p:?}");
-    assert!(p.iter().all(|e| matches!(e, AnswerError::Count { found: 0, .. })));
+    assert!(
+        p.iter()
+            .all(|e| matches!(e, AnswerError::Count { found: 0, .. }))
+    );
     for id in [CHILD, ELDERLY] {
         let (t, answers) = sample(id);
         assert!(photo_items(&t, &answers).is_empty(), "{id}");
@@ -169,7 +172,12 @@ fn photo_items_follow_visibility() {
     let (t, mut answers) = sample(ECONOMIC);
     set(&t, &mut answers, "housing_safety", Value::from("dangerous"));
     set(&t, &mut answers, "authorisation_signed", Value::from(false));
-    set(&t, &mut answers, "visit_type", Value::from("periodic_recheck"));
+    set(
+        &t,
+        &mut answers,
+        "visit_type",
+        Value::from("periodic_recheck"),
+    );
     let mut needed = photo_items(&t, &answers);
     needed.sort();
     assert_eq!(
@@ -180,8 +188,16 @@ fn photo_items_follow_visibility() {
         ]
     );
     let (t, mut answers) = sample(CHILD);
-    set(&t, &mut answers, "home_hazards", serde_json::json!(["water"]));
-    assert_eq!(photo_items(&t, &answers), vec![("hazard_photos".to_string(), 1)]);
+    set(
+        &t,
+        &mut answers,
+        "home_hazards",
+        serde_json::json!(["water"]),
+    );
+    assert_eq!(
+        photo_items(&t, &answers),
+        vec![("hazard_photos".to_string(), 1)]
+    );
 }
 
 #[test]
@@ -205,7 +221,10 @@ fn samples_hold_across_years() {
         for id in [CHILD, ELDERLY] {
             let (t, a) = sample(id);
             let e = evaluate(&t, &a, date(year, 12, 31)).unwrap();
-            assert!(e.scores.iter().all(|s| s.fired.is_empty()), "{id} {year}: {e:?}");
+            assert!(
+                e.scores.iter().all(|s| s.fired.is_empty()),
+                "{id} {year}: {e:?}"
+            );
         }
     }
 }
