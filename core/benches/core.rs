@@ -5,27 +5,42 @@
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use fieldvisit_core::Engine;
 use fieldvisit_core::caseload::{Category, CategoryRegistration, Household, Member};
 use fieldvisit_core::crypto::{AudiencePrivateKey, StaticKeyProvider, b64_encode};
 use fieldvisit_core::geo::{GeoPoint, GpsFix};
 use fieldvisit_core::protocol::AudienceKeyRecord;
 use fieldvisit_core::store::Store;
 use fieldvisit_core::template::builtin::sample::sample_answers;
-use fieldvisit_core::Engine;
 
 const KEY: [u8; 32] = [7; 32];
 
 fn household(i: usize) -> Household {
-    let categories = [Category::Dibao, Category::LeftBehindChild, Category::ElderlyAlone, Category::Tekun];
+    let categories = [
+        Category::Dibao,
+        Category::LeftBehindChild,
+        Category::ElderlyAlone,
+        Category::Tekun,
+    ];
     Household {
         id: format!("hh-{i:06}"),
         village_id: format!("v-{:03}", i % 90),
         head_name: format!("户主{i}"),
         id_number: "320115195001011234".into(),
         address: "某县某镇某村".into(),
-        categories: vec![CategoryRegistration { category: categories[i % 4], since: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() }],
-        location: Some(GeoPoint { lat: 31.9 + (i as f64) * 1e-5, lon: 118.8 }),
-        members: vec![Member { name: format!("成员{i}"), relation: "本人".into(), birth_date: None }],
+        categories: vec![CategoryRegistration {
+            category: categories[i % 4],
+            since: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        }],
+        location: Some(GeoPoint {
+            lat: 31.9 + (i as f64) * 1e-5,
+            lon: 118.8,
+        }),
+        members: vec![Member {
+            name: format!("成员{i}"),
+            relation: "本人".into(),
+            birth_date: None,
+        }],
     }
 }
 
@@ -36,7 +51,10 @@ fn engine_with(dir: &std::path::Path, households: usize) -> Engine {
     let k = AudiencePrivateKey::generate();
     engine
         .store()
-        .put_audience_keys(&[AudienceKeyRecord { audience: "child-welfare".into(), public_key: b64_encode(&k.public_key().to_bytes()) }])
+        .put_audience_keys(&[AudienceKeyRecord {
+            audience: "child-welfare".into(),
+            public_key: b64_encode(&k.public_key().to_bytes()),
+        }])
         .unwrap();
     engine
 }
@@ -44,11 +62,27 @@ fn engine_with(dir: &std::path::Path, households: usize) -> Engine {
 /// A child visit answered with the sample (and the optional items a worker fills in) up to 30 answers.
 fn draft_30(engine: &Engine, n: i64) -> String {
     let at = Utc.with_ymd_and_hms(2026, 5, 20, 2, 0, 0).unwrap() + Duration::minutes(n);
-    let fix = GpsFix { point: GeoPoint { lat: 31.9, lon: 118.8 }, accuracy_m: 10.0, fix_time: at, mock: false };
-    let v = engine.start_visit("hh-000001", Category::LeftBehindChild, Some(fix), at).unwrap();
+    let fix = GpsFix {
+        point: GeoPoint {
+            lat: 31.9,
+            lon: 118.8,
+        },
+        accuracy_m: 10.0,
+        fix_time: at,
+        mock: false,
+    };
+    let v = engine
+        .start_visit("hh-000001", Category::LeftBehindChild, Some(fix), at)
+        .unwrap();
     let mut answers = sample_answers("child-guardianship").unwrap();
-    for (k, val) in [("caregiver_phone", "13800000000"), ("child_view", "想念爸爸妈妈"), ("support_plan", "每月电话回访")] {
-        answers.entry(k.to_string()).or_insert_with(|| serde_json::json!(val));
+    for (k, val) in [
+        ("caregiver_phone", "13800000000"),
+        ("child_view", "想念爸爸妈妈"),
+        ("support_plan", "每月电话回访"),
+    ] {
+        answers
+            .entry(k.to_string())
+            .or_insert_with(|| serde_json::json!(val));
     }
     for (key, value) in &answers {
         engine.answer(&v, key, value).unwrap();
@@ -64,7 +98,10 @@ fn bench_seal(c: &mut Criterion) {
     let probe = draft_30(&engine, 0);
     let answers = engine.draft(&probe).unwrap().answers.len();
     eprintln!("sealing a visit with {answers} answers");
-    assert!(answers >= 30, "the benchmark visit must have at least 30 answers");
+    assert!(
+        answers >= 30,
+        "the benchmark visit must have at least 30 answers"
+    );
     let mut n = 1;
     c.bench_function("seal_30_answer_visit", |b| {
         b.iter_batched(
@@ -83,7 +120,9 @@ fn bench_caseload(c: &mut Criterion) {
     let engine = engine_with(dir.path(), 5_000);
     let today = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
     assert_eq!(engine.caseload(today).unwrap().len(), 5_000);
-    c.bench_function("caseload_5000_households", |b| b.iter(|| engine.caseload(today).unwrap()));
+    c.bench_function("caseload_5000_households", |b| {
+        b.iter(|| engine.caseload(today).unwrap())
+    });
 }
 
 fn bench_open(c: &mut Criterion) {
@@ -108,8 +147,13 @@ fn bench_open(c: &mut Criterion) {
         .unwrap();
     }
     let keys = StaticKeyProvider::new(KEY);
-    assert_eq!(Store::open(&path, &keys).unwrap().sealed_count().unwrap(), 100_000);
-    c.bench_function("open_store_100k_sealed", |b| b.iter(|| Engine::open(&path, &keys).unwrap()));
+    assert_eq!(
+        Store::open(&path, &keys).unwrap().sealed_count().unwrap(),
+        100_000
+    );
+    c.bench_function("open_store_100k_sealed", |b| {
+        b.iter(|| Engine::open(&path, &keys).unwrap())
+    });
 }
 
 criterion_group! {

@@ -4,17 +4,19 @@
 use std::error::Error;
 
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use fieldvisit_core::Engine;
 use fieldvisit_core::caseload::{Category, CategoryRegistration, Household, Member};
 use fieldvisit_core::crypto::{AudiencePrivateKey, StaticKeyProvider, b64_encode};
 use fieldvisit_core::geo::{GeoPoint, GpsFix};
 use fieldvisit_core::protocol::{AudienceKeyRecord, open_content};
 use fieldvisit_core::template::builtin::sample::{photo_items, sample_answers, to_answers};
 use fieldvisit_core::visit::LevelOverride;
-use fieldvisit_core::Engine;
 use serde_json::json;
 
 fn jpeg(seed: u8) -> Result<Vec<u8>, Box<dyn Error>> {
-    let img = image::RgbImage::from_fn(320, 240, |x, y| image::Rgb([(x as u8) ^ seed, (y as u8).wrapping_mul(3), seed]));
+    let img = image::RgbImage::from_fn(320, 240, |x, y| {
+        image::Rgb([(x as u8) ^ seed, (y as u8).wrapping_mul(3), seed])
+    });
     let mut out = std::io::Cursor::new(Vec::new());
     image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Jpeg)?;
     Ok(out.into_inner())
@@ -27,9 +29,16 @@ fn household(id: &str, name: &str, category: Category, lat: f64) -> Household {
         head_name: name.into(),
         id_number: "320115195801012345".into(),
         address: "示范村".into(),
-        categories: vec![CategoryRegistration { category, since: NaiveDate::from_ymd_opt(2026, 1, 4).unwrap_or_default() }],
+        categories: vec![CategoryRegistration {
+            category,
+            since: NaiveDate::from_ymd_opt(2026, 1, 4).unwrap_or_default(),
+        }],
         location: Some(GeoPoint { lat, lon: 118.84 }),
-        members: vec![Member { name: name.into(), relation: "本人".into(), birth_date: None }],
+        members: vec![Member {
+            name: name.into(),
+            relation: "本人".into(),
+            birth_date: None,
+        }],
     }
 }
 
@@ -40,8 +49,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     let civil = AudiencePrivateKey::generate();
     let child_welfare = AudiencePrivateKey::generate();
     engine.store().put_audience_keys(&[
-        AudienceKeyRecord { audience: "civil-affairs".into(), public_key: b64_encode(&civil.public_key().to_bytes()) },
-        AudienceKeyRecord { audience: "child-welfare".into(), public_key: b64_encode(&child_welfare.public_key().to_bytes()) },
+        AudienceKeyRecord {
+            audience: "civil-affairs".into(),
+            public_key: b64_encode(&civil.public_key().to_bytes()),
+        },
+        AudienceKeyRecord {
+            audience: "child-welfare".into(),
+            public_key: b64_encode(&child_welfare.public_key().to_bytes()),
+        },
     ])?;
     let households = [
         household("hh-001", "示范户甲", Category::Tekun, 31.950),
@@ -52,13 +67,24 @@ fn main() -> Result<(), Box<dyn Error>> {
     engine.store().put_households(&households)?;
     println!("加密存储 Encrypted store: {}", path.display());
 
-    let start = Utc.with_ymd_and_hms(2026, 5, 20, 1, 30, 0).single().ok_or("bad time")?;
+    let start = Utc
+        .with_ymd_and_hms(2026, 5, 20, 1, 30, 0)
+        .single()
+        .ok_or("bad time")?;
     for (i, h) in households.iter().enumerate() {
         let at = start + Duration::hours(i as i64);
         let category = h.categories[0].category;
         let template = engine.template_for(category)?;
         let home = h.location.ok_or("no location")?;
-        let fix = GpsFix { point: GeoPoint { lat: home.lat + 0.0004, lon: home.lon }, accuracy_m: 15.0, fix_time: at, mock: false };
+        let fix = GpsFix {
+            point: GeoPoint {
+                lat: home.lat + 0.0004,
+                lon: home.lon,
+            },
+            accuracy_m: 15.0,
+            fix_time: at,
+            mock: false,
+        };
         let visit = engine.start_visit(&h.id, category, Some(fix), at)?;
         let answers = sample_answers(&template.id).ok_or("no sample")?;
         for (key, value) in &answers {
@@ -96,7 +122,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     for record in engine.store().sealed_chain()? {
         let verified = record.envelope.verify(&public)?;
         let body = &verified.body;
-        let audience = if body.template_id == "child-guardianship" { ("child-welfare", &child_welfare) } else { ("civil-affairs", &civil) };
+        let audience = if body.template_id == "child-guardianship" {
+            ("child-welfare", &child_welfare)
+        } else {
+            ("civil-affairs", &civil)
+        };
         let (content, _) = open_content(body, audience.0, audience.1)?;
         println!(
             "  {} {} → 受众 audience {}: {} answers, {} photos, evidence flags {:?}, police {}",
@@ -112,7 +142,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     let today = start.date_naive() + Duration::days(1);
     println!("待访清单 Caseload on {today}:");
     for e in engine.caseload(today)? {
-        println!("  {} {:<20} 应访 due {:?} ({:?})", e.household_id, e.category.label().zh, e.due_on, e.status);
+        println!(
+            "  {} {:<20} 应访 due {:?} ({:?})",
+            e.household_id,
+            e.category.label().zh,
+            e.due_on,
+            e.status
+        );
     }
     Ok(())
 }

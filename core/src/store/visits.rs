@@ -12,6 +12,9 @@ use crate::crypto::Sha256Hash;
 use crate::protocol::SealedEnvelope;
 use crate::visit::Draft;
 
+/// A photo id and its decrypted bytes.
+pub(crate) type ClearPhoto = (String, Zeroizing<Vec<u8>>);
+
 /// Whether a visit can still change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VisitState {
@@ -166,7 +169,7 @@ impl Store {
         tx: &Transaction<'_>,
         cipher: &RowCipher,
         visit_id: &str,
-    ) -> Result<Vec<(String, Zeroizing<Vec<u8>>)>, StoreError> {
+    ) -> Result<Vec<ClearPhoto>, StoreError> {
         let mut stmt = tx.prepare_cached("SELECT id, data FROM photos WHERE visit_id = ?1")?;
         let rows = stmt.query_map([visit_id], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))

@@ -5,6 +5,7 @@ mod answer;
 pub mod builtin;
 mod check;
 mod condition;
+mod cycles;
 mod error;
 mod eval;
 mod expr;

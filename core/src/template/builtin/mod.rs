@@ -3,7 +3,6 @@
 pub mod sample;
 
 use super::{Template, TemplateError, load_template};
-pub mod sample;
 
 /// Economic verification (低保/特困/临时救助 入户调查).
 pub const ECONOMIC_JSON: &str = include_str!("economic.json");

@@ -386,7 +386,7 @@ fn cycle_inside_a_repeat_group() {
     assert_eq!(
         e,
         TemplateError::Cycle {
-            path: vec!["x".into(), "y".into(), "x".into()]
+            path: vec!["members.x".into(), "members.y".into(), "members.x".into()]
         }
     );
 }
