@@ -10,6 +10,7 @@ pub mod engine;
 pub mod geo;
 pub mod protocol;
 pub mod store;
+pub mod sync;
 pub mod template;
 pub mod visit;
 

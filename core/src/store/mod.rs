@@ -6,12 +6,14 @@
 mod cipher;
 mod error;
 mod households;
+mod outbox;
 mod schema;
 mod settings;
 mod visits;
 
 pub use cipher::{Encrypted, RowCipher};
 pub use error::StoreError;
+pub use outbox::{OutboxEntry, OutboxState, Task};
 pub use schema::SCHEMA_VERSION;
 pub use settings::DeviceIdentity;
 pub use visits::{LastVisitSummary, SealedRecord, VisitState};

@@ -6,7 +6,7 @@ use rusqlite::Transaction;
 use super::StoreError;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Migration `n` takes the schema from version `n - 1` to `n`.
 pub(crate) const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -33,6 +33,12 @@ pub(crate) const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
                               summary BLOB NOT NULL, PRIMARY KEY (household_id, category));
      CREATE TABLE outbox (visit_id TEXT PRIMARY KEY REFERENCES sealed (visit_id), state TEXT NOT NULL,
                           receipt TEXT, attempts INTEGER NOT NULL DEFAULT 0);",
+    // 4: assessments returned by reviewers arrive as tasks; the outbox remembers a permanent refusal
+    //    and whether the visit's content was purged after its receipt.
+    "CREATE TABLE tasks (visit_id TEXT PRIMARY KEY, household_id TEXT NOT NULL, returned_at TEXT NOT NULL,
+                         data BLOB NOT NULL, state TEXT NOT NULL DEFAULT 'open');
+     ALTER TABLE outbox ADD COLUMN error TEXT;
+     ALTER TABLE outbox ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Applies every migration after `from`, then records the new version.

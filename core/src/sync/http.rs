@@ -1,0 +1,155 @@
+//! The phone side of the HTTP API (`/api/v1/…`), on a blocking reqwest client with rustls: the FFI
+//! surface is synchronous and apps call it from a background thread.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+
+use super::SyncError;
+use crate::protocol::{
+    ApiErrorBody, Assignments, EnrollRequest, EnrollResponse, Receipt, UploadStatus,
+};
+
+/// A client of one server.
+#[derive(Debug, Clone)]
+pub struct ServerApi {
+    base: String,
+    client: Client,
+    token: Option<String>,
+}
+
+fn network(e: reqwest::Error) -> SyncError {
+    // reqwest's message names the URL and the failure, not request bodies.
+    SyncError::Network(e.without_url().to_string())
+}
+
+impl ServerApi {
+    /// A client of the server at `base_url` (e.g. `https://fv.example.gov.cn`).
+    pub fn new(base_url: &str) -> Result<Self, SyncError> {
+        let client = Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(network)?;
+        Ok(ServerApi {
+            base: base_url.trim_end_matches('/').to_string(),
+            client,
+            token: None,
+        })
+    }
+
+    /// The same client acting with a device token.
+    pub fn with_token(mut self, token: &str) -> Self {
+        self.token = Some(token.to_string());
+        self
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{}", self.base, path)
+    }
+
+    fn parsed_url(&self, path: &str) -> Result<reqwest::Url, SyncError> {
+        reqwest::Url::parse(&self.url(path))
+            .map_err(|_| SyncError::Network("the server address is not a valid URL".into()))
+    }
+
+    fn auth(&self, rb: RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    fn send<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, SyncError> {
+        let resp = self.auth(rb).send().map_err(network)?;
+        let resp = check(resp)?;
+        resp.json::<T>()
+            .map_err(|e| SyncError::Network(format!("unreadable response: {}", e.without_url())))
+    }
+
+    /// Redeems an enrollment code.
+    pub fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, SyncError> {
+        self.send(self.client.post(self.url("/devices/enroll")).json(req))
+    }
+
+    /// Pulls assignments changed since `since`.
+    pub fn assignments(&self, since: Option<&str>) -> Result<Assignments, SyncError> {
+        let mut url = self.parsed_url("/assignments")?;
+        if let Some(s) = since {
+            url.query_pairs_mut().append_pair("since", s);
+        }
+        self.send(self.client.get(url))
+    }
+
+    /// Sends a sealed envelope; the same envelope again gets the same receipt.
+    pub fn put_visit(&self, visit_id: &str, envelope_json: Vec<u8>) -> Result<Receipt, SyncError> {
+        let rb = self
+            .client
+            .put(self.url(&format!("/visits/{visit_id}")))
+            .header(CONTENT_TYPE, "application/json")
+            .body(envelope_json);
+        self.send(rb)
+    }
+
+    /// How many bytes of a photo the server holds.
+    pub fn photo_status(&self, visit_id: &str, photo_id: &str) -> Result<UploadStatus, SyncError> {
+        self.send(
+            self.client
+                .get(self.url(&format!("/visits/{visit_id}/photos/{photo_id}"))),
+        )
+    }
+
+    /// Appends a chunk at `offset`.
+    pub fn put_photo_chunk(
+        &self,
+        visit_id: &str,
+        photo_id: &str,
+        offset: u64,
+        chunk: Vec<u8>,
+    ) -> Result<UploadStatus, SyncError> {
+        let mut url = self.parsed_url(&format!("/visits/{visit_id}/photos/{photo_id}"))?;
+        url.query_pairs_mut()
+            .append_pair("offset", &offset.to_string());
+        let rb = self
+            .client
+            .put(url)
+            .header(CONTENT_TYPE, "application/octet-stream")
+            .body(chunk);
+        self.send(rb)
+    }
+}
+
+/// Turns an error status into a [`SyncError`] with the server's code and message.
+fn check(resp: Response) -> Result<Response, SyncError> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let retry_after = resp
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
+    let body: Option<ApiErrorBody> = resp.json().ok();
+    let (code, message) = body.map_or_else(
+        || {
+            (
+                "unknown".to_string(),
+                status.canonical_reason().unwrap_or("error").to_string(),
+            )
+        },
+        |b| (b.error.code, b.error.message),
+    );
+    if status == StatusCode::FORBIDDEN && code == "device_revoked" {
+        return Err(SyncError::Revoked);
+    }
+    Err(SyncError::Server {
+        status: status.as_u16(),
+        code,
+        message,
+        retry_after,
+    })
+}

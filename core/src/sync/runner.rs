@@ -1,0 +1,286 @@
+//! Executes a sync run: pull assignments, plan, push envelopes, upload photos, keep receipts.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{
+    Backoff, CancelToken, Operation, ProgressListener, ServerApi, SyncError, SyncProgress, plan,
+};
+use crate::Engine;
+use crate::crypto::b64_encode;
+use crate::protocol::{EnrollRequest, Receipt, WIRE_VERSION};
+use crate::store::{DeviceIdentity, OutboxState};
+
+/// How a sync run behaves.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Photo chunk size in bytes (256 KiB by default).
+    pub chunk_size: usize,
+    /// Retry policy for transient failures.
+    pub backoff: Backoff,
+    /// Remove a visit's content from the phone once the server holds all of it.
+    pub purge_after_receipt: bool,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            chunk_size: 256 * 1024,
+            backoff: Backoff::default(),
+            purge_after_receipt: true,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Households added or changed by the pull.
+    pub households_received: usize,
+    /// Assessments returned to the worker.
+    pub tasks_received: usize,
+    /// Visits whose envelope and photos are now all on the server.
+    pub visits_completed: u64,
+    /// Photos completed.
+    pub photos_completed: u64,
+    /// Bytes sent (envelopes and photo chunks, including re-sends).
+    pub bytes_sent: u64,
+    /// Visits the server refused for good: (visit id, error code).
+    pub refused: Vec<(String, String)>,
+}
+
+/// Runs sync for one engine against one server.
+pub struct Syncer<'a> {
+    engine: &'a Engine,
+    api: ServerApi,
+    options: SyncOptions,
+    listener: &'a dyn ProgressListener,
+    cancel: CancelToken,
+}
+
+impl std::fmt::Debug for Syncer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Syncer")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Redeems an enrollment code with the device's public key and records the identity it gives.
+pub fn enroll(
+    engine: &Engine,
+    base_url: &str,
+    code: &str,
+    device_label: &str,
+) -> Result<DeviceIdentity, SyncError> {
+    let key = engine.store().device_key()?;
+    let req = EnrollRequest {
+        version: WIRE_VERSION,
+        code: code.trim().to_string(),
+        public_key: b64_encode(&key.public_key()),
+        device_label: device_label.to_string(),
+    };
+    let resp = ServerApi::new(base_url)?.enroll(&req)?;
+    let identity = DeviceIdentity {
+        device_id: resp.device_id,
+        worker_id: resp.worker_id,
+        token: Some(resp.token),
+    };
+    engine.store().put_identity(&identity)?;
+    Ok(identity)
+}
+
+impl<'a> Syncer<'a> {
+    /// A syncer for an enrolled engine.
+    pub fn new(
+        engine: &'a Engine,
+        base_url: &str,
+        options: SyncOptions,
+        listener: &'a dyn ProgressListener,
+        cancel: CancelToken,
+    ) -> Result<Self, SyncError> {
+        let token = engine
+            .store()
+            .identity()?
+            .token
+            .ok_or(SyncError::NotEnrolled)?;
+        Ok(Syncer {
+            engine,
+            api: ServerApi::new(base_url)?.with_token(&token),
+            options,
+            listener,
+            cancel,
+        })
+    }
+
+    /// Runs `f`, retrying transient failures with backoff; permanent failures return at once.
+    fn retry<T>(&self, mut f: impl FnMut() -> Result<T, SyncError>) -> Result<T, SyncError> {
+        let mut attempt = 0;
+        loop {
+            if self.cancel.is_cancelled() {
+                return Err(SyncError::Cancelled);
+            }
+            match f() {
+                Ok(v) => return Ok(v),
+                Err(e) if e.is_transient() && attempt + 1 < self.options.backoff.max_attempts => {
+                    attempt += 1;
+                    std::thread::sleep(self.options.backoff.delay(attempt, e.retry_after()));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Pulls assignments, then uploads everything in the outbox.
+    pub fn run(&self) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        let store = self.engine.store();
+        let since = store.assignments_since()?;
+        let a = self.retry(|| self.api.assignments(since.as_deref()))?;
+        self.engine.apply_assignments(&a)?;
+        store.put_tasks(&a.returned)?;
+        store.put_assignments_since(&a.since)?;
+        report.households_received = a.households.len();
+        report.tasks_received = a.returned.len();
+
+        let mut entries = Vec::new();
+        for entry in store.outbox()? {
+            let Some(sealed) = store.sealed(&entry.visit_id)? else {
+                continue;
+            };
+            let body = sealed.envelope.peek_body()?;
+            entries.push((entry, body));
+        }
+        let ops = plan(&entries);
+        let mut progress = SyncProgress {
+            items_total: entries.len() as u64,
+            ..SyncProgress::default()
+        };
+        for op in &ops {
+            progress.bytes_total += match op {
+                Operation::UploadPhoto { size, .. } => *size,
+                _ => 0,
+            };
+        }
+        let mut receipts: HashMap<String, Receipt> = entries
+            .iter()
+            .filter_map(|(e, _)| e.receipt.clone().map(|r| (e.visit_id.clone(), r)))
+            .collect();
+        let mut refused = HashSet::new();
+        for op in ops {
+            if self.cancel.is_cancelled() {
+                return Err(SyncError::Cancelled);
+            }
+            match op {
+                Operation::PushEnvelope { visit_id } => {
+                    let Some(sealed) = store.sealed(&visit_id)? else {
+                        continue;
+                    };
+                    let json = sealed.envelope.to_json();
+                    store.outbox_attempted(&visit_id)?;
+                    match self.retry(|| self.api.put_visit(&visit_id, json.clone())) {
+                        Ok(receipt) => {
+                            progress.bytes_sent += json.len() as u64;
+                            report.bytes_sent += json.len() as u64;
+                            store.outbox_receipted(&receipt)?;
+                            receipts.insert(visit_id, receipt);
+                        }
+                        Err(SyncError::Server { status, code, .. })
+                            if (400..500).contains(&status) && status != 429 =>
+                        {
+                            store.outbox_finish(&visit_id, OutboxState::Failed, Some(&code))?;
+                            report.refused.push((visit_id.clone(), code));
+                            refused.insert(visit_id);
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Operation::UploadPhoto {
+                    visit_id,
+                    photo_id,
+                    size,
+                } => {
+                    if refused.contains(&visit_id) {
+                        continue;
+                    }
+                    if receipts
+                        .get(&visit_id)
+                        .is_some_and(|r| !r.photos_missing.contains(&photo_id))
+                    {
+                        progress.bytes_total = progress.bytes_total.saturating_sub(size);
+                        continue;
+                    }
+                    let sent = self.upload_photo(&visit_id, &photo_id, &mut progress)?;
+                    report.bytes_sent += sent;
+                    report.photos_completed += 1;
+                }
+                Operation::Complete { visit_id } => {
+                    if refused.contains(&visit_id) {
+                        continue;
+                    }
+                    store.outbox_finish(&visit_id, OutboxState::Done, None)?;
+                    if self.options.purge_after_receipt {
+                        store.purge_content(&visit_id)?;
+                    }
+                    report.visits_completed += 1;
+                    progress.items_done += 1;
+                    self.listener.on_progress(progress);
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Uploads one photo from the offset the server reports, one chunk at a time. After a cut the
+    /// server is asked again how much arrived, so at most one chunk is sent twice.
+    fn upload_photo(
+        &self,
+        visit_id: &str,
+        photo_id: &str,
+        progress: &mut SyncProgress,
+    ) -> Result<u64, SyncError> {
+        let bytes = self
+            .engine
+            .store()
+            .sealed_photo(photo_id)?
+            .ok_or(SyncError::Store(crate::store::StoreError::Corrupt(
+                "a sealed photo is missing",
+            )))?;
+        let mut sent = 0u64;
+        let mut attempt = 0u32;
+        let mut status = self.retry(|| self.api.photo_status(visit_id, photo_id))?;
+        while !status.complete {
+            if self.cancel.is_cancelled() {
+                return Err(SyncError::Cancelled);
+            }
+            let offset = usize::try_from(status.received)
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
+            let end = (offset + self.options.chunk_size).min(bytes.len());
+            let chunk = bytes[offset..end].to_vec();
+            let len = chunk.len() as u64;
+            match self
+                .api
+                .put_photo_chunk(visit_id, photo_id, offset as u64, chunk)
+            {
+                Ok(s) => {
+                    sent += len;
+                    progress.bytes_sent += len;
+                    self.listener.on_progress(*progress);
+                    status = s;
+                    attempt = 0;
+                }
+                Err(SyncError::Server { code, .. }) if code == "wrong_offset" => {
+                    status = self.retry(|| self.api.photo_status(visit_id, photo_id))?;
+                }
+                Err(e) if e.is_transient() && attempt + 1 < self.options.backoff.max_attempts => {
+                    sent += len;
+                    attempt += 1;
+                    std::thread::sleep(self.options.backoff.delay(attempt, e.retry_after()));
+                    status = self.retry(|| self.api.photo_status(visit_id, photo_id))?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(sent)
+    }
+}
