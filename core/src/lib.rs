@@ -1,1 +1,2 @@
 //! FieldVisit core.
+pub mod media;
