@@ -45,8 +45,7 @@ mod turbo {
     fn resize(resizer: &mut Resizer, src: &[u8], sw: u32, sh: u32, dw: u32, dh: u32) -> Vec<u8> {
         let src = ImageRef::new(sw, sh, src, PixelType::U8x3).expect("buffer matches");
         let mut dst = Image::new(dw, dh, PixelType::U8x3);
-        let options =
-            ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
         resizer
             .resize(&src, &mut dst, &options)
             .expect("resize succeeds");
@@ -64,14 +63,18 @@ mod turbo {
             height,
             format: PixelFormat::RGB,
         };
-        compressor.compress_to_vec(image).expect("encoding succeeds")
+        compressor
+            .compress_to_vec(image)
+            .expect("encoding succeeds")
     }
 
     /// The `fast` pipeline's steps with libjpeg-turbo for the JPEG work (no orientation: the
     /// bench photo is upright, where `fast` does no work for it either).
     pub fn pipeline(input: &[u8]) -> Vec<u8> {
         let mut decompressor = Decompressor::new().expect("turbojpeg initialises");
-        let header = decompressor.read_header(input).expect("the bench photo is valid");
+        let header = decompressor
+            .read_header(input)
+            .expect("the bench photo is valid");
         // Asking for the half size makes libjpeg-turbo pick DCT scaling, as `fast` does.
         let (sw, sh) = (header.width.div_ceil(2), header.height.div_ceil(2));
         let mut decoded = turbojpeg::Image {
