@@ -8,6 +8,7 @@ pub mod caseload;
 pub mod crypto;
 pub mod engine;
 pub mod geo;
+pub mod media;
 pub mod protocol;
 pub mod store;
 pub mod sync;
