@@ -8,6 +8,9 @@ use fieldvisit_core::geo::GeoPoint;
 
 use crate::ids::is_safe_id;
 
+/// Problems found in one row: column and what is wrong.
+type CellErrors = Vec<(&'static str, String)>;
+
 /// Columns, in this order, with a header line.
 pub const COLUMNS: [&str; 10] = [
     "household_id",
