@@ -99,6 +99,7 @@ pub async fn login(
     let Some(staff) = staff else {
         // Same work as a real check, so response time does not tell which logins exist.
         check_password(req.password, state.dummy_hash.to_string()).await?;
+        tracing::info!("login failed: unknown login");
         audit::record(
             store,
             "anonymous",
@@ -109,7 +110,7 @@ pub async fn login(
         .await?;
         return Err(invalid());
     };
-    tracing::Span::current().record("staff_id", staff.id.as_str());
+    tracing::Span::current().record("staff_id", tracing::field::display(&staff.id));
     let now = Utc::now();
     if let Some(until) = staff.locked_until.filter(|u| *u > now) {
         audit::record(store, &staff.id, "login.locked", &staff.id, json!({})).await?;
@@ -117,26 +118,29 @@ pub async fn login(
     }
     if !check_password(req.password, staff.password_hash.clone()).await? {
         let policy = state.config.lockout;
-        let lock = (staff.failed_logins + 1 >= policy.lock_after)
-            .then(|| chrono::Duration::from_std(policy.lock_for).map(|d| now + d))
-            .transpose()
+        let lock_until = chrono::Duration::from_std(policy.lock_for)
+            .map(|d| now + d)
             .map_err(AppError::internal)?;
-        let failures = store.login_failed(&staff.id, lock).await?;
+        let (failures, locked_now) = store
+            .login_failed(&staff.id, policy.lock_after, lock_until)
+            .await?;
         audit::record(
             store,
             &staff.id,
             "login.failure",
             &staff.id,
-            json!({ "failures": failures, "locked": lock.is_some() }),
+            json!({ "failures": failures, "locked": locked_now }),
         )
         .await?;
+        tracing::info!(failures, locked_now, "login failed");
         if failures > policy.slow_after {
             let delay = policy.delay_step * (failures - policy.slow_after);
             tokio::time::sleep(delay.min(policy.max_delay)).await;
         }
-        return Err(match lock {
-            Some(_) => locked(policy.lock_for.as_secs() as i64),
-            None => invalid(),
+        return Err(if locked_now {
+            locked(policy.lock_for.as_secs() as i64)
+        } else {
+            invalid()
         });
     }
     store.login_succeeded(&staff.id).await?;
@@ -151,6 +155,7 @@ pub async fn login(
     };
     store.add_session(&session).await?;
     audit::record(store, &staff.id, "login.success", &staff.id, json!({})).await?;
+    tracing::info!("login succeeded");
     let set_cookie = cookie(&state, &token, ttl.num_seconds())?;
     let body = LoginResponse {
         token,

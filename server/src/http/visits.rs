@@ -134,7 +134,11 @@ pub async fn put_visit(
             ));
         }
     };
-    tracing::Span::current().record("chain_status", meta.chain_status.as_str());
+    tracing::Span::current().record(
+        "chain_status",
+        tracing::field::display(meta.chain_status.as_str()),
+    );
+    tracing::info!(status = status.as_u16(), "visit accepted");
     if meta.chain_status != ChainStatus::Ok {
         tracing::warn!("visit stored with a broken device chain; flagged for supervisors");
     }

@@ -61,8 +61,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn staff(&self, id: &str) -> StoreResult<Option<Staff>>;
     /// Staff whose scope unit is in a branch.
     async fn staff_in(&self, scope: &Scope) -> StoreResult<Vec<Staff>>;
-    /// Records a failed login; locks the account until `lock_until` when given. Returns the new count.
-    async fn login_failed(&self, id: &str, lock_until: Option<DateTime<Utc>>) -> StoreResult<u32>;
+    /// Records a failed login in one atomic step: the failure that reaches `lock_after` locks the
+    /// account until `lock_until` and starts a fresh count. Returns the failure count (including this
+    /// one) and whether this failure locked the account.
+    async fn login_failed(
+        &self,
+        id: &str,
+        lock_after: u32,
+        lock_until: DateTime<Utc>,
+    ) -> StoreResult<(u32, bool)>;
     /// Clears failures after a successful login.
     async fn login_succeeded(&self, id: &str) -> StoreResult<()>;
 

@@ -121,6 +121,12 @@ async fn bad_input_table() {
     let (unassigned, _) = seal(&p, &body(&p, "v3", "hA2", 2, h1, vec![]));
     let (unknown_household, _) = seal(&p, &body(&p, "v3", "h-none", 2, h1, vec![]));
     let (by_other, _) = seal(&other, &body(&p, "v3", "hA", 2, h1, vec![]));
+    let mut claims_other = body(&p, "v3", "hA", 2, h1, vec![]);
+    claims_other.device_id = other.device_id.clone();
+    let (claims_other_device, _) = seal(&p, &claims_other);
+    let mut claims_worker = body(&p, "v3", "hA", 2, h1, vec![]);
+    claims_worker.worker_id = "wB".into();
+    let (claims_other_worker, _) = seal(&p, &claims_worker);
     let (sql_household, _) = seal(&p, &body(&p, "v3", "hA' OR '1'='1", 2, h1, vec![]));
     let (sql_visit, _) = seal(
         &p,
@@ -226,6 +232,22 @@ async fn bad_input_table() {
             ok2.clone(),
             StatusCode::UNAUTHORIZED,
             "bad_signature",
+        ),
+        (
+            "body names another device",
+            "v3".into(),
+            t(&p.token),
+            claims_other_device,
+            StatusCode::FORBIDDEN,
+            "device_mismatch",
+        ),
+        (
+            "body names another worker",
+            "v3".into(),
+            t(&p.token),
+            claims_other_worker,
+            StatusCode::FORBIDDEN,
+            "device_mismatch",
         ),
         (
             "household of township B",

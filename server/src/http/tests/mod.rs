@@ -4,6 +4,7 @@
 mod auth;
 mod devices;
 mod ingest;
+mod logs;
 mod org;
 mod photos;
 mod real_http;

@@ -167,9 +167,14 @@ impl Store for SqliteStore {
         self.call(move |c| staff::in_scope(c, &scope)).await
     }
 
-    async fn login_failed(&self, id: &str, lock_until: Option<DateTime<Utc>>) -> StoreResult<u32> {
+    async fn login_failed(
+        &self,
+        id: &str,
+        lock_after: u32,
+        lock_until: DateTime<Utc>,
+    ) -> StoreResult<(u32, bool)> {
         let id = id.to_owned();
-        self.call(move |c| staff::login_failed(c, &id, lock_until))
+        self.call(move |c| staff::login_failed(c, &id, lock_after, lock_until))
             .await
     }
 

@@ -83,18 +83,29 @@ pub(super) fn in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<Staff>>
 pub(super) fn login_failed(
     c: &Connection,
     id: &str,
-    lock_until: Option<DateTime<Utc>>,
-) -> StoreResult<u32> {
-    // One statement, so concurrent failures all count.
-    c.query_row(
-        "UPDATE staff SET failed_logins = failed_logins + 1,
-             locked_until = COALESCE(?2, locked_until) WHERE id = ?1 RETURNING failed_logins",
-        params![id, lock_until.map(ts)],
-        |r| r.get(0),
-    )
-    .optional()
-    .map_err(backend)?
-    .ok_or(StoreError::NotFound("staff"))
+    lock_after: u32,
+    lock_until: DateTime<Utc>,
+) -> StoreResult<(u32, bool)> {
+    // One statement, so concurrent failures all count and exactly one of them locks. In SQLite (and
+    // PostgreSQL) every right-hand side of SET sees the row as it was before the update.
+    let (count, locked): (u32, bool) = c
+        .query_row(
+            "UPDATE staff SET
+                 failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0 ELSE failed_logins + 1 END,
+                 locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END
+             WHERE id = ?1
+             RETURNING failed_logins, failed_logins = 0",
+            params![id, lock_after, ts(lock_until)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound("staff"))?;
+    Ok(if locked {
+        (lock_after, true)
+    } else {
+        (count, false)
+    })
 }
 
 pub(super) fn login_succeeded(c: &Connection, id: &str) -> StoreResult<()> {

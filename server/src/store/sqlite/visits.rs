@@ -60,6 +60,10 @@ fn chain_status(tx: &Transaction<'_>, v: &NewVisit) -> StoreResult<ChainStatus> 
             ChainStatus::Fork
         });
     }
+    if v.chain_prev == Sha256Hash::ZERO {
+        // Only the first visit of a device may start a chain.
+        return Ok(ChainStatus::Fork);
+    }
     Ok(match hash_at(tx, &v.device_id, v.chain_seq - 1)? {
         None => ChainStatus::Gap,
         Some(h) if h == v.chain_prev.to_hex() => ChainStatus::Ok,

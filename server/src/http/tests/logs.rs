@@ -1,0 +1,88 @@
+//! Logs carry ids, never names, login names, ID numbers or passwords.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use fieldvisit_core::crypto::Sha256Hash;
+use serde_json::json;
+
+use super::*;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_hold_ids_only() {
+    let w = world().await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    w.login("supA").await;
+    w.json(
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        json!({ "login": "supA@fv", "password": "wrong password!" }),
+    )
+    .await;
+    w.json(
+        "POST",
+        "/api/v1/auth/login",
+        None,
+        json!({ "login": "ghost@fv", "password": "hunter2hunter2" }),
+    )
+    .await;
+    let phone = w.enroll("wA").await;
+    let (env, _) = seal(
+        &phone,
+        &body(&phone, "v1", "hA", 1, Sha256Hash::ZERO, vec![]),
+    );
+    w.call("PUT", "/api/v1/visits/v1", Some(&phone.token), env)
+        .await;
+    let (env, _) = seal(
+        &phone,
+        &body(&phone, "v2", "hA", 5, Sha256Hash::ZERO, vec![]),
+    );
+    w.call("PUT", "/api/v1/visits/v2", Some(&phone.token), env)
+        .await;
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("staff_id=supA"), "{text}");
+    assert!(
+        text.contains(&format!("device_id={}", phone.device_id)),
+        "{text}"
+    );
+    assert!(
+        text.contains("visit_id=v1") && text.contains("visit_id=v2 chain_status=fork"),
+        "{text}"
+    );
+    for secret in [
+        "supA@fv",
+        "ghost@fv",
+        PASSWORD,
+        "wrong password!",
+        "hunter2",
+        "张三",
+        "320102198001011234",
+        "用户",
+        phone.token.as_str(),
+    ] {
+        assert!(!text.contains(secret), "log leaks {secret}: {text}");
+    }
+}
