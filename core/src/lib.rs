@@ -6,6 +6,11 @@
 
 pub mod caseload;
 pub mod crypto;
+pub mod engine;
 pub mod geo;
 pub mod protocol;
+pub mod store;
 pub mod template;
+pub mod visit;
+
+pub use engine::{Engine, SealedSummary};

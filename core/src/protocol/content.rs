@@ -57,12 +57,12 @@ pub struct VisitContent {
 }
 
 /// Associated data of the content ciphertext: binds it to its visit.
-pub(crate) fn content_aad(visit_id: &str) -> Vec<u8> {
+pub fn content_aad(visit_id: &str) -> Vec<u8> {
     format!("fieldvisit/content/v1|{visit_id}").into_bytes()
 }
 
 /// Associated data of a wrapped key: binds it to its visit and audience.
-pub(crate) fn wrap_aad(visit_id: &str, audience: &str) -> Vec<u8> {
+pub fn wrap_aad(visit_id: &str, audience: &str) -> Vec<u8> {
     format!("fieldvisit/wrap/v1|{visit_id}|{audience}").into_bytes()
 }
 

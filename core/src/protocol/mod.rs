@@ -8,7 +8,10 @@ mod error;
 mod messages;
 
 pub use assignments::{Assignments, AudienceKeyRecord, ReturnedAssessment};
-pub use content::{PhotoContent, ScoreOutcome, VisitContent, open_content, open_photo, photo_aad};
+pub use content::{
+    PhotoContent, ScoreOutcome, VisitContent, content_aad, open_content, open_photo, photo_aad,
+    wrap_aad,
+};
 pub use envelope::{
     ChainLink, ENVELOPE_VERSION, EncryptedContent, EnvelopeBody, EvidenceFlag, PhotoManifest,
     RecipientKey, SealedEnvelope, VerifiedEnvelope, VisitLevel,

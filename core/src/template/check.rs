@@ -1,6 +1,6 @@
 //! Semantic checks of a parsed template: ids, options, ranges, references, cycles and scores.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use serde_json::Value;
 
@@ -45,7 +45,7 @@ pub(crate) fn check_template(t: &Template) -> Result<(), TemplateError> {
             "`schedule_score` names score `{s}`, which does not exist"
         )));
     }
-    check_cycles(&top, None)?;
+    super::cycles::check_cycles(t)?;
     Ok(())
 }
 
@@ -143,13 +143,11 @@ fn check_item(
             min_count,
             max_count,
             ..
-        } => {
-            if *max_count == 0 || min_count > max_count {
-                return Err(range_err(
-                    item,
-                    "photo counts need 0 ≤ min_count ≤ max_count and max_count ≥ 1",
-                ));
-            }
+        } if *max_count == 0 || min_count > max_count => {
+            return Err(range_err(
+                item,
+                "photo counts need 0 ≤ min_count ≤ max_count and max_count ≥ 1",
+            ));
         }
         ItemKind::Repeat {
             items,
@@ -179,7 +177,6 @@ fn check_item(
             for c in computed {
                 check_expr(&c.expr, top, Some(&inner), &c.id)?;
             }
-            check_cycles(&inner, Some(top))?;
         }
         _ => {}
     }
@@ -349,128 +346,6 @@ fn check_scores(t: &Template, top: &Scope<'_>) -> Result<(), TemplateError> {
             }
             check_condition(&r.when, top, None, &format!("rule {}", r.id))?;
         }
-    }
-    Ok(())
-}
-
-/// Ids in `scope` that `def` depends on (conditions of visibility and expression inputs).
-fn dependencies<'a>(def: Def<'a>, scope: &Scope<'a>) -> Vec<String> {
-    let mut refs = Vec::new();
-    match def {
-        Def::Item(d) => {
-            if let Some(c) = d.item.visible_if.as_ref() {
-                deep_refs_condition(c, &mut refs);
-            }
-            if let Some(c) = d.section_visible_if {
-                deep_refs_condition(c, &mut refs);
-            }
-        }
-        Def::Computed(c) => deep_refs_expr(&c.expr, &mut refs),
-    }
-    refs.retain(|r| scope.defs.contains_key(r.as_str()));
-    refs
-}
-
-/// Every id read anywhere inside, including inside `count`/`sum_over` bodies (those may read
-/// template-level ids too, which matters for cycles).
-fn deep_refs_condition(c: &Condition, out: &mut Vec<String>) {
-    match c {
-        Condition::Compare { left, right, .. } => {
-            deep_refs_expr(left, out);
-            deep_refs_expr(right, out);
-        }
-        Condition::Not(inner) => deep_refs_condition(inner, out),
-        Condition::All(cs) | Condition::Any(cs) => {
-            cs.iter().for_each(|c| deep_refs_condition(c, out))
-        }
-        other => other.references(out),
-    }
-}
-
-fn deep_refs_expr(e: &Expr, out: &mut Vec<String>) {
-    match e {
-        Expr::Count { group, when } => {
-            out.push(group.clone());
-            if let Some(c) = when {
-                deep_refs_condition(c, out);
-            }
-        }
-        Expr::SumOver { group, expr } => {
-            out.push(group.clone());
-            deep_refs_expr(expr, out);
-        }
-        Expr::If {
-            when,
-            then,
-            otherwise,
-        } => {
-            deep_refs_condition(when, out);
-            deep_refs_expr(then, out);
-            deep_refs_expr(otherwise, out);
-        }
-        Expr::Add(xs) | Expr::Mul(xs) => xs.iter().for_each(|x| deep_refs_expr(x, out)),
-        Expr::Sub(a, b) | Expr::Div(a, b) => {
-            deep_refs_expr(a, out);
-            deep_refs_expr(b, out);
-        }
-        Expr::AgeYears(x) => deep_refs_expr(x, out),
-        other => other.references(out),
-    }
-}
-
-/// Depth-first search for a circle of dependencies within one scope.
-fn check_cycles(scope: &Scope<'_>, _parent: Option<&Scope<'_>>) -> Result<(), TemplateError> {
-    let graph: HashMap<&str, Vec<String>> = scope
-        .order
-        .iter()
-        .map(|id| {
-            (
-                *id,
-                scope
-                    .defs
-                    .get(id)
-                    .map(|d| dependencies(*d, scope))
-                    .unwrap_or_default(),
-            )
-        })
-        .collect();
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        Visiting,
-        Done,
-    }
-    fn visit<'g>(
-        id: &'g str,
-        graph: &'g HashMap<&str, Vec<String>>,
-        marks: &mut HashMap<&'g str, Mark>,
-        path: &mut Vec<&'g str>,
-    ) -> Result<(), TemplateError> {
-        match marks.get(id) {
-            Some(Mark::Done) => return Ok(()),
-            Some(Mark::Visiting) => {
-                let start = path.iter().position(|p| *p == id).unwrap_or(0);
-                let mut cycle: Vec<String> = path[start..].iter().map(|s| s.to_string()).collect();
-                cycle.push(id.to_string());
-                return Err(TemplateError::Cycle { path: cycle });
-            }
-            None => {}
-        }
-        marks.insert(id, Mark::Visiting);
-        path.push(id);
-        if let Some(deps) = graph.get(id) {
-            for d in deps {
-                if let Some((key, _)) = graph.get_key_value(d.as_str()) {
-                    visit(key, graph, marks, path)?;
-                }
-            }
-        }
-        path.pop();
-        marks.insert(id, Mark::Done);
-        Ok(())
-    }
-    let mut marks = HashMap::new();
-    for id in &scope.order {
-        visit(id, &graph, &mut marks, &mut Vec::new())?;
     }
     Ok(())
 }

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::check::check_template;
-use super::{TEMPLATE_FORMAT, Template, TemplateError};
+use super::{Item, TEMPLATE_FORMAT, Template, TemplateError};
 use crate::protocol::redacted_json_error;
 
 const COMMON_FIELDS: [&str; 6] = ["id", "type", "label", "help", "required", "visible_if"];
@@ -49,7 +49,8 @@ pub fn load_template(json: &str) -> Result<Template, TemplateError> {
             }
         }
     }
-    let template: Template = serde_json::from_value(doc).map_err(|e| TemplateError::Json {
+    // Parsed from the text (not the value) so that any remaining error keeps its line and column.
+    let template: Template = serde_json::from_str(json).map_err(|e| TemplateError::Json {
         reason: redacted_json_error(&e),
     })?;
     check_template(&template)?;
@@ -91,6 +92,12 @@ fn check_item_shapes(items: &[Value], at: &str) -> Result<(), TemplateError> {
             && let Some(inner) = obj.get("items").and_then(Value::as_array)
         {
             check_item_shapes(inner, &id)?;
+        }
+        // Parse the item alone so a value of the wrong type is reported with the item's id.
+        if let Err(e) = serde_json::from_value::<Item>(item.clone()) {
+            return Err(TemplateError::Json {
+                reason: format!("item {id}: {}", redacted_json_error(&e)),
+            });
         }
     }
     Ok(())

@@ -2,8 +2,10 @@
 //! computed values and scoring. `TEMPLATES.md` documents the format.
 
 mod answer;
+pub mod builtin;
 mod check;
 mod condition;
+mod cycles;
 mod error;
 mod eval;
 mod expr;
@@ -23,3 +25,5 @@ pub use model::{
     TEMPLATE_FORMAT, Template, VisitKind,
 };
 pub use validate::{ItemPath, check_complete, find_item, parse_answer, parse_value};
+#[cfg(test)]
+mod tests;

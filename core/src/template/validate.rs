@@ -363,9 +363,23 @@ fn check_item(
                 problems.push(count(*min_count, *max_count, n));
             }
         }
-        (_, None) if item.required => problems.push(AnswerError::Required {
-            item: at.to_string(),
-        }),
+        // An empty selection or blank text is no answer: the worker must confirm "none" explicitly.
+        (_, None | Some(AnswerValue::Choices(_) | AnswerValue::Text(_)))
+            if item.required && is_blank(answer) =>
+        {
+            problems.push(AnswerError::Required {
+                item: at.to_string(),
+            })
+        }
         _ => {}
+    }
+}
+
+fn is_blank(answer: Option<&AnswerValue>) -> bool {
+    match answer {
+        None => true,
+        Some(AnswerValue::Choices(v)) => v.is_empty(),
+        Some(AnswerValue::Text(t)) => t.trim().is_empty(),
+        Some(_) => false,
     }
 }

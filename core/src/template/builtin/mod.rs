@@ -1,5 +1,7 @@
 //! The built-in templates for the three visit types of `DOMAIN.md` §3.
 
+pub mod sample;
+
 use super::{Template, TemplateError, load_template};
 
 /// Economic verification (低保/特困/临时救助 入户调查).
@@ -15,4 +17,18 @@ pub fn builtin_templates() -> Result<Vec<Template>, TemplateError> {
         .into_iter()
         .map(load_template)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_builtin_templates_load() {
+        for json in [ECONOMIC_JSON, CHILD_JSON, ELDERLY_JSON] {
+            if let Err(e) = load_template(json) {
+                panic!("built-in template does not load: {e}");
+            }
+        }
+    }
 }

@@ -1,0 +1,353 @@
+//! Visits, photos, sealed envelopes, the device hash chain and the last visit per household and
+//! category. Drafts and envelopes are encrypted; ids, states and times are clear for indexing.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::{Encrypted, RowCipher, Store, StoreError};
+use crate::caseload::Category;
+use crate::crypto::Sha256Hash;
+use crate::protocol::SealedEnvelope;
+use crate::visit::Draft;
+
+/// A photo id and its decrypted bytes.
+pub(crate) type ClearPhoto = (String, Zeroizing<Vec<u8>>);
+
+/// Whether a visit can still change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisitState {
+    /// Being recorded.
+    Draft,
+    /// Sealed and immutable.
+    Sealed,
+}
+
+/// The scheduling summary of the last sealed visit of a household in a category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastVisitSummary {
+    /// Visit id.
+    pub visit_id: String,
+    /// Level of the schedule score.
+    pub level: Option<String>,
+}
+
+/// A sealed visit as stored on the phone.
+#[derive(Debug, Clone)]
+pub struct SealedRecord {
+    /// Visit id.
+    pub visit_id: String,
+    /// Chain sequence number.
+    pub seq: u64,
+    /// Chain hash.
+    pub hash: Sha256Hash,
+    /// The envelope.
+    pub envelope: SealedEnvelope,
+}
+
+fn state_of(s: &str) -> Result<VisitState, StoreError> {
+    match s {
+        "draft" => Ok(VisitState::Draft),
+        "sealed" => Ok(VisitState::Sealed),
+        _ => Err(StoreError::Corrupt("unknown visit state")),
+    }
+}
+
+fn hash_of(bytes: &[u8]) -> Result<Sha256Hash, StoreError> {
+    let arr: [u8; 32] = bytes
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("a chain hash has the wrong length"))?;
+    Ok(Sha256Hash(arr))
+}
+
+impl Store {
+    /// Inserts a new draft.
+    pub(crate) fn insert_draft(
+        tx: &Transaction<'_>,
+        cipher: &RowCipher,
+        d: &Draft,
+    ) -> Result<(), StoreError> {
+        let data = cipher.seal_json("visits", "data", &d.visit_id, d)?;
+        let now = Utc::now().to_rfc3339();
+        tx.execute(
+            "INSERT INTO visits (id, household_id, template_id, template_version, category, state, started_at, updated_at, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6, ?7, ?8)",
+            params![d.visit_id, d.household_id, d.template_id, d.template_version, d.category.code(), d.started_at.to_rfc3339(), now, data.as_bytes()],
+        )?;
+        Ok(())
+    }
+
+    /// Rewrites a draft; refuses if it is no longer a draft.
+    pub(crate) fn update_draft(
+        tx: &Transaction<'_>,
+        cipher: &RowCipher,
+        d: &Draft,
+    ) -> Result<bool, StoreError> {
+        let data = cipher.seal_json("visits", "data", &d.visit_id, d)?;
+        let n = tx.execute(
+            "UPDATE visits SET data = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'draft'",
+            params![d.visit_id, data.as_bytes(), Utc::now().to_rfc3339()],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Loads a visit's state and draft inside a transaction.
+    pub(crate) fn load_visit_tx(
+        tx: &Transaction<'_>,
+        cipher: &RowCipher,
+        id: &str,
+    ) -> Result<Option<(VisitState, Draft)>, StoreError> {
+        let row: Option<(String, Vec<u8>)> = tx
+            .query_row("SELECT state, data FROM visits WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        row.map(|(state, data)| {
+            Ok((
+                state_of(&state)?,
+                cipher.open_json("visits", "data", id, &Encrypted::from_db(data))?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Loads a visit's state and draft.
+    pub fn visit(&self, id: &str) -> Result<Option<(VisitState, Draft)>, StoreError> {
+        let row: Option<(String, Vec<u8>)> = self
+            .conn()
+            .query_row("SELECT state, data FROM visits WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        row.map(|(state, data)| {
+            Ok((
+                state_of(&state)?,
+                self.cipher()
+                    .open_json("visits", "data", id, &Encrypted::from_db(data))?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// Ids of drafts not yet sealed (they survive restarts), oldest first.
+    pub fn draft_ids(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT id FROM visits WHERE state = 'draft' ORDER BY started_at")?;
+        Ok(stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Stores a photo's bytes encrypted.
+    pub(crate) fn insert_photo(
+        tx: &Transaction<'_>,
+        cipher: &RowCipher,
+        visit_id: &str,
+        photo_id: &str,
+        item: &str,
+        captured_at: DateTime<Utc>,
+        jpeg: &[u8],
+    ) -> Result<(), StoreError> {
+        let data = cipher.seal("photos", "data", photo_id, jpeg)?;
+        tx.execute(
+            "INSERT INTO photos (id, visit_id, item, captured_at, data) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![photo_id, visit_id, item, captured_at.to_rfc3339(), data.as_bytes()],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a photo from a draft.
+    pub(crate) fn delete_photo(tx: &Transaction<'_>, photo_id: &str) -> Result<(), StoreError> {
+        tx.execute("DELETE FROM photos WHERE id = ?1", [photo_id])?;
+        Ok(())
+    }
+
+    /// The decrypted JPEG of each photo of a visit.
+    pub(crate) fn photos_tx(
+        tx: &Transaction<'_>,
+        cipher: &RowCipher,
+        visit_id: &str,
+    ) -> Result<Vec<ClearPhoto>, StoreError> {
+        let mut stmt = tx.prepare_cached("SELECT id, data FROM photos WHERE visit_id = ?1")?;
+        let rows = stmt.query_map([visit_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, data) = row?;
+            let clear = cipher.open("photos", "data", &id, &Encrypted::from_db(data))?;
+            out.push((id, clear));
+        }
+        Ok(out)
+    }
+
+    /// The last link of the device's hash chain: (0, zero) before the first seal.
+    pub(crate) fn chain_head_tx(tx: &Transaction<'_>) -> Result<(u64, Sha256Hash), StoreError> {
+        let row: Option<(i64, Vec<u8>)> = tx
+            .query_row(
+                "SELECT seq, hash FROM sealed ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        match row {
+            None => Ok((0, Sha256Hash::ZERO)),
+            Some((seq, hash)) => Ok((u64::try_from(seq).unwrap_or(0), hash_of(&hash)?)),
+        }
+    }
+
+    /// Records a sealed visit: marks it sealed, stores the envelope and photo ciphertexts, updates the
+    /// scheduling summary and queues the upload, all in the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn commit_seal(
+        tx: &Transaction<'_>,
+        cipher: &RowCipher,
+        draft: &Draft,
+        seq: u64,
+        hash: &Sha256Hash,
+        envelope: &SealedEnvelope,
+        sealed_at: DateTime<Utc>,
+        photo_ciphertexts: &[(String, Vec<u8>)],
+        level: Option<String>,
+    ) -> Result<(), StoreError> {
+        let n = tx.execute(
+            "UPDATE visits SET state = 'sealed', updated_at = ?2 WHERE id = ?1 AND state = 'draft'",
+            params![draft.visit_id, sealed_at.to_rfc3339()],
+        )?;
+        if n != 1 {
+            return Err(StoreError::Corrupt("the visit is no longer a draft"));
+        }
+        let env = cipher.seal("sealed", "envelope", &draft.visit_id, &envelope.to_json())?;
+        tx.execute(
+            "INSERT INTO sealed (visit_id, seq, hash, sealed_at, envelope) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![draft.visit_id, i64::try_from(seq).unwrap_or(i64::MAX), hash.0.as_slice(), sealed_at.to_rfc3339(), env.as_bytes()],
+        )?;
+        for (photo_id, ct) in photo_ciphertexts {
+            // Already end-to-end encrypted with the visit's content key.
+            tx.execute(
+                "INSERT INTO sealed_photos (photo_id, visit_id, ciphertext) VALUES (?1, ?2, ?3)",
+                params![photo_id, draft.visit_id, ct],
+            )?;
+        }
+        let summary = LastVisitSummary {
+            visit_id: draft.visit_id.clone(),
+            level,
+        };
+        let key = format!("{}|{}", draft.household_id, draft.category.code());
+        let summary = cipher.seal_json("last_visit", "summary", &key, &summary)?;
+        tx.execute(
+            "INSERT INTO last_visit (household_id, category, sealed_on, summary) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(household_id, category) DO UPDATE SET sealed_on = excluded.sealed_on, summary = excluded.summary
+             WHERE excluded.sealed_on >= last_visit.sealed_on",
+            params![draft.household_id, draft.category.code(), draft.started_at.date_naive().to_string(), summary.as_bytes()],
+        )?;
+        tx.execute(
+            "INSERT INTO outbox (visit_id, state) VALUES (?1, 'pending')",
+            [&draft.visit_id],
+        )?;
+        Ok(())
+    }
+
+    /// The last sealed visit of every household and category: (household, category, day, summary).
+    pub fn last_visits(
+        &self,
+    ) -> Result<Vec<(String, Category, NaiveDate, LastVisitSummary)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT household_id, category, sealed_on, summary FROM last_visit")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Vec<u8>>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (hh, cat, on, summary) = row?;
+            let category =
+                Category::from_code(&cat).ok_or(StoreError::Corrupt("unknown category"))?;
+            let on: NaiveDate = on.parse().map_err(|_| StoreError::Corrupt("bad date"))?;
+            let key = format!("{hh}|{cat}");
+            let summary = self.cipher().open_json(
+                "last_visit",
+                "summary",
+                &key,
+                &Encrypted::from_db(summary),
+            )?;
+            out.push((hh, category, on, summary));
+        }
+        Ok(out)
+    }
+
+    /// A sealed visit.
+    pub fn sealed(&self, visit_id: &str) -> Result<Option<SealedRecord>, StoreError> {
+        let conn = self.conn();
+        let row: Option<(i64, Vec<u8>, Vec<u8>)> = conn
+            .query_row(
+                "SELECT seq, hash, envelope FROM sealed WHERE visit_id = ?1",
+                [visit_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        row.map(|(seq, hash, env)| self.sealed_record(visit_id, seq, &hash, env))
+            .transpose()
+    }
+
+    fn sealed_record(
+        &self,
+        visit_id: &str,
+        seq: i64,
+        hash: &[u8],
+        env: Vec<u8>,
+    ) -> Result<SealedRecord, StoreError> {
+        let clear = self
+            .cipher()
+            .open("sealed", "envelope", visit_id, &Encrypted::from_db(env))?;
+        let envelope = SealedEnvelope::from_json(&clear)
+            .map_err(|_| StoreError::Corrupt("a sealed envelope does not parse"))?;
+        Ok(SealedRecord {
+            visit_id: visit_id.to_string(),
+            seq: u64::try_from(seq).unwrap_or(0),
+            hash: hash_of(hash)?,
+            envelope,
+        })
+    }
+
+    /// Every sealed visit in chain order.
+    pub fn sealed_chain(&self) -> Result<Vec<SealedRecord>, StoreError> {
+        let rows: Vec<(String, i64, Vec<u8>, Vec<u8>)> = {
+            let conn = self.conn();
+            let mut stmt =
+                conn.prepare("SELECT visit_id, seq, hash, envelope FROM sealed ORDER BY seq")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+                .collect::<Result<_, _>>()?
+        };
+        rows.into_iter()
+            .map(|(id, seq, hash, env)| self.sealed_record(&id, seq, &hash, env))
+            .collect()
+    }
+
+    /// Number of sealed visits.
+    pub fn sealed_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM sealed", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// The encrypted photo bytes to upload for a sealed visit.
+    pub fn sealed_photo(&self, photo_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT ciphertext FROM sealed_photos WHERE photo_id = ?1",
+                [photo_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
