@@ -102,6 +102,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome>;
     /// A visit's metadata with its household's village path.
     async fn visit(&self, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>>;
+    /// The envelope JSON exactly as received (for reviewers' decryption and exports).
+    async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>>;
     /// Visits in a scope.
     async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>>;
     /// Photos of a visit.

@@ -3,6 +3,7 @@
 
 mod auth;
 mod devices;
+mod end_to_end;
 mod ingest;
 mod logs;
 mod org;

@@ -243,6 +243,11 @@ impl Store for SqliteStore {
         self.call(move |c| visits::visit(c, &id)).await
     }
 
+    async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>> {
+        let id = visit_id.to_owned();
+        self.call(move |c| visits::envelope(c, &id)).await
+    }
+
     async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>> {
         let scope = scope.clone();
         self.call(move |c| visits::in_scope(c, &scope)).await

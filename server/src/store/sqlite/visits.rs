@@ -157,6 +157,16 @@ pub(super) fn visit(c: &Connection, visit_id: &str) -> StoreResult<Option<(Visit
     .map_err(backend)
 }
 
+pub(super) fn envelope(c: &Connection, visit_id: &str) -> StoreResult<Option<String>> {
+    c.query_row(
+        "SELECT envelope_json FROM visits WHERE visit_id = ?1",
+        [visit_id],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(backend)
+}
+
 pub(super) fn in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<VisitMeta>> {
     let mut st = c
         .prepare(&format!(
