@@ -1,7 +1,7 @@
 //! Command line: `serve` and the admin subcommands of the same binary.
 
 mod admin;
-mod serve;
+pub mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,14 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API.
-    Serve {
-        /// Address to listen on.
-        #[arg(long, env = "FIELDVISIT_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// Mark cookies Secure (when served over HTTPS).
-        #[arg(long, env = "FIELDVISIT_SECURE_COOKIES")]
-        secure_cookies: bool,
-    },
+    Serve(serve::ServeArgs),
     /// Org units.
     #[command(subcommand)]
     Org(admin::OrgCommand),
@@ -62,6 +55,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
@@ -72,10 +66,7 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Serve {
-                listen,
-                secure_cookies,
-            } => serve::serve(cli.data, &listen, secure_cookies).await,
+            Command::Serve(args) => serve::serve(cli.data, args).await,
             other => admin::run(cli.data, other).await,
         }
     });

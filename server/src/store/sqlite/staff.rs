@@ -118,6 +118,12 @@ pub(super) fn login_succeeded(c: &Connection, id: &str) -> StoreResult<()> {
 }
 
 pub(super) fn add_session(c: &Connection, s: &Session) -> StoreResult<()> {
+    // Expired sessions are useless; dropping them at each login keeps the table small.
+    c.execute(
+        "DELETE FROM sessions WHERE expires_at <= ?1",
+        [ts(chrono::Utc::now())],
+    )
+    .map_err(backend)?;
     c.execute(
         "INSERT INTO sessions (token_hash, staff_id, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4)",
         params![s.token_hash, s.staff_id, s.csrf_token, ts(s.expires_at)],
