@@ -5,6 +5,7 @@ mod devices;
 mod extract;
 mod health;
 pub mod openapi;
+mod openapi_schemas;
 mod org;
 mod photos;
 mod visits;

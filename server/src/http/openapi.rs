@@ -3,8 +3,10 @@
 
 use axum::Json;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::{
-    InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, ResponseBuilder,
+    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Ref, Required,
+    ResponseBuilder,
 };
 
 /// One route of the API.
@@ -20,6 +22,10 @@ pub struct Route {
     pub auth: &'static str,
     /// Status codes and their meaning.
     pub responses: &'static [(&'static str, &'static str)],
+    /// Request body: content type and schema name (see `openapi_schemas`).
+    pub request: Option<(&'static str, &'static str)>,
+    /// Schema name of the success body.
+    pub response: Option<&'static str>,
 }
 
 const E400: (&str, &str) = ("400", "invalid input (malformed_json, invalid_id, ...)");
@@ -41,6 +47,8 @@ pub const ROUTES: &[Route] = &[
         summary: "Liveness and database check",
         auth: "none",
         responses: &[("200", "ok")],
+        request: None,
+        response: None,
     },
     Route {
         method: "GET",
@@ -48,6 +56,8 @@ pub const ROUTES: &[Route] = &[
         summary: "This document",
         auth: "none",
         responses: &[("200", "OpenAPI 3.1 JSON")],
+        request: None,
+        response: None,
     },
     Route {
         method: "POST",
@@ -60,6 +70,8 @@ pub const ROUTES: &[Route] = &[
             ("401", "invalid_credentials"),
             ("429", "account_locked"),
         ],
+        request: Some(("application/json", "LoginRequest")),
+        response: Some("LoginResponse"),
     },
     Route {
         method: "POST",
@@ -67,6 +79,8 @@ pub const ROUTES: &[Route] = &[
         summary: "End the session",
         auth: "staff",
         responses: &[("204", "logged out"), E401],
+        request: None,
+        response: None,
     },
     Route {
         method: "GET",
@@ -74,6 +88,8 @@ pub const ROUTES: &[Route] = &[
         summary: "The caller's id, role and scope",
         auth: "staff",
         responses: &[("200", "caller"), E401],
+        request: None,
+        response: None,
     },
     Route {
         method: "GET",
@@ -81,6 +97,8 @@ pub const ROUTES: &[Route] = &[
         summary: "Org units in the caller's branch",
         auth: "staff",
         responses: &[("200", "OrgUnit[]"), E401],
+        request: None,
+        response: Some("OrgUnitList"),
     },
     Route {
         method: "POST",
@@ -95,6 +113,8 @@ pub const ROUTES: &[Route] = &[
             E404,
             ("409", "conflict"),
         ],
+        request: Some(("application/json", "NewUnit")),
+        response: Some("OrgUnit"),
     },
     Route {
         method: "GET",
@@ -102,6 +122,8 @@ pub const ROUTES: &[Route] = &[
         summary: "Staff accounts in the branch",
         auth: "admin, supervisor",
         responses: &[("200", "StaffView[]"), E401, E403],
+        request: None,
+        response: Some("StaffViewList"),
     },
     Route {
         method: "POST",
@@ -116,6 +138,8 @@ pub const ROUTES: &[Route] = &[
             E404,
             ("409", "conflict"),
         ],
+        request: Some(("application/json", "NewUser")),
+        response: Some("StaffView"),
     },
     Route {
         method: "GET",
@@ -123,6 +147,8 @@ pub const ROUTES: &[Route] = &[
         summary: "Households (ID numbers masked) in the branch or caseload",
         auth: "staff",
         responses: &[("200", "HouseholdView[]"), E401],
+        request: None,
+        response: Some("HouseholdViewList"),
     },
     Route {
         method: "POST",
@@ -136,6 +162,8 @@ pub const ROUTES: &[Route] = &[
             E403,
             ("413", "too_large"),
         ],
+        request: Some(("text/csv", "HouseholdCsv")),
+        response: None,
     },
     Route {
         method: "GET",
@@ -143,6 +171,8 @@ pub const ROUTES: &[Route] = &[
         summary: "Devices of workers in the branch",
         auth: "admin, supervisor",
         responses: &[("200", "Device[]"), E401, E403],
+        request: None,
+        response: Some("DeviceList"),
     },
     Route {
         method: "POST",
@@ -150,6 +180,8 @@ pub const ROUTES: &[Route] = &[
         summary: "One-time expiring enrollment code for a worker",
         auth: "admin",
         responses: &[("201", "CodeResponse"), E400, E401, E403, E404],
+        request: Some(("application/json", "CodeRequest")),
+        response: Some("CodeResponse"),
     },
     Route {
         method: "POST",
@@ -161,6 +193,8 @@ pub const ROUTES: &[Route] = &[
             ("400", "unsupported_version, bad_public_key"),
             ("403", "enrollment_refused"),
         ],
+        request: Some(("application/json", "EnrollRequest")),
+        response: Some("EnrollResponse"),
     },
     Route {
         method: "POST",
@@ -168,6 +202,8 @@ pub const ROUTES: &[Route] = &[
         summary: "Revoke a device",
         auth: "admin, supervisor",
         responses: &[("200", "revoked"), E401, E403, E404],
+        request: None,
+        response: None,
     },
     Route {
         method: "GET",
@@ -175,6 +211,8 @@ pub const ROUTES: &[Route] = &[
         summary: "Visit metadata (chain status included) in the branch",
         auth: "worker, supervisor, child_welfare_reviewer",
         responses: &[("200", "VisitMeta[]"), E401, E403],
+        request: None,
+        response: Some("VisitMetaList"),
     },
     Route {
         method: "PUT",
@@ -193,6 +231,8 @@ pub const ROUTES: &[Route] = &[
             ("409", "conflict"),
             ("413", "too_large"),
         ],
+        request: Some(("application/json", "SealedEnvelope")),
+        response: Some("Receipt"),
     },
     Route {
         method: "GET",
@@ -206,6 +246,8 @@ pub const ROUTES: &[Route] = &[
             ("403", "device_revoked"),
             E404,
         ],
+        request: None,
+        response: Some("UploadStatus"),
     },
     Route {
         method: "PUT",
@@ -222,6 +264,8 @@ pub const ROUTES: &[Route] = &[
             ("413", "too_large"),
             ("422", "hash_mismatch (data discarded)"),
         ],
+        request: Some(("application/octet-stream", "PhotoChunk")),
+        response: Some("UploadStatus"),
     },
 ];
 
@@ -257,8 +301,34 @@ pub fn build() -> OpenApi {
                     .build(),
             );
         }
+        if let Some((content_type, schema)) = r.request {
+            let body = RequestBodyBuilder::new()
+                .content(
+                    content_type,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name(schema)))
+                        .build(),
+                )
+                .required(Some(Required::True))
+                .build();
+            op = op.request_body(Some(body));
+        }
         for (code, what) in r.responses {
-            op = op.response(*code, ResponseBuilder::new().description(*what).build());
+            let mut resp = ResponseBuilder::new().description(*what);
+            let schema = match (code.starts_with('2'), r.response) {
+                (true, Some(s)) => Some(s),
+                (true, None) => None,
+                (false, _) => Some("ApiErrorBody"),
+            };
+            if let Some(s) = schema {
+                resp = resp.content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name(s)))
+                        .build(),
+                );
+            }
+            op = op.response(*code, resp.build());
         }
         paths = paths.path(r.path, PathItem::new(method(r.method), op.build()));
     }
@@ -270,6 +340,7 @@ pub fn build() -> OpenApi {
                 .build(),
         )
         .paths(paths.build())
+        .components(Some(super::openapi_schemas::components()))
         .build()
 }
 

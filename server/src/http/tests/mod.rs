@@ -6,6 +6,7 @@ mod devices;
 mod end_to_end;
 mod ingest;
 mod logs;
+mod openapi;
 mod org;
 mod photos;
 mod real_http;
