@@ -228,3 +228,31 @@ async fn healthz_and_openapi_describe_every_route() {
         );
     }
 }
+
+#[tokio::test]
+async fn sessions_expire_and_cookies_can_be_secure() {
+    let w = world_with(|c| {
+        c.session_ttl = std::time::Duration::ZERO;
+        c.secure_cookies = true;
+    })
+    .await;
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            json!({ "login": "supA@fv", "password": PASSWORD }),
+        )
+        .await;
+    assert!(
+        r.headers["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("; Secure")
+    );
+    let token = r.json["token"].as_str().unwrap();
+    let me = w
+        .call("GET", "/api/v1/auth/me", Some(token), Body::empty())
+        .await;
+    assert_eq!(me.code(), "unauthenticated");
+}

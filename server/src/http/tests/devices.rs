@@ -21,12 +21,16 @@ async fn admin_makes_a_code_the_phone_enrolls_once() {
     let code = r.json["code"].as_str().unwrap().to_owned();
     assert_eq!(code.len(), 11);
     let key = fieldvisit_core::crypto::DeviceSigningKey::generate().unwrap();
-    let req = json!({ "version": 1, "code": code.to_lowercase(), "public_key": b64_encode(&key.public_key()), "device_label": "Redmi 12" });
+    let label = "Redmi'); DROP TABLE devices; --";
+    let req = json!({ "version": 1, "code": code.to_lowercase(), "public_key": b64_encode(&key.public_key()), "device_label": label });
     let r = w
         .json("POST", "/api/v1/devices/enroll", None, req.clone())
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(r.json["worker_id"], "wA");
+    let device_id = r.json["device_id"].as_str().unwrap();
+    let stored = w.state.store.device(device_id).await.unwrap().unwrap().0;
+    assert_eq!(stored.label, label, "SQL in a label is only text");
     let again = w.json("POST", "/api/v1/devices/enroll", None, req).await;
     assert_eq!(
         (again.status, again.code()),

@@ -49,8 +49,15 @@ pub struct Phone {
 }
 
 pub async fn world() -> World {
+    world_with(|_| {}).await
+}
+
+/// The fixture with adjusted settings.
+pub async fn world_with(adjust: impl FnOnce(&mut Config)) -> World {
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState::open(Config::for_tests(dir.path().to_path_buf())).unwrap();
+    let mut config = Config::for_tests(dir.path().to_path_buf());
+    adjust(&mut config);
+    let state = AppState::open(config).unwrap();
     let cli = Actor::cli();
     for (id, parent, level, name) in [
         ("js", None, OrgLevel::Province, "江苏省"),

@@ -113,6 +113,25 @@ async fn staff_and_units_admin() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
     assert_eq!(r.json["path"], "/js/nj/k/tA/vA2/");
+    let sql_name = "新村'); DELETE FROM org_units; --";
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/org/units",
+            Some(&admin),
+            json!({ "id": "vA3", "parent_id": "tA", "level": "village", "name": sql_name }),
+        )
+        .await;
+    assert_eq!(r.json["name"], sql_name);
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/org/units",
+            Some(&admin),
+            json!({ "id": "x1", "parent_id": "tA' OR '1'='1", "level": "village", "name": "x" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = w
         .json(
             "POST",
@@ -157,7 +176,7 @@ async fn staff_and_units_admin() {
         .await;
     assert_eq!(
         units.json.as_array().unwrap().len(),
-        6,
+        7,
         "county admin sees the county branch"
     );
 }
