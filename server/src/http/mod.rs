@@ -1,5 +1,6 @@
 //! The HTTP API: `app(state)` builds the router; every route is also listed in [`openapi::ROUTES`].
 
+mod audit;
 mod auth;
 mod devices;
 mod extract;
@@ -27,6 +28,7 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
+        .route("/audit/verify", get(audit::verify))
         .route("/org/units", get(org::list_units).post(org::add_unit))
         .route("/staff", get(org::list_staff).post(org::add_staff))
         .route("/households", get(org::list_households))

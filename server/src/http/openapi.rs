@@ -93,6 +93,22 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "GET",
+        path: "/api/v1/audit/verify",
+        summary: "Verify the hash-chained audit log; reports the first broken entry",
+        auth: "admin",
+        responses: &[
+            (
+                "200",
+                "{intact, entries} or {intact: false, broken_at, reason}",
+            ),
+            E401,
+            E403,
+        ],
+        request: None,
+        response: None,
+    },
+    Route {
+        method: "GET",
         path: "/api/v1/org/units",
         summary: "Org units in the caller's branch",
         auth: "staff",

@@ -148,11 +148,14 @@ pub async fn revoke(state: &AppState, actor: &Actor, device_id: &str) -> Result<
     if !is_safe_id(device_id) {
         return Err(AppError::invalid_id("device_id"));
     }
-    match state.store.device(device_id).await? {
-        Some((_, path)) if actor.covers(&path) => {}
-        _ => return Err(AppError::not_found("device")),
-    }
-    let changed = state.store.revoke_device(device_id, Utc::now()).await?;
+    let scope = crate::store::Scope {
+        path: actor.scope_path.clone(),
+        worker_id: None,
+    };
+    let changed = state
+        .store
+        .revoke_device(device_id, &scope, Utc::now())
+        .await?;
     if changed {
         audit::record(
             state.store.as_ref(),

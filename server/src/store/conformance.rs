@@ -102,8 +102,20 @@ async fn enrollment_codes_are_single_use(s: &dyn Store) {
         s.enroll_device("h", now, &again).await,
         Err(StoreError::CodeRejected)
     ));
-    assert!(s.revoke_device("d", now).await.unwrap());
-    assert!(!s.revoke_device("d", now).await.unwrap());
+    let elsewhere = Scope {
+        path: s.org_unit("t10").await.unwrap().unwrap().path,
+        worker_id: None,
+    };
+    assert!(matches!(
+        s.revoke_device("d", &elsewhere, now).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let here = Scope {
+        path: "/p/".into(),
+        worker_id: None,
+    };
+    assert!(s.revoke_device("d", &here, now).await.unwrap());
+    assert!(!s.revoke_device("d", &here, now).await.unwrap());
 }
 
 async fn ingest_is_exactly_once(s: &dyn Store) {

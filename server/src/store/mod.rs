@@ -95,8 +95,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn device(&self, id: &str) -> StoreResult<Option<(Device, String)>>;
     /// Devices whose worker is in a branch.
     async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>>;
-    /// Revokes a device; false if it was already revoked.
-    async fn revoke_device(&self, id: &str, now: DateTime<Utc>) -> StoreResult<bool>;
+    /// Revokes a device whose worker is in `scope`; false if it was already revoked, `NotFound` if it
+    /// does not exist in the scope.
+    async fn revoke_device(&self, id: &str, scope: &Scope, now: DateTime<Utc>)
+    -> StoreResult<bool>;
 
     /// Stores a visit, its photo manifest and chain status in one transaction, exactly once.
     async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome>;

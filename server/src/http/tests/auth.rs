@@ -256,3 +256,22 @@ async fn sessions_expire_and_cookies_can_be_secure() {
         .await;
     assert_eq!(me.code(), "unauthenticated");
 }
+
+#[tokio::test]
+async fn admins_verify_the_audit_chain_over_http() {
+    let w = world().await;
+    let admin = w.login("admin").await;
+    let r = w
+        .call("GET", "/api/v1/audit/verify", Some(&admin), Body::empty())
+        .await;
+    assert_eq!(r.json["intact"], true);
+    assert!(r.json["entries"].as_u64().unwrap() > 10);
+    let sup = w.login("supA").await;
+    let r = w
+        .call("GET", "/api/v1/audit/verify", Some(&sup), Body::empty())
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "forbidden_role")
+    );
+}

@@ -109,18 +109,26 @@ pub(super) fn in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<Device>
     Ok(rows)
 }
 
-pub(super) fn revoke(c: &Connection, id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+pub(super) fn revoke(
+    c: &Connection,
+    id: &str,
+    scope: &Scope,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    const IN_SCOPE: &str = "d.id = ?1 AND d.worker_id IN (SELECT s.id FROM staff s
+        JOIN org_units o ON o.id = s.scope_unit_id
+        WHERE substr(o.path, 1, length(?2)) = ?2 AND (?3 IS NULL OR s.id = ?3))";
     let n = c
         .execute(
-            "UPDATE devices SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-            params![id, ts(now)],
+            &format!("UPDATE devices SET revoked_at = ?4 WHERE id IN (SELECT d.id FROM devices d WHERE {IN_SCOPE}) AND revoked_at IS NULL"),
+            params![id, scope.path, scope.worker_id, ts(now)],
         )
         .map_err(backend)?;
     if n == 0 {
         let exists: bool = c
             .query_row(
-                "SELECT EXISTS(SELECT 1 FROM devices WHERE id = ?1)",
-                [id],
+                &format!("SELECT EXISTS(SELECT 1 FROM devices d WHERE {IN_SCOPE})"),
+                params![id, scope.path, scope.worker_id],
                 |r| r.get(0),
             )
             .map_err(backend)?;

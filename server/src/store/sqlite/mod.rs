@@ -228,9 +228,15 @@ impl Store for SqliteStore {
         self.call(move |c| devices::in_scope(c, &scope)).await
     }
 
-    async fn revoke_device(&self, id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let id = id.to_owned();
-        self.call(move |c| devices::revoke(c, &id, now)).await
+    async fn revoke_device(
+        &self,
+        id: &str,
+        scope: &Scope,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let (id, scope) = (id.to_owned(), scope.clone());
+        self.call(move |c| devices::revoke(c, &id, &scope, now))
+            .await
     }
 
     async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome> {
