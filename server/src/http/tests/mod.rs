@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod concurrency;
 mod devices;
 mod end_to_end;
 mod ingest;
