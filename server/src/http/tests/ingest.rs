@@ -2,6 +2,8 @@ use axum::http::StatusCode;
 use fieldvisit_core::crypto::{DeviceSigningKey, Sha256Hash, b64_decode, b64_encode, sha256};
 use fieldvisit_core::protocol::{PhotoManifest, Receipt, SealedEnvelope};
 
+use serde_json::json;
+
 use super::*;
 use crate::store::ChainStatus;
 
@@ -384,6 +386,54 @@ async fn bad_input_table() {
             (before.visits, before.photos),
             "{name}: nothing stored"
         );
+    }
+
+    // The same hostile inputs through the other doors that take text: login, CSV import,
+    // enrollment, photo ids. Nothing may be stored by any of them (the audit log may grow).
+    let admin = w.login("admin").await;
+    let csv = |row: &str| format!("{CSV_HEADER}{row}\n");
+    let no_audit = |mut c: Counts| {
+        c.audit = 0;
+        c
+    };
+    type Door = (
+        &'static str,
+        &'static str,
+        String,
+        Option<String>,
+        String,
+        StatusCode,
+        &'static str,
+    );
+    let doors: Vec<Door> = vec![
+        ("SQL in login name", "POST", "/api/v1/auth/login".into(), None,
+         json!({ "login": "admin' OR '1'='1' --", "password": "x' OR 'x'='x" }).to_string(), StatusCode::UNAUTHORIZED, "invalid_credentials"),
+        ("SQL in CSV household id", "POST", "/api/v1/households/import".into(), t(&admin),
+         csv("h1' OR 1=1 --,vA,甲,320102198001011234,addr,dibao,2026-01-01,,,"), StatusCode::BAD_REQUEST, "invalid_csv"),
+        ("SQL in CSV village id", "POST", "/api/v1/households/import".into(), t(&admin),
+         csv("h1,vA'); DROP TABLE households; --,甲,320102198001011234,addr,dibao,2026-01-01,,,"), StatusCode::BAD_REQUEST, "invalid_csv"),
+        ("SQL in CSV ID number", "POST", "/api/v1/households/import".into(), t(&admin),
+         csv("h1,vA,甲,1' OR '1'='1,addr,dibao,2026-01-01,,,"), StatusCode::BAD_REQUEST, "invalid_csv"),
+        ("SQL in CSV category", "POST", "/api/v1/households/import".into(), t(&admin),
+         csv("h1,vA,甲,320102198001011234,addr,dibao' --,2026-01-01,,,"), StatusCode::BAD_REQUEST, "invalid_csv"),
+        ("SQL in CSV worker id", "POST", "/api/v1/households/import".into(), t(&admin),
+         csv("h1,vA,甲,320102198001011234,addr,dibao,2026-01-01,,,wA' OR '1'='1"), StatusCode::BAD_REQUEST, "invalid_csv"),
+        ("SQL in enrollment code", "POST", "/api/v1/devices/enroll".into(), None,
+         json!({ "version": 1, "code": "' OR 1=1 --", "public_key": b64_encode(&[1u8; 32]), "device_label": "x" }).to_string(), StatusCode::FORBIDDEN, "enrollment_refused"),
+        ("SQL in worker id of a code", "POST", "/api/v1/devices/enrollment-codes".into(), t(&admin),
+         json!({ "worker_id": "wA' OR '1'='1" }).to_string(), StatusCode::BAD_REQUEST, "invalid_id"),
+        ("SQL in device id", "POST", "/api/v1/devices/d'%20OR%20'1'='1/revoke".into(), t(&admin),
+         String::new(), StatusCode::BAD_REQUEST, "invalid_id"),
+        ("path traversal in a photo id (URL)", "PUT", "/api/v1/visits/v1/photos/..%2F..%2Fetc%2Fpasswd?offset=0".into(), t(&p.token),
+         "x".into(), StatusCode::BAD_REQUEST, "invalid_id"),
+        ("SQL in a photo id (URL)", "GET", "/api/v1/visits/v1/photos/p'%3B%20DROP%20TABLE%20photos%3B--".into(), t(&p.token),
+         String::new(), StatusCode::BAD_REQUEST, "invalid_id"),
+    ];
+    for (name, method, uri, token, body, status, code) in doors {
+        let before = no_audit(w.counts().await);
+        let r = w.call(method, &uri, token.as_deref(), body).await;
+        assert_eq!((r.status, r.code()), (status, code), "{name}: {:?}", r.json);
+        assert_eq!(no_audit(w.counts().await), before, "{name}: nothing stored");
     }
     // The replay still answers 200 and the good upload of v2 still works afterwards.
     assert_eq!(
