@@ -185,3 +185,33 @@ async fn bad_photo_uploads() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn route_limits_override_the_json_limit() {
+    // Chunks and envelopes far larger than the 64 KiB JSON limit are accepted on their routes.
+    let w = world().await;
+    let data = vec![5u8; 3 * 1024 * 1024];
+    let p = visit_with_photo(&w, &data).await;
+    let r = w
+        .call(
+            "PUT",
+            "/api/v1/visits/v1/photos/p1?offset=0",
+            Some(&p.token),
+            data,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["complete"].clone()),
+        (StatusCode::OK, true.into()),
+        "{:?}",
+        r.json
+    );
+    let mut big = body(&p, "v2", "hA", 2, Sha256Hash::ZERO, vec![]);
+    big.content.ciphertext = fieldvisit_core::crypto::b64_encode(&vec![1u8; 300 * 1024]);
+    let (env, _) = seal(&p, &big);
+    assert!(env.len() > 64 * 1024);
+    let r = w
+        .call("PUT", "/api/v1/visits/v2", Some(&p.token), env)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+}
