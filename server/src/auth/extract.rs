@@ -47,11 +47,6 @@ impl StaffCaller {
             ))
         }
     }
-
-    /// Whether a unit path lies in this caller's branch.
-    pub fn covers(&self, path: &str) -> bool {
-        path.starts_with(&self.scope_path)
-    }
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {

@@ -94,8 +94,3 @@ pub async fn add_user(state: &AppState, actor: &Actor, new: NewUser) -> Result<S
     .await?;
     Ok(staff)
 }
-
-/// Whether `role` may be created by an actor: only admins create accounts.
-pub fn may_manage_accounts(actor: &Actor) -> bool {
-    actor.role == Role::Admin
-}
