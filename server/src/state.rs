@@ -18,8 +18,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Serializes chunk appends per photo.
     pub upload_locks: Arc<UploadLocks>,
-    /// A hash verified against when the login is unknown, so timing does not reveal accounts.
-    pub dummy_hash: Arc<String>,
+    /// A hash verified against when the login is unknown, so timing does not reveal accounts; made
+    /// on first need, so admin commands and start-up do not pay for it.
+    pub dummy_hash: Arc<std::sync::OnceLock<String>>,
 }
 
 /// Why the server could not start.
@@ -31,9 +32,6 @@ pub enum StartError {
     /// Blobs.
     #[error(transparent)]
     Blob(#[from] crate::blob::BlobError),
-    /// Password hashing setup.
-    #[error("password hashing: {0}")]
-    Hash(String),
     /// Data folder.
     #[error("data folder: {0}")]
     Io(#[from] std::io::Error),
@@ -46,14 +44,12 @@ impl AppState {
         blobs: Arc<dyn BlobStore>,
         config: Config,
     ) -> Result<Self, StartError> {
-        let dummy = crate::auth::password::hash("not a real password", &config.argon2)
-            .map_err(StartError::Hash)?;
         Ok(AppState {
             store,
             blobs,
             config: Arc::new(config),
             upload_locks: Arc::new(UploadLocks::new()),
-            dummy_hash: Arc::new(dummy),
+            dummy_hash: Arc::new(std::sync::OnceLock::new()),
         })
     }
 

@@ -177,3 +177,9 @@ async fn ingest_is_exactly_once(s: &dyn Store) {
 async fn sqlite_passes_the_conformance_suite() {
     run_all(&SqliteStore::open_in_memory().unwrap()).await;
 }
+
+#[tokio::test]
+async fn sqlite_file_with_reader_pool_passes_the_conformance_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    run_all(&SqliteStore::open(&dir.path().join("t.db")).unwrap()).await;
+}

@@ -1,7 +1,7 @@
-//! SQLite store: one connection behind a mutex, used from `spawn_blocking`, WAL journal.
+//! SQLite store: one writer connection and a few read-only connections, used from
+//! `spawn_blocking`, WAL journal (readers never wait for the writer).
 //!
-//! One connection is one writer, which SQLite wants anyway; per-concern SQL lives in the sibling
-//! files as functions over `&Connection` / `&Transaction`.
+//! Per-concern SQL lives in the sibling files as functions over `&Connection` / `&Transaction`.
 
 mod audit;
 mod devices;
@@ -25,7 +25,12 @@ use super::*;
 #[derive(Clone)]
 pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
+    /// Idle read-only connections (none for an in-memory database, which cannot share them).
+    readers: Arc<Mutex<Vec<Connection>>>,
 }
+
+/// Read-only connections kept for lookups (auth extractors run several per request).
+const READERS: usize = 3;
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -62,7 +67,20 @@ impl SqliteStore {
     /// Opens (creating if needed) and migrates the database file.
     pub fn open(path: &Path) -> StoreResult<Self> {
         let conn = Connection::open(path).map_err(backend)?;
-        Self::setup(conn)
+        let store = Self::setup(conn)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(backend)?;
+            r.pragma_update(None, "busy_timeout", 5000)
+                .map_err(backend)?;
+            readers.push(r);
+        }
+        *store
+            .readers
+            .lock()
+            .map_err(|_| StoreError::Backend("reader pool poisoned".into()))? = readers;
+        Ok(store)
     }
 
     /// An in-memory database, for tests.
@@ -80,6 +98,7 @@ impl SqliteStore {
         migrate(&mut conn).map_err(backend)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Mutex::new(Vec::new())),
         })
     }
 
@@ -98,6 +117,31 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs a read on an idle read-only connection, or on the writer when none is idle.
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
+        let taken = readers
+            .lock()
+            .map_err(|_| StoreError::Backend("reader pool poisoned".into()))?
+            .pop();
+        match taken {
+            None => self.call(move |c| f(c)).await,
+            Some(conn) => tokio::task::spawn_blocking(move || {
+                let out = f(&conn);
+                if let Ok(mut idle) = readers.lock() {
+                    idle.push(conn);
+                }
+                out
+            })
+            .await
+            .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?,
+        }
     }
 
     /// Runs raw SQL; tests use it to tamper with data.
@@ -124,12 +168,12 @@ impl Store for SqliteStore {
 
     async fn org_unit(&self, id: &str) -> StoreResult<Option<OrgUnit>> {
         let id = id.to_owned();
-        self.call(move |c| org::unit(c, &id)).await
+        self.read(move |c| org::unit(c, &id)).await
     }
 
     async fn org_units(&self, scope: &Scope) -> StoreResult<Vec<OrgUnit>> {
         let scope = scope.clone();
-        self.call(move |c| org::units(c, &scope)).await
+        self.read(move |c| org::units(c, &scope)).await
     }
 
     async fn upsert_households(&self, rows: Vec<HouseholdRow>) -> StoreResult<usize> {
@@ -138,12 +182,12 @@ impl Store for SqliteStore {
 
     async fn household(&self, id: &str) -> StoreResult<Option<(HouseholdRow, String)>> {
         let id = id.to_owned();
-        self.call(move |c| org::household(c, &id)).await
+        self.read(move |c| org::household(c, &id)).await
     }
 
     async fn households(&self, scope: &Scope) -> StoreResult<Vec<HouseholdRow>> {
         let scope = scope.clone();
-        self.call(move |c| org::households(c, &scope)).await
+        self.read(move |c| org::households(c, &scope)).await
     }
 
     async fn add_staff(&self, s: &Staff) -> StoreResult<()> {
@@ -153,18 +197,18 @@ impl Store for SqliteStore {
 
     async fn staff_by_login(&self, login: &str) -> StoreResult<Option<Staff>> {
         let login = login.to_owned();
-        self.call(move |c| staff::by_column(c, "login", &login))
+        self.read(move |c| staff::by_column(c, "login", &login))
             .await
     }
 
     async fn staff(&self, id: &str) -> StoreResult<Option<Staff>> {
         let id = id.to_owned();
-        self.call(move |c| staff::by_column(c, "id", &id)).await
+        self.read(move |c| staff::by_column(c, "id", &id)).await
     }
 
     async fn staff_in(&self, scope: &Scope) -> StoreResult<Vec<Staff>> {
         let scope = scope.clone();
-        self.call(move |c| staff::in_scope(c, &scope)).await
+        self.read(move |c| staff::in_scope(c, &scope)).await
     }
 
     async fn login_failed(
@@ -190,7 +234,7 @@ impl Store for SqliteStore {
 
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
         let t = token_hash.to_owned();
-        self.call(move |c| staff::session(c, &t, now)).await
+        self.read(move |c| staff::session(c, &t, now)).await
     }
 
     async fn end_session(&self, token_hash: &str) -> StoreResult<()> {
@@ -215,17 +259,17 @@ impl Store for SqliteStore {
 
     async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
         let t = token_hash.to_owned();
-        self.call(move |c| devices::by_token(c, &t)).await
+        self.read(move |c| devices::by_token(c, &t)).await
     }
 
     async fn device(&self, id: &str) -> StoreResult<Option<(Device, String)>> {
         let id = id.to_owned();
-        self.call(move |c| devices::by_id(c, &id)).await
+        self.read(move |c| devices::by_id(c, &id)).await
     }
 
     async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>> {
         let scope = scope.clone();
-        self.call(move |c| devices::in_scope(c, &scope)).await
+        self.read(move |c| devices::in_scope(c, &scope)).await
     }
 
     async fn revoke_device(
@@ -246,22 +290,22 @@ impl Store for SqliteStore {
 
     async fn visit(&self, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>> {
         let id = visit_id.to_owned();
-        self.call(move |c| visits::visit(c, &id)).await
+        self.read(move |c| visits::visit(c, &id)).await
     }
 
     async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>> {
         let id = visit_id.to_owned();
-        self.call(move |c| visits::envelope(c, &id)).await
+        self.read(move |c| visits::envelope(c, &id)).await
     }
 
     async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>> {
         let scope = scope.clone();
-        self.call(move |c| visits::in_scope(c, &scope)).await
+        self.read(move |c| visits::in_scope(c, &scope)).await
     }
 
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
         let id = visit_id.to_owned();
-        self.call(move |c| visits::photos(c, &id)).await
+        self.read(move |c| visits::photos(c, &id)).await
     }
 
     async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()> {
@@ -275,11 +319,11 @@ impl Store for SqliteStore {
     }
 
     async fn audit_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
-        self.call(move |c| audit::entries(c, after, limit)).await
+        self.read(move |c| audit::entries(c, after, limit)).await
     }
 
     async fn counts(&self) -> StoreResult<Counts> {
-        self.call(|c| {
+        self.read(|c| {
             let n = |table: &str| -> StoreResult<u64> {
                 c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
                     .map_err(backend)
