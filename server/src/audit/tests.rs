@@ -1,3 +1,4 @@
+//! The audit chain verifies, and reports the first tampered or deleted entry.
 #![allow(clippy::unwrap_used)]
 
 use serde_json::json;

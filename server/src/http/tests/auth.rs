@@ -1,3 +1,5 @@
+//! Login, sessions, CSRF, lockout, JSON errors for unknown routes, health and OpenAPI coverage.
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use serde_json::json;

@@ -1,3 +1,5 @@
+//! Enrollment codes, enrollment, device list and revocation.
+
 use axum::body::Body;
 use axum::http::StatusCode;
 use fieldvisit_core::crypto::{Sha256Hash, b64_encode};

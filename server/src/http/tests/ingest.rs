@@ -1,3 +1,5 @@
+//! Ingest: exactly once, chain flags, and the table of hostile inputs.
+
 use axum::http::StatusCode;
 use fieldvisit_core::crypto::{DeviceSigningKey, Sha256Hash, b64_decode, b64_encode, sha256};
 use fieldvisit_core::protocol::{PhotoManifest, Receipt, SealedEnvelope};

@@ -1,3 +1,5 @@
+//! Org units, staff accounts, household listing (masked) and CSV import over HTTP.
+
 use axum::body::Body;
 use axum::http::StatusCode;
 use serde_json::json;

@@ -1,3 +1,5 @@
+//! Resumable photo upload: chunks, offsets, hash check, limits.
+
 use axum::body::Body;
 use axum::http::StatusCode;
 use fieldvisit_core::crypto::{Sha256Hash, sha256};

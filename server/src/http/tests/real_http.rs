@@ -1,3 +1,5 @@
+//! The router served on a real socket (port 0).
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::*;
