@@ -1,5 +1,6 @@
 //! The HTTP API: `app(state)` builds the router; every route is also listed in [`openapi::ROUTES`].
 
+mod access_log;
 mod audit;
 mod auth;
 mod devices;
@@ -57,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/api/v1", api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(access_log::access_log))
         .with_state(state)
 }
 

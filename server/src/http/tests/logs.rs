@@ -65,6 +65,10 @@ async fn logs_hold_ids_only() {
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(text.contains("staff_id=supA"), "{text}");
     assert!(
+        text.contains("route=/api/v1/visits/{visit_id}") && text.contains("status=201"),
+        "{text}"
+    );
+    assert!(
         text.contains(&format!("device_id={}", phone.device_id)),
         "{text}"
     );
