@@ -1,19 +1,28 @@
 //! Logs carry ids, never names, login names, ID numbers or passwords.
 
+use std::cell::RefCell;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use fieldvisit_core::crypto::Sha256Hash;
 use serde_json::json;
 
 use super::*;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+thread_local! {
+    /// Where this test thread's log lines go, if it is capturing.
+    static CAPTURE: RefCell<Option<Arc<Mutex<Vec<u8>>>>> = const { RefCell::new(None) };
+}
 
-impl Write for Captured {
+struct ThreadWriter;
+
+impl Write for ThreadWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
+        CAPTURE.with(|c| {
+            if let Some(b) = &*c.borrow() {
+                b.lock().unwrap().extend_from_slice(buf);
+            }
+        });
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -21,17 +30,26 @@ impl Write for Captured {
     }
 }
 
+/// Installs one global subscriber for the whole test binary, before any handler runs. A
+/// thread-local `set_default` would race with tracing's global per-callsite interest cache
+/// when tests run in parallel.
+pub fn install() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .with_writer(|| ThreadWriter)
+            .finish();
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    });
+}
+
 #[tokio::test]
 async fn logs_hold_ids_only() {
     let w = world().await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = Arc::new(Mutex::new(Vec::new()));
+    CAPTURE.with(|c| *c.borrow_mut() = Some(captured.clone()));
 
     w.login("supA").await;
     w.json(
@@ -62,7 +80,7 @@ async fn logs_hold_ids_only() {
     w.call("PUT", "/api/v1/visits/v2", Some(&phone.token), env)
         .await;
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = String::from_utf8(captured.lock().unwrap().clone()).unwrap();
     assert!(text.contains("staff_id=supA"), "{text}");
     assert!(
         text.contains("route=/api/v1/visits/{visit_id}") && text.contains("status=201"),

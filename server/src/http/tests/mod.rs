@@ -55,6 +55,7 @@ pub async fn world() -> World {
 
 /// The fixture with adjusted settings.
 pub async fn world_with(adjust: impl FnOnce(&mut Config)) -> World {
+    logs::install();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::for_tests(dir.path().to_path_buf());
     adjust(&mut config);
