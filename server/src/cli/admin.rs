@@ -1,0 +1,211 @@
+//! Admin subcommands run on the server host against the data folder (actor `cli` in the audit log).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::Command;
+use crate::audit::{self, Verification};
+use crate::config::Config;
+use crate::ops::{self, Actor, csv_import};
+use crate::state::AppState;
+use crate::store::{OrgLevel, Role};
+
+/// `org …`.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add an org unit.
+    Add {
+        /// Id.
+        #[arg(long)]
+        id: String,
+        /// Parent id (none for a province).
+        #[arg(long)]
+        parent: Option<String>,
+        /// province, city, county, township or village.
+        #[arg(long)]
+        level: String,
+        /// Chinese name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// `user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a staff account; the password is read from FIELDVISIT_NEW_PASSWORD or the first stdin line.
+    Add {
+        /// Login name.
+        #[arg(long)]
+        login: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// worker, supervisor, child_welfare_reviewer or admin.
+        #[arg(long)]
+        role: String,
+        /// Root unit of the account's branch.
+        #[arg(long)]
+        scope: String,
+        /// Id (generated when absent).
+        #[arg(long)]
+        id: Option<String>,
+    },
+}
+
+/// `device …`.
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Make a one-time enrollment code for a worker.
+    Code {
+        /// Worker id.
+        #[arg(long)]
+        worker: String,
+    },
+    /// Revoke a device.
+    Revoke {
+        /// Device id.
+        device_id: String,
+    },
+}
+
+/// `household …`.
+#[derive(Debug, Subcommand)]
+pub enum HouseholdCommand {
+    /// Import households from a CSV file.
+    Import {
+        /// The file.
+        file: PathBuf,
+    },
+}
+
+/// `audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain and report the first broken entry.
+    Verify,
+}
+
+fn read_password() -> Result<String, String> {
+    if let Ok(p) = std::env::var("FIELDVISIT_NEW_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn show(e: crate::error::AppError) -> String {
+    format!("{}: {}", e.code, e.message)
+}
+
+/// Runs an admin subcommand.
+pub async fn run(data: PathBuf, command: Command) -> Result<ExitCode, String> {
+    let state = AppState::open(Config::new(data)).map_err(|e| e.to_string())?;
+    let actor = Actor::cli();
+    match command {
+        Command::Serve(_) => Err("serve is not an admin command".into()),
+        Command::Org(OrgCommand::Add {
+            id,
+            parent,
+            level,
+            name,
+        }) => {
+            let level = OrgLevel::parse(&level).ok_or("unknown level")?;
+            let unit = ops::org::add_unit(&state, &actor, &id, parent.as_deref(), level, &name)
+                .await
+                .map_err(show)?;
+            println!("added {} {}", unit.level.as_str(), unit.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Add {
+            login,
+            name,
+            role,
+            scope,
+            id,
+        }) => {
+            let role = Role::parse(&role).ok_or("unknown role")?;
+            let new = ops::users::NewUser {
+                id,
+                login,
+                display_name: name,
+                role,
+                scope_unit_id: scope,
+                password: read_password()?,
+            };
+            let staff = ops::users::add_user(&state, &actor, new)
+                .await
+                .map_err(show)?;
+            println!("added {} {}", staff.role.as_str(), staff.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Device(DeviceCommand::Code { worker }) => {
+            let (code, expires) = ops::devices::create_code(&state, &actor, &worker)
+                .await
+                .map_err(show)?;
+            println!("{code}\nexpires {}", expires.to_rfc3339());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Device(DeviceCommand::Revoke { device_id }) => {
+            let changed = ops::devices::revoke(&state, &actor, &device_id)
+                .await
+                .map_err(show)?;
+            println!(
+                "{}",
+                if changed {
+                    "revoked"
+                } else {
+                    "already revoked"
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Household(HouseholdCommand::Import { file }) => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("cannot read the file: {e}"))?;
+            let total = bytes
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                .saturating_sub(1);
+            let bar = ProgressBar::new(total as u64);
+            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} rows") {
+                bar.set_style(style);
+            }
+            let parsed = csv_import::parse(bytes.as_slice(), &mut || bar.inc(1));
+            bar.finish_and_clear();
+            let rows = match parsed {
+                Ok(rows) => rows,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let n = ops::households::import(&state, &actor, rows)
+                .await
+                .map_err(show)?;
+            println!("imported {n} households");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify) => match audit::verify(state.store.as_ref())
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Verification::Intact { entries } => {
+                println!("audit log intact: {entries} entries");
+                Ok(ExitCode::SUCCESS)
+            }
+            Verification::Broken { seq, reason } => {
+                println!("audit log broken at entry {seq}: {reason}");
+                Ok(ExitCode::FAILURE)
+            }
+        },
+    }
+}

@@ -1,0 +1,117 @@
+//! Server settings: where data lives, limits, session and login-throttling policy.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Everything the server can be tuned with; defaults follow `DOMAIN.md` and OWASP advice.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Folder holding `fieldvisit.db` and `blobs/`.
+    pub data_dir: PathBuf,
+    /// Mark the session cookie `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// How long a staff session lasts.
+    pub session_ttl: Duration,
+    /// How long an enrollment code stays valid.
+    pub enrollment_code_ttl: Duration,
+    /// Per-account login throttling.
+    pub lockout: LockoutPolicy,
+    /// Request body limits.
+    pub limits: BodyLimits,
+    /// argon2id cost for new password hashes.
+    pub argon2: Argon2Cost,
+}
+
+/// Per-account slowing and locking after failed logins.
+#[derive(Debug, Clone, Copy)]
+pub struct LockoutPolicy {
+    /// Failures before answers are delayed.
+    pub slow_after: u32,
+    /// Delay added per failure beyond `slow_after`.
+    pub delay_step: Duration,
+    /// Longest delay.
+    pub max_delay: Duration,
+    /// Failures that lock the account.
+    pub lock_after: u32,
+    /// How long a lock lasts.
+    pub lock_for: Duration,
+}
+
+/// Largest accepted request bodies.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    /// A sealed envelope.
+    pub envelope: usize,
+    /// One photo chunk.
+    pub photo_chunk: usize,
+    /// A household CSV.
+    pub csv: usize,
+    /// Any other JSON body.
+    pub json: usize,
+}
+
+/// argon2id memory (KiB), iterations and lanes.
+#[derive(Debug, Clone, Copy)]
+pub struct Argon2Cost {
+    /// Memory in KiB.
+    pub m_cost: u32,
+    /// Iterations.
+    pub t_cost: u32,
+    /// Parallelism.
+    pub p_cost: u32,
+}
+
+impl Config {
+    /// Production defaults for a data folder.
+    pub fn new(data_dir: PathBuf) -> Self {
+        Config {
+            data_dir,
+            secure_cookies: false,
+            session_ttl: Duration::from_secs(8 * 3600),
+            enrollment_code_ttl: Duration::from_secs(24 * 3600),
+            lockout: LockoutPolicy {
+                slow_after: 3,
+                delay_step: Duration::from_millis(500),
+                max_delay: Duration::from_secs(5),
+                lock_after: 10,
+                lock_for: Duration::from_secs(15 * 60),
+            },
+            limits: BodyLimits {
+                envelope: 1024 * 1024,
+                photo_chunk: 4 * 1024 * 1024,
+                csv: 32 * 1024 * 1024,
+                json: 64 * 1024,
+            },
+            // OWASP minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
+            argon2: Argon2Cost {
+                m_cost: 19 * 1024,
+                t_cost: 2,
+                p_cost: 1,
+            },
+        }
+    }
+
+    /// Cheap hashing and no login delays, for tests only.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        let mut c = Config::new(data_dir);
+        c.argon2 = Argon2Cost {
+            m_cost: 256,
+            t_cost: 1,
+            p_cost: 1,
+        };
+        c.lockout.delay_step = Duration::from_millis(1);
+        c.lockout.max_delay = Duration::from_millis(5);
+        c.lockout.lock_after = 5;
+        c
+    }
+
+    /// The SQLite database file.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("fieldvisit.db")
+    }
+
+    /// The blob folder.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.data_dir.join("blobs")
+    }
+}

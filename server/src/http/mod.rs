@@ -1,0 +1,78 @@
+//! The HTTP API: `app(state)` builds the router; every route is also listed in [`openapi::ROUTES`].
+
+mod access_log;
+mod audit;
+mod auth;
+mod devices;
+mod extract;
+mod health;
+pub mod openapi;
+mod openapi_schemas;
+mod org;
+mod photos;
+mod visits;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post, put};
+
+pub use extract::{ApiJson, ApiPath, RawBody};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The whole API over a state.
+pub fn app(state: AppState) -> Router {
+    let limits = state.config.limits;
+    let api = Router::new()
+        .route("/openapi.json", get(openapi::document))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/audit/verify", get(audit::verify))
+        .route("/org/units", get(org::list_units).post(org::add_unit))
+        .route("/staff", get(org::list_staff).post(org::add_staff))
+        .route("/households", get(org::list_households))
+        .route(
+            "/households/import",
+            post(org::import_households).layer(DefaultBodyLimit::max(limits.csv)),
+        )
+        .route("/devices", get(devices::list))
+        .route("/devices/enrollment-codes", post(devices::create_code))
+        .route("/devices/enroll", post(devices::enroll))
+        .route("/devices/{device_id}/revoke", post(devices::revoke))
+        .route("/visits", get(visits::list))
+        .route(
+            "/visits/{visit_id}",
+            put(visits::put_visit).layer(DefaultBodyLimit::max(limits.envelope)),
+        )
+        .route(
+            "/visits/{visit_id}/photos/{photo_id}",
+            get(photos::status)
+                .put(photos::put_chunk)
+                .layer(DefaultBodyLimit::max(limits.photo_chunk)),
+        )
+        .layer(DefaultBodyLimit::max(limits.json));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(access_log::access_log))
+        .with_state(state)
+}
+
+async fn not_found() -> AppError {
+    AppError::not_found("route")
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "method not allowed on this route",
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,217 @@
+//! Schemas of the OpenAPI document: derived for the server's own types, written out for core's wire
+//! types (core does not depend on utoipa), kept in step by a test that compares them with serde output.
+
+use utoipa::openapi::schema::{
+    ArrayBuilder, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Components, ComponentsBuilder, KnownFormat, RefOr};
+
+use super::auth::{LoginRequest, LoginResponse};
+use super::devices::{CodeRequest, CodeResponse};
+use super::org::{HouseholdView, NewUnit, StaffView};
+use crate::ops::users::NewUser;
+
+/// Field kinds used in the written-out schemas.
+#[derive(Clone, Copy)]
+enum F {
+    Str,
+    Int,
+    Bool,
+    Time,
+    Hash,
+    StrList,
+    Obj,
+}
+
+fn field(kind: F) -> RefOr<Schema> {
+    let prim = |t: Type| ObjectBuilder::new().schema_type(SchemaType::Type(t));
+    let schema: Schema = match kind {
+        F::Str => prim(Type::String).into(),
+        F::Int => prim(Type::Integer).into(),
+        F::Bool => prim(Type::Boolean).into(),
+        F::Time => prim(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .into(),
+        F::Hash => prim(Type::String)
+            .description(Some("SHA-256, 64 lowercase hex digits"))
+            .into(),
+        F::StrList => ArrayBuilder::new().items(prim(Type::String)).into(),
+        F::Obj => prim(Type::Object).into(),
+    };
+    RefOr::T(schema)
+}
+
+fn object(description: &str, fields: &[(&str, F)]) -> Schema {
+    let mut b = ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::Object))
+        .description(Some(description));
+    for (name, kind) in fields {
+        b = b.property(*name, field(*kind)).required(*name);
+    }
+    b.into()
+}
+
+fn list(of: &str) -> Schema {
+    ArrayBuilder::new()
+        .items(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(of)))
+        .into()
+}
+
+/// All schemas and the two security schemes (bearer token, session cookie).
+pub fn components() -> Components {
+    use F::*;
+    ComponentsBuilder::new()
+        .schema_from::<LoginRequest>()
+        .schema_from::<LoginResponse>()
+        .schema_from::<NewUser>()
+        .schema_from::<NewUnit>()
+        .schema_from::<StaffView>()
+        .schema_from::<HouseholdView>()
+        .schema_from::<CodeRequest>()
+        .schema_from::<CodeResponse>()
+        .schema("StaffViewList", list("StaffView"))
+        .schema("HouseholdViewList", list("HouseholdView"))
+        .schema(
+            "OrgUnit",
+            object(
+                "A node of the org tree",
+                &[
+                    ("id", Str),
+                    ("parent_id", Str),
+                    ("level", Str),
+                    ("name", Str),
+                    ("path", Str),
+                ],
+            ),
+        )
+        .schema("OrgUnitList", list("OrgUnit"))
+        .schema(
+            "Device",
+            object(
+                "An enrolled phone",
+                &[
+                    ("id", Str),
+                    ("worker_id", Str),
+                    ("label", Str),
+                    ("enrolled_at", Time),
+                    ("revoked_at", Time),
+                ],
+            ),
+        )
+        .schema("DeviceList", list("Device"))
+        .schema(
+            "VisitMeta",
+            object(
+                "Clear metadata of a stored visit",
+                &[
+                    ("visit_id", Str),
+                    ("device_id", Str),
+                    ("worker_id", Str),
+                    ("household_id", Str),
+                    ("body_hash", Hash),
+                    ("chain_seq", Int),
+                    ("chain_status", Str),
+                    ("category", Str),
+                    ("template_id", Str),
+                    ("started_at", Time),
+                    ("ended_at", Time),
+                    ("level", Str),
+                    ("reported_to_police_at", Time),
+                    ("received_at", Time),
+                ],
+            ),
+        )
+        .schema("VisitMetaList", list("VisitMeta"))
+        .schema(
+            "SealedEnvelope",
+            object(
+                "fieldvisit_core::protocol::SealedEnvelope: base64 body JSON signed with Ed25519",
+                &[("version", Int), ("body", Str), ("signature", Str)],
+            ),
+        )
+        .schema(
+            "Receipt",
+            object(
+                "fieldvisit_core::protocol::Receipt",
+                &[
+                    ("version", Int),
+                    ("visit_id", Str),
+                    ("body_hash", Hash),
+                    ("received_at", Time),
+                    ("photos_missing", StrList),
+                ],
+            ),
+        )
+        .schema(
+            "EnrollRequest",
+            object(
+                "fieldvisit_core::protocol::EnrollRequest",
+                &[
+                    ("version", Int),
+                    ("code", Str),
+                    ("public_key", Str),
+                    ("device_label", Str),
+                ],
+            ),
+        )
+        .schema(
+            "EnrollResponse",
+            object(
+                "fieldvisit_core::protocol::EnrollResponse",
+                &[
+                    ("version", Int),
+                    ("device_id", Str),
+                    ("worker_id", Str),
+                    ("token", Str),
+                ],
+            ),
+        )
+        .schema(
+            "UploadStatus",
+            object(
+                "fieldvisit_core::protocol::UploadStatus",
+                &[
+                    ("photo_id", Str),
+                    ("received", Int),
+                    ("size", Int),
+                    ("complete", Bool),
+                ],
+            ),
+        )
+        .schema(
+            "ApiErrorBody",
+            object(
+                "Every error: {\"error\":{\"code\",\"message\"}}",
+                &[("error", Obj)],
+            ),
+        )
+        .schema(
+            "HouseholdCsv",
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::String))
+                .description(Some(format!(
+                    "UTF-8 CSV with the header {}",
+                    crate::ops::csv_import::COLUMNS.join(",")
+                )))
+                .build(),
+        )
+        .schema(
+            "PhotoChunk",
+            ObjectBuilder::new()
+                .schema_type(SchemaType::Type(Type::String))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                .build(),
+        )
+        .security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        )
+        .security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        )
+        .build()
+}

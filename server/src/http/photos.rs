@@ -1,0 +1,161 @@
+//! Resumable photo upload: status, and chunks appended at exactly the held offset; the SHA-256 is
+//! checked against the manifest on completion and a mismatch discards the data.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use fieldvisit_core::protocol::UploadStatus;
+use tracing::instrument;
+
+use super::{ApiPath, RawBody};
+use crate::auth::DeviceCaller;
+use crate::blob::{BlobError, BlobKey};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::PhotoRecord;
+
+/// Header naming the bytes the server holds (as in the tus protocol).
+pub const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
+
+fn blob_error(e: BlobError) -> AppError {
+    match e {
+        BlobError::WrongOffset { current } => {
+            let err = AppError::conflict(
+                "wrong_offset",
+                format!("the server holds {current} bytes; resume from there"),
+            );
+            match HeaderValue::from_str(&current.to_string()) {
+                Ok(v) => err.with_header(UPLOAD_OFFSET, v),
+                Err(_) => err,
+            }
+        }
+        other => AppError::internal(other),
+    }
+}
+
+/// The photo record if the visit is this device's and lists the photo; 404 otherwise.
+async fn lookup(
+    state: &AppState,
+    caller: &DeviceCaller,
+    visit_id: &str,
+    photo_id: &str,
+) -> Result<(PhotoRecord, BlobKey), AppError> {
+    let key = BlobKey::photo(visit_id, photo_id)
+        .ok_or_else(|| AppError::invalid_id("visit_id or photo_id"))?;
+    match state.store.visit(visit_id).await? {
+        Some((v, _)) if v.device_id == caller.device.id => {}
+        _ => return Err(AppError::not_found("visit")),
+    }
+    let photo = state
+        .store
+        .photos(visit_id)
+        .await?
+        .into_iter()
+        .find(|p| p.photo_id == photo_id)
+        .ok_or_else(|| AppError::not_found("photo"))?;
+    Ok((photo, key))
+}
+
+async fn status_of(
+    state: &AppState,
+    p: &PhotoRecord,
+    key: &BlobKey,
+) -> Result<UploadStatus, AppError> {
+    let received = if p.complete {
+        p.size
+    } else {
+        state.blobs.partial_len(key).await.map_err(blob_error)?
+    };
+    Ok(UploadStatus {
+        photo_id: p.photo_id.clone(),
+        received,
+        size: p.size,
+        complete: p.complete,
+    })
+}
+
+/// `GET /api/v1/visits/{visit_id}/photos/{photo_id}`.
+#[instrument(skip_all, fields(device_id = %caller.device.id, visit_id = %ids.0, photo_id = %ids.1))]
+pub async fn status(
+    State(state): State<AppState>,
+    caller: DeviceCaller,
+    ApiPath(ids): ApiPath<(String, String)>,
+) -> Result<Json<UploadStatus>, AppError> {
+    let (photo, key) = lookup(&state, &caller, &ids.0, &ids.1).await?;
+    Ok(Json(status_of(&state, &photo, &key).await?))
+}
+
+fn offset(query: Option<&str>) -> Result<u64, AppError> {
+    query
+        .unwrap_or("")
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("offset="))
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| {
+            AppError::bad_request("bad_offset", "query parameter offset (bytes) is required")
+        })
+}
+
+/// `PUT /api/v1/visits/{visit_id}/photos/{photo_id}?offset=N`.
+#[instrument(skip_all, fields(device_id = %caller.device.id, visit_id = %ids.0, photo_id = %ids.1))]
+pub async fn put_chunk(
+    State(state): State<AppState>,
+    caller: DeviceCaller,
+    ApiPath(ids): ApiPath<(String, String)>,
+    RawQuery(query): RawQuery,
+    RawBody(chunk): RawBody,
+) -> Result<Json<UploadStatus>, AppError> {
+    let offset = offset(query.as_deref())?;
+    let (photo, key) = lookup(&state, &caller, &ids.0, &ids.1).await?;
+    let _guard = state
+        .upload_locks
+        .lock(&format!("{}/{}", ids.0, ids.1))
+        .await;
+    // Re-read under the lock: another request may have completed it.
+    let (photo, key) = if photo.complete {
+        (photo, key)
+    } else {
+        lookup(&state, &caller, &ids.0, &ids.1).await?
+    };
+    if photo.complete {
+        // A retry after a lost response: the photo is already safe.
+        return Ok(Json(status_of(&state, &photo, &key).await?));
+    }
+    if offset.saturating_add(chunk.len() as u64) > photo.size {
+        return Err(AppError::bad_request(
+            "exceeds_size",
+            "the chunk goes past the size in the manifest",
+        ));
+    }
+    let held = state
+        .blobs
+        .append(&key, offset, &chunk)
+        .await
+        .map_err(blob_error)?;
+    if held == photo.size {
+        let hash = state.blobs.partial_sha256(&key).await.map_err(blob_error)?;
+        if hash != photo.sha256 {
+            state.blobs.discard(&key).await.map_err(blob_error)?;
+            tracing::warn!("photo hash mismatch; partial data discarded");
+            return Err(AppError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "hash_mismatch",
+                "the photo's SHA-256 does not match the manifest; upload it again from offset 0",
+            ));
+        }
+        state.blobs.commit(&key).await.map_err(blob_error)?;
+        state.store.photo_completed(&ids.0, &ids.1).await?;
+        return Ok(Json(UploadStatus {
+            photo_id: photo.photo_id,
+            received: held,
+            size: photo.size,
+            complete: true,
+        }));
+    }
+    Ok(Json(UploadStatus {
+        photo_id: photo.photo_id,
+        received: held,
+        size: photo.size,
+        complete: false,
+    }))
+}

@@ -1,0 +1,214 @@
+//! Enrollment codes, enrollment, device list and revocation.
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use fieldvisit_core::crypto::{Sha256Hash, b64_encode};
+use serde_json::json;
+
+use super::*;
+
+#[tokio::test]
+async fn admin_makes_a_code_the_phone_enrolls_once() {
+    let w = world().await;
+    let admin = w.login("admin").await;
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/enrollment-codes",
+            Some(&admin),
+            json!({ "worker_id": "wA" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    let code = r.json["code"].as_str().unwrap().to_owned();
+    assert_eq!(code.len(), 11);
+    let key = fieldvisit_core::crypto::DeviceSigningKey::generate().unwrap();
+    let label = "Redmi'); DROP TABLE devices; --";
+    let req = json!({ "version": 1, "code": code.to_lowercase(), "public_key": b64_encode(&key.public_key()), "device_label": label });
+    let r = w
+        .json("POST", "/api/v1/devices/enroll", None, req.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(r.json["worker_id"], "wA");
+    let device_id = r.json["device_id"].as_str().unwrap();
+    let stored = w.state.store.device(device_id).await.unwrap().unwrap().0;
+    assert_eq!(stored.label, label, "SQL in a label is only text");
+    let again = w.json("POST", "/api/v1/devices/enroll", None, req).await;
+    assert_eq!(
+        (again.status, again.code()),
+        (StatusCode::FORBIDDEN, "enrollment_refused")
+    );
+    let actions: Vec<String> = w
+        .state
+        .store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "enrollment_code.create",
+        "device.enroll",
+        "device.enroll_refused",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a}");
+    }
+}
+
+#[tokio::test]
+async fn enrollment_refusals() {
+    let w = world().await;
+    let admin = w.login("admin").await;
+    let sup = w.login("supA").await;
+    let key = b64_encode(&[7u8; 32]);
+    let before = w.counts().await.devices;
+    let cases = [
+        (
+            json!({ "version": 1, "code": "ABCDE-FGHJK", "public_key": key, "device_label": "x" }),
+            StatusCode::FORBIDDEN,
+            "enrollment_refused",
+        ),
+        (
+            json!({ "version": 1, "code": "'; DROP TABLE devices; --", "public_key": key, "device_label": "x" }),
+            StatusCode::FORBIDDEN,
+            "enrollment_refused",
+        ),
+        (
+            json!({ "version": 2, "code": "ABCDE-FGHJK", "public_key": key, "device_label": "x" }),
+            StatusCode::BAD_REQUEST,
+            "unsupported_version",
+        ),
+        (
+            json!({ "version": 1, "code": "ABCDE-FGHJK", "public_key": "short", "device_label": "x" }),
+            StatusCode::BAD_REQUEST,
+            "bad_public_key",
+        ),
+        (
+            json!({ "version": 1, "code": "ABCDE-FGHJK" }),
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+        ),
+    ];
+    for (body, status, code) in cases {
+        let r = w
+            .json("POST", "/api/v1/devices/enroll", None, body.clone())
+            .await;
+        assert_eq!((r.status, r.code()), (status, code), "{body}");
+    }
+    assert_eq!(w.counts().await.devices, before);
+    // Codes: only admins, only for workers, only known ids.
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/enrollment-codes",
+            Some(&sup),
+            json!({ "worker_id": "wA" }),
+        )
+        .await;
+    assert_eq!(r.code(), "forbidden_role");
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/enrollment-codes",
+            Some(&admin),
+            json!({ "worker_id": "supA" }),
+        )
+        .await;
+    assert_eq!(r.code(), "not_a_worker");
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/enrollment-codes",
+            Some(&admin),
+            json!({ "worker_id": "w' OR 1=1" }),
+        )
+        .await;
+    assert_eq!(r.code(), "invalid_id");
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/enrollment-codes",
+            None,
+            json!({ "worker_id": "wA" }),
+        )
+        .await;
+    assert_eq!(r.code(), "unauthenticated");
+}
+
+#[tokio::test]
+async fn expired_codes_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = crate::config::Config::for_tests(dir.path().to_path_buf());
+    config.enrollment_code_ttl = std::time::Duration::ZERO;
+    let w = world().await;
+    let state =
+        crate::state::AppState::new(w.state.store.clone(), w.state.blobs.clone(), config).unwrap();
+    let (code, _) = crate::ops::devices::create_code(&state, &crate::ops::Actor::cli(), "wA")
+        .await
+        .unwrap();
+    let r = w.json("POST", "/api/v1/devices/enroll", None, json!({ "version": 1, "code": code, "public_key": b64_encode(&[1u8; 32]), "device_label": "x" })).await;
+    assert_eq!(r.code(), "enrollment_refused");
+}
+
+#[tokio::test]
+async fn list_and_revoke() {
+    let w = world().await;
+    let phone = w.enroll("wA").await;
+    let sup = w.login("supA").await;
+    let list = w
+        .call("GET", "/api/v1/devices", Some(&sup), Body::empty())
+        .await;
+    assert_eq!(list.json.as_array().unwrap().len(), 1);
+    assert!(list.json[0].get("token_hash").is_none() && list.json[0].get("public_key").is_none());
+    let worker = w.login("wA").await;
+    assert_eq!(
+        w.call("GET", "/api/v1/devices", Some(&worker), Body::empty())
+            .await
+            .code(),
+        "forbidden_role"
+    );
+    let uri = format!("/api/v1/devices/{}/revoke", phone.device_id);
+    assert_eq!(
+        w.call("POST", &uri, Some(&worker), Body::empty())
+            .await
+            .code(),
+        "forbidden_role"
+    );
+    let r = w.call("POST", &uri, Some(&sup), Body::empty()).await;
+    assert_eq!(
+        (r.status, r.json["changed"].clone()),
+        (StatusCode::OK, true.into())
+    );
+    let r = w.call("POST", &uri, Some(&sup), Body::empty()).await;
+    assert_eq!(r.json["changed"], false);
+    let r = w
+        .call(
+            "POST",
+            "/api/v1/devices/nope/revoke",
+            Some(&sup),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let (env, _) = seal(
+        &phone,
+        &body(&phone, "v1", "hA", 1, Sha256Hash::ZERO, vec![]),
+    );
+    let r = w
+        .call("PUT", "/api/v1/visits/v1", Some(&phone.token), env)
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "device_revoked")
+    );
+    let r = w
+        .call(
+            "GET",
+            "/api/v1/visits/v1/photos/p1",
+            Some(&phone.token),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.code(), "device_revoked");
+}

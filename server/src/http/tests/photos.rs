@@ -1,0 +1,219 @@
+//! Resumable photo upload: chunks, offsets, hash check, limits.
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use fieldvisit_core::crypto::{Sha256Hash, sha256};
+use fieldvisit_core::protocol::{PhotoManifest, UploadStatus};
+
+use super::*;
+use crate::blob::BlobKey;
+
+async fn visit_with_photo(w: &World, data: &[u8]) -> Phone {
+    let p = w.enroll("wA").await;
+    let m = PhotoManifest {
+        photo_id: "p1".into(),
+        sha256: sha256(data),
+        size: data.len() as u64,
+        captured_at: Utc::now(),
+    };
+    let (env, _) = seal(&p, &body(&p, "v1", "hA", 1, Sha256Hash::ZERO, vec![m]));
+    let r = w
+        .call("PUT", "/api/v1/visits/v1", Some(&p.token), env)
+        .await;
+    assert_eq!(r.json["photos_missing"][0], "p1");
+    p
+}
+
+#[tokio::test]
+async fn resumable_upload_in_chunks() {
+    let w = world().await;
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    let p = visit_with_photo(&w, &data).await;
+    let uri = "/api/v1/visits/v1/photos/p1";
+    let st: UploadStatus =
+        serde_json::from_value(w.call("GET", uri, Some(&p.token), Body::empty()).await.json)
+            .unwrap();
+    assert_eq!((st.received, st.size, st.complete), (0, 10_000, false));
+    let r = w
+        .call(
+            "PUT",
+            &format!("{uri}?offset=0"),
+            Some(&p.token),
+            data[..4000].to_vec(),
+        )
+        .await;
+    assert_eq!(r.json["received"], 4000);
+    // A resend of the first chunk after a lost answer: told where to resume.
+    let r = w
+        .call(
+            "PUT",
+            &format!("{uri}?offset=0"),
+            Some(&p.token),
+            data[..4000].to_vec(),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "wrong_offset"));
+    assert_eq!(r.headers["upload-offset"], "4000");
+    let r = w
+        .call(
+            "PUT",
+            &format!("{uri}?offset=4000"),
+            Some(&p.token),
+            data[4000..].to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["complete"].clone()),
+        (StatusCode::OK, true.into())
+    );
+    let stored = w
+        .state
+        .blobs
+        .get(&BlobKey::photo("v1", "p1").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored, data);
+    // Retrying after completion is harmless; the receipt no longer lists the photo.
+    let r = w
+        .call(
+            "PUT",
+            &format!("{uri}?offset=4000"),
+            Some(&p.token),
+            data[4000..].to_vec(),
+        )
+        .await;
+    assert_eq!(r.json["complete"], true);
+    let photos = w.state.store.photos("v1").await.unwrap();
+    assert!(photos[0].complete);
+}
+
+#[tokio::test]
+async fn bad_photo_uploads() {
+    let w = world().await;
+    let data = b"0123456789".to_vec();
+    let p = visit_with_photo(&w, &data).await;
+    let stranger = w.enroll("wA").await;
+    let uri = "/api/v1/visits/v1/photos/p1";
+    type Case<'a> = (&'a str, String, &'a str, Vec<u8>, StatusCode, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "no offset",
+            uri.to_owned(),
+            &p.token,
+            data.clone(),
+            StatusCode::BAD_REQUEST,
+            "bad_offset",
+        ),
+        (
+            "wrong offset",
+            format!("{uri}?offset=5"),
+            &p.token,
+            data[..3].to_vec(),
+            StatusCode::CONFLICT,
+            "wrong_offset",
+        ),
+        (
+            "past the size",
+            format!("{uri}?offset=0"),
+            &p.token,
+            vec![0; 11],
+            StatusCode::BAD_REQUEST,
+            "exceeds_size",
+        ),
+        (
+            "photo not in manifest",
+            "/api/v1/visits/v1/photos/p2?offset=0".into(),
+            &p.token,
+            data.clone(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "another device's visit",
+            format!("{uri}?offset=0"),
+            &stranger.token,
+            data.clone(),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            "path traversal",
+            "/api/v1/visits/v1/photos/..%2F..%2Fetc?offset=0".into(),
+            &p.token,
+            data.clone(),
+            StatusCode::BAD_REQUEST,
+            "invalid_id",
+        ),
+        (
+            "dot-dot photo id",
+            "/api/v1/visits/v1/photos/..?offset=0".into(),
+            &p.token,
+            data.clone(),
+            StatusCode::BAD_REQUEST,
+            "invalid_id",
+        ),
+        (
+            "chunk too large",
+            format!("{uri}?offset=0"),
+            &p.token,
+            vec![0; 4 * 1024 * 1024 + 1],
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+        ),
+        (
+            "hash mismatch",
+            format!("{uri}?offset=0"),
+            &p.token,
+            b"9876543210".to_vec(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "hash_mismatch",
+        ),
+    ];
+    for (name, uri, token, bytes, status, code) in cases {
+        let r = w.call("PUT", &uri, Some(token), bytes).await;
+        assert_eq!((r.status, r.code()), (status, code), "{name}: {:?}", r.json);
+    }
+    // The mismatched data was discarded: the upload starts again at 0 and then succeeds.
+    let st = w.call("GET", uri, Some(&p.token), Body::empty()).await;
+    assert_eq!(st.json["received"], 0);
+    assert!(!w.state.store.photos("v1").await.unwrap()[0].complete);
+    let r = w
+        .call("PUT", &format!("{uri}?offset=0"), Some(&p.token), data)
+        .await;
+    assert_eq!(r.json["complete"], true);
+    let r = w
+        .call("GET", uri, Some(&stranger.token), Body::empty())
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn route_limits_override_the_json_limit() {
+    // Chunks and envelopes far larger than the 64 KiB JSON limit are accepted on their routes.
+    let w = world().await;
+    let data = vec![5u8; 3 * 1024 * 1024];
+    let p = visit_with_photo(&w, &data).await;
+    let r = w
+        .call(
+            "PUT",
+            "/api/v1/visits/v1/photos/p1?offset=0",
+            Some(&p.token),
+            data,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["complete"].clone()),
+        (StatusCode::OK, true.into()),
+        "{:?}",
+        r.json
+    );
+    let mut big = body(&p, "v2", "hA", 2, Sha256Hash::ZERO, vec![]);
+    big.content.ciphertext = fieldvisit_core::crypto::b64_encode(&vec![1u8; 300 * 1024]);
+    let (env, _) = seal(&p, &big);
+    assert!(env.len() > 64 * 1024);
+    let r = w
+        .call("PUT", "/api/v1/visits/v2", Some(&p.token), env)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+}

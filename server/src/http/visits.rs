@@ -1,0 +1,155 @@
+//! Ingest of sealed visits, exactly once, and the visit list for supervisors.
+
+use std::collections::HashSet;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use fieldvisit_core::protocol::{ProtocolError, Receipt, SealedEnvelope, WIRE_VERSION};
+use tracing::instrument;
+
+use super::{ApiPath, RawBody};
+use crate::auth::{DeviceCaller, StaffCaller};
+use crate::error::AppError;
+use crate::ids::is_safe_id;
+use crate::state::AppState;
+use crate::store::{ChainStatus, IngestOutcome, NewVisit, Role, VisitMeta};
+
+fn protocol_error(e: ProtocolError) -> AppError {
+    match e {
+        ProtocolError::UnsupportedVersion { .. } | ProtocolError::VersionMismatch { .. } => {
+            AppError::bad_request("unsupported_version", e.to_string())
+        }
+        ProtocolError::BadSignature => {
+            AppError::new(StatusCode::UNAUTHORIZED, "bad_signature", e.to_string())
+        }
+        ProtocolError::Malformed { .. } | ProtocolError::Crypto(_) => {
+            AppError::bad_request("malformed_envelope", e.to_string())
+        }
+        ProtocolError::NotForAudience(_) => {
+            AppError::internal("unexpected audience error at ingest")
+        }
+    }
+}
+
+async fn receipt(state: &AppState, m: &VisitMeta) -> Result<Receipt, AppError> {
+    let photos = state.store.photos(&m.visit_id).await?;
+    Ok(Receipt {
+        version: WIRE_VERSION,
+        visit_id: m.visit_id.clone(),
+        body_hash: m.body_hash,
+        received_at: m.received_at,
+        photos_missing: photos
+            .into_iter()
+            .filter(|p| !p.complete)
+            .map(|p| p.photo_id)
+            .collect(),
+    })
+}
+
+/// `PUT /api/v1/visits/{visit_id}`: verify, check scope and chain, store once, answer a receipt.
+#[instrument(skip_all, fields(device_id = %caller.device.id, visit_id = %visit_id, chain_status))]
+pub async fn put_visit(
+    State(state): State<AppState>,
+    caller: DeviceCaller,
+    ApiPath(visit_id): ApiPath<String>,
+    RawBody(bytes): RawBody,
+) -> Result<(StatusCode, Json<Receipt>), AppError> {
+    if !is_safe_id(&visit_id) {
+        return Err(AppError::invalid_id("visit_id"));
+    }
+    if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
+        return Err(AppError::bad_request(
+            "malformed_json",
+            "the body is not JSON",
+        ));
+    }
+    let envelope = SealedEnvelope::from_json(&bytes).map_err(protocol_error)?;
+    let device = &caller.device;
+    let verified = envelope
+        .verify(&device.public_key)
+        .map_err(protocol_error)?;
+    let body = verified.body;
+    if body.device_id != device.id || body.worker_id != device.worker_id {
+        return Err(AppError::forbidden(
+            "device_mismatch",
+            "the envelope was not sealed by this device for its worker",
+        ));
+    }
+    if body.visit_id != visit_id {
+        return Err(AppError::bad_request(
+            "visit_id_mismatch",
+            "the path and the envelope name different visits",
+        ));
+    }
+    for (field, id) in [
+        ("household_id", &body.household_id),
+        ("template_id", &body.template_id),
+        ("category", &body.category),
+    ] {
+        if !is_safe_id(id) {
+            return Err(AppError::invalid_id(field));
+        }
+    }
+    let mut seen = HashSet::new();
+    for p in &body.photos {
+        if !is_safe_id(&p.photo_id) || !seen.insert(p.photo_id.as_str()) {
+            return Err(AppError::invalid_id("photos[].photo_id"));
+        }
+    }
+    match state.store.household(&body.household_id).await? {
+        Some((row, _)) if row.worker_id.as_deref() == Some(device.worker_id.as_str()) => {}
+        _ => return Err(AppError::out_of_scope()),
+    }
+    let new = NewVisit {
+        visit_id: visit_id.clone(),
+        device_id: device.id.clone(),
+        worker_id: device.worker_id.clone(),
+        household_id: body.household_id.clone(),
+        body_hash: verified.hash,
+        chain_seq: body.chain.seq,
+        chain_prev: body.chain.prev,
+        envelope_json: String::from_utf8_lossy(&bytes).into_owned(),
+        body_json: serde_json::to_string(&body).map_err(AppError::internal)?,
+        category: body.category.clone(),
+        template_id: body.template_id.clone(),
+        started_at: body.started_at,
+        ended_at: body.ended_at,
+        level: body.level.as_ref().map(|l| l.level.clone()),
+        reported_to_police_at: body.reported_to_police_at,
+        photos: body
+            .photos
+            .iter()
+            .map(|p| (p.photo_id.clone(), p.sha256, p.size))
+            .collect(),
+        received_at: chrono::Utc::now(),
+    };
+    let (status, meta) = match state.store.ingest_visit(&new).await? {
+        IngestOutcome::Stored(m) => (StatusCode::CREATED, m),
+        IngestOutcome::Duplicate(m) => (StatusCode::OK, m),
+        IngestOutcome::Conflict => {
+            return Err(AppError::conflict(
+                "conflict",
+                "a different envelope is stored under this visit id",
+            ));
+        }
+    };
+    tracing::Span::current().record(
+        "chain_status",
+        tracing::field::display(meta.chain_status.as_str()),
+    );
+    tracing::info!(status = status.as_u16(), "visit accepted");
+    if meta.chain_status != ChainStatus::Ok {
+        tracing::warn!("visit stored with a broken device chain; flagged for supervisors");
+    }
+    Ok((status, Json(receipt(&state, &meta).await?)))
+}
+
+/// `GET /api/v1/visits`: metadata of visits in the caller's branch (workers: their own).
+pub async fn list(
+    State(state): State<AppState>,
+    caller: StaffCaller,
+) -> Result<Json<Vec<VisitMeta>>, AppError> {
+    caller.require(&[Role::Worker, Role::Supervisor, Role::ChildWelfareReviewer])?;
+    Ok(Json(state.store.visits(&caller.scope()).await?))
+}

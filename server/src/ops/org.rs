@@ -1,0 +1,64 @@
+//! Adding org units.
+
+use serde_json::json;
+
+use super::Actor;
+use crate::audit;
+use crate::error::AppError;
+use crate::ids::is_safe_id;
+use crate::state::AppState;
+use crate::store::{OrgLevel, OrgUnit, StoreError};
+
+/// Longest unit name.
+const MAX_NAME: usize = 100;
+
+/// Adds a unit under `parent_id` (a province has none); the parent must be in the actor's branch.
+pub async fn add_unit(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    parent_id: Option<&str>,
+    level: OrgLevel,
+    name: &str,
+) -> Result<OrgUnit, AppError> {
+    if !is_safe_id(id) {
+        return Err(AppError::invalid_id("id"));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
+        return Err(AppError::bad_request(
+            "invalid_name",
+            "name must be 1–100 printable characters",
+        ));
+    }
+    match parent_id {
+        Some(p) => {
+            let parent = state.store.org_unit(p).await?;
+            if !parent.is_some_and(|u| actor.covers(&u.path)) {
+                return Err(AppError::not_found("parent org unit"));
+            }
+        }
+        None if actor.scope_path != "/" => return Err(AppError::out_of_scope()),
+        None => {}
+    }
+    let unit = state
+        .store
+        .add_org_unit(id, parent_id, level, name)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(what) => AppError::conflict(
+                "conflict",
+                format!("{what} already exists or does not fit there"),
+            ),
+            e => e.into(),
+        })?;
+    audit::record(
+        state.store.as_ref(),
+        &actor.id,
+        "org_unit.create",
+        &unit.id,
+        json!({ "level": level.as_str(), "parent_id": parent_id }),
+    )
+    .await?;
+    Ok(unit)
+}

@@ -1,0 +1,185 @@
+//! One conformance suite for every `Store` backend (SQLite here; PostgreSQL runs the same when added).
+#![allow(clippy::unwrap_used)]
+
+use chrono::Utc;
+use fieldvisit_core::crypto::{Sha256Hash, sha256};
+
+use super::sqlite::SqliteStore;
+use super::*;
+
+/// Runs every check against a fresh, empty store.
+pub async fn run_all(store: &dyn Store) {
+    org_scope_is_a_path_prefix(store).await;
+    enrollment_codes_are_single_use(store).await;
+    ingest_is_exactly_once(store).await;
+}
+
+async fn org_scope_is_a_path_prefix(s: &dyn Store) {
+    s.add_org_unit("p", None, OrgLevel::Province, "省")
+        .await
+        .unwrap();
+    s.add_org_unit("c", Some("p"), OrgLevel::City, "市")
+        .await
+        .unwrap();
+    s.add_org_unit("k", Some("c"), OrgLevel::County, "县")
+        .await
+        .unwrap();
+    s.add_org_unit("t1", Some("k"), OrgLevel::Township, "镇一")
+        .await
+        .unwrap();
+    // `t1` is a prefix of `t10` as text, but not as a path.
+    s.add_org_unit("t10", Some("k"), OrgLevel::Township, "镇十")
+        .await
+        .unwrap();
+    s.add_org_unit("v1", Some("t1"), OrgLevel::Village, "村")
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.add_org_unit("x", Some("t1"), OrgLevel::City, "错").await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.add_org_unit("t1", Some("k"), OrgLevel::Township, "重")
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let t1 = s.org_unit("t1").await.unwrap().unwrap();
+    let units = s
+        .org_units(&Scope {
+            path: t1.path.clone(),
+            worker_id: None,
+        })
+        .await
+        .unwrap();
+    let ids: Vec<_> = units.iter().map(|u| u.id.as_str()).collect();
+    assert_eq!(ids, ["t1", "v1"]);
+}
+
+async fn enrollment_codes_are_single_use(s: &dyn Store) {
+    let staff = Staff {
+        id: "w".into(),
+        login: "w".into(),
+        display_name: "社工".into(),
+        role: Role::Worker,
+        scope_unit_id: "t1".into(),
+        password_hash: "x".into(),
+        failed_logins: 0,
+        locked_until: None,
+    };
+    s.add_staff(&staff).await.unwrap();
+    assert!(matches!(
+        s.add_staff(&staff).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let now = Utc::now();
+    s.add_enrollment_code(&EnrollmentCode {
+        code_hash: "h".into(),
+        worker_id: "w".into(),
+        created_by: "cli".into(),
+        expires_at: now + chrono::Duration::hours(1),
+    })
+    .await
+    .unwrap();
+    let dev = Device {
+        id: "d".into(),
+        worker_id: String::new(),
+        public_key: vec![1; 32],
+        token_hash: "tok".into(),
+        label: "phone".into(),
+        enrolled_at: now,
+        revoked_at: None,
+    };
+    assert_eq!(
+        s.enroll_device("h", now, &dev).await.unwrap().worker_id,
+        "w"
+    );
+    let again = Device {
+        id: "d2".into(),
+        token_hash: "tok2".into(),
+        ..dev
+    };
+    assert!(matches!(
+        s.enroll_device("h", now, &again).await,
+        Err(StoreError::CodeRejected)
+    ));
+    let elsewhere = Scope {
+        path: s.org_unit("t10").await.unwrap().unwrap().path,
+        worker_id: None,
+    };
+    assert!(matches!(
+        s.revoke_device("d", &elsewhere, now).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let here = Scope {
+        path: "/p/".into(),
+        worker_id: None,
+    };
+    assert!(s.revoke_device("d", &here, now).await.unwrap());
+    assert!(!s.revoke_device("d", &here, now).await.unwrap());
+}
+
+async fn ingest_is_exactly_once(s: &dyn Store) {
+    let household = fieldvisit_core::caseload::Household {
+        id: "h".into(),
+        village_id: "v1".into(),
+        head_name: "张三".into(),
+        id_number: "320102198001011234".into(),
+        address: "a".into(),
+        categories: vec![],
+        location: None,
+        members: vec![],
+    };
+    s.upsert_households(vec![HouseholdRow {
+        household,
+        worker_id: Some("w".into()),
+    }])
+    .await
+    .unwrap();
+    let v = NewVisit {
+        visit_id: "v".into(),
+        device_id: "d".into(),
+        worker_id: "w".into(),
+        household_id: "h".into(),
+        body_hash: sha256(b"body"),
+        chain_seq: 1,
+        chain_prev: Sha256Hash::ZERO,
+        envelope_json: "{}".into(),
+        body_json: "{}".into(),
+        category: "dibao".into(),
+        template_id: "t".into(),
+        started_at: Utc::now(),
+        ended_at: Utc::now(),
+        level: None,
+        reported_to_police_at: None,
+        photos: vec![("p".into(), sha256(b"p"), 1)],
+        received_at: Utc::now(),
+    };
+    let IngestOutcome::Stored(first) = s.ingest_visit(&v).await.unwrap() else {
+        panic!("not stored")
+    };
+    assert_eq!(
+        s.ingest_visit(&v).await.unwrap(),
+        IngestOutcome::Duplicate(first)
+    );
+    let other = NewVisit {
+        body_hash: sha256(b"other"),
+        ..v
+    };
+    assert_eq!(
+        s.ingest_visit(&other).await.unwrap(),
+        IngestOutcome::Conflict
+    );
+    let c = s.counts().await.unwrap();
+    assert_eq!((c.visits, c.photos), (1, 1));
+}
+
+#[tokio::test]
+async fn sqlite_passes_the_conformance_suite() {
+    run_all(&SqliteStore::open_in_memory().unwrap()).await;
+}
+
+#[tokio::test]
+async fn sqlite_file_with_reader_pool_passes_the_conformance_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    run_all(&SqliteStore::open(&dir.path().join("t.db")).unwrap()).await;
+}

@@ -1,0 +1,126 @@
+//! Storage behind a trait: the server holds an `Arc<dyn Store>`, so SQLite (here) and PostgreSQL
+//! (later) are interchangeable. Every listing takes a [`Scope`]: scope is checked in the query.
+
+mod types;
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use types::*;
+
+/// Why a store call failed. Messages name tables and ids, never personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The thing does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A uniqueness rule was broken.
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    /// The enrollment code is unknown, used or expired.
+    #[error("enrollment code unknown, used or expired")]
+    CodeRejected,
+    /// The database failed.
+    #[error("storage backend: {0}")]
+    Backend(String),
+}
+
+/// Result of store calls.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything the server keeps, apart from blobs.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Adds an org unit; its path is computed from the parent.
+    async fn add_org_unit(
+        &self,
+        id: &str,
+        parent_id: Option<&str>,
+        level: OrgLevel,
+        name: &str,
+    ) -> StoreResult<OrgUnit>;
+    /// One org unit.
+    async fn org_unit(&self, id: &str) -> StoreResult<Option<OrgUnit>>;
+    /// Units in a branch.
+    async fn org_units(&self, scope: &Scope) -> StoreResult<Vec<OrgUnit>>;
+
+    /// Inserts or replaces households, all or none.
+    async fn upsert_households(&self, rows: Vec<HouseholdRow>) -> StoreResult<usize>;
+    /// One household with its village path.
+    async fn household(&self, id: &str) -> StoreResult<Option<(HouseholdRow, String)>>;
+    /// Households in a scope.
+    async fn households(&self, scope: &Scope) -> StoreResult<Vec<HouseholdRow>>;
+
+    /// Adds a staff account.
+    async fn add_staff(&self, staff: &Staff) -> StoreResult<()>;
+    /// Staff by login name.
+    async fn staff_by_login(&self, login: &str) -> StoreResult<Option<Staff>>;
+    /// Staff by id.
+    async fn staff(&self, id: &str) -> StoreResult<Option<Staff>>;
+    /// Staff whose scope unit is in a branch.
+    async fn staff_in(&self, scope: &Scope) -> StoreResult<Vec<Staff>>;
+    /// Records a failed login in one atomic step: the failure that reaches `lock_after` locks the
+    /// account until `lock_until` and starts a fresh count. Returns the failure count (including this
+    /// one) and whether this failure locked the account.
+    async fn login_failed(
+        &self,
+        id: &str,
+        lock_after: u32,
+        lock_until: DateTime<Utc>,
+    ) -> StoreResult<(u32, bool)>;
+    /// Clears failures after a successful login.
+    async fn login_succeeded(&self, id: &str) -> StoreResult<()>;
+
+    /// Stores a session.
+    async fn add_session(&self, session: &Session) -> StoreResult<()>;
+    /// A live session and its account.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>>;
+    /// Ends a session.
+    async fn end_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Stores an enrollment code.
+    async fn add_enrollment_code(&self, code: &EnrollmentCode) -> StoreResult<()>;
+    /// Redeems a code and registers the device, in one transaction.
+    async fn enroll_device(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        device: &Device,
+    ) -> StoreResult<Device>;
+    /// Device by token hash.
+    async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>>;
+    /// Device by id with its worker's scope path.
+    async fn device(&self, id: &str) -> StoreResult<Option<(Device, String)>>;
+    /// Devices whose worker is in a branch.
+    async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>>;
+    /// Revokes a device whose worker is in `scope`; false if it was already revoked, `NotFound` if it
+    /// does not exist in the scope.
+    async fn revoke_device(&self, id: &str, scope: &Scope, now: DateTime<Utc>)
+    -> StoreResult<bool>;
+
+    /// Stores a visit, its photo manifest and chain status in one transaction, exactly once.
+    async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome>;
+    /// A visit's metadata with its household's village path.
+    async fn visit(&self, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>>;
+    /// The envelope JSON exactly as received (for reviewers' decryption and exports).
+    async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>>;
+    /// Visits in a scope.
+    async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>>;
+    /// Photos of a visit.
+    async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>>;
+    /// Marks a photo complete.
+    async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()>;
+
+    /// Appends to the hash-chained audit log.
+    async fn append_audit(&self, draft: &AuditDraft) -> StoreResult<AuditEntry>;
+    /// Audit entries with `seq > after`, at most `limit`, in order.
+    async fn audit_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+
+    /// Row counts.
+    async fn counts(&self) -> StoreResult<Counts>;
+}
+
+#[cfg(test)]
+mod conformance;

@@ -1,0 +1,148 @@
+//! Numbered schema migrations, tracked in `PRAGMA user_version`; each runs in its own transaction.
+
+use rusqlite::Connection;
+
+/// Migration `i` (1-based) moves the schema from version `i - 1` to `i`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: org tree, staff, sessions, households, devices, visits, photos, audit log.
+    r#"
+CREATE TABLE org_units (
+    id TEXT PRIMARY KEY,
+    parent_id TEXT REFERENCES org_units(id),
+    level TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL UNIQUE
+);
+CREATE TABLE staff (
+    id TEXT PRIMARY KEY,
+    login TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    scope_unit_id TEXT NOT NULL REFERENCES org_units(id),
+    password_hash TEXT NOT NULL,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until TEXT
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    staff_id TEXT NOT NULL REFERENCES staff(id),
+    csrf_token TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE households (
+    id TEXT PRIMARY KEY,
+    village_id TEXT NOT NULL REFERENCES org_units(id),
+    worker_id TEXT REFERENCES staff(id),
+    record_json TEXT NOT NULL
+);
+CREATE TABLE enrollment_codes (
+    code_hash TEXT PRIMARY KEY,
+    worker_id TEXT NOT NULL REFERENCES staff(id),
+    created_by TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+);
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    worker_id TEXT NOT NULL REFERENCES staff(id),
+    public_key BLOB NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL,
+    enrolled_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+CREATE TABLE visits (
+    visit_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(id),
+    worker_id TEXT NOT NULL,
+    household_id TEXT NOT NULL REFERENCES households(id),
+    body_hash TEXT NOT NULL,
+    chain_seq INTEGER NOT NULL,
+    chain_prev TEXT NOT NULL,
+    chain_status TEXT NOT NULL,
+    envelope_json TEXT NOT NULL,
+    body_json TEXT NOT NULL,
+    category TEXT NOT NULL,
+    template_id TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT NOT NULL,
+    level TEXT,
+    reported_to_police_at TEXT,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX visits_device_seq ON visits(device_id, chain_seq);
+CREATE INDEX visits_household ON visits(household_id);
+CREATE TABLE photos (
+    visit_id TEXT NOT NULL REFERENCES visits(visit_id),
+    photo_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    complete INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (visit_id, photo_id)
+);
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+"#,
+];
+
+/// Current schema version.
+pub fn current_version() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
+/// Brings the schema up to [`current_version`]; refuses a database newer than this build.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
+    let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > current_version() {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "database schema {found} is newer than this server ({})",
+            current_version()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
+    }
+    Ok(current_version())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_from_every_earlier_version_and_is_idempotent() {
+        for start in 0..=MIGRATIONS.len() {
+            let mut conn = Connection::open_in_memory().unwrap();
+            for (i, sql) in MIGRATIONS.iter().enumerate().take(start) {
+                conn.execute_batch(sql).unwrap();
+                conn.pragma_update(None, "user_version", (i + 1) as u32)
+                    .unwrap();
+            }
+            assert_eq!(migrate(&mut conn).unwrap(), current_version());
+            assert_eq!(migrate(&mut conn).unwrap(), current_version());
+        }
+    }
+
+    #[test]
+    fn refuses_newer_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        assert!(migrate(&mut conn).is_err());
+    }
+}

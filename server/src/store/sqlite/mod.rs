@@ -1,0 +1,343 @@
+//! SQLite store: one writer connection and a few read-only connections, used from
+//! `spawn_blocking`, WAL journal (readers never wait for the writer).
+//!
+//! Per-concern SQL lives in the sibling files as functions over `&Connection` / `&Transaction`.
+
+mod audit;
+mod devices;
+mod migrations;
+mod org;
+mod staff;
+mod visits;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::Connection;
+
+pub use migrations::{MIGRATIONS, current_version, migrate};
+
+use super::*;
+
+/// The SQLite implementation of [`Store`].
+#[derive(Clone)]
+pub struct SqliteStore {
+    conn: Arc<Mutex<Connection>>,
+    /// Idle read-only connections (none for an in-memory database, which cannot share them).
+    readers: Arc<Mutex<Vec<Connection>>>,
+}
+
+/// Read-only connections kept for lookups (auth extractors run several per request).
+const READERS: usize = 3;
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SqliteStore")
+    }
+}
+
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Fixed-width UTC text, so text order is time order.
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+        })
+}
+
+pub(crate) fn parse_opt_ts(s: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
+    s.as_deref().map(parse_ts).transpose()
+}
+
+pub(crate) fn bad_column(what: &str) -> rusqlite::Error {
+    rusqlite::Error::InvalidColumnName(what.to_owned())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database file.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        let conn = Connection::open(path).map_err(backend)?;
+        let store = Self::setup(conn)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let r = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                .map_err(backend)?;
+            r.pragma_update(None, "busy_timeout", 5000)
+                .map_err(backend)?;
+            readers.push(r);
+        }
+        *store
+            .readers
+            .lock()
+            .map_err(|_| StoreError::Backend("reader pool poisoned".into()))? = readers;
+        Ok(store)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn open_in_memory() -> StoreResult<Self> {
+        Self::setup(Connection::open_in_memory().map_err(backend)?)
+    }
+
+    fn setup(mut conn: Connection) -> StoreResult<Self> {
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
+            .map_err(backend)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(backend)?;
+        conn.pragma_update(None, "busy_timeout", 5000)
+            .map_err(backend)?;
+        migrate(&mut conn).map_err(backend)?;
+        Ok(SqliteStore {
+            conn: Arc::new(Mutex::new(conn)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+        })
+    }
+
+    /// Runs `f` on the connection on the blocking pool.
+    async fn call<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Backend("connection mutex poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?
+    }
+
+    /// Runs a read on an idle read-only connection, or on the writer when none is idle.
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
+        let taken = readers
+            .lock()
+            .map_err(|_| StoreError::Backend("reader pool poisoned".into()))?
+            .pop();
+        match taken {
+            None => self.call(move |c| f(c)).await,
+            Some(conn) => tokio::task::spawn_blocking(move || {
+                let out = f(&conn);
+                if let Ok(mut idle) = readers.lock() {
+                    idle.push(conn);
+                }
+                out
+            })
+            .await
+            .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?,
+        }
+    }
+
+    /// Runs raw SQL; tests use it to tamper with data.
+    #[cfg(test)]
+    pub(crate) async fn exec_for_tests(&self, sql: &'static str) -> StoreResult<()> {
+        self.call(move |c| c.execute_batch(sql).map_err(backend))
+            .await
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn add_org_unit(
+        &self,
+        id: &str,
+        parent_id: Option<&str>,
+        level: OrgLevel,
+        name: &str,
+    ) -> StoreResult<OrgUnit> {
+        let (id, parent, name) = (id.to_owned(), parent_id.map(str::to_owned), name.to_owned());
+        self.call(move |c| org::add_unit(c, &id, parent.as_deref(), level, &name))
+            .await
+    }
+
+    async fn org_unit(&self, id: &str) -> StoreResult<Option<OrgUnit>> {
+        let id = id.to_owned();
+        self.read(move |c| org::unit(c, &id)).await
+    }
+
+    async fn org_units(&self, scope: &Scope) -> StoreResult<Vec<OrgUnit>> {
+        let scope = scope.clone();
+        self.read(move |c| org::units(c, &scope)).await
+    }
+
+    async fn upsert_households(&self, rows: Vec<HouseholdRow>) -> StoreResult<usize> {
+        self.call(move |c| org::upsert_households(c, &rows)).await
+    }
+
+    async fn household(&self, id: &str) -> StoreResult<Option<(HouseholdRow, String)>> {
+        let id = id.to_owned();
+        self.read(move |c| org::household(c, &id)).await
+    }
+
+    async fn households(&self, scope: &Scope) -> StoreResult<Vec<HouseholdRow>> {
+        let scope = scope.clone();
+        self.read(move |c| org::households(c, &scope)).await
+    }
+
+    async fn add_staff(&self, s: &Staff) -> StoreResult<()> {
+        let s = s.clone();
+        self.call(move |c| staff::add(c, &s)).await
+    }
+
+    async fn staff_by_login(&self, login: &str) -> StoreResult<Option<Staff>> {
+        let login = login.to_owned();
+        self.read(move |c| staff::by_column(c, "login", &login))
+            .await
+    }
+
+    async fn staff(&self, id: &str) -> StoreResult<Option<Staff>> {
+        let id = id.to_owned();
+        self.read(move |c| staff::by_column(c, "id", &id)).await
+    }
+
+    async fn staff_in(&self, scope: &Scope) -> StoreResult<Vec<Staff>> {
+        let scope = scope.clone();
+        self.read(move |c| staff::in_scope(c, &scope)).await
+    }
+
+    async fn login_failed(
+        &self,
+        id: &str,
+        lock_after: u32,
+        lock_until: DateTime<Utc>,
+    ) -> StoreResult<(u32, bool)> {
+        let id = id.to_owned();
+        self.call(move |c| staff::login_failed(c, &id, lock_after, lock_until))
+            .await
+    }
+
+    async fn login_succeeded(&self, id: &str) -> StoreResult<()> {
+        let id = id.to_owned();
+        self.call(move |c| staff::login_succeeded(c, &id)).await
+    }
+
+    async fn add_session(&self, s: &Session) -> StoreResult<()> {
+        let s = s.clone();
+        self.call(move |c| staff::add_session(c, &s)).await
+    }
+
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>> {
+        let t = token_hash.to_owned();
+        self.read(move |c| staff::session(c, &t, now)).await
+    }
+
+    async fn end_session(&self, token_hash: &str) -> StoreResult<()> {
+        let t = token_hash.to_owned();
+        self.call(move |c| staff::end_session(c, &t)).await
+    }
+
+    async fn add_enrollment_code(&self, code: &EnrollmentCode) -> StoreResult<()> {
+        let code = code.clone();
+        self.call(move |c| devices::add_code(c, &code)).await
+    }
+
+    async fn enroll_device(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        device: &Device,
+    ) -> StoreResult<Device> {
+        let (h, d) = (code_hash.to_owned(), device.clone());
+        self.call(move |c| devices::enroll(c, &h, now, &d)).await
+    }
+
+    async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
+        let t = token_hash.to_owned();
+        self.read(move |c| devices::by_token(c, &t)).await
+    }
+
+    async fn device(&self, id: &str) -> StoreResult<Option<(Device, String)>> {
+        let id = id.to_owned();
+        self.read(move |c| devices::by_id(c, &id)).await
+    }
+
+    async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>> {
+        let scope = scope.clone();
+        self.read(move |c| devices::in_scope(c, &scope)).await
+    }
+
+    async fn revoke_device(
+        &self,
+        id: &str,
+        scope: &Scope,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let (id, scope) = (id.to_owned(), scope.clone());
+        self.call(move |c| devices::revoke(c, &id, &scope, now))
+            .await
+    }
+
+    async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome> {
+        let v = visit.clone();
+        self.call(move |c| visits::ingest(c, &v)).await
+    }
+
+    async fn visit(&self, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>> {
+        let id = visit_id.to_owned();
+        self.read(move |c| visits::visit(c, &id)).await
+    }
+
+    async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>> {
+        let id = visit_id.to_owned();
+        self.read(move |c| visits::envelope(c, &id)).await
+    }
+
+    async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>> {
+        let scope = scope.clone();
+        self.read(move |c| visits::in_scope(c, &scope)).await
+    }
+
+    async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
+        let id = visit_id.to_owned();
+        self.read(move |c| visits::photos(c, &id)).await
+    }
+
+    async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()> {
+        let (v, p) = (visit_id.to_owned(), photo_id.to_owned());
+        self.call(move |c| visits::photo_completed(c, &v, &p)).await
+    }
+
+    async fn append_audit(&self, draft: &AuditDraft) -> StoreResult<AuditEntry> {
+        let d = draft.clone();
+        self.call(move |c| audit::append(c, &d, Utc::now())).await
+    }
+
+    async fn audit_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+        self.read(move |c| audit::entries(c, after, limit)).await
+    }
+
+    async fn counts(&self) -> StoreResult<Counts> {
+        self.read(|c| {
+            let n = |table: &str| -> StoreResult<u64> {
+                c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+                    .map_err(backend)
+            };
+            Ok(Counts {
+                org_units: n("org_units")?,
+                households: n("households")?,
+                staff: n("staff")?,
+                devices: n("devices")?,
+                visits: n("visits")?,
+                photos: n("photos")?,
+                audit: n("audit_log")?,
+            })
+        })
+        .await
+    }
+}

@@ -1,0 +1,150 @@
+//! Org tree and households.
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::backend;
+use crate::store::{HouseholdRow, OrgLevel, OrgUnit, Scope, StoreError, StoreResult};
+
+fn unit_from_row(r: &Row<'_>) -> rusqlite::Result<OrgUnit> {
+    let level: String = r.get(2)?;
+    Ok(OrgUnit {
+        id: r.get(0)?,
+        parent_id: r.get(1)?,
+        level: OrgLevel::parse(&level).ok_or_else(|| super::bad_column("level"))?,
+        name: r.get(3)?,
+        path: r.get(4)?,
+    })
+}
+
+pub(super) fn add_unit(
+    c: &mut Connection,
+    id: &str,
+    parent_id: Option<&str>,
+    level: OrgLevel,
+    name: &str,
+) -> StoreResult<OrgUnit> {
+    let tx = c.transaction().map_err(backend)?;
+    let path = match parent_id {
+        None if level == OrgLevel::Province => format!("/{id}/"),
+        None => return Err(StoreError::NotFound("parent org unit")),
+        Some(p) => {
+            let parent = unit(&tx, p)?.ok_or(StoreError::NotFound("parent org unit"))?;
+            if parent.level.child() != Some(level) {
+                return Err(StoreError::Conflict(
+                    "org unit at this level under that parent",
+                ));
+            }
+            format!("{}{id}/", parent.path)
+        }
+    };
+    let n = tx
+        .execute(
+            "INSERT INTO org_units (id, parent_id, level, name, path) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT DO NOTHING",
+            params![id, parent_id, level.as_str(), name, path],
+        )
+        .map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::Conflict("org unit"));
+    }
+    tx.commit().map_err(backend)?;
+    Ok(OrgUnit {
+        id: id.to_owned(),
+        parent_id: parent_id.map(str::to_owned),
+        level,
+        name: name.to_owned(),
+        path,
+    })
+}
+
+pub(super) fn unit(c: &Connection, id: &str) -> StoreResult<Option<OrgUnit>> {
+    c.query_row(
+        "SELECT id, parent_id, level, name, path FROM org_units WHERE id = ?1",
+        [id],
+        unit_from_row,
+    )
+    .optional()
+    .map_err(backend)
+}
+
+pub(super) fn units(c: &Connection, scope: &Scope) -> StoreResult<Vec<OrgUnit>> {
+    let mut st = c
+        .prepare(
+            "SELECT id, parent_id, level, name, path FROM org_units o
+             WHERE substr(o.path, 1, length(?1)) = ?1 ORDER BY path",
+        )
+        .map_err(backend)?;
+    let rows = st
+        .query_map([&scope.path], unit_from_row)
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    Ok(rows)
+}
+
+pub(super) fn upsert_households(c: &mut Connection, rows: &[HouseholdRow]) -> StoreResult<usize> {
+    let tx = c.transaction().map_err(backend)?;
+    {
+        let mut st = tx
+            .prepare(
+                "INSERT INTO households (id, village_id, worker_id, record_json) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id,
+                     worker_id = excluded.worker_id, record_json = excluded.record_json",
+            )
+            .map_err(backend)?;
+        for row in rows {
+            let json = serde_json::to_string(&row.household)
+                .map_err(|e| StoreError::Backend(format!("household json: {e}")))?;
+            st.execute(params![
+                row.household.id,
+                row.household.village_id,
+                row.worker_id,
+                json
+            ])
+            .map_err(backend)?;
+        }
+    }
+    tx.commit().map_err(backend)?;
+    Ok(rows.len())
+}
+
+fn household_from_row(r: &Row<'_>) -> rusqlite::Result<(HouseholdRow, String)> {
+    let json: String = r.get(1)?;
+    let household = serde_json::from_str(&json).map_err(|_| super::bad_column("record_json"))?;
+    Ok((
+        HouseholdRow {
+            household,
+            worker_id: r.get(0)?,
+        },
+        r.get(2)?,
+    ))
+}
+
+pub(super) fn household(c: &Connection, id: &str) -> StoreResult<Option<(HouseholdRow, String)>> {
+    c.query_row(
+        "SELECT h.worker_id, h.record_json, o.path FROM households h
+         JOIN org_units o ON o.id = h.village_id WHERE h.id = ?1",
+        [id],
+        household_from_row,
+    )
+    .optional()
+    .map_err(backend)
+}
+
+pub(super) fn households(c: &Connection, scope: &Scope) -> StoreResult<Vec<HouseholdRow>> {
+    let mut st = c
+        .prepare(
+            "SELECT h.worker_id, h.record_json, o.path FROM households h
+             JOIN org_units o ON o.id = h.village_id
+             WHERE substr(o.path, 1, length(?1)) = ?1 AND (?2 IS NULL OR h.worker_id = ?2)
+             ORDER BY h.id",
+        )
+        .map_err(backend)?;
+    let rows = st
+        .query_map(params![scope.path, scope.worker_id], household_from_row)
+        .map_err(backend)?
+        .map(|r| r.map(|(h, _)| h))
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    Ok(rows)
+}

@@ -1,0 +1,161 @@
+//! Staff accounts, login failures and sessions.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::{backend, parse_opt_ts, parse_ts, ts};
+use crate::store::{Role, Scope, Session, Staff, StoreError, StoreResult};
+
+const COLUMNS: &str = "s.id, s.login, s.display_name, s.role, s.scope_unit_id, s.password_hash, s.failed_logins, s.locked_until";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Staff> {
+    let role: String = r.get(3)?;
+    Ok(Staff {
+        id: r.get(0)?,
+        login: r.get(1)?,
+        display_name: r.get(2)?,
+        role: Role::parse(&role).ok_or_else(|| super::bad_column("role"))?,
+        scope_unit_id: r.get(4)?,
+        password_hash: r.get(5)?,
+        failed_logins: r.get(6)?,
+        locked_until: parse_opt_ts(r.get(7)?)?,
+    })
+}
+
+pub(super) fn add(c: &Connection, s: &Staff) -> StoreResult<()> {
+    let n = c
+        .execute(
+            "INSERT INTO staff (id, login, display_name, role, scope_unit_id, password_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+            params![
+                s.id,
+                s.login,
+                s.display_name,
+                s.role.as_str(),
+                s.scope_unit_id,
+                s.password_hash
+            ],
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                StoreError::NotFound("scope org unit")
+            }
+            e => backend(e),
+        })?;
+    if n == 0 {
+        return Err(StoreError::Conflict("staff id or login"));
+    }
+    Ok(())
+}
+
+/// `column` is a fixed name chosen by the caller, never input.
+pub(super) fn by_column(
+    c: &Connection,
+    column: &'static str,
+    value: &str,
+) -> StoreResult<Option<Staff>> {
+    c.query_row(
+        &format!("SELECT {COLUMNS} FROM staff s WHERE s.{column} = ?1"),
+        [value],
+        from_row,
+    )
+    .optional()
+    .map_err(backend)
+}
+
+pub(super) fn in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<Staff>> {
+    let mut st = c
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM staff s JOIN org_units o ON o.id = s.scope_unit_id
+             WHERE substr(o.path, 1, length(?1)) = ?1 AND (?2 IS NULL OR s.id = ?2) ORDER BY s.id"
+        ))
+        .map_err(backend)?;
+    let rows = st
+        .query_map(params![scope.path, scope.worker_id], from_row)
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    Ok(rows)
+}
+
+pub(super) fn login_failed(
+    c: &Connection,
+    id: &str,
+    lock_after: u32,
+    lock_until: DateTime<Utc>,
+) -> StoreResult<(u32, bool)> {
+    // One statement, so concurrent failures all count and exactly one of them locks. In SQLite (and
+    // PostgreSQL) every right-hand side of SET sees the row as it was before the update.
+    let (count, locked): (u32, bool) = c
+        .query_row(
+            "UPDATE staff SET
+                 failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0 ELSE failed_logins + 1 END,
+                 locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END
+             WHERE id = ?1
+             RETURNING failed_logins, failed_logins = 0",
+            params![id, lock_after, ts(lock_until)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(backend)?
+        .ok_or(StoreError::NotFound("staff"))?;
+    Ok(if locked {
+        (lock_after, true)
+    } else {
+        (count, false)
+    })
+}
+
+pub(super) fn login_succeeded(c: &Connection, id: &str) -> StoreResult<()> {
+    c.execute(
+        "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
+        [id],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+pub(super) fn add_session(c: &Connection, s: &Session) -> StoreResult<()> {
+    // Expired sessions are useless; dropping them at each login keeps the table small.
+    c.execute(
+        "DELETE FROM sessions WHERE expires_at <= ?1",
+        [ts(chrono::Utc::now())],
+    )
+    .map_err(backend)?;
+    c.execute(
+        "INSERT INTO sessions (token_hash, staff_id, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4)",
+        params![s.token_hash, s.staff_id, s.csrf_token, ts(s.expires_at)],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+pub(super) fn session(
+    c: &Connection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Session>> {
+    c.query_row(
+        "SELECT token_hash, staff_id, csrf_token, expires_at FROM sessions
+         WHERE token_hash = ?1 AND expires_at > ?2",
+        params![token_hash, ts(now)],
+        |r| {
+            Ok(Session {
+                token_hash: r.get(0)?,
+                staff_id: r.get(1)?,
+                csrf_token: r.get(2)?,
+                expires_at: parse_ts(&r.get::<_, String>(3)?)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(backend)
+}
+
+pub(super) fn end_session(c: &Connection, token_hash: &str) -> StoreResult<()> {
+    c.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
+        .map_err(backend)?;
+    Ok(())
+}

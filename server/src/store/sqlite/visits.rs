@@ -1,0 +1,221 @@
+//! Visits (exactly-once ingest with the device hash-chain check) and their photo manifests.
+
+use fieldvisit_core::crypto::Sha256Hash;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+
+use super::{backend, parse_opt_ts, parse_ts, ts};
+use crate::store::{
+    ChainStatus, IngestOutcome, NewVisit, PhotoRecord, Scope, StoreError, StoreResult, VisitMeta,
+};
+
+const COLUMNS: &str =
+    "v.visit_id, v.device_id, v.worker_id, v.household_id, v.body_hash, v.chain_seq,
+    v.chain_status, v.category, v.template_id, v.started_at, v.ended_at, v.level,
+    v.reported_to_police_at, v.received_at";
+
+fn hash_col(s: String) -> rusqlite::Result<Sha256Hash> {
+    Sha256Hash::from_hex(&s).ok_or_else(|| super::bad_column("hash"))
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<VisitMeta> {
+    Ok(VisitMeta {
+        visit_id: r.get(0)?,
+        device_id: r.get(1)?,
+        worker_id: r.get(2)?,
+        household_id: r.get(3)?,
+        body_hash: hash_col(r.get(4)?)?,
+        chain_seq: r.get(5)?,
+        chain_status: ChainStatus::parse(&r.get::<_, String>(6)?)
+            .ok_or_else(|| super::bad_column("chain_status"))?,
+        category: r.get(7)?,
+        template_id: r.get(8)?,
+        started_at: parse_ts(&r.get::<_, String>(9)?)?,
+        ended_at: parse_ts(&r.get::<_, String>(10)?)?,
+        level: r.get(11)?,
+        reported_to_police_at: parse_opt_ts(r.get(12)?)?,
+        received_at: parse_ts(&r.get::<_, String>(13)?)?,
+    })
+}
+
+fn hash_at(tx: &Transaction<'_>, device_id: &str, seq: u64) -> StoreResult<Option<String>> {
+    tx.query_row(
+        "SELECT body_hash FROM visits WHERE device_id = ?1 AND chain_seq = ?2 LIMIT 1",
+        params![device_id, seq],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(backend)
+}
+
+/// Where the visit sits in its device's chain. Visits may arrive out of order, so a missing
+/// predecessor is a gap (cleared when it arrives), while a mismatch or a taken slot is a fork.
+fn chain_status(tx: &Transaction<'_>, v: &NewVisit) -> StoreResult<ChainStatus> {
+    if v.chain_seq == 0 || hash_at(tx, &v.device_id, v.chain_seq)?.is_some() {
+        return Ok(ChainStatus::Fork);
+    }
+    if v.chain_seq == 1 {
+        return Ok(if v.chain_prev == Sha256Hash::ZERO {
+            ChainStatus::Ok
+        } else {
+            ChainStatus::Fork
+        });
+    }
+    if v.chain_prev == Sha256Hash::ZERO {
+        // Only the first visit of a device may start a chain.
+        return Ok(ChainStatus::Fork);
+    }
+    Ok(match hash_at(tx, &v.device_id, v.chain_seq - 1)? {
+        None => ChainStatus::Gap,
+        Some(h) if h == v.chain_prev.to_hex() => ChainStatus::Ok,
+        Some(_) => ChainStatus::Fork,
+    })
+}
+
+fn meta(c: &Connection, visit_id: &str) -> StoreResult<Option<VisitMeta>> {
+    c.query_row(
+        &format!("SELECT {COLUMNS} FROM visits v WHERE v.visit_id = ?1"),
+        [visit_id],
+        from_row,
+    )
+    .optional()
+    .map_err(backend)
+}
+
+pub(super) fn ingest(c: &mut Connection, v: &NewVisit) -> StoreResult<IngestOutcome> {
+    let tx = c.transaction().map_err(backend)?;
+    let existing: Option<String> = tx
+        .query_row(
+            "SELECT body_hash FROM visits WHERE visit_id = ?1",
+            [&v.visit_id],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(backend)?;
+    if let Some(h) = existing {
+        if h != v.body_hash.to_hex() {
+            return Ok(IngestOutcome::Conflict);
+        }
+        let m = meta(&tx, &v.visit_id)?.ok_or(StoreError::NotFound("visit"))?;
+        return Ok(IngestOutcome::Duplicate(m));
+    }
+    let status = chain_status(&tx, v)?;
+    tx.execute(
+        "INSERT INTO visits (visit_id, device_id, worker_id, household_id, body_hash, chain_seq,
+            chain_prev, chain_status, envelope_json, body_json, category, template_id, started_at,
+            ended_at, level, reported_to_police_at, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        params![
+            v.visit_id,
+            v.device_id,
+            v.worker_id,
+            v.household_id,
+            v.body_hash.to_hex(),
+            v.chain_seq,
+            v.chain_prev.to_hex(),
+            status.as_str(),
+            v.envelope_json,
+            v.body_json,
+            v.category,
+            v.template_id,
+            ts(v.started_at),
+            ts(v.ended_at),
+            v.level,
+            v.reported_to_police_at.map(ts),
+            ts(v.received_at),
+        ],
+    )
+    .map_err(backend)?;
+    for (photo_id, sha, size) in &v.photos {
+        tx.execute(
+            "INSERT INTO photos (visit_id, photo_id, sha256, size) VALUES (?1, ?2, ?3, ?4)",
+            params![v.visit_id, photo_id, sha.to_hex(), size],
+        )
+        .map_err(backend)?;
+    }
+    // A successor that arrived first was flagged as a gap; it follows this visit, so it is fine now.
+    tx.execute(
+        "UPDATE visits SET chain_status = 'ok'
+         WHERE device_id = ?1 AND chain_seq = ?2 AND chain_status = 'gap' AND chain_prev = ?3",
+        params![v.device_id, v.chain_seq + 1, v.body_hash.to_hex()],
+    )
+    .map_err(backend)?;
+    let m = meta(&tx, &v.visit_id)?.ok_or(StoreError::NotFound("visit"))?;
+    tx.commit().map_err(backend)?;
+    Ok(IngestOutcome::Stored(m))
+}
+
+pub(super) fn visit(c: &Connection, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>> {
+    c.query_row(
+        &format!(
+            "SELECT {COLUMNS}, o.path FROM visits v JOIN households h ON h.id = v.household_id
+             JOIN org_units o ON o.id = h.village_id WHERE v.visit_id = ?1"
+        ),
+        [visit_id],
+        |r| Ok((from_row(r)?, r.get(14)?)),
+    )
+    .optional()
+    .map_err(backend)
+}
+
+pub(super) fn envelope(c: &Connection, visit_id: &str) -> StoreResult<Option<String>> {
+    c.query_row(
+        "SELECT envelope_json FROM visits WHERE visit_id = ?1",
+        [visit_id],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(backend)
+}
+
+pub(super) fn in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<VisitMeta>> {
+    let mut st = c
+        .prepare(&format!(
+            "SELECT {COLUMNS} FROM visits v JOIN households h ON h.id = v.household_id
+             JOIN org_units o ON o.id = h.village_id
+             WHERE substr(o.path, 1, length(?1)) = ?1 AND (?2 IS NULL OR v.worker_id = ?2)
+             ORDER BY v.received_at"
+        ))
+        .map_err(backend)?;
+    let rows = st
+        .query_map(params![scope.path, scope.worker_id], from_row)
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    Ok(rows)
+}
+
+pub(super) fn photos(c: &Connection, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
+    let mut st = c
+        .prepare(
+            "SELECT visit_id, photo_id, sha256, size, complete FROM photos WHERE visit_id = ?1
+             ORDER BY photo_id",
+        )
+        .map_err(backend)?;
+    let rows = st
+        .query_map([visit_id], |r| {
+            Ok(PhotoRecord {
+                visit_id: r.get(0)?,
+                photo_id: r.get(1)?,
+                sha256: hash_col(r.get(2)?)?,
+                size: r.get(3)?,
+                complete: r.get(4)?,
+            })
+        })
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    Ok(rows)
+}
+
+pub(super) fn photo_completed(c: &Connection, visit_id: &str, photo_id: &str) -> StoreResult<()> {
+    let n = c
+        .execute(
+            "UPDATE photos SET complete = 1 WHERE visit_id = ?1 AND photo_id = ?2",
+            params![visit_id, photo_id],
+        )
+        .map_err(backend)?;
+    if n == 0 {
+        return Err(StoreError::NotFound("photo"));
+    }
+    Ok(())
+}

@@ -1,0 +1,381 @@
+//! Plain records the store reads and writes; no database types appear here.
+
+use chrono::{DateTime, Utc};
+use fieldvisit_core::caseload::Household;
+use fieldvisit_core::crypto::Sha256Hash;
+
+/// Level of an org unit (province > city > county > township station > village).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgLevel {
+    /// 省.
+    Province,
+    /// 市.
+    City,
+    /// 县(区).
+    County,
+    /// 乡镇(街道) with its 社工站.
+    Township,
+    /// 村(社区).
+    Village,
+}
+
+impl OrgLevel {
+    /// Stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgLevel::Province => "province",
+            OrgLevel::City => "city",
+            OrgLevel::County => "county",
+            OrgLevel::Township => "township",
+            OrgLevel::Village => "village",
+        }
+    }
+
+    /// Parses [`OrgLevel::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            OrgLevel::Province,
+            OrgLevel::City,
+            OrgLevel::County,
+            OrgLevel::Township,
+            OrgLevel::Village,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == s)
+    }
+
+    /// The level a child of this level must have.
+    pub fn child(self) -> Option<Self> {
+        match self {
+            OrgLevel::Province => Some(OrgLevel::City),
+            OrgLevel::City => Some(OrgLevel::County),
+            OrgLevel::County => Some(OrgLevel::Township),
+            OrgLevel::Township => Some(OrgLevel::Village),
+            OrgLevel::Village => None,
+        }
+    }
+}
+
+/// A node of the org tree. `path` is `/id/id/.../id/` from the root, so a branch is a path prefix.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OrgUnit {
+    /// Id.
+    pub id: String,
+    /// Parent id; `None` for a province.
+    pub parent_id: Option<String>,
+    /// Level.
+    pub level: OrgLevel,
+    /// Chinese name, e.g. 城关镇社工站.
+    pub name: String,
+    /// Materialized path.
+    pub path: String,
+}
+
+/// Staff roles (`DOMAIN.md` §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 驻站社工: own caseload and visits.
+    Worker,
+    /// 站长 / county staff: metadata of all visits in the branch.
+    Supervisor,
+    /// 儿童督导员: decrypted child assessments in the branch.
+    ChildWelfareReviewer,
+    /// IT / administration: org tree, accounts, devices; no case content.
+    Admin,
+}
+
+impl Role {
+    /// Stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Worker => "worker",
+            Role::Supervisor => "supervisor",
+            Role::ChildWelfareReviewer => "child_welfare_reviewer",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Parses [`Role::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Role::Worker,
+            Role::Supervisor,
+            Role::ChildWelfareReviewer,
+            Role::Admin,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
+/// A staff account. `display_name` and `login` are personal data: never logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    /// Id.
+    pub id: String,
+    /// Login name.
+    pub login: String,
+    /// Name shown in the UI.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// Root of the branch the account may see.
+    pub scope_unit_id: String,
+    /// PHC string of the argon2id hash.
+    pub password_hash: String,
+    /// Consecutive failed logins.
+    pub failed_logins: u32,
+    /// Locked until, after too many failures.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// A branch of the tree a query is limited to; `worker_id` narrows it to one worker's own caseload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// Path prefix of the branch.
+    pub path: String,
+    /// Only this worker's households, devices and visits.
+    pub worker_id: Option<String>,
+}
+
+/// A staff session; only the token's hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// SHA-256 hex of the token.
+    pub token_hash: String,
+    /// Staff id.
+    pub staff_id: String,
+    /// CSRF token for cookie-authenticated writes.
+    pub csrf_token: String,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A household row: the core record plus who it is assigned to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HouseholdRow {
+    /// The household (personal data).
+    pub household: Household,
+    /// Worker whose caseload it is on.
+    pub worker_id: Option<String>,
+}
+
+/// A one-time enrollment code; only its hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollmentCode {
+    /// SHA-256 hex of the normalized code.
+    pub code_hash: String,
+    /// The worker the device will record for.
+    pub worker_id: String,
+    /// Staff id (or `cli`) that made it.
+    pub created_by: String,
+    /// Expiry.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// An enrolled phone.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Device {
+    /// Id.
+    pub id: String,
+    /// Worker.
+    pub worker_id: String,
+    /// Ed25519 public key.
+    #[serde(skip)]
+    pub public_key: Vec<u8>,
+    /// SHA-256 hex of the bearer token.
+    #[serde(skip)]
+    pub token_hash: String,
+    /// Model name.
+    pub label: String,
+    /// Enrolled at.
+    pub enrolled_at: DateTime<Utc>,
+    /// Revoked at.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// Where a visit stands in its device's hash chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainStatus {
+    /// Follows the previous visit of the device.
+    Ok,
+    /// An earlier visit of the device is missing (deleted, or not uploaded yet).
+    Gap,
+    /// Another visit claims the same place in the chain, or `prev` does not match.
+    Fork,
+}
+
+impl ChainStatus {
+    /// Stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChainStatus::Ok => "ok",
+            ChainStatus::Gap => "gap",
+            ChainStatus::Fork => "fork",
+        }
+    }
+
+    /// Parses [`ChainStatus::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ok" => Some(ChainStatus::Ok),
+            "gap" => Some(ChainStatus::Gap),
+            "fork" => Some(ChainStatus::Fork),
+            _ => None,
+        }
+    }
+}
+
+/// A verified visit to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVisit {
+    /// Visit id.
+    pub visit_id: String,
+    /// Device.
+    pub device_id: String,
+    /// Worker.
+    pub worker_id: String,
+    /// Household.
+    pub household_id: String,
+    /// SHA-256 of the signed body bytes.
+    pub body_hash: Sha256Hash,
+    /// Chain position.
+    pub chain_seq: u64,
+    /// Chain predecessor hash.
+    pub chain_prev: Sha256Hash,
+    /// The envelope as received (JSON).
+    pub envelope_json: String,
+    /// The clear metadata (JSON of the body).
+    pub body_json: String,
+    /// Category code.
+    pub category: String,
+    /// Template id.
+    pub template_id: String,
+    /// Visit start.
+    pub started_at: DateTime<Utc>,
+    /// Visit end.
+    pub ended_at: DateTime<Utc>,
+    /// Level id, if any.
+    pub level: Option<String>,
+    /// Reported to police at.
+    pub reported_to_police_at: Option<DateTime<Utc>>,
+    /// Photo manifest: id, sha256, size.
+    pub photos: Vec<(String, Sha256Hash, u64)>,
+    /// Server time of arrival.
+    pub received_at: DateTime<Utc>,
+}
+
+/// A stored visit's metadata.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VisitMeta {
+    /// Visit id.
+    pub visit_id: String,
+    /// Device.
+    pub device_id: String,
+    /// Worker.
+    pub worker_id: String,
+    /// Household.
+    pub household_id: String,
+    /// Body hash.
+    pub body_hash: Sha256Hash,
+    /// Chain position.
+    pub chain_seq: u64,
+    /// Chain status, for supervisors.
+    pub chain_status: ChainStatus,
+    /// Category.
+    pub category: String,
+    /// Template.
+    pub template_id: String,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// End.
+    pub ended_at: DateTime<Utc>,
+    /// Level.
+    pub level: Option<String>,
+    /// Reported to police at.
+    pub reported_to_police_at: Option<DateTime<Utc>>,
+    /// First stored at.
+    pub received_at: DateTime<Utc>,
+}
+
+/// What happened to an ingested visit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IngestOutcome {
+    /// Newly stored.
+    Stored(VisitMeta),
+    /// The identical envelope was stored before.
+    Duplicate(VisitMeta),
+    /// A different envelope holds this visit id.
+    Conflict,
+}
+
+/// A photo expected by a visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoRecord {
+    /// Visit.
+    pub visit_id: String,
+    /// Photo.
+    pub photo_id: String,
+    /// Expected hash.
+    pub sha256: Sha256Hash,
+    /// Expected size.
+    pub size: u64,
+    /// Whether it is complete and checked.
+    pub complete: bool,
+}
+
+/// An audit entry before it is chained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditDraft {
+    /// Who: staff id, device id, `cli` or `anonymous`.
+    pub actor: String,
+    /// What, e.g. `login.failure`.
+    pub action: String,
+    /// On what id.
+    pub target: String,
+    /// JSON details without personal data.
+    pub detail: String,
+}
+
+/// A chained audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    /// 1, 2, 3 …
+    pub seq: u64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// On what.
+    pub target: String,
+    /// Details.
+    pub detail: String,
+    /// Hash of the previous entry.
+    pub prev_hash: Sha256Hash,
+    /// Hash of this entry.
+    pub hash: Sha256Hash,
+}
+
+/// Row counts, for health checks and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Counts {
+    /// Org units.
+    pub org_units: u64,
+    /// Households.
+    pub households: u64,
+    /// Staff.
+    pub staff: u64,
+    /// Devices.
+    pub devices: u64,
+    /// Visits.
+    pub visits: u64,
+    /// Photos.
+    pub photos: u64,
+    /// Audit entries.
+    pub audit: u64,
+}

@@ -1,0 +1,158 @@
+//! The admin subcommands of the real binary, end to end on a temp data folder.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run(data: &std::path::Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
+        .args(args)
+        .env("FIELDVISIT_DATA", data)
+        .env_remove("FIELDVISIT_NEW_PASSWORD")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn ok(data: &std::path::Path, args: &[&str], stdin: &str) -> String {
+    let out = run(data, args, stdin);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn admin_commands_then_audit_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &[
+            "org",
+            "add",
+            "--id",
+            "js",
+            "--level",
+            "province",
+            "--name",
+            "江苏省",
+        ],
+        "",
+    );
+    ok(
+        d,
+        &[
+            "org",
+            "add",
+            "--id",
+            "nj",
+            "--parent",
+            "js",
+            "--level",
+            "city",
+            "--name",
+            "南京市",
+        ],
+        "",
+    );
+    ok(
+        d,
+        &[
+            "org",
+            "add",
+            "--id",
+            "k",
+            "--parent",
+            "nj",
+            "--level",
+            "county",
+            "--name",
+            "江宁区",
+        ],
+        "",
+    );
+    ok(
+        d,
+        &[
+            "org",
+            "add",
+            "--id",
+            "t",
+            "--parent",
+            "k",
+            "--level",
+            "township",
+            "--name",
+            "汤山街道",
+        ],
+        "",
+    );
+    ok(
+        d,
+        &[
+            "org",
+            "add",
+            "--id",
+            "v",
+            "--parent",
+            "t",
+            "--level",
+            "village",
+            "--name",
+            "汤山村",
+        ],
+        "",
+    );
+    let out = ok(
+        d,
+        &[
+            "user",
+            "add",
+            "--id",
+            "w1",
+            "--login",
+            "w1",
+            "--name",
+            "王社工",
+            "--role",
+            "worker",
+            "--scope",
+            "t",
+        ],
+        "a long password\n",
+    );
+    assert!(out.contains("w1"));
+    let out = ok(d, &["device", "code", "--worker", "w1"], "");
+    assert_eq!(out.lines().next().unwrap().len(), 11, "{out}");
+    let csv = d.join("h.csv");
+    std::fs::write(
+        &csv,
+        "household_id,village_id,head_name,id_number,address,categories,registered_on,lat,lon,worker_id\n\
+         h1,v,张三,320102198001011234,汤山村1号,dibao,2026-01-05,,,w1\n",
+    )
+    .unwrap();
+    assert!(ok(d, &["household", "import", csv.to_str().unwrap()], "").contains("imported 1"));
+    std::fs::write(&csv, "household_id,village_id,head_name,id_number,address,categories,registered_on,lat,lon,worker_id\nh2,v,李四,bad,addr,dibao,2026-01-05,,,\n").unwrap();
+    let out = run(d, &["household", "import", csv.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("line 2, column id_number") && !err.contains("李四"),
+        "{err}"
+    );
+    let out = run(d, &["device", "revoke", "nope"], "");
+    assert!(!out.status.success());
+    assert!(ok(d, &["audit", "verify"], "").contains("intact: 8 entries"));
+}
