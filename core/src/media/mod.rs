@@ -1,9 +1,9 @@
 //! Photo pipeline: turns a camera JPEG or PNG into the evidence photo that leaves the phone.
 //!
 //! Owns everything between the camera's bytes and the upload: refusing foreign, oversized,
-//! corrupt or bomb-like files before decoding ([`guard`]), DCT-scaled decoding ([`decode`]),
-//! EXIF orientation ([`orientation`]), SIMD downscaling ([`resize`]), JPEG re-encoding without
-//! any metadata ([`encode`]), the thumbnail and the SHA-256 of the result ([`pipeline`]).
+//! corrupt or bomb-like files before decoding (`guard.rs`), DCT-scaled decoding (`decode.rs`),
+//! EXIF orientation (`orientation.rs`), SIMD downscaling (`resize.rs`), JPEG re-encoding without
+//! any metadata (`encode.rs`), the thumbnail and the SHA-256 of the result (`pipeline.rs`).
 //!
 //! Nothing of the input's metadata (EXIF with GPS, XMP, comments, maker notes, ICC) reaches the
 //! output: the pixels are re-encoded into a fresh file. The capture time belongs to the visit
