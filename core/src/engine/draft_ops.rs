@@ -8,6 +8,7 @@ use super::Engine;
 use crate::caseload::Category;
 use crate::crypto::random_id;
 use crate::geo::GpsFix;
+use crate::media::PhotoConfig;
 use crate::store::{Store, VisitState};
 use crate::template::{
     AnswerError, AnswerValue, Answers, Evaluation, ItemKind, ItemPath, Template, evaluate,
@@ -282,7 +283,7 @@ impl Engine {
         bytes: &[u8],
         captured_at: DateTime<Utc>,
     ) -> Result<String, VisitError> {
-        let prepared = prepare_photo(bytes)?;
+        let prepared = prepare_photo(bytes, &PhotoConfig::default())?;
         let photo_id = random_id()?;
         let (state, draft) = self
             .store
@@ -331,6 +332,7 @@ impl Engine {
                 item_path,
                 captured_at,
                 &prepared.jpeg,
+                &prepared.thumbnail,
             )?;
             if !Store::update_draft(tx, cipher, &draft)? {
                 return Err(VisitError::Sealed(visit_id.to_string()));

@@ -34,11 +34,12 @@ pub(crate) const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
      CREATE TABLE outbox (visit_id TEXT PRIMARY KEY REFERENCES sealed (visit_id), state TEXT NOT NULL,
                           receipt TEXT, attempts INTEGER NOT NULL DEFAULT 0);",
     // 4: assessments returned by reviewers arrive as tasks; the outbox remembers a permanent refusal
-    //    and whether the visit's content was purged after its receipt.
+    //    and whether the visit's content was purged after its receipt; photos keep a thumbnail.
     "CREATE TABLE tasks (visit_id TEXT PRIMARY KEY, household_id TEXT NOT NULL, returned_at TEXT NOT NULL,
                          data BLOB NOT NULL, state TEXT NOT NULL DEFAULT 'open');
      ALTER TABLE outbox ADD COLUMN error TEXT;
-     ALTER TABLE outbox ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;",
+     ALTER TABLE outbox ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE photos ADD COLUMN thumb BLOB;",
 ];
 
 /// Applies every migration after `from`, then records the new version.

@@ -140,7 +140,8 @@ impl Store {
             .collect::<Result<_, _>>()?)
     }
 
-    /// Stores a photo's bytes encrypted.
+    /// Stores a photo's bytes and thumbnail encrypted.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn insert_photo(
         tx: &Transaction<'_>,
         cipher: &RowCipher,
@@ -149,13 +150,34 @@ impl Store {
         item: &str,
         captured_at: DateTime<Utc>,
         jpeg: &[u8],
+        thumbnail: &[u8],
     ) -> Result<(), StoreError> {
         let data = cipher.seal("photos", "data", photo_id, jpeg)?;
+        let thumb = cipher.seal("photos", "thumb", photo_id, thumbnail)?;
         tx.execute(
-            "INSERT INTO photos (id, visit_id, item, captured_at, data) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![photo_id, visit_id, item, captured_at.to_rfc3339(), data.as_bytes()],
+            "INSERT INTO photos (id, visit_id, item, captured_at, data, thumb) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![photo_id, visit_id, item, captured_at.to_rfc3339(), data.as_bytes(), thumb.as_bytes()],
         )?;
         Ok(())
+    }
+
+    /// The thumbnail of a photo still on the phone.
+    pub fn photo_thumbnail(
+        &self,
+        photo_id: &str,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        let raw: Option<Option<Vec<u8>>> = self
+            .conn()
+            .query_row("SELECT thumb FROM photos WHERE id = ?1", [photo_id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        raw.flatten()
+            .map(|t| {
+                self.cipher()
+                    .open("photos", "thumb", photo_id, &Encrypted::from_db(t))
+            })
+            .transpose()
     }
 
     /// Removes a photo from a draft.

@@ -1,6 +1,7 @@
 use thiserror::Error;
 
 use crate::crypto::CryptoError;
+use crate::media::MediaError;
 use crate::protocol::ProtocolError;
 use crate::store::StoreError;
 use crate::template::{AnswerError, TemplateError};
@@ -37,8 +38,11 @@ pub enum VisitError {
     /// The template names an audience whose key the phone does not have.
     #[error("no public key for audience {0}; sync assignments first")]
     MissingAudienceKey(String),
-    /// A photo was refused.
+    /// A photo was refused by the media pipeline.
     #[error("photo refused: {0}")]
+    Media(#[from] MediaError),
+    /// A photo is missing from the store or could not be sealed.
+    #[error("photo problem: {0}")]
     Photo(String),
     /// The GPS fix is not a valid position.
     #[error("the GPS fix is not a valid position")]
