@@ -13,4 +13,7 @@ pub mod store;
 pub mod template;
 pub mod visit;
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 pub use engine::{Engine, SealedSummary};
