@@ -2,7 +2,8 @@
 # Builds the host library of fieldvisit-ffi and generates its Kotlin, Swift and Python bindings:
 #   Kotlin → android/fieldvisit/src/main/kotlin/uniffi/   (packages uniffi.fieldvisit_ffi, uniffi.fieldvisit_core)
 #   Swift  → ios/Sources/FieldVisitFFI/*.swift, C headers and modulemaps → ios/Generated/include/
-#   Python → bindings/python/ (with the host library copied beside the modules)
+#   Python → bindings/python/fieldvisit/ (a package: the modules import each other relatively;
+#            the host library is copied beside them, where they load it from)
 # Generated files are git-ignored; run this after every change to bindings/ or to core types that cross.
 # Uses $CARGO_TARGET_DIR when set, else target/ of this checkout.
 set -euo pipefail
@@ -20,9 +21,9 @@ bindgen="$target/debug/uniffi-bindgen"
 kotlin_out=android/fieldvisit/src/main/kotlin
 swift_out=ios/Sources/FieldVisitFFI
 headers_out=ios/Generated/include
-python_out=bindings/python
+python_out=bindings/python/fieldvisit
 
-rm -rf "$kotlin_out/uniffi" "$headers_out" "$python_out"
+rm -rf "$kotlin_out/uniffi" "$headers_out" bindings/python
 rm -f "$swift_out"/fieldvisit_*.swift
 mkdir -p "$kotlin_out" "$swift_out" "$headers_out" "$python_out"
 
@@ -33,5 +34,6 @@ mv "$swift_out"/*.h "$swift_out"/*.modulemap "$headers_out"/
 cat "$headers_out"/*.modulemap > "$headers_out/module.modulemap"
 "$bindgen" generate --no-format --library "$lib" -l python -o "$python_out" >/dev/null
 cp "$lib" "$python_out"/
+touch "$python_out/__init__.py"
 
 echo "bindings generated: $kotlin_out/uniffi, $swift_out, $headers_out, $python_out"

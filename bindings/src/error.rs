@@ -10,7 +10,8 @@ use fieldvisit_core::store::StoreError;
 use fieldvisit_core::template::{AnswerError, TemplateError};
 use fieldvisit_core::visit::VisitError;
 
-/// Why an operation failed.
+/// Why an operation failed. (Free-text fields are called `detail`, not `message`, which Kotlin's
+/// `Throwable` already has.)
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
 pub enum FieldVisitError {
     /// The master key does not open this store. Nothing was changed.
@@ -57,38 +58,38 @@ pub enum FieldVisitError {
         reason: String,
     },
     /// The local store failed or is damaged.
-    #[error("storage error: {message}")]
+    #[error("storage error: {detail}")]
     Storage {
         /// What failed.
-        message: String,
+        detail: String,
     },
     /// A cryptographic operation failed.
-    #[error("cryptography error: {message}")]
+    #[error("cryptography error: {detail}")]
     Crypto {
         /// What failed.
-        message: String,
+        detail: String,
     },
     /// The server could not be reached (sync; arrives with the core's sync).
-    #[error("network error: {message}")]
+    #[error("network error: {detail}")]
     Network {
         /// What failed.
-        message: String,
+        detail: String,
     },
     /// The server has revoked this device (sync; arrives with the core's sync).
     #[error("this device has been revoked; enroll it again")]
     Revoked,
     /// A foreign callback (key provider, listener) failed in a way it did not declare.
-    #[error("internal error: {message}")]
+    #[error("internal error: {detail}")]
     Internal {
         /// What failed.
-        message: String,
+        detail: String,
     },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for FieldVisitError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         FieldVisitError::Internal {
-            message: format!("a callback failed: {}", e.reason),
+            detail: format!("a callback failed: {}", e.reason),
         }
     }
 }
@@ -134,7 +135,7 @@ impl From<CryptoError> for FieldVisitError {
     fn from(e: CryptoError) -> Self {
         // CryptoError messages are fixed texts with no key material or plaintext.
         FieldVisitError::Crypto {
-            message: e.to_string(),
+            detail: e.to_string(),
         }
     }
 }
@@ -149,14 +150,14 @@ impl From<StoreError> for FieldVisitError {
             StoreError::Crypto(c) => c.into(),
             // SQLite's own text can quote SQL and values; keep only its result code.
             StoreError::Sqlite(s) => FieldVisitError::Storage {
-                message: match s.sqlite_error_code() {
+                detail: match s.sqlite_error_code() {
                     Some(code) => format!("database error ({code:?})"),
                     None => "database error".to_string(),
                 },
             },
             e @ (StoreError::NewerSchema { .. } | StoreError::Corrupt(_)) => {
                 FieldVisitError::Storage {
-                    message: e.to_string(),
+                    detail: e.to_string(),
                 }
             }
         }
@@ -175,7 +176,7 @@ impl From<ProtocolError> for FieldVisitError {
             e @ (ProtocolError::BadSignature
             | ProtocolError::VersionMismatch { .. }
             | ProtocolError::NotForAudience(_)) => FieldVisitError::Crypto {
-                message: e.to_string(),
+                detail: e.to_string(),
             },
         }
     }

@@ -9,8 +9,8 @@ import sys
 import tempfile
 import traceback
 
-from fieldvisit_core import Category, DueStatus, GeoPoint, LevelOverride
-from fieldvisit_ffi import (
+from fieldvisit.fieldvisit_core import Category, DueStatus, GeoPoint, LevelOverride
+from fieldvisit.fieldvisit_ffi import (
     FieldVisitError,
     FieldVisitStore,
     GpsFixRecord,

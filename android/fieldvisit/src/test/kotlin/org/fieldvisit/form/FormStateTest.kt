@@ -102,8 +102,9 @@ fun main() {
     }
 
     check("a refused answer is kept on its item until a good one replaces it") {
-        val vm = VisitViewModel.start(store, Fixtures.HOUSEHOLD, "left_behind_child", null, T0 + 60 * minute)
+        val vm = VisitViewModel.start(store, Fixtures.ELDERLY, "elderly_alone", null, T0 + 60 * minute)
         val integer = vm.form.template.items.first { it.type == ItemType.INTEGER && !it.conditional }
+        assertTrue(vm.form.isVisible(integer))
         assertFalse(vm.answer(integer.id, vm.form.input(integer, "many")))
         assertNotNull(vm.form.error(integer.id))
         assertTrue(vm.answer(integer.id, vm.form.input(integer, integer.min?.toLong()?.toString() ?: "1")))
