@@ -73,7 +73,8 @@ step "swift: syntax of generated and hand-written Swift"
 "$venv/bin/python" bindings/tests/swift/parse_swift.py ios/Sources ios/App ios/Package.swift
 step "c: generated headers"
 for h in ios/Generated/include/*.h; do
-    gcc -fsyntax-only -D_Nonnull= -D_Nullable= -x c "$h"
+    # Included as a header (not compiled as the main file), as an app would use it.
+    echo "#include \"$h\"" | gcc -fsyntax-only -Wall -D_Nonnull= -D_Nullable= -I. -x c -
     echo "ok   $h"
 done
 

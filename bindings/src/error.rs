@@ -10,9 +10,11 @@ use fieldvisit_core::store::StoreError;
 use fieldvisit_core::template::{AnswerError, TemplateError};
 use fieldvisit_core::visit::VisitError;
 
-/// Why an operation failed. (Free-text fields are called `detail`, not `message`, which Kotlin's
-/// `Throwable` already has.)
+/// Why an operation failed. The Display text is the readable message: Kotlin `toString()`, Swift
+/// `description` (uniffi 0.32's Python shows the fields instead). Free-text fields are called
+/// `detail`, not `message`, which Kotlin's `Throwable` already has.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display)]
 pub enum FieldVisitError {
     /// The master key does not open this store. Nothing was changed.
     #[error("the master key does not match this store; nothing was changed")]

@@ -145,6 +145,7 @@ fun main() {
     check("a sealed visit refuses changes with Sealed") {
         val e = assertFailsWith<FieldVisitException.Sealed> { store.setNotes(visit, "late edit") }
         assertEquals(visit, e.visitId)
+        assertEquals("visit $visit is sealed and cannot change", e.toString())
         assertFailsWith<FieldVisitException.Sealed> { store.seal(visit, T0 + 40 * minute) }
     }
 

@@ -154,7 +154,8 @@ def _():
     sealed = store.seal(visit, T0 + 31 * MINUTE)
     assert sealed.seq == 1 and sealed.level == "LOW" and len(sealed.hash_hex) == 64, sealed
     assert store.verify_chain() == 1
-    raises(FieldVisitError.Sealed, store.set_notes, visit, "late")
+    e = raises(FieldVisitError.Sealed, store.set_notes, visit, "late")
+    assert e.visit_id == visit, e
 
 
 @check("a wrong key is WrongKey; a locked keystore is KeyUnavailable")

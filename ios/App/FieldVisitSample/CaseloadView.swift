@@ -14,7 +14,7 @@ struct CaseloadView: View {
                 Text(error).foregroundColor(.red)
             }
             Section("走访任务 / Caseload") {
-                ForEach(app.rows, id: \.householdId) { row in
+                ForEach(Array(app.rows.enumerated()), id: \.offset) { _, row in
                     NavigationLink {
                         VisitView(householdId: row.householdId, categoryCode: row.categoryCode)
                     } label: {

@@ -1,4 +1,11 @@
+import Combine
 import Foundation
+
+/// A choice item's option.
+public struct FormOption: Hashable {
+    public let value: String
+    public let label: String
+}
 
 /// One item of a template as the form renders it; conditions and scores stay in the core.
 public struct FormItem: Identifiable {
@@ -6,7 +13,7 @@ public struct FormItem: Identifiable {
     public let type: String
     public let label: String
     public let required: Bool
-    public let options: [(value: String, label: String)]
+    public let options: [FormOption]
     public let minCount: Int
     public let unit: String?
     public let items: [FormItem]
@@ -17,7 +24,7 @@ public struct FormItem: Identifiable {
         label = FormItem.zh(json["label"])
         required = json["required"] as? Bool ?? false
         options = (json["options"] as? [[String: Any]] ?? []).map {
-            (value: $0["value"] as? String ?? "", label: FormItem.zh($0["label"]))
+            FormOption(value: $0["value"] as? String ?? "", label: FormItem.zh($0["label"]))
         }
         minCount = json["min_count"] as? Int ?? 0
         unit = (json["unit"] as? [String: Any]).map { FormItem.zh($0) }

@@ -43,7 +43,7 @@ class CaseloadViewModel(private val store: FieldVisitStoreInterface) {
             }
             error = null
         } catch (e: FieldVisitException) {
-            error = e.message
+            error = e.toString()
         }
         onChange()
     }
@@ -98,6 +98,9 @@ class VisitViewModel private constructor(
         } catch (e: FieldVisitException.InvalidInput) {
             form.rejected(path, e.reason)
             false
+        } catch (e: FieldVisitException) {
+            form.rejected(path, e.toString())
+            false
         }
         reevaluate()
         return ok
@@ -111,6 +114,10 @@ class VisitViewModel private constructor(
         true
     } catch (e: FieldVisitException.InvalidInput) {
         form.rejected(path, e.reason)
+        onChange()
+        false
+    } catch (e: FieldVisitException) {
+        form.rejected(path, e.toString())
         onChange()
         false
     }
@@ -132,7 +139,7 @@ class VisitViewModel private constructor(
     } catch (e: FieldVisitException.Incomplete) {
         SealOutcome.Incomplete(e.problems)
     } catch (e: FieldVisitException) {
-        SealOutcome.Failed(e.message ?: e.toString())
+        SealOutcome.Failed(e.toString())
     }
 
     private fun reevaluate() {

@@ -98,6 +98,9 @@ fun main() {
             assertEquals(vm.levels[when (case.templateId) {
                 "child-guardianship" -> "risk"; "elderly-welfare" -> "tier"; else -> "recheck"
             }], sealed.record.level)
+            val (firstPath, firstValue) = sample.fields.entries.first().toPair()
+            assertFalse(vm.answer(firstPath, firstValue))
+            assertTrue("sealed" in form.error(firstPath).orEmpty(), form.error(firstPath))
         }
     }
 
