@@ -55,9 +55,17 @@ out="$tools/kotlin-tests"
 mkdir -p "$out"
 cp_run="$out/tests.jar:$jna:$klib/kotlin-stdlib.jar:$klib/kotlin-test.jar"
 
-step "kotlin: compiling generated bindings, pure-Kotlin Android code and tests"
-kotlinc -cp "$jna:$klib/kotlin-test.jar" -d "$out/tests.jar" \
-    "$gen_kt" "${pure_kt[@]}" bindings/tests/kotlin android/fieldvisit/src/test/kotlin
+kt_sources=("$gen_kt" "${pure_kt[@]}" bindings/tests/kotlin android/fieldvisit/src/test/kotlin)
+# kotlinc takes most of this script's time: reuse the jar when no Kotlin source changed.
+kt_stamp=$( (echo "$kotlin_version"; find "${kt_sources[@]}" -name '*.kt' -type f | sort | xargs sha256sum) | sha256sum | cut -d' ' -f1)
+if [ -f "$out/tests.jar" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$kt_stamp" ]; then
+    step "kotlin: sources unchanged, reusing $out/tests.jar"
+else
+    step "kotlin: compiling generated bindings, pure-Kotlin Android code and tests"
+    rm -f "$out/stamp"
+    kotlinc -cp "$jna:$klib/kotlin-test.jar" -d "$out/tests.jar" "${kt_sources[@]}"
+    echo "$kt_stamp" > "$out/stamp"
+fi
 
 step "kotlin: bindings scenario"
 java_run -cp "$cp_run" org.fieldvisit.test.BindingsTestKt
