@@ -15,4 +15,7 @@ pub mod sync;
 pub mod template;
 pub mod visit;
 
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 pub use engine::{Engine, SealedSummary};

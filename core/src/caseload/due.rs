@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{Category, Household, LastVisit, ScheduleConfig};
 
 /// Where a household stands for one category.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DueStatus {

@@ -7,6 +7,7 @@ pub use evidence::{EvidenceInput, EvidenceThresholds, GpsFix, assess_evidence};
 use serde::{Deserialize, Serialize};
 
 /// A WGS-84 point in decimal degrees.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GeoPoint {

@@ -291,6 +291,7 @@ fn years_between(born: NaiveDate, on: NaiveDate) -> i32 {
 }
 
 /// The level a score gave and the rules that fired.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScoreResult {
     /// Score id.

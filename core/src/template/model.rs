@@ -12,6 +12,7 @@ use crate::caseload::Category;
 pub const TEMPLATE_FORMAT: u32 = 1;
 
 /// A text shown to users, Chinese first, English beside it.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Label {
@@ -22,6 +23,7 @@ pub struct Label {
 }
 
 /// Which of the three visit types a template records.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VisitKind {

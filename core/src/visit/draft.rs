@@ -11,6 +11,7 @@ use crate::geo::GpsFix;
 use crate::template::Answers;
 
 /// A worker's override of a computed level.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LevelOverride {

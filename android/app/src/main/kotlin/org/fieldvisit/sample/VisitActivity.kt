@@ -1,0 +1,160 @@
+package org.fieldvisit.sample
+
+import android.Manifest
+import android.net.Uri
+import android.os.Bundle
+import android.text.InputType
+import android.widget.Button
+import android.widget.CheckBox
+import android.widget.EditText
+import android.widget.LinearLayout
+import android.widget.ScrollView
+import android.widget.TextView
+import androidx.activity.ComponentActivity
+import androidx.activity.result.contract.ActivityResultContracts
+import androidx.core.content.FileProvider
+import java.io.File
+import java.util.concurrent.Executors
+import org.fieldvisit.android.LocationAdapter
+import org.fieldvisit.form.FormItem
+import org.fieldvisit.form.ItemType
+import org.fieldvisit.form.Json
+import org.fieldvisit.viewmodel.SealOutcome
+import org.fieldvisit.viewmodel.VisitViewModel
+
+/**
+ * The form screen: renders any template the core serves, sends each answer to the core as it is
+ * entered, shows the core's refusal beside the item, hides what the core hides, takes photos with
+ * the camera into the core, and seals.
+ */
+class VisitActivity : ComponentActivity() {
+    private val io = Executors.newSingleThreadExecutor()
+    private var vm: VisitViewModel? = null
+    private lateinit var body: LinearLayout
+    private var photoItem: String? = null
+    private val captureFile by lazy { File(cacheDir, "capture/photo.jpg").apply { parentFile?.mkdirs() } }
+
+    private val takePicture = registerForActivityResult(ActivityResultContracts.TakePicture()) { ok ->
+        val item = photoItem ?: return@registerForActivityResult
+        if (ok) io.execute {
+            val bytes = captureFile.readBytes()
+            captureFile.delete() // the only copy is now the core's encrypted one
+            vm?.attachPhoto(item, bytes, System.currentTimeMillis())
+            runOnUiThread(::render)
+        }
+    }
+
+    private val askLocation = registerForActivityResult(ActivityResultContracts.RequestPermission()) { granted ->
+        if (granted) LocationAdapter(this).currentFix { fix -> start(fix) } else start(null)
+    }
+
+    override fun onCreate(savedInstanceState: Bundle?) {
+        super.onCreate(savedInstanceState)
+        body = LinearLayout(this).apply { orientation = LinearLayout.VERTICAL }
+        setContentView(ScrollView(this).apply { addView(body) })
+        askLocation.launch(Manifest.permission.ACCESS_FINE_LOCATION)
+    }
+
+    private fun start(fix: uniffi.fieldvisit_ffi.GpsFixRecord?) = io.execute {
+        val store = Stores.get(this)
+        val household = intent.getStringExtra(HOUSEHOLD) ?: return@execute
+        val category = intent.getStringExtra(CATEGORY) ?: return@execute
+        vm = VisitViewModel.start(store, household, category, fix, System.currentTimeMillis())
+        runOnUiThread(::render)
+    }
+
+    private fun render() {
+        val vm = vm ?: return
+        body.removeAllViews()
+        body.addView(TextView(this).apply { text = vm.form.template.title.zh; textSize = 20f })
+        vm.levels.forEach { (score, level) -> body.addView(TextView(this).apply { text = "$score: $level" }) }
+        for (section in vm.form.visibleSections()) {
+            body.addView(TextView(this).apply { text = section.title.zh; textSize = 18f })
+            section.items.forEach { addItem(vm, it) }
+        }
+        body.addView(Button(this).apply {
+            text = "完成并封存 / finish and seal"
+            setOnClickListener {
+                io.execute {
+                    val outcome = vm.finishAndSeal(System.currentTimeMillis())
+                    runOnUiThread {
+                        val message = when (outcome) {
+                            is SealOutcome.Sealed -> "已封存 #${outcome.record.seq} ${outcome.record.level ?: ""}"
+                            is SealOutcome.Incomplete -> outcome.problems.joinToString("\n")
+                            is SealOutcome.Failed -> outcome.message
+                        }
+                        body.addView(TextView(context).apply { text = message })
+                        if (outcome is SealOutcome.Sealed) finish()
+                    }
+                }
+            }
+        })
+    }
+
+    private fun send(vm: VisitViewModel, path: String, value: Json?) = io.execute {
+        vm.answer(path, value)
+        runOnUiThread(::render)
+    }
+
+    private fun addItem(vm: VisitViewModel, item: FormItem) {
+        val form = vm.form
+        val mark = if (item.required) " *" else ""
+        body.addView(TextView(this).apply { text = "${item.label.zh}$mark" })
+        when (item.type) {
+            ItemType.YES_NO -> body.addView(CheckBox(this).apply {
+                text = "是"
+                isChecked = form.answer(item.id) == Json.Bool(true)
+                setOnCheckedChangeListener { _, checked -> send(vm, item.id, Json.Bool(checked)) }
+            })
+            ItemType.SINGLE_CHOICE -> item.options.forEach { o ->
+                body.addView(Button(this).apply {
+                    text = (if (form.answer(item.id) == Json.Str(o.value)) "● " else "○ ") + o.label.zh
+                    setOnClickListener { send(vm, item.id, Json.Str(o.value)) }
+                })
+            }
+            ItemType.MULTI_CHOICE -> {
+                val chosen = (form.answer(item.id) as? Json.Arr)?.items.orEmpty().toMutableList()
+                item.options.forEach { o ->
+                    body.addView(CheckBox(this).apply {
+                        text = o.label.zh
+                        isChecked = Json.Str(o.value) in chosen
+                        setOnCheckedChangeListener { _, on ->
+                            if (on) chosen += Json.Str(o.value) else chosen -= Json.Str(o.value)
+                            send(vm, item.id, Json.Arr(chosen.toList()))
+                        }
+                    })
+                }
+            }
+            ItemType.PHOTO -> body.addView(Button(this).apply {
+                text = "拍照 / take photo (${form.photos(item.id).size})"
+                setOnClickListener {
+                    photoItem = item.id
+                    val uri: Uri = FileProvider.getUriForFile(context, "org.fieldvisit.sample.photos", captureFile)
+                    takePicture.launch(uri)
+                }
+            })
+            ItemType.REPEAT -> body.addView(TextView(this).apply {
+                text = "${form.instances(item.id)} 条 / entries (${item.items.joinToString { it.label.zh }})"
+            })
+            else -> body.addView(EditText(this).apply {
+                inputType = when (item.type) {
+                    ItemType.INTEGER -> InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_FLAG_SIGNED
+                    ItemType.DECIMAL -> InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_FLAG_DECIMAL
+                    ItemType.DATE -> InputType.TYPE_CLASS_DATETIME or InputType.TYPE_DATETIME_VARIATION_DATE
+                    else -> InputType.TYPE_CLASS_TEXT
+                }
+                hint = item.unit?.zh ?: if (item.type == ItemType.DATE) "YYYY-MM-DD" else ""
+                setText(when (val a = form.answer(item.id)) {
+                    is Json.Str -> a.value; is Json.Num -> a.text; is Json.Obj -> (a["signer"] as? Json.Str)?.value ?: ""; else -> ""
+                })
+                setOnFocusChangeListener { _, focused -> if (!focused) send(vm, item.id, form.input(item, text.toString())) }
+            })
+        }
+        form.error(item.id)?.let { e -> body.addView(TextView(this).apply { text = e; setTextColor(0xFFB00020.toInt()) }) }
+    }
+
+    companion object {
+        const val HOUSEHOLD = "household"
+        const val CATEGORY = "category"
+    }
+}

@@ -1,0 +1,30 @@
+//! uniffi bindings of the FieldVisit phone engine (`fieldvisit-core`) for the Android and iOS apps.
+//!
+//! Thin wrappers only: every exported method converts its arguments, calls one [`Engine`] method and
+//! converts the result. Conventions at the boundary:
+//! - instants (start, finish, photo capture, GPS fix, sealing) are **i64 milliseconds since the Unix
+//!   epoch, UTC**; calendar days (today, due dates) are **`YYYY-MM-DD` strings** in the worker's local
+//!   calendar;
+//! - answers, assignments, templates and computed values cross as **JSON strings** in the formats of
+//!   `core/TEMPLATES.md` and `core/src/protocol/`;
+//! - every failure is one [`FieldVisitError`], mapped from the core's errors in `error.rs`;
+//! - the surface is synchronous and thread-safe: apps call it from a background thread.
+//!
+//! [`Engine`]: fieldvisit_core::Engine
+
+mod error;
+mod keys;
+mod records;
+mod store;
+mod sync;
+mod time;
+
+pub use error::FieldVisitError;
+pub use keys::KeyProvider;
+pub use records::{
+    CaseloadItem, DraftRecord, EvaluationRecord, GpsFixRecord, HouseholdInfo, SealedRecord,
+};
+pub use store::{FieldVisitStore, category_code, category_label, sample_answers_json};
+pub use sync::SyncListener;
+
+uniffi::setup_scaffolding!();

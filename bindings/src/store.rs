@@ -1,0 +1,233 @@
+//! `FieldVisitStore`: the engine the apps drive, one per open store file. Each method converts its
+//! arguments, calls one `Engine` method and converts the result.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use fieldvisit_core::Engine;
+use fieldvisit_core::caseload::Category;
+use fieldvisit_core::protocol::{Assignments, ProtocolError, WIRE_VERSION};
+use fieldvisit_core::template::Label;
+use fieldvisit_core::template::builtin::sample::sample_answers;
+use fieldvisit_core::visit::LevelOverride;
+
+use crate::FieldVisitError;
+use crate::error::bad_json;
+use crate::keys::{ForeignKeys, KeyProvider};
+use crate::records::{
+    CaseloadItem, DraftRecord, EvaluationRecord, GpsFixRecord, HouseholdInfo, SealedRecord,
+};
+use crate::time::{day, instant};
+
+/// An open, encrypted store on the phone with its engine. Thread-safe; call it from a background
+/// thread. Closing (Kotlin `close()`, Swift deinit) releases the database file.
+#[derive(Debug, uniffi::Object)]
+pub struct FieldVisitStore {
+    inner: Arc<Engine>,
+}
+
+fn category(code: &str) -> Result<Category, FieldVisitError> {
+    Category::from_code(code).ok_or_else(|| FieldVisitError::InvalidInput {
+        item: "category".to_string(),
+        reason: format!("unknown category code `{code}`"),
+    })
+}
+
+#[uniffi::export]
+impl FieldVisitStore {
+    /// Opens (or creates) the store at `path` with the master key from `keys`. A wrong key fails with
+    /// `WrongKey` before anything is written.
+    #[uniffi::constructor]
+    pub fn open(path: String, keys: Arc<dyn KeyProvider>) -> Result<Arc<Self>, FieldVisitError> {
+        let engine = Engine::open(Path::new(&path), &ForeignKeys(keys))?;
+        Ok(Arc::new(FieldVisitStore {
+            inner: Arc::new(engine),
+        }))
+    }
+
+    /// Applies a pull of assignments (the JSON of `core/src/protocol/assignments.rs`): households,
+    /// templates, schedule, evidence thresholds and audience public keys.
+    pub fn apply_assignments(&self, json: String) -> Result<(), FieldVisitError> {
+        let a: Assignments =
+            serde_json::from_str(&json).map_err(|e| bad_json("assignments", &e))?;
+        if a.version != WIRE_VERSION {
+            return Err(ProtocolError::UnsupportedVersion {
+                what: "assignments",
+                found: u64::from(a.version),
+                supported: WIRE_VERSION,
+            }
+            .into());
+        }
+        Ok(self.inner.apply_assignments(&a)?)
+    }
+
+    /// Every household and category with its next due day on `today` (`YYYY-MM-DD`, local
+    /// calendar), most overdue first.
+    pub fn caseload(&self, today: String) -> Result<Vec<CaseloadItem>, FieldVisitError> {
+        let today = day(&today, "today")?;
+        Ok(self
+            .inner
+            .caseload(today)?
+            .into_iter()
+            .map(CaseloadItem::from)
+            .collect())
+    }
+
+    /// A household on this phone, for display (ID number masked); `None` if it is not here.
+    pub fn household(
+        &self,
+        household_id: String,
+    ) -> Result<Option<HouseholdInfo>, FieldVisitError> {
+        Ok(self
+            .inner
+            .store()
+            .household(&household_id)?
+            .map(HouseholdInfo::from))
+    }
+
+    /// The newest template for a category code, as JSON (`core/TEMPLATES.md`), to render the form.
+    pub fn template_json(&self, category_code: String) -> Result<String, FieldVisitError> {
+        let t = self.inner.template_for(category(&category_code)?)?;
+        serde_json::to_string(t.as_ref()).map_err(|e| bad_json("template", &e))
+    }
+
+    /// Starts a visit; `started_at_ms` is now, in epoch milliseconds. Returns the visit id.
+    pub fn start_visit(
+        &self,
+        household_id: String,
+        category_code: String,
+        fix: Option<GpsFixRecord>,
+        started_at_ms: i64,
+    ) -> Result<String, FieldVisitError> {
+        let fix = fix.map(TryInto::try_into).transpose()?;
+        Ok(self.inner.start_visit(
+            &household_id,
+            category(&category_code)?,
+            fix,
+            instant(started_at_ms, "started_at_ms")?,
+        )?)
+    }
+
+    /// Answers one item (`item` or `group[n].item`) with a JSON value (`null` clears it). Refused
+    /// answers fail with `InvalidInput` naming the item.
+    pub fn answer(
+        &self,
+        visit_id: String,
+        path: String,
+        value_json: String,
+    ) -> Result<(), FieldVisitError> {
+        let value: serde_json::Value =
+            serde_json::from_str(&value_json).map_err(|e| bad_json(&path, &e))?;
+        Ok(self.inner.answer(&visit_id, &path, &value)?)
+    }
+
+    /// Sets who is present.
+    pub fn set_investigators(
+        &self,
+        visit_id: String,
+        names: Vec<String>,
+    ) -> Result<(), FieldVisitError> {
+        Ok(self.inner.set_investigators(&visit_id, names)?)
+    }
+
+    /// Sets free notes.
+    pub fn set_notes(&self, visit_id: String, notes: String) -> Result<(), FieldVisitError> {
+        Ok(self.inner.set_notes(&visit_id, &notes)?)
+    }
+
+    /// Overrides a computed level with a reason; `None` removes the override.
+    pub fn override_level(
+        &self,
+        visit_id: String,
+        score: String,
+        over: Option<LevelOverride>,
+    ) -> Result<(), FieldVisitError> {
+        Ok(self.inner.override_level(&visit_id, &score, over)?)
+    }
+
+    /// Marks "reported to police" at `at_ms`; kept even if the visit is never finished.
+    pub fn report_to_police(&self, visit_id: String, at_ms: i64) -> Result<(), FieldVisitError> {
+        Ok(self
+            .inner
+            .report_to_police(&visit_id, instant(at_ms, "at_ms")?)?)
+    }
+
+    /// Records the end of the visit at `at_ms`.
+    pub fn finish(&self, visit_id: String, at_ms: i64) -> Result<(), FieldVisitError> {
+        Ok(self.inner.finish(&visit_id, instant(at_ms, "at_ms")?)?)
+    }
+
+    /// Attaches a camera JPEG to a photo item; returns the photo id.
+    pub fn attach_photo(
+        &self,
+        visit_id: String,
+        item_path: String,
+        jpeg: Vec<u8>,
+        captured_at_ms: i64,
+    ) -> Result<String, FieldVisitError> {
+        Ok(self.inner.attach_photo(
+            &visit_id,
+            &item_path,
+            &jpeg,
+            instant(captured_at_ms, "captured_at_ms")?,
+        )?)
+    }
+
+    /// Removes a photo from a draft.
+    pub fn remove_photo(&self, visit_id: String, photo_id: String) -> Result<(), FieldVisitError> {
+        Ok(self.inner.remove_photo(&visit_id, &photo_id)?)
+    }
+
+    /// One draft (or sealed visit) as stored.
+    pub fn draft(&self, visit_id: String) -> Result<DraftRecord, FieldVisitError> {
+        self.inner.draft(&visit_id)?.try_into()
+    }
+
+    /// Every unsealed draft, oldest first (they survive restarts).
+    pub fn drafts(&self) -> Result<Vec<DraftRecord>, FieldVisitError> {
+        self.inner
+            .store()
+            .draft_ids()?
+            .iter()
+            .map(|id| self.inner.draft(id)?.try_into())
+            .collect()
+    }
+
+    /// Live visibility, computed values and score levels with the rules that fired.
+    pub fn evaluate(&self, visit_id: String) -> Result<EvaluationRecord, FieldVisitError> {
+        self.inner.evaluate(&visit_id)?.try_into()
+    }
+
+    /// Validates, scores, encrypts, signs and chains the visit at `now_ms`. Fails with `Incomplete`
+    /// listing every problem; a sealed visit never changes again.
+    pub fn seal(&self, visit_id: String, now_ms: i64) -> Result<SealedRecord, FieldVisitError> {
+        Ok(self
+            .inner
+            .seal(&visit_id, instant(now_ms, "now_ms")?)?
+            .into())
+    }
+
+    /// Checks signatures and links of every sealed visit; returns how many were checked.
+    pub fn verify_chain(&self) -> Result<u64, FieldVisitError> {
+        Ok(self.inner.verify_chain()?)
+    }
+}
+
+/// The code of a category (`left_behind_child` …).
+#[uniffi::export]
+pub fn category_code(category: Category) -> String {
+    category.code().to_string()
+}
+
+/// The name of a category, Chinese and English.
+#[uniffi::export]
+pub fn category_label(category: Category) -> Label {
+    category.label()
+}
+
+/// A complete, fictitious answer set for a built-in template (`child-guardianship`,
+/// `economic-verification`, `elderly-welfare`) as a JSON object by item path, for demos and tests.
+#[uniffi::export]
+pub fn sample_answers_json(template_id: String) -> Option<String> {
+    sample_answers(&template_id).and_then(|m| serde_json::to_string(&m).ok())
+}

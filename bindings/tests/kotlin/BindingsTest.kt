@@ -1,0 +1,171 @@
+// The generated Kotlin bindings against the host library, on the JVM with JNA: a child visit from
+// assignments to a sealed, chained envelope, and the typed exceptions an app handles.
+package org.fieldvisit.test
+
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertNotNull
+import kotlin.test.assertTrue
+import org.fieldvisit.form.Json
+import org.fieldvisit.test.Checks.check
+import org.fieldvisit.test.Fixtures.HOUSEHOLD
+import org.fieldvisit.test.Fixtures.T0
+import uniffi.fieldvisit_core.Category
+import uniffi.fieldvisit_core.DueStatus
+import uniffi.fieldvisit_core.GeoPoint
+import uniffi.fieldvisit_core.LevelOverride
+import uniffi.fieldvisit_ffi.FieldVisitException
+import uniffi.fieldvisit_ffi.FieldVisitStore
+import uniffi.fieldvisit_ffi.GpsFixRecord
+import uniffi.fieldvisit_ffi.categoryCode
+import uniffi.fieldvisit_ffi.categoryLabel
+import uniffi.fieldvisit_ffi.sampleAnswersJson
+
+fun main() {
+    val key = ByteArray(32) { 0x42 }
+    val path = Fixtures.tempStorePath()
+    val store = FieldVisitStore.open(path, StaticKeys(key))
+    var visit = ""
+    val minute = 60_000L
+
+    check("categories cross as enums with codes and labels") {
+        assertEquals("left_behind_child", categoryCode(Category.LEFT_BEHIND_CHILD))
+        assertEquals("留守儿童", categoryLabel(Category.LEFT_BEHIND_CHILD).zh)
+    }
+
+    check("assignments with households and audience keys apply") {
+        store.applyAssignments(Fixtures.assignments())
+        val entries = store.caseload("2026-05-20")
+        val child = entries.single { it.householdId == HOUSEHOLD }
+        assertEquals(Category.LEFT_BEHIND_CHILD, child.category)
+        assertEquals(DueStatus.OVERDUE, child.status)
+        assertEquals("2026-01-05", child.dueOn)
+        assertEquals(135L, child.daysOverdue)
+        val h = assertNotNull(store.household(HOUSEHOLD))
+        assertEquals("3201**********1234", h.idNumberMasked)
+        assertEquals(listOf("left_behind_child"), h.categoryCodes)
+    }
+
+    check("assignments of an unknown version or bad JSON are refused without echoing values") {
+        val e = assertFailsWith<FieldVisitException.InvalidInput> {
+            store.applyAssignments(Fixtures.assignments().replaceFirst("\"version\": 1", "\"version\": 9"))
+        }
+        assertEquals("assignments", e.item)
+        val bad = assertFailsWith<FieldVisitException.InvalidInput> { store.applyAssignments("{\"version\": \"王小明\"}") }
+        assertTrue("王小明" !in bad.reason, bad.reason)
+    }
+
+    check("the child template is served as JSON") {
+        val t = Json.parse(store.templateJson("left_behind_child")) as Json.Obj
+        assertEquals(Json.Str("child-guardianship"), t["id"])
+    }
+
+    check("a visit starts with a GPS fix carrying the mock flag") {
+        val fix = GpsFixRecord(GeoPoint(31.9501, 118.8401), 12.0, T0 - 30_000, mock = false)
+        visit = store.startVisit(HOUSEHOLD, "left_behind_child", fix, T0)
+        assertEquals(listOf(visit), store.drafts().map { it.visitId })
+    }
+
+    check("a bad answer is a typed InvalidInput naming the item") {
+        val unknown = assertFailsWith<FieldVisitException.InvalidInput> { store.answer(visit, "no_such_item", "1") }
+        assertEquals("no_such_item", unknown.item)
+        val wrongType = assertFailsWith<FieldVisitException.InvalidInput> { store.answer(visit, "entrustment_notified", "\"yes\"") }
+        assertEquals("entrustment_notified", wrongType.item)
+        val notJson = assertFailsWith<FieldVisitException.InvalidInput> { store.answer(visit, "entrustment_notified", "yes") }
+        assertEquals("entrustment_notified", notJson.item)
+    }
+
+    check("an unknown category code and a missing visit are typed errors") {
+        assertFailsWith<FieldVisitException.InvalidInput> { store.startVisit(HOUSEHOLD, "pirates", null, T0) }
+        assertFailsWith<FieldVisitException.NotFound> { store.answer("no-such-visit", "x", "1") }
+        assertFailsWith<FieldVisitException.InvalidInput> { store.startVisit(HOUSEHOLD, "dibao", null, T0) }
+    }
+
+    check("sealing an unanswered visit lists every problem") {
+        val e = assertFailsWith<FieldVisitException.Incomplete> { store.seal(visit, T0 + minute) }
+        assertTrue(e.problems.size > 5, e.problems.toString())
+    }
+
+    check("the sample answers are accepted one by one") {
+        val sample = Json.parse(assertNotNull(sampleAnswersJson("child-guardianship"))) as Json.Obj
+        for ((item, value) in sample.fields) store.answer(visit, item, value.encode())
+        store.setInvestigators(visit, listOf("李明", " "))
+        store.setNotes(visit, "孩子状态良好")
+        val draft = store.draft(visit)
+        assertEquals(listOf("李明"), draft.investigators)
+        assertTrue(draft.answersJson.contains("entrustment_notified"))
+    }
+
+    check("a camera JPEG made with javax.imageio attaches to a photo item") {
+        val ev = store.evaluate(visit)
+        assertTrue("entrustment_letter" !in ev.hidden, ev.hidden.toString())
+        val id = store.attachPhoto(visit, "entrustment_letter", Fixtures.jpeg(7), T0 + 5 * minute)
+        assertEquals(listOf(id), store.draft(visit).photoIds)
+        val extra = store.attachPhoto(visit, "entrustment_letter", Fixtures.jpeg(9), T0 + 6 * minute)
+        store.removePhoto(visit, extra)
+        assertEquals(listOf(id), store.draft(visit).photoIds)
+        val notPhoto = assertFailsWith<FieldVisitException.InvalidInput> {
+            store.attachPhoto(visit, "entrustment_letter", byteArrayOf(1, 2, 3), T0)
+        }
+        assertEquals("photo", notPhoto.item)
+    }
+
+    check("evaluate gives levels and fired rules") {
+        val risk = store.evaluate(visit).scores.single { it.score == "risk" }
+        assertEquals("LOW", risk.level)
+        assertTrue(risk.fired.isEmpty(), risk.fired.toString())
+    }
+
+    check("an override without a reason is refused, with one it is kept") {
+        val e = assertFailsWith<FieldVisitException.InvalidInput> { store.overrideLevel(visit, "risk", LevelOverride("MEDIUM", " ")) }
+        assertEquals("risk", e.item)
+        store.overrideLevel(visit, "risk", LevelOverride("MEDIUM", "祖母近期住院"))
+        assertEquals("MEDIUM", store.draft(visit).overrides["risk"]?.level)
+        store.overrideLevel(visit, "risk", null)
+    }
+
+    check("the police flag is recorded") {
+        store.reportToPolice(visit, T0 + 10 * minute)
+        assertEquals(T0 + 10 * minute, store.draft(visit).reportedToPoliceAtMs)
+    }
+
+    check("the child visit seals into the chain") {
+        store.finish(visit, T0 + 30 * minute)
+        val sealed = store.seal(visit, T0 + 31 * minute)
+        assertEquals(visit, sealed.visitId)
+        assertEquals(1uL, sealed.seq)
+        assertEquals(64, sealed.hashHex.length)
+        assertEquals("LOW", sealed.level)
+        assertEquals(1uL, store.verifyChain())
+        assertTrue(store.drafts().isEmpty())
+        val child = store.caseload("2026-05-20").single { it.householdId == HOUSEHOLD }
+        assertEquals(DueStatus.UPCOMING, child.status)
+    }
+
+    check("a sealed visit refuses changes with Sealed") {
+        val e = assertFailsWith<FieldVisitException.Sealed> { store.setNotes(visit, "late edit") }
+        assertEquals(visit, e.visitId)
+        assertEquals("visit $visit is sealed and cannot change", e.toString())
+        assertFailsWith<FieldVisitException.Sealed> { store.seal(visit, T0 + 40 * minute) }
+    }
+
+    check("a bad time is a typed error") {
+        assertFailsWith<FieldVisitException.InvalidInput> { store.finish(visit, Long.MAX_VALUE) }
+        assertFailsWith<FieldVisitException.InvalidInput> { store.caseload("20.5.2026") }
+    }
+
+    store.close()
+
+    check("a wrong key is WrongKey, and the store still opens with the right one") {
+        assertFailsWith<FieldVisitException.WrongKey> { FieldVisitStore.open(path, StaticKeys(ByteArray(32) { 7 })) }
+        FieldVisitStore.open(path, StaticKeys(key)).use { assertEquals(1uL, it.verifyChain()) }
+    }
+
+    check("a locked keystore and a short key are KeyUnavailable") {
+        val locked = assertFailsWith<FieldVisitException.KeyUnavailable> { FieldVisitStore.open(path, LockedKeys()) }
+        assertTrue("locked" in locked.reason)
+        assertFailsWith<FieldVisitException.KeyUnavailable> { FieldVisitStore.open(path, StaticKeys(ByteArray(16))) }
+    }
+
+    Checks.finish()
+}

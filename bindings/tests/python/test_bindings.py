@@ -1,0 +1,169 @@
+"""The generated Python bindings against the host library: the same child-visit scenario as the
+Kotlin test. Plain python3 (no pytest needed); prints `N passed, N failed` last and exits non-zero
+on failure. Run through scripts/test-bindings.sh (it generates the module into bindings/python/)."""
+
+import base64
+import json
+import os
+import sys
+import tempfile
+import traceback
+
+from fieldvisit.fieldvisit_core import Category, DueStatus, GeoPoint, LevelOverride
+from fieldvisit.fieldvisit_ffi import (
+    FieldVisitError,
+    FieldVisitStore,
+    GpsFixRecord,
+    KeyProvider,
+    category_code,
+    sample_answers_json,
+)
+
+T0 = 1_779_242_400_000  # 2026-05-20T02:00:00Z
+MINUTE = 60_000
+HOUSEHOLD = "hh-child-1"
+# A real 64x48 JPEG (a gradient) written by javax.imageio; the standard library has no JPEG encoder.
+JPEG = base64.b64decode(
+    "/9j/4AAQSkZJRgABAgAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/2wBDAQkJCQwLDBgNDRgyIRwhMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjL/wAARCAAwAEADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDxWO29qsx23tV6O29qtR23tXbOuZYfElGO29qsx23tV6O29qtR23tXLOue5h8SUY7b2q1Hbe1Xo7b2qzHbe1c0657uHxJRjtvarUdt7VejtvarMdt7VyzrnuYfEnKR23tVmO29qvR23tVqO29q1nXPwzD4gox23tVmO29qvR23tVqO29q5p1z3MPiCjHbe1Wo7b2q7Hbe1Wo7b2rlnXPdw+IKMdt7Vajtvar0dt7VZjtvauadc9zD4g5SO29qsx23tV6O29qtR23tWs65+GYfElGO29qsx23tV6O29qtR23tXLOue7h8SUY7b2q1Hbe1XY7b2q1Hbe1c0657mHxJRjtvarUdt7VejtvarMdt7Vyzrnu4fEn//Z"
+)
+
+passed = failed = 0
+
+
+def check(name):
+    def run(body):
+        global passed, failed
+        try:
+            body()
+            passed += 1
+            print("ok  ", name)
+        except Exception:  # noqa: BLE001 - every failure is reported and counted
+            failed += 1
+            print("FAIL", name)
+            traceback.print_exc(limit=4, file=sys.stdout)
+        return body
+
+    return run
+
+
+def raises(kind, fn, *args):
+    try:
+        fn(*args)
+    except kind as e:
+        return e
+    raise AssertionError(f"expected {kind.__name__}")
+
+
+class StaticKeys(KeyProvider):
+    def __init__(self, key):
+        self.key = key
+
+    def master_key(self):
+        return self.key
+
+
+class LockedKeys(KeyProvider):
+    def master_key(self):
+        raise FieldVisitError.KeyUnavailable("keystore locked (test)")
+
+
+def audience_key():
+    # Any 32 bytes are a valid X25519 public key for wrapping.
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def household(hid, name, category):
+    return {
+        "id": hid, "village_id": "v-001", "head_name": name, "id_number": "320115195001011234",
+        "address": "江宁区某村3组", "categories": [{"category": category, "since": "2026-01-05"}],
+        "location": {"lat": 31.95, "lon": 118.84},
+        "members": [{"name": name, "relation": "户主", "birth_date": "1950-01-01"}],
+    }
+
+
+ASSIGNMENTS = {
+    "version": 1, "worker_id": "w-001", "since": "t1",
+    "households": [household(HOUSEHOLD, "王小明", "left_behind_child")],
+    "removed_households": [], "templates": [],
+    "schedule": {"rules": [{"category": "left_behind_child", "default": {"months": 1},
+                            "by_level": {"HIGH": {"days": 7}, "LOW": {"months": 3}}}]},
+    "evidence_thresholds": {"max_distance_m": 200.0, "max_accuracy_m": 100.0,
+                            "max_fix_age_s": 120, "min_duration_s": 120},
+    "audience_keys": [{"audience": "child-welfare", "public_key": audience_key()}],
+    "returned": [],
+}
+
+KEY = bytes([0x42] * 32)
+PATH = os.path.join(tempfile.mkdtemp(prefix="fieldvisit-py"), "phone.db")
+store = FieldVisitStore.open(PATH, StaticKeys(KEY))
+state = {}
+
+
+@check("categories cross as enums")
+def _():
+    assert category_code(Category.LEFT_BEHIND_CHILD) == "left_behind_child"
+
+
+@check("assignments with a household and an audience key apply")
+def _():
+    store.apply_assignments(json.dumps(ASSIGNMENTS, ensure_ascii=False))
+    [entry] = store.caseload("2026-05-20")
+    assert entry.household_id == HOUSEHOLD and entry.status == DueStatus.OVERDUE, entry
+    assert entry.days_overdue == 135
+
+
+@check("a visit starts with a GPS fix")
+def _():
+    fix = GpsFixRecord(point=GeoPoint(lat=31.9501, lon=118.8401), accuracy_m=12.0,
+                       fix_time_ms=T0 - 30_000, mock=False)
+    state["visit"] = store.start_visit(HOUSEHOLD, "left_behind_child", fix, T0)
+
+
+@check("a bad answer is FieldVisitError.InvalidInput naming the item")
+def _():
+    e = raises(FieldVisitError.InvalidInput, store.answer, state["visit"], "no_such_item", "1")
+    assert e.item == "no_such_item", e
+    e = raises(FieldVisitError.InvalidInput, store.answer, state["visit"], "entrustment_notified", '"yes"')
+    assert e.item == "entrustment_notified", e
+
+
+@check("sample answers, a photo, investigators")
+def _():
+    visit = state["visit"]
+    for item, value in json.loads(sample_answers_json("child-guardianship")).items():
+        store.answer(visit, item, json.dumps(value, ensure_ascii=False))
+    store.set_investigators(visit, ["李明"])
+    photo = store.attach_photo(visit, "entrustment_letter", JPEG, T0 + 5 * MINUTE)
+    assert store.draft(visit).photo_ids == [photo]
+
+
+@check("evaluate, override and police flag")
+def _():
+    visit = state["visit"]
+    risk = next(s for s in store.evaluate(visit).scores if s.score == "risk")
+    assert risk.level == "LOW" and risk.fired == [], risk
+    store.override_level(visit, "risk", LevelOverride(level="MEDIUM", reason="祖母近期住院"))
+    store.override_level(visit, "risk", None)
+    store.report_to_police(visit, T0 + 10 * MINUTE)
+
+
+@check("the child visit seals and the chain verifies")
+def _():
+    visit = state["visit"]
+    store.finish(visit, T0 + 30 * MINUTE)
+    sealed = store.seal(visit, T0 + 31 * MINUTE)
+    assert sealed.seq == 1 and sealed.level == "LOW" and len(sealed.hash_hex) == 64, sealed
+    assert store.verify_chain() == 1
+    e = raises(FieldVisitError.Sealed, store.set_notes, visit, "late")
+    assert e.visit_id == visit, e
+
+
+@check("a wrong key is WrongKey; a locked keystore is KeyUnavailable")
+def _():
+    raises(FieldVisitError.WrongKey, FieldVisitStore.open, PATH, StaticKeys(bytes(32)))
+    raises(FieldVisitError.KeyUnavailable, FieldVisitStore.open, PATH, LockedKeys())
+    assert FieldVisitStore.open(PATH, StaticKeys(KEY)).verify_chain() == 1
+
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(0 if failed == 0 else 1)

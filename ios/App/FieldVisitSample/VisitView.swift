@@ -1,0 +1,205 @@
+import SwiftUI
+import UIKit
+import FieldVisit
+import FieldVisitFFI
+
+/// One visit: starts it with a GPS fix, renders the template's visible items, sends every answer to
+/// the core, shows refusals beside items, takes photos into the core, seals.
+final class VisitModel: ObservableObject {
+    @Published var form: FormState?
+    @Published var levels: [ScoreResult] = []
+    @Published var message: String?
+    private var visitId: String?
+    private let location = LocationAdapter()
+
+    func start(app: AppModel, householdId: String, categoryCode: String) {
+        location.currentFix { fix in
+            app.queue.async {
+                do {
+                    guard let store = app.store else { return }
+                    let id = try store.startVisit(
+                        householdId: householdId, categoryCode: categoryCode, fix: fix,
+                        startedAtMs: FieldVisit.nowMs())
+                    let form = try FormState(templateJSON: try store.templateJson(categoryCode: categoryCode))
+                    let ev = try store.evaluate(visitId: id)
+                    DispatchQueue.main.async {
+                        self.visitId = id
+                        form.applyHidden(ev.hidden)
+                        self.form = form
+                        self.levels = ev.scores
+                    }
+                } catch {
+                    DispatchQueue.main.async { self.message = "\(error)" }
+                }
+            }
+        }
+    }
+
+    func answer(app: AppModel, path: String, value: Any?) {
+        guard let form = form, let id = visitId, let store = app.store else { return }
+        let text = form.set(path, value)
+        app.queue.async {
+            var refusal: String?
+            do {
+                try store.answer(visitId: id, path: path, valueJson: text)
+            } catch FieldVisitError.InvalidInput(_, let reason) {
+                refusal = reason
+            } catch {
+                refusal = "\(error)"
+            }
+            let ev = try? store.evaluate(visitId: id)
+            DispatchQueue.main.async {
+                if let refusal = refusal { form.rejected(path, reason: refusal) } else { form.accepted(path) }
+                if let ev = ev {
+                    form.applyHidden(ev.hidden)
+                    self.levels = ev.scores
+                }
+            }
+        }
+    }
+
+    func attach(app: AppModel, item: String, jpeg: Data) {
+        guard let form = form, let id = visitId, let store = app.store else { return }
+        app.queue.async {
+            do {
+                let photo = try store.attachPhoto(
+                    visitId: id, itemPath: item, jpeg: jpeg, capturedAtMs: FieldVisit.nowMs())
+                DispatchQueue.main.async { form.photoAdded(item, id: photo) }
+            } catch {
+                DispatchQueue.main.async { form.rejected(item, reason: "\(error)") }
+            }
+        }
+    }
+
+    func seal(app: AppModel) {
+        guard let id = visitId, let store = app.store else { return }
+        app.queue.async {
+            let text: String
+            do {
+                try store.finish(visitId: id, atMs: FieldVisit.nowMs())
+                let sealed = try store.seal(visitId: id, nowMs: FieldVisit.nowMs())
+                text = "已封存 #\(sealed.seq) \(sealed.level ?? "")"
+            } catch FieldVisitError.Incomplete(let problems) {
+                text = problems.joined(separator: "\n")
+            } catch {
+                text = "\(error)"
+            }
+            DispatchQueue.main.async { self.message = text }
+        }
+    }
+}
+
+struct VisitView: View {
+    let householdId: String
+    let categoryCode: String
+    @EnvironmentObject var app: AppModel
+    @StateObject private var model = VisitModel()
+    @State private var cameraItem: String?
+
+    var body: some View {
+        Form {
+            if let form = model.form {
+                ForEach(model.levels, id: \.score) { level in
+                    Text("\(level.score): \(level.level)")
+                }
+                ForEach(form.visibleSections) { section in
+                    Section(section.title) {
+                        ForEach(section.items) { item in
+                            ItemView(item: item, form: form, model: model, cameraItem: $cameraItem)
+                        }
+                    }
+                }
+                Button("完成并封存 / finish and seal") { model.seal(app: app) }
+            }
+            if let message = model.message {
+                Text(message)
+            }
+        }
+        .onAppear { model.start(app: app, householdId: householdId, categoryCode: categoryCode) }
+        .sheet(item: Binding(get: { cameraItem.map(CameraTarget.init) }, set: { cameraItem = $0?.id })) { target in
+            CameraView { jpeg in
+                model.attach(app: app, item: target.id, jpeg: jpeg)
+                cameraItem = nil
+            }
+        }
+    }
+}
+
+struct CameraTarget: Identifiable {
+    let id: String
+}
+
+struct ItemView: View {
+    let item: FormItem
+    @ObservedObject var form: FormState
+    let model: VisitModel
+    @Binding var cameraItem: String?
+    @EnvironmentObject var app: AppModel
+    @State private var text = ""
+
+    var body: some View {
+        VStack(alignment: .leading) {
+            Text(item.label + (item.required ? " *" : ""))
+            switch item.type {
+            case "yes_no":
+                Toggle("是", isOn: Binding(
+                    get: { form.answers[item.id] as? Bool ?? false },
+                    set: { model.answer(app: app, path: item.id, value: $0) }))
+            case "single_choice":
+                Picker(item.label, selection: Binding(
+                    get: { form.answers[item.id] as? String ?? "" },
+                    set: { model.answer(app: app, path: item.id, value: $0) })) {
+                    ForEach(item.options, id: \.value) { option in
+                        Text(option.label).tag(option.value)
+                    }
+                }
+            case "photo":
+                Button("拍照 / take photo (\(form.photos[item.id]?.count ?? 0))") { cameraItem = item.id }
+            case "repeat":
+                Text("\(item.items.map { $0.label }.joined(separator: ", "))").font(.caption)
+            default:
+                TextField(item.unit ?? "", text: $text, onCommit: {
+                    let trimmed = text.trimmingCharacters(in: .whitespaces)
+                    let value: Any? = trimmed.isEmpty ? nil : (item.type == "integer" || item.type == "decimal")
+                        ? (Double(trimmed).map { $0 as Any } ?? trimmed) : trimmed
+                    model.answer(app: app, path: item.id, value: value)
+                })
+            }
+            if let error = form.errors[item.id] {
+                Text(error).font(.caption).foregroundColor(.red)
+            }
+        }
+    }
+}
+
+/// The system camera; hands back a JPEG for the core (which resizes and encrypts it).
+struct CameraView: UIViewControllerRepresentable {
+    let onJPEG: (Data) -> Void
+
+    func makeUIViewController(context: Context) -> UIImagePickerController {
+        let picker = UIImagePickerController()
+        picker.sourceType = .camera
+        picker.delegate = context.coordinator
+        return picker
+    }
+
+    func updateUIViewController(_ controller: UIImagePickerController, context: Context) {}
+
+    func makeCoordinator() -> Coordinator { Coordinator(onJPEG: onJPEG) }
+
+    final class Coordinator: NSObject, UIImagePickerControllerDelegate, UINavigationControllerDelegate {
+        let onJPEG: (Data) -> Void
+
+        init(onJPEG: @escaping (Data) -> Void) { self.onJPEG = onJPEG }
+
+        func imagePickerController(
+            _ picker: UIImagePickerController,
+            didFinishPickingMediaWithInfo info: [UIImagePickerController.InfoKey: Any]
+        ) {
+            if let image = info[.originalImage] as? UIImage, let jpeg = image.jpegData(compressionQuality: 0.9) {
+                onJPEG(jpeg)
+            }
+            picker.dismiss(animated: true)
+        }
+    }
+}
