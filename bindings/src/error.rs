@@ -7,6 +7,7 @@
 use fieldvisit_core::crypto::{CryptoError, KeyProviderError};
 use fieldvisit_core::protocol::ProtocolError;
 use fieldvisit_core::store::StoreError;
+use fieldvisit_core::sync::SyncError;
 use fieldvisit_core::template::{AnswerError, TemplateError};
 use fieldvisit_core::visit::VisitError;
 
@@ -71,13 +72,13 @@ pub enum FieldVisitError {
         /// What failed.
         detail: String,
     },
-    /// The server could not be reached (sync; arrives with the core's sync).
+    /// The server could not be reached or answered with an error; try again later.
     #[error("network error: {detail}")]
     Network {
         /// What failed.
         detail: String,
     },
-    /// The server has revoked this device (sync; arrives with the core's sync).
+    /// The server has revoked this device.
     #[error("this device has been revoked; enroll it again")]
     Revoked,
     /// A foreign callback (key provider, listener) failed in a way it did not declare.
@@ -86,6 +87,23 @@ pub enum FieldVisitError {
         /// What failed.
         detail: String,
     },
+}
+
+impl From<SyncError> for FieldVisitError {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Revoked => FieldVisitError::Revoked,
+            SyncError::Store(s) => s.into(),
+            SyncError::Visit(v) => v.into(),
+            SyncError::Protocol(p) => p.into(),
+            e @ (SyncError::Network(_)
+            | SyncError::Server { .. }
+            | SyncError::NotEnrolled
+            | SyncError::Cancelled) => FieldVisitError::Network {
+                detail: e.to_string(),
+            },
+        }
+    }
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for FieldVisitError {

@@ -25,6 +25,6 @@ pub use records::{
     CaseloadItem, DraftRecord, EvaluationRecord, GpsFixRecord, HouseholdInfo, SealedRecord,
 };
 pub use store::{FieldVisitStore, category_code, category_label, sample_answers_json};
-pub use sync::SyncListener;
+pub use sync::{ReturnedTask, SyncCancel, SyncListener, SyncSummary};
 
 uniffi::setup_scaffolding!();

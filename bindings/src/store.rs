@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use fieldvisit_core::Engine;
 use fieldvisit_core::caseload::Category;
-use fieldvisit_core::protocol::{Assignments, ProtocolError, WIRE_VERSION};
+use fieldvisit_core::protocol::Assignments;
 use fieldvisit_core::template::Label;
 use fieldvisit_core::template::builtin::sample::sample_answers;
 use fieldvisit_core::visit::LevelOverride;
@@ -23,7 +23,7 @@ use crate::time::{day, instant};
 /// thread. Closing (Kotlin `close()`, Swift deinit) releases the database file.
 #[derive(Debug, uniffi::Object)]
 pub struct FieldVisitStore {
-    inner: Arc<Engine>,
+    pub(crate) inner: Arc<Engine>,
 }
 
 fn category(code: &str) -> Result<Category, FieldVisitError> {
@@ -50,14 +50,6 @@ impl FieldVisitStore {
     pub fn apply_assignments(&self, json: String) -> Result<(), FieldVisitError> {
         let a: Assignments =
             serde_json::from_str(&json).map_err(|e| bad_json("assignments", &e))?;
-        if a.version != WIRE_VERSION {
-            return Err(ProtocolError::UnsupportedVersion {
-                what: "assignments",
-                found: u64::from(a.version),
-                supported: WIRE_VERSION,
-            }
-            .into());
-        }
         Ok(self.inner.apply_assignments(&a)?)
     }
 

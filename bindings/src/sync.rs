@@ -1,11 +1,154 @@
-//! The sync progress listener the apps implement. Sync itself arrives later in the core (outbox →
-//! server); the trait is defined now so that the apps' background workers are written against it.
+//! Sync for the apps: enroll with a code, run a sync (pull assignments, push the outbox) with a
+//! progress listener, cancel it, and read the assessments reviewers returned.
+
+use std::sync::Arc;
+
+use fieldvisit_core::sync::{
+    self, CancelToken, ProgressListener, SyncOptions, SyncProgress, Syncer,
+};
+
+use crate::{FieldVisitError, FieldVisitStore};
 
 /// Receives progress of a sync run. Called on the thread that runs the sync.
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
-    /// `done` of `total` sealed visits and photos uploaded so far.
+    /// `done` of `total` sealed visits uploaded so far in this run.
     fn on_progress(&self, done: u64, total: u64);
     /// The run ended; `error` is `None` on success, else a message without personal data.
     fn on_finished(&self, uploaded: u64, error: Option<String>);
+}
+
+/// What one sync run did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncSummary {
+    /// Households added or changed by the pull.
+    pub households_received: u64,
+    /// Assessments returned to the worker.
+    pub tasks_received: u64,
+    /// Visits now fully on the server.
+    pub visits_completed: u64,
+    /// Photos completed.
+    pub photos_completed: u64,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Visit ids the server refused for good, with its error code (`visit_id: code`).
+    pub refused: Vec<String>,
+}
+
+/// An assessment a reviewer returned, with the comment to act on.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ReturnedTask {
+    /// The returned visit (start an amendment of it).
+    pub visit_id: String,
+    /// Its household.
+    pub household_id: String,
+    /// The reviewer's comment.
+    pub comment: String,
+    /// When it was returned (RFC 3339).
+    pub returned_at: String,
+}
+
+/// Cancels a sync run from another thread.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct SyncCancel {
+    token: CancelToken,
+}
+
+#[uniffi::export]
+impl SyncCancel {
+    /// A token for one run.
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(SyncCancel::default())
+    }
+
+    /// Stops the run at the next request boundary; it then fails with `Cancelled`.
+    pub fn cancel(&self) {
+        self.token.cancel();
+    }
+}
+
+struct Forward(Arc<dyn SyncListener>);
+
+impl ProgressListener for Forward {
+    fn on_progress(&self, p: SyncProgress) {
+        self.0.on_progress(p.items_done, p.items_total);
+    }
+}
+
+#[uniffi::export]
+impl FieldVisitStore {
+    /// Redeems an enrollment code at `base_url`; the device id and token are kept in the store.
+    pub fn enroll(
+        &self,
+        base_url: String,
+        code: String,
+        device_label: String,
+    ) -> Result<(), FieldVisitError> {
+        sync::enroll(&self.inner, &base_url, &code, &device_label)?;
+        Ok(())
+    }
+
+    /// Runs one sync: pulls assignments, then uploads sealed visits and their photos, resuming
+    /// where an earlier run stopped.
+    pub fn sync(
+        &self,
+        base_url: String,
+        listener: Option<Arc<dyn SyncListener>>,
+        cancel: Option<Arc<SyncCancel>>,
+    ) -> Result<SyncSummary, FieldVisitError> {
+        let forward = listener.clone().map(Forward);
+        let none = sync::NoProgress;
+        let progress: &dyn ProgressListener = match &forward {
+            Some(f) => f,
+            None => &none,
+        };
+        let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
+        let result = Syncer::new(
+            &self.inner,
+            &base_url,
+            SyncOptions::default(),
+            progress,
+            token,
+        )
+        .and_then(|s| s.run());
+        let result: Result<SyncSummary, FieldVisitError> = result
+            .map(|r| SyncSummary {
+                households_received: r.households_received as u64,
+                tasks_received: r.tasks_received as u64,
+                visits_completed: r.visits_completed,
+                photos_completed: r.photos_completed,
+                bytes_sent: r.bytes_sent,
+                refused: r
+                    .refused
+                    .into_iter()
+                    .map(|(v, c)| format!("{v}: {c}"))
+                    .collect(),
+            })
+            .map_err(FieldVisitError::from);
+        if let Some(l) = listener {
+            match &result {
+                Ok(s) => l.on_finished(s.visits_completed, None),
+                Err(e) => l.on_finished(0, Some(e.to_string())),
+            }
+        }
+        result
+    }
+
+    /// Assessments returned by reviewers, oldest first.
+    pub fn returned_tasks(&self) -> Result<Vec<ReturnedTask>, FieldVisitError> {
+        Ok(self
+            .inner
+            .store()
+            .tasks()
+            .map_err(FieldVisitError::from)?
+            .into_iter()
+            .map(|t| ReturnedTask {
+                visit_id: t.visit_id,
+                household_id: t.household_id,
+                comment: t.comment,
+                returned_at: t.returned_at,
+            })
+            .collect())
+    }
 }

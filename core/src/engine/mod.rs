@@ -14,7 +14,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::caseload::Category;
 use crate::crypto::KeyProvider;
-use crate::protocol::Assignments;
+use crate::protocol::{Assignments, ProtocolError, WIRE_VERSION};
 use crate::store::Store;
 use crate::template::{Template, builtin};
 use crate::visit::VisitError;
@@ -98,6 +98,14 @@ impl Engine {
 
     /// Applies a pull of assignments: households, templates, schedule, thresholds, audience keys.
     pub fn apply_assignments(&self, a: &Assignments) -> Result<(), VisitError> {
+        if a.version != WIRE_VERSION {
+            return Err(ProtocolError::UnsupportedVersion {
+                what: "assignments",
+                found: u64::from(a.version),
+                supported: WIRE_VERSION,
+            }
+            .into());
+        }
         self.store.put_templates(&a.templates)?;
         self.cache_templates(a.templates.clone());
         self.store.put_households(&a.households)?;
