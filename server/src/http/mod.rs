@@ -1,6 +1,7 @@
 //! The HTTP API: `app(state)` builds the router; every route is also listed in [`openapi::ROUTES`].
 
 mod access_log;
+mod assignments;
 mod audit;
 mod auth;
 mod devices;
@@ -36,6 +37,11 @@ pub fn app(state: AppState) -> Router {
         .route(
             "/households/import",
             post(org::import_households).layer(DefaultBodyLimit::max(limits.csv)),
+        )
+        .route("/assignments", get(assignments::pull))
+        .route(
+            "/audience-keys",
+            get(assignments::list).post(assignments::create),
         )
         .route("/devices", get(devices::list))
         .route("/devices/enrollment-codes", post(devices::create_code))

@@ -7,6 +7,7 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Components, ComponentsBuilder, KnownFormat, RefOr};
 
+use super::assignments::NewAudienceKey;
 use super::auth::{LoginRequest, LoginResponse};
 use super::devices::{CodeRequest, CodeResponse};
 use super::org::{HouseholdView, NewUnit, StaffView};
@@ -70,6 +71,33 @@ pub fn components() -> Components {
         .schema_from::<HouseholdView>()
         .schema_from::<CodeRequest>()
         .schema_from::<CodeResponse>()
+        .schema_from::<NewAudienceKey>()
+        .schema(
+            "AudienceKeyRecord",
+            object(
+                "fieldvisit_core::protocol::AudienceKeyRecord",
+                &[("audience", Str), ("public_key", Str)],
+            ),
+        )
+        .schema("AudienceKeyRecordList", list("AudienceKeyRecord"))
+        .schema(
+            "Assignments",
+            object(
+                "fieldvisit_core::protocol::Assignments (households, templates and schedule as core serializes them)",
+                &[
+                    ("version", Int),
+                    ("worker_id", Str),
+                    ("since", Str),
+                    ("households", Obj),
+                    ("removed_households", StrList),
+                    ("templates", Obj),
+                    ("schedule", Obj),
+                    ("evidence_thresholds", Obj),
+                    ("audience_keys", Obj),
+                    ("returned", Obj),
+                ],
+            ),
+        )
         .schema("StaffViewList", list("StaffView"))
         .schema("HouseholdViewList", list("HouseholdView"))
         .schema(

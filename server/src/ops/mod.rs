@@ -1,6 +1,8 @@
 //! Administrative operations shared by the HTTP API and the CLI; each checks scope and writes the
 //! audit log, so both doors behave alike.
 
+pub mod assignments;
+pub mod audience;
 pub mod csv_import;
 pub mod devices;
 pub mod households;

@@ -118,6 +118,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Audit entries with `seq > after`, at most `limit`, in order.
     async fn audit_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
 
+    /// Stores an audience key pair; `Conflict` if the branch already has one for the audience.
+    async fn add_audience_key(&self, key: &AudienceKeyRow) -> StoreResult<()>;
+    /// All audience keys.
+    async fn audience_keys(&self) -> StoreResult<Vec<AudienceKeyRow>>;
+    /// A worker's caseload changes after change number `since` (everything when `None`).
+    async fn caseload_delta(
+        &self,
+        worker_id: &str,
+        since: Option<u64>,
+    ) -> StoreResult<CaseloadDelta>;
+
     /// Row counts.
     async fn counts(&self) -> StoreResult<Counts>;
 }

@@ -3,6 +3,7 @@
 //!
 //! Per-concern SQL lives in the sibling files as functions over `&Connection` / `&Transaction`.
 
+mod assignments;
 mod audit;
 mod devices;
 mod migrations;
@@ -320,6 +321,25 @@ impl Store for SqliteStore {
 
     async fn audit_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
         self.read(move |c| audit::entries(c, after, limit)).await
+    }
+
+    async fn add_audience_key(&self, key: &AudienceKeyRow) -> StoreResult<()> {
+        let k = key.clone();
+        self.call(move |c| assignments::add_key(c, &k)).await
+    }
+
+    async fn audience_keys(&self) -> StoreResult<Vec<AudienceKeyRow>> {
+        self.read(assignments::keys).await
+    }
+
+    async fn caseload_delta(
+        &self,
+        worker_id: &str,
+        since: Option<u64>,
+    ) -> StoreResult<CaseloadDelta> {
+        let w = worker_id.to_owned();
+        self.read(move |c| assignments::caseload_delta(c, &w, since))
+            .await
     }
 
     async fn counts(&self) -> StoreResult<Counts> {
