@@ -11,6 +11,8 @@ use super::assignments::NewAudienceKey;
 use super::auth::{LoginRequest, LoginResponse};
 use super::devices::{CodeRequest, CodeResponse};
 use super::org::{HouseholdView, NewUnit, StaffView};
+use super::reviews::{UnlockRequest, UnlockResponse};
+use crate::ops::review::{Decision, ReviewView};
 use crate::ops::users::NewUser;
 
 /// Field kinds used in the written-out schemas.
@@ -72,6 +74,13 @@ pub fn components() -> Components {
         .schema_from::<CodeRequest>()
         .schema_from::<CodeResponse>()
         .schema_from::<NewAudienceKey>()
+        .schema_from::<UnlockRequest>()
+        .schema_from::<UnlockResponse>()
+        .schema_from::<Decision>()
+        .schema_from::<crate::ops::review::Action>()
+        .schema_from::<crate::ops::review::Escalation>()
+        .schema_from::<ReviewView>()
+        .schema("ReviewViewList", list("ReviewView"))
         .schema(
             "AudienceKeyRecord",
             object(

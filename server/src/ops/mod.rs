@@ -4,9 +4,12 @@
 pub mod assignments;
 pub mod audience;
 pub mod csv_import;
+pub mod decrypt;
 pub mod devices;
 pub mod households;
+pub mod keysessions;
 pub mod org;
+pub mod review;
 pub mod users;
 
 use crate::auth::StaffCaller;

@@ -14,6 +14,7 @@ pub async fn run_all(store: &dyn Store) {
     ingest_is_exactly_once(store).await;
     caseload_deltas_follow_the_change_sequence(store).await;
     audience_keys_are_one_per_branch(store).await;
+    reviews_move_by_compare_and_set(store).await;
 }
 
 async fn org_scope_is_a_path_prefix(s: &dyn Store) {
@@ -261,6 +262,87 @@ async fn audience_keys_are_one_per_branch(s: &dyn Store) {
     assert_eq!(back[0].audience, row.audience);
     assert_eq!(back[0].sealed, row.sealed);
     assert_eq!(back[0].public_key, row.public_key);
+}
+
+async fn reviews_move_by_compare_and_set(s: &dyn Store) {
+    let now = Utc::now();
+    let v = NewVisit {
+        visit_id: "g".into(),
+        device_id: "d".into(),
+        worker_id: "w".into(),
+        household_id: "h2".into(),
+        body_hash: sha256(b"g"),
+        chain_seq: 2,
+        chain_prev: sha256(b"body"),
+        envelope_json: "{}".into(),
+        body_json: "{}".into(),
+        category: "left_behind_child".into(),
+        template_id: GUARDIANSHIP_TEMPLATE.into(),
+        started_at: now,
+        ended_at: now,
+        level: Some("HIGH".into()),
+        reported_to_police_at: Some(now),
+        photos: vec![],
+        received_at: now,
+    };
+    s.ingest_visit(&v).await.unwrap();
+    let (r, path) = s.review("g").await.unwrap().unwrap();
+    assert_eq!((r.state, r.urgent), (ReviewState::Urgent, true));
+    assert_eq!(path, "/p/c/k/t1/v1/");
+    let ev = |from, to| ReviewEvent {
+        visit_id: "g".into(),
+        at: now,
+        actor: "r".into(),
+        from,
+        to,
+        reason: "why".into(),
+        escalation: None,
+    };
+    let moved = s
+        .transition_review(&ev(ReviewState::Urgent, ReviewState::InReview), None)
+        .await
+        .unwrap();
+    assert_eq!(moved.state, ReviewState::InReview);
+    assert!(matches!(
+        s.transition_review(&ev(ReviewState::Urgent, ReviewState::InReview), None)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let before = s.caseload_delta("w", None).await.unwrap().seq;
+    let ret = fieldvisit_core::protocol::ReturnedAssessment {
+        visit_id: "g".into(),
+        household_id: "h2".into(),
+        comment: "补充".into(),
+        returned_at: now,
+    };
+    s.transition_review(
+        &ev(ReviewState::InReview, ReviewState::Returned),
+        Some(&ret),
+    )
+    .await
+    .unwrap();
+    let d = s.caseload_delta("w", Some(before)).await.unwrap();
+    assert_eq!(d.returned.len(), 1);
+    assert_eq!(
+        (
+            d.returned[0].visit_id.as_str(),
+            d.returned[0].comment.as_str()
+        ),
+        ("g", "补充")
+    );
+    assert!(
+        (d.returned[0].returned_at - ret.returned_at)
+            .num_milliseconds()
+            .abs()
+            < 1
+    );
+    let events = s.review_events("g").await.unwrap();
+    assert_eq!(events.len(), 3, "urgent at ingest, in review, returned");
+    let all = Scope {
+        path: "/p/".into(),
+        worker_id: None,
+    };
+    assert_eq!(s.reviews(&all).await.unwrap().len(), 1);
 }
 
 #[tokio::test]

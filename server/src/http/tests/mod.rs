@@ -4,6 +4,7 @@
 mod assignments;
 mod auth;
 mod concurrency;
+mod decrypt;
 mod devices;
 mod end_to_end;
 mod ingest;
@@ -12,6 +13,7 @@ mod openapi;
 mod org;
 mod photos;
 mod real_http;
+mod reviews;
 mod scope;
 
 use axum::Router;

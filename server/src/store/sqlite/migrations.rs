@@ -133,6 +133,42 @@ CREATE TABLE audience_keys (
     PRIMARY KEY (audience, unit_id)
 );
 "#,
+    // 3: review workflow of guardianship assessments; reviews for visits stored before it.
+    r#"
+CREATE TABLE reviews (
+    visit_id TEXT PRIMARY KEY REFERENCES visits(visit_id),
+    household_id TEXT NOT NULL,
+    worker_id TEXT NOT NULL,
+    level TEXT,
+    urgent INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    escalation TEXT,
+    submitted_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    reviewer_id TEXT
+);
+CREATE INDEX reviews_state ON reviews(state);
+CREATE TABLE review_events (
+    id INTEGER PRIMARY KEY,
+    visit_id TEXT NOT NULL REFERENCES reviews(visit_id),
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    escalation TEXT
+);
+CREATE INDEX review_events_visit ON review_events(visit_id);
+CREATE TRIGGER review_events_no_update BEFORE UPDATE ON review_events
+    BEGIN SELECT RAISE(ABORT, 'review history is append-only'); END;
+CREATE TRIGGER review_events_no_delete BEFORE DELETE ON review_events
+    BEGIN SELECT RAISE(ABORT, 'review history is append-only'); END;
+INSERT INTO reviews (visit_id, household_id, worker_id, level, urgent, state, submitted_at, updated_at)
+    SELECT visit_id, household_id, worker_id, level, reported_to_police_at IS NOT NULL,
+        CASE WHEN reported_to_police_at IS NULL THEN 'submitted' ELSE 'urgent' END,
+        received_at, received_at
+    FROM visits WHERE template_id = 'child-guardianship';
+"#,
 ];
 
 /// Current schema version.
