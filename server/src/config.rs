@@ -20,6 +20,8 @@ pub struct Config {
     pub limits: BodyLimits,
     /// argon2id cost for new password hashes.
     pub argon2: Argon2Cost,
+    /// Review SLAs and key sessions.
+    pub review: ReviewPolicy,
 }
 
 /// Per-account slowing and locking after failed logins.
@@ -51,7 +53,7 @@ pub struct BodyLimits {
 }
 
 /// argon2id memory (KiB), iterations and lanes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Argon2Cost {
     /// Memory in KiB.
     pub m_cost: u32,
@@ -82,6 +84,7 @@ impl Config {
                 csv: 32 * 1024 * 1024,
                 json: 64 * 1024,
             },
+            review: ReviewPolicy::default(),
             // OWASP minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
             argon2: Argon2Cost {
                 m_cost: 19 * 1024,
@@ -113,5 +116,29 @@ impl Config {
     /// The blob folder.
     pub fn blob_dir(&self) -> PathBuf {
         self.data_dir.join("blobs")
+    }
+}
+
+/// Review SLAs (`DOMAIN.md` §4 defaults) and how long an unlocked audience key stays open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewPolicy {
+    /// HIGH risk: reviewed within this time.
+    pub high: chrono::Duration,
+    /// MEDIUM risk: within this many working days (Monday–Friday).
+    pub medium_working_days: u32,
+    /// LOW risk (or no level): within this time.
+    pub low: chrono::Duration,
+    /// How long an unlocked key stays in memory.
+    pub key_session: chrono::Duration,
+}
+
+impl Default for ReviewPolicy {
+    fn default() -> Self {
+        ReviewPolicy {
+            high: chrono::Duration::hours(24),
+            medium_working_days: 5,
+            low: chrono::Duration::days(30),
+            key_session: chrono::Duration::minutes(30),
+        }
     }
 }

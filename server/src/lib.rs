@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod keys;
 pub mod ops;
 pub mod state;
 pub mod store;

@@ -21,6 +21,8 @@ pub struct AppState {
     /// A hash verified against when the login is unknown, so timing does not reveal accounts; made
     /// on first need, so admin commands and start-up do not pay for it.
     pub dummy_hash: Arc<std::sync::OnceLock<String>>,
+    /// Audience keys unlocked by reviewers, in memory only.
+    pub key_sessions: Arc<crate::ops::keysessions::KeySessions>,
 }
 
 /// Why the server could not start.
@@ -50,6 +52,7 @@ impl AppState {
             config: Arc::new(config),
             upload_locks: Arc::new(UploadLocks::new()),
             dummy_hash: Arc::new(std::sync::OnceLock::new()),
+            key_sessions: Arc::new(Default::default()),
         })
     }
 

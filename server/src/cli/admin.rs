@@ -82,6 +82,21 @@ pub enum HouseholdCommand {
     },
 }
 
+/// `audience …`.
+#[derive(Debug, Subcommand)]
+pub enum AudienceCommand {
+    /// Make an audience key pair; the passphrase is read from FIELDVISIT_AUDIENCE_PASSPHRASE or a
+    /// prompt, and seals the private key.
+    Create {
+        /// `child-welfare` or `civil-affairs`.
+        #[arg(long)]
+        audience: String,
+        /// County whose branch the key serves (the whole tree when absent).
+        #[arg(long)]
+        unit: Option<String>,
+    },
+}
+
 /// `audit …`.
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
@@ -98,6 +113,20 @@ fn read_password() -> Result<String, String> {
         .read_line(&mut line)
         .map_err(|e| e.to_string())?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn read_passphrase() -> Result<zeroize::Zeroizing<String>, String> {
+    if let Ok(p) = std::env::var("FIELDVISIT_AUDIENCE_PASSPHRASE") {
+        return Ok(zeroize::Zeroizing::new(p));
+    }
+    eprint!("passphrase for the audience private key: ");
+    let mut line = zeroize::Zeroizing::new(String::new());
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    Ok(zeroize::Zeroizing::new(
+        line.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
 }
 
 fn show(e: crate::error::AppError) -> String {
@@ -192,6 +221,15 @@ pub async fn run(data: PathBuf, command: Command) -> Result<ExitCode, String> {
                 .await
                 .map_err(show)?;
             println!("imported {n} households");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audience(AudienceCommand::Create { audience, unit }) => {
+            let pass = read_passphrase()?;
+            let rec =
+                ops::audience::create_key_for(&state, &actor, unit.as_deref(), &audience, &pass)
+                    .await
+                    .map_err(show)?;
+            println!("created {} {}", rec.audience, rec.public_key);
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify) => match audit::verify(state.store.as_ref())

@@ -42,6 +42,9 @@ pub enum Command {
     /// Households.
     #[command(subcommand)]
     Household(admin::HouseholdCommand),
+    /// Audience key pairs.
+    #[command(subcommand)]
+    Audience(admin::AudienceCommand),
     /// Audit log.
     #[command(subcommand)]
     Audit(admin::AuditCommand),

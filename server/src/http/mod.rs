@@ -1,6 +1,7 @@
 //! The HTTP API: `app(state)` builds the router; every route is also listed in [`openapi::ROUTES`].
 
 mod access_log;
+mod assignments;
 mod audit;
 mod auth;
 mod devices;
@@ -10,6 +11,7 @@ pub mod openapi;
 mod openapi_schemas;
 mod org;
 mod photos;
+mod reviews;
 mod visits;
 
 use axum::Router;
@@ -37,6 +39,11 @@ pub fn app(state: AppState) -> Router {
             "/households/import",
             post(org::import_households).layer(DefaultBodyLimit::max(limits.csv)),
         )
+        .route("/assignments", get(assignments::pull))
+        .route(
+            "/audience-keys",
+            get(assignments::list).post(assignments::create),
+        )
         .route("/devices", get(devices::list))
         .route("/devices/enrollment-codes", post(devices::create_code))
         .route("/devices/enroll", post(devices::enroll))
@@ -52,6 +59,14 @@ pub fn app(state: AppState) -> Router {
                 .put(photos::put_chunk)
                 .layer(DefaultBodyLimit::max(limits.photo_chunk)),
         )
+        .route("/reviews", get(reviews::queue))
+        .route("/reviews/overdue", get(reviews::overdue))
+        .route("/reviews/unlock", post(reviews::unlock))
+        .route("/reviews/lock", post(reviews::lock))
+        .route("/reviews/{visit_id}", get(reviews::detail))
+        .route("/reviews/{visit_id}/decision", post(reviews::decide))
+        .route("/reviews/{visit_id}/content", get(reviews::content))
+        .route("/reviews/{visit_id}/photos/{photo_id}", get(reviews::photo))
         .layer(DefaultBodyLimit::max(limits.json));
     Router::new()
         .route("/healthz", get(health::healthz))

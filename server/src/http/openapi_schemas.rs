@@ -7,9 +7,12 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Components, ComponentsBuilder, KnownFormat, RefOr};
 
+use super::assignments::NewAudienceKey;
 use super::auth::{LoginRequest, LoginResponse};
 use super::devices::{CodeRequest, CodeResponse};
 use super::org::{HouseholdView, NewUnit, StaffView};
+use super::reviews::{UnlockRequest, UnlockResponse};
+use crate::ops::review::{Decision, ReviewView};
 use crate::ops::users::NewUser;
 
 /// Field kinds used in the written-out schemas.
@@ -70,6 +73,40 @@ pub fn components() -> Components {
         .schema_from::<HouseholdView>()
         .schema_from::<CodeRequest>()
         .schema_from::<CodeResponse>()
+        .schema_from::<NewAudienceKey>()
+        .schema_from::<UnlockRequest>()
+        .schema_from::<UnlockResponse>()
+        .schema_from::<Decision>()
+        .schema_from::<crate::ops::review::Action>()
+        .schema_from::<crate::ops::review::Escalation>()
+        .schema_from::<ReviewView>()
+        .schema("ReviewViewList", list("ReviewView"))
+        .schema(
+            "AudienceKeyRecord",
+            object(
+                "fieldvisit_core::protocol::AudienceKeyRecord",
+                &[("audience", Str), ("public_key", Str)],
+            ),
+        )
+        .schema("AudienceKeyRecordList", list("AudienceKeyRecord"))
+        .schema(
+            "Assignments",
+            object(
+                "fieldvisit_core::protocol::Assignments (households, templates and schedule as core serializes them)",
+                &[
+                    ("version", Int),
+                    ("worker_id", Str),
+                    ("since", Str),
+                    ("households", Obj),
+                    ("removed_households", StrList),
+                    ("templates", Obj),
+                    ("schedule", Obj),
+                    ("evidence_thresholds", Obj),
+                    ("audience_keys", Obj),
+                    ("returned", Obj),
+                ],
+            ),
+        )
         .schema("StaffViewList", list("StaffView"))
         .schema("HouseholdViewList", list("HouseholdView"))
         .schema(

@@ -1,10 +1,15 @@
 //! Administrative operations shared by the HTTP API and the CLI; each checks scope and writes the
 //! audit log, so both doors behave alike.
 
+pub mod assignments;
+pub mod audience;
 pub mod csv_import;
+pub mod decrypt;
 pub mod devices;
 pub mod households;
+pub mod keysessions;
 pub mod org;
+pub mod review;
 pub mod users;
 
 use crate::auth::StaffCaller;

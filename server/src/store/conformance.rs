@@ -12,6 +12,9 @@ pub async fn run_all(store: &dyn Store) {
     org_scope_is_a_path_prefix(store).await;
     enrollment_codes_are_single_use(store).await;
     ingest_is_exactly_once(store).await;
+    caseload_deltas_follow_the_change_sequence(store).await;
+    audience_keys_are_one_per_branch(store).await;
+    reviews_move_by_compare_and_set(store).await;
 }
 
 async fn org_scope_is_a_path_prefix(s: &dyn Store) {
@@ -171,6 +174,175 @@ async fn ingest_is_exactly_once(s: &dyn Store) {
     );
     let c = s.counts().await.unwrap();
     assert_eq!((c.visits, c.photos), (1, 1));
+}
+
+async fn caseload_deltas_follow_the_change_sequence(s: &dyn Store) {
+    // `h` is on worker `w` (from the ingest check); a second worker takes a new household.
+    let w2 = Staff {
+        id: "w2".into(),
+        login: "w2".into(),
+        display_name: "社工二".into(),
+        role: Role::Worker,
+        scope_unit_id: "t1".into(),
+        password_hash: "x".into(),
+        failed_logins: 0,
+        locked_until: None,
+    };
+    s.add_staff(&w2).await.unwrap();
+    let first = s.caseload_delta("w", None).await.unwrap();
+    let ids: Vec<_> = first.households.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["h"]);
+    assert!(first.removed.is_empty());
+    let row = |id: &str, worker: &str, address: &str| HouseholdRow {
+        household: fieldvisit_core::caseload::Household {
+            id: id.into(),
+            village_id: "v1".into(),
+            head_name: "张三".into(),
+            id_number: "320102198001011234".into(),
+            address: address.into(),
+            categories: vec![],
+            location: None,
+            members: vec![],
+        },
+        worker_id: Some(worker.into()),
+    };
+    // The same row again is no change.
+    s.upsert_households(vec![row("h", "w", "a")]).await.unwrap();
+    let same = s.caseload_delta("w", Some(first.seq)).await.unwrap();
+    assert_eq!(same.seq, first.seq);
+    assert!(same.households.is_empty());
+    // `h` moves to `w2`: removed for `w`, added for `w2`.
+    s.upsert_households(vec![row("h", "w2", "a"), row("h2", "w", "b")])
+        .await
+        .unwrap();
+    let d = s.caseload_delta("w", Some(first.seq)).await.unwrap();
+    assert!(d.seq > first.seq);
+    assert_eq!(d.removed, ["h"]);
+    let ids: Vec<_> = d.households.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["h2"]);
+    let d2 = s.caseload_delta("w2", Some(first.seq)).await.unwrap();
+    assert_eq!(d2.households.len(), 1);
+    assert!(
+        s.caseload_delta("w", Some(d.seq))
+            .await
+            .unwrap()
+            .households
+            .is_empty()
+    );
+    // A token from the future is a full pull.
+    let full = s.caseload_delta("w", Some(d.seq + 100)).await.unwrap();
+    assert_eq!(full.households.len(), 1);
+}
+
+async fn audience_keys_are_one_per_branch(s: &dyn Store) {
+    let key = fieldvisit_core::crypto::AudiencePrivateKey::generate();
+    let cost = crate::config::Argon2Cost {
+        m_cost: 256,
+        t_cost: 1,
+        p_cost: 1,
+    };
+    let sealed =
+        crate::keys::seal(&key, "passphrase long", cost, "child-welfare", "/p/c/k/").unwrap();
+    let row = AudienceKeyRow {
+        audience: "child-welfare".into(),
+        unit_id: "k".into(),
+        scope_path: "/p/c/k/".into(),
+        public_key: key.public_key().to_bytes(),
+        sealed,
+        created_by: "cli".into(),
+        created_at: Utc::now(),
+    };
+    s.add_audience_key(&row).await.unwrap();
+    assert!(matches!(
+        s.add_audience_key(&row).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let back = s.audience_keys().await.unwrap();
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].audience, row.audience);
+    assert_eq!(back[0].sealed, row.sealed);
+    assert_eq!(back[0].public_key, row.public_key);
+}
+
+async fn reviews_move_by_compare_and_set(s: &dyn Store) {
+    let now = Utc::now();
+    let v = NewVisit {
+        visit_id: "g".into(),
+        device_id: "d".into(),
+        worker_id: "w".into(),
+        household_id: "h2".into(),
+        body_hash: sha256(b"g"),
+        chain_seq: 2,
+        chain_prev: sha256(b"body"),
+        envelope_json: "{}".into(),
+        body_json: "{}".into(),
+        category: "left_behind_child".into(),
+        template_id: GUARDIANSHIP_TEMPLATE.into(),
+        started_at: now,
+        ended_at: now,
+        level: Some("HIGH".into()),
+        reported_to_police_at: Some(now),
+        photos: vec![],
+        received_at: now,
+    };
+    s.ingest_visit(&v).await.unwrap();
+    let (r, path) = s.review("g").await.unwrap().unwrap();
+    assert_eq!((r.state, r.urgent), (ReviewState::Urgent, true));
+    assert_eq!(path, "/p/c/k/t1/v1/");
+    let ev = |from, to| ReviewEvent {
+        visit_id: "g".into(),
+        at: now,
+        actor: "r".into(),
+        from,
+        to,
+        reason: "why".into(),
+        escalation: None,
+    };
+    let moved = s
+        .transition_review(&ev(ReviewState::Urgent, ReviewState::InReview), None)
+        .await
+        .unwrap();
+    assert_eq!(moved.state, ReviewState::InReview);
+    assert!(matches!(
+        s.transition_review(&ev(ReviewState::Urgent, ReviewState::InReview), None)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let before = s.caseload_delta("w", None).await.unwrap().seq;
+    let ret = fieldvisit_core::protocol::ReturnedAssessment {
+        visit_id: "g".into(),
+        household_id: "h2".into(),
+        comment: "补充".into(),
+        returned_at: now,
+    };
+    s.transition_review(
+        &ev(ReviewState::InReview, ReviewState::Returned),
+        Some(&ret),
+    )
+    .await
+    .unwrap();
+    let d = s.caseload_delta("w", Some(before)).await.unwrap();
+    assert_eq!(d.returned.len(), 1);
+    assert_eq!(
+        (
+            d.returned[0].visit_id.as_str(),
+            d.returned[0].comment.as_str()
+        ),
+        ("g", "补充")
+    );
+    assert!(
+        (d.returned[0].returned_at - ret.returned_at)
+            .num_milliseconds()
+            .abs()
+            < 1
+    );
+    let events = s.review_events("g").await.unwrap();
+    assert_eq!(events.len(), 3, "urgent at ingest, in review, returned");
+    let all = Scope {
+        path: "/p/".into(),
+        worker_id: None,
+    };
+    assert_eq!(s.reviews(&all).await.unwrap().len(), 1);
 }
 
 #[tokio::test]

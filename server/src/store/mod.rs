@@ -1,6 +1,7 @@
 //! Storage behind a trait: the server holds an `Arc<dyn Store>`, so SQLite (here) and PostgreSQL
 //! (later) are interchangeable. Every listing takes a [`Scope`]: scope is checked in the query.
 
+mod review_types;
 mod types;
 
 pub mod sqlite;
@@ -8,6 +9,7 @@ pub mod sqlite;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use review_types::*;
 pub use types::*;
 
 /// Why a store call failed. Messages name tables and ids, never personal data.
@@ -117,6 +119,31 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn append_audit(&self, draft: &AuditDraft) -> StoreResult<AuditEntry>;
     /// Audit entries with `seq > after`, at most `limit`, in order.
     async fn audit_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>>;
+
+    /// Stores an audience key pair; `Conflict` if the branch already has one for the audience.
+    async fn add_audience_key(&self, key: &AudienceKeyRow) -> StoreResult<()>;
+    /// All audience keys.
+    async fn audience_keys(&self) -> StoreResult<Vec<AudienceKeyRow>>;
+    /// A worker's caseload changes after change number `since` (everything when `None`).
+    async fn caseload_delta(
+        &self,
+        worker_id: &str,
+        since: Option<u64>,
+    ) -> StoreResult<CaseloadDelta>;
+
+    /// Reviews of guardianship assessments in a scope (all states), oldest first.
+    async fn reviews(&self, scope: &Scope) -> StoreResult<Vec<ReviewRow>>;
+    /// One review with its household's village path.
+    async fn review(&self, visit_id: &str) -> StoreResult<Option<(ReviewRow, String)>>;
+    /// The transitions of a review, oldest first.
+    async fn review_events(&self, visit_id: &str) -> StoreResult<Vec<ReviewEvent>>;
+    /// Moves a review from `event.from` to `event.to` (`Conflict` if it is no longer in `event.from`),
+    /// appends the event and, for a return, the comment the worker's phone pulls; one transaction.
+    async fn transition_review(
+        &self,
+        event: &ReviewEvent,
+        returned: Option<&fieldvisit_core::protocol::ReturnedAssessment>,
+    ) -> StoreResult<ReviewRow>;
 
     /// Row counts.
     async fn counts(&self) -> StoreResult<Counts>;

@@ -379,3 +379,36 @@ pub struct Counts {
     /// Audit entries.
     pub audit: u64,
 }
+
+/// An audience key pair of a branch: the public key in the clear, the private key sealed under a
+/// passphrase ([`crate::keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudienceKeyRow {
+    /// Audience id, e.g. `child-welfare`.
+    pub audience: String,
+    /// Unit whose branch the key serves (`-` for the whole tree).
+    pub unit_id: String,
+    /// Path of that branch (`/` for the whole tree).
+    pub scope_path: String,
+    /// X25519 public key.
+    pub public_key: Vec<u8>,
+    /// The sealed private key.
+    pub sealed: crate::keys::SealedPrivateKey,
+    /// Who made it.
+    pub created_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What changed on one worker's caseload after a change sequence number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseloadDelta {
+    /// The newest change sequence number (the next since-token).
+    pub seq: u64,
+    /// Households on the caseload added or changed after the token (all of them on a first pull).
+    pub households: Vec<Household>,
+    /// Households that left the caseload after the token.
+    pub removed: Vec<String>,
+    /// Assessments returned to the worker after the token.
+    pub returned: Vec<fieldvisit_core::protocol::ReturnedAssessment>,
+}

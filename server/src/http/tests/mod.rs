@@ -1,8 +1,10 @@
 //! Router tests with `oneshot`: one shared fixture of two townships (A and B) in one county.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod assignments;
 mod auth;
 mod concurrency;
+mod decrypt;
 mod devices;
 mod end_to_end;
 mod ingest;
@@ -11,6 +13,7 @@ mod openapi;
 mod org;
 mod photos;
 mod real_http;
+mod reviews;
 mod scope;
 
 use axum::Router;

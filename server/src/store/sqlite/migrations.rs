@@ -95,6 +95,80 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 "#,
+    // 2: change sequence for assignments since-tokens, caseload removals, returned assessments,
+    // audience keys (private key sealed under a passphrase).
+    r#"
+CREATE TABLE change_counter (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+INSERT INTO change_counter (id, seq) VALUES (1, 0);
+ALTER TABLE households ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX households_worker_seq ON households(worker_id, seq);
+CREATE TABLE household_removals (
+    seq INTEGER NOT NULL,
+    household_id TEXT NOT NULL,
+    worker_id TEXT NOT NULL
+);
+CREATE INDEX household_removals_worker ON household_removals(worker_id, seq);
+CREATE TABLE returned_assessments (
+    seq INTEGER NOT NULL,
+    visit_id TEXT NOT NULL,
+    household_id TEXT NOT NULL,
+    worker_id TEXT NOT NULL,
+    comment TEXT NOT NULL,
+    returned_at TEXT NOT NULL
+);
+CREATE INDEX returned_assessments_worker ON returned_assessments(worker_id, seq);
+CREATE TABLE audience_keys (
+    audience TEXT NOT NULL,
+    unit_id TEXT NOT NULL,
+    scope_path TEXT NOT NULL,
+    public_key BLOB NOT NULL,
+    kdf_m INTEGER NOT NULL,
+    kdf_t INTEGER NOT NULL,
+    kdf_p INTEGER NOT NULL,
+    salt BLOB NOT NULL,
+    nonce BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (audience, unit_id)
+);
+"#,
+    // 3: review workflow of guardianship assessments; reviews for visits stored before it.
+    r#"
+CREATE TABLE reviews (
+    visit_id TEXT PRIMARY KEY REFERENCES visits(visit_id),
+    household_id TEXT NOT NULL,
+    worker_id TEXT NOT NULL,
+    level TEXT,
+    urgent INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    escalation TEXT,
+    submitted_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    reviewer_id TEXT
+);
+CREATE INDEX reviews_state ON reviews(state);
+CREATE TABLE review_events (
+    id INTEGER PRIMARY KEY,
+    visit_id TEXT NOT NULL REFERENCES reviews(visit_id),
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    escalation TEXT
+);
+CREATE INDEX review_events_visit ON review_events(visit_id);
+CREATE TRIGGER review_events_no_update BEFORE UPDATE ON review_events
+    BEGIN SELECT RAISE(ABORT, 'review history is append-only'); END;
+CREATE TRIGGER review_events_no_delete BEFORE DELETE ON review_events
+    BEGIN SELECT RAISE(ABORT, 'review history is append-only'); END;
+INSERT INTO reviews (visit_id, household_id, worker_id, level, urgent, state, submitted_at, updated_at)
+    SELECT visit_id, household_id, worker_id, level, reported_to_police_at IS NOT NULL,
+        CASE WHEN reported_to_police_at IS NULL THEN 'submitted' ELSE 'urgent' END,
+        received_at, received_at
+    FROM visits WHERE template_id = 'child-guardianship';
+"#,
 ];
 
 /// Current schema version.

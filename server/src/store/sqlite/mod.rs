@@ -3,10 +3,12 @@
 //!
 //! Per-concern SQL lives in the sibling files as functions over `&Connection` / `&Transaction`.
 
+mod assignments;
 mod audit;
 mod devices;
 mod migrations;
 mod org;
+mod reviews;
 mod staff;
 mod visits;
 
@@ -320,6 +322,50 @@ impl Store for SqliteStore {
 
     async fn audit_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
         self.read(move |c| audit::entries(c, after, limit)).await
+    }
+
+    async fn add_audience_key(&self, key: &AudienceKeyRow) -> StoreResult<()> {
+        let k = key.clone();
+        self.call(move |c| assignments::add_key(c, &k)).await
+    }
+
+    async fn audience_keys(&self) -> StoreResult<Vec<AudienceKeyRow>> {
+        self.read(assignments::keys).await
+    }
+
+    async fn caseload_delta(
+        &self,
+        worker_id: &str,
+        since: Option<u64>,
+    ) -> StoreResult<CaseloadDelta> {
+        let w = worker_id.to_owned();
+        self.read(move |c| assignments::caseload_delta(c, &w, since))
+            .await
+    }
+
+    async fn reviews(&self, scope: &Scope) -> StoreResult<Vec<ReviewRow>> {
+        let scope = scope.clone();
+        self.read(move |c| reviews::in_scope(c, &scope)).await
+    }
+
+    async fn review(&self, visit_id: &str) -> StoreResult<Option<(ReviewRow, String)>> {
+        let id = visit_id.to_owned();
+        self.read(move |c| reviews::review(c, &id)).await
+    }
+
+    async fn review_events(&self, visit_id: &str) -> StoreResult<Vec<ReviewEvent>> {
+        let id = visit_id.to_owned();
+        self.read(move |c| reviews::events(c, &id)).await
+    }
+
+    async fn transition_review(
+        &self,
+        event: &ReviewEvent,
+        returned: Option<&fieldvisit_core::protocol::ReturnedAssessment>,
+    ) -> StoreResult<ReviewRow> {
+        let (e, r) = (event.clone(), returned.cloned());
+        self.call(move |c| reviews::transition(c, &e, r.as_ref()))
+            .await
     }
 
     async fn counts(&self) -> StoreResult<Counts> {

@@ -82,27 +82,59 @@ pub(super) fn units(c: &Connection, scope: &Scope) -> StoreResult<Vec<OrgUnit>> 
     Ok(rows)
 }
 
+/// Takes the next number of the change sequence (inside the caller's transaction).
+pub(super) fn next_seq(tx: &rusqlite::Transaction<'_>) -> StoreResult<u64> {
+    tx.query_row(
+        "UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+        [],
+        |r| r.get(0),
+    )
+    .map_err(backend)
+}
+
+/// Stores households; a row that really changed takes a new change number, and a household that
+/// leaves a worker's caseload is recorded as removed for that worker.
 pub(super) fn upsert_households(c: &mut Connection, rows: &[HouseholdRow]) -> StoreResult<usize> {
     let tx = c.transaction().map_err(backend)?;
-    {
-        let mut st = tx
-            .prepare(
-                "INSERT INTO households (id, village_id, worker_id, record_json) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id,
-                     worker_id = excluded.worker_id, record_json = excluded.record_json",
+    for row in rows {
+        let json = serde_json::to_string(&row.household)
+            .map_err(|e| StoreError::Backend(format!("household json: {e}")))?;
+        let old: Option<(Option<String>, String)> = tx
+            .query_row(
+                "SELECT worker_id, record_json FROM households WHERE id = ?1",
+                [&row.household.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(backend)?;
+        if old.as_ref() == Some(&(row.worker_id.clone(), json.clone())) {
+            continue;
+        }
+        let seq = next_seq(&tx)?;
+        if let Some((Some(old_worker), _)) = &old
+            && row.worker_id.as_ref() != Some(old_worker)
+        {
+            tx.execute(
+                "INSERT INTO household_removals (seq, household_id, worker_id) VALUES (?1, ?2, ?3)",
+                params![seq, row.household.id, old_worker],
             )
             .map_err(backend)?;
-        for row in rows {
-            let json = serde_json::to_string(&row.household)
-                .map_err(|e| StoreError::Backend(format!("household json: {e}")))?;
-            st.execute(params![
+        }
+        tx.execute(
+            "INSERT INTO households (id, village_id, worker_id, record_json, seq)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id,
+                 worker_id = excluded.worker_id, record_json = excluded.record_json,
+                 seq = excluded.seq",
+            params![
                 row.household.id,
                 row.household.village_id,
                 row.worker_id,
-                json
-            ])
-            .map_err(backend)?;
-        }
+                json,
+                seq
+            ],
+        )
+        .map_err(backend)?;
     }
     tx.commit().map_err(backend)?;
     Ok(rows.len())

@@ -132,6 +132,7 @@ pub(super) fn ingest(c: &mut Connection, v: &NewVisit) -> StoreResult<IngestOutc
         )
         .map_err(backend)?;
     }
+    super::reviews::open_for(&tx, v)?;
     // A successor that arrived first was flagged as a gap; it follows this visit, so it is fine now.
     tx.execute(
         "UPDATE visits SET chain_status = 'ok'

@@ -1,0 +1,79 @@
+//! `GET /api/v1/assignments?since=TOKEN` for phones, and audience keys for admins.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use fieldvisit_core::protocol::{Assignments, AudienceKeyRecord};
+use serde::Deserialize;
+use tracing::instrument;
+
+use super::ApiJson;
+use crate::auth::{DeviceCaller, StaffCaller};
+use crate::error::AppError;
+use crate::ops::{self, Actor};
+use crate::state::AppState;
+
+fn since(query: Option<&str>) -> Option<&str> {
+    query?.split('&').find_map(|kv| kv.strip_prefix("since="))
+}
+
+/// `GET /api/v1/assignments?since=TOKEN` (device).
+#[instrument(skip_all, fields(device_id = %caller.device.id))]
+pub async fn pull(
+    State(s): State<AppState>,
+    caller: DeviceCaller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Assignments>, AppError> {
+    let a = ops::assignments::for_device(&s, &caller.device, since(query.as_deref())).await?;
+    Ok(Json(a))
+}
+
+/// Request for a new audience key pair.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAudienceKey {
+    /// `child-welfare` or `civil-affairs`.
+    pub audience: String,
+    /// County whose branch the key serves; the caller's own branch when absent.
+    #[serde(default)]
+    pub unit_id: Option<String>,
+    /// Passphrase that seals the private key (at least 12 characters); never stored or logged.
+    pub passphrase: String,
+}
+
+impl std::fmt::Debug for NewAudienceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAudienceKey")
+            .field("audience", &self.audience)
+            .field("unit_id", &self.unit_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v1/audience-keys` (admin).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn create(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiJson(req): ApiJson<NewAudienceKey>,
+) -> Result<(StatusCode, Json<AudienceKeyRecord>), AppError> {
+    let rec = ops::audience::create_key_for(
+        &s,
+        &Actor::from(&caller),
+        req.unit_id.as_deref(),
+        &req.audience,
+        &req.passphrase,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(rec)))
+}
+
+/// `GET /api/v1/audience-keys` (staff): public keys serving the caller's branch.
+pub async fn list(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+) -> Result<Json<Vec<AudienceKeyRecord>>, AppError> {
+    Ok(Json(
+        ops::audience::public_keys_for(&s, &caller.scope_path).await?,
+    ))
+}

@@ -1,0 +1,133 @@
+//! Decrypted reads: an unlocked, unexpired key is needed; every read is audited.
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use serde_json::json;
+
+use super::reviews::{PASS, four};
+use super::*;
+
+#[tokio::test]
+async fn decrypted_reads_need_an_unlocked_key_and_are_audited() {
+    let w = world().await;
+    four(&w).await;
+    let rev = w.login("revA").await;
+    let r = w
+        .call(
+            "GET",
+            "/api/v1/reviews/g2/content",
+            Some(&rev),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "key_locked"));
+    let bad = json!({ "audience": "child-welfare", "passphrase": "not the passphrase" });
+    let r = w
+        .json("POST", "/api/v1/reviews/unlock", Some(&rev), bad)
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "wrong_passphrase")
+    );
+    let sup = w.login("supA").await;
+    let good = json!({ "audience": "child-welfare", "passphrase": PASS });
+    let r = w
+        .json("POST", "/api/v1/reviews/unlock", Some(&sup), good.clone())
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "forbidden_role")
+    );
+    let r = w
+        .json("POST", "/api/v1/reviews/unlock", Some(&rev), good)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = w
+        .call(
+            "GET",
+            "/api/v1/reviews/g2/content",
+            Some(&rev),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.headers["cache-control"], "no-store");
+    assert_eq!(r.json["content"]["scores"][0]["fired"][0], "under16_alone");
+    assert_eq!(r.json["content"]["notes"], "孩子独自在家");
+    let photo = w
+        .app
+        .clone()
+        .oneshot(
+            axum::http::Request::get("/api/v1/reviews/g2/photos/p1")
+                .header("authorization", format!("Bearer {rev}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(photo.status(), StatusCode::OK);
+    let bytes = photo.into_body().collect().await.unwrap().to_bytes();
+    assert!(bytes.starts_with(b"\xff\xd8 not really"));
+    let r = w
+        .call(
+            "GET",
+            "/api/v1/reviews/g2/content",
+            Some(&sup),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "supervisors never read content"
+    );
+    let audit = w.state.store.audit_entries(0, 1000).await.unwrap();
+    for a in [
+        "audience_key.unlock_refused",
+        "audience_key.unlock",
+        "visit.decrypt",
+        "photo.decrypt",
+    ] {
+        assert!(audit.iter().any(|e| e.action == a), "{a}");
+    }
+    assert!(
+        audit
+            .iter()
+            .all(|e| !e.detail.contains(PASS) && !e.detail.contains("孩子"))
+    );
+    // Locking drops the key at once.
+    let r = w
+        .call("POST", "/api/v1/reviews/lock", Some(&rev), Body::empty())
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let r = w
+        .call(
+            "GET",
+            "/api/v1/reviews/g2/content",
+            Some(&rev),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.code(), "key_locked");
+}
+
+#[tokio::test]
+async fn unlocked_keys_expire() {
+    let w = world_with(|c| c.review.key_session = chrono::Duration::zero()).await;
+    four(&w).await;
+    let rev = w.login("revA").await;
+    let good = json!({ "audience": "child-welfare", "passphrase": PASS });
+    let r = w
+        .json("POST", "/api/v1/reviews/unlock", Some(&rev), good)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = w
+        .call(
+            "GET",
+            "/api/v1/reviews/g1/content",
+            Some(&rev),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.code(), "key_locked");
+}

@@ -1,0 +1,84 @@
+//! What a phone pulls: its worker's caseload changes since an opaque token, templates, schedule,
+//! evidence thresholds, audience public keys and assessments returned for rework.
+
+use fieldvisit_core::caseload::ScheduleConfig;
+use fieldvisit_core::geo::EvidenceThresholds;
+use fieldvisit_core::protocol::{Assignments, WIRE_VERSION};
+use fieldvisit_core::template::builtin::builtin_templates;
+use serde_json::json;
+
+use crate::audit;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::Device;
+
+/// Prefix of since-tokens; the number after it is the server's change sequence.
+const TOKEN_PREFIX: &str = "c";
+
+/// Parses a since-token; `None` for a first pull.
+pub fn parse_since(token: Option<&str>) -> Result<Option<u64>, AppError> {
+    match token.filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(t) => t
+            .strip_prefix(TOKEN_PREFIX)
+            .and_then(|n| n.parse::<u64>().ok())
+            .map(Some)
+            .ok_or_else(|| {
+                AppError::bad_request("bad_since", "since is not a token this server issued")
+            }),
+    }
+}
+
+/// The token for change number `seq`.
+pub fn token(seq: u64) -> String {
+    format!("{TOKEN_PREFIX}{seq}")
+}
+
+/// Assignments for an enrolled (unrevoked) device after `since`.
+pub async fn for_device(
+    state: &AppState,
+    device: &Device,
+    since: Option<&str>,
+) -> Result<Assignments, AppError> {
+    let after = parse_since(since)?;
+    let worker = state
+        .store
+        .staff(&device.worker_id)
+        .await?
+        .ok_or_else(|| AppError::forbidden("out_of_scope", "the device's worker is gone"))?;
+    let unit = state
+        .store
+        .org_unit(&worker.scope_unit_id)
+        .await?
+        .ok_or_else(|| AppError::internal("worker scope unit missing"))?;
+    let delta = state.store.caseload_delta(&worker.id, after).await?;
+    let templates = builtin_templates().map_err(AppError::internal)?;
+    let audience_keys = super::audience::public_keys_for(state, &unit.path).await?;
+    if !delta.households.is_empty() || !delta.removed.is_empty() || !delta.returned.is_empty() {
+        audit::record(
+            state.store.as_ref(),
+            &device.id,
+            "assignments.send",
+            &worker.id,
+            json!({
+                "households": delta.households.len(),
+                "removed": delta.removed.len(),
+                "returned": delta.returned.len(),
+                "seq": delta.seq,
+            }),
+        )
+        .await?;
+    }
+    Ok(Assignments {
+        version: WIRE_VERSION,
+        worker_id: worker.id,
+        since: token(delta.seq),
+        households: delta.households,
+        removed_households: delta.removed,
+        templates,
+        schedule: ScheduleConfig::default(),
+        evidence_thresholds: EvidenceThresholds::default(),
+        audience_keys,
+        returned: delta.returned,
+    })
+}

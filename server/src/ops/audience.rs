@@ -1,0 +1,162 @@
+//! Audience key pairs (`child-welfare`, `civil-affairs`): made by an admin for a branch; the public
+//! key goes to phones with their assignments, the private key is stored sealed under a passphrase
+//! ([`crate::keys`]) and opened only for a review session.
+
+use chrono::Utc;
+use fieldvisit_core::crypto::{AudiencePrivateKey, b64_encode};
+use fieldvisit_core::protocol::AudienceKeyRecord;
+use serde_json::json;
+
+use super::Actor;
+use crate::audit;
+use crate::error::AppError;
+use crate::ids::is_safe_id;
+use crate::keys::{self, MIN_PASSPHRASE_LEN};
+use crate::state::AppState;
+use crate::store::{AudienceKeyRow, OrgLevel, Role, StoreError};
+
+/// Audiences the server knows.
+pub const AUDIENCES: &[&str] = &["child-welfare", "civil-affairs"];
+
+/// Makes a key pair for `audience` serving the actor's own branch (the whole tree for the CLI).
+pub async fn create_key(
+    state: &AppState,
+    actor: &Actor,
+    audience: &str,
+    passphrase: &str,
+) -> Result<AudienceKeyRecord, AppError> {
+    create_key_for(state, actor, None, audience, passphrase).await
+}
+
+/// Makes a key pair for `audience` serving the branch of county `unit_id` (inside the actor's
+/// branch), or the actor's own branch when `None`. Admins only; one key per audience and branch.
+pub async fn create_key_for(
+    state: &AppState,
+    actor: &Actor,
+    unit_id: Option<&str>,
+    audience: &str,
+    passphrase: &str,
+) -> Result<AudienceKeyRecord, AppError> {
+    if actor.role != Role::Admin {
+        return Err(AppError::forbidden(
+            "forbidden_role",
+            "your role may not do this",
+        ));
+    }
+    if !AUDIENCES.contains(&audience) {
+        return Err(AppError::bad_request(
+            "unknown_audience",
+            format!("audience must be one of {}", AUDIENCES.join(", ")),
+        ));
+    }
+    if passphrase.chars().count() < MIN_PASSPHRASE_LEN {
+        return Err(AppError::bad_request(
+            "weak_passphrase",
+            format!("the passphrase needs at least {MIN_PASSPHRASE_LEN} characters"),
+        ));
+    }
+    let (unit_id, scope_path) = match unit_id {
+        Some(id) => {
+            if !is_safe_id(id) {
+                return Err(AppError::invalid_id("unit_id"));
+            }
+            let unit = state
+                .store
+                .org_unit(id)
+                .await?
+                .filter(|u| actor.covers(&u.path))
+                .ok_or_else(|| AppError::not_found("org unit"))?;
+            if unit.level != OrgLevel::County {
+                return Err(AppError::bad_request(
+                    "not_a_county",
+                    "audience keys belong to a county branch",
+                ));
+            }
+            (unit.id, unit.path)
+        }
+        None => (unit_of(&actor.scope_path), actor.scope_path.clone()),
+    };
+    let cost = state.config.argon2;
+    let (aud, path, pass) = (
+        audience.to_owned(),
+        scope_path.clone(),
+        zeroize::Zeroizing::new(passphrase.to_owned()),
+    );
+    let (public_key, sealed) = tokio::task::spawn_blocking(move || {
+        let key = AudiencePrivateKey::generate();
+        keys::seal(&key, &pass, cost, &aud, &path).map(|s| (key.public_key().to_bytes(), s))
+    })
+    .await
+    .map_err(AppError::internal)?
+    .map_err(AppError::internal)?;
+    let row = AudienceKeyRow {
+        audience: audience.to_owned(),
+        unit_id,
+        scope_path,
+        public_key,
+        sealed,
+        created_by: actor.id.clone(),
+        created_at: Utc::now(),
+    };
+    state
+        .store
+        .add_audience_key(&row)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                AppError::conflict("conflict", "this branch already has a key for the audience")
+            }
+            e => e.into(),
+        })?;
+    audit::record(
+        state.store.as_ref(),
+        &actor.id,
+        "audience_key.create",
+        audience,
+        json!({ "unit_id": row.unit_id }),
+    )
+    .await?;
+    Ok(AudienceKeyRecord {
+        audience: row.audience,
+        public_key: b64_encode(&row.public_key),
+    })
+}
+
+/// The last id of a unit path (`-` for the root `/`).
+fn unit_of(path: &str) -> String {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("-")
+        .to_owned()
+}
+
+/// The key of each audience that serves a unit path: the one of the most specific branch above it.
+pub fn keys_serving(rows: &[AudienceKeyRow], path: &str) -> Vec<AudienceKeyRow> {
+    let mut best: Vec<AudienceKeyRow> = Vec::new();
+    for row in rows.iter().filter(|r| path.starts_with(&r.scope_path)) {
+        match best.iter_mut().find(|b| b.audience == row.audience) {
+            Some(b) if b.scope_path.len() < row.scope_path.len() => *b = row.clone(),
+            Some(_) => {}
+            None => best.push(row.clone()),
+        }
+    }
+    best.sort_by(|a, b| a.audience.cmp(&b.audience));
+    best
+}
+
+/// The public keys a phone of a worker at `path` wraps content keys to.
+pub async fn public_keys_for(
+    state: &AppState,
+    path: &str,
+) -> Result<Vec<AudienceKeyRecord>, AppError> {
+    let rows = state.store.audience_keys().await?;
+    Ok(keys_serving(&rows, path)
+        .into_iter()
+        .map(|r| AudienceKeyRecord {
+            audience: r.audience,
+            public_key: b64_encode(&r.public_key),
+        })
+        .collect())
+}

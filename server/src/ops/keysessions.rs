@@ -1,0 +1,60 @@
+//! Unlocked audience private keys, held in memory only, per reviewer and audience, until they
+//! expire or the reviewer locks them. Nothing here is written to disk; a restart locks every key.
+//! (Behind a load balancer a reviewer unlocks on each server that serves them.)
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use fieldvisit_core::crypto::AudiencePrivateKey;
+
+/// One unlocked key.
+#[derive(Debug, Clone)]
+pub struct UnlockedKey {
+    /// The key.
+    pub key: Arc<AudiencePrivateKey>,
+    /// Path of the branch the key serves.
+    pub scope_path: String,
+    /// When it locks again.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The unlocked keys of this server process.
+#[derive(Debug, Default)]
+pub struct KeySessions {
+    inner: Mutex<HashMap<(String, String), UnlockedKey>>,
+}
+
+impl KeySessions {
+    /// Holds `key` for `staff_id` and `audience` until `expires_at`.
+    pub fn put(&self, staff_id: &str, audience: &str, key: UnlockedKey) {
+        if let Ok(mut m) = self.inner.lock() {
+            let now = Utc::now();
+            m.retain(|_, k| k.expires_at > now);
+            m.insert((staff_id.to_owned(), audience.to_owned()), key);
+        }
+    }
+
+    /// The live key of a reviewer for an audience.
+    pub fn get(&self, staff_id: &str, audience: &str, now: DateTime<Utc>) -> Option<UnlockedKey> {
+        let mut m = self.inner.lock().ok()?;
+        let k = (staff_id.to_owned(), audience.to_owned());
+        match m.get(&k) {
+            Some(u) if u.expires_at > now => Some(u.clone()),
+            Some(_) => {
+                m.remove(&k);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Drops every key of a reviewer; true if one was held.
+    pub fn lock(&self, staff_id: &str) -> bool {
+        self.inner.lock().is_ok_and(|mut m| {
+            let before = m.len();
+            m.retain(|(s, _), _| s != staff_id);
+            m.len() != before
+        })
+    }
+}
