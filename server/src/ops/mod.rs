@@ -3,9 +3,12 @@
 
 pub mod assignments;
 pub mod audience;
+pub mod briefing;
+pub mod coverage;
 pub mod csv_import;
 pub mod decrypt;
 pub mod devices;
+pub mod evidence;
 pub mod households;
 pub mod keysessions;
 pub mod org;

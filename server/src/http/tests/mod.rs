@@ -4,6 +4,7 @@
 mod assignments;
 mod auth;
 mod concurrency;
+mod coverage;
 mod decrypt;
 mod devices;
 mod end_to_end;
