@@ -328,6 +328,10 @@ pub const ROUTES: &[Route] = &[
             E401,
             ("403", "forbidden_role, wrong_passphrase"),
             E404,
+            (
+                "429",
+                "unlock_throttled (5 wrong passphrases in 15 minutes)",
+            ),
         ],
         request: Some(("application/json", "UnlockRequest")),
         response: Some("UnlockResponse"),

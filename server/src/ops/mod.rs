@@ -39,6 +39,29 @@ impl Actor {
         }
     }
 
+    /// A staff member acting outside HTTP (seeding, tests, scripts): role and branch loaded from the
+    /// store.
+    pub async fn for_staff(
+        state: &crate::state::AppState,
+        staff_id: &str,
+    ) -> Result<Self, crate::error::AppError> {
+        let staff = state
+            .store
+            .staff(staff_id)
+            .await?
+            .ok_or_else(|| crate::error::AppError::not_found("staff"))?;
+        let unit = state
+            .store
+            .org_unit(&staff.scope_unit_id)
+            .await?
+            .ok_or_else(|| crate::error::AppError::internal("staff scope unit missing"))?;
+        Ok(Actor {
+            id: staff.id,
+            role: staff.role,
+            scope_path: unit.path,
+        })
+    }
+
     /// Whether a unit path is inside the actor's branch.
     pub fn covers(&self, path: &str) -> bool {
         path.starts_with(&self.scope_path)
