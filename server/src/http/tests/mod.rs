@@ -14,6 +14,7 @@ mod openapi;
 mod org;
 mod photos;
 mod real_http;
+mod review_e2e;
 mod reviews;
 mod scope;
 

@@ -14,7 +14,7 @@ use super::*;
 pub const PASS: &str = "county child welfare 2026";
 
 /// A reviewer of township B, added to the fixture.
-async fn add_rev_b(w: &World) {
+pub async fn add_rev_b(w: &World) {
     let new = ops::users::NewUser {
         id: Some("revB".into()),
         login: "revB@fv".into(),
