@@ -105,10 +105,8 @@ pub async fn evidence(
     let f = filter(query.as_deref())?;
     let actor = Actor::from(&caller);
     let data = coverage::load(&s, &actor, &f).await?;
-    let bodies = s.store.visit_bodies(&caller.scope()).await?;
     Ok(Json(evidence::compute(
         &data,
-        &bodies,
         &f,
         &EvidenceThresholds::default(),
     )))

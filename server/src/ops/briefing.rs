@@ -111,8 +111,7 @@ pub async fn tables(
         path: actor.scope_path.clone(),
         worker_id: None,
     };
-    let bodies = state.store.visit_bodies(&scope).await?;
-    let ev: Evidence = evidence::compute(&data, &bodies, &filter, &EvidenceThresholds::default());
+    let ev: Evidence = evidence::compute(&data, &filter, &EvidenceThresholds::default());
     let names: BTreeMap<String, String> = state
         .store
         .org_units(&scope)

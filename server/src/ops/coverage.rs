@@ -130,8 +130,17 @@ pub struct Data {
     pub unit_id: String,
     /// Households in it (filtered by worker when asked).
     pub households: Vec<HouseholdRow>,
-    /// Their visits.
+    /// Their visits, corrections (visits that amend another) left out.
     pub visits: Vec<VisitMeta>,
+    /// The signed clear metadata of those visits: (visit id, body JSON).
+    pub bodies: Vec<(String, String)>,
+}
+
+/// Only the `amends` field of a body.
+#[derive(serde::Deserialize)]
+struct AmendsOnly {
+    #[serde(default)]
+    amends: Option<String>,
 }
 
 /// Loads what a report of `filter` may read for `actor` (supervisors; 404 outside the branch).
@@ -175,10 +184,25 @@ pub async fn load(state: &AppState, actor: &Actor, filter: &Filter) -> Result<Da
         path,
         worker_id: filter.worker_id.clone(),
     };
+    let bodies = state.store.visit_bodies(&scope).await?;
+    // A correction is the same visit again, not another one: it must not reset the schedule.
+    let corrections: std::collections::HashSet<&str> = bodies
+        .iter()
+        .filter(|(_, b)| serde_json::from_str::<AmendsOnly>(b).is_ok_and(|a| a.amends.is_some()))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let visits = state
+        .store
+        .visits(&scope)
+        .await?
+        .into_iter()
+        .filter(|v| !corrections.contains(v.visit_id.as_str()))
+        .collect();
     Ok(Data {
         unit_id,
         households: state.store.households(&scope).await?,
-        visits: state.store.visits(&scope).await?,
+        visits,
+        bodies,
     })
 }
 

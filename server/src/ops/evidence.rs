@@ -70,18 +70,14 @@ fn in_period(t: DateTime<Utc>, f: &Filter) -> bool {
 }
 
 /// Computes evidence for the visits of `data` in the filter's period (and category).
-pub fn compute(
-    data: &Data,
-    bodies: &[(String, String)],
-    filter: &Filter,
-    th: &EvidenceThresholds,
-) -> Evidence {
+pub fn compute(data: &Data, filter: &Filter, th: &EvidenceThresholds) -> Evidence {
     let homes: HashMap<&str, _> = data
         .households
         .iter()
         .map(|h| (h.household.id.as_str(), h.household.location))
         .collect();
-    let bodies: HashMap<&str, &str> = bodies
+    let bodies: HashMap<&str, &str> = data
+        .bodies
         .iter()
         .map(|(id, b)| (id.as_str(), b.as_str()))
         .collect();

@@ -91,7 +91,7 @@ async fn coverage_counts_due_late_and_missed_with_masked_overdue_list() {
 
     let phone = w.enroll("wA").await;
     let t = Utc.with_ymd_and_hms(2026, 11, 20, 1, 0, 0).unwrap();
-    visit(
+    let h1 = visit(
         &w,
         &phone,
         "c1",
@@ -115,6 +115,29 @@ async fn coverage_counts_due_late_and_missed_with_masked_overdue_list() {
     );
     assert_eq!(r.json["by_worker"][0]["key"], "wA");
     assert!(r.json["overdue"].as_array().unwrap().is_empty());
+    // A correction of c1 is the same visit again: it does not count or move the schedule.
+    let before = r.json["totals"].clone();
+    let mut b = body(&phone, "c2", "hA", 2, h1, vec![]);
+    b.amends = Some("c1".into());
+    b.started_at = t + Duration::days(3);
+    b.ended_at = b.started_at + Duration::minutes(30);
+    let (env, _) = seal(&phone, &b);
+    let r = w
+        .call("PUT", "/api/v1/visits/c2", Some(&phone.token), env)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let again = get(&w, &sup, &format!("/api/v1/coverage?{YEAR}&category=dibao")).await;
+    assert_eq!(again.json["totals"], before);
+    let ev = get(
+        &w,
+        &sup,
+        "/api/v1/coverage/evidence?from=2026-11-01&to=2026-11-30",
+    )
+    .await;
+    assert_eq!(
+        ev.json["summary"]["visits"], 1,
+        "the correction is not a second visit"
+    );
     let r = get(&w, &sup, &format!("/api/v1/coverage?{YEAR}&worker=wA")).await;
     assert_eq!(r.json["by_village"][0]["key"], "vA");
     for bad in [
@@ -178,6 +201,7 @@ fn schedule_decides_on_time_late_missed_and_pending() {
             household("h1", Category::Tekun, d(9, 1)),
             household("h2", Category::Tekun, d(10, 10)),
         ],
+        bodies: vec![],
         visits: vec![
             v("a", "h1", at(9, 1)),
             v("b", "h1", at(10, 1)),
