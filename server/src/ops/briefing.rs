@@ -193,6 +193,12 @@ pub async fn tables(
                 r.escalation.as_deref() == Some("long_term_guardianship")
             })),
         ],
+        vec![
+            t("审核超时未办结"),
+            n(count(&|r| {
+                r.state.is_open() && super::review::due_at(r, &state.config.review) < Utc::now()
+            })),
+        ],
     ];
     let tables = vec![
         Table {

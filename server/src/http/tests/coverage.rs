@@ -360,6 +360,7 @@ async fn briefing_exports_are_chinese_masked_audited_and_scoped() {
         "汤山村",
         "3201**********1234",
         "新增登记",
+        "审核超时未办结",
         "低保",
     ] {
         assert!(text.contains(want), "{want}");
