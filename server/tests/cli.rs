@@ -9,6 +9,7 @@ fn run(data: &std::path::Path, args: &[&str], stdin: &str) -> Output {
         .args(args)
         .env("FIELDVISIT_DATA", data)
         .env_remove("FIELDVISIT_NEW_PASSWORD")
+        .env_remove("FIELDVISIT_AUDIENCE_PASSPHRASE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -154,5 +155,25 @@ fn admin_commands_then_audit_verify() {
     );
     let out = run(d, &["device", "revoke", "nope"], "");
     assert!(!out.status.success());
-    assert!(ok(d, &["audit", "verify"], "").contains("intact: 8 entries"));
+    let create = [
+        "audience",
+        "create",
+        "--audience",
+        "child-welfare",
+        "--unit",
+        "k",
+    ];
+    let out = ok(d, &create, "county passphrase 2026\n");
+    assert!(out.starts_with("created child-welfare "), "{out}");
+    assert!(!out.contains("county passphrase"));
+    let again = run(d, &create, "county passphrase 2026\n");
+    assert!(!again.status.success(), "one key per audience and branch");
+    let weak = run(
+        d,
+        &["audience", "create", "--audience", "civil-affairs"],
+        "short\n",
+    );
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("weak_passphrase"));
+    assert!(ok(d, &["audit", "verify"], "").contains("intact: 9 entries"));
 }

@@ -31,6 +31,22 @@ pub struct ServeArgs {
     /// Enrollment code validity, in hours.
     #[arg(long, env = "FIELDVISIT_CODE_HOURS", default_value_t = 24)]
     pub code_hours: u64,
+    /// Review SLA for HIGH-risk assessments, in hours.
+    #[arg(long, env = "FIELDVISIT_REVIEW_HIGH_HOURS", default_value_t = 24)]
+    pub review_high_hours: u32,
+    /// Review SLA for MEDIUM-risk assessments, in working days.
+    #[arg(
+        long,
+        env = "FIELDVISIT_REVIEW_MEDIUM_WORKING_DAYS",
+        default_value_t = 5
+    )]
+    pub review_medium_working_days: u32,
+    /// Review SLA for LOW-risk assessments, in days.
+    #[arg(long, env = "FIELDVISIT_REVIEW_LOW_DAYS", default_value_t = 30)]
+    pub review_low_days: u32,
+    /// How long an unlocked audience key stays in memory, in minutes.
+    #[arg(long, env = "FIELDVISIT_KEY_SESSION_MINUTES", default_value_t = 30)]
+    pub key_session_minutes: u32,
 }
 
 impl ServeArgs {
@@ -43,6 +59,10 @@ impl ServeArgs {
         config.lockout.lock_for = Duration::from_secs(self.lock_minutes * 60);
         config.session_ttl = Duration::from_secs(self.session_hours * 3600);
         config.enrollment_code_ttl = Duration::from_secs(self.code_hours * 3600);
+        config.review.high = chrono::Duration::hours(self.review_high_hours.into());
+        config.review.medium_working_days = self.review_medium_working_days;
+        config.review.low = chrono::Duration::days(self.review_low_days.into());
+        config.review.key_session = chrono::Duration::minutes(self.key_session_minutes.into());
         config
     }
 }
@@ -85,5 +105,36 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = term => {},
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use clap::Parser;
+
+    use super::super::{Cli, Command};
+
+    #[test]
+    fn review_policy_comes_from_the_command_line() {
+        let cli = Cli::try_parse_from([
+            "fieldvisit-server",
+            "serve",
+            "--review-high-hours",
+            "12",
+            "--review-medium-working-days",
+            "3",
+            "--key-session-minutes",
+            "10",
+        ])
+        .unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("not serve")
+        };
+        let c = args.config("d".into());
+        assert_eq!(c.review.high, chrono::Duration::hours(12));
+        assert_eq!(c.review.medium_working_days, 3);
+        assert_eq!(c.review.low, chrono::Duration::days(30));
+        assert_eq!(c.review.key_session, chrono::Duration::minutes(10));
     }
 }

@@ -4,10 +4,12 @@ mod access_log;
 mod assignments;
 mod audit;
 mod auth;
+mod coverage;
 mod devices;
 mod extract;
 mod health;
 pub mod openapi;
+mod openapi_routes;
 mod openapi_schemas;
 mod org;
 mod photos;
@@ -59,6 +61,9 @@ pub fn app(state: AppState) -> Router {
                 .put(photos::put_chunk)
                 .layer(DefaultBodyLimit::max(limits.photo_chunk)),
         )
+        .route("/coverage", get(coverage::coverage))
+        .route("/coverage/evidence", get(coverage::evidence))
+        .route("/reports/briefing", get(coverage::briefing))
         .route("/reviews", get(reviews::queue))
         .route("/reviews/overdue", get(reviews::overdue))
         .route("/reviews/unlock", post(reviews::unlock))

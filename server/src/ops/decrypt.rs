@@ -50,6 +50,13 @@ pub async fn unlock(
             "your role may not unlock this key",
         ));
     }
+    if state.key_sessions.throttled(&actor.id, Utc::now()) {
+        return Err(AppError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "unlock_throttled",
+            "too many wrong passphrases; try again later",
+        ));
+    }
     let rows = state.store.audience_keys().await?;
     let row = keys_serving(&rows, &actor.scope_path)
         .into_iter()
@@ -64,6 +71,7 @@ pub async fn unlock(
     let key = match opened {
         Ok(k) => k,
         Err(_) => {
+            state.key_sessions.failed(&actor.id, Utc::now());
             audit::record(
                 state.store.as_ref(),
                 &actor.id,
@@ -75,6 +83,7 @@ pub async fn unlock(
             return Err(AppError::forbidden("wrong_passphrase", "wrong passphrase"));
         }
     };
+    state.key_sessions.succeeded(&actor.id);
     let expires_at = Utc::now() + state.config.review.key_session;
     state.key_sessions.put(
         &actor.id,

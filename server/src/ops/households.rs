@@ -99,3 +99,15 @@ pub async fn import(
     .await?;
     Ok(n)
 }
+
+/// Parses CSV text (the import format, header included) and imports it; row errors answer 400
+/// `invalid_csv` naming line and column.
+pub async fn import_csv(
+    state: &AppState,
+    actor: &Actor,
+    csv_text: &str,
+) -> Result<usize, AppError> {
+    let rows = super::csv_import::parse(csv_text.as_bytes(), &mut || {})
+        .map_err(|errors| csv_error(&errors))?;
+    import(state, actor, rows).await
+}

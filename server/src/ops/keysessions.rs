@@ -19,13 +19,46 @@ pub struct UnlockedKey {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Wrong passphrases a reviewer may try within [`FAILURE_WINDOW_MIN`] minutes.
+pub const MAX_FAILURES: u32 = 5;
+/// The window of counted failures, in minutes.
+pub const FAILURE_WINDOW_MIN: i64 = 15;
+
 /// The unlocked keys of this server process.
 #[derive(Debug, Default)]
 pub struct KeySessions {
     inner: Mutex<HashMap<(String, String), UnlockedKey>>,
+    failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
 }
 
 impl KeySessions {
+    /// Whether a reviewer has used up their passphrase attempts for now.
+    pub fn throttled(&self, staff_id: &str, now: DateTime<Utc>) -> bool {
+        self.failures.lock().is_ok_and(|m| {
+            m.get(staff_id).is_some_and(|(n, since)| {
+                *n >= MAX_FAILURES && now - *since < chrono::Duration::minutes(FAILURE_WINDOW_MIN)
+            })
+        })
+    }
+
+    /// Counts a wrong passphrase (a new window starts when the old one is over).
+    pub fn failed(&self, staff_id: &str, now: DateTime<Utc>) {
+        if let Ok(mut m) = self.failures.lock() {
+            let e = m.entry(staff_id.to_owned()).or_insert((0, now));
+            if now - e.1 >= chrono::Duration::minutes(FAILURE_WINDOW_MIN) {
+                *e = (0, now);
+            }
+            e.0 += 1;
+        }
+    }
+
+    /// Forgets failures after a successful unlock.
+    pub fn succeeded(&self, staff_id: &str) {
+        if let Ok(mut m) = self.failures.lock() {
+            m.remove(staff_id);
+        }
+    }
+
     /// Holds `key` for `staff_id` and `audience` until `expires_at`.
     pub fn put(&self, staff_id: &str, audience: &str, key: UnlockedKey) {
         if let Ok(mut m) = self.inner.lock() {

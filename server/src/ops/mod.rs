@@ -3,9 +3,12 @@
 
 pub mod assignments;
 pub mod audience;
+pub mod briefing;
+pub mod coverage;
 pub mod csv_import;
 pub mod decrypt;
 pub mod devices;
+pub mod evidence;
 pub mod households;
 pub mod keysessions;
 pub mod org;
@@ -34,6 +37,29 @@ impl Actor {
             role: Role::Admin,
             scope_path: "/".into(),
         }
+    }
+
+    /// A staff member acting outside HTTP (seeding, tests, scripts): role and branch loaded from the
+    /// store.
+    pub async fn for_staff(
+        state: &crate::state::AppState,
+        staff_id: &str,
+    ) -> Result<Self, crate::error::AppError> {
+        let staff = state
+            .store
+            .staff(staff_id)
+            .await?
+            .ok_or_else(|| crate::error::AppError::not_found("staff"))?;
+        let unit = state
+            .store
+            .org_unit(&staff.scope_unit_id)
+            .await?
+            .ok_or_else(|| crate::error::AppError::internal("staff scope unit missing"))?;
+        Ok(Actor {
+            id: staff.id,
+            role: staff.role,
+            scope_path: unit.path,
+        })
     }
 
     /// Whether a unit path is inside the actor's branch.

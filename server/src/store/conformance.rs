@@ -343,6 +343,14 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
         worker_id: None,
     };
     assert_eq!(s.reviews(&all).await.unwrap().len(), 1);
+    let bodies = s.visit_bodies(&all).await.unwrap();
+    assert_eq!(bodies.len(), 2);
+    assert!(bodies.iter().all(|(_, b)| b == "{}"));
+    let elsewhere = Scope {
+        path: s.org_unit("t10").await.unwrap().unwrap().path,
+        worker_id: None,
+    };
+    assert!(s.visit_bodies(&elsewhere).await.unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -110,6 +110,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>>;
     /// Visits in a scope.
     async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>>;
+    /// The clear metadata JSON (the signed body) of the visits in a scope: (visit id, body JSON).
+    async fn visit_bodies(&self, scope: &Scope) -> StoreResult<Vec<(String, String)>>;
     /// Photos of a visit.
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>>;
     /// Marks a photo complete.

@@ -23,10 +23,11 @@ async fn pull(w: &World, phone: &Phone, since: Option<&str>) -> Assignments {
 
 async fn import(w: &World, rows: &str) {
     let csv = format!("{CSV_HEADER}{rows}");
-    let rows = csv_import::parse(csv.as_bytes(), &mut || {}).unwrap();
-    ops::households::import(&w.state, &Actor::cli(), rows)
+    ops::households::import_csv(&w.state, &Actor::cli(), &csv)
         .await
         .unwrap();
+    let bad = ops::households::import_csv(&w.state, &Actor::cli(), "household_id\nx\n").await;
+    assert_eq!(bad.unwrap_err().code, "invalid_csv");
 }
 
 #[tokio::test]

@@ -131,3 +131,25 @@ async fn unlocked_keys_expire() {
         .await;
     assert_eq!(r.code(), "key_locked");
 }
+
+#[tokio::test]
+async fn wrong_passphrases_are_throttled() {
+    let w = world().await;
+    four(&w).await;
+    let rev = w.login("revA").await;
+    let bad = json!({ "audience": "child-welfare", "passphrase": "not the passphrase" });
+    for _ in 0..crate::ops::keysessions::MAX_FAILURES {
+        let r = w
+            .json("POST", "/api/v1/reviews/unlock", Some(&rev), bad.clone())
+            .await;
+        assert_eq!(r.code(), "wrong_passphrase");
+    }
+    let good = json!({ "audience": "child-welfare", "passphrase": PASS });
+    let r = w
+        .json("POST", "/api/v1/reviews/unlock", Some(&rev), good)
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "unlock_throttled")
+    );
+}

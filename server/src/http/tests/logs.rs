@@ -108,3 +108,56 @@ async fn logs_hold_ids_only() {
         assert!(!text.contains(secret), "log leaks {secret}: {text}");
     }
 }
+
+#[tokio::test]
+async fn review_and_report_routes_log_ids_only() {
+    let w = world().await;
+    let captured = Arc::new(Mutex::new(Vec::new()));
+    CAPTURE.with(|c| *c.borrow_mut() = Some(captured.clone()));
+    let pass = super::reviews::PASS;
+    super::reviews::four(&w).await;
+    let admin = w.login("admin").await;
+    let body = json!({ "audience": "civil-affairs", "unit_id": "k", "passphrase": "another long passphrase" });
+    w.json("POST", "/api/v1/audience-keys", Some(&admin), body)
+        .await;
+    let rev = w.login("revA").await;
+    let unlock = json!({ "audience": "child-welfare", "passphrase": pass });
+    w.json("POST", "/api/v1/reviews/unlock", Some(&rev), unlock)
+        .await;
+    w.call(
+        "GET",
+        "/api/v1/reviews/g1/content",
+        Some(&rev),
+        axum::body::Body::empty(),
+    )
+    .await;
+    let ret = json!({ "action": "start" });
+    w.json("POST", "/api/v1/reviews/g1/decision", Some(&rev), ret)
+        .await;
+    let ret = json!({ "action": "return", "reason": "请补充孩子的情况" });
+    w.json("POST", "/api/v1/reviews/g1/decision", Some(&rev), ret)
+        .await;
+    let sup = w.login("supA").await;
+    w.call(
+        "GET",
+        "/api/v1/reports/briefing?month=2026-01&format=csv",
+        Some(&sup),
+        axum::body::Body::empty(),
+    )
+    .await;
+    let text = String::from_utf8(captured.lock().unwrap().clone()).unwrap();
+    assert!(
+        text.contains("visit_id=g1") && text.contains("route=/api/v1/reports/briefing"),
+        "{text}"
+    );
+    for secret in [
+        pass,
+        "another long passphrase",
+        "孩子",
+        "补充",
+        "张三",
+        "320102198001011234",
+    ] {
+        assert!(!text.contains(secret), "log leaks {secret}: {text}");
+    }
+}

@@ -4,6 +4,7 @@
 mod assignments;
 mod auth;
 mod concurrency;
+mod coverage;
 mod decrypt;
 mod devices;
 mod end_to_end;
@@ -13,6 +14,7 @@ mod openapi;
 mod org;
 mod photos;
 mod real_http;
+mod review_e2e;
 mod reviews;
 mod scope;
 

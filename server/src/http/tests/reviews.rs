@@ -14,7 +14,7 @@ use super::*;
 pub const PASS: &str = "county child welfare 2026";
 
 /// A reviewer of township B, added to the fixture.
-async fn add_rev_b(w: &World) {
+pub async fn add_rev_b(w: &World) {
     let new = ops::users::NewUser {
         id: Some("revB".into()),
         login: "revB@fv".into(),
@@ -286,6 +286,41 @@ async fn every_transition_and_the_refused_ones() {
         StatusCode::CONFLICT,
         "returned is final for this visit"
     );
+    let full = w
+        .call(
+            "GET",
+            "/api/v1/assignments",
+            Some(&phone.token),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(full.json["returned"].as_array().unwrap().len(), 1);
+    // The worker answers with an amending visit: full pulls no longer carry the return.
+    let last = w
+        .state
+        .store
+        .visit("g4")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .body_hash;
+    let mut b = body(&phone, "g5", "hA", 5, last, vec![]);
+    b.amends = Some("g2".into());
+    let (env, _) = seal(&phone, &b);
+    let r = w
+        .call("PUT", "/api/v1/visits/g5", Some(&phone.token), env)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    let full = w
+        .call(
+            "GET",
+            "/api/v1/assignments",
+            Some(&phone.token),
+            Body::empty(),
+        )
+        .await;
+    assert!(full.json["returned"].as_array().unwrap().is_empty());
 
     // in_review → confirmed → escalated → closed.
     decide(&w, &rev, "g3", start.clone()).await;

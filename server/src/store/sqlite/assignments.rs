@@ -117,8 +117,13 @@ pub(super) fn caseload_delta(
     let returned = {
         let mut st = tx
             .prepare(
-                "SELECT visit_id, household_id, comment, returned_at FROM returned_assessments
-                 WHERE worker_id = ?1 AND seq > ?2 ORDER BY seq",
+                // On a full pull, returns already answered by an amending visit are left out.
+                "SELECT r.visit_id, r.household_id, r.comment, r.returned_at
+                 FROM returned_assessments r
+                 WHERE r.worker_id = ?1 AND r.seq > ?2 AND (?2 > 0 OR NOT EXISTS (
+                     SELECT 1 FROM visits v
+                     WHERE json_extract(v.body_json, '$.amends') = r.visit_id))
+                 ORDER BY r.seq",
             )
             .map_err(backend)?;
         st.query_map(params![worker_id, after], |r| {

@@ -305,6 +305,11 @@ impl Store for SqliteStore {
         self.read(move |c| visits::in_scope(c, &scope)).await
     }
 
+    async fn visit_bodies(&self, scope: &Scope) -> StoreResult<Vec<(String, String)>> {
+        let scope = scope.clone();
+        self.read(move |c| visits::bodies_in_scope(c, &scope)).await
+    }
+
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
         let id = visit_id.to_owned();
         self.read(move |c| visits::photos(c, &id)).await

@@ -185,6 +185,23 @@ pub(super) fn in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<VisitMe
     Ok(rows)
 }
 
+pub(super) fn bodies_in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<(String, String)>> {
+    let mut st = c
+        .prepare(
+            "SELECT v.visit_id, v.body_json FROM visits v JOIN households h ON h.id = v.household_id
+             JOIN org_units o ON o.id = h.village_id
+             WHERE substr(o.path, 1, length(?1)) = ?1 AND (?2 IS NULL OR v.worker_id = ?2)
+             ORDER BY v.received_at",
+        )
+        .map_err(backend)?;
+    st.query_map(params![scope.path, scope.worker_id], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+    .map_err(backend)?
+    .collect::<rusqlite::Result<Vec<_>>>()
+    .map_err(backend)
+}
+
 pub(super) fn photos(c: &Connection, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
     let mut st = c
         .prepare(

@@ -1,0 +1,158 @@
+//! Coverage, evidence and the monthly briefing export for supervisors of a branch.
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate, Utc};
+use fieldvisit_core::caseload::{Category, ScheduleConfig};
+use fieldvisit_core::geo::EvidenceThresholds;
+use tracing::instrument;
+
+use crate::auth::StaffCaller;
+use crate::error::AppError;
+use crate::ops::briefing::ExportFormat;
+use crate::ops::coverage::{self, Coverage, Filter, local_date};
+use crate::ops::evidence::{self, Evidence};
+use crate::ops::{self, Actor};
+use crate::state::AppState;
+
+/// The value of `key` in a query string; values here are ids, codes and dates (no escapes).
+fn param<'a>(query: Option<&'a str>, key: &str) -> Result<Option<&'a str>, AppError> {
+    let Some(q) = query else { return Ok(None) };
+    match q
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == key)
+    {
+        None => Ok(None),
+        Some((_, "")) => Ok(None),
+        Some((_, v))
+            if v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) =>
+        {
+            Ok(Some(v))
+        }
+        Some(_) => Err(AppError::bad_request(
+            "bad_query",
+            format!("query parameter {key} is not valid"),
+        )),
+    }
+}
+
+fn date(query: Option<&str>, key: &str) -> Result<Option<NaiveDate>, AppError> {
+    param(query, key)?
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| {
+                AppError::bad_request("bad_query", format!("{key} must be YYYY-MM-DD"))
+            })
+        })
+        .transpose()
+}
+
+/// Reads `unit`, `from`, `to` (default: this month), `category` and `worker`.
+fn filter(query: Option<&str>) -> Result<Filter, AppError> {
+    let today = local_date(Utc::now());
+    let first = today.with_day(1).unwrap_or(today);
+    let from = date(query, "from")?.unwrap_or(first);
+    let to = date(query, "to")?.unwrap_or(today);
+    if to < from || (to - from).num_days() > 366 {
+        return Err(AppError::bad_request(
+            "bad_query",
+            "the period must run forwards and last at most a year",
+        ));
+    }
+    let category = param(query, "category")?
+        .map(|c| {
+            Category::from_code(c)
+                .ok_or_else(|| AppError::bad_request("bad_query", "unknown category"))
+        })
+        .transpose()?;
+    Ok(Filter {
+        unit_id: param(query, "unit")?.map(str::to_owned),
+        from,
+        to,
+        category,
+        worker_id: param(query, "worker")?.map(str::to_owned),
+    })
+}
+
+/// `GET /api/v1/coverage?unit=&from=&to=&category=&worker=`.
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn coverage(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Coverage>, AppError> {
+    let f = filter(query.as_deref())?;
+    let data = coverage::load(&s, &Actor::from(&caller), &f).await?;
+    let today = local_date(Utc::now());
+    Ok(Json(coverage::compute(
+        &data,
+        &f,
+        &ScheduleConfig::default(),
+        today,
+    )))
+}
+
+/// `GET /api/v1/coverage/evidence?unit=&from=&to=&category=&worker=`.
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn evidence(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Evidence>, AppError> {
+    let f = filter(query.as_deref())?;
+    let actor = Actor::from(&caller);
+    let data = coverage::load(&s, &actor, &f).await?;
+    Ok(Json(evidence::compute(
+        &data,
+        &f,
+        &EvidenceThresholds::default(),
+    )))
+}
+
+/// `GET /api/v1/reports/briefing?unit=&month=YYYY-MM&format=csv|xlsx`.
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn briefing(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    RawQuery(query): RawQuery,
+) -> Result<Response, AppError> {
+    let q = query.as_deref();
+    let this_month = local_date(Utc::now()).format("%Y-%m").to_string();
+    let month = param(q, "month")?.map_or(this_month, str::to_owned);
+    let (format, mime, ext) = match param(q, "format")? {
+        None | Some("xlsx") => (
+            ExportFormat::Xlsx,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        ),
+        Some("csv") => (ExportFormat::Csv, "text/csv; charset=utf-8", "csv"),
+        Some(_) => {
+            return Err(AppError::bad_request(
+                "bad_query",
+                "format must be csv or xlsx",
+            ));
+        }
+    };
+    let unit = param(q, "unit")?.map(str::to_owned);
+    let bytes =
+        ops::briefing::export(&s, &Actor::from(&caller), unit.clone(), &month, format).await?;
+    let name = format!(
+        "briefing-{}-{month}.{ext}",
+        unit.as_deref().unwrap_or(&caller.scope_unit_id)
+    );
+    Ok((
+        [
+            (CONTENT_TYPE, mime.to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response())
+}

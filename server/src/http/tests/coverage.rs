@@ -1,0 +1,432 @@
+//! Coverage, evidence, the monthly briefing and their scope: township A never sees township B.
+
+use axum::body::Body;
+use axum::http::StatusCode;
+use chrono::{Duration, NaiveDate, TimeZone};
+use fieldvisit_core::caseload::{Category, CategoryRegistration, Household, ScheduleConfig};
+use fieldvisit_core::crypto::{Sha256Hash, sha256};
+use fieldvisit_core::geo::{GeoPoint, GpsFix};
+use fieldvisit_core::protocol::PhotoManifest;
+
+use super::*;
+use crate::ops::coverage::{self, Data, Filter};
+use crate::store::{ChainStatus, HouseholdRow, VisitMeta};
+
+const YEAR: &str = "from=2026-01-01&to=2026-12-31";
+
+/// Uploads a dibao visit of `hA` by `phone` with the given start, minutes, fix and photo time.
+#[allow(clippy::too_many_arguments)]
+async fn visit(
+    w: &World,
+    phone: &Phone,
+    id: &str,
+    seq: u64,
+    prev: Sha256Hash,
+    start: chrono::DateTime<Utc>,
+    minutes: i64,
+    fix: Option<(f64, bool)>,
+    photo_at: Option<chrono::DateTime<Utc>>,
+) -> Sha256Hash {
+    let photos = photo_at
+        .map(|at| PhotoManifest {
+            photo_id: "p1".into(),
+            sha256: sha256(b"x"),
+            size: 1,
+            captured_at: at,
+        })
+        .into_iter()
+        .collect();
+    let mut b = body(phone, id, "hA", seq, prev, photos);
+    b.started_at = start;
+    b.ended_at = start + Duration::minutes(minutes);
+    b.sealed_at = b.ended_at;
+    b.gps = fix.map(|(lat, mock)| GpsFix {
+        point: GeoPoint { lat, lon: 118.9 },
+        accuracy_m: 10.0,
+        fix_time: start,
+        mock,
+    });
+    let (env, hash) = seal(phone, &b);
+    let r = w
+        .call(
+            "PUT",
+            &format!("/api/v1/visits/{id}"),
+            Some(&phone.token),
+            env,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    hash
+}
+
+async fn get(w: &World, token: &str, uri: &str) -> Resp {
+    w.call("GET", uri, Some(token), Body::empty()).await
+}
+
+#[tokio::test]
+async fn coverage_counts_due_late_and_missed_with_masked_overdue_list() {
+    let w = world().await;
+    let sup = w.login("supA").await;
+    let r = get(&w, &sup, &format!("/api/v1/coverage?{YEAR}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["unit_id"], "tA");
+    assert_eq!(
+        (
+            r.json["totals"]["due"].as_u64(),
+            r.json["totals"]["missed"].as_u64()
+        ),
+        (Some(2), Some(2))
+    );
+    let overdue = r.json["overdue"].as_array().unwrap();
+    assert_eq!(overdue.len(), 2);
+    assert!(
+        overdue
+            .iter()
+            .all(|o| o["id_number"].as_str().unwrap().contains("**********"))
+    );
+    assert!(
+        !r.json.to_string().contains("198001011234"),
+        "ID numbers are masked"
+    );
+
+    let phone = w.enroll("wA").await;
+    let t = Utc.with_ymd_and_hms(2026, 11, 20, 1, 0, 0).unwrap();
+    let h1 = visit(
+        &w,
+        &phone,
+        "c1",
+        1,
+        Sha256Hash::ZERO,
+        t,
+        40,
+        Some((32.0, false)),
+        None,
+    )
+    .await;
+    let r = get(&w, &sup, &format!("/api/v1/coverage?{YEAR}&category=dibao")).await;
+    let tot = &r.json["totals"];
+    assert_eq!(
+        (
+            tot["due"].as_u64(),
+            tot["late"].as_u64(),
+            tot["missed"].as_u64()
+        ),
+        (Some(1), Some(1), Some(0))
+    );
+    assert_eq!(r.json["by_worker"][0]["key"], "wA");
+    assert!(r.json["overdue"].as_array().unwrap().is_empty());
+    // A correction of c1 is the same visit again: it does not count or move the schedule.
+    let before = r.json["totals"].clone();
+    let mut b = body(&phone, "c2", "hA", 2, h1, vec![]);
+    b.amends = Some("c1".into());
+    b.started_at = t + Duration::days(3);
+    b.ended_at = b.started_at + Duration::minutes(30);
+    let (env, _) = seal(&phone, &b);
+    let r = w
+        .call("PUT", "/api/v1/visits/c2", Some(&phone.token), env)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let again = get(&w, &sup, &format!("/api/v1/coverage?{YEAR}&category=dibao")).await;
+    assert_eq!(again.json["totals"], before);
+    let ev = get(
+        &w,
+        &sup,
+        "/api/v1/coverage/evidence?from=2026-11-01&to=2026-11-30",
+    )
+    .await;
+    assert_eq!(
+        ev.json["summary"]["visits"], 1,
+        "the correction is not a second visit"
+    );
+    let r = get(&w, &sup, &format!("/api/v1/coverage?{YEAR}&worker=wA")).await;
+    assert_eq!(r.json["by_village"][0]["key"], "vA");
+    for bad in [
+        "from=2026-13-01",
+        "category=nope",
+        "to=2025-01-01",
+        "unit=a%27b",
+    ] {
+        let r = get(&w, &sup, &format!("/api/v1/coverage?{bad}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    for who in ["wA", "revA", "admin"] {
+        let t = w.login(who).await;
+        let r = get(&w, &t, "/api/v1/coverage").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
+    }
+}
+
+#[test]
+fn schedule_decides_on_time_late_missed_and_pending() {
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let at = |m, day| Utc.with_ymd_and_hms(2026, m, day, 2, 0, 0).unwrap();
+    let household = |id: &str, cat, since| HouseholdRow {
+        household: Household {
+            id: id.into(),
+            village_id: "v".into(),
+            head_name: "户主".into(),
+            id_number: "320102198001011234".into(),
+            address: String::new(),
+            categories: vec![CategoryRegistration {
+                category: cat,
+                since,
+            }],
+            location: None,
+            members: vec![],
+        },
+        worker_id: Some("w".into()),
+    };
+    let v = |id: &str, h: &str, t| VisitMeta {
+        visit_id: id.into(),
+        device_id: "d".into(),
+        worker_id: "w".into(),
+        household_id: h.into(),
+        body_hash: Sha256Hash::ZERO,
+        chain_seq: 1,
+        chain_status: ChainStatus::Ok,
+        category: "tekun".into(),
+        template_id: "economic".into(),
+        started_at: t,
+        ended_at: t,
+        level: None,
+        reported_to_police_at: None,
+        received_at: t,
+    };
+    // Monthly 特困: h1 visited on time in Sept and Oct, late in Nov (due 11-01, visited 11-05), and
+    // its next visit (due 12-05) is pending; h2 was never visited: its first visit (due at
+    // registration, 10-10) is missed, and nothing after it is due until that visit happens.
+    let data = Data {
+        unit_id: "t".into(),
+        households: vec![
+            household("h1", Category::Tekun, d(9, 1)),
+            household("h2", Category::Tekun, d(10, 10)),
+        ],
+        bodies: vec![],
+        visits: vec![
+            v("a", "h1", at(9, 1)),
+            v("b", "h1", at(10, 1)),
+            v("c", "h1", at(11, 5)),
+        ],
+    };
+    let f = Filter {
+        unit_id: None,
+        from: d(9, 1),
+        to: d(12, 31),
+        category: None,
+        worker_id: None,
+    };
+    let c = coverage::compute(&data, &f, &ScheduleConfig::default(), d(11, 20));
+    let t = c.totals;
+    assert_eq!(
+        (t.due, t.on_time, t.late, t.missed, t.pending),
+        (5, 2, 1, 1, 1)
+    );
+    assert_eq!(t.on_time_pct, 50.0);
+    assert_eq!(t.visited_pct, 75.0);
+    assert_eq!(c.overdue.len(), 1);
+    assert_eq!(
+        (
+            c.overdue[0].household_id.as_str(),
+            c.overdue[0].days_overdue
+        ),
+        ("h2", 41)
+    );
+    assert_eq!(c.overdue[0].id_number, "3201**********1234");
+}
+
+#[tokio::test]
+async fn evidence_lists_suspicious_visits() {
+    let w = world().await;
+    let phone = w.enroll("wA").await;
+    let t = |h, m| Utc.with_ymd_and_hms(2026, 11, 10, h, m, 0).unwrap();
+    let mut prev = Sha256Hash::ZERO;
+    // Far, mock, 1 minute, photo taken the day before.
+    prev = visit(
+        &w,
+        &phone,
+        "e1",
+        1,
+        prev,
+        t(1, 0),
+        1,
+        Some((33.0, true)),
+        Some(t(1, 0) - Duration::days(1)),
+    )
+    .await;
+    // Two visits at the same time.
+    prev = visit(
+        &w,
+        &phone,
+        "e2",
+        2,
+        prev,
+        t(3, 0),
+        40,
+        Some((32.0, false)),
+        None,
+    )
+    .await;
+    prev = visit(
+        &w,
+        &phone,
+        "e3",
+        3,
+        prev,
+        t(3, 20),
+        40,
+        Some((32.0, false)),
+        None,
+    )
+    .await;
+    // A good one: at home, 40 minutes, photo inside the window.
+    visit(
+        &w,
+        &phone,
+        "e4",
+        4,
+        prev,
+        t(6, 0),
+        40,
+        Some((32.0001, false)),
+        Some(t(6, 10)),
+    )
+    .await;
+    let sup = w.login("supA").await;
+    let r = get(
+        &w,
+        &sup,
+        "/api/v1/coverage/evidence?from=2026-11-01&to=2026-11-30",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["summary"]["visits"], 4);
+    assert_eq!(r.json["summary"]["within_distance"], 3);
+    let list = r.json["suspicious"].as_array().unwrap();
+    let ids: Vec<_> = list
+        .iter()
+        .map(|s| s["visit_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["e1", "e2", "e3"]);
+    let reasons: Vec<_> = list[0]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    for want in ["far", "mock_location", "short", "photo_outside_window"] {
+        assert!(reasons.contains(&want), "{want} in {reasons:?}");
+    }
+    assert_eq!(list[1]["reasons"][0], "overlapping");
+}
+
+#[tokio::test]
+async fn briefing_exports_are_chinese_masked_audited_and_scoped() {
+    let w = world().await;
+    let sup = w.login("supA").await;
+    let csv = w
+        .call(
+            "GET",
+            "/api/v1/reports/briefing?month=2026-01&format=csv",
+            Some(&sup),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert!(
+        csv.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let resp = w
+        .app
+        .clone()
+        .oneshot(
+            axum::http::Request::get("/api/v1/reports/briefing?month=2026-01&format=csv")
+                .header("authorization", format!("Bearer {sup}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "BOM for Excel");
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    for want in [
+        "月度工作简报",
+        "按村覆盖",
+        "逾期名单",
+        "身份证号",
+        "汤山村",
+        "3201**********1234",
+        "新增登记",
+        "审核超时未办结",
+        "低保",
+    ] {
+        assert!(text.contains(want), "{want}");
+    }
+    assert!(
+        !text.contains("320102198001011234"),
+        "full ID numbers never leave"
+    );
+    assert!(
+        !text.contains("李四") && !text.contains("淳化"),
+        "nothing of township B"
+    );
+    let resp = w
+        .app
+        .clone()
+        .oneshot(
+            axum::http::Request::get("/api/v1/reports/briefing?month=2026-01&format=xlsx")
+                .header("authorization", format!("Bearer {sup}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    assert!(bytes.starts_with(b"PK"), "an XLSX is a zip");
+    let exports = w
+        .state
+        .store
+        .audit_entries(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "export.briefing")
+        .count();
+    assert_eq!(exports, 3);
+    let r = get(&w, &sup, "/api/v1/reports/briefing?month=2026-1x").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        crate::ops::briefing::safe_text("=HYPERLINK(\"x\")"),
+        "'=HYPERLINK(\"x\")"
+    );
+}
+
+#[tokio::test]
+async fn township_a_never_sees_township_b() {
+    let w = world().await;
+    let sup_a = w.login("supA").await;
+    let sup_b = w.login("supB").await;
+    for uri in [
+        "/api/v1/coverage?unit=tB",
+        "/api/v1/coverage?unit=vB",
+        "/api/v1/coverage/evidence?unit=tB",
+        "/api/v1/reports/briefing?unit=tB&month=2026-01&format=csv",
+        "/api/v1/reports/briefing?unit=vB&month=2026-01",
+        "/api/v1/coverage?unit=k",
+    ] {
+        let r = get(&w, &sup_a, uri).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}");
+    }
+    let r = get(&w, &sup_a, &format!("/api/v1/coverage?{YEAR}&worker=wB")).await;
+    assert_eq!(
+        r.json["totals"]["due"], 0,
+        "another township's worker has nothing here"
+    );
+    let r = get(&w, &sup_b, &format!("/api/v1/coverage?{YEAR}")).await;
+    let text = r.json.to_string();
+    assert!(text.contains("hB") && !text.contains("hA"), "{text}");
+}

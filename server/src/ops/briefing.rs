@@ -1,0 +1,420 @@
+//! The monthly briefing (月度工作简报) of a unit: coverage by village and worker, visits by category,
+//! new registrations, risk levels, urgent cases and escalations, the overdue list and suspicious
+//! visits; as CSV (UTF-8 with BOM, for Excel) or XLSX, with Chinese headings. ID numbers are masked;
+//! every export is audited.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, Utc};
+use fieldvisit_core::caseload::{Category, ScheduleConfig};
+use fieldvisit_core::geo::EvidenceThresholds;
+use rust_xlsxwriter::{Format, Workbook};
+use serde_json::json;
+
+use super::Actor;
+use super::coverage::{self, Coverage, Filter, TallyRow, local_date};
+use super::evidence::{self, Evidence};
+use crate::audit;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::{ReviewRow, Scope};
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// Number.
+    Num(f64),
+}
+
+/// One table of the briefing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Title (sheet name in XLSX).
+    pub title: &'static str,
+    /// Column headings.
+    pub headers: &'static [&'static str],
+    /// Rows.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// CSV.
+    Csv,
+    /// XLSX.
+    Xlsx,
+}
+
+fn t(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+fn n(x: impl Into<f64>) -> Cell {
+    Cell::Num(x.into())
+}
+
+fn category_name(code: &str) -> String {
+    Category::from_code(code).map_or_else(|| code.to_owned(), |c| c.label().zh)
+}
+
+fn tally_rows(rows: &[TallyRow], name: impl Fn(&str) -> String) -> Vec<Vec<Cell>> {
+    rows.iter()
+        .map(|r| {
+            let x = &r.tally;
+            vec![
+                t(name(&r.key)),
+                n(x.due),
+                n(x.on_time),
+                n(x.late),
+                n(x.missed),
+                n(x.pending),
+                n(x.on_time_pct),
+                n(x.visited_pct),
+            ]
+        })
+        .collect()
+}
+
+/// The first and last day of a month given as `YYYY-MM`.
+pub fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let (y, m) = month.split_once('-')?;
+    let first = NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)?;
+    let last = first
+        .checked_add_months(chrono::Months::new(1))?
+        .pred_opt()?;
+    Some((first, last))
+}
+
+/// Builds the briefing's tables for `unit_id` (the caller's branch when `None`) and `month`.
+pub async fn tables(
+    state: &AppState,
+    actor: &Actor,
+    unit_id: Option<String>,
+    month: &str,
+) -> Result<(String, Vec<Table>), AppError> {
+    let (from, to) = month_bounds(month)
+        .ok_or_else(|| AppError::bad_request("bad_month", "month must be YYYY-MM"))?;
+    let filter = Filter {
+        unit_id,
+        from,
+        to,
+        category: None,
+        worker_id: None,
+    };
+    let data = coverage::load(state, actor, &filter).await?;
+    let today = local_date(Utc::now());
+    let cov: Coverage = coverage::compute(&data, &filter, &ScheduleConfig::default(), today);
+    let scope = Scope {
+        path: actor.scope_path.clone(),
+        worker_id: None,
+    };
+    let ev: Evidence = evidence::compute(&data, &filter, &EvidenceThresholds::default());
+    let names: BTreeMap<String, String> = state
+        .store
+        .org_units(&scope)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let staff: BTreeMap<String, String> = state
+        .store
+        .staff_in(&scope)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s.display_name))
+        .collect();
+    let unit_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    let worker_name = |id: &str| staff.get(id).cloned().unwrap_or_else(|| id.to_owned());
+
+    let in_month: Vec<_> = data
+        .visits
+        .iter()
+        .filter(|v| (from..=to).contains(&local_date(v.started_at)))
+        .collect();
+    let mut by_cat: BTreeMap<String, u32> = BTreeMap::new();
+    let mut by_level: BTreeMap<String, u32> = BTreeMap::new();
+    for v in &in_month {
+        *by_cat.entry(v.category.clone()).or_default() += 1;
+        *by_level
+            .entry(v.level.clone().unwrap_or_else(|| "-".into()))
+            .or_default() += 1;
+    }
+    let mut new_regs: BTreeMap<String, u32> = BTreeMap::new();
+    for h in &data.households {
+        for r in h
+            .household
+            .categories
+            .iter()
+            .filter(|r| (from..=to).contains(&r.since))
+        {
+            *new_regs.entry(r.category.code().to_owned()).or_default() += 1;
+        }
+    }
+    let in_unit: std::collections::HashSet<&str> = data
+        .households
+        .iter()
+        .map(|h| h.household.id.as_str())
+        .collect();
+    let reviews: Vec<ReviewRow> = state
+        .store
+        .reviews(&scope)
+        .await?
+        .into_iter()
+        .filter(|r| in_unit.contains(r.household_id.as_str()))
+        .filter(|r| (from..=to).contains(&local_date(r.submitted_at)))
+        .collect();
+    let count = |f: &dyn Fn(&ReviewRow) -> bool| reviews.iter().filter(|r| f(r)).count() as u32;
+    let escalations = vec![
+        vec![t("监护评估提交"), n(count(&|_| true))],
+        vec![t("社工标记已报警（紧急）"), n(count(&|r| r.urgent))],
+        vec![t("退回补充"), n(count(&|r| r.state.as_str() == "returned"))],
+        vec![
+            t("升级：报警"),
+            n(count(&|r| r.escalation.as_deref() == Some("police_report"))),
+        ],
+        vec![
+            t("升级：临时监护"),
+            n(count(&|r| {
+                r.escalation.as_deref() == Some("temporary_guardianship")
+            })),
+        ],
+        vec![
+            t("升级：监护干预"),
+            n(count(&|r| {
+                r.escalation.as_deref() == Some("guardianship_intervention")
+            })),
+        ],
+        vec![
+            t("升级：长期监护"),
+            n(count(&|r| {
+                r.escalation.as_deref() == Some("long_term_guardianship")
+            })),
+        ],
+        vec![
+            t("审核超时未办结"),
+            n(count(&|r| {
+                r.state.is_open() && super::review::due_at(r, &state.config.review) < Utc::now()
+            })),
+        ],
+    ];
+    let tables = vec![
+        Table {
+            title: "按村覆盖",
+            headers: &[
+                "村(社区)",
+                "应访",
+                "按时走访",
+                "逾期走访",
+                "未访",
+                "待访",
+                "按时率(%)",
+                "走访率(%)",
+            ],
+            rows: tally_rows(&cov.by_village, unit_name),
+        },
+        Table {
+            title: "按社工覆盖",
+            headers: &[
+                "社工",
+                "应访",
+                "按时走访",
+                "逾期走访",
+                "未访",
+                "待访",
+                "按时率(%)",
+                "走访率(%)",
+            ],
+            rows: tally_rows(&cov.by_worker, worker_name),
+        },
+        Table {
+            title: "按类别走访",
+            headers: &["类别", "本月走访次数"],
+            rows: by_cat
+                .iter()
+                .map(|(c, k)| vec![t(category_name(c)), n(*k)])
+                .collect(),
+        },
+        Table {
+            title: "新增登记",
+            headers: &["类别", "新增户数"],
+            rows: new_regs
+                .iter()
+                .map(|(c, k)| vec![t(category_name(c)), n(*k)])
+                .collect(),
+        },
+        Table {
+            title: "风险等级",
+            headers: &["等级", "走访次数"],
+            rows: by_level
+                .iter()
+                .map(|(l, k)| vec![t(l.clone()), n(*k)])
+                .collect(),
+        },
+        Table {
+            title: "报警与升级",
+            headers: &["事项", "件数"],
+            rows: escalations,
+        },
+        Table {
+            title: "逾期名单",
+            headers: &[
+                "户编号",
+                "户主",
+                "身份证号",
+                "村(社区)",
+                "类别",
+                "责任社工",
+                "应访日期",
+                "逾期天数",
+            ],
+            rows: cov
+                .overdue
+                .iter()
+                .map(|o| {
+                    vec![
+                        t(o.household_id.clone()),
+                        t(o.head_name.clone()),
+                        t(o.id_number.clone()),
+                        t(unit_name(&o.village_id)),
+                        t(category_name(&o.category)),
+                        t(o.worker_id
+                            .as_deref()
+                            .map_or_else(String::new, &worker_name)),
+                        t(o.due.to_string()),
+                        n(o.days_overdue as f64),
+                    ]
+                })
+                .collect(),
+        },
+        Table {
+            title: "可疑走访",
+            headers: &[
+                "走访编号",
+                "户编号",
+                "社工",
+                "开始时间",
+                "时长(分钟)",
+                "距离(米)",
+                "原因",
+            ],
+            rows: ev
+                .suspicious
+                .iter()
+                .map(|s| {
+                    vec![
+                        t(s.visit_id.clone()),
+                        t(s.household_id.clone()),
+                        t(worker_name(&s.worker_id)),
+                        t((s.started_at + chrono::Duration::hours(8))
+                            .format("%Y-%m-%d %H:%M")
+                            .to_string()),
+                        n(s.minutes as f64),
+                        s.distance_m.map_or_else(|| t(""), n),
+                        t(s.reasons.join(", ")),
+                    ]
+                })
+                .collect(),
+        },
+    ];
+    Ok((cov.unit_id, tables))
+}
+
+/// Neutralizes spreadsheet formulas in text cells (CSV/formula injection).
+pub fn safe_text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    }
+}
+
+fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// CSV: UTF-8 with BOM; each table as a title line, a heading line, its rows and a blank line.
+pub fn to_csv(title: &str, tables: &[Table]) -> Result<Vec<u8>, AppError> {
+    let mut w = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(vec![0xEF, 0xBB, 0xBF]);
+    let io = |_: csv::Error| AppError::internal("csv export failed");
+    w.write_record([safe_text(title)]).map_err(io)?;
+    for tb in tables {
+        w.write_record([""]).map_err(io)?;
+        w.write_record([tb.title]).map_err(io)?;
+        w.write_record(tb.headers).map_err(io)?;
+        for row in &tb.rows {
+            w.write_record(row.iter().map(|c| match c {
+                Cell::Text(s) => safe_text(s),
+                Cell::Num(x) => fmt_num(*x),
+            }))
+            .map_err(io)?;
+        }
+    }
+    w.into_inner()
+        .map_err(|_| AppError::internal("csv export: flush"))
+}
+
+/// XLSX: one sheet per table, bold headings, numbers as numbers.
+pub fn to_xlsx(title: &str, tables: &[Table]) -> Result<Vec<u8>, AppError> {
+    let x = |_: rust_xlsxwriter::XlsxError| AppError::internal("xlsx export failed");
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    for tb in tables {
+        let ws = wb.add_worksheet();
+        ws.set_name(tb.title).map_err(x)?;
+        ws.write_string_with_format(0, 0, safe_text(title), &bold)
+            .map_err(x)?;
+        for (c, h) in tb.headers.iter().enumerate() {
+            ws.write_string_with_format(2, c as u16, *h, &bold)
+                .map_err(x)?;
+            ws.set_column_width(c as u16, 14).map_err(x)?;
+        }
+        for (r, row) in tb.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                let (r, c) = (r as u32 + 3, c as u16);
+                match cell {
+                    Cell::Text(s) => ws.write_string(r, c, safe_text(s)).map_err(x)?,
+                    Cell::Num(v) => ws.write_number(r, c, *v).map_err(x)?,
+                };
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(x)
+}
+
+/// The briefing file for a unit and month; audited (`export.briefing`, no personal data).
+pub async fn export(
+    state: &AppState,
+    actor: &Actor,
+    unit_id: Option<String>,
+    month: &str,
+    format: ExportFormat,
+) -> Result<Vec<u8>, AppError> {
+    let (unit, tables) = tables(state, actor, unit_id, month).await?;
+    let title = format!("月度工作简报 {month} {unit}");
+    let bytes = match format {
+        ExportFormat::Csv => to_csv(&title, &tables)?,
+        ExportFormat::Xlsx => to_xlsx(&title, &tables)?,
+    };
+    audit::record(
+        state.store.as_ref(),
+        &actor.id,
+        "export.briefing",
+        &unit,
+        json!({
+            "month": month,
+            "format": if format == ExportFormat::Csv { "csv" } else { "xlsx" },
+            "overdue_rows": tables.iter().find(|t| t.title == "逾期名单").map_or(0, |t| t.rows.len()),
+        }),
+    )
+    .await?;
+    Ok(bytes)
+}

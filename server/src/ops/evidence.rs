@@ -1,0 +1,209 @@
+//! Evidence quality and suspicious visits (`DOMAIN.md` §5), from the clear, signed metadata: the
+//! server recomputes distance, duration and photo times itself rather than trusting the phone's flags
+//! alone, and adds what only it can see (overlapping visits of one worker, hash-chain breaks).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use fieldvisit_core::geo::EvidenceThresholds;
+use fieldvisit_core::protocol::{EnvelopeBody, EvidenceFlag};
+use serde::Serialize;
+
+use super::coverage::{Data, Filter, local_date};
+use crate::store::ChainStatus;
+
+/// Shares of visits with good evidence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct EvidenceSummary {
+    /// Visits in the period.
+    pub visits: u32,
+    /// With a GPS fix.
+    pub with_fix: u32,
+    /// Fix within the distance threshold of the registered location.
+    pub within_distance: u32,
+    /// `within_distance` / `visits`, in percent.
+    pub within_distance_pct: f64,
+    /// Fix accuracy within the threshold.
+    pub accurate_fix: u32,
+    /// At least the minimum duration.
+    pub long_enough: u32,
+    /// With photos.
+    pub with_photos: u32,
+    /// Median duration in minutes.
+    pub median_minutes: i64,
+    /// Flagged as suspicious.
+    pub suspicious: u32,
+}
+
+/// A visit with reasons to doubt it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SuspiciousVisit {
+    /// Visit id.
+    pub visit_id: String,
+    /// Household id.
+    pub household_id: String,
+    /// Worker id.
+    pub worker_id: String,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// Minutes.
+    pub minutes: i64,
+    /// Distance from the registered location, metres (server-computed when possible).
+    pub distance_m: Option<f64>,
+    /// `far`, `mock_location`, `short`, `photo_outside_window`, `overlapping`, `no_fix`,
+    /// `low_accuracy`, `stale_fix`, `chain_fork`, `chain_gap`.
+    pub reasons: Vec<&'static str>,
+}
+
+/// The evidence report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// Summary.
+    pub summary: EvidenceSummary,
+    /// Suspicious visits, oldest first.
+    pub suspicious: Vec<SuspiciousVisit>,
+}
+
+fn in_period(t: DateTime<Utc>, f: &Filter) -> bool {
+    let d: NaiveDate = local_date(t);
+    (f.from..=f.to).contains(&d)
+}
+
+/// Computes evidence for the visits of `data` in the filter's period (and category).
+pub fn compute(data: &Data, filter: &Filter, th: &EvidenceThresholds) -> Evidence {
+    let homes: HashMap<&str, _> = data
+        .households
+        .iter()
+        .map(|h| (h.household.id.as_str(), h.household.location))
+        .collect();
+    let bodies: HashMap<&str, &str> = data
+        .bodies
+        .iter()
+        .map(|(id, b)| (id.as_str(), b.as_str()))
+        .collect();
+    let visits: Vec<_> = data
+        .visits
+        .iter()
+        .filter(|v| in_period(v.started_at, filter))
+        .filter(|v| filter.category.is_none_or(|c| c.code() == v.category))
+        .collect();
+    // Overlapping visits of one worker: sort by start, compare with the latest end so far.
+    let mut overlapping = std::collections::HashSet::new();
+    let mut by_worker: HashMap<&str, Vec<_>> = HashMap::new();
+    for v in &visits {
+        by_worker.entry(v.worker_id.as_str()).or_default().push(*v);
+    }
+    for list in by_worker.values_mut() {
+        list.sort_by_key(|v| v.started_at);
+        let mut latest: Option<(DateTime<Utc>, &str)> = None;
+        for v in list.iter() {
+            if let Some((end, id)) = latest
+                && v.started_at < end
+            {
+                overlapping.insert(id.to_owned());
+                overlapping.insert(v.visit_id.clone());
+            }
+            if latest.is_none_or(|(end, _)| v.ended_at > end) {
+                latest = Some((v.ended_at, v.visit_id.as_str()));
+            }
+        }
+    }
+    let mut s = EvidenceSummary::default();
+    let mut minutes = Vec::new();
+    let mut suspicious = Vec::new();
+    for v in visits {
+        let body: Option<EnvelopeBody> = bodies
+            .get(v.visit_id.as_str())
+            .and_then(|b| serde_json::from_str(b).ok());
+        let mut reasons: Vec<&'static str> = Vec::new();
+        let secs = (v.ended_at - v.started_at).num_seconds();
+        minutes.push(secs / 60);
+        s.visits += 1;
+        if secs >= th.min_duration_s {
+            s.long_enough += 1;
+        } else {
+            reasons.push("short");
+        }
+        let mut distance = None;
+        if let Some(b) = &body {
+            let flags = &b.evidence;
+            match &b.gps {
+                None => reasons.push("no_fix"),
+                Some(fix) => {
+                    s.with_fix += 1;
+                    distance = homes
+                        .get(v.household_id.as_str())
+                        .copied()
+                        .flatten()
+                        .map(|home| home.distance_m(&fix.point))
+                        .or(b.distance_m);
+                    if distance.is_some_and(|d| d <= th.max_distance_m) {
+                        s.within_distance += 1;
+                    }
+                    if distance.is_some_and(|d| d > th.max_distance_m)
+                        || flags.contains(&EvidenceFlag::FarFromHome)
+                    {
+                        reasons.push("far");
+                    }
+                    if fix.accuracy_m <= th.max_accuracy_m {
+                        s.accurate_fix += 1;
+                    } else {
+                        reasons.push("low_accuracy");
+                    }
+                    if fix.mock || flags.contains(&EvidenceFlag::MockLocation) {
+                        reasons.push("mock_location");
+                    }
+                    if (b.started_at - fix.fix_time).num_seconds() > th.max_fix_age_s {
+                        reasons.push("stale_fix");
+                    }
+                }
+            }
+            if !b.photos.is_empty() {
+                s.with_photos += 1;
+            }
+            let outside = b
+                .photos
+                .iter()
+                .any(|p| p.captured_at < b.started_at || p.captured_at > b.ended_at);
+            if outside || flags.contains(&EvidenceFlag::PhotoOutsideWindow) {
+                reasons.push("photo_outside_window");
+            }
+        }
+        if overlapping.contains(&v.visit_id) {
+            reasons.push("overlapping");
+        }
+        match v.chain_status {
+            ChainStatus::Fork => reasons.push("chain_fork"),
+            ChainStatus::Gap => reasons.push("chain_gap"),
+            ChainStatus::Ok => {}
+        }
+        // Missing or low-accuracy fixes alone are weak evidence, not suspicion.
+        if reasons
+            .iter()
+            .any(|r| !matches!(*r, "no_fix" | "low_accuracy" | "stale_fix" | "chain_gap"))
+        {
+            s.suspicious += 1;
+            suspicious.push(SuspiciousVisit {
+                visit_id: v.visit_id.clone(),
+                household_id: v.household_id.clone(),
+                worker_id: v.worker_id.clone(),
+                started_at: v.started_at,
+                minutes: secs / 60,
+                distance_m: distance.map(|d| d.round()),
+                reasons,
+            });
+        }
+    }
+    minutes.sort_unstable();
+    s.median_minutes = minutes.get(minutes.len() / 2).copied().unwrap_or(0);
+    s.within_distance_pct = if s.visits == 0 {
+        100.0
+    } else {
+        (f64::from(s.within_distance) * 1000.0 / f64::from(s.visits)).round() / 10.0
+    };
+    suspicious.sort_by_key(|x| x.started_at);
+    Evidence {
+        summary: s,
+        suspicious,
+    }
+}
