@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::Engine;
+use super::{Engine, draft_in_tx};
 use crate::caseload::Category;
 use crate::crypto::random_id;
 use crate::geo::GpsFix;
@@ -76,20 +76,9 @@ impl Engine {
         visit_id: &str,
         f: impl FnOnce(&mut Draft, &Template) -> Result<T, VisitError>,
     ) -> Result<T, VisitError> {
-        let (state, draft) = self
-            .store
-            .visit(visit_id)?
-            .ok_or_else(|| VisitError::NotFound(visit_id.to_string()))?;
-        if state == VisitState::Sealed {
-            return Err(VisitError::Sealed(visit_id.to_string()));
-        }
-        let template = self.template(&draft.template_id, draft.template_version)?;
+        let (_, template) = self.open_draft(visit_id)?;
         self.store.write(|tx, cipher| {
-            let (state, mut draft) = Store::load_visit_tx(tx, cipher, visit_id)?
-                .ok_or_else(|| VisitError::NotFound(visit_id.to_string()))?;
-            if state == VisitState::Sealed {
-                return Err(VisitError::Sealed(visit_id.to_string()));
-            }
+            let mut draft = draft_in_tx(tx, cipher, visit_id)?;
             let out = f(&mut draft, &template)?;
             Store::update_draft(tx, cipher, &draft)?;
             Ok(out)
@@ -285,14 +274,7 @@ impl Engine {
     ) -> Result<String, VisitError> {
         let prepared = prepare_photo(bytes, &PhotoConfig::default())?;
         let photo_id = random_id()?;
-        let (state, draft) = self
-            .store
-            .visit(visit_id)?
-            .ok_or_else(|| VisitError::NotFound(visit_id.to_string()))?;
-        if state == VisitState::Sealed {
-            return Err(VisitError::Sealed(visit_id.to_string()));
-        }
-        let template = self.template(&draft.template_id, draft.template_version)?;
+        let (_, template) = self.open_draft(visit_id)?;
         let path = ItemPath::parse(item_path)?;
         let ItemKind::Photo { max_count, .. } = &find_item(&template, &path)?.kind else {
             return Err(VisitError::Answer(AnswerError::WrongType {

@@ -15,9 +15,9 @@ use std::sync::{Arc, RwLock};
 use crate::caseload::Category;
 use crate::crypto::KeyProvider;
 use crate::protocol::{Assignments, ProtocolError, WIRE_VERSION};
-use crate::store::Store;
+use crate::store::{RowCipher, Store, VisitState};
 use crate::template::{Template, builtin};
-use crate::visit::VisitError;
+use crate::visit::{Draft, VisitError};
 
 /// The phone engine.
 pub struct Engine {
@@ -84,6 +84,19 @@ impl Engine {
             .ok_or_else(|| VisitError::NoTemplate(id.to_string()))
     }
 
+    /// A visit that is still a draft, with its template; sealed visits refuse.
+    pub(crate) fn open_draft(&self, visit_id: &str) -> Result<(Draft, Arc<Template>), VisitError> {
+        let (state, draft) = self
+            .store
+            .visit(visit_id)?
+            .ok_or_else(|| VisitError::NotFound(visit_id.to_string()))?;
+        if state == VisitState::Sealed {
+            return Err(VisitError::Sealed(visit_id.to_string()));
+        }
+        let template = self.template(&draft.template_id, draft.template_version)?;
+        Ok((draft, template))
+    }
+
     /// The newest template that serves a category.
     pub fn template_for(&self, category: Category) -> Result<Arc<Template>, VisitError> {
         self.templates
@@ -115,4 +128,18 @@ impl Engine {
         self.store.put_audience_keys(&a.audience_keys)?;
         Ok(())
     }
+}
+
+/// Loads a draft inside a write transaction, refusing a visit sealed in the meantime.
+pub(crate) fn draft_in_tx(
+    tx: &rusqlite::Transaction<'_>,
+    cipher: &RowCipher,
+    visit_id: &str,
+) -> Result<Draft, VisitError> {
+    let (state, draft) = Store::load_visit_tx(tx, cipher, visit_id)?
+        .ok_or_else(|| VisitError::NotFound(visit_id.to_string()))?;
+    if state == VisitState::Sealed {
+        return Err(VisitError::Sealed(visit_id.to_string()));
+    }
+    Ok(draft)
 }

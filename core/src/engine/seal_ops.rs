@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Engine;
+use super::{Engine, draft_in_tx};
 use crate::crypto::Sha256Hash;
-use crate::store::{Store, VisitState};
+use crate::store::Store;
 use crate::visit::{SealInput, VisitError, seal_visit};
 
 /// What the worker sees after sealing.
@@ -24,14 +24,7 @@ pub struct SealedSummary {
 impl Engine {
     /// Validates, scores, encrypts, signs and chains a draft. A sealed visit never changes again.
     pub fn seal(&self, visit_id: &str, now: DateTime<Utc>) -> Result<SealedSummary, VisitError> {
-        let (state, draft) = self
-            .store
-            .visit(visit_id)?
-            .ok_or_else(|| VisitError::NotFound(visit_id.to_string()))?;
-        if state == VisitState::Sealed {
-            return Err(VisitError::Sealed(visit_id.to_string()));
-        }
-        let template = self.template(&draft.template_id, draft.template_version)?;
+        let (draft, template) = self.open_draft(visit_id)?;
         let household = self
             .store
             .household(&draft.household_id)?
@@ -41,11 +34,7 @@ impl Engine {
         let audience_keys = self.store.audience_keys()?;
         let thresholds = self.store.thresholds()?;
         self.store.write(|tx, cipher| {
-            let (state, draft) = Store::load_visit_tx(tx, cipher, visit_id)?
-                .ok_or_else(|| VisitError::NotFound(visit_id.to_string()))?;
-            if state == VisitState::Sealed {
-                return Err(VisitError::Sealed(visit_id.to_string()));
-            }
+            let draft = draft_in_tx(tx, cipher, visit_id)?;
             let photos = Store::photos_tx(tx, cipher, visit_id)?
                 .into_iter()
                 .map(|(id, bytes)| (id, bytes.to_vec()))
