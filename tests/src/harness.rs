@@ -179,7 +179,7 @@ pub fn seed(
                     display_name: format!("社工{w}"),
                     role: Role::Worker,
                     scope_unit_id: "t-320115-1".into(),
-                    password: "correct horse battery staple".into(),
+                    password: PASSWORD.into(),
                 },
             )
             .await
@@ -220,6 +220,26 @@ pub fn seed(
         .unwrap_or_else(|e| panic!("seeding audience key: {e:?}"));
         seeded
     })
+}
+
+/// Password of every seeded staff account.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Adds a staff account `id` (login `id`, password [`PASSWORD`]) with `role` over `scope_unit`.
+pub fn add_staff(rt: &Runtime, state: &AppState, id: &str, role: Role, scope_unit: &str) {
+    rt.block_on(users::add_user(
+        state,
+        &Actor::cli(),
+        NewUser {
+            id: Some(id.to_string()),
+            login: id.to_string(),
+            display_name: id.to_string(),
+            role,
+            scope_unit_id: scope_unit.to_string(),
+            password: PASSWORD.into(),
+        },
+    ))
+    .unwrap_or_else(|e| panic!("seeding staff {id}: {e:?}"));
 }
 
 /// A fresh enrollment code for a worker.

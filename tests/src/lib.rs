@@ -1,6 +1,8 @@
 //! Support for the end-to-end tests: the real server on loopback (in-process or as a process), a
-//! seeded county, simulated phones that run the real core, and a fault-injecting TCP proxy.
+//! seeded county, simulated phones that run the real core, a fault-injecting TCP proxy and a counting one.
 
+pub mod camera;
 pub mod harness;
 pub mod phone;
 pub mod proxy;
+pub mod wire;

@@ -1,6 +1,8 @@
 //! A simulated phone: the real core in its own temporary store, enrolled with the server, recording
 //! complete visits from the built-in sample answers (with photos) and syncing.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use fieldvisit_core::caseload::{Category, Household};
 use fieldvisit_core::crypto::StaticKeyProvider;
@@ -8,9 +10,10 @@ use fieldvisit_core::geo::{GeoPoint, GpsFix};
 use fieldvisit_core::sync::{
     CancelToken, NoProgress, SyncError, SyncOptions, SyncReport, Syncer, enroll,
 };
-use fieldvisit_core::template::VisitKind;
+use fieldvisit_core::template::{Template, VisitKind};
 use fieldvisit_core::template::builtin::sample::{photo_items, sample_answers, to_answers};
 use fieldvisit_core::{Engine, SealedSummary};
+use serde_json::{Map, Value};
 
 /// One phone.
 #[derive(Debug)]
@@ -64,6 +67,58 @@ impl Phone {
         at: DateTime<Utc>,
         photo_px: (u32, u32),
     ) -> SealedSummary {
+        let (visit, template, answers) = self.start_sample_visit(household, at);
+        let e = &self.engine;
+        let typed = to_answers(&template, &answers).unwrap_or_else(|err| panic!("answers: {err}"));
+        let mut seed = 0;
+        for (item, count) in photo_items(&template, &typed) {
+            for _ in 0..count {
+                seed += 1;
+                e.attach_photo(
+                    &visit,
+                    &item,
+                    &jpeg(photo_px.0, photo_px.1, seed),
+                    at + Duration::minutes(4),
+                )
+                .unwrap_or_else(|err| panic!("photo: {err}"));
+            }
+        }
+        self.finish_and_seal(&visit, at)
+    }
+
+    /// Records and seals a guardianship visit to a left-behind child's `household` with the
+    /// sample answers and `photos` (camera bytes, at most 3) as the entrustment letter.
+    pub fn child_visit(
+        &self,
+        household: &Household,
+        at: DateTime<Utc>,
+        photos: &[Vec<u8>],
+    ) -> SealedSummary {
+        assert_eq!(
+            household.categories[0].category,
+            Category::LeftBehindChild,
+            "child_visit needs a left-behind child's household"
+        );
+        let (visit, _, _) = self.start_sample_visit(household, at);
+        for bytes in photos {
+            self.engine
+                .attach_photo(
+                    &visit,
+                    "entrustment_letter",
+                    bytes,
+                    at + Duration::minutes(4),
+                )
+                .unwrap_or_else(|err| panic!("photo: {err}"));
+        }
+        self.finish_and_seal(&visit, at)
+    }
+
+    /// Starts a visit at `at` with a good fix near home and answers the template's sample.
+    fn start_sample_visit(
+        &self,
+        household: &Household,
+        at: DateTime<Utc>,
+    ) -> (String, Arc<Template>, Map<String, Value>) {
         let category = household.categories[0].category;
         let home = household.location.unwrap_or(GeoPoint {
             lat: 31.95,
@@ -92,23 +147,14 @@ impl Phone {
         let template = e
             .template_for(category)
             .unwrap_or_else(|err| panic!("template: {err}"));
-        let typed = to_answers(&template, &answers).unwrap_or_else(|err| panic!("answers: {err}"));
-        let mut seed = 0;
-        for (item, count) in photo_items(&template, &typed) {
-            for _ in 0..count {
-                seed += 1;
-                e.attach_photo(
-                    &visit,
-                    &item,
-                    &jpeg(photo_px.0, photo_px.1, seed),
-                    at + Duration::minutes(4),
-                )
-                .unwrap_or_else(|err| panic!("photo: {err}"));
-            }
-        }
-        e.finish(&visit, at + Duration::minutes(20))
+        (visit, template, answers)
+    }
+
+    fn finish_and_seal(&self, visit: &str, at: DateTime<Utc>) -> SealedSummary {
+        let e = &self.engine;
+        e.finish(visit, at + Duration::minutes(20))
             .unwrap_or_else(|err| panic!("finish: {err}"));
-        e.seal(&visit, at + Duration::minutes(21))
+        e.seal(visit, at + Duration::minutes(21))
             .unwrap_or_else(|err| panic!("seal: {err}"))
     }
 
