@@ -10,8 +10,8 @@ use fieldvisit_core::geo::{GeoPoint, GpsFix};
 use fieldvisit_core::sync::{
     CancelToken, NoProgress, SyncError, SyncOptions, SyncReport, Syncer, enroll,
 };
-use fieldvisit_core::template::{Template, VisitKind};
 use fieldvisit_core::template::builtin::sample::{photo_items, sample_answers, to_answers};
+use fieldvisit_core::template::{Template, VisitKind};
 use fieldvisit_core::{Engine, SealedSummary};
 use serde_json::{Map, Value};
 

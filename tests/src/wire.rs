@@ -131,9 +131,11 @@ fn forward(client: TcpStream, upstream: SocketAddr, stats: &WireStats) {
         return;
     };
     thread::scope(|s| {
-        s.spawn(|| pipe(s2, c2, |chunk| {
-            stats.down.fetch_add(chunk.len() as u64, Ordering::SeqCst);
-        }));
+        s.spawn(|| {
+            pipe(s2, c2, |chunk| {
+                stats.down.fetch_add(chunk.len() as u64, Ordering::SeqCst);
+            })
+        });
         let mut parser = RequestParser::default();
         pipe(client, server, |chunk| {
             stats.up.fetch_add(chunk.len() as u64, Ordering::SeqCst);

@@ -1,13 +1,15 @@
-//! Many phones, many visits with photos: every visit arrives exactly once, and what the server
-//! counts per worker equals what the phones sealed.
+//! Many phones, many visits with photos: every visit arrives exactly once, what the server counts
+//! per worker equals what the phones sealed, and the coverage a supervisor reads over HTTP counts
+//! the same visits per worker, per category and per household.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
-use fieldvisit_server::store::Scope;
-use fieldvisit_tests::harness::{TestServer, enrollment_code, seed};
+use fieldvisit_server::store::{Role, Scope};
+use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, enrollment_code, seed};
 use fieldvisit_tests::phone::Phone;
+use serde_json::{Value, json};
 
 const PHONES: usize = 20;
 const VISITS_PER_PHONE: usize = 50;
@@ -23,7 +25,9 @@ fn twenty_phones_fifty_visits_each_arrive_exactly_once() {
         .single()
         .unwrap_or_default();
 
-    let phones: Vec<(Phone, Vec<String>)> = std::thread::scope(|s| {
+    // (visit id, household id, category code) of every sealed visit, per phone.
+    type Sealed = Vec<(String, String, String)>;
+    let phones: Vec<(Phone, Sealed)> = std::thread::scope(|s| {
         let handles: Vec<_> = workers
             .iter()
             .map(|w| {
@@ -40,7 +44,9 @@ fn twenty_phones_fifty_visits_each_arrive_exactly_once() {
                     for i in 0..VISITS_PER_PHONE {
                         let h = &w.households[i % w.households.len()];
                         let at = start + Duration::hours(i as i64);
-                        sealed.push(phone.visit(h, at, (160, 120)).visit_id);
+                        let id = phone.visit(h, at, (160, 120)).visit_id;
+                        let category = h.categories[0].category.code().to_string();
+                        sealed.push((id, h.id.clone(), category));
                         // Sync now and then, as a phone with patchy signal would.
                         if i % 10 == 9 {
                             phone
@@ -63,7 +69,10 @@ fn twenty_phones_fifty_visits_each_arrive_exactly_once() {
             .collect()
     });
 
-    let all: Vec<String> = phones.iter().flat_map(|(_, v)| v.clone()).collect();
+    let all: Vec<String> = phones
+        .iter()
+        .flat_map(|(_, v)| v.iter().map(|s| s.0.clone()))
+        .collect();
     let unique: HashSet<&String> = all.iter().collect();
     assert_eq!(unique.len(), PHONES * VISITS_PER_PHONE);
     let counts = server
@@ -84,9 +93,9 @@ fn twenty_phones_fifty_visits_each_arrive_exactly_once() {
             .unwrap_or_else(|e| panic!("{e}"));
         let ids: HashSet<String> = on_server.iter().map(|v| v.visit_id.clone()).collect();
         assert_eq!(ids.len(), sealed.len(), "worker {}", w.id);
-        assert!(sealed.iter().all(|v| ids.contains(v)));
+        assert!(sealed.iter().all(|v| ids.contains(&v.0)));
         assert!(phone.engine.store().outbox().unwrap_or_default().is_empty());
-        for v in sealed {
+        for (v, _, _) in sealed {
             let photos = server
                 .block_on(server.state.store.photos(v))
                 .unwrap_or_default();
@@ -96,4 +105,92 @@ fn twenty_phones_fifty_visits_each_arrive_exactly_once() {
             );
         }
     }
+    coverage_matches_the_phones(&server, &rt, &workers, &phones);
+}
+
+/// Visits a tally counted as made (on time or late).
+fn visited(tally: &Value) -> u64 {
+    tally["on_time"].as_u64().unwrap_or(0) + tally["late"].as_u64().unwrap_or(0)
+}
+
+/// The coverage report a supervisor of the county reads over HTTP, for the whole of 2026.
+fn coverage(client: &reqwest::blocking::Client, base: &str, token: &str, query: &str) -> Value {
+    client
+        .get(format!(
+            "{base}/api/v1/coverage?from=2026-01-01&to=2026-12-31{query}"
+        ))
+        .bearer_auth(token)
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.json())
+        .unwrap_or_else(|e| panic!("coverage{query}: {e}"))
+}
+
+/// Every visit a phone sealed satisfies one due date of its household in 2026 (the schedule's next
+/// due after a visit is at most months later), so coverage's on-time + late counts must equal what
+/// the phones recorded: per worker, per category, per household (a worker's households have one
+/// category each) and in total; and every household a phone visited is counted as visited.
+fn coverage_matches_the_phones(
+    server: &TestServer,
+    rt: &tokio::runtime::Runtime,
+    workers: &[fieldvisit_tests::harness::SeededWorker],
+    phones: &[(Phone, Vec<(String, String, String)>)],
+) {
+    add_staff(rt, &server.state, "sup-01", Role::Supervisor, "x-320115");
+    let client = reqwest::blocking::Client::new();
+    let login: Value = client
+        .post(format!("{}/api/v1/auth/login", server.url))
+        .json(&json!({ "login": "sup-01", "password": PASSWORD }))
+        .send()
+        .and_then(|r| r.error_for_status())
+        .and_then(|r| r.json())
+        .unwrap_or_else(|e| panic!("supervisor login: {e}"));
+    let token = login["token"].as_str().unwrap_or_default();
+
+    let mut per_worker: BTreeMap<String, u64> = BTreeMap::new();
+    let mut per_category: BTreeMap<String, u64> = BTreeMap::new();
+    let mut per_household: BTreeMap<(String, String, String), u64> = BTreeMap::new();
+    for (w, (_, sealed)) in workers.iter().zip(phones) {
+        for (_, household, category) in sealed {
+            *per_worker.entry(w.id.clone()).or_default() += 1;
+            *per_category.entry(category.clone()).or_default() += 1;
+            *per_household
+                .entry((w.id.clone(), category.clone(), household.clone()))
+                .or_default() += 1;
+        }
+    }
+
+    let all = coverage(&client, &server.url, token, "");
+    assert_eq!(visited(&all["totals"]), (PHONES * VISITS_PER_PHONE) as u64);
+    let rows = |key: &str| -> BTreeMap<String, u64> {
+        all[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {key} in the coverage report"))
+            .iter()
+            .map(|r| (r["key"].as_str().unwrap_or("").to_string(), visited(r)))
+            .collect()
+    };
+    assert_eq!(rows("by_worker"), per_worker, "visits per worker");
+    assert_eq!(rows("by_category"), per_category, "visits per category");
+
+    let mut visited_on_server = HashSet::new();
+    for ((worker, category, household), made) in &per_household {
+        let one = coverage(
+            &client,
+            &server.url,
+            token,
+            &format!("&worker={worker}&category={category}"),
+        );
+        assert_eq!(
+            visited(&one["totals"]),
+            *made,
+            "visits to household {household} of worker {worker}"
+        );
+        if visited(&one["totals"]) > 0 {
+            visited_on_server.insert(household);
+        }
+    }
+    let visited_on_phones: HashSet<&String> = per_household.keys().map(|k| &k.2).collect();
+    assert_eq!(visited_on_server, visited_on_phones, "households visited");
+    assert_eq!(visited_on_phones.len(), PHONES * 3);
 }
