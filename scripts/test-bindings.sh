@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Tests of the FFI: the generated Kotlin (kotlinc + JNA on the JVM) and Python bindings against the
-# host library, the Android module's pure-Kotlin form state and view models, a syntax check of the
+# host library, each ending with enrollment and sync against a real fieldvisit-server that this
+# script seeds with its admin CLI and starts on a free loopback port (one enrollment code per
+# language, passed as FIELDVISIT_TEST_SERVER and FIELDVISIT_TEST_CODE_{KOTLIN,PYTHON}), the
+# Android module's pure-Kotlin form state and view models, a syntax check of the
 # generated and hand-written Swift (tree-sitter) and of the generated C headers (gcc), and
 # clippy/fmt of the bindings crate. Idempotent; installs what is missing on a fresh Debian machine:
 #   libjna-java (apt), kotlin-compiler@2.4.20 (npm pack, cached in target/kotlin/),
@@ -48,6 +51,70 @@ cargo test --quiet --locked -p fieldvisit-ffi
 step "generating bindings"
 scripts/gen-bindings.sh
 
+# ---- a real server for the sync scenarios ---------------------------------------------------------
+step "server: building fieldvisit-server, seeding a fresh data folder with its admin CLI"
+cargo build --quiet --locked -p fieldvisit-server
+server_bin="$target/debug/fieldvisit-server"
+server_data="$(mktemp -d)"
+server_log="$server_data/server.log"
+server_pid=""
+stop_server() {
+    local rc=$?
+    if [ "$rc" -ne 0 ] && [ -f "$server_log" ]; then
+        echo "-- last lines of the fieldvisit-server log:" >&2
+        tail -n 30 "$server_log" >&2
+    fi
+    if [ -n "$server_pid" ]; then
+        kill "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$server_data"
+}
+trap stop_server EXIT
+fvs() { "$server_bin" --data "$server_data/data" "$@" 2>>"$server_log"; }
+fvs org add --id p-32 --level province --name 江苏省 >/dev/null
+fvs org add --id c-3201 --parent p-32 --level city --name 南京市 >/dev/null
+fvs org add --id x-320115 --parent c-3201 --level county --name 江宁区 >/dev/null
+fvs org add --id t-320115-1 --parent x-320115 --level township --name 示范街道 >/dev/null
+fvs org add --id v-320115-1-1 --parent t-320115-1 --level village --name 示范村 >/dev/null
+# One worker and one left-behind child's household per language, so each scenario starts clean.
+for lang in kotlin python; do
+    FIELDVISIT_NEW_PASSWORD="bindings test password" \
+        fvs user add --id "w-$lang" --login "worker-$lang" --name "社工-$lang" --role worker --scope t-320115-1 >/dev/null
+done
+cat > "$server_data/households.csv" <<'CSV'
+household_id,village_id,head_name,id_number,address,categories,registered_on,lat,lon,worker_id
+hh-kotlin-1,v-320115-1-1,王小明,320115201503120011,示范村3组,left_behind_child,2026-01-05,31.95,118.84,w-kotlin
+hh-python-1,v-320115-1-1,李小红,320115201503120022,示范村4组,left_behind_child,2026-01-05,31.95,118.84,w-python
+CSV
+fvs household import "$server_data/households.csv" >/dev/null
+for audience in child-welfare civil-affairs; do
+    FIELDVISIT_AUDIENCE_PASSPHRASE="bindings test $audience" fvs audience create --audience "$audience" >/dev/null
+done
+code_kotlin="$(fvs device code --worker w-kotlin | sed -n 1p)"
+code_python="$(fvs device code --worker w-python | sed -n 1p)"
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$server_bin" --data "$server_data/data" serve --listen "127.0.0.1:$port" >>"$server_log" 2>&1 &
+server_pid=$!
+export FIELDVISIT_TEST_SERVER="http://127.0.0.1:$port"
+if ! python3 - "$FIELDVISIT_TEST_SERVER/healthz" <<'PY'
+import sys, time, urllib.request
+for _ in range(150):
+    try:
+        with urllib.request.urlopen(sys.argv[1], timeout=1) as r:
+            if r.status == 200:
+                sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+then
+    echo "fieldvisit-server did not come up on port $port; its log:" >&2
+    cat "$server_log" >&2
+    exit 1
+fi
+echo "fieldvisit-server serving $FIELDVISIT_TEST_SERVER (pid $server_pid)"
+
 # ---- Kotlin -----------------------------------------------------------------------------------
 gen_kt="android/fieldvisit/src/main/kotlin/uniffi"
 pure_kt=(android/fieldvisit/src/main/kotlin/org/fieldvisit/form android/fieldvisit/src/main/kotlin/org/fieldvisit/viewmodel)
@@ -67,14 +134,17 @@ else
     echo "$kt_stamp" > "$out/stamp"
 fi
 
-step "kotlin: bindings scenario"
-java_run -cp "$cp_run" org.fieldvisit.test.BindingsTestKt
+step "kotlin: bindings scenario, then enroll and sync against the server"
+FIELDVISIT_TEST_CODE_KOTLIN="$code_kotlin" java_run -cp "$cp_run" org.fieldvisit.test.BindingsTestKt
 step "kotlin: android form state and view models"
 java_run -cp "$cp_run" org.fieldvisit.form.FormStateTestKt
 
 # ---- Python -----------------------------------------------------------------------------------
-step "python: bindings scenario"
-PYTHONPATH=bindings/python python3 bindings/tests/python/test_bindings.py
+step "python: bindings scenario, then enroll and sync against the server"
+FIELDVISIT_TEST_CODE_PYTHON="$code_python" PYTHONPATH=bindings/python python3 bindings/tests/python/test_bindings.py
+
+stop_server
+server_pid=""
 
 # ---- Swift and C ------------------------------------------------------------------------------
 step "swift: syntax of generated and hand-written Swift"

@@ -135,6 +135,17 @@ impl FieldVisitStore {
         result
     }
 
+    /// Sealed visits not yet wholly on the server (envelope or a photo missing); the apps show it
+    /// as "waiting to upload".
+    pub fn pending_uploads(&self) -> Result<u64, FieldVisitError> {
+        Ok(self
+            .inner
+            .store()
+            .outbox()
+            .map_err(FieldVisitError::from)?
+            .len() as u64)
+    }
+
     /// Assessments returned by reviewers, oldest first.
     pub fn returned_tasks(&self) -> Result<Vec<ReturnedTask>, FieldVisitError> {
         Ok(self

@@ -14,6 +14,9 @@ use serde_json::{Value, json};
 const PHONES: usize = 20;
 const VISITS_PER_PHONE: usize = 50;
 
+/// (visit id, household id, category code) of every visit a phone sealed.
+type Sealed = Vec<(String, String, String)>;
+
 #[test]
 fn twenty_phones_fifty_visits_each_arrive_exactly_once() {
     let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
@@ -25,8 +28,6 @@ fn twenty_phones_fifty_visits_each_arrive_exactly_once() {
         .single()
         .unwrap_or_default();
 
-    // (visit id, household id, category code) of every sealed visit, per phone.
-    type Sealed = Vec<(String, String, String)>;
     let phones: Vec<(Phone, Sealed)> = std::thread::scope(|s| {
         let handles: Vec<_> = workers
             .iter()
@@ -134,7 +135,7 @@ fn coverage_matches_the_phones(
     server: &TestServer,
     rt: &tokio::runtime::Runtime,
     workers: &[fieldvisit_tests::harness::SeededWorker],
-    phones: &[(Phone, Vec<(String, String, String)>)],
+    phones: &[(Phone, Sealed)],
 ) {
     add_staff(rt, &server.state, "sup-01", Role::Supervisor, "x-320115");
     let client = reqwest::blocking::Client::new();

@@ -1,5 +1,6 @@
 // The generated Kotlin bindings against the host library, on the JVM with JNA: a child visit from
-// assignments to a sealed, chained envelope, and the typed exceptions an app handles.
+// assignments to a sealed, chained envelope, the typed exceptions an app handles, then enrollment
+// and sync against a real server (ServerSync.kt).
 package org.fieldvisit.test
 
 import kotlin.test.assertEquals
@@ -166,6 +167,8 @@ fun main() {
         assertTrue("locked" in locked.reason)
         assertFailsWith<FieldVisitException.KeyUnavailable> { FieldVisitStore.open(path, StaticKeys(ByteArray(16))) }
     }
+
+    ServerSync.run("FIELDVISIT_TEST_CODE_KOTLIN")
 
     Checks.finish()
 }

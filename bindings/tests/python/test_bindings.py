@@ -1,6 +1,9 @@
 """The generated Python bindings against the host library: the same child-visit scenario as the
-Kotlin test. Plain python3 (no pytest needed); prints `N passed, N failed` last and exits non-zero
-on failure. Run through scripts/test-bindings.sh (it generates the module into bindings/python/)."""
+Kotlin test, ending with enrollment and sync against a real fieldvisit-server (its URL in
+FIELDVISIT_TEST_SERVER, a fresh enrollment code in FIELDVISIT_TEST_CODE_PYTHON). Plain python3 (no
+pytest needed); prints `N passed, N failed` last and exits non-zero on failure. Run through
+scripts/test-bindings.sh: it generates the module into bindings/python/, seeds and starts the server
+and makes the code."""
 
 import base64
 import json
@@ -15,6 +18,8 @@ from fieldvisit.fieldvisit_ffi import (
     FieldVisitStore,
     GpsFixRecord,
     KeyProvider,
+    SyncCancel,
+    SyncListener,
     category_code,
     sample_answers_json,
 )
@@ -163,6 +168,86 @@ def _():
     raises(FieldVisitError.WrongKey, FieldVisitStore.open, PATH, StaticKeys(bytes(32)))
     raises(FieldVisitError.KeyUnavailable, FieldVisitStore.open, PATH, LockedKeys())
     assert FieldVisitStore.open(PATH, StaticKeys(KEY)).verify_chain() == 1
+
+
+# ---- against a real server ---------------------------------------------------------------------
+SERVER = os.environ.get("FIELDVISIT_TEST_SERVER")
+CODE = os.environ.get("FIELDVISIT_TEST_CODE_PYTHON")
+phone = FieldVisitStore.open(
+    os.path.join(tempfile.mkdtemp(prefix="fieldvisit-py-sync"), "phone.db"), StaticKeys(bytes([0x17] * 32))
+)
+
+
+class RecordingListener(SyncListener):
+    def __init__(self):
+        self.progress = []
+        self.finished = None
+        self.error = "not called"
+
+    def on_progress(self, done, total):
+        self.progress.append((done, total))
+
+    def on_finished(self, uploaded, error):
+        self.finished, self.error = uploaded, error
+
+
+@check("a real server and an enrollment code are given (scripts/test-bindings.sh starts one)")
+def _():
+    assert SERVER, "FIELDVISIT_TEST_SERVER is not set"
+    assert CODE, "FIELDVISIT_TEST_CODE_PYTHON is not set"
+
+
+@check("server: enrolls through the FFI and pulls its caseload, templates and keys")
+def _():
+    e = raises(FieldVisitError.Network, phone.sync, SERVER, None, None)
+    assert "not enrolled" in str(e), e
+    phone.enroll(SERVER, CODE, "python test phone")
+    first = phone.sync(SERVER, None, None)
+    assert first.households_received == 1 and first.visits_completed == 0, first
+    [entry] = phone.caseload("2026-05-20")
+    assert entry.category == Category.LEFT_BEHIND_CHILD, entry
+    state["server_household"] = entry.household_id
+
+
+@check("server: a used enrollment code is refused")
+def _():
+    other = FieldVisitStore.open(
+        os.path.join(tempfile.mkdtemp(prefix="fieldvisit-py-other"), "phone.db"), StaticKeys(bytes([0x18] * 32))
+    )
+    raises(FieldVisitError.Network, other.enroll, SERVER, CODE, "second phone")
+
+
+@check("server: a child visit with a photo seals against the server's audience keys")
+def _():
+    fix = GpsFixRecord(point=GeoPoint(lat=31.9502, lon=118.8401), accuracy_m=10.0,
+                       fix_time_ms=T0 - 15_000, mock=False)
+    visit = phone.start_visit(state["server_household"], "left_behind_child", fix, T0)
+    for item, value in json.loads(sample_answers_json("child-guardianship")).items():
+        phone.answer(visit, item, json.dumps(value, ensure_ascii=False))
+    phone.set_investigators(visit, ["李明", "王芳"])
+    phone.attach_photo(visit, "entrustment_letter", JPEG, T0 + 5 * MINUTE)
+    phone.finish(visit, T0 + 30 * MINUTE)
+    assert phone.seal(visit, T0 + 31 * MINUTE).seq == 1
+    assert phone.pending_uploads() == 1
+
+
+@check("server: sync uploads the visit and its photo; the server's receipt empties the outbox")
+def _():
+    listener = RecordingListener()
+    summary = phone.sync(SERVER, listener, SyncCancel())
+    assert summary.visits_completed == 1 and summary.photos_completed == 1, summary
+    assert summary.refused == [] and summary.bytes_sent > 1000, summary
+    assert phone.pending_uploads() == 0
+    assert listener.finished == 1 and listener.error is None, (listener.finished, listener.error)
+    assert listener.progress[-1] == (1, 1), listener.progress
+
+
+@check("server: a second sync sends nothing; the chain still verifies")
+def _():
+    again = phone.sync(SERVER, None, None)
+    assert again.visits_completed == 0 and again.bytes_sent == 0, again
+    assert phone.verify_chain() == 1
+    assert phone.returned_tasks() == []
 
 
 print(f"{passed} passed, {failed} failed")

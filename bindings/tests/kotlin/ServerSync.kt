@@ -1,0 +1,108 @@
+// The generated Kotlin against a real fieldvisit-server that scripts/test-bindings.sh seeds and
+// starts: enroll through the FFI with a fresh code, pull the caseload, seal a child visit with a
+// photo and sync it; a second sync finds nothing left to send.
+package org.fieldvisit.test
+
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertNotNull
+import kotlin.test.assertTrue
+import org.fieldvisit.form.Json
+import org.fieldvisit.test.Checks.check
+import org.fieldvisit.test.Fixtures.T0
+import uniffi.fieldvisit_core.Category
+import uniffi.fieldvisit_core.GeoPoint
+import uniffi.fieldvisit_ffi.FieldVisitException
+import uniffi.fieldvisit_ffi.FieldVisitStore
+import uniffi.fieldvisit_ffi.GpsFixRecord
+import uniffi.fieldvisit_ffi.SyncCancel
+import uniffi.fieldvisit_ffi.SyncListener
+import uniffi.fieldvisit_ffi.sampleAnswersJson
+
+/** Records what a sync run reported through the foreign listener. */
+class RecordingListener : SyncListener {
+    val progress = mutableListOf<Pair<ULong, ULong>>()
+    var finished: ULong? = null
+    var error: String? = null
+
+    override fun onProgress(done: ULong, total: ULong) {
+        progress += done to total
+    }
+
+    override fun onFinished(uploaded: ULong, error: String?) {
+        finished = uploaded
+        this.error = error
+    }
+}
+
+object ServerSync {
+    /** Server URL and enrollment code come from FIELDVISIT_TEST_SERVER and [codeVar]. */
+    fun run(codeVar: String) {
+        val url = System.getenv("FIELDVISIT_TEST_SERVER")
+        val code = System.getenv(codeVar)
+        check("a real server and an enrollment code are given (scripts/test-bindings.sh starts one)") {
+            assertNotNull(url, "FIELDVISIT_TEST_SERVER is not set")
+            assertNotNull(code, "$codeVar is not set")
+        }
+        if (url == null || code == null) return
+        val minute = 60_000L
+        val store = FieldVisitStore.open(Fixtures.tempStorePath(), StaticKeys(ByteArray(32) { 0x17 }))
+        var household = ""
+        var visit = ""
+
+        check("server: a sync before enrolling is refused as not enrolled") {
+            val e = assertFailsWith<FieldVisitException.Network> { store.sync(url, null, null) }
+            assertTrue("not enrolled" in e.toString(), e.toString())
+        }
+
+        check("server: enrolls through the FFI and pulls its caseload, templates and keys") {
+            store.enroll(url, code, "kotlin test phone")
+            val first = store.sync(url, null, null)
+            assertEquals(1uL, first.householdsReceived)
+            assertEquals(0uL, first.visitsCompleted)
+            val entry = store.caseload("2026-05-20").single()
+            assertEquals(Category.LEFT_BEHIND_CHILD, entry.category)
+            household = entry.householdId
+        }
+
+        check("server: a used enrollment code is refused") {
+            FieldVisitStore.open(Fixtures.tempStorePath(), StaticKeys(ByteArray(32) { 0x18 })).use { other ->
+                assertFailsWith<FieldVisitException.Network> { other.enroll(url, code, "second phone") }
+            }
+        }
+
+        check("server: a child visit with a photo seals against the server's audience keys") {
+            val fix = GpsFixRecord(GeoPoint(31.9502, 118.8401), 10.0, T0 - 15_000, mock = false)
+            visit = store.startVisit(household, "left_behind_child", fix, T0)
+            val sample = Json.parse(assertNotNull(sampleAnswersJson("child-guardianship"))) as Json.Obj
+            for ((item, value) in sample.fields) store.answer(visit, item, value.encode())
+            store.setInvestigators(visit, listOf("李明", "王芳"))
+            store.attachPhoto(visit, "entrustment_letter", Fixtures.jpeg(11), T0 + 5 * minute)
+            store.finish(visit, T0 + 30 * minute)
+            assertEquals(1uL, store.seal(visit, T0 + 31 * minute).seq)
+            assertEquals(1uL, store.pendingUploads())
+        }
+
+        check("server: sync uploads the visit and its photo; the server's receipt empties the outbox") {
+            val listener = RecordingListener()
+            val summary = store.sync(url, listener, SyncCancel())
+            assertEquals(1uL, summary.visitsCompleted)
+            assertEquals(1uL, summary.photosCompleted)
+            assertTrue(summary.refused.isEmpty(), summary.refused.toString())
+            assertTrue(summary.bytesSent > 1_000uL, summary.toString())
+            assertEquals(0uL, store.pendingUploads())
+            assertEquals(1uL, listener.finished)
+            assertEquals(null, listener.error)
+            assertEquals(1uL to 1uL, listener.progress.last())
+        }
+
+        check("server: a second sync sends nothing; the chain still verifies") {
+            val again = store.sync(url, null, null)
+            assertEquals(0uL, again.visitsCompleted)
+            assertEquals(0uL, again.bytesSent)
+            assertEquals(1uL, store.verifyChain())
+            assertTrue(store.returnedTasks().isEmpty())
+        }
+        store.close()
+    }
+}
