@@ -15,6 +15,8 @@ pub mod keys;
 pub mod ops;
 pub mod state;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod testenv;
 
 pub use config::Config;
 pub use error::AppError;
