@@ -67,7 +67,7 @@ impl S3Location {
 }
 
 /// Connection settings beyond the standard `AWS_*` environment variables.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct S3Options {
     /// Endpoint URL of an S3-compatible service (`AWS_ENDPOINT_URL` otherwise).
     pub endpoint: Option<String>,
@@ -75,6 +75,16 @@ pub struct S3Options {
     pub region: Option<String>,
     /// Access key id and secret, when not taken from the environment.
     pub credentials: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for S3Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Options")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("credentials", &self.credentials.as_ref().map(|_| ".."))
+            .finish()
+    }
 }
 
 /// A bucket (and prefix) of blobs.
