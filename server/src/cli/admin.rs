@@ -142,9 +142,7 @@ pub async fn run(
 ) -> Result<ExitCode, String> {
     let mut config = Config::new(data);
     config.backends = backends;
-    let state = AppState::connect(config)
-        .await
-        .map_err(|e| e.to_string())?;
+    let state = AppState::connect(config).await.map_err(|e| e.to_string())?;
     let actor = Actor::cli();
     match command {
         Command::Serve(_) => Err("serve is not an admin command".into()),

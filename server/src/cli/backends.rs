@@ -71,7 +71,10 @@ mod tests {
         let Blobs::S3(location, options) = b.blobs else {
             panic!("not s3")
         };
-        assert_eq!((location.bucket.as_str(), location.prefix.as_str()), ("photos", "prod"));
+        assert_eq!(
+            (location.bucket.as_str(), location.prefix.as_str()),
+            ("photos", "prod")
+        );
         assert_eq!(options.endpoint.as_deref(), Some("http://minio:9000"));
         assert!(matches!(cli.command, Command::Serve(_)));
         let bad = Cli::try_parse_from(["fieldvisit-server", "--blobs", "/srv", "audit", "verify"])

@@ -76,9 +76,7 @@ pub async fn serve(
     let mut config = args.config(data);
     config.backends = backends;
     let listen = args.listen.as_str();
-    let state = AppState::connect(config)
-        .await
-        .map_err(|e| e.to_string())?;
+    let state = AppState::connect(config).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

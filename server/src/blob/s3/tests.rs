@@ -15,11 +15,8 @@ fn test_store() -> Option<S3BlobStore> {
         .trim_end_matches('/')
         .rsplit_once('/')
         .expect("FIELDVISIT_TEST_S3 is http://host:port/bucket");
-    let location = S3Location::parse(&format!(
-        "s3://{bucket}/{}",
-        testenv::unique_name("fvtest")
-    ))
-    .unwrap();
+    let location =
+        S3Location::parse(&format!("s3://{bucket}/{}", testenv::unique_name("fvtest"))).unwrap();
     let credentials = match (
         std::env::var("AWS_ACCESS_KEY_ID"),
         std::env::var("AWS_SECRET_ACCESS_KEY"),
@@ -119,7 +116,10 @@ async fn s3_chunks_left_by_an_interrupted_discard_do_not_corrupt_the_next_upload
     // A discard that stopped after deleting chunk 0 leaves chunk 2 behind.
     store
         .store
-        .put(&S3BlobStore::chunk_path(&key, 2), PutPayload::from(b"XX".to_vec()))
+        .put(
+            &S3BlobStore::chunk_path(&key, 2),
+            PutPayload::from(b"XX".to_vec()),
+        )
         .await
         .unwrap();
     assert_eq!(store.partial_len(&key).await.unwrap(), 0);

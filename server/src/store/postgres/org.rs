@@ -3,7 +3,7 @@
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{backend, col, bad_column, execute, get_u64, query, query_opt, to_i64};
+use super::{backend, bad_column, col, execute, get_u64, query, query_opt, to_i64};
 use crate::store::{HouseholdRow, OrgLevel, OrgUnit, Scope, StoreError, StoreResult};
 
 fn unit_from_row(r: &Row) -> StoreResult<OrgUnit> {
@@ -159,7 +159,9 @@ pub(super) async fn upsert_households(
         .await;
         match n {
             Ok(_) => {}
-            Err(e) if super::is_state(&e, &tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) => {
+            Err(e)
+                if super::is_state(&e, &tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) =>
+            {
                 return Err(StoreError::NotFound("village or worker of a household"));
             }
             Err(e) => return Err(backend(e)),

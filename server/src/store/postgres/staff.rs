@@ -5,7 +5,7 @@ use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 
-use super::{backend, col, bad_column, execute, execute_raw, is_state, query, query_opt};
+use super::{backend, bad_column, col, execute, execute_raw, is_state, query, query_opt};
 use crate::store::{Role, Scope, Session, Staff, StoreError, StoreResult};
 
 fn from_row(r: &Row) -> StoreResult<Staff> {

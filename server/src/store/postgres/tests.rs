@@ -327,9 +327,7 @@ async fn concurrent_audit_appends_form_one_unbroken_chain() {
     assert_eq!(seqs, (1..=N).collect::<Vec<_>>());
     assert_eq!(
         crate::audit::verify(store.as_ref()).await.unwrap(),
-        Verification::Intact {
-            entries: N
-        }
+        Verification::Intact { entries: N }
     );
     // The log is append-only in the database itself.
     let c = store.client().await.unwrap();
