@@ -8,30 +8,8 @@ use super::*;
 use crate::blob::FolderBlobStore;
 use crate::testenv;
 
-/// A store on a fresh prefix of the test bucket.
 fn test_store() -> Option<S3BlobStore> {
-    let url = testenv::backend("FIELDVISIT_TEST_S3")?;
-    let (endpoint, bucket) = url
-        .trim_end_matches('/')
-        .rsplit_once('/')
-        .expect("FIELDVISIT_TEST_S3 is http://host:port/bucket");
-    let location =
-        S3Location::parse(&format!("s3://{bucket}/{}", testenv::unique_name("fvtest"))).unwrap();
-    let credentials = match (
-        std::env::var("AWS_ACCESS_KEY_ID"),
-        std::env::var("AWS_SECRET_ACCESS_KEY"),
-    ) {
-        (Ok(_), Ok(_)) => None,
-        // A local test server accepts any key; without one the client would ask the cloud's
-        // metadata service and wait for it to time out.
-        _ => Some(("test".to_owned(), "test".to_owned())),
-    };
-    let options = S3Options {
-        endpoint: Some(endpoint.to_owned()),
-        region: Some("us-east-1".into()),
-        credentials,
-    };
-    Some(S3BlobStore::connect(&location, &options).unwrap())
+    testenv::s3_store()
 }
 
 /// What the upload handler relies on, for any [`BlobStore`].

@@ -17,7 +17,7 @@ use crate::testenv;
 struct TestDb {
     store: PgStore,
     config: tokio_postgres::Config,
-    schema: String,
+    schema: testenv::PgSchema,
 }
 
 async fn admin_client(config: &tokio_postgres::Config) -> tokio_postgres::Client {
@@ -32,17 +32,8 @@ async fn admin_client(config: &tokio_postgres::Config) -> tokio_postgres::Client
 
 impl TestDb {
     async fn new() -> Option<Self> {
-        let url = testenv::backend("FIELDVISIT_TEST_PG")?;
-        let base: tokio_postgres::Config = url.parse().expect("FIELDVISIT_TEST_PG is a valid URL");
-        let schema = testenv::unique_name("fv_test");
-        // The name is made of [a-z0-9_] above, so quoting it as an identifier is safe.
-        admin_client(&base)
-            .await
-            .batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
-            .await
-            .unwrap();
-        let mut config = base;
-        config.options(format!("-c search_path={schema}"));
+        let schema = testenv::PgSchema::create("fv_test").await?;
+        let config = schema.config.clone();
         let store = PgStore::connect_with(config.clone()).await.unwrap();
         Some(TestDb {
             store,
@@ -57,11 +48,7 @@ impl TestDb {
     }
 
     async fn finish(self) {
-        admin_client(&self.config)
-            .await
-            .batch_execute(&format!("DROP SCHEMA \"{}\" CASCADE", self.schema))
-            .await
-            .unwrap();
+        self.schema.drop_schema().await;
     }
 }
 
