@@ -3,6 +3,68 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# ---- Storage backends: PostgreSQL and an S3-compatible server (moto) for the server's tests ----
+# The tests read FIELDVISIT_TEST_PG and FIELDVISIT_TEST_S3; FIELDVISIT_REQUIRE_BACKENDS=1 makes a
+# backend test fail, not skip, when its variable is missing.
+export FIELDVISIT_REQUIRE_BACKENDS=1
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+as_postgres() { (cd / && if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi); }
+if ! ls /usr/lib/postgresql/*/bin/postgres > /dev/null 2>&1; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql > /dev/null
+fi
+pg_version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+if ! pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main"' | grep -q .; then
+    as_root pg_createcluster "$pg_version" main > /dev/null
+fi
+pg_started=""
+if ! pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" && $4 == "online"' | grep -q .; then
+    as_root pg_ctlcluster "$pg_version" main start
+    pg_started=1
+fi
+pg_port=$(pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" { print $3 }')
+as_postgres psql -q -p "$pg_port" -v ON_ERROR_STOP=1 -c "DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fieldvisit_test') THEN
+        CREATE ROLE fieldvisit_test LOGIN PASSWORD 'fieldvisit_test';
+    END IF; END \$\$;"
+as_postgres dropdb -p "$pg_port" --if-exists fieldvisit_test
+as_postgres createdb -p "$pg_port" -O fieldvisit_test fieldvisit_test
+export FIELDVISIT_TEST_PG="postgres://fieldvisit_test:fieldvisit_test@127.0.0.1:$pg_port/fieldvisit_test"
+
+if ! python3 -c 'import ensurepip, venv' 2> /dev/null; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv > /dev/null
+fi
+moto_venv="${CARGO_TARGET_DIR:-target}/moto-venv"
+if [ ! -x "$moto_venv/bin/moto_server" ]; then
+    python3 -m venv "$moto_venv"
+    "$moto_venv/bin/pip" install -q 'moto[server]==5.2.5'
+fi
+moto_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$moto_venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" > "${CARGO_TARGET_DIR:-target}/moto.log" 2>&1 &
+moto_pid=$!
+stop_backends() {
+    kill "$moto_pid" 2> /dev/null || true
+    if [ -n "$pg_started" ]; then as_root pg_ctlcluster "$pg_version" main stop || true; fi
+}
+trap stop_backends EXIT
+"$moto_venv/bin/python" - "$moto_port" << 'PY'
+import sys, time, boto3
+url = f"http://127.0.0.1:{sys.argv[1]}"
+s3 = boto3.client("s3", endpoint_url=url, aws_access_key_id="test",
+                  aws_secret_access_key="test", region_name="us-east-1")
+for _ in range(100):
+    try:
+        s3.create_bucket(Bucket="fieldvisit-test")
+        break
+    except Exception:
+        time.sleep(0.2)
+else:
+    sys.exit("moto did not start")
+PY
+export FIELDVISIT_TEST_S3="http://127.0.0.1:$moto_port/fieldvisit-test"
+# ---- end of storage backends ----
+
 # Rust unit, integration and end-to-end tests (includes the SIGKILL crash-safety test).
 cargo test --workspace --locked
 

@@ -6,8 +6,10 @@ use std::time::Duration;
 /// Everything the server can be tuned with; defaults follow `DOMAIN.md` and OWASP advice.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Folder holding `fieldvisit.db` and `blobs/`.
+    /// Folder holding `fieldvisit.db` and `blobs/` (when those backends are used).
     pub data_dir: PathBuf,
+    /// Database and photo storage (default: both in `data_dir`).
+    pub backends: crate::backends::Backends,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     /// How long a staff session lasts.
@@ -68,6 +70,7 @@ impl Config {
     pub fn new(data_dir: PathBuf) -> Self {
         Config {
             data_dir,
+            backends: crate::backends::Backends::default(),
             secure_cookies: false,
             session_ttl: Duration::from_secs(8 * 3600),
             enrollment_code_ttl: Duration::from_secs(24 * 3600),

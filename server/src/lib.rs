@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod backends;
 pub mod blob;
 pub mod cli;
 pub mod config;
@@ -15,6 +16,8 @@ pub mod keys;
 pub mod ops;
 pub mod state;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod testenv;
 
 pub use config::Config;
 pub use error::AppError;

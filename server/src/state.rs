@@ -37,6 +37,9 @@ pub enum StartError {
     /// Data folder.
     #[error("data folder: {0}")]
     Io(#[from] std::io::Error),
+    /// `open` was asked for remote backends.
+    #[error("PostgreSQL or S3 backends are opened with AppState::connect")]
+    RemoteBackends,
 }
 
 impl AppState {
@@ -58,10 +61,24 @@ impl AppState {
 
     /// SQLite and a blob folder under `config.data_dir`.
     pub fn open(config: Config) -> Result<Self, StartError> {
+        if config.backends != crate::backends::Backends::default() {
+            return Err(StartError::RemoteBackends);
+        }
         std::fs::create_dir_all(&config.data_dir)?;
         let store = SqliteStore::open(&config.db_path())?;
         let blobs = FolderBlobStore::new(&config.blob_dir())?;
         Self::new(Arc::new(store), Arc::new(blobs), config)
+    }
+
+    /// The backends `config.backends` names: SQLite and the folder in the data folder by default,
+    /// PostgreSQL and S3 when configured.
+    pub async fn connect(config: Config) -> Result<Self, StartError> {
+        if config.backends.uses_data_folder() {
+            std::fs::create_dir_all(&config.data_dir)?;
+        }
+        let store = config.backends.open_store(&config).await?;
+        let blobs = config.backends.open_blobs(&config)?;
+        Self::new(store, blobs, config)
     }
 }
 

@@ -1,14 +1,16 @@
-//! Photo blobs behind a trait: a local folder now, S3-compatible storage later.
+//! Photo blobs behind a trait: a local folder (one machine) or an S3-compatible bucket (scale-out).
 //!
 //! Uploads are resumable: bytes go to a partial object whose length is the source of truth for the
 //! resume offset, then the partial is hashed and committed (or discarded) as a whole.
 
 mod folder;
+mod s3;
 
 use async_trait::async_trait;
 use fieldvisit_core::crypto::Sha256Hash;
 
 pub use folder::FolderBlobStore;
+pub use s3::{S3BlobStore, S3Location, S3Options};
 
 use crate::ids::is_safe_id;
 

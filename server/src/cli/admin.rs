@@ -1,4 +1,5 @@
-//! Admin subcommands run on the server host against the data folder (actor `cli` in the audit log).
+//! Admin subcommands run on the server host against the configured backends (actor `cli` in the
+//! audit log).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -133,9 +134,15 @@ fn show(e: crate::error::AppError) -> String {
     format!("{}: {}", e.code, e.message)
 }
 
-/// Runs an admin subcommand.
-pub async fn run(data: PathBuf, command: Command) -> Result<ExitCode, String> {
-    let state = AppState::open(Config::new(data)).map_err(|e| e.to_string())?;
+/// Runs an admin subcommand against the configured backends.
+pub async fn run(
+    data: PathBuf,
+    backends: crate::backends::Backends,
+    command: Command,
+) -> Result<ExitCode, String> {
+    let mut config = Config::new(data);
+    config.backends = backends;
+    let state = AppState::connect(config).await.map_err(|e| e.to_string())?;
     let actor = Actor::cli();
     match command {
         Command::Serve(_) => Err("serve is not an admin command".into()),

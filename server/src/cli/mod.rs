@@ -1,6 +1,7 @@
 //! Command line: `serve` and the admin subcommands of the same binary.
 
 mod admin;
+pub mod backends;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -20,6 +21,9 @@ pub struct Cli {
         default_value = "fieldvisit-data"
     )]
     pub data: PathBuf,
+    /// Database and photo storage.
+    #[command(flatten)]
+    pub backends: backends::BackendArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -68,9 +72,10 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     };
     let result = runtime.block_on(async move {
+        let backends = cli.backends.backends()?;
         match cli.command {
-            Command::Serve(args) => serve::serve(cli.data, args).await,
-            other => admin::run(cli.data, other).await,
+            Command::Serve(args) => serve::serve(cli.data, backends, args).await,
+            other => admin::run(cli.data, backends, other).await,
         }
     });
     match result {

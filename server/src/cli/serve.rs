@@ -68,10 +68,15 @@ impl ServeArgs {
 }
 
 /// Serves until a shutdown signal, letting requests in flight finish.
-pub async fn serve(data: PathBuf, args: ServeArgs) -> Result<ExitCode, String> {
-    let config = args.config(data);
+pub async fn serve(
+    data: PathBuf,
+    backends: crate::backends::Backends,
+    args: ServeArgs,
+) -> Result<ExitCode, String> {
+    let mut config = args.config(data);
+    config.backends = backends;
     let listen = args.listen.as_str();
-    let state = AppState::open(config).map_err(|e| e.to_string())?;
+    let state = AppState::connect(config).await.map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

@@ -1,9 +1,10 @@
-//! Storage behind a trait: the server holds an `Arc<dyn Store>`, so SQLite (here) and PostgreSQL
-//! (later) are interchangeable. Every listing takes a [`Scope`]: scope is checked in the query.
+//! Storage behind a trait: the server holds an `Arc<dyn Store>`, so SQLite (one machine, zero
+//! setup) and PostgreSQL (scale-out) are interchangeable. Every listing takes a [`Scope`]: scope is checked in the query.
 
 mod review_types;
 mod types;
 
+pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;

@@ -65,6 +65,21 @@ pub async fn world_with(adjust: impl FnOnce(&mut Config)) -> World {
     let mut config = Config::for_tests(dir.path().to_path_buf());
     adjust(&mut config);
     let state = AppState::open(config).unwrap();
+    populate(state, dir).await
+}
+
+/// The fixture on given backends (PostgreSQL, S3).
+pub async fn world_on(
+    store: std::sync::Arc<dyn crate::store::Store>,
+    blobs: std::sync::Arc<dyn crate::blob::BlobStore>,
+) -> World {
+    logs::install();
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState::new(store, blobs, Config::for_tests(dir.path().to_path_buf())).unwrap();
+    populate(state, dir).await
+}
+
+async fn populate(state: AppState, dir: tempfile::TempDir) -> World {
     let cli = Actor::cli();
     for (id, parent, level, name) in [
         ("js", None, OrgLevel::Province, "江苏省"),

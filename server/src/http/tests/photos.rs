@@ -26,9 +26,28 @@ async fn visit_with_photo(w: &World, data: &[u8]) -> Phone {
 
 #[tokio::test]
 async fn resumable_upload_in_chunks() {
-    let w = world().await;
+    upload_in_chunks(&world().await).await;
+}
+
+/// The same upload through the HTTP API with PostgreSQL and S3 behind it.
+#[tokio::test]
+async fn resumable_upload_in_chunks_on_postgres_and_s3() {
+    let Some(schema) = crate::testenv::PgSchema::create("fv_http").await else {
+        return;
+    };
+    let Some(blobs) = crate::testenv::s3_store() else {
+        return;
+    };
+    let store = crate::store::postgres::PgStore::connect_with(schema.config.clone())
+        .await
+        .unwrap();
+    upload_in_chunks(&world_on(std::sync::Arc::new(store), std::sync::Arc::new(blobs)).await).await;
+    schema.drop_schema().await;
+}
+
+async fn upload_in_chunks(w: &World) {
     let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
-    let p = visit_with_photo(&w, &data).await;
+    let p = visit_with_photo(w, &data).await;
     let uri = "/api/v1/visits/v1/photos/p1";
     let st: UploadStatus =
         serde_json::from_value(w.call("GET", uri, Some(&p.token), Body::empty()).await.json)

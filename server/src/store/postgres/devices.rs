@@ -1,0 +1,173 @@
+//! Enrollment codes and devices.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
+
+use super::{backend, col, execute, execute_raw, is_state, query, query_opt};
+use crate::store::{Device, EnrollmentCode, Scope, StoreError, StoreResult};
+
+fn from_row(r: &Row) -> StoreResult<Device> {
+    Ok(Device {
+        id: col(r, 0)?,
+        worker_id: col(r, 1)?,
+        public_key: col(r, 2)?,
+        token_hash: col(r, 3)?,
+        label: col(r, 4)?,
+        enrolled_at: col(r, 5)?,
+        revoked_at: col(r, 6)?,
+    })
+}
+
+pub(super) async fn add_code<C: GenericClient>(c: &C, code: &EnrollmentCode) -> StoreResult<()> {
+    execute(
+        c,
+        "INSERT INTO enrollment_codes (code_hash, worker_id, created_by, expires_at)
+         VALUES ($1, $2, $3, $4)",
+        &[
+            &code.code_hash,
+            &code.worker_id,
+            &code.created_by,
+            &code.expires_at,
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn enroll(
+    c: &mut deadpool_postgres::Client,
+    code_hash: &str,
+    now: DateTime<Utc>,
+    device: &Device,
+) -> StoreResult<Device> {
+    let tx = c.transaction().await.map_err(backend)?;
+    // Marking the code used and reading its worker is one statement: a code can be redeemed once
+    // (a concurrent redeemer waits for the row lock, then sees `used_at` set and matches nothing).
+    let worker: String = match query_opt(
+        &tx,
+        "UPDATE enrollment_codes SET used_at = $2
+         WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING worker_id",
+        &[&code_hash, &now],
+    )
+    .await?
+    {
+        Some(r) => col(&r, 0)?,
+        None => return Err(StoreError::CodeRejected),
+    };
+    let stored = Device {
+        worker_id: worker,
+        enrolled_at: super::micros(device.enrolled_at),
+        ..device.clone()
+    };
+    execute_raw(
+        &tx,
+        "INSERT INTO devices (id, worker_id, public_key, token_hash, label, enrolled_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        &[
+            &stored.id,
+            &stored.worker_id,
+            &stored.public_key,
+            &stored.token_hash,
+            &stored.label,
+            &stored.enrolled_at,
+        ],
+    )
+    .await
+    .map_err(|e| {
+        if is_state(&e, &SqlState::UNIQUE_VIOLATION) {
+            StoreError::Conflict("device id or token")
+        } else {
+            backend(e)
+        }
+    })?;
+    tx.commit().await.map_err(backend)?;
+    Ok(stored)
+}
+
+pub(super) async fn by_token<C: GenericClient>(
+    c: &C,
+    token_hash: &str,
+) -> StoreResult<Option<Device>> {
+    query_opt(
+        c,
+        "SELECT d.id, d.worker_id, d.public_key, d.token_hash, d.label, d.enrolled_at, d.revoked_at
+         FROM devices d WHERE d.token_hash = $1",
+        &[&token_hash],
+    )
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+pub(super) async fn by_id<C: GenericClient>(
+    c: &C,
+    id: &str,
+) -> StoreResult<Option<(Device, String)>> {
+    let Some(r) = query_opt(
+        c,
+        "SELECT d.id, d.worker_id, d.public_key, d.token_hash, d.label, d.enrolled_at, d.revoked_at,
+             o.path
+         FROM devices d JOIN staff s ON s.id = d.worker_id
+         JOIN org_units o ON o.id = s.scope_unit_id WHERE d.id = $1",
+        &[&id],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((from_row(&r)?, col(&r, 7)?)))
+}
+
+pub(super) async fn in_scope<C: GenericClient>(c: &C, scope: &Scope) -> StoreResult<Vec<Device>> {
+    query(
+        c,
+        "SELECT d.id, d.worker_id, d.public_key, d.token_hash, d.label, d.enrolled_at, d.revoked_at
+         FROM devices d JOIN staff s ON s.id = d.worker_id
+         JOIN org_units o ON o.id = s.scope_unit_id
+         WHERE left(o.path, length($1)) = $1 AND ($2::text IS NULL OR d.worker_id = $2)
+         ORDER BY d.enrolled_at, d.id COLLATE \"C\"",
+        &[&scope.path, &scope.worker_id],
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+pub(super) async fn revoke<C: GenericClient>(
+    c: &C,
+    id: &str,
+    scope: &Scope,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let n = execute(
+        c,
+        "UPDATE devices d SET revoked_at = $4
+         WHERE d.id = $1 AND d.revoked_at IS NULL AND d.worker_id IN (
+             SELECT s.id FROM staff s JOIN org_units o ON o.id = s.scope_unit_id
+             WHERE left(o.path, length($2)) = $2 AND ($3::text IS NULL OR s.id = $3))",
+        &[&id, &scope.path, &scope.worker_id, &now],
+    )
+    .await?;
+    if n == 0 {
+        let exists: bool = col(
+            &query_opt(
+                c,
+                "SELECT EXISTS(SELECT 1 FROM devices d WHERE d.id = $1 AND d.worker_id IN (
+                     SELECT s.id FROM staff s JOIN org_units o ON o.id = s.scope_unit_id
+                     WHERE left(o.path, length($2)) = $2 AND ($3::text IS NULL OR s.id = $3)))",
+                &[&id, &scope.path, &scope.worker_id],
+            )
+            .await?
+            .ok_or(StoreError::Backend("EXISTS returned no row".into()))?,
+            0,
+        )?;
+        if !exists {
+            return Err(StoreError::NotFound("device"));
+        }
+    }
+    Ok(n == 1)
+}

@@ -1,0 +1,268 @@
+//! Numbered schema migrations, tracked in `schema_version`; each runs in its own transaction under
+//! an advisory lock, so several servers starting at once migrate once.
+//!
+//! The schema mirrors the SQLite one with native types: `TIMESTAMPTZ` for times, `BIGINT` for
+//! counters, `BYTEA` for keys, `BOOLEAN` for flags. Hashes stay lower-case hex text, as in SQLite.
+
+use deadpool_postgres::GenericClient;
+
+use super::{backend, query_opt};
+use crate::store::{StoreError, StoreResult};
+
+/// Migration `i` (1-based) moves the schema from version `i - 1` to `i`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: org tree, staff, sessions, households, devices, visits, photos, audit log.
+    r#"
+CREATE TABLE org_units (
+    id TEXT PRIMARY KEY,
+    parent_id TEXT REFERENCES org_units(id),
+    level TEXT NOT NULL,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL UNIQUE
+);
+CREATE TABLE staff (
+    id TEXT PRIMARY KEY,
+    login TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    scope_unit_id TEXT NOT NULL REFERENCES org_units(id),
+    password_hash TEXT NOT NULL,
+    failed_logins BIGINT NOT NULL DEFAULT 0,
+    locked_until TIMESTAMPTZ
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    staff_id TEXT NOT NULL REFERENCES staff(id),
+    csrf_token TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE TABLE households (
+    id TEXT PRIMARY KEY,
+    village_id TEXT NOT NULL REFERENCES org_units(id),
+    worker_id TEXT REFERENCES staff(id),
+    record_json TEXT NOT NULL
+);
+CREATE TABLE enrollment_codes (
+    code_hash TEXT PRIMARY KEY,
+    worker_id TEXT NOT NULL REFERENCES staff(id),
+    created_by TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    used_at TIMESTAMPTZ
+);
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    worker_id TEXT NOT NULL REFERENCES staff(id),
+    public_key BYTEA NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    label TEXT NOT NULL,
+    enrolled_at TIMESTAMPTZ NOT NULL,
+    revoked_at TIMESTAMPTZ
+);
+CREATE TABLE visits (
+    visit_id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(id),
+    worker_id TEXT NOT NULL,
+    household_id TEXT NOT NULL REFERENCES households(id),
+    body_hash TEXT NOT NULL,
+    chain_seq BIGINT NOT NULL,
+    chain_prev TEXT NOT NULL,
+    chain_status TEXT NOT NULL,
+    envelope_json TEXT NOT NULL,
+    body_json TEXT NOT NULL,
+    category TEXT NOT NULL,
+    template_id TEXT NOT NULL,
+    started_at TIMESTAMPTZ NOT NULL,
+    ended_at TIMESTAMPTZ NOT NULL,
+    level TEXT,
+    reported_to_police_at TIMESTAMPTZ,
+    received_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX visits_device_seq ON visits(device_id, chain_seq);
+CREATE INDEX visits_household ON visits(household_id);
+CREATE INDEX visits_received ON visits(received_at);
+CREATE TABLE photos (
+    visit_id TEXT NOT NULL REFERENCES visits(visit_id),
+    photo_id TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    complete BOOLEAN NOT NULL DEFAULT FALSE,
+    PRIMARY KEY (visit_id, photo_id)
+);
+CREATE TABLE audit_log (
+    seq BIGINT PRIMARY KEY,
+    at TIMESTAMPTZ NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+-- The chain head: appends lock this one row, so two appends cannot share a parent.
+CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO audit_head (id, seq, hash)
+    VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+CREATE FUNCTION fieldvisit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only', TG_ARGV[0];
+END;
+$$;
+CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+    FOR EACH ROW EXECUTE FUNCTION fieldvisit_append_only('audit log');
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION fieldvisit_append_only('audit log');
+"#,
+    // 2: change sequence for assignments since-tokens, caseload removals, returned assessments,
+    // audience keys (private key sealed under a passphrase).
+    r#"
+CREATE TABLE change_counter (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL);
+INSERT INTO change_counter (id, seq) VALUES (1, 0);
+ALTER TABLE households ADD COLUMN seq BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX households_worker_seq ON households(worker_id, seq);
+CREATE TABLE household_removals (
+    seq BIGINT NOT NULL,
+    household_id TEXT NOT NULL,
+    worker_id TEXT NOT NULL
+);
+CREATE INDEX household_removals_worker ON household_removals(worker_id, seq);
+CREATE TABLE returned_assessments (
+    seq BIGINT NOT NULL,
+    visit_id TEXT NOT NULL,
+    household_id TEXT NOT NULL,
+    worker_id TEXT NOT NULL,
+    comment TEXT NOT NULL,
+    returned_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX returned_assessments_worker ON returned_assessments(worker_id, seq);
+CREATE TABLE audience_keys (
+    audience TEXT NOT NULL,
+    unit_id TEXT NOT NULL,
+    scope_path TEXT NOT NULL,
+    public_key BYTEA NOT NULL,
+    kdf_m BIGINT NOT NULL,
+    kdf_t BIGINT NOT NULL,
+    kdf_p BIGINT NOT NULL,
+    salt BYTEA NOT NULL,
+    nonce BYTEA NOT NULL,
+    ciphertext BYTEA NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (audience, unit_id)
+);
+"#,
+    // 3: review workflow of guardianship assessments; reviews for visits stored before it.
+    r#"
+CREATE TABLE reviews (
+    visit_id TEXT PRIMARY KEY REFERENCES visits(visit_id),
+    household_id TEXT NOT NULL,
+    worker_id TEXT NOT NULL,
+    level TEXT,
+    urgent BOOLEAN NOT NULL,
+    state TEXT NOT NULL,
+    escalation TEXT,
+    submitted_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    reviewer_id TEXT
+);
+CREATE INDEX reviews_state ON reviews(state);
+CREATE TABLE review_events (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    visit_id TEXT NOT NULL REFERENCES reviews(visit_id),
+    at TIMESTAMPTZ NOT NULL,
+    actor TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    escalation TEXT
+);
+CREATE INDEX review_events_visit ON review_events(visit_id);
+CREATE TRIGGER review_events_no_change BEFORE UPDATE OR DELETE ON review_events
+    FOR EACH ROW EXECUTE FUNCTION fieldvisit_append_only('review history');
+INSERT INTO reviews (visit_id, household_id, worker_id, level, urgent, state, submitted_at, updated_at)
+    SELECT visit_id, household_id, worker_id, level, reported_to_police_at IS NOT NULL,
+        CASE WHEN reported_to_police_at IS NULL THEN 'submitted' ELSE 'urgent' END,
+        received_at, received_at
+    FROM visits WHERE template_id = 'child-guardianship';
+"#,
+];
+
+/// Current schema version.
+pub fn current_version() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
+/// Brings the schema (the first schema on the connection's `search_path`) up to
+/// [`current_version`]; refuses a database newer than this build.
+pub async fn migrate(client: &mut deadpool_postgres::Client) -> StoreResult<u32> {
+    loop {
+        let tx = client.transaction().await.map_err(backend)?;
+        // Per schema, so separate deployments (or tests) in one database do not wait for each other.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtext('fieldvisit-migrate:' || current_schema()))",
+            &[],
+        )
+        .await
+        .map_err(backend)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                 id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+             INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT DO NOTHING;",
+        )
+        .await
+        .map_err(backend)?;
+        let found: i32 = query_opt(&tx, "SELECT version FROM schema_version WHERE id = 1", &[])
+            .await?
+            .ok_or(StoreError::Backend("schema_version has no row".into()))?
+            .get(0);
+        let found = u32::try_from(found)
+            .map_err(|_| StoreError::Backend("negative schema version".into()))?;
+        if found > current_version() {
+            return Err(StoreError::Backend(format!(
+                "database schema {found} is newer than this server ({})",
+                current_version()
+            )));
+        }
+        if found == current_version() {
+            tx.commit().await.map_err(backend)?;
+            return Ok(found);
+        }
+        tx.batch_execute(MIGRATIONS[found as usize])
+            .await
+            .map_err(backend)?;
+        let next = i32::try_from(found + 1)
+            .map_err(|_| StoreError::Backend("schema version out of range".into()))?;
+        tx.execute(
+            "UPDATE schema_version SET version = $1 WHERE id = 1",
+            &[&next],
+        )
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+    }
+}
+
+/// Applies the first `n` migrations only, for the upgrade test.
+#[cfg(test)]
+pub(super) async fn apply_first<C: GenericClient>(c: &C, n: usize) -> StoreResult<()> {
+    c.batch_execute(
+        "CREATE TABLE schema_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);",
+    )
+    .await
+    .map_err(backend)?;
+    for sql in MIGRATIONS.iter().take(n) {
+        c.batch_execute(sql).await.map_err(backend)?;
+    }
+    let n = i32::try_from(n).map_err(|_| StoreError::Backend("too many migrations".into()))?;
+    c.execute(
+        "INSERT INTO schema_version (id, version) VALUES (1, $1)",
+        &[&n],
+    )
+    .await
+    .map_err(backend)?;
+    Ok(())
+}

@@ -1,0 +1,218 @@
+//! Org tree and households.
+
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+
+use super::{backend, bad_column, col, execute, get_u64, query, query_opt, to_i64};
+use crate::store::{HouseholdRow, OrgLevel, OrgUnit, Scope, StoreError, StoreResult};
+
+fn unit_from_row(r: &Row) -> StoreResult<OrgUnit> {
+    let level: String = col(r, 2)?;
+    Ok(OrgUnit {
+        id: col(r, 0)?,
+        parent_id: col(r, 1)?,
+        level: OrgLevel::parse(&level).ok_or_else(|| bad_column("level"))?,
+        name: col(r, 3)?,
+        path: col(r, 4)?,
+    })
+}
+
+pub(super) async fn add_unit(
+    c: &mut deadpool_postgres::Client,
+    id: &str,
+    parent_id: Option<&str>,
+    level: OrgLevel,
+    name: &str,
+) -> StoreResult<OrgUnit> {
+    let tx = c.transaction().await.map_err(backend)?;
+    let path = match parent_id {
+        None if level == OrgLevel::Province => format!("/{id}/"),
+        None => return Err(StoreError::NotFound("parent org unit")),
+        Some(p) => {
+            let parent = unit(&tx, p)
+                .await?
+                .ok_or(StoreError::NotFound("parent org unit"))?;
+            if parent.level.child() != Some(level) {
+                return Err(StoreError::Conflict(
+                    "org unit at this level under that parent",
+                ));
+            }
+            format!("{}{id}/", parent.path)
+        }
+    };
+    let n = execute(
+        &tx,
+        "INSERT INTO org_units (id, parent_id, level, name, path) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT DO NOTHING",
+        &[&id, &parent_id, &level.as_str(), &name, &path],
+    )
+    .await?;
+    if n == 0 {
+        return Err(StoreError::Conflict("org unit"));
+    }
+    tx.commit().await.map_err(backend)?;
+    Ok(OrgUnit {
+        id: id.to_owned(),
+        parent_id: parent_id.map(str::to_owned),
+        level,
+        name: name.to_owned(),
+        path,
+    })
+}
+
+pub(super) async fn unit<C: GenericClient>(c: &C, id: &str) -> StoreResult<Option<OrgUnit>> {
+    query_opt(
+        c,
+        "SELECT id, parent_id, level, name, path FROM org_units WHERE id = $1",
+        &[&id],
+    )
+    .await?
+    .as_ref()
+    .map(unit_from_row)
+    .transpose()
+}
+
+pub(super) async fn units<C: GenericClient>(c: &C, scope: &Scope) -> StoreResult<Vec<OrgUnit>> {
+    query(
+        c,
+        "SELECT id, parent_id, level, name, path FROM org_units o
+         WHERE left(o.path, length($1)) = $1 ORDER BY path COLLATE \"C\"",
+        &[&scope.path],
+    )
+    .await?
+    .iter()
+    .map(unit_from_row)
+    .collect()
+}
+
+/// Takes the next number of the change sequence (inside the caller's transaction). The counter
+/// row stays locked until the transaction ends, so numbers become visible in the order taken and a
+/// since-token never skips a change that commits later.
+pub(super) async fn next_seq<C: GenericClient>(tx: &C) -> StoreResult<u64> {
+    let row = query_opt(
+        tx,
+        "UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+        &[],
+    )
+    .await?
+    .ok_or(StoreError::Backend("change_counter has no row".into()))?;
+    get_u64(&row, 0)
+}
+
+/// Stores households; a row that really changed takes a new change number, and a household that
+/// leaves a worker's caseload is recorded as removed for that worker.
+pub(super) async fn upsert_households(
+    c: &mut deadpool_postgres::Client,
+    rows: &[HouseholdRow],
+) -> StoreResult<usize> {
+    let tx = c.transaction().await.map_err(backend)?;
+    // Imports are rare and whole; holding the counter row from the start serializes them, so the
+    // read of the old row below cannot race another import of the same household.
+    query_opt(
+        &tx,
+        "SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE",
+        &[],
+    )
+    .await?;
+    for row in rows {
+        let json = serde_json::to_string(&row.household)
+            .map_err(|e| StoreError::Backend(format!("household json: {e}")))?;
+        let old: Option<(Option<String>, String)> = match query_opt(
+            &tx,
+            "SELECT worker_id, record_json FROM households WHERE id = $1",
+            &[&row.household.id],
+        )
+        .await?
+        {
+            Some(r) => Some((col(&r, 0)?, col(&r, 1)?)),
+            None => None,
+        };
+        if old.as_ref() == Some(&(row.worker_id.clone(), json.clone())) {
+            continue;
+        }
+        let seq = to_i64(next_seq(&tx).await?, "change sequence")?;
+        if let Some((Some(old_worker), _)) = &old
+            && row.worker_id.as_ref() != Some(old_worker)
+        {
+            execute(
+                &tx,
+                "INSERT INTO household_removals (seq, household_id, worker_id) VALUES ($1, $2, $3)",
+                &[&seq, &row.household.id, old_worker],
+            )
+            .await?;
+        }
+        let n = super::execute_raw(
+            &tx,
+            "INSERT INTO households (id, village_id, worker_id, record_json, seq)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id,
+                 worker_id = excluded.worker_id, record_json = excluded.record_json,
+                 seq = excluded.seq",
+            &[
+                &row.household.id,
+                &row.household.village_id,
+                &row.worker_id,
+                &json,
+                &seq,
+            ],
+        )
+        .await;
+        match n {
+            Ok(_) => {}
+            Err(e)
+                if super::is_state(&e, &tokio_postgres::error::SqlState::FOREIGN_KEY_VIOLATION) =>
+            {
+                return Err(StoreError::NotFound("village or worker of a household"));
+            }
+            Err(e) => return Err(backend(e)),
+        }
+    }
+    tx.commit().await.map_err(backend)?;
+    Ok(rows.len())
+}
+
+fn household_from_row(r: &Row) -> StoreResult<(HouseholdRow, String)> {
+    let json: String = col(r, 1)?;
+    let household = serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?;
+    Ok((
+        HouseholdRow {
+            household,
+            worker_id: col(r, 0)?,
+        },
+        col(r, 2)?,
+    ))
+}
+
+pub(super) async fn household<C: GenericClient>(
+    c: &C,
+    id: &str,
+) -> StoreResult<Option<(HouseholdRow, String)>> {
+    query_opt(
+        c,
+        "SELECT h.worker_id, h.record_json, o.path FROM households h
+         JOIN org_units o ON o.id = h.village_id WHERE h.id = $1",
+        &[&id],
+    )
+    .await?
+    .as_ref()
+    .map(household_from_row)
+    .transpose()
+}
+
+pub(super) async fn households<C: GenericClient>(
+    c: &C,
+    scope: &Scope,
+) -> StoreResult<Vec<HouseholdRow>> {
+    query(
+        c,
+        "SELECT h.worker_id, h.record_json, o.path FROM households h
+         JOIN org_units o ON o.id = h.village_id
+         WHERE left(o.path, length($1)) = $1 AND ($2::text IS NULL OR h.worker_id = $2)
+         ORDER BY h.id COLLATE \"C\"",
+        &[&scope.path, &scope.worker_id],
+    )
+    .await?
+    .iter()
+    .map(|r| household_from_row(r).map(|(h, _)| h))
+    .collect()
+}

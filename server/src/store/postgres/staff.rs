@@ -1,0 +1,187 @@
+//! Staff accounts, login failures and sessions.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+use tokio_postgres::error::SqlState;
+
+use super::{backend, bad_column, col, execute, execute_raw, is_state, query, query_opt};
+use crate::store::{Role, Scope, Session, Staff, StoreError, StoreResult};
+
+fn from_row(r: &Row) -> StoreResult<Staff> {
+    let role: String = col(r, 3)?;
+    let failed: i64 = col(r, 6)?;
+    Ok(Staff {
+        id: col(r, 0)?,
+        login: col(r, 1)?,
+        display_name: col(r, 2)?,
+        role: Role::parse(&role).ok_or_else(|| bad_column("role"))?,
+        scope_unit_id: col(r, 4)?,
+        password_hash: col(r, 5)?,
+        failed_logins: u32::try_from(failed).map_err(|_| bad_column("failed_logins"))?,
+        locked_until: col(r, 7)?,
+    })
+}
+
+pub(super) async fn add<C: GenericClient>(c: &C, s: &Staff) -> StoreResult<()> {
+    let n = execute_raw(
+        c,
+        "INSERT INTO staff (id, login, display_name, role, scope_unit_id, password_hash)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        &[
+            &s.id,
+            &s.login,
+            &s.display_name,
+            &s.role.as_str(),
+            &s.scope_unit_id,
+            &s.password_hash,
+        ],
+    )
+    .await
+    .map_err(|e| {
+        if is_state(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
+            StoreError::NotFound("scope org unit")
+        } else {
+            backend(e)
+        }
+    })?;
+    if n == 0 {
+        return Err(StoreError::Conflict("staff id or login"));
+    }
+    Ok(())
+}
+
+pub(super) async fn by_login<C: GenericClient>(c: &C, login: &str) -> StoreResult<Option<Staff>> {
+    query_opt(
+        c,
+        "SELECT s.id, s.login, s.display_name, s.role, s.scope_unit_id, s.password_hash,
+             s.failed_logins, s.locked_until FROM staff s WHERE s.login = $1",
+        &[&login],
+    )
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+pub(super) async fn by_id<C: GenericClient>(c: &C, id: &str) -> StoreResult<Option<Staff>> {
+    query_opt(
+        c,
+        "SELECT s.id, s.login, s.display_name, s.role, s.scope_unit_id, s.password_hash,
+             s.failed_logins, s.locked_until FROM staff s WHERE s.id = $1",
+        &[&id],
+    )
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+pub(super) async fn in_scope<C: GenericClient>(c: &C, scope: &Scope) -> StoreResult<Vec<Staff>> {
+    query(
+        c,
+        "SELECT s.id, s.login, s.display_name, s.role, s.scope_unit_id, s.password_hash,
+             s.failed_logins, s.locked_until
+         FROM staff s JOIN org_units o ON o.id = s.scope_unit_id
+         WHERE left(o.path, length($1)) = $1 AND ($2::text IS NULL OR s.id = $2)
+         ORDER BY s.id COLLATE \"C\"",
+        &[&scope.path, &scope.worker_id],
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+pub(super) async fn login_failed<C: GenericClient>(
+    c: &C,
+    id: &str,
+    lock_after: u32,
+    lock_until: DateTime<Utc>,
+) -> StoreResult<(u32, bool)> {
+    // One statement, so concurrent failures all count and exactly one of them locks: the row lock
+    // makes a concurrent UPDATE wait and then re-evaluate against the row as committed, and every
+    // right-hand side of SET sees the row as it was before this update.
+    let lock_after_i = i64::from(lock_after);
+    let row = query_opt(
+        c,
+        "UPDATE staff SET
+             failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
+             locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END
+         WHERE id = $1
+         RETURNING failed_logins, failed_logins = 0",
+        &[&id, &lock_after_i, &lock_until],
+    )
+    .await?
+    .ok_or(StoreError::NotFound("staff"))?;
+    let count: i64 = col(&row, 0)?;
+    let locked: bool = col(&row, 1)?;
+    Ok(if locked {
+        (lock_after, true)
+    } else {
+        (
+            u32::try_from(count).map_err(|_| bad_column("failed_logins"))?,
+            false,
+        )
+    })
+}
+
+pub(super) async fn login_succeeded<C: GenericClient>(c: &C, id: &str) -> StoreResult<()> {
+    execute(
+        c,
+        "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = $1",
+        &[&id],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn add_session<C: GenericClient>(c: &C, s: &Session) -> StoreResult<()> {
+    // Expired sessions are useless; dropping them at each login keeps the table small.
+    execute(
+        c,
+        "DELETE FROM sessions WHERE expires_at <= $1",
+        &[&Utc::now()],
+    )
+    .await?;
+    execute(
+        c,
+        "INSERT INTO sessions (token_hash, staff_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)",
+        &[&s.token_hash, &s.staff_id, &s.csrf_token, &s.expires_at],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn session<C: GenericClient>(
+    c: &C,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Session>> {
+    let Some(r) = query_opt(
+        c,
+        "SELECT token_hash, staff_id, csrf_token, expires_at FROM sessions
+         WHERE token_hash = $1 AND expires_at > $2",
+        &[&token_hash, &now],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Session {
+        token_hash: col(&r, 0)?,
+        staff_id: col(&r, 1)?,
+        csrf_token: col(&r, 2)?,
+        expires_at: col(&r, 3)?,
+    }))
+}
+
+pub(super) async fn end_session<C: GenericClient>(c: &C, token_hash: &str) -> StoreResult<()> {
+    execute(
+        c,
+        "DELETE FROM sessions WHERE token_hash = $1",
+        &[&token_hash],
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! Visits (exactly-once ingest with the device hash-chain check) and their photo manifests.
+//!
+//! Concurrency: an ingest first locks its device's row, so ingests of one device run one after the
+//! other (the chain check reads the device's other visits and must see every committed one), while
+//! ingests of different devices run in parallel. The visit id's primary key with `ON CONFLICT DO
+//! NOTHING` makes a visit stored once even when two devices claim the same id at the same time.
+
+use deadpool_postgres::GenericClient;
+use fieldvisit_core::crypto::Sha256Hash;
+use tokio_postgres::Row;
+
+use super::{backend, bad_column, col, execute, get_u64, micros, query, query_opt, to_i64};
+use crate::store::{
+    ChainStatus, IngestOutcome, NewVisit, PhotoRecord, Scope, StoreError, StoreResult, VisitMeta,
+};
+
+const SELECT_META: &str = "SELECT v.visit_id, v.device_id, v.worker_id, v.household_id,
+    v.body_hash, v.chain_seq, v.chain_status, v.category, v.template_id, v.started_at, v.ended_at,
+    v.level, v.reported_to_police_at, v.received_at";
+
+pub(super) fn hash_col(r: &Row, idx: usize) -> StoreResult<Sha256Hash> {
+    let s: String = col(r, idx)?;
+    Sha256Hash::from_hex(&s).ok_or_else(|| bad_column("hash"))
+}
+
+fn from_row(r: &Row) -> StoreResult<VisitMeta> {
+    let status: String = col(r, 6)?;
+    Ok(VisitMeta {
+        visit_id: col(r, 0)?,
+        device_id: col(r, 1)?,
+        worker_id: col(r, 2)?,
+        household_id: col(r, 3)?,
+        body_hash: hash_col(r, 4)?,
+        chain_seq: get_u64(r, 5)?,
+        chain_status: ChainStatus::parse(&status).ok_or_else(|| bad_column("chain_status"))?,
+        category: col(r, 7)?,
+        template_id: col(r, 8)?,
+        started_at: col(r, 9)?,
+        ended_at: col(r, 10)?,
+        level: col(r, 11)?,
+        reported_to_police_at: col(r, 12)?,
+        received_at: col(r, 13)?,
+    })
+}
+
+async fn hash_at<C: GenericClient>(
+    tx: &C,
+    device_id: &str,
+    seq: u64,
+) -> StoreResult<Option<String>> {
+    let seq = to_i64(seq, "chain_seq")?;
+    match query_opt(
+        tx,
+        "SELECT body_hash FROM visits WHERE device_id = $1 AND chain_seq = $2 LIMIT 1",
+        &[&device_id, &seq],
+    )
+    .await?
+    {
+        Some(r) => Ok(Some(col(&r, 0)?)),
+        None => Ok(None),
+    }
+}
+
+/// Where the visit sits in its device's chain. Visits may arrive out of order, so a missing
+/// predecessor is a gap (cleared when it arrives), while a mismatch or a taken slot is a fork.
+async fn chain_status<C: GenericClient>(tx: &C, v: &NewVisit) -> StoreResult<ChainStatus> {
+    if v.chain_seq == 0 || hash_at(tx, &v.device_id, v.chain_seq).await?.is_some() {
+        return Ok(ChainStatus::Fork);
+    }
+    if v.chain_seq == 1 {
+        return Ok(if v.chain_prev == Sha256Hash::ZERO {
+            ChainStatus::Ok
+        } else {
+            ChainStatus::Fork
+        });
+    }
+    if v.chain_prev == Sha256Hash::ZERO {
+        // Only the first visit of a device may start a chain.
+        return Ok(ChainStatus::Fork);
+    }
+    Ok(match hash_at(tx, &v.device_id, v.chain_seq - 1).await? {
+        None => ChainStatus::Gap,
+        Some(h) if h == v.chain_prev.to_hex() => ChainStatus::Ok,
+        Some(_) => ChainStatus::Fork,
+    })
+}
+
+async fn meta<C: GenericClient>(c: &C, visit_id: &str) -> StoreResult<Option<VisitMeta>> {
+    query_opt(
+        c,
+        &format!("{SELECT_META} FROM visits v WHERE v.visit_id = $1"),
+        &[&visit_id],
+    )
+    .await?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+/// An existing visit with this id: the same envelope is a duplicate, another one a conflict.
+async fn existing<C: GenericClient>(c: &C, v: &NewVisit) -> StoreResult<Option<IngestOutcome>> {
+    let Some(r) = query_opt(
+        c,
+        "SELECT body_hash FROM visits WHERE visit_id = $1",
+        &[&v.visit_id],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let h: String = col(&r, 0)?;
+    if h != v.body_hash.to_hex() {
+        return Ok(Some(IngestOutcome::Conflict));
+    }
+    let m = meta(c, &v.visit_id)
+        .await?
+        .ok_or(StoreError::NotFound("visit"))?;
+    Ok(Some(IngestOutcome::Duplicate(m)))
+}
+
+pub(super) async fn ingest(
+    c: &mut deadpool_postgres::Client,
+    v: &NewVisit,
+) -> StoreResult<IngestOutcome> {
+    let tx = c.transaction().await.map_err(backend)?;
+    // Serializes ingests of one device (see the module comment). A missing device matches no row;
+    // the insert below then fails on the foreign key, as in SQLite.
+    query_opt(
+        &tx,
+        "SELECT id FROM devices WHERE id = $1 FOR UPDATE",
+        &[&v.device_id],
+    )
+    .await?;
+    if let Some(outcome) = existing(&tx, v).await? {
+        return Ok(outcome);
+    }
+    let status = chain_status(&tx, v).await?;
+    let chain_seq = to_i64(v.chain_seq, "chain_seq")?;
+    let inserted = execute(
+        &tx,
+        "INSERT INTO visits (visit_id, device_id, worker_id, household_id, body_hash, chain_seq,
+            chain_prev, chain_status, envelope_json, body_json, category, template_id, started_at,
+            ended_at, level, reported_to_police_at, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+         ON CONFLICT (visit_id) DO NOTHING",
+        &[
+            &v.visit_id,
+            &v.device_id,
+            &v.worker_id,
+            &v.household_id,
+            &v.body_hash.to_hex(),
+            &chain_seq,
+            &v.chain_prev.to_hex(),
+            &status.as_str(),
+            &v.envelope_json,
+            &v.body_json,
+            &v.category,
+            &v.template_id,
+            &v.started_at,
+            &v.ended_at,
+            &v.level,
+            &v.reported_to_police_at,
+            &micros(v.received_at),
+        ],
+    )
+    .await?;
+    if inserted == 0 {
+        // Another device's ingest of the same id committed after our check; it holds the id now.
+        drop(tx);
+        return match existing(&*c, v).await? {
+            Some(outcome) => Ok(outcome),
+            None => Err(StoreError::Backend(
+                "visit id taken and released during ingest".into(),
+            )),
+        };
+    }
+    for (photo_id, sha, size) in &v.photos {
+        let size = to_i64(*size, "photo size")?;
+        execute(
+            &tx,
+            "INSERT INTO photos (visit_id, photo_id, sha256, size) VALUES ($1, $2, $3, $4)",
+            &[&v.visit_id, photo_id, &sha.to_hex(), &size],
+        )
+        .await?;
+    }
+    super::reviews::open_for(&tx, v).await?;
+    // A successor that arrived first was flagged as a gap; it follows this visit, so it is fine now.
+    let next = to_i64(v.chain_seq.saturating_add(1), "chain_seq")?;
+    execute(
+        &tx,
+        "UPDATE visits SET chain_status = 'ok'
+         WHERE device_id = $1 AND chain_seq = $2 AND chain_status = 'gap' AND chain_prev = $3",
+        &[&v.device_id, &next, &v.body_hash.to_hex()],
+    )
+    .await?;
+    let m = meta(&tx, &v.visit_id)
+        .await?
+        .ok_or(StoreError::NotFound("visit"))?;
+    tx.commit().await.map_err(backend)?;
+    Ok(IngestOutcome::Stored(m))
+}
+
+pub(super) async fn visit<C: GenericClient>(
+    c: &C,
+    visit_id: &str,
+) -> StoreResult<Option<(VisitMeta, String)>> {
+    let Some(r) = query_opt(
+        c,
+        &format!(
+            "{SELECT_META}, o.path FROM visits v JOIN households h ON h.id = v.household_id
+             JOIN org_units o ON o.id = h.village_id WHERE v.visit_id = $1"
+        ),
+        &[&visit_id],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((from_row(&r)?, col(&r, 14)?)))
+}
+
+pub(super) async fn envelope<C: GenericClient>(
+    c: &C,
+    visit_id: &str,
+) -> StoreResult<Option<String>> {
+    match query_opt(
+        c,
+        "SELECT envelope_json FROM visits WHERE visit_id = $1",
+        &[&visit_id],
+    )
+    .await?
+    {
+        Some(r) => Ok(Some(col(&r, 0)?)),
+        None => Ok(None),
+    }
+}
+
+pub(super) async fn in_scope<C: GenericClient>(
+    c: &C,
+    scope: &Scope,
+) -> StoreResult<Vec<VisitMeta>> {
+    query(
+        c,
+        &format!(
+            "{SELECT_META} FROM visits v JOIN households h ON h.id = v.household_id
+             JOIN org_units o ON o.id = h.village_id
+             WHERE left(o.path, length($1)) = $1 AND ($2::text IS NULL OR v.worker_id = $2)
+             ORDER BY v.received_at, v.visit_id COLLATE \"C\""
+        ),
+        &[&scope.path, &scope.worker_id],
+    )
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+pub(super) async fn bodies_in_scope<C: GenericClient>(
+    c: &C,
+    scope: &Scope,
+) -> StoreResult<Vec<(String, String)>> {
+    query(
+        c,
+        "SELECT v.visit_id, v.body_json FROM visits v JOIN households h ON h.id = v.household_id
+         JOIN org_units o ON o.id = h.village_id
+         WHERE left(o.path, length($1)) = $1 AND ($2::text IS NULL OR v.worker_id = $2)
+         ORDER BY v.received_at, v.visit_id COLLATE \"C\"",
+        &[&scope.path, &scope.worker_id],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((col(r, 0)?, col(r, 1)?)))
+    .collect()
+}
+
+pub(super) async fn photos<C: GenericClient>(
+    c: &C,
+    visit_id: &str,
+) -> StoreResult<Vec<PhotoRecord>> {
+    query(
+        c,
+        "SELECT visit_id, photo_id, sha256, size, complete FROM photos WHERE visit_id = $1
+         ORDER BY photo_id COLLATE \"C\"",
+        &[&visit_id],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(PhotoRecord {
+            visit_id: col(r, 0)?,
+            photo_id: col(r, 1)?,
+            sha256: hash_col(r, 2)?,
+            size: get_u64(r, 3)?,
+            complete: col(r, 4)?,
+        })
+    })
+    .collect()
+}
+
+pub(super) async fn photo_completed<C: GenericClient>(
+    c: &C,
+    visit_id: &str,
+    photo_id: &str,
+) -> StoreResult<()> {
+    let n = execute(
+        c,
+        "UPDATE photos SET complete = TRUE WHERE visit_id = $1 AND photo_id = $2",
+        &[&visit_id, &photo_id],
+    )
+    .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound("photo"));
+    }
+    Ok(())
+}
