@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Category, Household, LastVisit, ScheduleConfig};
+use super::{Category, CategoryRegistration, LastVisit, ScheduleConfig};
 
 /// Where a household stands for one category.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
@@ -37,33 +37,36 @@ pub struct CaseloadEntry {
     pub days_overdue: i64,
 }
 
-/// Builds the caseload list for `today`, most overdue first. `last` maps (household, category) to
-/// the last sealed visit.
+/// Builds the caseload list for `today`, most overdue first. `registrations` holds each household's
+/// categories (household id and registration); `last` maps (household, category) to the last
+/// sealed visit.
 pub fn due_entries(
-    households: &[Household],
+    registrations: &[(String, CategoryRegistration)],
     last: &HashMap<(String, Category), LastVisit>,
     schedule: &ScheduleConfig,
     today: NaiveDate,
 ) -> Vec<CaseloadEntry> {
-    let mut out = Vec::with_capacity(households.len());
-    for h in households {
-        for reg in &h.categories {
-            let lv = last.get(&(h.id.clone(), reg.category));
-            let due_on = schedule.next_due(reg.category, reg.since, lv);
-            let (status, days_overdue) = match due_on {
-                None => (DueStatus::Done, 0),
-                Some(d) if d > today => (DueStatus::Upcoming, 0),
-                Some(d) if d == today => (DueStatus::DueToday, 0),
-                Some(d) => (DueStatus::Overdue, (today - d).num_days()),
-            };
-            out.push(CaseloadEntry {
-                household_id: h.id.clone(),
-                category: reg.category,
-                due_on,
-                status,
-                days_overdue,
-            });
-        }
+    let mut out = Vec::with_capacity(registrations.len());
+    let mut key = (String::new(), Category::Dibao);
+    for (household_id, reg) in registrations {
+        // One reusable key: looking up a (String, Category) needs an owned String.
+        key.0.clone_from(household_id);
+        key.1 = reg.category;
+        let lv = last.get(&key);
+        let due_on = schedule.next_due(reg.category, reg.since, lv);
+        let (status, days_overdue) = match due_on {
+            None => (DueStatus::Done, 0),
+            Some(d) if d > today => (DueStatus::Upcoming, 0),
+            Some(d) if d == today => (DueStatus::DueToday, 0),
+            Some(d) => (DueStatus::Overdue, (today - d).num_days()),
+        };
+        out.push(CaseloadEntry {
+            household_id: household_id.clone(),
+            category: reg.category,
+            due_on,
+            status,
+            days_overdue,
+        });
     }
     out.sort_by(|a, b| {
         b.days_overdue

@@ -76,7 +76,7 @@ impl Engine {
         visit_id: &str,
         f: impl FnOnce(&mut Draft, &Template) -> Result<T, VisitError>,
     ) -> Result<T, VisitError> {
-        let (_, template) = self.open_draft(visit_id)?;
+        let template = self.draft_template(visit_id)?;
         self.store.write(|tx, cipher| {
             let mut draft = draft_in_tx(tx, cipher, visit_id)?;
             let out = f(&mut draft, &template)?;
@@ -274,7 +274,7 @@ impl Engine {
     ) -> Result<String, VisitError> {
         let prepared = prepare_photo(bytes, &PhotoConfig::default())?;
         let photo_id = random_id()?;
-        let (_, template) = self.open_draft(visit_id)?;
+        let template = self.draft_template(visit_id)?;
         let path = ItemPath::parse(item_path)?;
         let ItemKind::Photo { max_count, .. } = &find_item(&template, &path)?.kind else {
             return Err(VisitError::Answer(AnswerError::WrongType {

@@ -84,17 +84,17 @@ impl Engine {
             .ok_or_else(|| VisitError::NoTemplate(id.to_string()))
     }
 
-    /// A visit that is still a draft, with its template; sealed visits refuse.
-    pub(crate) fn open_draft(&self, visit_id: &str) -> Result<(Draft, Arc<Template>), VisitError> {
-        let (state, draft) = self
+    /// The template of a visit that is still a draft, read from the visit's clear columns so that
+    /// the draft itself is decrypted only once, inside the transaction that uses it.
+    pub(crate) fn draft_template(&self, visit_id: &str) -> Result<Arc<Template>, VisitError> {
+        let (state, id, version) = self
             .store
-            .visit(visit_id)?
+            .visit_template(visit_id)?
             .ok_or_else(|| VisitError::NotFound(visit_id.to_string()))?;
         if state == VisitState::Sealed {
             return Err(VisitError::Sealed(visit_id.to_string()));
         }
-        let template = self.template(&draft.template_id, draft.template_version)?;
-        Ok((draft, template))
+        self.template(&id, version)
     }
 
     /// The newest template that serves a category.

@@ -26,10 +26,22 @@ pub fn process_photo(input: &[u8], config: &PhotoConfig) -> Result<ProcessedPhot
     let resized = scaler.resize(decoded.pixels, width, height)?;
     let upright = orientation::apply(resized, orientation)?;
 
-    let jpeg = encode_jpeg(&upright, config.jpeg_quality)?;
+    // The thumbnail is made on a second thread while the photo is encoded: both only read
+    // `upright`, and encoding is the longest step after decoding.
     let (thumb_w, thumb_h) = fit_within(upright.width, upright.height, config.thumbnail_long_side);
-    let thumb = scaler.resize_ref(&upright, thumb_w, thumb_h)?;
-    let thumbnail = encode_jpeg(&thumb, config.jpeg_quality)?;
+    let (jpeg, thumbnail) = std::thread::scope(|scope| {
+        let thumbnail = scope.spawn(|| {
+            let thumb = Downscaler::new().resize_ref(&upright, thumb_w, thumb_h)?;
+            encode_jpeg(&thumb, config.jpeg_quality)
+        });
+        let jpeg = encode_jpeg(&upright, config.jpeg_quality);
+        let thumbnail = thumbnail.join().unwrap_or_else(|_| {
+            Err(MediaError::Encode {
+                reason: "the thumbnail could not be made".to_owned(),
+            })
+        });
+        jpeg.and_then(|jpeg| Ok((jpeg, thumbnail?)))
+    })?;
 
     let mut sha256 = [0u8; 32];
     sha256.copy_from_slice(digest(&SHA256, &jpeg).as_ref());

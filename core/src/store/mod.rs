@@ -4,6 +4,7 @@
 //! to another row or column does not decrypt.
 
 mod cipher;
+mod due_columns;
 mod error;
 mod households;
 mod outbox;
@@ -66,7 +67,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let tx = conn.transaction()?;
-        schema::upgrade(&tx, version)?;
+        schema::upgrade(&tx, version, &cipher)?;
         if version == 0 {
             let canary = cipher.seal("meta", "value", "canary", CANARY_PLAINTEXT)?;
             tx.execute(

@@ -3,10 +3,10 @@
 
 use rusqlite::Transaction;
 
-use super::StoreError;
+use super::{RowCipher, StoreError, due_columns};
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Migration `n` takes the schema from version `n - 1` to `n`.
 pub(crate) const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
@@ -40,11 +40,29 @@ pub(crate) const MIGRATIONS: [&str; SCHEMA_VERSION as usize] = [
      ALTER TABLE outbox ADD COLUMN error TEXT;
      ALTER TABLE outbox ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE photos ADD COLUMN thumb BLOB;",
+    // 5: the inputs of the due dates in clear columns, so the caseload list decrypts nothing: each
+    //    household's categories with their registration dates, and the level of the last visit.
+    //    Categories and visit dates were already clear (visits, last_visit); the level is also in
+    //    the clear, signed part of the envelope. Names, ID numbers, addresses and answers stay
+    //    encrypted. Rows written before this version are copied over by `due_columns::backfill`.
+    "CREATE TABLE household_categories (household_id TEXT NOT NULL, category TEXT NOT NULL,
+                                        since TEXT NOT NULL);
+     CREATE INDEX household_categories_by_household ON household_categories (household_id);
+     ALTER TABLE last_visit ADD COLUMN level TEXT;",
 ];
 
-/// Applies every migration after `from`, then records the new version.
-pub(crate) fn upgrade(tx: &Transaction<'_>, from: i64) -> Result<(), StoreError> {
-    upgrade_to(tx, from, SCHEMA_VERSION)
+/// Applies every migration after `from`, then records the new version. Steps that need the
+/// decrypted rows (SQL alone cannot read them) run here, after the SQL.
+pub(crate) fn upgrade(
+    tx: &Transaction<'_>,
+    from: i64,
+    cipher: &RowCipher,
+) -> Result<(), StoreError> {
+    upgrade_to(tx, from, SCHEMA_VERSION)?;
+    if (1..5).contains(&from) {
+        due_columns::backfill(tx, cipher)?;
+    }
+    Ok(())
 }
 
 /// Applies migrations `from+1 ..= to` (tests use this to build every earlier schema).

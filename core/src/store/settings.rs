@@ -142,16 +142,29 @@ impl Store {
         if let Some(id) = self.get_json("identity")? {
             return Ok(id);
         }
-        let public = self.device_key()?.public_key();
-        Ok(DeviceIdentity {
-            device_id: format!("local-{}", hex::encode(&public[..8])),
-            worker_id: "unassigned".into(),
-            token: None,
-        })
+        Ok(local_identity(&self.device_key()?))
+    }
+
+    /// Like [`Store::identity`], for a caller that already holds the device key (loading the key
+    /// again would parse its PKCS#8 document a second time).
+    pub(crate) fn identity_of(&self, key: &DeviceSigningKey) -> Result<DeviceIdentity, StoreError> {
+        Ok(self
+            .get_json("identity")?
+            .unwrap_or_else(|| local_identity(key)))
     }
 
     /// Records the identity given at enrollment.
     pub fn put_identity(&self, id: &DeviceIdentity) -> Result<(), StoreError> {
         self.put_json("identity", id)
+    }
+}
+
+/// The identity of a device not yet enrolled, named after its public key.
+fn local_identity(key: &DeviceSigningKey) -> DeviceIdentity {
+    let public = key.public_key();
+    DeviceIdentity {
+        device_id: format!("local-{}", hex::encode(&public[..8])),
+        worker_id: "unassigned".into(),
+        token: None,
     }
 }

@@ -4,7 +4,7 @@ use rusqlite::Connection;
 
 use super::schema::{MIGRATIONS, upgrade_to};
 use super::*;
-use crate::caseload::{Category, CategoryRegistration, Household};
+use crate::caseload::{Category, CategoryRegistration, Household, LastVisit};
 use crate::crypto::StaticKeyProvider;
 
 fn keys() -> StaticKeyProvider {
@@ -51,6 +51,22 @@ fn file_at_version(path: &std::path::Path, version: u32) {
         rusqlite::params![h.id, data.as_bytes()],
     )
     .unwrap();
+    if version >= 3 {
+        // A sealed visit's scheduling summary, as versions 3 and 4 kept it: encrypted only.
+        let summary = LastVisitSummary {
+            visit_id: "visit-1".into(),
+            level: Some("IRREGULAR".into()),
+        };
+        let key = format!("{}|dibao", h.id);
+        let summary = cipher
+            .seal_json("last_visit", "summary", &key, &summary)
+            .unwrap();
+        tx.execute(
+            "INSERT INTO last_visit (household_id, category, sealed_on, summary) VALUES (?1, 'dibao', '2026-02-03', ?2)",
+            rusqlite::params![h.id, summary.as_bytes()],
+        )
+        .unwrap();
+    }
     tx.commit().unwrap();
 }
 
@@ -73,8 +89,73 @@ fn upgrades_from_every_earlier_schema() {
             "from {version}"
         );
         assert_eq!(store.sealed_count().unwrap(), 0);
+        // Version 5 copies the due-date inputs out of the encrypted rows.
+        let registrations: Vec<_> = household()
+            .categories
+            .into_iter()
+            .map(|c| ("hh-1".to_string(), c))
+            .collect();
+        assert_eq!(
+            store.registrations().unwrap(),
+            registrations,
+            "from {version}"
+        );
+        let expected_last = if version >= 3 {
+            vec![(
+                "hh-1".to_string(),
+                Category::Dibao,
+                LastVisit {
+                    on: chrono::NaiveDate::from_ymd_opt(2026, 2, 3).unwrap(),
+                    level: Some("IRREGULAR".into()),
+                },
+            )]
+        } else {
+            vec![]
+        };
+        assert_eq!(
+            store.last_visits().unwrap(),
+            expected_last,
+            "from {version}"
+        );
         assert_eq!(store.integrity_check().unwrap(), "ok");
     }
+}
+
+#[test]
+fn clear_categories_follow_households() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db"), &keys()).unwrap();
+    let mut h = household();
+    let mut other = household();
+    other.id = "hh-0".into();
+    store.put_households(&[h.clone(), other]).unwrap();
+    let since = chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap();
+    h.categories = vec![
+        CategoryRegistration {
+            category: Category::ElderlyAlone,
+            since,
+        },
+        CategoryRegistration {
+            category: Category::Dibao,
+            since,
+        },
+    ];
+    store.put_households(std::slice::from_ref(&h)).unwrap();
+    let regs = store.registrations().unwrap();
+    let ids: Vec<_> = regs
+        .iter()
+        .map(|(id, r)| (id.as_str(), r.category))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("hh-0", Category::Dibao),
+            ("hh-1", Category::ElderlyAlone),
+            ("hh-1", Category::Dibao)
+        ]
+    );
+    store.remove_households(&["hh-1".to_string()]).unwrap();
+    assert_eq!(store.registrations().unwrap().len(), 1);
 }
 
 #[test]

@@ -6,8 +6,8 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::{Encrypted, RowCipher, Store, StoreError};
-use crate::caseload::Category;
+use super::{Encrypted, RowCipher, Store, StoreError, due_columns};
+use crate::caseload::{Category, LastVisit};
 use crate::crypto::Sha256Hash;
 use crate::protocol::SealedEnvelope;
 use crate::visit::Draft;
@@ -110,6 +110,22 @@ impl Store {
             ))
         })
         .transpose()
+    }
+
+    /// A visit's state and template from its clear columns, without decrypting the draft.
+    pub fn visit_template(
+        &self,
+        id: &str,
+    ) -> Result<Option<(VisitState, String, u32)>, StoreError> {
+        let row: Option<(String, String, u32)> = self
+            .conn()
+            .prepare_cached(
+                "SELECT state, template_id, template_version FROM visits WHERE id = ?1",
+            )?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        row.map(|(state, template, version)| Ok((state_of(&state)?, template, version)))
+            .transpose()
     }
 
     /// Loads a visit's state and draft.
@@ -253,6 +269,7 @@ impl Store {
                 params![photo_id, draft.visit_id, ct],
             )?;
         }
+        let summary_level = level.clone();
         let summary = LastVisitSummary {
             visit_id: draft.visit_id.clone(),
             level,
@@ -260,10 +277,11 @@ impl Store {
         let key = format!("{}|{}", draft.household_id, draft.category.code());
         let summary = cipher.seal_json("last_visit", "summary", &key, &summary)?;
         tx.execute(
-            "INSERT INTO last_visit (household_id, category, sealed_on, summary) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(household_id, category) DO UPDATE SET sealed_on = excluded.sealed_on, summary = excluded.summary
+            "INSERT INTO last_visit (household_id, category, sealed_on, summary, level) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(household_id, category) DO UPDATE SET sealed_on = excluded.sealed_on, summary = excluded.summary,
+                 level = excluded.level
              WHERE excluded.sealed_on >= last_visit.sealed_on",
-            params![draft.household_id, draft.category.code(), draft.started_at.date_naive().to_string(), summary.as_bytes()],
+            params![draft.household_id, draft.category.code(), draft.started_at.date_naive().to_string(), summary.as_bytes(), summary_level],
         )?;
         tx.execute(
             "INSERT INTO outbox (visit_id, state) VALUES (?1, 'pending')",
@@ -272,35 +290,28 @@ impl Store {
         Ok(())
     }
 
-    /// The last sealed visit of every household and category: (household, category, day, summary).
-    pub fn last_visits(
-        &self,
-    ) -> Result<Vec<(String, Category, NaiveDate, LastVisitSummary)>, StoreError> {
+    /// The last sealed visit of every household and category, from the clear columns (day and
+    /// level) that the due dates need.
+    pub fn last_visits(&self) -> Result<Vec<(String, Category, LastVisit)>, StoreError> {
         let conn = self.conn();
-        let mut stmt = conn
-            .prepare_cached("SELECT household_id, category, sealed_on, summary FROM last_visit")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Vec<u8>>(3)?,
-            ))
-        })?;
+        let mut stmt =
+            conn.prepare_cached("SELECT household_id, category, sealed_on, level FROM last_visit")?;
+        let mut rows = stmt.query([])?;
         let mut out = Vec::new();
-        for row in rows {
-            let (hh, cat, on, summary) = row?;
-            let category =
-                Category::from_code(&cat).ok_or(StoreError::Corrupt("unknown category"))?;
-            let on: NaiveDate = on.parse().map_err(|_| StoreError::Corrupt("bad date"))?;
-            let key = format!("{hh}|{cat}");
-            let summary = self.cipher().open_json(
-                "last_visit",
-                "summary",
-                &key,
-                &Encrypted::from_db(summary),
-            )?;
-            out.push((hh, category, on, summary));
+        while let Some(row) = rows.next()? {
+            let category = Category::from_code(due_columns::text(row, 1)?)
+                .ok_or(StoreError::Corrupt("unknown category"))?;
+            let on: NaiveDate = due_columns::text(row, 2)?
+                .parse()
+                .map_err(|_| StoreError::Corrupt("bad date"))?;
+            out.push((
+                row.get(0)?,
+                category,
+                LastVisit {
+                    on,
+                    level: row.get(3)?,
+                },
+            ));
         }
         Ok(out)
     }
