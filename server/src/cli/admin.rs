@@ -139,6 +139,7 @@ pub async fn run(data: PathBuf, command: Command) -> Result<ExitCode, String> {
     let actor = Actor::cli();
     match command {
         Command::Serve(_) => Err("serve is not an admin command".into()),
+        Command::Schedule(c) => super::schedule::run(&state, &actor, c).await,
         Command::Org(OrgCommand::Add {
             id,
             parent,

@@ -1,6 +1,7 @@
 //! Command line: `serve` and the admin subcommands of the same binary.
 
 mod admin;
+mod schedule;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -48,6 +49,9 @@ pub enum Command {
     /// Audit log.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// Visit schedules per county.
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
 }
 
 /// Runs a parsed command line.

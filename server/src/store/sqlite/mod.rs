@@ -6,8 +6,10 @@
 mod assignments;
 mod audit;
 mod devices;
+mod group_commit;
 mod migrations;
 mod org;
+mod reports;
 mod reviews;
 mod staff;
 mod visits;
@@ -16,7 +18,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use fieldvisit_core::caseload::ScheduleConfig;
 use rusqlite::Connection;
 
 pub use migrations::{MIGRATIONS, current_version, migrate};
@@ -29,6 +32,8 @@ pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     /// Idle read-only connections (none for an in-memory database, which cannot share them).
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// Visits waiting to be committed together.
+    ingest_queue: Arc<group_commit::IngestQueue>,
 }
 
 /// Read-only connections kept for lookups (auth extractors run several per request).
@@ -95,12 +100,16 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(backend)?;
+        // A receipt promises the visit survives a power cut: every commit reaches the disk.
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(backend)?;
         conn.pragma_update(None, "busy_timeout", 5000)
             .map_err(backend)?;
         migrate(&mut conn).map_err(backend)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            ingest_queue: Arc::new(group_commit::IngestQueue::default()),
         })
     }
 
@@ -286,8 +295,16 @@ impl Store for SqliteStore {
     }
 
     async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome> {
-        let v = visit.clone();
-        self.call(move |c| visits::ingest(c, &v)).await
+        let answer = self.ingest_queue.push(visit.clone());
+        let (conn, queue) = (Arc::clone(&self.conn), Arc::clone(&self.ingest_queue));
+        // Detached: the queued visit is stored even if this caller goes away meanwhile.
+        drop(tokio::task::spawn_blocking(move || match conn.lock() {
+            Ok(mut c) => queue.drain(&mut c),
+            Err(_) => queue.fail_all("connection mutex poisoned"),
+        }));
+        answer
+            .await
+            .map_err(|_| StoreError::Backend("ingest writer stopped".into()))?
     }
 
     async fn visit(&self, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>> {
@@ -305,9 +322,21 @@ impl Store for SqliteStore {
         self.read(move |c| visits::in_scope(c, &scope)).await
     }
 
-    async fn visit_bodies(&self, scope: &Scope) -> StoreResult<Vec<(String, String)>> {
+    async fn coverage_households(&self, scope: &Scope) -> StoreResult<Vec<CoverageHousehold>> {
         let scope = scope.clone();
-        self.read(move |c| visits::bodies_in_scope(c, &scope)).await
+        self.read(move |c| reports::coverage_households(c, &scope))
+            .await
+    }
+
+    async fn period_visits(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(VisitMeta, VisitFacts)>> {
+        let scope = scope.clone();
+        self.read(move |c| reports::period_visits(c, &scope, from, to))
+            .await
     }
 
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
@@ -371,6 +400,20 @@ impl Store for SqliteStore {
         let (e, r) = (event.clone(), returned.cloned());
         self.call(move |c| reviews::transition(c, &e, r.as_ref()))
             .await
+    }
+
+    async fn set_county_schedule(
+        &self,
+        unit_id: &str,
+        schedule: Option<&ScheduleConfig>,
+    ) -> StoreResult<()> {
+        let (id, s) = (unit_id.to_owned(), schedule.cloned());
+        self.call(move |c| reports::set_county_schedule(c, &id, s.as_ref()))
+            .await
+    }
+
+    async fn county_schedules(&self) -> StoreResult<Vec<CountySchedule>> {
+        self.read(reports::county_schedules).await
     }
 
     async fn counts(&self) -> StoreResult<Counts> {
