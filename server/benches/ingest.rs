@@ -216,7 +216,10 @@ fn seal_visits(
     tag: &str,
 ) -> Vec<Sealed> {
     let public = audience.public_key();
-    let t0 = Utc.with_ymd_and_hms(2026, 11, 2, 1, 0, 0).single().expect("t0");
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 11, 2, 1, 0, 0)
+        .single()
+        .expect("t0");
     let mut out = Vec::with_capacity(count);
     // Realistic content size: a filled checklist is a few kilobytes of JSON.
     let mut clear = vec![0u8; 3 * 1024];
@@ -494,7 +497,14 @@ fn main() {
             })
             .collect::<Vec<_>>()
     };
-    run(&client_rt, "warm-up", &base, warm(clients), Work::Health, 20);
+    run(
+        &client_rt,
+        "warm-up",
+        &base,
+        warm(clients),
+        Work::Health,
+        20,
+    );
     println!("load average before: {}", load_average());
     let baseline = run(
         &client_rt,
@@ -528,9 +538,7 @@ fn main() {
         photos.per_sec() * photo_kb as f64 / 1024.0
     );
     println!("load average after: {}", load_average());
-    let counts = server_rt
-        .block_on(state.store.counts())
-        .expect("counts");
+    let counts = server_rt.block_on(state.store.counts()).expect("counts");
     assert_eq!(
         counts.visits as usize,
         (per_client + photo_per_client) * clients,

@@ -18,9 +18,9 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use fieldvisit_core::caseload::{Category, CategoryRegistration, Household};
 use fieldvisit_core::crypto::{Sha256Hash, sha256};
 use fieldvisit_core::geo::GeoPoint;
+use fieldvisit_server::ops::Actor;
 use fieldvisit_server::ops::briefing::{self, ExportFormat};
 use fieldvisit_server::ops::coverage::{self, Filter};
-use fieldvisit_server::ops::Actor;
 use fieldvisit_server::store::sqlite::SqliteStore;
 use fieldvisit_server::store::{
     Device, EnrollmentCode, FixFacts, HouseholdRow, NewVisit, OrgLevel, Role, Staff, Store,
@@ -185,7 +185,10 @@ async fn seed(store: &SqliteStore, households: usize, per_household: usize) -> u
     // Visits: each village's phone visits its households in turn over twelve months, in chain
     // order; a few visits are short, far or made with a mock location.
     let store = Arc::new(store.clone());
-    let t0 = Utc.with_ymd_and_hms(2025, 12, 1, 1, 0, 0).single().expect("t0");
+    let t0 = Utc
+        .with_ymd_and_hms(2025, 12, 1, 1, 0, 0)
+        .single()
+        .expect("t0");
     let span_minutes = 360 * 24 * 60;
     let mut tasks = tokio::task::JoinSet::new();
     let mut stored = 0;
@@ -200,8 +203,7 @@ async fn seed(store: &SqliteStore, households: usize, per_household: usize) -> u
                 for i in 0..total {
                     let n = i % per_village;
                     let (category, levels) = category_of(n);
-                    let started =
-                        t0 + chrono::Duration::minutes((i * span_minutes / total) as i64);
+                    let started = t0 + chrono::Duration::minutes((i * span_minutes / total) as i64);
                     let visit_id = format!("x{t:02}{v:02}{i:07}");
                     let hash = sha256(visit_id.as_bytes());
                     let odd = i % 97 == 0;
@@ -218,8 +220,7 @@ async fn seed(store: &SqliteStore, households: usize, per_household: usize) -> u
                         category: category.code().into(),
                         template_id: "bench".into(),
                         started_at: started,
-                        ended_at: started
-                            + chrono::Duration::minutes(if odd { 3 } else { 35 }),
+                        ended_at: started + chrono::Duration::minutes(if odd { 3 } else { 35 }),
                         level: (!levels.is_empty()).then(|| levels[i % levels.len()].into()),
                         reported_to_police_at: None,
                         photos: vec![],

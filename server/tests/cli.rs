@@ -212,7 +212,11 @@ fn county_schedule_set_show_and_clear() {
         .unwrap();
     assert_eq!(tekun["default"], serde_json::json!({ "days": 14 }));
 
-    std::fs::write(&file, r#"{"rules":[{"category":"tekun","default":{"days":0}}]}"#).unwrap();
+    std::fs::write(
+        &file,
+        r#"{"rules":[{"category":"tekun","default":{"days":0}}]}"#,
+    )
+    .unwrap();
     let bad = run(d, &["schedule", "set", "--county", "k", path], "");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid_schedule"));

@@ -153,11 +153,8 @@ pub async fn tables(
             *new_regs.entry(r.category.code().to_owned()).or_default() += 1;
         }
     }
-    let in_unit: std::collections::HashSet<&str> = data
-        .households
-        .iter()
-        .map(|h| h.id.as_str())
-        .collect();
+    let in_unit: std::collections::HashSet<&str> =
+        data.households.iter().map(|h| h.id.as_str()).collect();
     let reviews: Vec<ReviewRow> = state
         .store
         .reviews(&scope)

@@ -9,10 +9,10 @@ use fieldvisit_core::caseload::{Category, mask_id_number};
 use serde::Serialize;
 
 use super::Actor;
+use super::schedules::{Schedules, VillageSchedules};
 use crate::error::AppError;
 use crate::ids::is_safe_id;
 use crate::state::AppState;
-use super::schedules::{Schedules, VillageSchedules};
 use crate::store::{CoverageHousehold, Role, Scope, VisitFacts, VisitMeta};
 
 /// What a report covers.

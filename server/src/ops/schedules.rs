@@ -208,7 +208,12 @@ mod tests {
     fn bad_files_are_refused_with_the_reason() {
         let twice = r#"{"rules":[{"category":"tekun","default":{"days":14}},
             {"category":"tekun","default":{"months":1}}]}"#;
-        assert!(parse(twice).unwrap_err().message.contains("tekun is listed twice"));
+        assert!(
+            parse(twice)
+                .unwrap_err()
+                .message
+                .contains("tekun is listed twice")
+        );
         let zero = r#"{"rules":[{"category":"dibao","default":{"months":0}}]}"#;
         assert!(parse(zero).unwrap_err().message.contains("zero"));
         let unknown = r#"{"rules":[{"category":"pets","default":"once"}]}"#;
@@ -220,8 +225,7 @@ mod tests {
         let s = Schedules::new(vec![CountySchedule {
             unit_id: "k".into(),
             path: "/js/nj/k/".into(),
-            schedule: parse(r#"{"rules":[{"category":"tekun","default":{"days":14}}]}"#)
-                .unwrap(),
+            schedule: parse(r#"{"rules":[{"category":"tekun","default":{"days":14}}]}"#).unwrap(),
         }]);
         let tekun = |p: &str| s.for_path(p).rule(Category::Tekun).unwrap().default;
         assert_eq!(tekun("/js/nj/k/tA/vA/"), Interval::Days(14));

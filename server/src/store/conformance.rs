@@ -366,7 +366,12 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
         worker_id: None,
     };
     assert!(s.coverage_households(&elsewhere).await.unwrap().is_empty());
-    assert!(s.period_visits(&elsewhere, day, day).await.unwrap().is_empty());
+    assert!(
+        s.period_visits(&elsewhere, day, day)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

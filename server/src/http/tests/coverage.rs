@@ -439,7 +439,11 @@ async fn a_county_schedule_drives_coverage_and_reaches_phones() {
     .await;
     let dibao = |r: &Resp| {
         let t = &r.json["totals"];
-        (t["due"].as_u64(), t["on_time"].as_u64(), t["missed"].as_u64())
+        (
+            t["due"].as_u64(),
+            t["on_time"].as_u64(),
+            t["missed"].as_u64(),
+        )
     };
     let uri = format!("/api/v1/coverage?{YEAR}&category=dibao");
     // Defaults: the next re-check is a year after the visit, outside 2026.
@@ -464,7 +468,12 @@ async fn a_county_schedule_drives_coverage_and_reaches_phones() {
     let r = get(&w, &sup, &uri).await;
     assert_eq!(dibao(&r), (Some(2), Some(1), Some(1)), "{:?}", r.json);
     let pulled = w
-        .call("GET", "/api/v1/assignments", Some(&phone.token), Body::empty())
+        .call(
+            "GET",
+            "/api/v1/assignments",
+            Some(&phone.token),
+            Body::empty(),
+        )
         .await;
     let a: fieldvisit_core::protocol::Assignments = serde_json::from_value(pulled.json).unwrap();
     assert_eq!(a.schedule, crate::ops::schedules::merged(&monthly));

@@ -32,12 +32,16 @@ pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     /// Idle read-only connections (none for an in-memory database, which cannot share them).
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// One permit per read-only connection: a read waits for an idle reader rather than queueing
+    /// behind the writer (none for an in-memory database).
+    reader_slots: Option<Arc<tokio::sync::Semaphore>>,
     /// Visits waiting to be committed together.
     ingest_queue: Arc<group_commit::IngestQueue>,
 }
 
-/// Read-only connections kept for lookups (auth extractors run several per request).
-const READERS: usize = 3;
+/// Read-only connections kept for lookups (auth extractors run several per request; ingest at 32
+/// concurrent phones keeps about this many busy).
+const READERS: usize = 6;
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -70,11 +74,41 @@ pub(crate) fn bad_column(what: &str) -> rusqlite::Error {
     rusqlite::Error::InvalidColumnName(what.to_owned())
 }
 
+/// Copies the WAL back into the database every 200 ms on a connection of its own; stops when the
+/// store is dropped. `PASSIVE` never blocks the writer or readers.
+fn spawn_checkpointer(path: &Path, alive: std::sync::Weak<Mutex<Connection>>) -> StoreResult<()> {
+    let conn = Connection::open(path).map_err(backend)?;
+    conn.pragma_update(None, "busy_timeout", 5000)
+        .map_err(backend)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(backend)?;
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            while alive.strong_count() > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                // Once everything is copied back, the next commit starts the log from its
+                // beginning, so it does not grow without bound.
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                }
+            }
+        })
+        .map_err(|e| StoreError::Backend(format!("checkpoint thread: {e}")))?;
+    Ok(())
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database file.
     pub fn open(path: &Path) -> StoreResult<Self> {
         let conn = Connection::open(path).map_err(backend)?;
-        let store = Self::setup(conn)?;
+        // Checkpoints run on their own connection and thread (below), so a commit never waits for
+        // one while holding the writer.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(backend)?;
+        let mut store = Self::setup(conn)?;
+        store.reader_slots = Some(Arc::new(tokio::sync::Semaphore::new(READERS)));
+        spawn_checkpointer(path, Arc::downgrade(&store.conn))?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let r = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
@@ -109,6 +143,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            reader_slots: None,
             ingest_queue: Arc::new(group_commit::IngestQueue::default()),
         })
     }
@@ -136,6 +171,15 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        let permit = match &self.reader_slots {
+            Some(slots) => Some(
+                Arc::clone(slots)
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| StoreError::Backend("reader pool closed".into()))?,
+            ),
+            None => None,
+        };
         let readers = Arc::clone(&self.readers);
         let taken = readers
             .lock()
@@ -148,6 +192,7 @@ impl SqliteStore {
                 if let Ok(mut idle) = readers.lock() {
                     idle.push(conn);
                 }
+                drop(permit);
                 out
             })
             .await

@@ -43,9 +43,7 @@ fn parse_categories(text: &str) -> rusqlite::Result<Vec<CategoryRegistration>> {
             Ok(CategoryRegistration {
                 category: Category::from_code(code)
                     .ok_or_else(|| super::bad_column("categories"))?,
-                since: since
-                    .parse()
-                    .map_err(|_| super::bad_column("categories"))?,
+                since: since.parse().map_err(|_| super::bad_column("categories"))?,
             })
         })
         .collect()
@@ -99,14 +97,15 @@ pub(super) fn coverage_households(
              ORDER BY household_id, category, started_at",
         )
         .map_err(backend)?;
-    let mut rows = st
-        .query(params![first.id, last.id])
-        .map_err(backend)?;
+    let mut rows = st.query(params![first.id, last.id]).map_err(backend)?;
     let mut levels: Vec<Arc<str>> = Vec::new();
     let mut last_category: Option<(String, Category)> = None;
     let mut hi = 0;
     while let Some(r) = rows.next().map_err(backend)? {
-        let hid = r.get_ref(0).and_then(|v| Ok(v.as_str()?)).map_err(backend)?;
+        let hid = r
+            .get_ref(0)
+            .and_then(|v| Ok(v.as_str()?))
+            .map_err(backend)?;
         while hi < out.len() && out[hi].id.as_str() < hid {
             hi += 1;
         }
@@ -116,7 +115,10 @@ pub(super) fn coverage_households(
         if out[hi].id != hid {
             continue;
         }
-        let code = r.get_ref(1).and_then(|v| Ok(v.as_str()?)).map_err(backend)?;
+        let code = r
+            .get_ref(1)
+            .and_then(|v| Ok(v.as_str()?))
+            .map_err(backend)?;
         let category = match &last_category {
             Some((c, cat)) if c == code => *cat,
             _ => match Category::from_code(code) {

@@ -101,7 +101,8 @@ pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutc
     let status = chain_status(tx, v)?;
     let f = &v.facts;
     let fix = f.fix.as_ref();
-    let flags = i64::from(f.flag_far) | i64::from(f.flag_mock) << 1
+    let flags = i64::from(f.flag_far)
+        | i64::from(f.flag_mock) << 1
         | i64::from(f.photo_outside_window) << 2;
     tx.execute(
         "INSERT INTO visits (visit_id, device_id, worker_id, household_id, body_hash, chain_seq,
