@@ -247,7 +247,7 @@ async fn seed(store: &SqliteStore, households: usize, per_household: usize) -> u
                     pending.push(nv);
                     // Several in flight per phone keep the group commit's batches full.
                     if pending.len() == 64 {
-                        ingest_all(&store, pending.drain(..).collect()).await;
+                        ingest_all(&store, std::mem::take(&mut pending)).await;
                     }
                 }
                 ingest_all(&store, pending).await;
