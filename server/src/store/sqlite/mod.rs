@@ -74,6 +74,9 @@ pub(crate) fn bad_column(what: &str) -> rusqlite::Error {
     rusqlite::Error::InvalidColumnName(what.to_owned())
 }
 
+/// Log size (pages) above which a fully copied WAL is restarted from its beginning.
+const RESTART_PAGES: i64 = 4096;
+
 /// Copies the WAL back into the database every 200 ms on a connection of its own; stops when the
 /// store is dropped. `PASSIVE` never blocks the writer or readers.
 fn spawn_checkpointer(path: &Path, alive: std::sync::Weak<Mutex<Connection>>) -> StoreResult<()> {
@@ -87,10 +90,24 @@ fn spawn_checkpointer(path: &Path, alive: std::sync::Weak<Mutex<Connection>>) ->
         .spawn(move || {
             while alive.strong_count() > 0 {
                 std::thread::sleep(std::time::Duration::from_millis(200));
-                // Once everything is copied back, the next commit starts the log from its
-                // beginning, so it does not grow without bound.
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                // (busy, pages in the log, pages copied back). Under sustained writes a passive
+                // checkpoint rarely finds the log fully copied at the moment a commit begins, so
+                // the log would only grow; once it is large and copied, restart it (this waits
+                // for the current write transaction, no longer).
+                let log: rusqlite::Result<(i64, i64, i64)> =
+                    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    });
+                match log {
+                    Ok((_, pages, copied)) if pages >= RESTART_PAGES && copied == pages => {
+                        if let Err(e) =
+                            conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
+                        {
+                            tracing::warn!(error = %e, "WAL restart failed");
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
                 }
             }
         })
