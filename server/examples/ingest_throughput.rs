@@ -15,6 +15,7 @@ use fieldvisit_server::store::postgres::PgStore;
 use fieldvisit_server::store::sqlite::SqliteStore;
 use fieldvisit_server::store::{
     Device, EnrollmentCode, HouseholdRow, IngestOutcome, NewVisit, OrgLevel, Role, Staff, Store,
+    VisitFacts,
 };
 
 type Fail = Box<dyn std::error::Error + Send + Sync>;
@@ -108,6 +109,7 @@ fn visit(device: usize, seq: u64) -> NewVisit {
             ("p1".into(), sha256(b"p"), 1),
             ("p2".into(), sha256(b"q"), 1),
         ],
+        facts: VisitFacts::default(),
         received_at: now,
     }
 }

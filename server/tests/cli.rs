@@ -177,3 +177,61 @@ fn admin_commands_then_audit_verify() {
     assert!(String::from_utf8_lossy(&weak.stderr).contains("weak_passphrase"));
     assert!(ok(d, &["audit", "verify"], "").contains("intact: 9 entries"));
 }
+
+#[test]
+fn county_schedule_set_show_and_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (id, parent, level) in [
+        ("js", None, "province"),
+        ("nj", Some("js"), "city"),
+        ("k", Some("nj"), "county"),
+    ] {
+        let mut args = vec!["org", "add", "--id", id, "--level", level, "--name", "单位"];
+        if let Some(p) = parent {
+            args.extend(["--parent", p]);
+        }
+        ok(d, &args, "");
+    }
+    let file = d.join("k.json");
+    std::fs::write(
+        &file,
+        r#"{"rules":[{"category":"tekun","default":{"days":14}}]}"#,
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let out = ok(d, &["schedule", "set", "--county", "k", path], "");
+    assert!(out.contains("1 categories overridden"), "{out}");
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(d, &["schedule", "show", "--county", "k"], "")).unwrap();
+    let tekun = shown["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["category"] == "tekun")
+        .unwrap();
+    assert_eq!(tekun["default"], serde_json::json!({ "days": 14 }));
+
+    std::fs::write(
+        &file,
+        r#"{"rules":[{"category":"tekun","default":{"days":0}}]}"#,
+    )
+    .unwrap();
+    let bad = run(d, &["schedule", "set", "--county", "k", path], "");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("invalid_schedule"));
+    let bad = run(d, &["schedule", "set", "--county", "nj", path], "");
+    assert!(!bad.status.success());
+
+    ok(d, &["schedule", "clear", "--county", "k"], "");
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(d, &["schedule", "show", "--county", "k"], "")).unwrap();
+    let tekun = shown["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["category"] == "tekun")
+        .unwrap();
+    assert_eq!(tekun["default"], serde_json::json!({ "months": 1 }));
+    assert!(ok(d, &["audit", "verify"], "").contains("intact"));
+}

@@ -118,19 +118,26 @@ impl ScheduleConfig {
         registered: NaiveDate,
         last: Option<&LastVisit>,
     ) -> Option<NaiveDate> {
-        let rule = self.rule(category)?;
         match last {
-            None => Some(registered),
-            Some(last) => {
-                let interval = last
-                    .level
-                    .as_ref()
-                    .and_then(|l| rule.by_level.get(l))
-                    .copied()
-                    .unwrap_or(rule.default);
-                interval.after(last.on)
-            }
+            None => self.rule(category).map(|_| registered),
+            Some(last) => self.due_after(category, last.on, last.level.as_deref()),
         }
+    }
+
+    /// When the next visit is due after a sealed visit on `on` with `level`: [`Self::next_due`]
+    /// without building a [`LastVisit`] (reports call this once per visit of a whole county).
+    pub fn due_after(
+        &self,
+        category: Category,
+        on: NaiveDate,
+        level: Option<&str>,
+    ) -> Option<NaiveDate> {
+        let rule = self.rule(category)?;
+        level
+            .and_then(|l| rule.by_level.get(l))
+            .copied()
+            .unwrap_or(rule.default)
+            .after(on)
     }
 }
 

@@ -146,6 +146,7 @@ pub async fn run(
     let actor = Actor::cli();
     match command {
         Command::Serve(_) => Err("serve is not an admin command".into()),
+        Command::Schedule(c) => super::schedule::run(&state, &actor, c).await,
         Command::Org(OrgCommand::Add {
             id,
             parent,

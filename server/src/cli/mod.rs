@@ -2,6 +2,7 @@
 
 mod admin;
 pub mod backends;
+mod schedule;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -52,6 +53,9 @@ pub enum Command {
     /// Audit log.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// Visit schedules per county.
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCommand),
 }
 
 /// Runs a parsed command line.

@@ -5,7 +5,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate, Utc};
-use fieldvisit_core::caseload::{Category, ScheduleConfig};
+use fieldvisit_core::caseload::Category;
 use fieldvisit_core::geo::EvidenceThresholds;
 use tracing::instrument;
 
@@ -87,12 +87,7 @@ pub async fn coverage(
     let f = filter(query.as_deref())?;
     let data = coverage::load(&s, &Actor::from(&caller), &f).await?;
     let today = local_date(Utc::now());
-    Ok(Json(coverage::compute(
-        &data,
-        &f,
-        &ScheduleConfig::default(),
-        today,
-    )))
+    Ok(Json(coverage::compute(&data, &f, today)))
 }
 
 /// `GET /api/v1/coverage/evidence?unit=&from=&to=&category=&worker=`.

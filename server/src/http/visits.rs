@@ -13,7 +13,7 @@ use crate::auth::{DeviceCaller, StaffCaller};
 use crate::error::AppError;
 use crate::ids::is_safe_id;
 use crate::state::AppState;
-use crate::store::{ChainStatus, IngestOutcome, NewVisit, Role, VisitMeta};
+use crate::store::{ChainStatus, IngestOutcome, NewVisit, Role, VisitFacts, VisitMeta};
 
 fn protocol_error(e: ProtocolError) -> AppError {
     match e {
@@ -32,18 +32,30 @@ fn protocol_error(e: ProtocolError) -> AppError {
     }
 }
 
-async fn receipt(state: &AppState, m: &VisitMeta) -> Result<Receipt, AppError> {
-    let photos = state.store.photos(&m.visit_id).await?;
+/// The receipt; `new_photos` are the manifest's photo ids of a visit stored just now (none of them
+/// can be complete yet, so the store is not asked).
+async fn receipt(
+    state: &AppState,
+    m: &VisitMeta,
+    new_photos: Option<Vec<String>>,
+) -> Result<Receipt, AppError> {
+    let photos_missing = match new_photos {
+        Some(ids) => ids,
+        None => state
+            .store
+            .photos(&m.visit_id)
+            .await?
+            .into_iter()
+            .filter(|p| !p.complete)
+            .map(|p| p.photo_id)
+            .collect(),
+    };
     Ok(Receipt {
         version: WIRE_VERSION,
         visit_id: m.visit_id.clone(),
         body_hash: m.body_hash,
         received_at: m.received_at,
-        photos_missing: photos
-            .into_iter()
-            .filter(|p| !p.complete)
-            .map(|p| p.photo_id)
-            .collect(),
+        photos_missing,
     })
 }
 
@@ -123,10 +135,16 @@ pub async fn put_visit(
             .map(|p| (p.photo_id.clone(), p.sha256, p.size))
             .collect(),
         received_at: chrono::Utc::now(),
+        facts: VisitFacts::of(&body),
     };
-    let (status, meta) = match state.store.ingest_visit(&new).await? {
-        IngestOutcome::Stored(m) => (StatusCode::CREATED, m),
-        IngestOutcome::Duplicate(m) => (StatusCode::OK, m),
+    let (status, meta, new_photos) = match state.store.ingest_visit(&new).await? {
+        IngestOutcome::Stored(m) => {
+            // The store lists photos by id; keep that order.
+            let mut ids: Vec<String> = new.photos.iter().map(|p| p.0.clone()).collect();
+            ids.sort();
+            (StatusCode::CREATED, m, Some(ids))
+        }
+        IngestOutcome::Duplicate(m) => (StatusCode::OK, m, None),
         IngestOutcome::Conflict => {
             return Err(AppError::conflict(
                 "conflict",
@@ -142,7 +160,7 @@ pub async fn put_visit(
     if meta.chain_status != ChainStatus::Ok {
         tracing::warn!("visit stored with a broken device chain; flagged for supervisors");
     }
-    Ok((status, Json(receipt(&state, &meta).await?)))
+    Ok((status, Json(receipt(&state, &meta, new_photos).await?)))
 }
 
 /// `GET /api/v1/visits`: metadata of visits in the caller's branch (workers: their own).

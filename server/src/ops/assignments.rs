@@ -1,4 +1,5 @@
-//! What a phone pulls: its worker's caseload changes since an opaque token, templates, schedule,
+//! What a phone pulls: its worker's caseload changes since an opaque token, templates, its county's
+//! schedule,
 //! evidence thresholds, audience public keys and assessments returned for rework.
 
 use fieldvisit_core::caseload::ScheduleConfig;
@@ -54,6 +55,13 @@ pub async fn for_device(
     let delta = state.store.caseload_delta(&worker.id, after).await?;
     let templates = builtin_templates().map_err(AppError::internal)?;
     let audience_keys = super::audience::public_keys_for(state, &unit.path).await?;
+    // The county's schedule, so the phone computes the same due dates as coverage. A worker placed
+    // above county level gets the defaults.
+    let schedule = ScheduleConfig::clone(
+        super::schedules::Schedules::load(state)
+            .await?
+            .for_path(&unit.path),
+    );
     if !delta.households.is_empty() || !delta.removed.is_empty() || !delta.returned.is_empty() {
         audit::record(
             state.store.as_ref(),
@@ -76,7 +84,7 @@ pub async fn for_device(
         households: delta.households,
         removed_households: delta.removed,
         templates,
-        schedule: ScheduleConfig::default(),
+        schedule,
         evidence_thresholds: EvidenceThresholds::default(),
         audience_keys,
         returned: delta.returned,

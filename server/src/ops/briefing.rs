@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
-use fieldvisit_core::caseload::{Category, ScheduleConfig};
+use fieldvisit_core::caseload::Category;
 use fieldvisit_core::geo::EvidenceThresholds;
 use rust_xlsxwriter::{Format, Workbook};
 use serde_json::json;
@@ -106,7 +106,7 @@ pub async fn tables(
     };
     let data = coverage::load(state, actor, &filter).await?;
     let today = local_date(Utc::now());
-    let cov: Coverage = coverage::compute(&data, &filter, &ScheduleConfig::default(), today);
+    let cov: Coverage = coverage::compute(&data, &filter, today);
     let scope = Scope {
         path: actor.scope_path.clone(),
         worker_id: None,
@@ -132,6 +132,7 @@ pub async fn tables(
     let in_month: Vec<_> = data
         .visits
         .iter()
+        .map(|(v, _)| v)
         .filter(|v| (from..=to).contains(&local_date(v.started_at)))
         .collect();
     let mut by_cat: BTreeMap<String, u32> = BTreeMap::new();
@@ -145,7 +146,6 @@ pub async fn tables(
     let mut new_regs: BTreeMap<String, u32> = BTreeMap::new();
     for h in &data.households {
         for r in h
-            .household
             .categories
             .iter()
             .filter(|r| (from..=to).contains(&r.since))
@@ -153,11 +153,8 @@ pub async fn tables(
             *new_regs.entry(r.category.code().to_owned()).or_default() += 1;
         }
     }
-    let in_unit: std::collections::HashSet<&str> = data
-        .households
-        .iter()
-        .map(|h| h.household.id.as_str())
-        .collect();
+    let in_unit: std::collections::HashSet<&str> =
+        data.households.iter().map(|h| h.id.as_str()).collect();
     let reviews: Vec<ReviewRow> = state
         .store
         .reviews(&scope)

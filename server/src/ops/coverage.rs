@@ -1,18 +1,19 @@
-//! Coverage (`DOMAIN.md` §5): for a unit, period, category and worker, the visits due by core's
-//! schedule, visited on time, late, missed (or still pending), with percentages, and the overdue list.
+//! Coverage (`DOMAIN.md` §5): for a unit, period, category and worker, the visits due by the
+//! household's county schedule, visited on time, late, missed (or still pending), with percentages, and the overdue list.
 //! Computed from clear metadata only; ID numbers are masked in everything this returns.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldvisit_core::caseload::{Category, LastVisit, ScheduleConfig, mask_id_number};
+use fieldvisit_core::caseload::{Category, mask_id_number};
 use serde::Serialize;
 
 use super::Actor;
+use super::schedules::{Schedules, VillageSchedules};
 use crate::error::AppError;
 use crate::ids::is_safe_id;
 use crate::state::AppState;
-use crate::store::{HouseholdRow, Role, Scope, VisitMeta};
+use crate::store::{CoverageHousehold, Role, Scope, VisitFacts, VisitMeta};
 
 /// What a report covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +121,7 @@ pub struct Coverage {
 
 /// China Standard Time (UTC+8, no daylight saving): visit dates are local dates.
 pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
-    (t + chrono::Duration::hours(8)).date_naive()
+    crate::store::local_date(t)
 }
 
 /// The households and visits a report reads, already limited to the caller's branch.
@@ -128,19 +129,13 @@ pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
 pub struct Data {
     /// Unit reported on.
     pub unit_id: String,
-    /// Households in it (filtered by worker when asked).
-    pub households: Vec<HouseholdRow>,
-    /// Their visits, corrections (visits that amend another) left out.
-    pub visits: Vec<VisitMeta>,
-    /// The signed clear metadata of those visits: (visit id, body JSON).
-    pub bodies: Vec<(String, String)>,
-}
-
-/// Only the `amends` field of a body.
-#[derive(serde::Deserialize)]
-struct AmendsOnly {
-    #[serde(default)]
-    amends: Option<String>,
+    /// Households in it (filtered by worker when asked), each with all its visits in compact form,
+    /// corrections (visits that amend another) left out.
+    pub households: Vec<CoverageHousehold>,
+    /// Visits that started in the filter's period, corrections left out, with their evidence facts.
+    pub visits: Vec<(VisitMeta, VisitFacts)>,
+    /// The schedule of each village (its county's, or the defaults).
+    pub schedules: VillageSchedules,
 }
 
 /// Loads what a report of `filter` may read for `actor` (supervisors; 404 outside the branch).
@@ -184,81 +179,72 @@ pub async fn load(state: &AppState, actor: &Actor, filter: &Filter) -> Result<Da
         path,
         worker_id: filter.worker_id.clone(),
     };
-    let bodies = state.store.visit_bodies(&scope).await?;
-    // A correction is the same visit again, not another one: it must not reset the schedule.
-    let corrections: std::collections::HashSet<&str> = bodies
-        .iter()
-        .filter(|(_, b)| serde_json::from_str::<AmendsOnly>(b).is_ok_and(|a| a.amends.is_some()))
-        .map(|(id, _)| id.as_str())
-        .collect();
-    let visits = state
-        .store
-        .visits(&scope)
+    let schedules = Schedules::load(state)
         .await?
-        .into_iter()
-        .filter(|v| !corrections.contains(v.visit_id.as_str()))
-        .collect();
+        .by_village(state, &scope.path)
+        .await?;
     Ok(Data {
         unit_id,
-        households: state.store.households(&scope).await?,
-        visits,
-        bodies,
+        households: state.store.coverage_households(&scope).await?,
+        visits: state
+            .store
+            .period_visits(&scope, filter.from, filter.to)
+            .await?,
+        schedules,
     })
 }
 
-/// Computes coverage for `filter` on `today` with `schedule`.
-pub fn compute(
-    data: &Data,
-    filter: &Filter,
-    schedule: &ScheduleConfig,
-    today: NaiveDate,
-) -> Coverage {
-    let mut by_household: HashMap<&str, Vec<&VisitMeta>> = HashMap::new();
-    for v in &data.visits {
-        by_household
-            .entry(v.household_id.as_str())
-            .or_default()
-            .push(v);
+/// Sums per key without allocating a key per household.
+#[derive(Default)]
+struct Sums<'a>(HashMap<&'a str, Tally>);
+
+impl<'a> Sums<'a> {
+    fn add(&mut self, key: &'a str, t: &Tally) {
+        add(self.0.entry(key).or_default(), t);
     }
+
+    fn rows(self) -> Vec<TallyRow> {
+        let mut rows: Vec<TallyRow> = self
+            .0
+            .into_iter()
+            .map(|(key, t)| TallyRow {
+                key: key.to_owned(),
+                tally: t.finish(),
+            })
+            .collect();
+        rows.sort_by(|a, b| a.key.cmp(&b.key));
+        rows
+    }
+}
+
+/// Computes coverage for `filter` on `today`, each household by its village's schedule.
+pub fn compute(data: &Data, filter: &Filter, today: NaiveDate) -> Coverage {
+    let period = filter.from..=filter.to;
     let mut totals = Tally::default();
-    let mut villages: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut workers: BTreeMap<String, Tally> = BTreeMap::new();
-    let mut categories: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut villages = Sums::default();
+    let mut workers = Sums::default();
+    let mut categories = Sums::default();
     let mut overdue = Vec::new();
-    for row in &data.households {
-        let h = &row.household;
+    for h in &data.households {
+        let schedule = data.schedules.get(&h.village_id);
         for reg in &h.categories {
             if filter.category.is_some_and(|c| c != reg.category) {
                 continue;
             }
-            let mut visits: Vec<&VisitMeta> = by_household
-                .get(h.id.as_str())
-                .map(|v| {
-                    v.iter()
-                        .copied()
-                        .filter(|v| v.category == reg.category.code())
-                        .collect()
-                })
-                .unwrap_or_default();
-            visits.sort_by_key(|v| v.started_at);
             let mut t = Tally::default();
             let mut due = schedule.next_due(reg.category, reg.since, None);
-            for v in visits {
+            // Visits come ordered by category, then start.
+            for v in h.visits.iter().filter(|v| v.category == reg.category) {
                 let Some(d) = due else { break };
-                let on = local_date(v.started_at);
-                if (filter.from..=filter.to).contains(&d) {
+                if period.contains(&d) {
                     t.due += 1;
-                    if on <= d {
+                    if v.on <= d {
                         t.on_time += 1;
                     } else {
                         t.late += 1;
                     }
                 }
-                let last = LastVisit {
-                    on,
-                    level: v.level.clone(),
-                };
-                due = schedule.next_due(reg.category, reg.since, Some(&last));
+                due = schedule.due_after(reg.category, v.on, v.level.as_deref());
             }
             if let Some(d) = due {
                 if d < today {
@@ -268,12 +254,12 @@ pub fn compute(
                         id_number: mask_id_number(&h.id_number),
                         village_id: h.village_id.clone(),
                         category: reg.category.code().to_owned(),
-                        worker_id: row.worker_id.clone(),
+                        worker_id: h.worker_id.clone(),
                         due: d,
                         days_overdue: (today - d).num_days(),
                     });
                 }
-                if (filter.from..=filter.to).contains(&d) {
+                if period.contains(&d) {
                     t.due += 1;
                     if d < today {
                         t.missed += 1;
@@ -282,14 +268,9 @@ pub fn compute(
                     }
                 }
             }
-            let worker = row.worker_id.clone().unwrap_or_else(|| "-".into());
-            for (map, key) in [
-                (&mut villages, h.village_id.clone()),
-                (&mut workers, worker),
-                (&mut categories, reg.category.code().to_owned()),
-            ] {
-                add(map.entry(key).or_default(), &t);
-            }
+            villages.add(&h.village_id, &t);
+            workers.add(h.worker_id.as_deref().unwrap_or("-"), &t);
+            categories.add(reg.category.code(), &t);
             add(&mut totals, &t);
         }
     }
@@ -298,23 +279,15 @@ pub fn compute(
             .cmp(&a.days_overdue)
             .then(a.household_id.cmp(&b.household_id))
     });
-    let rows = |m: BTreeMap<String, Tally>| {
-        m.into_iter()
-            .map(|(key, t)| TallyRow {
-                key,
-                tally: t.finish(),
-            })
-            .collect()
-    };
     Coverage {
         unit_id: data.unit_id.clone(),
         from: filter.from,
         to: filter.to,
         today,
         totals: totals.finish(),
-        by_village: rows(villages),
-        by_worker: rows(workers),
-        by_category: rows(categories),
+        by_village: villages.rows(),
+        by_worker: workers.rows(),
+        by_category: categories.rows(),
         overdue,
     }
 }

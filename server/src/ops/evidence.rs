@@ -1,4 +1,5 @@
-//! Evidence quality and suspicious visits (`DOMAIN.md` §5), from the clear, signed metadata: the
+//! Evidence quality and suspicious visits (`DOMAIN.md` §5), from the clear, signed metadata (kept
+//! in columns at ingest, `VisitFacts`): the
 //! server recomputes distance, duration and photo times itself rather than trusting the phone's flags
 //! alone, and adds what only it can see (overlapping visits of one worker, hash-chain breaks).
 
@@ -6,7 +7,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldvisit_core::geo::EvidenceThresholds;
-use fieldvisit_core::protocol::{EnvelopeBody, EvidenceFlag};
 use serde::Serialize;
 
 use super::coverage::{Data, Filter, local_date};
@@ -74,24 +74,19 @@ pub fn compute(data: &Data, filter: &Filter, th: &EvidenceThresholds) -> Evidenc
     let homes: HashMap<&str, _> = data
         .households
         .iter()
-        .map(|h| (h.household.id.as_str(), h.household.location))
-        .collect();
-    let bodies: HashMap<&str, &str> = data
-        .bodies
-        .iter()
-        .map(|(id, b)| (id.as_str(), b.as_str()))
+        .map(|h| (h.id.as_str(), h.location))
         .collect();
     let visits: Vec<_> = data
         .visits
         .iter()
-        .filter(|v| in_period(v.started_at, filter))
-        .filter(|v| filter.category.is_none_or(|c| c.code() == v.category))
+        .filter(|(v, _)| in_period(v.started_at, filter))
+        .filter(|(v, _)| filter.category.is_none_or(|c| c.code() == v.category))
         .collect();
     // Overlapping visits of one worker: sort by start, compare with the latest end so far.
     let mut overlapping = std::collections::HashSet::new();
     let mut by_worker: HashMap<&str, Vec<_>> = HashMap::new();
-    for v in &visits {
-        by_worker.entry(v.worker_id.as_str()).or_default().push(*v);
+    for (v, _) in &visits {
+        by_worker.entry(v.worker_id.as_str()).or_default().push(v);
     }
     for list in by_worker.values_mut() {
         list.sort_by_key(|v| v.started_at);
@@ -100,8 +95,8 @@ pub fn compute(data: &Data, filter: &Filter, th: &EvidenceThresholds) -> Evidenc
             if let Some((end, id)) = latest
                 && v.started_at < end
             {
-                overlapping.insert(id.to_owned());
-                overlapping.insert(v.visit_id.clone());
+                overlapping.insert(id);
+                overlapping.insert(v.visit_id.as_str());
             }
             if latest.is_none_or(|(end, _)| v.ended_at > end) {
                 latest = Some((v.ended_at, v.visit_id.as_str()));
@@ -111,10 +106,7 @@ pub fn compute(data: &Data, filter: &Filter, th: &EvidenceThresholds) -> Evidenc
     let mut s = EvidenceSummary::default();
     let mut minutes = Vec::new();
     let mut suspicious = Vec::new();
-    for v in visits {
-        let body: Option<EnvelopeBody> = bodies
-            .get(v.visit_id.as_str())
-            .and_then(|b| serde_json::from_str(b).ok());
+    for (v, facts) in visits {
         let mut reasons: Vec<&'static str> = Vec::new();
         let secs = (v.ended_at - v.started_at).num_seconds();
         minutes.push(secs / 60);
@@ -125,51 +117,42 @@ pub fn compute(data: &Data, filter: &Filter, th: &EvidenceThresholds) -> Evidenc
             reasons.push("short");
         }
         let mut distance = None;
-        if let Some(b) = &body {
-            let flags = &b.evidence;
-            match &b.gps {
-                None => reasons.push("no_fix"),
-                Some(fix) => {
-                    s.with_fix += 1;
-                    distance = homes
-                        .get(v.household_id.as_str())
-                        .copied()
-                        .flatten()
-                        .map(|home| home.distance_m(&fix.point))
-                        .or(b.distance_m);
-                    if distance.is_some_and(|d| d <= th.max_distance_m) {
-                        s.within_distance += 1;
-                    }
-                    if distance.is_some_and(|d| d > th.max_distance_m)
-                        || flags.contains(&EvidenceFlag::FarFromHome)
-                    {
-                        reasons.push("far");
-                    }
-                    if fix.accuracy_m <= th.max_accuracy_m {
-                        s.accurate_fix += 1;
-                    } else {
-                        reasons.push("low_accuracy");
-                    }
-                    if fix.mock || flags.contains(&EvidenceFlag::MockLocation) {
-                        reasons.push("mock_location");
-                    }
-                    if (b.started_at - fix.fix_time).num_seconds() > th.max_fix_age_s {
-                        reasons.push("stale_fix");
-                    }
+        match &facts.fix {
+            None => reasons.push("no_fix"),
+            Some(fix) => {
+                s.with_fix += 1;
+                distance = homes
+                    .get(v.household_id.as_str())
+                    .copied()
+                    .flatten()
+                    .map(|home| home.distance_m(&fix.point))
+                    .or(facts.distance_m);
+                if distance.is_some_and(|d| d <= th.max_distance_m) {
+                    s.within_distance += 1;
+                }
+                if distance.is_some_and(|d| d > th.max_distance_m) || facts.flag_far {
+                    reasons.push("far");
+                }
+                if fix.accuracy_m <= th.max_accuracy_m {
+                    s.accurate_fix += 1;
+                } else {
+                    reasons.push("low_accuracy");
+                }
+                if fix.mock || facts.flag_mock {
+                    reasons.push("mock_location");
+                }
+                if fix.age_s > th.max_fix_age_s {
+                    reasons.push("stale_fix");
                 }
             }
-            if !b.photos.is_empty() {
-                s.with_photos += 1;
-            }
-            let outside = b
-                .photos
-                .iter()
-                .any(|p| p.captured_at < b.started_at || p.captured_at > b.ended_at);
-            if outside || flags.contains(&EvidenceFlag::PhotoOutsideWindow) {
-                reasons.push("photo_outside_window");
-            }
         }
-        if overlapping.contains(&v.visit_id) {
+        if facts.photo_count > 0 {
+            s.with_photos += 1;
+        }
+        if facts.photo_outside_window {
+            reasons.push("photo_outside_window");
+        }
+        if overlapping.contains(v.visit_id.as_str()) {
             reasons.push("overlapping");
         }
         match v.chain_status {

@@ -13,6 +13,7 @@ pub mod households;
 pub mod keysessions;
 pub mod org;
 pub mod review;
+pub mod schedules;
 pub mod users;
 
 use crate::auth::StaffCaller;

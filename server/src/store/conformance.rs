@@ -6,6 +6,7 @@ use fieldvisit_core::crypto::{Sha256Hash, sha256};
 
 use super::sqlite::SqliteStore;
 use super::*;
+use fieldvisit_core::caseload::Category;
 
 /// Runs every check against a fresh, empty store.
 pub async fn run_all(store: &dyn Store) {
@@ -156,6 +157,7 @@ async fn ingest_is_exactly_once(s: &dyn Store) {
         reported_to_police_at: None,
         photos: vec![("p".into(), sha256(b"p"), 1)],
         received_at: Utc::now(),
+        facts: VisitFacts::default(),
     };
     let IngestOutcome::Stored(first) = s.ingest_visit(&v).await.unwrap() else {
         panic!("not stored")
@@ -284,6 +286,7 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
         reported_to_police_at: Some(now),
         photos: vec![],
         received_at: now,
+        facts: VisitFacts::default(),
     };
     s.ingest_visit(&v).await.unwrap();
     let (r, path) = s.review("g").await.unwrap().unwrap();
@@ -343,14 +346,32 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
         worker_id: None,
     };
     assert_eq!(s.reviews(&all).await.unwrap().len(), 1);
-    let bodies = s.visit_bodies(&all).await.unwrap();
-    assert_eq!(bodies.len(), 2);
-    assert!(bodies.iter().all(|(_, b)| b == "{}"));
+    let homes = s.coverage_households(&all).await.unwrap();
+    assert_eq!(homes.len(), 2, "{homes:?}");
+    assert_eq!(homes[0].id, "h");
+    assert_eq!(homes[0].visits.len(), 1, "visit v of category dibao");
+    assert_eq!(homes[0].visits[0].category, Category::Dibao);
+    assert_eq!(homes[1].visits.len(), 1);
+    assert_eq!(homes[1].visits[0].level.as_deref(), Some("HIGH"));
+    let day = crate::ops::coverage::local_date(now);
+    let period = s.period_visits(&all, day, day).await.unwrap();
+    assert_eq!(period.len(), 2);
+    let before = s
+        .period_visits(&all, day - chrono::Days::new(2), day - chrono::Days::new(1))
+        .await
+        .unwrap();
+    assert!(before.is_empty());
     let elsewhere = Scope {
         path: s.org_unit("t10").await.unwrap().unwrap().path,
         worker_id: None,
     };
-    assert!(s.visit_bodies(&elsewhere).await.unwrap().is_empty());
+    assert!(s.coverage_households(&elsewhere).await.unwrap().is_empty());
+    assert!(
+        s.period_visits(&elsewhere, day, day)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

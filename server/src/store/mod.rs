@@ -1,6 +1,7 @@
 //! Storage behind a trait: the server holds an `Arc<dyn Store>`, so SQLite (one machine, zero
 //! setup) and PostgreSQL (scale-out) are interchangeable. Every listing takes a [`Scope`]: scope is checked in the query.
 
+mod report_types;
 mod review_types;
 mod types;
 
@@ -8,8 +9,10 @@ pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use fieldvisit_core::caseload::ScheduleConfig;
 
+pub use report_types::*;
 pub use review_types::*;
 pub use types::*;
 
@@ -111,8 +114,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>>;
     /// Visits in a scope.
     async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>>;
-    /// The clear metadata JSON (the signed body) of the visits in a scope: (visit id, body JSON).
-    async fn visit_bodies(&self, scope: &Scope) -> StoreResult<Vec<(String, String)>>;
+    /// Households in a scope (by id), each with its visits in compact form: corrections and visits
+    /// of unknown categories left out, ordered by category code then start time. Coverage at county
+    /// scale reads this; it must not parse JSON per row.
+    async fn coverage_households(&self, scope: &Scope) -> StoreResult<Vec<CoverageHousehold>>;
+    /// Visits in a scope whose local start date lies in `from..=to`, corrections left out, with
+    /// their evidence facts; ordered by start time.
+    async fn period_visits(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(VisitMeta, VisitFacts)>>;
     /// Photos of a visit.
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>>;
     /// Marks a photo complete.
@@ -147,6 +160,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         event: &ReviewEvent,
         returned: Option<&fieldvisit_core::protocol::ReturnedAssessment>,
     ) -> StoreResult<ReviewRow>;
+
+    /// Sets (`Some`) or clears (`None`, back to the defaults) a county's schedule.
+    async fn set_county_schedule(
+        &self,
+        unit_id: &str,
+        schedule: Option<&ScheduleConfig>,
+    ) -> StoreResult<()>;
+    /// Every configured county schedule.
+    async fn county_schedules(&self) -> StoreResult<Vec<CountySchedule>>;
 
     /// Row counts.
     async fn counts(&self) -> StoreResult<Counts>;

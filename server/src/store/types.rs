@@ -266,6 +266,8 @@ pub struct NewVisit {
     pub photos: Vec<(String, Sha256Hash, u64)>,
     /// Server time of arrival.
     pub received_at: DateTime<Utc>,
+    /// What the reports need of the body, kept in columns.
+    pub facts: super::VisitFacts,
 }
 
 /// A stored visit's metadata.

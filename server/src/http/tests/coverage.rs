@@ -3,14 +3,15 @@
 use axum::body::Body;
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate, TimeZone};
-use fieldvisit_core::caseload::{Category, CategoryRegistration, Household, ScheduleConfig};
+use fieldvisit_core::caseload::{Category, CategoryRegistration, ScheduleConfig};
 use fieldvisit_core::crypto::{Sha256Hash, sha256};
 use fieldvisit_core::geo::{GeoPoint, GpsFix};
 use fieldvisit_core::protocol::PhotoManifest;
 
 use super::*;
 use crate::ops::coverage::{self, Data, Filter};
-use crate::store::{ChainStatus, HouseholdRow, VisitMeta};
+use crate::ops::schedules::VillageSchedules;
+use crate::store::{CoverageHousehold, CoverageVisit};
 
 const YEAR: &str = "from=2026-01-01&to=2026-12-31";
 
@@ -160,37 +161,23 @@ async fn coverage_counts_due_late_and_missed_with_masked_overdue_list() {
 fn schedule_decides_on_time_late_missed_and_pending() {
     let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
     let at = |m, day| Utc.with_ymd_and_hms(2026, m, day, 2, 0, 0).unwrap();
-    let household = |id: &str, cat, since| HouseholdRow {
-        household: Household {
-            id: id.into(),
-            village_id: "v".into(),
-            head_name: "户主".into(),
-            id_number: "320102198001011234".into(),
-            address: String::new(),
-            categories: vec![CategoryRegistration {
-                category: cat,
-                since,
-            }],
-            location: None,
-            members: vec![],
-        },
-        worker_id: Some("w".into()),
-    };
-    let v = |id: &str, h: &str, t| VisitMeta {
-        visit_id: id.into(),
-        device_id: "d".into(),
-        worker_id: "w".into(),
-        household_id: h.into(),
-        body_hash: Sha256Hash::ZERO,
-        chain_seq: 1,
-        chain_status: ChainStatus::Ok,
-        category: "tekun".into(),
-        template_id: "economic".into(),
-        started_at: t,
-        ended_at: t,
+    let visit = |t| CoverageVisit {
+        category: Category::Tekun,
+        on: coverage::local_date(t),
         level: None,
-        reported_to_police_at: None,
-        received_at: t,
+    };
+    let household = |id: &str, cat, since, visits| CoverageHousehold {
+        id: id.into(),
+        village_id: "v".into(),
+        worker_id: Some("w".into()),
+        head_name: "户主".into(),
+        id_number: "320102198001011234".into(),
+        location: None,
+        categories: vec![CategoryRegistration {
+            category: cat,
+            since,
+        }],
+        visits,
     };
     // Monthly 特困: h1 visited on time in Sept and Oct, late in Nov (due 11-01, visited 11-05), and
     // its next visit (due 12-05) is pending; h2 was never visited: its first visit (due at
@@ -198,15 +185,16 @@ fn schedule_decides_on_time_late_missed_and_pending() {
     let data = Data {
         unit_id: "t".into(),
         households: vec![
-            household("h1", Category::Tekun, d(9, 1)),
-            household("h2", Category::Tekun, d(10, 10)),
+            household(
+                "h1",
+                Category::Tekun,
+                d(9, 1),
+                vec![visit(at(9, 1)), visit(at(10, 1)), visit(at(11, 5))],
+            ),
+            household("h2", Category::Tekun, d(10, 10), vec![]),
         ],
-        bodies: vec![],
-        visits: vec![
-            v("a", "h1", at(9, 1)),
-            v("b", "h1", at(10, 1)),
-            v("c", "h1", at(11, 5)),
-        ],
+        visits: vec![],
+        schedules: VillageSchedules::uniform(ScheduleConfig::default()),
     };
     let f = Filter {
         unit_id: None,
@@ -215,7 +203,7 @@ fn schedule_decides_on_time_late_missed_and_pending() {
         category: None,
         worker_id: None,
     };
-    let c = coverage::compute(&data, &f, &ScheduleConfig::default(), d(11, 20));
+    let c = coverage::compute(&data, &f, d(11, 20));
     let t = c.totals;
     assert_eq!(
         (t.due, t.on_time, t.late, t.missed, t.pending),
@@ -429,4 +417,75 @@ async fn township_a_never_sees_township_b() {
     let r = get(&w, &sup_b, &format!("/api/v1/coverage?{YEAR}")).await;
     let text = r.json.to_string();
     assert!(text.contains("hB") && !text.contains("hA"), "{text}");
+}
+
+#[tokio::test]
+async fn a_county_schedule_drives_coverage_and_reaches_phones() {
+    let w = world().await;
+    let sup = w.login("supA").await;
+    let phone = w.enroll("wA").await;
+    let on_registration = Utc.with_ymd_and_hms(2026, 1, 5, 1, 0, 0).unwrap();
+    visit(
+        &w,
+        &phone,
+        "s1",
+        1,
+        Sha256Hash::ZERO,
+        on_registration,
+        40,
+        Some((32.0, false)),
+        None,
+    )
+    .await;
+    let dibao = |r: &Resp| {
+        let t = &r.json["totals"];
+        (
+            t["due"].as_u64(),
+            t["on_time"].as_u64(),
+            t["missed"].as_u64(),
+        )
+    };
+    let uri = format!("/api/v1/coverage?{YEAR}&category=dibao");
+    // Defaults: the next re-check is a year after the visit, outside 2026.
+    let r = get(&w, &sup, &uri).await;
+    assert_eq!(dibao(&r), (Some(1), Some(1), Some(0)), "{:?}", r.json);
+
+    let monthly = crate::ops::schedules::parse(
+        r#"{"rules":[{"category":"dibao","default":{"days":30},"by_level":{}}]}"#,
+    )
+    .unwrap();
+    let cli = Actor::cli();
+    let refused = crate::ops::schedules::set(&w.state, &cli, "tA", Some(monthly.clone())).await;
+    assert_eq!(refused.unwrap_err().code, "not_a_county");
+    let supervisor = Actor::for_staff(&w.state, "supA").await.unwrap();
+    let refused = crate::ops::schedules::set(&w.state, &supervisor, "k", Some(monthly.clone()));
+    assert_eq!(refused.await.unwrap_err().code, "forbidden_role");
+    crate::ops::schedules::set(&w.state, &cli, "k", Some(monthly.clone()))
+        .await
+        .unwrap();
+
+    // County k re-checks every 30 days: due again on 02-04, passed without a visit.
+    let r = get(&w, &sup, &uri).await;
+    assert_eq!(dibao(&r), (Some(2), Some(1), Some(1)), "{:?}", r.json);
+    let pulled = w
+        .call(
+            "GET",
+            "/api/v1/assignments",
+            Some(&phone.token),
+            Body::empty(),
+        )
+        .await;
+    let a: fieldvisit_core::protocol::Assignments = serde_json::from_value(pulled.json).unwrap();
+    assert_eq!(a.schedule, crate::ops::schedules::merged(&monthly));
+    assert_eq!(
+        a.schedule.rule(Category::Tekun),
+        ScheduleConfig::default().rule(Category::Tekun),
+        "categories the county did not list keep the defaults"
+    );
+
+    crate::ops::schedules::set(&w.state, &cli, "k", None)
+        .await
+        .unwrap();
+    let r = get(&w, &sup, &uri).await;
+    assert_eq!(dibao(&r), (Some(1), Some(1), Some(0)));
 }

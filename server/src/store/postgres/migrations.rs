@@ -189,6 +189,48 @@ INSERT INTO reviews (visit_id, household_id, worker_id, level, urgent, state, su
         received_at, received_at
     FROM visits WHERE template_id = 'child-guardianship';
 "#,
+    // 4: report columns filled at ingest (coverage and evidence read no JSON), county schedules.
+    // `flags`: 1 the phone said far, 2 mock location, 4 a photo outside the visit window (said or
+    // seen). Rows stored before are filled from their signed bodies.
+    r#"
+ALTER TABLE visits ADD COLUMN amends BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE visits ADD COLUMN fix_lat DOUBLE PRECISION;
+ALTER TABLE visits ADD COLUMN fix_lon DOUBLE PRECISION;
+ALTER TABLE visits ADD COLUMN fix_accuracy_m DOUBLE PRECISION;
+ALTER TABLE visits ADD COLUMN fix_mock BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE visits ADD COLUMN fix_age_s BIGINT;
+ALTER TABLE visits ADD COLUMN distance_m DOUBLE PRECISION;
+ALTER TABLE visits ADD COLUMN flags BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE visits ADD COLUMN photo_count BIGINT NOT NULL DEFAULT 0;
+UPDATE visits SET
+    amends = coalesce(jsonb_typeof(body_json::jsonb -> 'amends'), 'null') <> 'null',
+    fix_lat = (body_json::jsonb #>> '{gps,point,lat}')::double precision,
+    fix_lon = (body_json::jsonb #>> '{gps,point,lon}')::double precision,
+    fix_accuracy_m = (body_json::jsonb #>> '{gps,accuracy_m}')::double precision,
+    fix_mock = coalesce((body_json::jsonb #>> '{gps,mock}')::boolean, FALSE),
+    fix_age_s = round(extract(epoch FROM started_at
+        - (body_json::jsonb #>> '{gps,fix_time}')::timestamptz))::bigint,
+    distance_m = (body_json::jsonb ->> 'distance_m')::double precision,
+    flags = (CASE WHEN coalesce(body_json::jsonb -> 'evidence', '[]') ? 'far_from_home'
+                THEN 1 ELSE 0 END)
+          | (CASE WHEN coalesce(body_json::jsonb -> 'evidence', '[]') ? 'mock_location'
+                THEN 2 ELSE 0 END)
+          | (CASE WHEN coalesce(body_json::jsonb -> 'evidence', '[]') ? 'photo_outside_window'
+                OR EXISTS (SELECT 1 FROM jsonb_array_elements(
+                        coalesce(body_json::jsonb -> 'photos', '[]')) p
+                    WHERE (p ->> 'captured_at')::timestamptz < started_at
+                       OR (p ->> 'captured_at')::timestamptz > ended_at)
+                THEN 4 ELSE 0 END),
+    photo_count = coalesce(jsonb_array_length(body_json::jsonb -> 'photos'), 0);
+CREATE INDEX visits_coverage ON visits(household_id, category, started_at) WHERE NOT amends;
+CREATE INDEX visits_started_at ON visits(started_at);
+CREATE INDEX households_village ON households(village_id);
+CREATE TABLE county_schedules (
+    unit_id TEXT PRIMARY KEY REFERENCES org_units(id),
+    schedule_json TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+"#,
 ];
 
 /// Current schema version.

@@ -10,6 +10,7 @@ mod audit;
 mod devices;
 mod migrations;
 mod org;
+mod reports;
 mod reviews;
 mod staff;
 mod visits;
@@ -287,8 +288,16 @@ impl Store for PgStore {
         visits::in_scope(&self.client().await?, scope).await
     }
 
-    async fn visit_bodies(&self, scope: &Scope) -> StoreResult<Vec<(String, String)>> {
-        visits::bodies_in_scope(&self.client().await?, scope).await
+    async fn coverage_households(&self, scope: &Scope) -> StoreResult<Vec<CoverageHousehold>> {
+        reports::coverage_households(&self.client().await?, scope).await
+    }
+    async fn period_visits(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(VisitMeta, VisitFacts)>> {
+        reports::period_visits(&self.client().await?, scope, from, to).await
     }
 
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
@@ -341,6 +350,17 @@ impl Store for PgStore {
         returned: Option<&fieldvisit_core::protocol::ReturnedAssessment>,
     ) -> StoreResult<ReviewRow> {
         reviews::transition(&mut self.client().await?, event, returned).await
+    }
+
+    async fn set_county_schedule(
+        &self,
+        unit_id: &str,
+        schedule: Option<&ScheduleConfig>,
+    ) -> StoreResult<()> {
+        reports::set_county_schedule(&self.client().await?, unit_id, schedule).await
+    }
+    async fn county_schedules(&self) -> StoreResult<Vec<CountySchedule>> {
+        reports::county_schedules(&self.client().await?).await
     }
 
     async fn counts(&self) -> StoreResult<Counts> {

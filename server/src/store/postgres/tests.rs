@@ -213,6 +213,7 @@ fn chained(device: &str, seq: u64, template: &str) -> NewVisit {
         reported_to_police_at: None,
         photos: vec![(format!("p{seq}"), sha256(b"p"), 1)],
         received_at: now,
+        facts: VisitFacts::default(),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::store::{
     ChainStatus, IngestOutcome, NewVisit, PhotoRecord, Scope, StoreError, StoreResult, VisitMeta,
 };
 
-const SELECT_META: &str = "SELECT v.visit_id, v.device_id, v.worker_id, v.household_id,
+pub(super) const SELECT_META: &str = "SELECT v.visit_id, v.device_id, v.worker_id, v.household_id,
     v.body_hash, v.chain_seq, v.chain_status, v.category, v.template_id, v.started_at, v.ended_at,
     v.level, v.reported_to_police_at, v.received_at";
 
@@ -23,7 +23,7 @@ pub(super) fn hash_col(r: &Row, idx: usize) -> StoreResult<Sha256Hash> {
     Sha256Hash::from_hex(&s).ok_or_else(|| bad_column("hash"))
 }
 
-fn from_row(r: &Row) -> StoreResult<VisitMeta> {
+pub(super) fn from_row(r: &Row) -> StoreResult<VisitMeta> {
     let status: String = col(r, 6)?;
     Ok(VisitMeta {
         visit_id: col(r, 0)?,
@@ -136,12 +136,19 @@ pub(super) async fn ingest(
     }
     let status = chain_status(&tx, v).await?;
     let chain_seq = to_i64(v.chain_seq, "chain_seq")?;
+    let f = &v.facts;
+    let fix = f.fix.as_ref();
+    let flags = i64::from(f.flag_far)
+        | i64::from(f.flag_mock) << 1
+        | i64::from(f.photo_outside_window) << 2;
     let inserted = execute(
         &tx,
         "INSERT INTO visits (visit_id, device_id, worker_id, household_id, body_hash, chain_seq,
             chain_prev, chain_status, envelope_json, body_json, category, template_id, started_at,
-            ended_at, level, reported_to_police_at, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+            ended_at, level, reported_to_police_at, received_at, amends, fix_lat, fix_lon,
+            fix_accuracy_m, fix_mock, fix_age_s, distance_m, flags, photo_count)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+            $19, $20, $21, $22, $23, $24, $25, $26)
          ON CONFLICT (visit_id) DO NOTHING",
         &[
             &v.visit_id,
@@ -161,6 +168,15 @@ pub(super) async fn ingest(
             &v.level,
             &v.reported_to_police_at,
             &micros(v.received_at),
+            &f.amends,
+            &fix.map(|x| x.point.lat),
+            &fix.map(|x| x.point.lon),
+            &fix.map(|x| x.accuracy_m),
+            &fix.is_some_and(|x| x.mock),
+            &fix.map(|x| x.age_s),
+            &f.distance_m,
+            &flags,
+            &i64::from(f.photo_count),
         ],
     )
     .await?;
@@ -252,24 +268,6 @@ pub(super) async fn in_scope<C: GenericClient>(
     .await?
     .iter()
     .map(from_row)
-    .collect()
-}
-
-pub(super) async fn bodies_in_scope<C: GenericClient>(
-    c: &C,
-    scope: &Scope,
-) -> StoreResult<Vec<(String, String)>> {
-    query(
-        c,
-        "SELECT v.visit_id, v.body_json FROM visits v JOIN households h ON h.id = v.household_id
-         JOIN org_units o ON o.id = h.village_id
-         WHERE left(o.path, length($1)) = $1 AND ($2::text IS NULL OR v.worker_id = $2)
-         ORDER BY v.received_at, v.visit_id COLLATE \"C\"",
-        &[&scope.path, &scope.worker_id],
-    )
-    .await?
-    .iter()
-    .map(|r| Ok((col(r, 0)?, col(r, 1)?)))
     .collect()
 }
 

@@ -169,6 +169,65 @@ INSERT INTO reviews (visit_id, household_id, worker_id, level, urgent, state, su
         received_at, received_at
     FROM visits WHERE template_id = 'child-guardianship';
 "#,
+    // 4: report columns filled at write time (coverage and evidence read no JSON), county schedules.
+    // `started_on` is the local (UTC+8) start date as days from 0001-01-01 (= 1, chrono's
+    // `num_days_from_ce`); julianday of that midnight is 1721425.5. `flags`: 1 the phone said far,
+    // 2 mock location, 4 a photo outside the visit window (said or seen). Households carry their
+    // registrations as `code:YYYY-MM-DD` joined by commas.
+    r#"
+ALTER TABLE visits ADD COLUMN started_on INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE visits ADD COLUMN amends INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE visits ADD COLUMN fix_lat REAL;
+ALTER TABLE visits ADD COLUMN fix_lon REAL;
+ALTER TABLE visits ADD COLUMN fix_accuracy_m REAL;
+ALTER TABLE visits ADD COLUMN fix_mock INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE visits ADD COLUMN fix_age_s INTEGER;
+ALTER TABLE visits ADD COLUMN distance_m REAL;
+ALTER TABLE visits ADD COLUMN flags INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE visits ADD COLUMN photo_count INTEGER NOT NULL DEFAULT 0;
+UPDATE visits SET
+    started_on = CAST(julianday(started_at, '+8 hours') - 1721424.5 AS INTEGER),
+    amends = json_extract(body_json, '$.amends') IS NOT NULL,
+    fix_lat = json_extract(body_json, '$.gps.point.lat'),
+    fix_lon = json_extract(body_json, '$.gps.point.lon'),
+    fix_accuracy_m = json_extract(body_json, '$.gps.accuracy_m'),
+    fix_mock = coalesce(json_extract(body_json, '$.gps.mock'), 0),
+    fix_age_s = CAST(round((julianday(started_at)
+        - julianday(json_extract(body_json, '$.gps.fix_time'))) * 86400) AS INTEGER),
+    distance_m = json_extract(body_json, '$.distance_m'),
+    flags = (CASE WHEN EXISTS (SELECT 1 FROM json_each(body_json, '$.evidence')
+                  WHERE value = 'far_from_home') THEN 1 ELSE 0 END)
+          | (CASE WHEN EXISTS (SELECT 1 FROM json_each(body_json, '$.evidence')
+                  WHERE value = 'mock_location') THEN 2 ELSE 0 END)
+          | (CASE WHEN EXISTS (SELECT 1 FROM json_each(body_json, '$.evidence')
+                  WHERE value = 'photo_outside_window')
+               OR EXISTS (SELECT 1 FROM json_each(body_json, '$.photos') p
+                  WHERE julianday(json_extract(p.value, '$.captured_at')) < julianday(started_at)
+                     OR julianday(json_extract(p.value, '$.captured_at')) > julianday(ended_at))
+               THEN 4 ELSE 0 END),
+    photo_count = coalesce(json_array_length(body_json, '$.photos'), 0);
+CREATE INDEX visits_coverage ON visits(household_id, category, started_at, started_on, level)
+    WHERE amends = 0;
+CREATE INDEX visits_started_on ON visits(started_on);
+ALTER TABLE households ADD COLUMN categories TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN head_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN id_number TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN lat REAL;
+ALTER TABLE households ADD COLUMN lon REAL;
+UPDATE households SET
+    categories = coalesce((SELECT group_concat(json_extract(c.value, '$.category') || ':'
+        || json_extract(c.value, '$.since'), ',') FROM json_each(record_json, '$.categories') c), ''),
+    head_name = json_extract(record_json, '$.head_name'),
+    id_number = json_extract(record_json, '$.id_number'),
+    lat = json_extract(record_json, '$.location.lat'),
+    lon = json_extract(record_json, '$.location.lon');
+CREATE INDEX households_village ON households(village_id);
+CREATE TABLE county_schedules (
+    unit_id TEXT PRIMARY KEY REFERENCES org_units(id),
+    schedule_json TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"#,
 ];
 
 /// Current schema version.

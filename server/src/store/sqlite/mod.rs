@@ -6,8 +6,10 @@
 mod assignments;
 mod audit;
 mod devices;
+mod group_commit;
 mod migrations;
 mod org;
+mod reports;
 mod reviews;
 mod staff;
 mod visits;
@@ -16,7 +18,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use fieldvisit_core::caseload::ScheduleConfig;
 use rusqlite::Connection;
 
 pub use migrations::{MIGRATIONS, current_version, migrate};
@@ -29,10 +32,16 @@ pub struct SqliteStore {
     conn: Arc<Mutex<Connection>>,
     /// Idle read-only connections (none for an in-memory database, which cannot share them).
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// One permit per read-only connection: a read waits for an idle reader rather than queueing
+    /// behind the writer (none for an in-memory database).
+    reader_slots: Option<Arc<tokio::sync::Semaphore>>,
+    /// Visits waiting to be committed together.
+    ingest_queue: Arc<group_commit::IngestQueue>,
 }
 
-/// Read-only connections kept for lookups (auth extractors run several per request).
-const READERS: usize = 3;
+/// Read-only connections kept for lookups (auth extractors run several per request; ingest at 32
+/// concurrent phones keeps about this many busy).
+const READERS: usize = 6;
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -65,11 +74,58 @@ pub(crate) fn bad_column(what: &str) -> rusqlite::Error {
     rusqlite::Error::InvalidColumnName(what.to_owned())
 }
 
+/// Log size (pages) above which a fully copied WAL is restarted from its beginning.
+const RESTART_PAGES: i64 = 4096;
+
+/// Copies the WAL back into the database every 200 ms on a connection of its own; stops when the
+/// store is dropped. `PASSIVE` never blocks the writer or readers.
+fn spawn_checkpointer(path: &Path, alive: std::sync::Weak<Mutex<Connection>>) -> StoreResult<()> {
+    let conn = Connection::open(path).map_err(backend)?;
+    conn.pragma_update(None, "busy_timeout", 5000)
+        .map_err(backend)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(backend)?;
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            while alive.strong_count() > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                // (busy, pages in the log, pages copied back). Under sustained writes a passive
+                // checkpoint rarely finds the log fully copied at the moment a commit begins, so
+                // the log would only grow; once it is large and copied, restart it (this waits
+                // for the current write transaction, no longer).
+                let log: rusqlite::Result<(i64, i64, i64)> =
+                    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    });
+                match log {
+                    Ok((_, pages, copied)) if pages >= RESTART_PAGES && copied == pages => {
+                        if let Err(e) =
+                            conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
+                        {
+                            tracing::warn!(error = %e, "WAL restart failed");
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+                }
+            }
+        })
+        .map_err(|e| StoreError::Backend(format!("checkpoint thread: {e}")))?;
+    Ok(())
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database file.
     pub fn open(path: &Path) -> StoreResult<Self> {
         let conn = Connection::open(path).map_err(backend)?;
-        let store = Self::setup(conn)?;
+        // Checkpoints run on their own connection and thread (below), so a commit never waits for
+        // one while holding the writer.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(backend)?;
+        let mut store = Self::setup(conn)?;
+        store.reader_slots = Some(Arc::new(tokio::sync::Semaphore::new(READERS)));
+        spawn_checkpointer(path, Arc::downgrade(&store.conn))?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let r = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
@@ -95,12 +151,17 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(backend)?;
+        // A receipt promises the visit survives a power cut: every commit reaches the disk.
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(backend)?;
         conn.pragma_update(None, "busy_timeout", 5000)
             .map_err(backend)?;
         migrate(&mut conn).map_err(backend)?;
         Ok(SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             readers: Arc::new(Mutex::new(Vec::new())),
+            reader_slots: None,
+            ingest_queue: Arc::new(group_commit::IngestQueue::default()),
         })
     }
 
@@ -127,6 +188,15 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
     {
+        let permit = match &self.reader_slots {
+            Some(slots) => Some(
+                Arc::clone(slots)
+                    .acquire_owned()
+                    .await
+                    .map_err(|_| StoreError::Backend("reader pool closed".into()))?,
+            ),
+            None => None,
+        };
         let readers = Arc::clone(&self.readers);
         let taken = readers
             .lock()
@@ -139,6 +209,7 @@ impl SqliteStore {
                 if let Ok(mut idle) = readers.lock() {
                     idle.push(conn);
                 }
+                drop(permit);
                 out
             })
             .await
@@ -286,8 +357,16 @@ impl Store for SqliteStore {
     }
 
     async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome> {
-        let v = visit.clone();
-        self.call(move |c| visits::ingest(c, &v)).await
+        let answer = self.ingest_queue.push(visit.clone());
+        let (conn, queue) = (Arc::clone(&self.conn), Arc::clone(&self.ingest_queue));
+        // Detached: the queued visit is stored even if this caller goes away meanwhile.
+        drop(tokio::task::spawn_blocking(move || match conn.lock() {
+            Ok(mut c) => queue.drain(&mut c),
+            Err(_) => queue.fail_all("connection mutex poisoned"),
+        }));
+        answer
+            .await
+            .map_err(|_| StoreError::Backend("ingest writer stopped".into()))?
     }
 
     async fn visit(&self, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>> {
@@ -305,9 +384,21 @@ impl Store for SqliteStore {
         self.read(move |c| visits::in_scope(c, &scope)).await
     }
 
-    async fn visit_bodies(&self, scope: &Scope) -> StoreResult<Vec<(String, String)>> {
+    async fn coverage_households(&self, scope: &Scope) -> StoreResult<Vec<CoverageHousehold>> {
         let scope = scope.clone();
-        self.read(move |c| visits::bodies_in_scope(c, &scope)).await
+        self.read(move |c| reports::coverage_households(c, &scope))
+            .await
+    }
+
+    async fn period_visits(
+        &self,
+        scope: &Scope,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(VisitMeta, VisitFacts)>> {
+        let scope = scope.clone();
+        self.read(move |c| reports::period_visits(c, &scope, from, to))
+            .await
     }
 
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
@@ -371,6 +462,20 @@ impl Store for SqliteStore {
         let (e, r) = (event.clone(), returned.cloned());
         self.call(move |c| reviews::transition(c, &e, r.as_ref()))
             .await
+    }
+
+    async fn set_county_schedule(
+        &self,
+        unit_id: &str,
+        schedule: Option<&ScheduleConfig>,
+    ) -> StoreResult<()> {
+        let (id, s) = (unit_id.to_owned(), schedule.cloned());
+        self.call(move |c| reports::set_county_schedule(c, &id, s.as_ref()))
+            .await
+    }
+
+    async fn county_schedules(&self) -> StoreResult<Vec<CountySchedule>> {
+        self.read(reports::county_schedules).await
     }
 
     async fn counts(&self) -> StoreResult<Counts> {

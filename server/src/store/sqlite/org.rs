@@ -120,18 +120,27 @@ pub(super) fn upsert_households(c: &mut Connection, rows: &[HouseholdRow]) -> St
             )
             .map_err(backend)?;
         }
+        let h = &row.household;
         tx.execute(
-            "INSERT INTO households (id, village_id, worker_id, record_json, seq)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO households (id, village_id, worker_id, record_json, seq, categories,
+                 head_name, id_number, lat, lon)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id,
                  worker_id = excluded.worker_id, record_json = excluded.record_json,
-                 seq = excluded.seq",
+                 seq = excluded.seq, categories = excluded.categories,
+                 head_name = excluded.head_name, id_number = excluded.id_number,
+                 lat = excluded.lat, lon = excluded.lon",
             params![
-                row.household.id,
-                row.household.village_id,
+                h.id,
+                h.village_id,
                 row.worker_id,
                 json,
-                seq
+                seq,
+                super::reports::categories_column(&h.categories),
+                h.head_name,
+                h.id_number,
+                h.location.map(|p| p.lat),
+                h.location.map(|p| p.lon),
             ],
         )
         .map_err(backend)?;

@@ -2,7 +2,7 @@
 //! transitions that append an event (and, for a return, the comment the phone pulls).
 
 use fieldvisit_core::protocol::ReturnedAssessment;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{backend, parse_ts, ts};
 use crate::store::{
@@ -32,7 +32,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<ReviewRow> {
     })
 }
 
-fn add_event(tx: &Transaction<'_>, e: &ReviewEvent) -> StoreResult<()> {
+fn add_event(tx: &Connection, e: &ReviewEvent) -> StoreResult<()> {
     tx.execute(
         "INSERT INTO review_events (visit_id, at, actor, from_state, to_state, reason, escalation)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -52,7 +52,7 @@ fn add_event(tx: &Transaction<'_>, e: &ReviewEvent) -> StoreResult<()> {
 
 /// Opens a review for a newly stored guardianship assessment, inside the ingest transaction. A
 /// police report from the phone makes it urgent at once, with no approval step before it.
-pub(super) fn open_for(tx: &Transaction<'_>, v: &NewVisit) -> StoreResult<()> {
+pub(super) fn open_for(tx: &Connection, v: &NewVisit) -> StoreResult<()> {
     if v.template_id != GUARDIANSHIP_TEMPLATE {
         return Ok(());
     }

@@ -1,14 +1,14 @@
 //! Visits (exactly-once ingest with the device hash-chain check) and their photo manifests.
 
 use fieldvisit_core::crypto::Sha256Hash;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{backend, parse_opt_ts, parse_ts, ts};
 use crate::store::{
     ChainStatus, IngestOutcome, NewVisit, PhotoRecord, Scope, StoreError, StoreResult, VisitMeta,
 };
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "v.visit_id, v.device_id, v.worker_id, v.household_id, v.body_hash, v.chain_seq,
     v.chain_status, v.category, v.template_id, v.started_at, v.ended_at, v.level,
     v.reported_to_police_at, v.received_at";
@@ -17,7 +17,7 @@ fn hash_col(s: String) -> rusqlite::Result<Sha256Hash> {
     Sha256Hash::from_hex(&s).ok_or_else(|| super::bad_column("hash"))
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<VisitMeta> {
+pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<VisitMeta> {
     Ok(VisitMeta {
         visit_id: r.get(0)?,
         device_id: r.get(1)?,
@@ -37,7 +37,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<VisitMeta> {
     })
 }
 
-fn hash_at(tx: &Transaction<'_>, device_id: &str, seq: u64) -> StoreResult<Option<String>> {
+fn hash_at(tx: &Connection, device_id: &str, seq: u64) -> StoreResult<Option<String>> {
     tx.query_row(
         "SELECT body_hash FROM visits WHERE device_id = ?1 AND chain_seq = ?2 LIMIT 1",
         params![device_id, seq],
@@ -49,7 +49,7 @@ fn hash_at(tx: &Transaction<'_>, device_id: &str, seq: u64) -> StoreResult<Optio
 
 /// Where the visit sits in its device's chain. Visits may arrive out of order, so a missing
 /// predecessor is a gap (cleared when it arrives), while a mismatch or a taken slot is a fork.
-fn chain_status(tx: &Transaction<'_>, v: &NewVisit) -> StoreResult<ChainStatus> {
+fn chain_status(tx: &Connection, v: &NewVisit) -> StoreResult<ChainStatus> {
     if v.chain_seq == 0 || hash_at(tx, &v.device_id, v.chain_seq)?.is_some() {
         return Ok(ChainStatus::Fork);
     }
@@ -81,8 +81,8 @@ fn meta(c: &Connection, visit_id: &str) -> StoreResult<Option<VisitMeta>> {
     .map_err(backend)
 }
 
-pub(super) fn ingest(c: &mut Connection, v: &NewVisit) -> StoreResult<IngestOutcome> {
-    let tx = c.transaction().map_err(backend)?;
+/// Stores one visit inside the caller's transaction (or savepoint); the caller commits.
+pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutcome> {
     let existing: Option<String> = tx
         .query_row(
             "SELECT body_hash FROM visits WHERE visit_id = ?1",
@@ -95,15 +95,22 @@ pub(super) fn ingest(c: &mut Connection, v: &NewVisit) -> StoreResult<IngestOutc
         if h != v.body_hash.to_hex() {
             return Ok(IngestOutcome::Conflict);
         }
-        let m = meta(&tx, &v.visit_id)?.ok_or(StoreError::NotFound("visit"))?;
+        let m = meta(tx, &v.visit_id)?.ok_or(StoreError::NotFound("visit"))?;
         return Ok(IngestOutcome::Duplicate(m));
     }
-    let status = chain_status(&tx, v)?;
+    let status = chain_status(tx, v)?;
+    let f = &v.facts;
+    let fix = f.fix.as_ref();
+    let flags = i64::from(f.flag_far)
+        | i64::from(f.flag_mock) << 1
+        | i64::from(f.photo_outside_window) << 2;
     tx.execute(
         "INSERT INTO visits (visit_id, device_id, worker_id, household_id, body_hash, chain_seq,
             chain_prev, chain_status, envelope_json, body_json, category, template_id, started_at,
-            ended_at, level, reported_to_police_at, received_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            ended_at, level, reported_to_police_at, received_at, started_on, amends, fix_lat,
+            fix_lon, fix_accuracy_m, fix_mock, fix_age_s, distance_m, flags, photo_count)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
         params![
             v.visit_id,
             v.device_id,
@@ -122,6 +129,16 @@ pub(super) fn ingest(c: &mut Connection, v: &NewVisit) -> StoreResult<IngestOutc
             v.level,
             v.reported_to_police_at.map(ts),
             ts(v.received_at),
+            super::reports::local_day(v.started_at),
+            f.amends,
+            fix.map(|x| x.point.lat),
+            fix.map(|x| x.point.lon),
+            fix.map(|x| x.accuracy_m),
+            fix.is_some_and(|x| x.mock),
+            fix.map(|x| x.age_s),
+            f.distance_m,
+            flags,
+            f.photo_count,
         ],
     )
     .map_err(backend)?;
@@ -132,7 +149,7 @@ pub(super) fn ingest(c: &mut Connection, v: &NewVisit) -> StoreResult<IngestOutc
         )
         .map_err(backend)?;
     }
-    super::reviews::open_for(&tx, v)?;
+    super::reviews::open_for(tx, v)?;
     // A successor that arrived first was flagged as a gap; it follows this visit, so it is fine now.
     tx.execute(
         "UPDATE visits SET chain_status = 'ok'
@@ -140,8 +157,7 @@ pub(super) fn ingest(c: &mut Connection, v: &NewVisit) -> StoreResult<IngestOutc
         params![v.device_id, v.chain_seq + 1, v.body_hash.to_hex()],
     )
     .map_err(backend)?;
-    let m = meta(&tx, &v.visit_id)?.ok_or(StoreError::NotFound("visit"))?;
-    tx.commit().map_err(backend)?;
+    let m = meta(tx, &v.visit_id)?.ok_or(StoreError::NotFound("visit"))?;
     Ok(IngestOutcome::Stored(m))
 }
 
@@ -183,23 +199,6 @@ pub(super) fn in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<VisitMe
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(backend)?;
     Ok(rows)
-}
-
-pub(super) fn bodies_in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<(String, String)>> {
-    let mut st = c
-        .prepare(
-            "SELECT v.visit_id, v.body_json FROM visits v JOIN households h ON h.id = v.household_id
-             JOIN org_units o ON o.id = h.village_id
-             WHERE substr(o.path, 1, length(?1)) = ?1 AND (?2 IS NULL OR v.worker_id = ?2)
-             ORDER BY v.received_at",
-        )
-        .map_err(backend)?;
-    st.query_map(params![scope.path, scope.worker_id], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })
-    .map_err(backend)?
-    .collect::<rusqlite::Result<Vec<_>>>()
-    .map_err(backend)
 }
 
 pub(super) fn photos(c: &Connection, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {

@@ -1,0 +1,548 @@
+//! Ingest benchmark: the real server (axum on 127.0.0.1:0, SQLite in a temp folder) and a load
+//! generator of concurrent HTTP clients in the same process, on separate runtimes.
+//!
+//! Phases, each with the same number of clients:
+//! 1. baseline: `GET /healthz` (loopback + HTTP + one small read: the ceiling of this machine);
+//! 2. `PUT /api/v1/visits/{id}` of sealed visits without photos;
+//! 3. sealed visits with one photo each: the envelope, then the photo through the resumable upload
+//!    (`PUT …/photos/{id}?offset=N` in the phone's 256 KiB chunks).
+//!
+//! Envelopes are sealed before timing with real Ed25519 signatures, real AES-GCM content wrapped with
+//! HPKE to an audience key, and per-device hash chains (each client is one phone sending its own
+//! chain in order). Knobs: `FV_BENCH_VISITS` (default 20000), `FV_BENCH_PHOTO_VISITS` (2000),
+//! `FV_BENCH_CLIENTS` (32), `FV_BENCH_PHOTO_KB` (200).
+//!
+//! Run: `cargo bench -p fieldvisit-server --bench ingest`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use fieldvisit_core::caseload::{Category, CategoryRegistration, Household, Member};
+use fieldvisit_core::crypto::{
+    AudiencePrivateKey, ContentKey, DeviceSigningKey, Sha256Hash, b64_encode, random_bytes, sha256,
+};
+use fieldvisit_core::geo::{GeoPoint, GpsFix};
+use fieldvisit_core::protocol::{
+    ChainLink, EncryptedContent, EnrollRequest, EnvelopeBody, PhotoManifest, RecipientKey,
+    SealedEnvelope, VisitLevel, WIRE_VERSION, content_aad, wrap_aad,
+};
+use fieldvisit_server::ops::csv_import::ParsedRow;
+use fieldvisit_server::ops::users::NewUser;
+use fieldvisit_server::ops::{Actor, devices, households, org, users};
+use fieldvisit_server::store::{OrgLevel, Role};
+use fieldvisit_server::{AppState, Config};
+
+/// Households per worker (each client is one worker's phone).
+const HOUSEHOLDS_PER_WORKER: usize = 40;
+/// The phone's upload chunk (core's `SyncOptions::default().chunk_size`).
+const CHUNK: usize = 256 * 1024;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One sealed visit ready to send.
+struct Sealed {
+    visit_id: String,
+    envelope: Vec<u8>,
+    /// (photo id, encrypted bytes).
+    photos: Vec<(String, Vec<u8>)>,
+}
+
+/// One simulated phone: its token and its visits in chain order.
+struct PhoneLoad {
+    token: String,
+    visits: Vec<Sealed>,
+}
+
+/// Latency summary of one phase.
+struct Report {
+    name: &'static str,
+    requests: usize,
+    units: usize,
+    elapsed: Duration,
+    lat: Vec<Duration>,
+}
+
+impl Report {
+    fn per_sec(&self) -> f64 {
+        self.units as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn pct(&self, p: f64) -> f64 {
+        let i = ((self.lat.len() as f64 - 1.0) * p).round() as usize;
+        self.lat.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    }
+
+    fn print(&self, baseline: Option<&Report>) {
+        let ratio = baseline.map_or(String::new(), |b| {
+            format!(
+                "  ({:.2} × baseline rate, p99 {:.2} × baseline)",
+                self.per_sec() / b.per_sec(),
+                self.pct(0.99) / b.pct(0.99).max(1e-6)
+            )
+        });
+        println!(
+            "{:<34} {:>7} units {:>7} req in {:>6.2} s = {:>8.0}/s  p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms{ratio}",
+            self.name,
+            self.units,
+            self.requests,
+            self.elapsed.as_secs_f64(),
+            self.per_sec(),
+            self.pct(0.50),
+            self.pct(0.95),
+            self.pct(0.99),
+            self.lat.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
+        );
+    }
+}
+
+fn runtime(threads: usize) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+fn household(w: usize, i: usize) -> Household {
+    Household {
+        id: format!("h{w:02}-{i:03}"),
+        village_id: "v1".into(),
+        head_name: format!("户主{w}-{i}"),
+        id_number: format!("320115195001{w:02}{i:04}"),
+        address: "示范村".into(),
+        categories: vec![CategoryRegistration {
+            category: [
+                Category::Tekun,
+                Category::LeftBehindChild,
+                Category::ElderlyAlone,
+            ][i % 3],
+            since: chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("date"),
+        }],
+        location: Some(GeoPoint {
+            lat: 31.95,
+            lon: 118.84 + i as f64 * 0.001,
+        }),
+        members: vec![Member {
+            name: format!("户主{w}-{i}"),
+            relation: "本人".into(),
+            birth_date: None,
+        }],
+    }
+}
+
+/// Org tree, one worker per client with households, one enrolled device each.
+async fn seed(state: &AppState, clients: usize) -> Vec<(String, String, DeviceSigningKey)> {
+    let cli = Actor::cli();
+    for (id, parent, level, name) in [
+        ("p", None, OrgLevel::Province, "江苏省"),
+        ("c", Some("p"), OrgLevel::City, "南京市"),
+        ("k", Some("c"), OrgLevel::County, "江宁区"),
+        ("t1", Some("k"), OrgLevel::Township, "示范街道"),
+        ("v1", Some("t1"), OrgLevel::Village, "示范村"),
+    ] {
+        org::add_unit(state, &cli, id, parent, level, name)
+            .await
+            .expect("unit");
+    }
+    let mut rows = Vec::new();
+    let mut phones = Vec::new();
+    for w in 0..clients {
+        let worker = format!("w{w:02}");
+        users::add_user(
+            state,
+            &cli,
+            NewUser {
+                id: Some(worker.clone()),
+                login: worker.clone(),
+                display_name: format!("社工{w}"),
+                role: Role::Worker,
+                scope_unit_id: "t1".into(),
+                password: "bench password 123".into(),
+            },
+        )
+        .await
+        .expect("worker");
+        for i in 0..HOUSEHOLDS_PER_WORKER {
+            rows.push(ParsedRow {
+                line: rows.len() as u64 + 2,
+                household: household(w, i),
+                worker_id: Some(worker.clone()),
+            });
+        }
+    }
+    households::import(state, &cli, rows)
+        .await
+        .expect("households");
+    for w in 0..clients {
+        let worker = format!("w{w:02}");
+        let (code, _) = devices::create_code(state, &cli, &worker)
+            .await
+            .expect("code");
+        let key = DeviceSigningKey::generate().expect("key");
+        let resp = devices::enroll(
+            state,
+            EnrollRequest {
+                version: WIRE_VERSION,
+                code,
+                public_key: b64_encode(&key.public_key()),
+                device_label: "bench".into(),
+            },
+        )
+        .await
+        .expect("enroll");
+        phones.push((resp.device_id, resp.token, key));
+        let _ = worker;
+    }
+    phones
+}
+
+/// Seals `count` visits for one device continuing its chain at `head`.
+#[allow(clippy::too_many_arguments)]
+fn seal_visits(
+    w: usize,
+    device_id: &str,
+    key: &DeviceSigningKey,
+    audience: &AudiencePrivateKey,
+    head: &mut (u64, Sha256Hash),
+    count: usize,
+    photo_bytes: usize,
+    tag: &str,
+) -> Vec<Sealed> {
+    let public = audience.public_key();
+    let t0 = Utc
+        .with_ymd_and_hms(2026, 11, 2, 1, 0, 0)
+        .single()
+        .expect("t0");
+    let mut out = Vec::with_capacity(count);
+    // Realistic content size: a filled checklist is a few kilobytes of JSON.
+    let mut clear = vec![0u8; 3 * 1024];
+    for i in 0..count {
+        let visit_id = format!("{tag}{w:02}{i:06}");
+        let started = t0 + chrono::Duration::minutes((i as i64) * 90);
+        let content_key = ContentKey::generate().expect("content key");
+        random_bytes(&mut clear).expect("random");
+        let ciphertext = content_key
+            .seal(&clear, &content_aad(&visit_id))
+            .expect("seal content");
+        let wrapped = public
+            .wrap(&content_key, &wrap_aad(&visit_id, "child-welfare"))
+            .expect("wrap");
+        let mut photos = Vec::new();
+        let mut manifests = Vec::new();
+        if photo_bytes > 0 {
+            let mut jpeg = vec![0u8; photo_bytes - 16 - 12];
+            random_bytes(&mut jpeg).expect("random");
+            let photo_id = format!("p{i:06}");
+            let ct = content_key
+                .seal(
+                    &jpeg,
+                    &fieldvisit_core::protocol::photo_aad(&visit_id, &photo_id),
+                )
+                .expect("seal photo");
+            manifests.push(PhotoManifest {
+                photo_id: photo_id.clone(),
+                sha256: sha256(&ct),
+                size: ct.len() as u64,
+                captured_at: started + chrono::Duration::minutes(5),
+            });
+            photos.push((photo_id, ct));
+        }
+        let body = EnvelopeBody {
+            version: 1,
+            visit_id: visit_id.clone(),
+            household_id: format!("h{w:02}-{:03}", i % HOUSEHOLDS_PER_WORKER),
+            worker_id: format!("w{w:02}"),
+            device_id: device_id.to_owned(),
+            template_id: "family-follow-up".into(),
+            template_version: 1,
+            category: "left_behind_child".into(),
+            started_at: started,
+            ended_at: started + chrono::Duration::minutes(40),
+            sealed_at: started + chrono::Duration::minutes(41),
+            gps: Some(GpsFix {
+                point: GeoPoint {
+                    lat: 31.95,
+                    lon: 118.84,
+                },
+                accuracy_m: 12.0,
+                fix_time: started,
+                mock: false,
+            }),
+            distance_m: Some(35.0),
+            evidence: vec![],
+            level: Some(VisitLevel {
+                score: "risk".into(),
+                level: "MEDIUM".into(),
+                overridden: false,
+            }),
+            reported_to_police_at: None,
+            amends: None,
+            investigator_count: 1,
+            photos: manifests,
+            chain: ChainLink {
+                seq: head.0 + 1,
+                prev: head.1,
+            },
+            content: EncryptedContent {
+                ciphertext: b64_encode(&ciphertext),
+                recipients: vec![RecipientKey {
+                    audience: "child-welfare".into(),
+                    enc: b64_encode(&wrapped.enc),
+                    sealed_key: b64_encode(&wrapped.sealed_key),
+                }],
+            },
+        };
+        let (env, hash) = SealedEnvelope::sign(&body, key).expect("sign");
+        *head = (head.0 + 1, hash);
+        out.push(Sealed {
+            visit_id,
+            envelope: env.to_json(),
+            photos,
+        });
+    }
+    out
+}
+
+/// What one client does with one unit of work; returns the number of requests it made.
+#[derive(Clone, Copy)]
+enum Work {
+    Health,
+    Visit,
+}
+
+async fn send_visit(http: &reqwest::Client, base: &str, token: &str, v: &Sealed) -> usize {
+    let r = http
+        .put(format!("{base}/api/v1/visits/{}", v.visit_id))
+        .bearer_auth(token)
+        .body(v.envelope.clone())
+        .send()
+        .await
+        .expect("put visit");
+    let status = r.status();
+    assert!(status == 201 || status == 200, "visit answered {status}");
+    let _ = r.bytes().await;
+    let mut requests = 1;
+    for (photo_id, bytes) in &v.photos {
+        let mut offset = 0;
+        while offset < bytes.len() {
+            let end = (offset + CHUNK).min(bytes.len());
+            let r = http
+                .put(format!(
+                    "{base}/api/v1/visits/{}/photos/{photo_id}?offset={offset}",
+                    v.visit_id
+                ))
+                .bearer_auth(token)
+                .body(bytes[offset..end].to_vec())
+                .send()
+                .await
+                .expect("put photo");
+            assert_eq!(r.status(), 200, "photo chunk answered {}", r.status());
+            let _ = r.bytes().await;
+            requests += 1;
+            offset = end;
+        }
+    }
+    requests
+}
+
+/// Runs every phone's list on its own client concurrently; latency is per unit (a visit with its
+/// photo chunks counts as one).
+fn run(
+    rt: &tokio::runtime::Runtime,
+    name: &'static str,
+    base: &str,
+    loads: Vec<PhoneLoad>,
+    work: Work,
+    health_per_client: usize,
+) -> Report {
+    let base = Arc::new(base.to_owned());
+    rt.block_on(async move {
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for load in loads {
+            let base = Arc::clone(&base);
+            tasks.push(tokio::spawn(async move {
+                let http = reqwest::Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .build()
+                    .expect("client");
+                let mut lat = Vec::new();
+                let mut requests = 0;
+                match work {
+                    Work::Health => {
+                        for _ in 0..health_per_client {
+                            let t = Instant::now();
+                            let r = http
+                                .get(format!("{base}/healthz"))
+                                .send()
+                                .await
+                                .expect("healthz");
+                            assert_eq!(r.status(), 200);
+                            let _ = r.bytes().await;
+                            lat.push(t.elapsed());
+                            requests += 1;
+                        }
+                    }
+                    Work::Visit => {
+                        for v in &load.visits {
+                            let t = Instant::now();
+                            requests += send_visit(&http, &base, &load.token, v).await;
+                            lat.push(t.elapsed());
+                        }
+                    }
+                }
+                (lat, requests)
+            }));
+        }
+        let mut lat = Vec::new();
+        let mut requests = 0;
+        for t in tasks {
+            let (l, r) = t.await.expect("client task");
+            lat.extend(l);
+            requests += r;
+        }
+        let elapsed = start.elapsed();
+        lat.sort_unstable();
+        Report {
+            name,
+            requests,
+            units: lat.len(),
+            elapsed,
+            lat,
+        }
+    })
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run a tiny smoke then.
+    let smoke = !std::env::args().any(|a| a == "--bench");
+    let clients = env_usize("FV_BENCH_CLIENTS", 32);
+    let visits = env_usize("FV_BENCH_VISITS", if smoke { 64 } else { 20_000 });
+    let photo_visits = env_usize("FV_BENCH_PHOTO_VISITS", if smoke { 32 } else { 2_000 });
+    let photo_kb = env_usize("FV_BENCH_PHOTO_KB", 200);
+    let per_client = visits.div_ceil(clients);
+    let photo_per_client = photo_visits.div_ceil(clients);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Test settings only make password hashing cheap for seeding; ingest does not hash passwords.
+    let server_rt = runtime(2);
+    let state = {
+        let _g = server_rt.enter();
+        AppState::open(Config::for_tests(dir.path().to_path_buf())).expect("state")
+    };
+    let phones = server_rt.block_on(seed(&state, clients));
+    let listener = server_rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = fieldvisit_server::app(state.clone());
+    server_rt.spawn(async move {
+        axum::serve(listener, app).await.expect("serve");
+    });
+    let base = format!("http://{addr}");
+
+    let t = Instant::now();
+    let audience = AudiencePrivateKey::generate();
+    let mut plain = Vec::new();
+    let mut with_photo = Vec::new();
+    for (w, (device_id, token, key)) in phones.iter().enumerate() {
+        let mut head = (0u64, Sha256Hash::ZERO);
+        let v = seal_visits(w, device_id, key, &audience, &mut head, per_client, 0, "a");
+        plain.push(PhoneLoad {
+            token: token.clone(),
+            visits: v,
+        });
+        let v = seal_visits(
+            w,
+            device_id,
+            key,
+            &audience,
+            &mut head,
+            photo_per_client,
+            photo_kb * 1024,
+            "b",
+        );
+        with_photo.push(PhoneLoad {
+            token: token.clone(),
+            visits: v,
+        });
+    }
+    println!(
+        "sealed {} + {} visits for {clients} phones in {:.1} s (not timed below)",
+        per_client * clients,
+        photo_per_client * clients,
+        t.elapsed().as_secs_f64()
+    );
+
+    let client_rt = runtime(2);
+    // Health phases have no visits; each client only needs its slot.
+    let warm = |n: usize| {
+        (0..n)
+            .map(|_| PhoneLoad {
+                token: String::new(),
+                visits: Vec::new(),
+            })
+            .collect::<Vec<_>>()
+    };
+    run(
+        &client_rt,
+        "warm-up",
+        &base,
+        warm(clients),
+        Work::Health,
+        20,
+    );
+    println!("load average before: {}", load_average());
+    let baseline = run(
+        &client_rt,
+        "baseline GET /healthz",
+        &base,
+        warm(clients),
+        Work::Health,
+        per_client,
+    );
+    baseline.print(None);
+    let ingest = run(
+        &client_rt,
+        "ingest, no photos",
+        &base,
+        plain,
+        Work::Visit,
+        0,
+    );
+    ingest.print(Some(&baseline));
+    let photos = run(
+        &client_rt,
+        "ingest, 1 photo per visit",
+        &base,
+        with_photo,
+        Work::Visit,
+        0,
+    );
+    photos.print(Some(&baseline));
+    println!(
+        "photo payload: {:.1} MB/s",
+        photos.per_sec() * photo_kb as f64 / 1024.0
+    );
+    println!("load average after: {}", load_average());
+    let counts = server_rt.block_on(state.store.counts()).expect("counts");
+    assert_eq!(
+        counts.visits as usize,
+        (per_client + photo_per_client) * clients,
+        "every visit stored exactly once"
+    );
+    drop(server_rt);
+}

@@ -1,0 +1,234 @@
+//! Visit schedules per county (`DOMAIN.md` §2): core's defaults, overridden per county by an admin
+//! (a county file lists the categories whose rules differ; the others keep the defaults). Coverage
+//! uses the schedule of each household's county; phones receive their worker's county schedule
+//! with the assignments.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use fieldvisit_core::caseload::{Interval, ScheduleConfig};
+use serde_json::json;
+
+use super::Actor;
+use crate::audit;
+use crate::error::AppError;
+use crate::ids::is_safe_id;
+use crate::state::AppState;
+use crate::store::{CountySchedule, OrgLevel, Role, Scope};
+
+/// Parses and checks a county's schedule file (JSON, core's `ScheduleConfig`): each category at
+/// most once, every interval at least one day or month.
+pub fn parse(text: &str) -> Result<ScheduleConfig, AppError> {
+    let s: ScheduleConfig = serde_json::from_str(text).map_err(|e| {
+        AppError::bad_request(
+            "invalid_schedule",
+            format!("排班文件无法解析 / the schedule file is not valid: {e}"),
+        )
+    })?;
+    let mut seen = BTreeSet::new();
+    for rule in &s.rules {
+        let code = rule.category.code();
+        if !seen.insert(code) {
+            return Err(AppError::bad_request(
+                "invalid_schedule",
+                format!("类别重复 / category {code} is listed twice"),
+            ));
+        }
+        let zero = |i: &Interval| matches!(i, Interval::Days(0) | Interval::Months(0));
+        if zero(&rule.default) || rule.by_level.values().any(zero) {
+            return Err(AppError::bad_request(
+                "invalid_schedule",
+                format!("间隔不能为零 / category {code}: an interval of zero days or months"),
+            ));
+        }
+    }
+    Ok(s)
+}
+
+/// The defaults with a county's rules in place of the defaults' rules for the same categories.
+pub fn merged(overrides: &ScheduleConfig) -> ScheduleConfig {
+    let mut s = ScheduleConfig::default();
+    for rule in &overrides.rules {
+        match s.rules.iter_mut().find(|r| r.category == rule.category) {
+            Some(r) => *r = rule.clone(),
+            None => s.rules.push(rule.clone()),
+        }
+    }
+    s
+}
+
+/// Sets (`Some`) or clears (`None`) a county's schedule; admins of a branch holding the county.
+/// Audited as `schedule.set` / `schedule.clear`.
+pub async fn set(
+    state: &AppState,
+    actor: &Actor,
+    county_id: &str,
+    schedule: Option<ScheduleConfig>,
+) -> Result<(), AppError> {
+    if actor.role != Role::Admin {
+        return Err(AppError::forbidden(
+            "forbidden_role",
+            "schedules are set by admins",
+        ));
+    }
+    if !is_safe_id(county_id) {
+        return Err(AppError::invalid_id("county"));
+    }
+    let unit = state
+        .store
+        .org_unit(county_id)
+        .await?
+        .filter(|u| actor.covers(&u.path))
+        .ok_or_else(|| AppError::not_found("org unit"))?;
+    if unit.level != OrgLevel::County {
+        return Err(AppError::bad_request(
+            "not_a_county",
+            format!("排班按县(区)设置 / schedules belong to a county; {county_id} is not one"),
+        ));
+    }
+    state
+        .store
+        .set_county_schedule(&unit.id, schedule.as_ref())
+        .await?;
+    let (action, rules) = match &schedule {
+        Some(s) => ("schedule.set", s.rules.len()),
+        None => ("schedule.clear", 0),
+    };
+    audit::record(
+        state.store.as_ref(),
+        &actor.id,
+        action,
+        &unit.id,
+        json!({ "rules": rules }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Configured county schedules, merged with the defaults, for looking up by org path.
+#[derive(Debug, Clone, Default)]
+pub struct Schedules {
+    counties: Vec<(String, Arc<ScheduleConfig>)>,
+    default: Arc<ScheduleConfig>,
+}
+
+impl Schedules {
+    /// From stored county schedules.
+    pub fn new(rows: Vec<CountySchedule>) -> Self {
+        Schedules {
+            counties: rows
+                .into_iter()
+                .map(|c| (c.path, Arc::new(merged(&c.schedule))))
+                .collect(),
+            default: Arc::new(ScheduleConfig::default()),
+        }
+    }
+
+    /// Everything configured.
+    pub async fn load(state: &AppState) -> Result<Self, AppError> {
+        Ok(Self::new(state.store.county_schedules().await?))
+    }
+
+    /// The schedule for a unit path (a county's, or the defaults outside configured counties).
+    pub fn for_path(&self, path: &str) -> &Arc<ScheduleConfig> {
+        self.counties
+            .iter()
+            .find(|(p, _)| path.starts_with(p.as_str()))
+            .map_or(&self.default, |(_, s)| s)
+    }
+
+    /// The schedule of each village in a branch, for reports.
+    pub async fn by_village(
+        &self,
+        state: &AppState,
+        branch: &str,
+    ) -> Result<VillageSchedules, AppError> {
+        let mut by_village = HashMap::new();
+        if !self.counties.is_empty() {
+            let scope = Scope {
+                path: branch.to_owned(),
+                worker_id: None,
+            };
+            for u in state.store.org_units(&scope).await? {
+                let s = self.for_path(&u.path);
+                if !Arc::ptr_eq(s, &self.default) {
+                    by_village.insert(u.id, Arc::clone(s));
+                }
+            }
+        }
+        Ok(VillageSchedules {
+            by_village,
+            default: Arc::clone(&self.default),
+        })
+    }
+}
+
+/// Schedules of the villages of one report.
+#[derive(Debug, Clone, Default)]
+pub struct VillageSchedules {
+    by_village: HashMap<String, Arc<ScheduleConfig>>,
+    default: Arc<ScheduleConfig>,
+}
+
+impl VillageSchedules {
+    /// Every village on one schedule (tests, or no county configured).
+    pub fn uniform(schedule: ScheduleConfig) -> Self {
+        VillageSchedules {
+            by_village: HashMap::new(),
+            default: Arc::new(schedule),
+        }
+    }
+
+    /// The schedule of a village.
+    pub fn get(&self, village_id: &str) -> &ScheduleConfig {
+        self.by_village.get(village_id).unwrap_or(&self.default)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use fieldvisit_core::caseload::Category;
+
+    use super::*;
+
+    #[test]
+    fn a_county_file_overrides_only_its_categories() {
+        let s = parse(r#"{"rules":[{"category":"tekun","default":{"days":14}}]}"#).unwrap();
+        let m = merged(&s);
+        assert_eq!(m.rule(Category::Tekun).unwrap().default, Interval::Days(14));
+        assert_eq!(
+            m.rule(Category::Dibao),
+            ScheduleConfig::default().rule(Category::Dibao)
+        );
+        assert_eq!(m.rules.len(), ScheduleConfig::default().rules.len());
+    }
+
+    #[test]
+    fn bad_files_are_refused_with_the_reason() {
+        let twice = r#"{"rules":[{"category":"tekun","default":{"days":14}},
+            {"category":"tekun","default":{"months":1}}]}"#;
+        assert!(
+            parse(twice)
+                .unwrap_err()
+                .message
+                .contains("tekun is listed twice")
+        );
+        let zero = r#"{"rules":[{"category":"dibao","default":{"months":0}}]}"#;
+        assert!(parse(zero).unwrap_err().message.contains("zero"));
+        let unknown = r#"{"rules":[{"category":"pets","default":"once"}]}"#;
+        assert_eq!(parse(unknown).unwrap_err().code, "invalid_schedule");
+    }
+
+    #[test]
+    fn the_most_specific_configured_county_wins() {
+        let s = Schedules::new(vec![CountySchedule {
+            unit_id: "k".into(),
+            path: "/js/nj/k/".into(),
+            schedule: parse(r#"{"rules":[{"category":"tekun","default":{"days":14}}]}"#).unwrap(),
+        }]);
+        let tekun = |p: &str| s.for_path(p).rule(Category::Tekun).unwrap().default;
+        assert_eq!(tekun("/js/nj/k/tA/vA/"), Interval::Days(14));
+        assert_eq!(tekun("/js/nj/k2/t/v/"), Interval::Months(1));
+    }
+}

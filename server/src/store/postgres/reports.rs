@@ -1,0 +1,198 @@
+//! Report reads: households with compact visits for coverage, visits of a period with their
+//! evidence facts, and county schedules. Visits are read from the report columns filled at ingest;
+//! only the household records (one per household, not per visit) are JSON.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+use deadpool_postgres::GenericClient;
+use fieldvisit_core::caseload::{Category, Household, ScheduleConfig};
+use fieldvisit_core::geo::GeoPoint;
+
+use super::{bad_column, col, execute, query, visits};
+use crate::store::{
+    CountySchedule, CoverageHousehold, CoverageVisit, FixFacts, Scope, StoreError, StoreResult,
+    VisitFacts, VisitMeta, local_date, local_midnight,
+};
+
+pub(super) async fn coverage_households<C: GenericClient>(
+    c: &C,
+    scope: &Scope,
+) -> StoreResult<Vec<CoverageHousehold>> {
+    let rows = query(
+        c,
+        "SELECT h.worker_id, h.record_json FROM households h
+         JOIN org_units o ON o.id = h.village_id
+         WHERE left(o.path, length($1)) = $1 AND ($2::text IS NULL OR h.worker_id = $2)
+         ORDER BY h.id COLLATE \"C\"",
+        &[&scope.path, &scope.worker_id],
+    )
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let json: String = col(r, 1)?;
+        let h: Household = serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?;
+        out.push(CoverageHousehold {
+            id: h.id,
+            village_id: h.village_id,
+            worker_id: col(r, 0)?,
+            head_name: h.head_name,
+            id_number: h.id_number,
+            location: h.location,
+            categories: h.categories,
+            visits: Vec::new(),
+        });
+    }
+    let index: HashMap<String, usize> = out
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.id.clone(), i))
+        .collect();
+    let visits = query(
+        c,
+        "SELECT v.household_id, v.category, v.started_at, v.level FROM visits v
+         JOIN households h ON h.id = v.household_id JOIN org_units o ON o.id = h.village_id
+         WHERE NOT v.amends AND left(o.path, length($1)) = $1
+             AND ($2::text IS NULL OR h.worker_id = $2)
+         ORDER BY v.household_id COLLATE \"C\", v.category COLLATE \"C\", v.started_at",
+        &[&scope.path, &scope.worker_id],
+    )
+    .await?;
+    // Only a few distinct levels exist: share them.
+    let mut levels: Vec<Arc<str>> = Vec::new();
+    for r in &visits {
+        let hid: &str = col(r, 0)?;
+        let Some(&i) = index.get(hid) else { continue };
+        // Coverage follows registered categories; a visit under another code counts nowhere.
+        let Some(category) = Category::from_code(col(r, 1)?) else {
+            continue;
+        };
+        let level =
+            col::<Option<&str>>(r, 3)?.map(|l| match levels.iter().find(|x| x.as_ref() == l) {
+                Some(x) => Arc::clone(x),
+                None => {
+                    let x: Arc<str> = Arc::from(l);
+                    levels.push(Arc::clone(&x));
+                    x
+                }
+            });
+        out[i].visits.push(CoverageVisit {
+            category,
+            on: local_date(col(r, 2)?),
+            level,
+        });
+    }
+    Ok(out)
+}
+
+pub(super) async fn period_visits<C: GenericClient>(
+    c: &C,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Vec<(VisitMeta, VisitFacts)>> {
+    let start = local_midnight(from);
+    let end = local_midnight(to.succ_opt().unwrap_or(NaiveDate::MAX));
+    let rows = query(
+        c,
+        &format!(
+            "{}, v.fix_lat, v.fix_lon, v.fix_accuracy_m, v.fix_mock, v.fix_age_s, v.distance_m,
+                 v.flags, v.photo_count
+             FROM visits v JOIN households h ON h.id = v.household_id
+             JOIN org_units o ON o.id = h.village_id
+             WHERE v.started_at >= $3 AND v.started_at < $4 AND NOT v.amends
+                 AND left(o.path, length($1)) = $1 AND ($2::text IS NULL OR v.worker_id = $2)
+             ORDER BY v.started_at, v.visit_id COLLATE \"C\"",
+            visits::SELECT_META
+        ),
+        &[&scope.path, &scope.worker_id, &start, &end],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let meta = visits::from_row(r)?;
+            let fix = match (
+                col::<Option<f64>>(r, 14)?,
+                col::<Option<f64>>(r, 15)?,
+                col::<Option<f64>>(r, 16)?,
+            ) {
+                (Some(lat), Some(lon), Some(accuracy_m)) => Some(FixFacts {
+                    point: GeoPoint { lat, lon },
+                    accuracy_m,
+                    mock: col(r, 17)?,
+                    age_s: col::<Option<i64>>(r, 18)?.unwrap_or(0),
+                }),
+                _ => None,
+            };
+            let flags: i64 = col(r, 20)?;
+            let photos: i64 = col(r, 21)?;
+            Ok((
+                meta,
+                VisitFacts {
+                    amends: false,
+                    fix,
+                    distance_m: col(r, 19)?,
+                    flag_far: flags & 1 != 0,
+                    flag_mock: flags & 2 != 0,
+                    photo_outside_window: flags & 4 != 0,
+                    photo_count: u32::try_from(photos).map_err(|_| bad_column("photo_count"))?,
+                },
+            ))
+        })
+        .collect()
+}
+
+pub(super) async fn set_county_schedule<C: GenericClient>(
+    c: &C,
+    unit_id: &str,
+    schedule: Option<&ScheduleConfig>,
+) -> StoreResult<()> {
+    match schedule {
+        None => {
+            execute(
+                c,
+                "DELETE FROM county_schedules WHERE unit_id = $1",
+                &[&unit_id],
+            )
+            .await?;
+        }
+        Some(s) => {
+            let json = serde_json::to_string(s)
+                .map_err(|e| StoreError::Backend(format!("schedule json: {e}")))?;
+            let n = execute(
+                c,
+                "INSERT INTO county_schedules (unit_id, schedule_json, updated_at)
+                 SELECT id, $2, $3 FROM org_units WHERE id = $1
+                 ON CONFLICT (unit_id) DO UPDATE SET schedule_json = excluded.schedule_json,
+                     updated_at = excluded.updated_at",
+                &[&unit_id, &json, &super::micros(Utc::now())],
+            )
+            .await?;
+            if n == 0 {
+                return Err(StoreError::NotFound("org unit"));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn county_schedules<C: GenericClient>(c: &C) -> StoreResult<Vec<CountySchedule>> {
+    query(
+        c,
+        "SELECT s.unit_id, o.path, s.schedule_json FROM county_schedules s
+         JOIN org_units o ON o.id = s.unit_id ORDER BY o.path COLLATE \"C\"",
+        &[],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        let json: String = col(r, 2)?;
+        Ok(CountySchedule {
+            unit_id: col(r, 0)?,
+            path: col(r, 1)?,
+            schedule: serde_json::from_str(&json).map_err(|_| bad_column("schedule_json"))?,
+        })
+    })
+    .collect()
+}

@@ -1,0 +1,121 @@
+//! Compact rows for coverage, evidence and the briefing: what the reports need of households and
+//! visits, kept in columns at write time so a county of a million visits is read without parsing
+//! JSON.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use fieldvisit_core::caseload::{Category, CategoryRegistration, ScheduleConfig};
+use fieldvisit_core::geo::GeoPoint;
+use fieldvisit_core::protocol::{EnvelopeBody, EvidenceFlag};
+
+/// The local (China Standard Time, UTC+8, no daylight saving) date of an instant: schedules and
+/// reports count in the days the workers live by.
+pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
+    (t + chrono::Duration::hours(8)).date_naive()
+}
+
+/// The first instant of a local date.
+pub fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
+    d.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(8)
+}
+
+/// One visit as coverage reads it (corrections are never returned).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoverageVisit {
+    /// Category served.
+    pub category: Category,
+    /// Local (China Standard Time) date the visit started.
+    pub on: NaiveDate,
+    /// Level of the template's schedule score; shared, as only a few distinct levels exist.
+    pub level: Option<Arc<str>>,
+}
+
+/// One household with everything coverage needs, its visits included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageHousehold {
+    /// Household id.
+    pub id: String,
+    /// Village id.
+    pub village_id: String,
+    /// Worker whose caseload it is on.
+    pub worker_id: Option<String>,
+    /// Head of household (personal data: for the overdue list of the branch's supervisors).
+    pub head_name: String,
+    /// ID number, unmasked (mask before showing it).
+    pub id_number: String,
+    /// Registered location.
+    pub location: Option<GeoPoint>,
+    /// Registrations.
+    pub categories: Vec<CategoryRegistration>,
+    /// Its visits (corrections left out) whose category is known, by category then start time.
+    pub visits: Vec<CoverageVisit>,
+}
+
+/// The GPS fix of a visit, as evidence reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FixFacts {
+    /// Where.
+    pub point: GeoPoint,
+    /// Accuracy radius, metres.
+    pub accuracy_m: f64,
+    /// The platform called it a mock location.
+    pub mock: bool,
+    /// Seconds between the fix and the visit's start (positive: the fix is older).
+    pub age_s: i64,
+}
+
+/// What coverage and evidence need of a signed body, computed once at ingest.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct VisitFacts {
+    /// The visit corrects another one (`amends`): not a visit of its own for coverage.
+    pub amends: bool,
+    /// The fix at start.
+    pub fix: Option<FixFacts>,
+    /// Distance the phone computed, metres.
+    pub distance_m: Option<f64>,
+    /// The phone flagged the fix as far from home.
+    pub flag_far: bool,
+    /// The phone flagged a mock location.
+    pub flag_mock: bool,
+    /// The phone flagged a photo outside the visit, or a photo's capture time lies outside it.
+    pub photo_outside_window: bool,
+    /// Number of photos.
+    pub photo_count: u32,
+}
+
+impl VisitFacts {
+    /// The facts of a verified body.
+    pub fn of(body: &EnvelopeBody) -> Self {
+        let flag = |f: EvidenceFlag| body.evidence.contains(&f);
+        VisitFacts {
+            amends: body.amends.is_some(),
+            fix: body.gps.as_ref().map(|g| FixFacts {
+                point: g.point,
+                accuracy_m: g.accuracy_m,
+                mock: g.mock,
+                age_s: (body.started_at - g.fix_time).num_seconds(),
+            }),
+            distance_m: body.distance_m,
+            flag_far: flag(EvidenceFlag::FarFromHome),
+            flag_mock: flag(EvidenceFlag::MockLocation),
+            photo_outside_window: flag(EvidenceFlag::PhotoOutsideWindow)
+                || body
+                    .photos
+                    .iter()
+                    .any(|p| p.captured_at < body.started_at || p.captured_at > body.ended_at),
+            photo_count: body.photos.len() as u32,
+        }
+    }
+}
+
+/// A schedule configured for one county.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountySchedule {
+    /// County unit id.
+    pub unit_id: String,
+    /// Its org path (households whose village path starts with it follow this schedule).
+    pub path: String,
+    /// The schedule.
+    pub schedule: ScheduleConfig,
+}
