@@ -138,7 +138,7 @@ pub async fn run(data: PathBuf, command: Command) -> Result<ExitCode, String> {
     let state = AppState::open(Config::new(data)).map_err(|e| e.to_string())?;
     let actor = Actor::cli();
     match command {
-        Command::Serve(_) => Err("serve is not an admin command".into()),
+        Command::Serve(_) | Command::Demo(_) => Err("serve and demo are not admin commands".into()),
         Command::Org(OrgCommand::Add {
             id,
             parent,

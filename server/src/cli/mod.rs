@@ -1,4 +1,4 @@
-//! Command line: `serve` and the admin subcommands of the same binary.
+//! Command line: `serve`, `demo` and the admin subcommands of the same binary.
 
 mod admin;
 pub mod serve;
@@ -12,14 +12,9 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "fieldvisit-server", version, about)]
 pub struct Cli {
-    /// Data folder (database and photos).
-    #[arg(
-        long,
-        env = "FIELDVISIT_DATA",
-        global = true,
-        default_value = "fieldvisit-data"
-    )]
-    pub data: PathBuf,
+    /// Data folder (database and photos) [default: fieldvisit-data; for `demo`: fieldvisit-demo].
+    #[arg(long, env = "FIELDVISIT_DATA", global = true)]
+    pub data: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -30,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the HTTP API.
     Serve(serve::ServeArgs),
+    /// A demo county with simulated phones, served at once; nothing to set up.
+    Demo(crate::demo::DemoArgs),
     /// Org units.
     #[command(subcommand)]
     Org(admin::OrgCommand),
@@ -50,12 +47,22 @@ pub enum Command {
     Audit(admin::AuditCommand),
 }
 
+/// The data folder of `serve` and the admin subcommands when none is given.
+fn default_data() -> PathBuf {
+    PathBuf::from("fieldvisit-data")
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    // The demo's thousands of uploads would bury its summary under access-log lines.
+    let default_filter = match cli.command {
+        Command::Demo(_) => "warn",
+        _ => "info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -69,8 +76,14 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Serve(args) => serve::serve(cli.data, args).await,
-            other => admin::run(cli.data, other).await,
+            Command::Demo(args) => {
+                let data = cli
+                    .data
+                    .unwrap_or_else(|| PathBuf::from(crate::demo::DEFAULT_DATA));
+                crate::demo::main(data, args).await
+            }
+            Command::Serve(args) => serve::serve(cli.data.unwrap_or_else(default_data), args).await,
+            other => admin::run(cli.data.unwrap_or_else(default_data), other).await,
         }
     });
     match result {
