@@ -4,12 +4,15 @@
 //! months of visits and upload them over HTTP, prints the URL, the logins and a coverage summary,
 //! and keeps serving.
 
+mod access;
 pub mod answers;
 pub mod county;
 pub mod dice;
+mod error;
 pub mod folder;
 pub mod people;
 pub mod phone;
+mod phones;
 pub mod photo;
 pub mod plan;
 pub mod seed;
@@ -20,25 +23,22 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use fieldvisit_core::Engine;
 use fieldvisit_core::caseload::{Category, Household};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use self::error::DemoError;
 use self::folder::DemoFile;
-use self::phone::{PhoneJob, PhoneReport};
-use self::plan::{HouseholdPlan, PlannedVisit};
+use self::phone::PhoneReport;
+use self::plan::HouseholdPlan;
 use self::seed::Seeded;
 use self::summary::Summary;
 use crate::config::Config;
-use crate::error::AppError;
-use crate::ops::{Actor, audience, devices};
-use crate::state::{AppState, StartError};
-use crate::store::StoreError;
+use crate::ops::audience;
+use crate::state::AppState;
 
 /// Data folder when `--data` is not given.
 pub const DEFAULT_DATA: &str = "fieldvisit-demo";
@@ -69,74 +69,6 @@ impl Default for DemoArgs {
             exit_after_sync: true,
         }
     }
-}
-
-/// Why the demo could not run. Messages name files, steps and ids, never personal data.
-#[derive(Debug, thiserror::Error)]
-pub enum DemoError {
-    /// A file or folder could not be read or written.
-    #[error("{0}: {1}")]
-    Io(PathBuf, #[source] std::io::Error),
-    /// The folder holds a server database that the demo did not make.
-    #[error(
-        "{0} holds FieldVisit data that is not a demo (no demo.json); choose another folder with --data"
-    )]
-    NotADemo(PathBuf),
-    /// `demo.json` (or a phone key) is damaged.
-    #[error("{0} is not a valid demo file: {1}")]
-    BadDemoFile(PathBuf, String),
-    /// `demo.json` lacks a password or passphrase.
-    #[error("demo.json has no secret for {0}")]
-    MissingSecret(String),
-    /// The system's random source failed.
-    #[error("no randomness: {0}")]
-    Random(String),
-    /// `--households` out of range.
-    #[error("--households must be between {min} and {max}, not {given}")]
-    Size {
-        /// Given.
-        given: usize,
-        /// Fewest.
-        min: usize,
-        /// Most.
-        max: usize,
-    },
-    /// The server state did not open.
-    #[error(transparent)]
-    Start(#[from] StartError),
-    /// A store call failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// A server operation refused.
-    #[error("{step}: {error}")]
-    Op {
-        /// What the demo was doing.
-        step: &'static str,
-        /// The operation's error.
-        error: AppError,
-    },
-    /// The listen address.
-    #[error("cannot listen on {0}: {1}")]
-    Bind(String, #[source] std::io::Error),
-    /// A simulated phone failed.
-    #[error("simulated phone of {worker}, {step}: {message}")]
-    Phone {
-        /// Worker id.
-        worker: String,
-        /// Step.
-        step: &'static str,
-        /// The engine's or sync client's error.
-        message: String,
-    },
-    /// A photo could not be generated.
-    #[error(transparent)]
-    Photo(#[from] photo::PhotoError),
-    /// Core has no sample answers for a template.
-    #[error("no sample answers for template {0}")]
-    NoSample(String),
-    /// A background task failed.
-    #[error("a demo task failed: {0}")]
-    Task(String),
 }
 
 /// One household of the county with its worker and plan.
@@ -325,7 +257,7 @@ pub async fn start(
     });
     say(progress, &format!("② 服务已启动 Serving at {url}"));
 
-    let phones = match run_phones(data, &state, &url, &county, progress).await {
+    let phones = match phones::run_phones(data, &state, &url, &county, progress).await {
         Ok(p) => p,
         Err(e) => {
             let _ = stop_tx.send(());
@@ -353,178 +285,10 @@ pub async fn start(
     })
 }
 
+/// Writes a progress line.
 fn say(out: &mut dyn Write, line: &str) {
     // Progress is a courtesy; a closed stdout must not stop the demo.
     let _ = writeln!(out, "{line}").and_then(|()| out.flush());
-}
-
-async fn run_phones(
-    data: &Path,
-    state: &AppState,
-    url: &str,
-    county: &[CountyHousehold],
-    progress: &mut dyn Write,
-) -> Result<Vec<PhoneReport>, DemoError> {
-    let workers = staff::workers();
-    let opened = {
-        let data = data.to_path_buf();
-        let ids: Vec<String> = workers.iter().map(|w| w.id.clone()).collect();
-        tokio::task::spawn_blocking(move || {
-            ids.iter()
-                .map(|id| {
-                    let engine = phone::open(&data, id)?;
-                    let enrolled = phone::is_enrolled(&engine, id)?;
-                    Ok((engine, enrolled))
-                })
-                .collect::<Result<Vec<(Engine, bool)>, DemoError>>()
-        })
-        .await
-        .map_err(|e| DemoError::Task(e.to_string()))??
-    };
-    let mut codes = Vec::new();
-    for (w, (_, enrolled)) in workers.iter().zip(&opened) {
-        codes.push(if *enrolled {
-            None
-        } else {
-            let (code, _) = devices::create_code(state, &Actor::cli(), &w.id)
-                .await
-                .map_err(|error| DemoError::Op {
-                    step: "enrollment code",
-                    error,
-                })?;
-            Some(code)
-        });
-    }
-    let households: Arc<Vec<Household>> =
-        Arc::new(county.iter().map(|h| h.household.clone()).collect());
-    let mut visits: Vec<Vec<PlannedVisit>> = vec![Vec::new(); workers.len()];
-    for h in county {
-        if let Some(w) = workers.iter().position(|w| w.id == h.worker_id) {
-            visits[w].extend(h.plan.visits.iter().cloned());
-        }
-    }
-    let total: usize = visits.iter().map(Vec::len).sum();
-    say(
-        progress,
-        &format!(
-            "③ {} 部模拟手机录入并上传 {} 次走访 {} simulated phones record and upload {} visits…",
-            workers.len(),
-            total,
-            workers.len(),
-            total
-        ),
-    );
-    let url = url.to_owned();
-    let reports = tokio::task::spawn_blocking(move || {
-        let workers = staff::workers();
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = opened
-                .iter()
-                .zip(codes)
-                .zip(visits)
-                .enumerate()
-                .map(|(i, (((engine, _), code), planned))| {
-                    let worker = &workers[i];
-                    // Workers come in pairs per station; the other one co-signs economic checks.
-                    let partner = &workers[i ^ 1];
-                    let township = county::TOWNSHIPS[i / 2].name;
-                    let households = &households;
-                    let url = &url;
-                    scope.spawn(move || {
-                        let job = PhoneJob {
-                            worker,
-                            partner: &partner.name,
-                            township,
-                            visits: plan::timetable(planned),
-                            households,
-                            code,
-                        };
-                        phone::run(engine, &job, url)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .map_err(|_| DemoError::Task("a phone thread panicked".into()))?
-                })
-                .collect::<Result<Vec<PhoneReport>, DemoError>>()
-        })
-    })
-    .await
-    .map_err(|e| DemoError::Task(e.to_string()))??;
-    for r in &reports {
-        let login = staff::by_id(&r.worker_id).map_or_else(|| r.worker_id.clone(), |a| a.login);
-        say(
-            progress,
-            &format!(
-                "   {}{}: 录入 recorded {} (已有 earlier {}), 上传 uploaded {} visits, {} photos{}",
-                pad_login(&login),
-                if r.enrolled {
-                    " 已注册 enrolled"
-                } else {
-                    ""
-                },
-                r.recorded,
-                r.already_sealed,
-                r.uploaded,
-                r.photos,
-                if r.refused.is_empty() {
-                    String::new()
-                } else {
-                    format!(", 被拒 refused {}", r.refused.len())
-                }
-            ),
-        );
-    }
-    Ok(reports)
-}
-
-fn pad_login(login: &str) -> String {
-    format!("{login:<13}")
-}
-
-/// Writes the URL, the logins with their passwords and the audience-key passphrases.
-pub fn print_access(demo: &Demo, data: &Path, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out)?;
-    writeln!(out, "服务地址 URL      {}", demo.url)?;
-    writeln!(
-        out,
-        "                 API {0}/api/v1 · OpenAPI {0}/api/v1/openapi.json · health {0}/healthz",
-        demo.url
-    )?;
-    writeln!(out, "数据文件夹 Data   {}", data.display())?;
-    writeln!(out)?;
-    writeln!(
-        out,
-        "示范账号 Demo logins (POST /api/v1/auth/login {{\"login\",\"password\"}}; also in {}):",
-        data.join(folder::FILE).display()
-    )?;
-    for a in staff::accounts() {
-        let password = demo
-            .file
-            .passwords
-            .get(&a.login)
-            .map_or("-", String::as_str);
-        writeln!(out, "  {} {}  {}", pad_login(&a.login), password, a.purpose)?;
-    }
-    for (audience, label) in [
-        (
-            "child-welfare",
-            "儿童福利密钥口令 child-welfare key passphrase",
-        ),
-        ("civil-affairs", "民政密钥口令 civil-affairs key passphrase"),
-    ] {
-        if let Some(p) = demo.file.passphrases.get(audience) {
-            writeln!(out, "  {label}: {p}")?;
-        }
-    }
-    writeln!(
-        out,
-        "  (reviewer: POST /api/v1/reviews/unlock {{\"audience\":\"child-welfare\",\"passphrase\":…}}, then GET /api/v1/reviews/{{visit_id}}/content)"
-    )?;
-    writeln!(out)
 }
 
 /// `fieldvisit-server demo`.
@@ -534,7 +298,7 @@ pub async fn main(data: PathBuf, args: DemoArgs) -> Result<ExitCode, String> {
         .await
         .map_err(|e| e.to_string())?;
     let mut lock = out.lock();
-    let printed = print_access(&demo, &data, &mut lock)
+    let printed = access::print_access(&demo, &data, &mut lock)
         .and_then(|()| summary::render(&demo.summary, &mut lock))
         .and_then(|()| lock.flush());
     drop(lock);
