@@ -61,16 +61,6 @@ pub struct DemoArgs {
     pub exit_after_sync: bool,
 }
 
-impl Default for DemoArgs {
-    fn default() -> Self {
-        DemoArgs {
-            listen: "127.0.0.1:8080".into(),
-            households: None,
-            exit_after_sync: true,
-        }
-    }
-}
-
 /// One household of the county with its worker and plan.
 #[derive(Debug, Clone)]
 pub struct CountyHousehold {
