@@ -9,6 +9,7 @@ pub mod backends;
 pub mod blob;
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod error;
 pub mod http;
 pub mod ids;

@@ -145,7 +145,7 @@ pub async fn run(
     let state = AppState::connect(config).await.map_err(|e| e.to_string())?;
     let actor = Actor::cli();
     match command {
-        Command::Serve(_) => Err("serve is not an admin command".into()),
+        Command::Serve(_) | Command::Demo(_) => Err("serve and demo are not admin commands".into()),
         Command::Schedule(c) => super::schedule::run(&state, &actor, c).await,
         Command::Org(OrgCommand::Add {
             id,

@@ -1,4 +1,4 @@
-//! Command line: `serve` and the admin subcommands of the same binary.
+//! Command line: `serve`, `demo` and the admin subcommands of the same binary.
 
 mod admin;
 pub mod backends;
@@ -14,14 +14,9 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "fieldvisit-server", version, about)]
 pub struct Cli {
-    /// Data folder (database and photos).
-    #[arg(
-        long,
-        env = "FIELDVISIT_DATA",
-        global = true,
-        default_value = "fieldvisit-data"
-    )]
-    pub data: PathBuf,
+    /// Data folder (database and photos) [default: fieldvisit-data; for `demo`: fieldvisit-demo].
+    #[arg(long, env = "FIELDVISIT_DATA", global = true)]
+    pub data: Option<PathBuf>,
     /// Database and photo storage.
     #[command(flatten)]
     pub backends: backends::BackendArgs,
@@ -35,6 +30,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the HTTP API.
     Serve(serve::ServeArgs),
+    /// A demo county with simulated phones, served at once; nothing to set up.
+    Demo(crate::demo::DemoArgs),
     /// Org units.
     #[command(subcommand)]
     Org(admin::OrgCommand),
@@ -58,12 +55,22 @@ pub enum Command {
     Schedule(schedule::ScheduleCommand),
 }
 
+/// The data folder of `serve` and the admin subcommands when none is given.
+fn default_data() -> PathBuf {
+    PathBuf::from("fieldvisit-data")
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
+    // The demo's thousands of uploads would bury its summary under access-log lines.
+    let default_filter = match cli.command {
+        Command::Demo(_) => "warn",
+        _ => "info",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -78,8 +85,16 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = runtime.block_on(async move {
         let backends = cli.backends.backends()?;
         match cli.command {
-            Command::Serve(args) => serve::serve(cli.data, backends, args).await,
-            other => admin::run(cli.data, backends, other).await,
+            Command::Demo(args) => {
+                let data = cli
+                    .data
+                    .unwrap_or_else(|| PathBuf::from(crate::demo::DEFAULT_DATA));
+                crate::demo::main(data, args).await
+            }
+            Command::Serve(args) => {
+                serve::serve(cli.data.unwrap_or_else(default_data), backends, args).await
+            }
+            other => admin::run(cli.data.unwrap_or_else(default_data), backends, other).await,
         }
     });
     match result {
