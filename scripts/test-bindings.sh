@@ -93,6 +93,7 @@ for audience in child-welfare civil-affairs; do
 done
 code_kotlin="$(fvs device code --worker w-kotlin | sed -n 1p)"
 code_python="$(fvs device code --worker w-python | sed -n 1p)"
+code_android="$(fvs device code --worker w-kotlin | sed -n 1p)"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 "$server_bin" --data "$server_data/data" serve --listen "127.0.0.1:$port" >>"$server_log" 2>&1 &
 server_pid=$!
@@ -137,7 +138,7 @@ fi
 step "kotlin: bindings scenario, then enroll and sync against the server"
 FIELDVISIT_TEST_CODE_KOTLIN="$code_kotlin" java_run -cp "$cp_run" org.fieldvisit.test.BindingsTestKt
 step "kotlin: android form state and view models"
-java_run -cp "$cp_run" org.fieldvisit.form.FormStateTestKt
+FIELDVISIT_TEST_CODE_ANDROID="$code_android" java_run -cp "$cp_run" org.fieldvisit.form.FormStateTestKt
 
 # ---- Python -----------------------------------------------------------------------------------
 step "python: bindings scenario, then enroll and sync against the server"

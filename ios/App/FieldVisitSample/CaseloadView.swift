@@ -8,7 +8,7 @@ struct CaseloadView: View {
     var body: some View {
         List {
             Section("同步 / Sync") {
-                SyncStatusView(pendingDrafts: app.pendingDrafts)
+                SyncStatusView()
             }
             if let error = app.error {
                 Text(error).foregroundColor(.red)
@@ -35,14 +35,24 @@ struct CaseloadView: View {
     }
 }
 
-/// Sync arrives later in the core; until then the screen says so plainly.
+/// Enrollment (once), the queue, and "sync now".
 struct SyncStatusView: View {
-    let pendingDrafts: Int
+    @EnvironmentObject var app: AppModel
+    @State private var server = ""
+    @State private var code = ""
 
     var body: some View {
         VStack(alignment: .leading) {
-            Text("草稿 / drafts: \(pendingDrafts)")
-            Text("同步功能尚未接入 / sync is not in this build of the core yet").font(.caption)
+            if app.serverUrl == nil {
+                TextField("服务器 / server URL", text: $server)
+                TextField("注册码 / enrollment code", text: $code)
+                Button("注册 / Enroll") { app.enroll(server: server, code: code) }
+            }
+            Text("草稿 / drafts: \(app.pendingDrafts) · 待上传 / to upload: \(app.pendingUploads) · 退回 / returned: \(app.returnedTasks)")
+            Text(app.syncLine).font(.caption)
+            if app.serverUrl != nil {
+                Button("立即同步 / Sync now") { app.syncNow() }.disabled(app.syncing)
+            }
         }
     }
 }

@@ -15,4 +15,16 @@ object FieldVisit {
         val dir = File(context.filesDir, "fieldvisit").apply { mkdirs() }
         return FieldVisitStore.open(File(dir, "phone.db").path, KeystoreKeyProvider(context))
     }
+
+    /** The station's server, as set at enrollment (null before). */
+    fun serverUrl(context: Context): String? =
+        context.getSharedPreferences(PREFS, Context.MODE_PRIVATE).getString(KEY_SERVER, null)
+
+    /** Remembers the server the phone enrolled with; the sync worker and screen use it. */
+    fun setServerUrl(context: Context, url: String) {
+        context.getSharedPreferences(PREFS, Context.MODE_PRIVATE).edit().putString(KEY_SERVER, url.trim()).apply()
+    }
+
+    private const val PREFS = "fieldvisit"
+    private const val KEY_SERVER = "server_url"
 }

@@ -10,20 +10,27 @@ import androidx.work.Worker
 import androidx.work.WorkerParameters
 import androidx.work.workDataOf
 import java.util.concurrent.TimeUnit
+import uniffi.fieldvisit_ffi.FieldVisitException
 import uniffi.fieldvisit_ffi.SyncListener
 
 /**
- * Background upload of sealed visits when a network is there.
- *
- * SYNC ARRIVES LATER: the core has no sync yet (outbox → server, exactly once). When it lands as
- * `FieldVisitStore.sync(serverUrl, listener)`, call it where marked below. Until then this worker
- * does nothing and reports failure with a status that says so; it never pretends to have uploaded.
+ * Background sync when a network is there: pulls assignments and uploads sealed visits and their
+ * photos, exactly once, resuming where an earlier run stopped. Transient failures (no network,
+ * server busy) retry with WorkManager's backoff; permanent ones (revoked device, not enrolled) stop
+ * and say so in the status.
  */
 class SyncWorker(context: Context, params: WorkerParameters) : Worker(context, params) {
     override fun doWork(): Result {
-        // SYNC ARRIVES LATER:
-        //   FieldVisit.open(applicationContext).use { it.sync(serverUrl, WorkProgress(this)) }
-        return Result.failure(workDataOf(KEY_STATUS to "sync is not in this build of the core yet"))
+        val server = FieldVisit.serverUrl(applicationContext)
+            ?: return Result.failure(workDataOf(KEY_STATUS to "not enrolled"))
+        return try {
+            val summary = FieldVisit.open(applicationContext).use { it.sync(server, WorkProgress(this), null) }
+            Result.success(workDataOf(KEY_STATUS to "ok", KEY_DONE to summary.visitsCompleted.toLong()))
+        } catch (e: FieldVisitException.Network) {
+            Result.retry()
+        } catch (e: FieldVisitException) {
+            Result.failure(workDataOf(KEY_STATUS to e.toString()))
+        }
     }
 
     /** Forwards the core's sync progress to WorkManager (observed by the sync status screen). */

@@ -8,6 +8,9 @@ import uniffi.fieldvisit_ffi.FieldVisitException
 import uniffi.fieldvisit_ffi.FieldVisitStoreInterface
 import uniffi.fieldvisit_ffi.GpsFixRecord
 import uniffi.fieldvisit_ffi.SealedRecord
+import uniffi.fieldvisit_ffi.SyncCancel
+import uniffi.fieldvisit_ffi.SyncListener
+import uniffi.fieldvisit_ffi.SyncSummary
 
 // Plain-Kotlin view models of the sample app's screens. No Android imports: the activities observe
 // them through `onChange` and call them from a background thread (the core is synchronous).
@@ -151,13 +154,104 @@ class VisitViewModel private constructor(
     }
 }
 
-/** What the sync screen shows. Sync arrives later in the core; until then the state says so. */
-data class SyncState(val pendingDrafts: Int, val available: Boolean, val message: String)
+/** What the sync screen shows. */
+data class SyncState(
+    /** Visits still being recorded (not sealed). */
+    val pendingDrafts: Int,
+    /** Sealed visits not yet wholly on the server. */
+    val pendingUploads: Long,
+    /** Assessments a reviewer returned, waiting for the worker. */
+    val returnedTasks: Int,
+    /** A sync is running. */
+    val running: Boolean,
+    /** Visits uploaded of those queued, during a run. */
+    val done: Long,
+    val total: Long,
+    /** What happened last, for the status line (zh / en). */
+    val message: String,
+    /** The last run failed; `message` says why. */
+    val failed: Boolean,
+)
 
-class SyncViewModel(private val store: FieldVisitStoreInterface) {
+/**
+ * The sync screen: enroll once with the code from the station's admin, then sync on demand (the
+ * WorkManager worker syncs in the background too). Call `enroll` and `syncNow` from a background
+ * thread; progress arrives through `onChange` on that thread.
+ */
+class SyncViewModel(private val store: FieldVisitStoreInterface, private val serverUrl: String) {
+    var onChange: () -> Unit = {}
+    private var running = false
+    private var done = 0L
+    private var total = 0L
+    private var message = "尚未同步 / not synced yet"
+    private var failed = false
+    private var cancel: SyncCancel? = null
+
     fun state(): SyncState = SyncState(
         pendingDrafts = store.drafts().size,
-        available = false,
-        message = "同步功能尚未接入 / sync is not in this build of the core yet",
+        pendingUploads = store.pendingUploads().toLong(),
+        returnedTasks = store.returnedTasks().size,
+        running = running,
+        done = done,
+        total = total,
+        message = message,
+        failed = failed,
     )
+
+    /** Redeems an enrollment code; false (with the reason in the state) when refused. */
+    fun enroll(code: String, deviceLabel: String): Boolean = try {
+        store.enroll(serverUrl, code.trim(), deviceLabel)
+        finish("已注册 / enrolled", false)
+        true
+    } catch (e: FieldVisitException) {
+        finish("注册失败 / enrollment failed: $e", true)
+        false
+    }
+
+    /** Runs one sync to the end (or until `cancel`); the summary, or null when it failed. */
+    fun syncNow(): SyncSummary? {
+        val token = SyncCancel()
+        cancel = token
+        running = true
+        done = 0
+        total = 0
+        onChange()
+        return try {
+            val s = store.sync(serverUrl, Progress(), token)
+            val refused = if (s.refused.isEmpty()) "" else "，拒收 refused ${s.refused.size}"
+            finish(
+                "已同步 / synced: 上传 uploaded ${s.visitsCompleted}，照片 photos ${s.photosCompleted}，" +
+                    "新任务 new tasks ${s.tasksReceived}$refused",
+                s.refused.isNotEmpty(),
+            )
+            s
+        } catch (e: FieldVisitException) {
+            finish("同步失败 / sync failed: $e", true)
+            null
+        } finally {
+            cancel = null
+        }
+    }
+
+    /** Stops a running sync at its next request; it then ends as failed (cancelled). */
+    fun cancel() {
+        cancel?.cancel()
+    }
+
+    private fun finish(text: String, isFailure: Boolean) {
+        running = false
+        message = text
+        failed = isFailure
+        onChange()
+    }
+
+    private inner class Progress : SyncListener {
+        override fun onProgress(done: ULong, total: ULong) {
+            this@SyncViewModel.done = done.toLong()
+            this@SyncViewModel.total = total.toLong()
+            onChange()
+        }
+
+        override fun onFinished(uploaded: ULong, error: String?) {}
+    }
 }

@@ -140,10 +140,40 @@ fun main() {
         assertNotNull(vm.error)
     }
 
-    check("sync view model says plainly that sync is not here yet") {
-        val s = SyncViewModel(store).state()
-        assertFalse(s.available)
-        assertEquals(1, s.pendingDrafts)
+    check("sync view model: shows drafts and queue; a store not enrolled fails plainly, touching nothing") {
+        val vm = SyncViewModel(store, "http://127.0.0.1:9")
+        var changes = 0
+        vm.onChange = { changes++ }
+        val before = vm.state()
+        assertEquals(1, before.pendingDrafts)
+        assertFalse(before.running)
+        assertNull(vm.syncNow())
+        val after = vm.state()
+        assertTrue(after.failed && !after.running, after.toString())
+        assertTrue(after.message.startsWith("同步失败 / sync failed"), after.message)
+        assertTrue(changes >= 2)
+    }
+
+    check("sync view model enrolls and syncs with the real server") {
+        val server = System.getenv("FIELDVISIT_TEST_SERVER")
+        val code = System.getenv("FIELDVISIT_TEST_CODE_ANDROID")
+        assertNotNull(server, "FIELDVISIT_TEST_SERVER is not set (scripts/test-bindings.sh sets it)")
+        assertNotNull(code, "FIELDVISIT_TEST_CODE_ANDROID is not set (scripts/test-bindings.sh sets it)")
+        FieldVisitStore.open(Fixtures.tempStorePath(), StaticKeys(ByteArray(32) { 5 })).use { phone ->
+            val vm = SyncViewModel(phone, server)
+            assertFalse(vm.enroll("not-a-code", "jvm"))
+            assertTrue(vm.state().failed)
+            assertTrue(vm.enroll(code, "jvm"), vm.state().message)
+            var progressSeen = false
+            vm.onChange = { if (vm.state().running) progressSeen = true }
+            val summary = assertNotNull(vm.syncNow(), vm.state().message)
+            assertEquals(1uL, summary.householdsReceived)
+            val s = vm.state()
+            assertFalse(s.failed, s.message)
+            assertEquals(0L, s.pendingUploads)
+            assertTrue(s.message.startsWith("已同步 / synced"), s.message)
+            assertTrue(progressSeen)
+        }
     }
 
     store.close()
