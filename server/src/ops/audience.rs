@@ -10,7 +10,6 @@ use serde_json::json;
 use super::Actor;
 use crate::audit;
 use crate::error::AppError;
-use crate::ids::is_safe_id;
 use crate::keys::{self, MIN_PASSPHRASE_LEN};
 use crate::state::AppState;
 use crate::store::{AudienceKeyRow, OrgLevel, Role, StoreError};
@@ -57,15 +56,7 @@ pub async fn create_key_for(
     }
     let (unit_id, scope_path) = match unit_id {
         Some(id) => {
-            if !is_safe_id(id) {
-                return Err(AppError::invalid_id("unit_id"));
-            }
-            let unit = state
-                .store
-                .org_unit(id)
-                .await?
-                .filter(|u| actor.covers(&u.path))
-                .ok_or_else(|| AppError::not_found("org unit"))?;
+            let unit = super::org::unit_in_scope(state, actor, id, "unit_id").await?;
             if unit.level != OrgLevel::County {
                 return Err(AppError::bad_request(
                     "not_a_county",

@@ -158,15 +158,7 @@ pub async fn load(state: &AppState, actor: &Actor, filter: &Filter) -> Result<Da
             actor.scope_path.clone(),
         ),
         Some(id) => {
-            if !is_safe_id(id) {
-                return Err(AppError::invalid_id("unit"));
-            }
-            let u = state
-                .store
-                .org_unit(id)
-                .await?
-                .filter(|u| actor.covers(&u.path))
-                .ok_or_else(|| AppError::not_found("org unit"))?;
+            let u = super::org::unit_in_scope(state, actor, id, "unit").await?;
             (u.id, u.path)
         }
     };

@@ -1,4 +1,4 @@
-//! Adding org units.
+//! Adding org units, and finding one in an actor's branch.
 
 use serde_json::json;
 
@@ -11,6 +11,25 @@ use crate::store::{OrgLevel, OrgUnit, StoreError};
 
 /// Longest unit name.
 const MAX_NAME: usize = 100;
+
+/// The unit `id` when it lies in the actor's branch; `field` names the argument in the error for a
+/// malformed id. A unit outside the branch is "not found", like one that does not exist.
+pub async fn unit_in_scope(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    field: &str,
+) -> Result<OrgUnit, AppError> {
+    if !is_safe_id(id) {
+        return Err(AppError::invalid_id(field));
+    }
+    state
+        .store
+        .org_unit(id)
+        .await?
+        .filter(|u| actor.covers(&u.path))
+        .ok_or_else(|| AppError::not_found("org unit"))
+}
 
 /// Adds a unit under `parent_id` (a province has none); the parent must be in the actor's branch.
 pub async fn add_unit(

@@ -12,7 +12,6 @@ use serde_json::json;
 use super::Actor;
 use crate::audit;
 use crate::error::AppError;
-use crate::ids::is_safe_id;
 use crate::state::AppState;
 use crate::store::{CountySchedule, OrgLevel, Role, Scope};
 
@@ -71,15 +70,7 @@ pub async fn set(
             "schedules are set by admins",
         ));
     }
-    if !is_safe_id(county_id) {
-        return Err(AppError::invalid_id("county"));
-    }
-    let unit = state
-        .store
-        .org_unit(county_id)
-        .await?
-        .filter(|u| actor.covers(&u.path))
-        .ok_or_else(|| AppError::not_found("org unit"))?;
+    let unit = super::org::unit_in_scope(state, actor, county_id, "county").await?;
     if unit.level != OrgLevel::County {
         return Err(AppError::bad_request(
             "not_a_county",
