@@ -3,6 +3,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# One cold pass: incremental caches would only take disk. A failure says how much disk was left,
+# because a full disk shows up as a puzzling linker error.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+disk_report() { df -h "${CARGO_TARGET_DIR:-target}" 2> /dev/null || df -h .; }
+echo "== disk at start"; disk_report
+demo_dir=""
+on_exit() {
+    local status=$?
+    if [ -n "$demo_dir" ]; then rm -rf "$demo_dir"; fi
+    if declare -F stop_backends > /dev/null; then stop_backends; fi
+    if [ $status -ne 0 ]; then echo "== failed (exit $status); disk now"; disk_report; fi
+}
+trap on_exit EXIT
+
 # ---- Storage backends: PostgreSQL and an S3-compatible server (moto) for the server's tests ----
 # The tests read FIELDVISIT_TEST_PG and FIELDVISIT_TEST_S3; FIELDVISIT_REQUIRE_BACKENDS=1 makes a
 # backend test fail, not skip, when its variable is missing.
@@ -47,7 +61,6 @@ stop_backends() {
     kill "$moto_pid" 2> /dev/null || true
     if [ -n "$pg_started" ]; then as_root pg_ctlcluster "$pg_version" main stop || true; fi
 }
-trap stop_backends EXIT
 "$moto_venv/bin/python" - "$moto_port" << 'PY'
 import sys, time, boto3
 url = f"http://127.0.0.1:{sys.argv[1]}"
@@ -74,7 +87,6 @@ scripts/test-bindings.sh
 # The README's first command must keep working: the server demo on a fresh folder, with simulated
 # phones uploading over HTTP, stopping after its summary.
 demo_dir="$(mktemp -d)"
-trap 'rm -rf "$demo_dir"; stop_backends' EXIT
 cargo run --quiet --locked -p fieldvisit-server -- demo --data "$demo_dir/data" \
     --listen 127.0.0.1:0 --exit-after-sync > "$demo_dir/out.txt"
 grep -q "合计 Total" "$demo_dir/out.txt"
