@@ -170,6 +170,18 @@ impl FieldVisitStore {
         Ok(self.inner.remove_photo(&visit_id, &photo_id)?)
     }
 
+    /// Removes instance `index` of repeat group `group` with its photos; later instances move up.
+    pub fn remove_instance(
+        &self,
+        visit_id: String,
+        group: String,
+        index: u32,
+    ) -> Result<(), FieldVisitError> {
+        Ok(self
+            .inner
+            .remove_instance(&visit_id, &group, index as usize)?)
+    }
+
     /// One draft (or sealed visit) as stored.
     pub fn draft(&self, visit_id: String) -> Result<DraftRecord, FieldVisitError> {
         self.inner.draft(&visit_id)?.try_into()

@@ -9,7 +9,7 @@ use fieldvisit_core::caseload::Category;
 use fieldvisit_core::protocol::{
     EvidenceFlag, ProtocolError, SealedEnvelope, open_content, open_photo,
 };
-use fieldvisit_core::template::AnswerError;
+use fieldvisit_core::template::{AnswerError, AnswerValue};
 use fieldvisit_core::visit::{LevelOverride, VisitError};
 use serde_json::json;
 use support::{Fixture, jpeg, visit_time};
@@ -318,5 +318,107 @@ fn drafts_survive_reopening_the_store() {
             .unwrap()
             .answers
             .contains_key("visit_mode")
+    );
+}
+
+#[test]
+fn removing_a_repeat_instance_moves_the_later_ones_up_with_their_photos() {
+    // The economic template with a photo item in each household member (an ID card photo, say).
+    let mut t: serde_json::Value =
+        serde_json::from_str(fieldvisit_core::template::builtin::ECONOMIC_JSON).unwrap();
+    t["version"] = json!(1000);
+    let members = t["sections"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .flat_map(|s| s["items"].as_array_mut().unwrap().iter_mut())
+        .find(|i| i["id"] == "members")
+        .unwrap();
+    members["items"].as_array_mut().unwrap().push(json!({
+        "id": "id_photo", "type": "photo", "max_count": 2, "purpose": "document",
+        "label": {"zh": "证件照片", "en": "ID photo"}
+    }));
+    let template = fieldvisit_core::template::load_template(&t.to_string()).unwrap();
+    let f = Fixture::new();
+    f.engine.store().put_templates(&[template]).unwrap();
+    let path = support::path(f.dir.path());
+    drop(f.engine);
+    let engine = fieldvisit_core::Engine::open(&path, &support::keys()).unwrap();
+
+    let at = visit_time();
+    let visit = engine
+        .start_visit("hh-econ", Category::Tekun, None, at)
+        .unwrap();
+    for (n, name) in ["甲", "乙", "丙"].iter().enumerate() {
+        engine
+            .answer(&visit, &format!("members[{n}].name"), &json!(name))
+            .unwrap();
+    }
+    let second = engine
+        .attach_photo(&visit, "members[1].id_photo", &jpeg(1), at)
+        .unwrap();
+    let third = engine
+        .attach_photo(&visit, "members[2].id_photo", &jpeg(2), at)
+        .unwrap();
+
+    engine.remove_instance(&visit, "members", 1).unwrap();
+
+    let draft = engine.draft(&visit).unwrap();
+    let Some(AnswerValue::Repeat(list)) = draft.answers.get("members") else {
+        panic!("members should still be a repeat group");
+    };
+    let names: Vec<_> = list
+        .iter()
+        .map(|m| m.get("name").cloned().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            AnswerValue::Text("甲".into()),
+            AnswerValue::Text("丙".into())
+        ]
+    );
+    assert_eq!(
+        list[1].get("id_photo"),
+        Some(&AnswerValue::Photos(vec![third.clone()]))
+    );
+    assert_eq!(draft.photos.len(), 1);
+    assert_eq!(draft.photos[0].photo_id, third);
+    assert_eq!(draft.photos[0].item, "members[1].id_photo");
+    assert!(engine.store().photo_thumbnail(&second).unwrap().is_none());
+    assert!(engine.store().photo_thumbnail(&third).unwrap().is_some());
+    // The moved photo can still be removed by its id.
+    engine.remove_photo(&visit, &third).unwrap();
+    assert!(engine.draft(&visit).unwrap().photos.is_empty());
+
+    // Bad requests name what is wrong and change nothing.
+    let before = engine.draft(&visit).unwrap();
+    assert!(matches!(
+        engine.remove_instance(&visit, "members", 2),
+        Err(VisitError::Answer(AnswerError::NoInstance {
+            index: 2,
+            len: 2,
+            ..
+        }))
+    ));
+    assert!(matches!(
+        engine.remove_instance(&visit, "supporters", 0),
+        Err(VisitError::Answer(AnswerError::NoInstance { len: 0, .. }))
+    ));
+    let not_a_group = engine
+        .remove_instance(&visit, "income_wages", 0)
+        .unwrap_err();
+    assert!(not_a_group.to_string().contains("income_wages"));
+    assert_eq!(engine.draft(&visit).unwrap(), before);
+
+    // The last instance gone, the group is unanswered again.
+    engine.remove_instance(&visit, "members", 0).unwrap();
+    engine.remove_instance(&visit, "members", 0).unwrap();
+    assert!(
+        !engine
+            .draft(&visit)
+            .unwrap()
+            .answers
+            .contains_key("members")
     );
 }

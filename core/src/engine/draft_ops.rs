@@ -346,6 +346,86 @@ impl Engine {
         Ok(())
     }
 
+    /// Removes instance `index` of repeat group `group` (a household member entered by mistake, say)
+    /// with its photos; later instances move up one, and their photos' item paths with them.
+    pub fn remove_instance(
+        &self,
+        visit_id: &str,
+        group: &str,
+        index: usize,
+    ) -> Result<(), VisitError> {
+        let template = self.draft_template(visit_id)?;
+        let is_group = template
+            .sections
+            .iter()
+            .flat_map(|s| &s.items)
+            .any(|i| i.id == group && matches!(i.kind, ItemKind::Repeat { .. }));
+        if !is_group {
+            return Err(VisitError::Answer(AnswerError::WrongType {
+                item: group.to_string(),
+                expected: "a repeat group",
+            }));
+        }
+        self.store.write(|tx, cipher| {
+            let mut draft = draft_in_tx(tx, cipher, visit_id)?;
+            let list = match draft.answers.get_mut(group) {
+                Some(AnswerValue::Repeat(list)) => list,
+                _ => {
+                    return Err(VisitError::Answer(AnswerError::NoInstance {
+                        item: group.to_string(),
+                        index,
+                        len: 0,
+                    }));
+                }
+            };
+            if index >= list.len() {
+                return Err(VisitError::Answer(AnswerError::NoInstance {
+                    item: group.to_string(),
+                    index,
+                    len: list.len(),
+                }));
+            }
+            list.remove(index);
+            if list.is_empty() {
+                draft.answers.remove(group);
+            }
+            let mut removed = Vec::new();
+            for photo in std::mem::take(&mut draft.photos) {
+                match ItemPath::parse(&photo.item)? {
+                    ItemPath::InGroup {
+                        group: g,
+                        index: i,
+                        item,
+                    } if g == group && i >= index => {
+                        if i == index {
+                            removed.push(photo.photo_id);
+                            continue;
+                        }
+                        let moved = ItemPath::InGroup {
+                            group: g,
+                            index: i - 1,
+                            item,
+                        }
+                        .to_string();
+                        Store::move_photo(tx, &photo.photo_id, &moved)?;
+                        draft.photos.push(DraftPhoto {
+                            item: moved,
+                            ..photo
+                        });
+                    }
+                    _ => draft.photos.push(photo),
+                }
+            }
+            for photo_id in &removed {
+                Store::delete_photo(tx, photo_id)?;
+            }
+            if !Store::update_draft(tx, cipher, &draft)? {
+                return Err(VisitError::Sealed(visit_id.to_string()));
+            }
+            Ok(())
+        })
+    }
+
     /// The draft as stored.
     pub fn draft(&self, visit_id: &str) -> Result<Draft, VisitError> {
         Ok(self

@@ -202,6 +202,19 @@ impl Store {
         Ok(())
     }
 
+    /// Points a photo at another item path (its repeat instance moved up).
+    pub(crate) fn move_photo(
+        tx: &Transaction<'_>,
+        photo_id: &str,
+        item: &str,
+    ) -> Result<(), StoreError> {
+        tx.execute(
+            "UPDATE photos SET item = ?2 WHERE id = ?1",
+            params![photo_id, item],
+        )?;
+        Ok(())
+    }
+
     /// The decrypted JPEG of each photo of a visit.
     pub(crate) fn photos_tx(
         tx: &Transaction<'_>,

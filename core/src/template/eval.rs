@@ -305,7 +305,7 @@ pub struct ScoreResult {
 /// Everything derived from a visit's answers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
-    /// Top-level items that are hidden now.
+    /// Items hidden now: top-level ids, and `group[n].item` inside the instances of shown groups.
     pub hidden: BTreeSet<String>,
     /// Computed values (template level) as JSON.
     pub computed: BTreeMap<String, Value>,
@@ -328,12 +328,33 @@ pub fn evaluate(
 ) -> Result<Evaluation, TemplateError> {
     let top = Scope::of_template(t)?;
     let ev = Evaluator::new(&top, answers, date);
-    let hidden = top
+    let mut hidden: BTreeSet<String> = top
         .order
         .iter()
         .filter(|id| matches!(top.defs.get(**id), Some(Def::Item(_))) && !ev.is_visible(id))
         .map(|id| id.to_string())
         .collect();
+    // Inside each instance of a shown repeat group, the children its own answers hide.
+    for item in t.sections.iter().flat_map(|s| &s.items) {
+        let (ItemKind::Repeat { items, .. }, Some(AnswerValue::Repeat(list))) =
+            (&item.kind, answers.get(&item.id))
+        else {
+            continue;
+        };
+        if hidden.contains(&item.id) {
+            continue;
+        }
+        let scope = Scope::of_group(item)?;
+        for (n, inst) in list.iter().enumerate() {
+            let iev = ev.instance(&scope, inst);
+            hidden.extend(
+                items
+                    .iter()
+                    .filter(|c| !iev.is_visible(&c.id))
+                    .map(|c| format!("{}[{n}].{}", item.id, c.id)),
+            );
+        }
+    }
     let computed = t
         .computed
         .iter()

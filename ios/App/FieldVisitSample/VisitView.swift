@@ -71,6 +71,28 @@ final class VisitModel: ObservableObject {
         }
     }
 
+    /// Removes entry `n` of a repeat group (in the core too once it holds it), with its photos.
+    func removeInstance(app: AppModel, group: String, n: Int) {
+        guard let form = form, let id = visitId, let store = app.store else { return }
+        if form.isNewInstance(group, n) {
+            form.removeInstance(group, n)
+            return
+        }
+        app.queue.async {
+            do {
+                try store.removeInstance(visitId: id, group: group, index: UInt32(n))
+                let ev = try store.evaluate(visitId: id)
+                DispatchQueue.main.async {
+                    form.removeInstance(group, n)
+                    form.applyHidden(ev.hidden)
+                    self.levels = ev.scores
+                }
+            } catch {
+                DispatchQueue.main.async { form.rejected(group, reason: "\(error)") }
+            }
+        }
+    }
+
     func seal(app: AppModel) {
         guard let id = visitId, let store = app.store else { return }
         app.queue.async {
@@ -129,13 +151,23 @@ struct CameraTarget: Identifiable {
     let id: String
 }
 
+/// One item at `path` (`item`, or `group[n].item` inside a repeat group's entry).
 struct ItemView: View {
     let item: FormItem
+    let path: String
     @ObservedObject var form: FormState
     let model: VisitModel
     @Binding var cameraItem: String?
     @EnvironmentObject var app: AppModel
     @State private var text = ""
+
+    init(item: FormItem, path: String? = nil, form: FormState, model: VisitModel, cameraItem: Binding<String?>) {
+        self.item = item
+        self.path = path ?? item.id
+        self.form = form
+        self.model = model
+        self._cameraItem = cameraItem
+    }
 
     var body: some View {
         VStack(alignment: .leading) {
@@ -143,30 +175,60 @@ struct ItemView: View {
             switch item.type {
             case "yes_no":
                 Toggle("是", isOn: Binding(
-                    get: { form.answers[item.id] as? Bool ?? false },
-                    set: { model.answer(app: app, path: item.id, value: $0) }))
+                    get: { form.answers[path] as? Bool ?? false },
+                    set: { model.answer(app: app, path: path, value: $0) }))
             case "single_choice":
                 Picker(item.label, selection: Binding(
-                    get: { form.answers[item.id] as? String ?? "" },
-                    set: { model.answer(app: app, path: item.id, value: $0) })) {
+                    get: { form.answers[path] as? String ?? "" },
+                    set: { model.answer(app: app, path: path, value: $0) })) {
                     ForEach(item.options, id: \.value) { option in
                         Text(option.label).tag(option.value)
                     }
                 }
             case "photo":
-                Button("拍照 / take photo (\(form.photos[item.id]?.count ?? 0))") { cameraItem = item.id }
+                Button("拍照 / take photo (\(form.photos[path]?.count ?? 0))") { cameraItem = path }
             case "repeat":
-                Text("\(item.items.map { $0.label }.joined(separator: ", "))").font(.caption)
+                AnyView(GroupView(group: item, form: form, model: model, cameraItem: $cameraItem))
             default:
                 TextField(item.unit ?? "", text: $text, onCommit: {
                     let trimmed = text.trimmingCharacters(in: .whitespaces)
                     let value: Any? = trimmed.isEmpty ? nil : (item.type == "integer" || item.type == "decimal")
                         ? (Double(trimmed).map { $0 as Any } ?? trimmed) : trimmed
-                    model.answer(app: app, path: item.id, value: value)
+                    model.answer(app: app, path: path, value: value)
                 })
             }
-            if let error = form.errors[item.id] {
+            if let error = form.errors[path] {
                 Text(error).font(.caption).foregroundColor(.red)
+            }
+        }
+    }
+}
+
+/// A repeat group: each entry with its shown items and a remove button, then "add entry". An entry
+/// reaches the core with its first answer.
+struct GroupView: View {
+    let group: FormItem
+    @ObservedObject var form: FormState
+    let model: VisitModel
+    @Binding var cameraItem: String?
+    @EnvironmentObject var app: AppModel
+
+    var body: some View {
+        VStack(alignment: .leading) {
+            ForEach(0..<form.instances(group.id), id: \.self) { n in
+                HStack {
+                    Text("\(group.label) \(n + 1)").font(.headline)
+                    Spacer()
+                    Button("删除 / remove") { model.removeInstance(app: app, group: group.id, n: n) }
+                }
+                ForEach(group.items.filter { form.isVisible(group.id, n, $0) }) { child in
+                    AnyView(ItemView(
+                        item: child, path: "\(group.id)[\(n)].\(child.id)", form: form, model: model,
+                        cameraItem: $cameraItem))
+                }
+            }
+            if form.canAddInstance(group) {
+                Button("添加 / add entry: \(group.label)") { form.addInstance(group) }
             }
         }
     }

@@ -13,8 +13,11 @@ public struct FormItem: Identifiable {
     public let type: String
     public let label: String
     public let required: Bool
+    /// Shown only when a condition holds (the core decides).
+    public let conditional: Bool
     public let options: [FormOption]
     public let minCount: Int
+    public let maxCount: Int?
     public let unit: String?
     public let items: [FormItem]
 
@@ -23,10 +26,12 @@ public struct FormItem: Identifiable {
         type = json["type"] as? String ?? ""
         label = FormItem.zh(json["label"])
         required = json["required"] as? Bool ?? false
+        conditional = json["visible_if"] != nil
         options = (json["options"] as? [[String: Any]] ?? []).map {
             FormOption(value: $0["value"] as? String ?? "", label: FormItem.zh($0["label"]))
         }
         minCount = json["min_count"] as? Int ?? 0
+        maxCount = json["max_count"] as? Int
         unit = (json["unit"] as? [String: Any]).map { FormItem.zh($0) }
         items = (json["items"] as? [[String: Any]] ?? []).map(FormItem.init(json:))
     }
@@ -52,6 +57,10 @@ public final class FormState: ObservableObject {
     @Published public private(set) var photos: [String: [String]] = [:]
     @Published public private(set) var errors: [String: String] = [:]
     @Published public private(set) var hidden: Set<String> = []
+    /// Entries shown per repeat group: the core's, and at most one new, still empty one.
+    @Published public private(set) var instanceCounts: [String: Int] = [:]
+    /// Entries per repeat group that the core holds (an entry reaches it with its first answer).
+    private var storedCounts: [String: Int] = [:]
 
     public init(templateJSON: String) throws {
         let object = try JSONSerialization.jsonObject(with: Data(templateJSON.utf8))
@@ -80,10 +89,73 @@ public final class FormState: ObservableObject {
         return text
     }
 
-    public func accepted(_ path: String) { errors[path] = nil }
+    public func accepted(_ path: String) {
+        errors[path] = nil
+        if let parts = FormState.split(path) {
+            let (group, n) = (parts.group, parts.index)
+            storedCounts[group] = max(storedCounts[group] ?? 0, n + 1)
+            instanceCounts[group] = max(instanceCounts[group] ?? 0, n + 1)
+        }
+    }
     public func rejected(_ path: String, reason: String) { errors[path] = reason }
     public func photoAdded(_ path: String, id: String) { photos[path, default: []].append(id) }
     public func applyHidden(_ ids: [String]) { hidden = Set(ids) }
+
+    public func instances(_ group: String) -> Int { instanceCounts[group] ?? 0 }
+
+    /// Whether entry `n` of `group` exists only on screen, not yet in the core.
+    public func isNewInstance(_ group: String, _ n: Int) -> Bool { n >= (storedCounts[group] ?? 0) }
+
+    /// Below the group's `max_count`, and no entry still waiting for its first answer.
+    public func canAddInstance(_ group: FormItem) -> Bool {
+        let n = instances(group.id)
+        return n < (group.maxCount ?? Int.max) && !isNewInstance(group.id, n - 1)
+    }
+
+    /// Shows a new, empty entry; returns its index.
+    @discardableResult
+    public func addInstance(_ group: FormItem) -> Int? {
+        guard canAddInstance(group) else { return nil }
+        let n = instances(group.id)
+        instanceCounts[group.id] = n + 1
+        return n
+    }
+
+    /// Drops entry `n` as the core does: later entries, their answers, photos and errors move up.
+    public func removeInstance(_ group: String, _ n: Int) {
+        let count = instances(group)
+        guard n >= 0, n < count else { return }
+        if !isNewInstance(group, n) { storedCounts[group] = (storedCounts[group] ?? 1) - 1 }
+        instanceCounts[group] = count - 1
+        answers = FormState.shift(answers, group, n)
+        photos = FormState.shift(photos, group, n)
+        errors = FormState.shift(errors, group, n)
+    }
+
+    /// Whether a child of entry `n` is shown: the core judges its entries; in a new entry, items
+    /// with a condition wait for the first answer.
+    public func isVisible(_ group: String, _ n: Int, _ child: FormItem) -> Bool {
+        !hidden.contains("\(group)[\(n)].\(child.id)") && !(child.conditional && isNewInstance(group, n))
+    }
+
+    /// `group[n].item` split into its parts; nil for a top-level path.
+    static func split(_ path: String) -> (group: String, index: Int, item: String)? {
+        guard let bracket = path.firstIndex(of: "["), let close = path.range(of: "].") else { return nil }
+        guard let n = Int(path[path.index(after: bracket)..<close.lowerBound]) else { return nil }
+        return (String(path[..<bracket]), n, String(path[close.upperBound...]))
+    }
+
+    private static func shift<V>(_ map: [String: V], _ group: String, _ removed: Int) -> [String: V] {
+        var out: [String: V] = [:]
+        for (path, value) in map {
+            guard let parts = split(path), parts.group == group, parts.index >= removed else {
+                out[path] = value
+                continue
+            }
+            if parts.index > removed { out["\(group)[\(parts.index - 1)].\(parts.item)"] = value }
+        }
+        return out
+    }
 
     public var visibleSections: [FormSection] {
         sections
@@ -91,19 +163,35 @@ public final class FormState: ObservableObject {
             .filter { !$0.items.isEmpty }
     }
 
-    /// Visible required items still without an answer (photo items: too few photos).
+    /// Visible required items still without an answer (photo items: too few photos), as paths;
+    /// inside repeat groups, `group[n].item`.
     public var missingRequired: [String] {
-        visibleSections.flatMap { $0.items }.filter { item in
-            guard item.required else { return false }
-            if item.type == "photo" {
-                return (photos[item.id]?.count ?? 0) < max(item.minCount, 1)
+        var out: [String] = []
+        for item in visibleSections.flatMap({ $0.items }) {
+            if item.type == "repeat" {
+                if item.required && instances(item.id) == 0 { out.append(item.id) }
+                for n in 0..<instances(item.id) {
+                    for child in item.items where child.required && isVisible(item.id, n, child) {
+                        let path = "\(item.id)[\(n)].\(child.id)"
+                        if isMissing(child, path) { out.append(path) }
+                    }
+                }
+            } else if item.required && isMissing(item, item.id) {
+                out.append(item.id)
             }
-            switch answers[item.id] {
-            case nil, is NSNull: return true
-            case let s as String: return s.trimmingCharacters(in: .whitespaces).isEmpty
-            case let a as [Any]: return a.isEmpty
-            default: return false
-            }
-        }.map { $0.id }
+        }
+        return out
+    }
+
+    private func isMissing(_ item: FormItem, _ path: String) -> Bool {
+        if item.type == "photo" {
+            return (photos[path]?.count ?? 0) < max(item.minCount, 1)
+        }
+        switch answers[path] {
+        case nil, is NSNull: return true
+        case let s as String: return s.trimmingCharacters(in: .whitespaces).isEmpty
+        case let a as [Any]: return a.isEmpty
+        default: return false
+        }
     }
 }

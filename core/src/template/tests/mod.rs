@@ -71,6 +71,9 @@ pub(super) fn set_in(
     let Some(AnswerValue::Repeat(list)) = answers.get_mut(group) else {
         panic!("{group} is not answered");
     };
+    if index == list.len() {
+        list.push(Answers::new());
+    }
     match value {
         Some(v) => {
             list[index].insert(id.to_string(), v);

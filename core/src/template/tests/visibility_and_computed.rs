@@ -170,6 +170,18 @@ fn hidden_repeat_item_is_not_required() {
 }
 
 #[test]
+fn hidden_items_inside_repeat_instances_are_listed_by_path() {
+    let (t, mut a) = sample(ECONOMIC);
+    set_in(&t, &mut a, "members", 0, "disability_type", json!("none"));
+    set_in(&t, &mut a, "members", 1, "name", json!("乙"));
+    set_in(&t, &mut a, "members", 1, "disability_type", json!("visual"));
+    let hidden = eval(&t, &a).hidden;
+    assert!(hidden.contains("members[0].disability_grade"));
+    assert!(!hidden.contains("members[1].disability_grade"));
+    assert!(!hidden.contains("members[0].name"));
+}
+
+#[test]
 fn missing_required_items_are_reported_by_path() {
     let (t, mut a) = sample(ECONOMIC);
     attach_photos(&t, &mut a);

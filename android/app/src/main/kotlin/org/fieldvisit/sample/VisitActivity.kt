@@ -96,46 +96,44 @@ class VisitActivity : ComponentActivity() {
         runOnUiThread(::render)
     }
 
-    private fun addItem(vm: VisitViewModel, item: FormItem) {
+    private fun addItem(vm: VisitViewModel, item: FormItem, path: String = item.id) {
         val form = vm.form
         val mark = if (item.required) " *" else ""
         body.addView(TextView(this).apply { text = "${item.label.zh}$mark" })
         when (item.type) {
             ItemType.YES_NO -> body.addView(CheckBox(this).apply {
                 text = "是"
-                isChecked = form.answer(item.id) == Json.Bool(true)
-                setOnCheckedChangeListener { _, checked -> send(vm, item.id, Json.Bool(checked)) }
+                isChecked = form.answer(path) == Json.Bool(true)
+                setOnCheckedChangeListener { _, checked -> send(vm, path, Json.Bool(checked)) }
             })
             ItemType.SINGLE_CHOICE -> item.options.forEach { o ->
                 body.addView(Button(this).apply {
-                    text = (if (form.answer(item.id) == Json.Str(o.value)) "● " else "○ ") + o.label.zh
-                    setOnClickListener { send(vm, item.id, Json.Str(o.value)) }
+                    text = (if (form.answer(path) == Json.Str(o.value)) "● " else "○ ") + o.label.zh
+                    setOnClickListener { send(vm, path, Json.Str(o.value)) }
                 })
             }
             ItemType.MULTI_CHOICE -> {
-                val chosen = (form.answer(item.id) as? Json.Arr)?.items.orEmpty().toMutableList()
+                val chosen = (form.answer(path) as? Json.Arr)?.items.orEmpty().toMutableList()
                 item.options.forEach { o ->
                     body.addView(CheckBox(this).apply {
                         text = o.label.zh
                         isChecked = Json.Str(o.value) in chosen
                         setOnCheckedChangeListener { _, on ->
                             if (on) chosen += Json.Str(o.value) else chosen -= Json.Str(o.value)
-                            send(vm, item.id, Json.Arr(chosen.toList()))
+                            send(vm, path, Json.Arr(chosen.toList()))
                         }
                     })
                 }
             }
             ItemType.PHOTO -> body.addView(Button(this).apply {
-                text = "拍照 / take photo (${form.photos(item.id).size})"
+                text = "拍照 / take photo (${form.photos(path).size})"
                 setOnClickListener {
-                    photoItem = item.id
+                    photoItem = path
                     val uri: Uri = FileProvider.getUriForFile(context, "org.fieldvisit.sample.photos", captureFile)
                     takePicture.launch(uri)
                 }
             })
-            ItemType.REPEAT -> body.addView(TextView(this).apply {
-                text = "${form.instances(item.id)} 条 / entries (${item.items.joinToString { it.label.zh }})"
-            })
+            ItemType.REPEAT -> addGroup(vm, item)
             else -> body.addView(EditText(this).apply {
                 inputType = when (item.type) {
                     ItemType.INTEGER -> InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_FLAG_SIGNED
@@ -144,13 +142,41 @@ class VisitActivity : ComponentActivity() {
                     else -> InputType.TYPE_CLASS_TEXT
                 }
                 hint = item.unit?.zh ?: if (item.type == ItemType.DATE) "YYYY-MM-DD" else ""
-                setText(when (val a = form.answer(item.id)) {
+                setText(when (val a = form.answer(path)) {
                     is Json.Str -> a.value; is Json.Num -> a.text; is Json.Obj -> (a["signer"] as? Json.Str)?.value ?: ""; else -> ""
                 })
-                setOnFocusChangeListener { _, focused -> if (!focused) send(vm, item.id, form.input(item, text.toString())) }
+                setOnFocusChangeListener { _, focused -> if (!focused) send(vm, path, form.input(item, text.toString())) }
             })
         }
-        form.error(item.id)?.let { e -> body.addView(TextView(this).apply { text = e; setTextColor(0xFFB00020.toInt()) }) }
+        form.error(path)?.let { e -> body.addView(TextView(this).apply { text = e; setTextColor(0xFFB00020.toInt()) }) }
+    }
+
+    /** A repeat group: each entry with its shown items and a remove button, then "add entry". */
+    private fun addGroup(vm: VisitViewModel, group: FormItem) {
+        val form = vm.form
+        for (n in 0 until form.instances(group.id)) {
+            body.addView(LinearLayout(this).apply {
+                orientation = LinearLayout.HORIZONTAL
+                addView(TextView(context).apply { text = "${group.label.zh} ${n + 1}"; textSize = 16f })
+                addView(Button(context).apply {
+                    text = "删除 / remove"
+                    setOnClickListener {
+                        io.execute {
+                            vm.removeInstance(group.id, n)
+                            runOnUiThread(::render)
+                        }
+                    }
+                })
+            })
+            group.items.filter { form.isVisible(group.id, n, it) }.forEach { addItem(vm, it, "${group.id}[$n].${it.id}") }
+        }
+        if (form.canAddInstance(group.id)) body.addView(Button(this).apply {
+            text = "添加 / add entry: ${group.label.zh}"
+            setOnClickListener {
+                vm.addInstance(group.id)
+                render()
+            }
+        })
     }
 
     companion object {

@@ -131,6 +131,33 @@ class VisitViewModel private constructor(
         reevaluate()
     }
 
+    /** Shows a new, empty entry of a repeat group; it reaches the core with its first answer. */
+    fun addInstance(group: String): Int? = form.addInstance(group)?.also { onChange() }
+
+    /** Removes entry `n` of a repeat group with its photos; later entries move up. */
+    fun removeInstance(group: String, n: Int): Boolean {
+        if (n !in 0 until form.instances(group)) return false
+        if (form.isNewInstance(group, n)) {
+            form.removeInstance(group, n)
+            onChange()
+            return true
+        }
+        return try {
+            store.removeInstance(visitId, group, n.toUInt())
+            form.removeInstance(group, n)
+            reevaluate()
+            true
+        } catch (e: FieldVisitException.InvalidInput) {
+            form.rejected(group, e.reason)
+            onChange()
+            false
+        } catch (e: FieldVisitException) {
+            form.rejected(group, e.toString())
+            onChange()
+            false
+        }
+    }
+
     fun setInvestigators(names: List<String>) = store.setInvestigators(visitId, names)
     fun setNotes(notes: String) = store.setNotes(visitId, notes)
     fun reportToPolice(nowMs: Long) = store.reportToPolice(visitId, nowMs)

@@ -116,6 +116,68 @@ fun main() {
         assertNull(vm.form.answer(integer.id))
     }
 
+    check("repeat groups: add entries, answer inside them, remove one; the core and a resumed form agree") {
+        val vm = VisitViewModel.start(store, Fixtures.ECONOMIC, "tekun", null, T0 + 90 * minute)
+        val form = vm.form
+        val members = assertNotNull(form.template.item("members"))
+        fun child(id: String) = members.items.single { it.id == id }
+        fun storedNames(): List<String?> {
+            val tagged = (Json.parse(store.draft(vm.visitId).answersJson) as Json.Obj)["members"] as? Json.Obj
+            return ((tagged?.get("v") as? Json.Arr)?.items.orEmpty()).map { inst ->
+                (((inst as Json.Obj)["name"] as? Json.Obj)?.get("v") as? Json.Str)?.value
+            }
+        }
+
+        assertEquals(0, form.instances("members"))
+        assertTrue("members" in form.missingRequired())
+        assertEquals(0, vm.addInstance("members"))
+        assertTrue(form.isNewInstance("members", 0))
+        assertFalse(form.canAddInstance("members"), "only one entry may wait for its first answer")
+        assertNull(vm.addInstance("members"))
+        assertTrue("members[0].name" in form.missingRequired())
+        assertEquals(emptyList(), storedNames())
+
+        assertTrue(vm.answer("members[0].name", Json.Str("张三")))
+        assertFalse(form.isNewInstance("members", 0))
+        assertEquals(listOf<String?>("张三"), storedNames())
+        assertEquals(1, vm.addInstance("members"))
+        assertTrue(vm.answer("members[1].name", Json.Str("李四")))
+        assertTrue(vm.answer("members[1].disability_type", Json.Str("none")))
+        // The core hides the grade in this entry only.
+        assertFalse(form.isVisible("members", 1, child("disability_grade")))
+        assertTrue(form.isVisible("members", 1, child("relation")))
+        assertTrue("members[1].disability_grade" !in form.missingRequired())
+        assertTrue("members[1].relation" in form.missingRequired())
+
+        // A refused answer stays on its entry's item, and moves with the entry.
+        assertFalse(vm.answer("members[1].birth_date", Json.Str("2020-13-01")))
+        assertNotNull(form.error("members[1].birth_date"))
+        assertEquals(2, vm.addInstance("members"))
+        assertTrue(vm.removeInstance("members", 2), "a new entry goes without the core")
+        assertEquals(2, form.instances("members"))
+        assertFalse(vm.removeInstance("members", 7))
+
+        assertTrue(vm.removeInstance("members", 0))
+        assertEquals(1, form.instances("members"))
+        assertEquals(Json.Str("李四"), form.answer("members[0].name"))
+        assertNotNull(form.error("members[0].birth_date"))
+        assertNull(form.error("members[1].birth_date"))
+        assertEquals(listOf<String?>("李四"), storedNames())
+        assertFalse(form.isVisible("members", 0, child("disability_grade")))
+
+        val resumed = VisitViewModel.resume(store, vm.visitId)
+        assertEquals(1, resumed.form.instances("members"))
+        assertEquals(Json.Str("李四"), resumed.form.answer("members[0].name"))
+        assertEquals(Json.Str("none"), resumed.form.answer("members[0].disability_type"))
+        assertFalse(resumed.form.isNewInstance("members", 0))
+        assertTrue(resumed.form.canAddInstance("members"))
+
+        assertTrue(vm.removeInstance("members", 0))
+        assertEquals(0, form.instances("members"))
+        assertEquals(emptyList(), storedNames())
+        assertTrue("members" in form.missingRequired())
+    }
+
     check("input turns what was typed into answer JSON") {
         val t = FormTemplate.parse(store.templateJson("tekun"))
         val f = FormState(t)
@@ -145,7 +207,7 @@ fun main() {
         var changes = 0
         vm.onChange = { changes++ }
         val before = vm.state()
-        assertEquals(1, before.pendingDrafts)
+        assertEquals(2, before.pendingDrafts, "the elderly and economic drafts left by the checks above")
         assertFalse(before.running)
         assertNull(vm.syncNow())
         val after = vm.state()
