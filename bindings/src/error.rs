@@ -175,7 +175,8 @@ impl From<StoreError> for FieldVisitError {
                     None => "database error".to_string(),
                 },
             },
-            e @ (StoreError::NewerSchema { .. } | StoreError::Corrupt(_)) => {
+            e
+            @ (StoreError::NewerSchema { .. } | StoreError::Corrupt(_) | StoreError::Flush(_)) => {
                 FieldVisitError::Storage {
                     detail: e.to_string(),
                 }

@@ -25,9 +25,9 @@ impl Engine {
     /// Validates, scores, encrypts, signs and chains a draft. A sealed visit never changes again.
     ///
     /// The draft and its household are decrypted once, inside the write transaction; the template
-    /// comes from memory by the visit's clear columns. Most of the time left is the commit's
-    /// fsync (`synchronous=FULL`, see `Store::open`), which is what makes a sealed visit survive
-    /// a power cut.
+    /// comes from memory by the visit's clear columns. The commit does not wait for the disk: the
+    /// store's flusher fsyncs it right after, and a power cut in between undoes the whole seal,
+    /// leaving the draft intact (`store/flusher.rs`).
     pub fn seal(&self, visit_id: &str, now: DateTime<Utc>) -> Result<SealedSummary, VisitError> {
         let template = self.draft_template(visit_id)?;
         let signing_key = self.store.device_key()?;

@@ -30,4 +30,7 @@ pub enum StoreError {
     /// Encryption failed.
     #[error("encryption error: {0}")]
     Crypto(#[from] CryptoError),
+    /// Committed changes could not be flushed to disk (a full or failing disk).
+    #[error("the store could not be written to disk ({0}); free some space and try again")]
+    Flush(std::io::ErrorKind),
 }

@@ -1,6 +1,8 @@
 //! Settings that arrive with assignments (templates, schedule, thresholds, audience keys) and the
 //! device identity. Templates are not personal and stay in the clear; the rest is encrypted.
 
+use std::sync::Arc;
+
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
@@ -127,13 +129,23 @@ impl Store {
         self.put_json("audience_keys", &all)
     }
 
-    /// The device signing key, made on first use.
-    pub fn device_key(&self) -> Result<DeviceSigningKey, StoreError> {
-        if let Some(pkcs8) = self.meta_get("device_key")? {
-            return Ok(DeviceSigningKey::from_pkcs8(&pkcs8)?);
+    /// The device signing key, made on first use. It is parsed once and kept for the store's
+    /// lifetime: one copy in memory instead of a fresh parse (and a freed copy) at every seal.
+    pub fn device_key(&self) -> Result<Arc<DeviceSigningKey>, StoreError> {
+        let mut cached = self.device_key.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(key) = cached.as_ref() {
+            return Ok(key.clone());
         }
-        let key = DeviceSigningKey::generate()?;
-        self.write(|tx, cipher| Store::meta_put(tx, cipher, "device_key", key.pkcs8()))?;
+        let key = match self.meta_get("device_key")? {
+            Some(pkcs8) => DeviceSigningKey::from_pkcs8(&pkcs8)?,
+            None => {
+                let key = DeviceSigningKey::generate()?;
+                self.write(|tx, cipher| Store::meta_put(tx, cipher, "device_key", key.pkcs8()))?;
+                key
+            }
+        };
+        let key = Arc::new(key);
+        *cached = Some(key.clone());
         Ok(key)
     }
 
@@ -142,7 +154,7 @@ impl Store {
         if let Some(id) = self.get_json("identity")? {
             return Ok(id);
         }
-        Ok(local_identity(&self.device_key()?))
+        Ok(local_identity(&*self.device_key()?))
     }
 
     /// Like [`Store::identity`], for a caller that already holds the device key (loading the key

@@ -70,9 +70,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let data = cipher.seal_json("visits", "data", &d.visit_id, d)?;
         let now = Utc::now().to_rfc3339();
-        tx.execute(
-            "INSERT INTO visits (id, household_id, template_id, template_version, category, state, started_at, updated_at, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6, ?7, ?8)",
+        tx.prepare_cached("INSERT INTO visits (id, household_id, template_id, template_version, category, state, started_at, updated_at, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6, ?7, ?8)")?.execute(
             params![d.visit_id, d.household_id, d.template_id, d.template_version, d.category.code(), d.started_at.to_rfc3339(), now, data.as_bytes()],
         )?;
         Ok(())
@@ -85,10 +84,15 @@ impl Store {
         d: &Draft,
     ) -> Result<bool, StoreError> {
         let data = cipher.seal_json("visits", "data", &d.visit_id, d)?;
-        let n = tx.execute(
-            "UPDATE visits SET data = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'draft'",
-            params![d.visit_id, data.as_bytes(), Utc::now().to_rfc3339()],
-        )?;
+        let n = tx
+            .prepare_cached(
+                "UPDATE visits SET data = ?2, updated_at = ?3 WHERE id = ?1 AND state = 'draft'",
+            )?
+            .execute(params![
+                d.visit_id,
+                data.as_bytes(),
+                Utc::now().to_rfc3339()
+            ])?;
         Ok(n == 1)
     }
 
@@ -99,9 +103,8 @@ impl Store {
         id: &str,
     ) -> Result<Option<(VisitState, Draft)>, StoreError> {
         let row: Option<(String, Vec<u8>)> = tx
-            .query_row("SELECT state, data FROM visits WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .prepare_cached("SELECT state, data FROM visits WHERE id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         row.map(|(state, data)| {
             Ok((
@@ -170,8 +173,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let data = cipher.seal("photos", "data", photo_id, jpeg)?;
         let thumb = cipher.seal("photos", "thumb", photo_id, thumbnail)?;
-        tx.execute(
-            "INSERT INTO photos (id, visit_id, item, captured_at, data, thumb) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        tx.prepare_cached("INSERT INTO photos (id, visit_id, item, captured_at, data, thumb) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
             params![photo_id, visit_id, item, captured_at.to_rfc3339(), data.as_bytes(), thumb.as_bytes()],
         )?;
         Ok(())
@@ -198,7 +200,8 @@ impl Store {
 
     /// Removes a photo from a draft.
     pub(crate) fn delete_photo(tx: &Transaction<'_>, photo_id: &str) -> Result<(), StoreError> {
-        tx.execute("DELETE FROM photos WHERE id = ?1", [photo_id])?;
+        tx.prepare_cached("DELETE FROM photos WHERE id = ?1")?
+            .execute([photo_id])?;
         Ok(())
     }
 
@@ -208,10 +211,8 @@ impl Store {
         photo_id: &str,
         item: &str,
     ) -> Result<(), StoreError> {
-        tx.execute(
-            "UPDATE photos SET item = ?2 WHERE id = ?1",
-            params![photo_id, item],
-        )?;
+        tx.prepare_cached("UPDATE photos SET item = ?2 WHERE id = ?1")?
+            .execute(params![photo_id, item])?;
         Ok(())
     }
 
@@ -237,11 +238,8 @@ impl Store {
     /// The last link of the device's hash chain: (0, zero) before the first seal.
     pub(crate) fn chain_head_tx(tx: &Transaction<'_>) -> Result<(u64, Sha256Hash), StoreError> {
         let row: Option<(i64, Vec<u8>)> = tx
-            .query_row(
-                "SELECT seq, hash FROM sealed ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT seq, hash FROM sealed ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         match row {
             None => Ok((0, Sha256Hash::ZERO)),
@@ -263,24 +261,22 @@ impl Store {
         photo_ciphertexts: &[(String, Vec<u8>)],
         level: Option<String>,
     ) -> Result<(), StoreError> {
-        let n = tx.execute(
-            "UPDATE visits SET state = 'sealed', updated_at = ?2 WHERE id = ?1 AND state = 'draft'",
+        let n = tx.prepare_cached("UPDATE visits SET state = 'sealed', updated_at = ?2 WHERE id = ?1 AND state = 'draft'")?.execute(
             params![draft.visit_id, sealed_at.to_rfc3339()],
         )?;
         if n != 1 {
             return Err(StoreError::Corrupt("the visit is no longer a draft"));
         }
         let env = cipher.seal("sealed", "envelope", &draft.visit_id, &envelope.to_json())?;
-        tx.execute(
-            "INSERT INTO sealed (visit_id, seq, hash, sealed_at, envelope) VALUES (?1, ?2, ?3, ?4, ?5)",
+        tx.prepare_cached("INSERT INTO sealed (visit_id, seq, hash, sealed_at, envelope) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(
             params![draft.visit_id, i64::try_from(seq).unwrap_or(i64::MAX), hash.0.as_slice(), sealed_at.to_rfc3339(), env.as_bytes()],
         )?;
         for (photo_id, ct) in photo_ciphertexts {
             // Already end-to-end encrypted with the visit's content key.
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO sealed_photos (photo_id, visit_id, ciphertext) VALUES (?1, ?2, ?3)",
-                params![photo_id, draft.visit_id, ct],
-            )?;
+            )?
+            .execute(params![photo_id, draft.visit_id, ct])?;
         }
         let summary_level = level.clone();
         let summary = LastVisitSummary {
@@ -289,17 +285,14 @@ impl Store {
         };
         let key = format!("{}|{}", draft.household_id, draft.category.code());
         let summary = cipher.seal_json("last_visit", "summary", &key, &summary)?;
-        tx.execute(
-            "INSERT INTO last_visit (household_id, category, sealed_on, summary, level) VALUES (?1, ?2, ?3, ?4, ?5)
+        tx.prepare_cached("INSERT INTO last_visit (household_id, category, sealed_on, summary, level) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(household_id, category) DO UPDATE SET sealed_on = excluded.sealed_on, summary = excluded.summary,
                  level = excluded.level
-             WHERE excluded.sealed_on >= last_visit.sealed_on",
+             WHERE excluded.sealed_on >= last_visit.sealed_on")?.execute(
             params![draft.household_id, draft.category.code(), draft.started_at.date_naive().to_string(), summary.as_bytes(), summary_level],
         )?;
-        tx.execute(
-            "INSERT INTO outbox (visit_id, state) VALUES (?1, 'pending')",
-            [&draft.visit_id],
-        )?;
+        tx.prepare_cached("INSERT INTO outbox (visit_id, state) VALUES (?1, 'pending')")?
+            .execute([&draft.visit_id])?;
         Ok(())
     }
 

@@ -142,6 +142,8 @@ impl<'a> Syncer<'a> {
         report.households_received = a.households.len();
         report.tasks_received = a.returned.len();
 
+        // A visit must be on the phone's disk before the server can hold it (`store/flusher.rs`).
+        store.wait_durable()?;
         let mut entries = Vec::new();
         for entry in store.outbox()? {
             let Some(sealed) = store.sealed(&entry.visit_id)? else {
