@@ -7,7 +7,7 @@ use super::{
 };
 use crate::Engine;
 use crate::crypto::b64_encode;
-use crate::protocol::{EnrollRequest, Receipt, WIRE_VERSION};
+use crate::protocol::{EnrollRequest, Receipt, UploadStatus, WIRE_VERSION};
 use crate::store::{DeviceIdentity, OutboxState};
 
 /// How a sync run behaves.
@@ -168,6 +168,10 @@ impl<'a> Syncer<'a> {
             .filter_map(|(e, _)| e.receipt.clone().map(|r| (e.visit_id.clone(), r)))
             .collect();
         let mut refused = HashSet::new();
+        // Visits whose envelope the server first receipted in this run: it cannot hold any bytes of
+        // their photos yet, so their uploads start at 0 without asking (a wrong guess, after a
+        // receipt lost to a power cut, is answered with `wrong_offset` and the real offset).
+        let mut fresh = HashSet::new();
         for op in ops {
             if self.cancel.is_cancelled() {
                 return Err(SyncError::Cancelled);
@@ -184,6 +188,7 @@ impl<'a> Syncer<'a> {
                             progress.bytes_sent += json.len() as u64;
                             report.bytes_sent += json.len() as u64;
                             store.outbox_receipted(&receipt)?;
+                            fresh.insert(visit_id.clone());
                             receipts.insert(visit_id, receipt);
                         }
                         Err(SyncError::Server { status, code, .. })
@@ -211,7 +216,12 @@ impl<'a> Syncer<'a> {
                         progress.bytes_total = progress.bytes_total.saturating_sub(size);
                         continue;
                     }
-                    let sent = self.upload_photo(&visit_id, &photo_id, &mut progress)?;
+                    let sent = self.upload_photo(
+                        &visit_id,
+                        &photo_id,
+                        fresh.contains(&visit_id),
+                        &mut progress,
+                    )?;
                     report.bytes_sent += sent;
                     report.photos_completed += 1;
                 }
@@ -232,12 +242,14 @@ impl<'a> Syncer<'a> {
         Ok(report)
     }
 
-    /// Uploads one photo from the offset the server reports, one chunk at a time. After a cut the
-    /// server is asked again how much arrived, so at most one chunk is sent twice.
+    /// Uploads one photo from the offset the server reports (0 without asking when `fresh`), one
+    /// chunk at a time. After a cut the server is asked again how much arrived, so at most one chunk
+    /// is sent twice.
     fn upload_photo(
         &self,
         visit_id: &str,
         photo_id: &str,
+        fresh: bool,
         progress: &mut SyncProgress,
     ) -> Result<u64, SyncError> {
         let bytes = self
@@ -249,7 +261,16 @@ impl<'a> Syncer<'a> {
             )))?;
         let mut sent = 0u64;
         let mut attempt = 0u32;
-        let mut status = self.retry(|| self.api.photo_status(visit_id, photo_id))?;
+        let mut status = if fresh {
+            UploadStatus {
+                photo_id: photo_id.to_string(),
+                received: 0,
+                size: bytes.len() as u64,
+                complete: false,
+            }
+        } else {
+            self.retry(|| self.api.photo_status(visit_id, photo_id))?
+        };
         while !status.complete {
             if self.cancel.is_cancelled() {
                 return Err(SyncError::Cancelled);

@@ -1,0 +1,65 @@
+//! The requests a sync makes: a visit receipted in the same run uploads its photos without first
+//! asking how much of them the server holds.
+
+use chrono::{TimeZone, Utc};
+use fieldvisit_core::sync::SyncOptions;
+use fieldvisit_tests::harness::{TestServer, enrollment_code, runtime, seed};
+use fieldvisit_tests::phone::Phone;
+use fieldvisit_tests::wire::CountingProxy;
+
+const STATUS: &str = "GET /api/v1/visits/{id}/photos/{id}";
+const CHUNK: &str = "PUT /api/v1/visits/{id}/photos/{id}";
+
+#[test]
+fn fresh_visits_upload_their_photos_without_a_status_request() {
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let server = TestServer::start(data.path());
+    let rt = runtime();
+    let workers = seed(&rt, &server.state, 1, 2);
+    let proxy = CountingProxy::start(server.addr).unwrap_or_else(|e| panic!("proxy: {e}"));
+    let phone = Phone::new();
+    phone.enroll(
+        &proxy.url(),
+        &enrollment_code(&rt, &server.state, &workers[0].id),
+    );
+    phone
+        .sync(&proxy.url(), SyncOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let at = Utc
+        .with_ymd_and_hms(2026, 6, 2, 1, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let sealed = phone.visit(&workers[0].households[0], at, (320, 240));
+    let photos = phone
+        .engine
+        .store()
+        .sealed(&sealed.visit_id)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|s| s.envelope.peek_body().map(|b| b.photos.len()).unwrap_or(0))
+        .unwrap_or(0);
+    assert!(photos > 0, "the sample visit has photos");
+
+    proxy.stats().reset();
+    let report = phone
+        .sync(&proxy.url(), SyncOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(report.visits_completed, 1);
+    assert_eq!(report.photos_completed as usize, photos);
+    let routes = proxy.stats().routes();
+    assert_eq!(
+        routes.get(STATUS).map_or(0, |r| r.requests),
+        0,
+        "{routes:?}"
+    );
+    // Small photos: one chunk each.
+    assert_eq!(
+        routes.get(CHUNK).map_or(0, |r| r.requests) as usize,
+        photos,
+        "{routes:?}"
+    );
+    let stored = server
+        .block_on(server.state.store.photos(&sealed.visit_id))
+        .unwrap_or_default();
+    assert_eq!(stored.len(), photos);
+    assert!(stored.iter().all(|p| p.complete));
+}
