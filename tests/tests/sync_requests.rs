@@ -1,8 +1,11 @@
 //! The requests a sync makes: a visit receipted in the same run uploads its photos without first
 //! asking how much of them the server holds.
 
+use std::sync::atomic::Ordering;
+
 use chrono::{TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
+use fieldvisit_core::template::builtin::builtin_templates;
 use fieldvisit_tests::harness::{TestServer, enrollment_code, runtime, seed};
 use fieldvisit_tests::phone::Phone;
 use fieldvisit_tests::wire::CountingProxy;
@@ -62,4 +65,51 @@ fn fresh_visits_upload_their_photos_without_a_status_request() {
         .unwrap_or_default();
     assert_eq!(stored.len(), photos);
     assert!(stored.iter().all(|p| p.complete));
+}
+
+#[test]
+fn a_pull_leaves_out_the_templates_the_phone_holds() {
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let server = TestServer::start(data.path());
+    let rt = runtime();
+    let workers = seed(&rt, &server.state, 1, 2);
+    let proxy = CountingProxy::start(server.addr).unwrap_or_else(|e| panic!("proxy: {e}"));
+    let phone = Phone::new();
+    phone.enroll(
+        &proxy.url(),
+        &enrollment_code(&rt, &server.state, &workers[0].id),
+    );
+    let held = phone
+        .engine
+        .store()
+        .template_versions()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(held.len(), 3, "the three built-in templates: {held:?}");
+    let templates_json = serde_json::to_vec(&builtin_templates().unwrap_or_default())
+        .unwrap_or_default()
+        .len();
+    assert!(templates_json > 40_000, "{templates_json} B");
+
+    proxy.stats().reset();
+    phone
+        .sync(&proxy.url(), SyncOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let down = proxy.stats().down.load(Ordering::SeqCst);
+    assert!(
+        down < 10_000,
+        "the pull leaves out the {templates_json} B of templates the phone holds ({down} B came)"
+    );
+    let routes = proxy.stats().routes();
+    assert_eq!(
+        routes
+            .get("GET /api/v1/assignments")
+            .map_or(0, |r| r.requests),
+        1,
+        "{routes:?}"
+    );
+    // The phone still has every template it needs.
+    assert_eq!(
+        phone.engine.store().template_versions().unwrap_or_default(),
+        held
+    );
 }

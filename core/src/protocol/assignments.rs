@@ -8,6 +8,10 @@ use crate::caseload::{Household, ScheduleConfig};
 use crate::geo::EvidenceThresholds;
 use crate::template::Template;
 
+/// At most this many `have=TEMPLATE_ID.VERSION` pairs in a pull: the templates a phone already
+/// holds, which the server then leaves out.
+pub const MAX_HELD_TEMPLATES: usize = 64;
+
 /// An audience's public key for wrapping content keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,7 +7,7 @@ mod envelope;
 mod error;
 mod messages;
 
-pub use assignments::{Assignments, AudienceKeyRecord, ReturnedAssessment};
+pub use assignments::{Assignments, AudienceKeyRecord, MAX_HELD_TEMPLATES, ReturnedAssessment};
 pub use content::{
     PhotoContent, ScoreOutcome, VisitContent, content_aad, open_content, open_photo, photo_aad,
     wrap_aad,

@@ -10,7 +10,7 @@ use super::{Store, StoreError};
 use crate::caseload::ScheduleConfig;
 use crate::crypto::DeviceSigningKey;
 use crate::geo::EvidenceThresholds;
-use crate::protocol::AudienceKeyRecord;
+use crate::protocol::{AudienceKeyRecord, MAX_HELD_TEMPLATES};
 use crate::template::{Template, load_template};
 
 /// Who this device is and records for.
@@ -39,6 +39,29 @@ impl Store {
             }
             Ok(())
         })
+    }
+
+    /// The newest stored version of each template, for a pull's `have=` pairs: at most
+    /// [`MAX_HELD_TEMPLATES`], and only ids the server accepts there (letters, digits, `-`, `_`,
+    /// `.`). A template left out is merely sent again.
+    pub fn template_versions(&self) -> Result<Vec<(String, u32)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT id, MAX(version) FROM templates GROUP BY id ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, version) = row?;
+            let plain = !id.is_empty()
+                && !id.starts_with('.')
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            if plain && out.len() < MAX_HELD_TEMPLATES {
+                out.push((id, version));
+            }
+        }
+        Ok(out)
     }
 
     /// A template by id and version; the newest version when `version` is `None`.

@@ -192,3 +192,38 @@ fn ciphertext_moved_to_another_row_does_not_open() {
     ));
     assert!(store.household("hh-1").unwrap().is_some());
 }
+
+#[test]
+fn template_versions_name_the_newest_of_each_plain_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db"), &keys()).unwrap();
+    let base: serde_json::Value =
+        serde_json::from_str(crate::template::builtin::ELDERLY_JSON).unwrap();
+    let variant = |id: &str, version: u32| {
+        let mut t = base.clone();
+        t["id"] = serde_json::json!(id);
+        t["version"] = serde_json::json!(version);
+        crate::template::load_template(&t.to_string()).unwrap()
+    };
+    store
+        .put_templates(&[
+            variant("elderly-welfare", 1),
+            variant("elderly-welfare", 3),
+            variant("county.custom_v2", 2),
+            variant("with space", 1),
+        ])
+        .unwrap();
+    assert_eq!(
+        store.template_versions().unwrap(),
+        vec![
+            ("county.custom_v2".to_string(), 2),
+            ("elderly-welfare".to_string(), 3)
+        ]
+    );
+    let many: Vec<_> = (0..70).map(|i| variant(&format!("t{i:02}"), 1)).collect();
+    store.put_templates(&many).unwrap();
+    assert_eq!(
+        store.template_versions().unwrap().len(),
+        crate::protocol::MAX_HELD_TEMPLATES
+    );
+}

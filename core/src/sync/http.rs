@@ -76,10 +76,18 @@ impl ServerApi {
     }
 
     /// Pulls assignments changed since `since`.
-    pub fn assignments(&self, since: Option<&str>) -> Result<Assignments, SyncError> {
+    pub fn assignments(
+        &self,
+        since: Option<&str>,
+        held: &[(String, u32)],
+    ) -> Result<Assignments, SyncError> {
         let mut url = self.parsed_url("/assignments")?;
         if let Some(s) = since {
             url.query_pairs_mut().append_pair("since", s);
+        }
+        for (id, version) in held {
+            url.query_pairs_mut()
+                .append_pair("have", &format!("{id}.{version}"));
         }
         self.send(self.client.get(url))
     }

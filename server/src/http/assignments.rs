@@ -3,13 +3,14 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use fieldvisit_core::protocol::{Assignments, AudienceKeyRecord};
+use fieldvisit_core::protocol::{Assignments, AudienceKeyRecord, MAX_HELD_TEMPLATES};
 use serde::Deserialize;
 use tracing::instrument;
 
 use super::ApiJson;
 use crate::auth::{DeviceCaller, StaffCaller};
 use crate::error::AppError;
+use crate::ids::is_safe_id;
 use crate::ops::{self, Actor};
 use crate::state::AppState;
 
@@ -17,14 +18,46 @@ fn since(query: Option<&str>) -> Option<&str> {
     query?.split('&').find_map(|kv| kv.strip_prefix("since="))
 }
 
-/// `GET /api/v1/assignments?since=TOKEN` (device).
+/// The `have=TEMPLATE_ID.VERSION` pairs: templates the phone already holds (the version follows
+/// the last dot; ids and digits need no URL encoding).
+fn held_templates(query: Option<&str>) -> Result<Vec<(String, u32)>, AppError> {
+    let mut held = Vec::new();
+    for value in query
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.strip_prefix("have="))
+    {
+        let pair = value
+            .rsplit_once('.')
+            .and_then(|(id, version)| Some((id, version.parse::<u32>().ok()?)))
+            .filter(|(id, _)| is_safe_id(id));
+        let Some((id, version)) = pair else {
+            return Err(AppError::bad_request(
+                "bad_have",
+                "have is not TEMPLATE_ID.VERSION",
+            ));
+        };
+        if held.len() == MAX_HELD_TEMPLATES {
+            return Err(AppError::bad_request(
+                "bad_have",
+                format!("at most {MAX_HELD_TEMPLATES} have= pairs"),
+            ));
+        }
+        held.push((id.to_owned(), version));
+    }
+    Ok(held)
+}
+
+/// `GET /api/v1/assignments?since=TOKEN&have=ID.VERSION…` (device).
 #[instrument(skip_all, fields(device_id = %caller.device.id))]
 pub async fn pull(
     State(s): State<AppState>,
     caller: DeviceCaller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Assignments>, AppError> {
-    let a = ops::assignments::for_device(&s, &caller.device, since(query.as_deref())).await?;
+    let held = held_templates(query.as_deref())?;
+    let a =
+        ops::assignments::for_device(&s, &caller.device, since(query.as_deref()), &held).await?;
     Ok(Json(a))
 }
 

@@ -158,11 +158,11 @@ pub const ROUTES: &[Route] = &[
     Route {
         method: "GET",
         path: "/api/v1/assignments",
-        summary: "The device's assignments (caseload changes, templates, schedule, audience keys, returned assessments) since ?since=TOKEN; no token = everything",
+        summary: "The device's assignments (caseload changes, templates, schedule, audience keys, returned assessments) since ?since=TOKEN; no token = everything. Each &have=TEMPLATE_ID.VERSION names a template the phone holds, left out of the answer",
         auth: "device",
         responses: &[
             ("200", "Assignments"),
-            ("400", "bad_since"),
+            ("400", "bad_since, bad_have"),
             E401,
             ("403", "device_revoked"),
         ],

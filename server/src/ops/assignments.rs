@@ -35,11 +35,13 @@ pub fn token(seq: u64) -> String {
     format!("{TOKEN_PREFIX}{seq}")
 }
 
-/// Assignments for an enrolled (unrevoked) device after `since`.
+/// Assignments for an enrolled (unrevoked) device after `since`, leaving out the templates
+/// (id and version) the phone says it `held`.
 pub async fn for_device(
     state: &AppState,
     device: &Device,
     since: Option<&str>,
+    held: &[(String, u32)],
 ) -> Result<Assignments, AppError> {
     let after = parse_since(since)?;
     let worker = state
@@ -53,7 +55,8 @@ pub async fn for_device(
         .await?
         .ok_or_else(|| AppError::internal("worker scope unit missing"))?;
     let delta = state.store.caseload_delta(&worker.id, after).await?;
-    let templates = builtin_templates().map_err(AppError::internal)?;
+    let mut templates = builtin_templates().map_err(AppError::internal)?;
+    templates.retain(|t| !held.iter().any(|(id, v)| *id == t.id && *v == t.version));
     let audience_keys = super::audience::public_keys_for(state, &unit.path).await?;
     // The county's schedule, so the phone computes the same due dates as coverage. A worker placed
     // above county level gets the defaults.

@@ -50,7 +50,32 @@ async fn first_pull_then_only_changes() {
     let again = pull(&w, &phone, Some(&a.since)).await;
     assert!(again.households.is_empty());
     assert_eq!(again.since, a.since);
-    assert!(!again.templates.is_empty(), "templates come every time");
+    assert_eq!(
+        again.templates, a.templates,
+        "without have=, every template"
+    );
+    // Templates the phone names with have= are left out; another version of one is not.
+    let held: Vec<String> = a
+        .templates
+        .iter()
+        .map(|t| format!("have={}.{}", t.id, t.version))
+        .collect();
+    let uri = format!("/api/v1/assignments?since={}&{}", a.since, held.join("&"));
+    let r = w.call("GET", &uri, Some(&phone.token), Body::empty()).await;
+    let lean: Assignments = serde_json::from_value(r.json).unwrap();
+    assert!(lean.templates.is_empty());
+    let child = a
+        .templates
+        .iter()
+        .find(|t| t.id == "child-guardianship")
+        .unwrap();
+    let uri = format!(
+        "/api/v1/assignments?have=child-guardianship.{}&have=economic-verification.999",
+        child.version + 1
+    );
+    let r = w.call("GET", &uri, Some(&phone.token), Body::empty()).await;
+    let partial: Assignments = serde_json::from_value(r.json).unwrap();
+    assert_eq!(partial.templates, a.templates);
 
     // hA changes; hA2 joins wA's caseload.
     import(
@@ -104,6 +129,37 @@ async fn tokens_and_callers_are_checked() {
             "{bad}"
         );
     }
+    for bad in [
+        "child-guardianship",
+        "child-guardianship.x",
+        ".3",
+        "a%2Fb.1",
+        "x.99999999999",
+    ] {
+        let r = w
+            .call(
+                "GET",
+                &format!("/api/v1/assignments?have={bad}"),
+                Some(&phone.token),
+                Body::empty(),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::BAD_REQUEST, "bad_have"),
+            "{bad}"
+        );
+    }
+    let too_many = vec!["have=t.1"; 65].join("&");
+    let r = w
+        .call(
+            "GET",
+            &format!("/api/v1/assignments?{too_many}"),
+            Some(&phone.token),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "bad_have"));
     // A token from the future (server restored from a backup) is a full pull.
     let future = pull(&w, &phone, Some("c999999")).await;
     assert_eq!(future.households.len(), 1);
