@@ -1,20 +1,22 @@
 //! The requests a sync makes: a visit receipted in the same run uploads its photos without first
-//! asking how much of them the server holds.
+//! asking how much of them the server holds, and a pull leaves out the templates the phone holds.
 
 use std::sync::atomic::Ordering;
 
 use chrono::{TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_core::template::builtin::builtin_templates;
-use fieldvisit_tests::harness::{TestServer, enrollment_code, runtime, seed};
+use fieldvisit_tests::harness::{SeededWorker, TestServer, enrollment_code, runtime, seed};
 use fieldvisit_tests::phone::Phone;
 use fieldvisit_tests::wire::CountingProxy;
+use tempfile::TempDir;
 
 const STATUS: &str = "GET /api/v1/visits/{id}/photos/{id}";
 const CHUNK: &str = "PUT /api/v1/visits/{id}/photos/{id}";
 
-#[test]
-fn fresh_visits_upload_their_photos_without_a_status_request() {
+/// A server with one worker of two households, a counting proxy before it, and a phone enrolled
+/// through the proxy (the data folder must outlive the server).
+fn enrolled_behind_proxy() -> (TempDir, TestServer, Vec<SeededWorker>, CountingProxy, Phone) {
     let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let server = TestServer::start(data.path());
     let rt = runtime();
@@ -25,6 +27,12 @@ fn fresh_visits_upload_their_photos_without_a_status_request() {
         &proxy.url(),
         &enrollment_code(&rt, &server.state, &workers[0].id),
     );
+    (data, server, workers, proxy, phone)
+}
+
+#[test]
+fn fresh_visits_upload_their_photos_without_a_status_request() {
+    let (_data, server, workers, proxy, phone) = enrolled_behind_proxy();
     phone
         .sync(&proxy.url(), SyncOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -69,16 +77,7 @@ fn fresh_visits_upload_their_photos_without_a_status_request() {
 
 #[test]
 fn a_pull_leaves_out_the_templates_the_phone_holds() {
-    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    let server = TestServer::start(data.path());
-    let rt = runtime();
-    let workers = seed(&rt, &server.state, 1, 2);
-    let proxy = CountingProxy::start(server.addr).unwrap_or_else(|e| panic!("proxy: {e}"));
-    let phone = Phone::new();
-    phone.enroll(
-        &proxy.url(),
-        &enrollment_code(&rt, &server.state, &workers[0].id),
-    );
+    let (_data, _server, _workers, proxy, phone) = enrolled_behind_proxy();
     let held = phone
         .engine
         .store()

@@ -355,12 +355,8 @@ impl Engine {
         index: usize,
     ) -> Result<(), VisitError> {
         let template = self.draft_template(visit_id)?;
-        let is_group = template
-            .sections
-            .iter()
-            .flat_map(|s| &s.items)
-            .any(|i| i.id == group && matches!(i.kind, ItemKind::Repeat { .. }));
-        if !is_group {
+        let item = find_item(&template, &ItemPath::Top(group.to_string()))?;
+        if !matches!(item.kind, ItemKind::Repeat { .. }) {
             return Err(VisitError::Answer(AnswerError::WrongType {
                 item: group.to_string(),
                 expected: "a repeat group",

@@ -5,6 +5,7 @@ mod assignments;
 mod content;
 mod envelope;
 mod error;
+mod ids;
 mod messages;
 
 pub use assignments::{Assignments, AudienceKeyRecord, MAX_HELD_TEMPLATES, ReturnedAssessment};
@@ -17,6 +18,7 @@ pub use envelope::{
     RecipientKey, SealedEnvelope, VerifiedEnvelope, VisitLevel,
 };
 pub use error::{ProtocolError, redacted_json_error};
+pub use ids::{MAX_ID_LEN, is_safe_id};
 pub use messages::{
     ApiError, ApiErrorBody, EnrollRequest, EnrollResponse, Receipt, UploadStatus, WIRE_VERSION,
 };

@@ -10,7 +10,7 @@ use super::{Store, StoreError};
 use crate::caseload::ScheduleConfig;
 use crate::crypto::DeviceSigningKey;
 use crate::geo::EvidenceThresholds;
-use crate::protocol::{AudienceKeyRecord, MAX_HELD_TEMPLATES};
+use crate::protocol::{AudienceKeyRecord, MAX_HELD_TEMPLATES, is_safe_id};
 use crate::template::{Template, load_template};
 
 /// Who this device is and records for.
@@ -42,8 +42,8 @@ impl Store {
     }
 
     /// The newest stored version of each template, for a pull's `have=` pairs: at most
-    /// [`MAX_HELD_TEMPLATES`], and only ids the server accepts there (letters, digits, `-`, `_`,
-    /// `.`). A template left out is merely sent again.
+    /// [`MAX_HELD_TEMPLATES`], and only safe ids (the server refuses others there). A template
+    /// left out is merely sent again.
     pub fn template_versions(&self) -> Result<Vec<(String, u32)>, StoreError> {
         let conn = self.conn();
         let mut stmt =
@@ -52,12 +52,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, version) = row?;
-            let plain = !id.is_empty()
-                && !id.starts_with('.')
-                && id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-            if plain && out.len() < MAX_HELD_TEMPLATES {
+            if is_safe_id(&id) && out.len() < MAX_HELD_TEMPLATES {
                 out.push((id, version));
             }
         }

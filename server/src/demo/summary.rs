@@ -82,24 +82,6 @@ pub struct Summary {
     pub police_reports: usize,
 }
 
-fn pct(n: u32, of: u32) -> f64 {
-    if of == 0 {
-        100.0
-    } else {
-        (f64::from(n) * 1000.0 / f64::from(of)).round() / 10.0
-    }
-}
-
-fn add(into: &mut Tally, t: &Tally) {
-    into.due += t.due;
-    into.on_time += t.on_time;
-    into.late += t.late;
-    into.missed += t.missed;
-    into.pending += t.pending;
-    into.on_time_pct = pct(into.on_time, into.due - into.pending);
-    into.visited_pct = pct(into.on_time + into.late, into.due - into.pending);
-}
-
 /// Computes the summary for the period from `from` to today.
 pub async fn compute(
     state: &AppState,
@@ -162,7 +144,7 @@ pub async fn compute(
     }
     for row in &cov.by_village {
         if let Some(i) = index(township_of(&row.key).map(|t| t.id)) {
-            add(&mut lines[i].tally, &row.tally);
+            lines[i].tally.add(&row.tally);
         }
     }
     for o in &cov.overdue {
@@ -187,7 +169,7 @@ pub async fn compute(
     for l in &lines {
         total.households += l.households;
         total.visits += l.visits;
-        add(&mut total.tally, &l.tally);
+        total.tally.add(&l.tally);
         total.overdue += l.overdue;
         total.suspicious += l.suspicious;
         total.high_open += l.high_open;
@@ -413,18 +395,15 @@ mod tests {
         assert_eq!(lpad("12", 4), "  12");
         assert_eq!(pad("toolong", 3), "toolong");
         let mut t = Tally::default();
-        add(
-            &mut t,
-            &Tally {
-                due: 4,
-                on_time: 2,
-                late: 1,
-                missed: 0,
-                pending: 1,
-                on_time_pct: 0.0,
-                visited_pct: 0.0,
-            },
-        );
+        t.add(&Tally {
+            due: 4,
+            on_time: 2,
+            late: 1,
+            missed: 0,
+            pending: 1,
+            on_time_pct: 0.0,
+            visited_pct: 0.0,
+        });
         assert_eq!(t.on_time_pct, 66.7);
         assert_eq!(t.visited_pct, 100.0);
     }

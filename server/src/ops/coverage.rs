@@ -31,7 +31,7 @@ pub struct Filter {
 }
 
 /// Due visits and what became of them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Tally {
     /// Visits due in the period.
     pub due: u32,
@@ -49,8 +49,29 @@ pub struct Tally {
     pub visited_pct: f64,
 }
 
+impl Default for Tally {
+    /// Nothing due: both percentages are 100.
+    fn default() -> Self {
+        Tally {
+            due: 0,
+            on_time: 0,
+            late: 0,
+            missed: 0,
+            pending: 0,
+            on_time_pct: 100.0,
+            visited_pct: 100.0,
+        }
+    }
+}
+
 impl Tally {
-    fn finish(mut self) -> Self {
+    /// Adds another tally's counts; the percentages follow the new counts.
+    pub fn add(&mut self, t: &Tally) {
+        self.due += t.due;
+        self.on_time += t.on_time;
+        self.late += t.late;
+        self.missed += t.missed;
+        self.pending += t.pending;
         let closed = self.due - self.pending;
         let pct = |n: u32| {
             if closed == 0 {
@@ -61,7 +82,6 @@ impl Tally {
         };
         self.on_time_pct = pct(self.on_time);
         self.visited_pct = pct(self.on_time + self.late);
-        self
     }
 }
 
@@ -192,7 +212,7 @@ struct Sums<'a>(HashMap<&'a str, Tally>);
 
 impl<'a> Sums<'a> {
     fn add(&mut self, key: &'a str, t: &Tally) {
-        add(self.0.entry(key).or_default(), t);
+        self.0.entry(key).or_default().add(t);
     }
 
     fn rows(self) -> Vec<TallyRow> {
@@ -201,7 +221,7 @@ impl<'a> Sums<'a> {
             .into_iter()
             .map(|(key, t)| TallyRow {
                 key: key.to_owned(),
-                tally: t.finish(),
+                tally: t,
             })
             .collect();
         rows.sort_by(|a, b| a.key.cmp(&b.key));
@@ -263,7 +283,7 @@ pub fn compute(data: &Data, filter: &Filter, today: NaiveDate) -> Coverage {
             villages.add(&h.village_id, &t);
             workers.add(h.worker_id.as_deref().unwrap_or("-"), &t);
             categories.add(reg.category.code(), &t);
-            add(&mut totals, &t);
+            totals.add(&t);
         }
     }
     overdue.sort_by(|a, b| {
@@ -276,18 +296,10 @@ pub fn compute(data: &Data, filter: &Filter, today: NaiveDate) -> Coverage {
         from: filter.from,
         to: filter.to,
         today,
-        totals: totals.finish(),
+        totals,
         by_village: villages.rows(),
         by_worker: workers.rows(),
         by_category: categories.rows(),
         overdue,
     }
-}
-
-fn add(into: &mut Tally, t: &Tally) {
-    into.due += t.due;
-    into.on_time += t.on_time;
-    into.late += t.late;
-    into.missed += t.missed;
-    into.pending += t.pending;
 }
