@@ -82,9 +82,20 @@ impl BlobStore for FolderBlobStore {
     }
 
     async fn commit(&self, key: &BlobKey) -> Result<(), BlobError> {
-        tokio::fs::rename(self.partial(key), self.path(key))
+        let path = self.path(key);
+        tokio::fs::rename(self.partial(key), &path)
             .await
-            .map_err(io)
+            .map_err(io)?;
+        // The rename is durable only once its folder is: the photo is marked complete next.
+        if let Some(dir) = path.parent() {
+            tokio::fs::File::open(dir)
+                .await
+                .map_err(io)?
+                .sync_all()
+                .await
+                .map_err(io)?;
+        }
+        Ok(())
     }
 
     async fn discard(&self, key: &BlobKey) -> Result<(), BlobError> {

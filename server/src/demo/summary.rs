@@ -106,17 +106,21 @@ pub async fn compute(
     let data = coverage::load(state, &supervisor, &filter)
         .await
         .map_err(op("coverage"))?;
+    let visits = evidence::load(state, &supervisor, &filter)
+        .await
+        .map_err(op("evidence"))?;
     let cov = coverage::compute(&data, &filter, today);
-    let ev = evidence::compute(&data, &filter, &EvidenceThresholds::default());
+    let ev = evidence::compute(&visits, &filter, &EvidenceThresholds::default());
     let queue = review::queue(state, &reviewer, now)
         .await
         .map_err(op("review queue"))?;
     let counts = state.store.counts().await?;
 
-    let village_of: HashMap<&str, &str> = data
+    let book = &data.book;
+    let village_of: HashMap<&str, &str> = book
         .households
         .iter()
-        .map(|h| (h.id.as_str(), h.village_id.as_str()))
+        .map(|h| (h.id.as_str(), book.village(h)))
         .collect();
     let township = |household_id: &str| {
         village_of
@@ -132,13 +136,13 @@ pub async fn compute(
         })
         .collect();
     let index = |tid: Option<&str>| TOWNSHIPS.iter().position(|t| Some(t.id) == tid);
-    for h in &data.households {
-        if let Some(i) = index(township_of(&h.village_id).map(|t| t.id)) {
+    for h in &book.households {
+        if let Some(i) = index(township_of(book.village(h)).map(|t| t.id)) {
             lines[i].households += 1;
         }
     }
-    for v in &data.visits {
-        if let Some(i) = index(township(&v.0.household_id)) {
+    for v in &visits {
+        if let Some(i) = index(township(&v.meta.household_id)) {
             lines[i].visits += 1;
         }
     }
@@ -187,20 +191,22 @@ pub async fn compute(
         watch: 0,
     })
     .collect();
-    for v in &data.visits {
-        if let Some(t) = types.iter_mut().find(|t| t.template_id == v.0.template_id) {
+    for v in &visits {
+        if let Some(t) = types
+            .iter_mut()
+            .find(|t| t.template_id == v.meta.template_id)
+        {
             t.visits += 1;
-            match v.0.level.as_deref() {
+            match v.meta.level.as_deref() {
                 Some("HIGH" | "HIGH_RISK") => t.severe += 1,
                 Some("MEDIUM" | "KEY" | "IRREGULAR") => t.watch += 1,
                 _ => {}
             }
         }
     }
-    let police_reports = data
-        .visits
+    let police_reports = visits
         .iter()
-        .filter(|v| v.0.reported_to_police_at.is_some())
+        .filter(|v| v.meta.reported_to_police_at.is_some())
         .count();
     Ok(Summary {
         from,

@@ -98,10 +98,9 @@ pub async fn evidence(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Evidence>, AppError> {
     let f = filter(query.as_deref())?;
-    let actor = Actor::from(&caller);
-    let data = coverage::load(&s, &actor, &f).await?;
+    let visits = evidence::load(&s, &Actor::from(&caller), &f).await?;
     Ok(Json(evidence::compute(
-        &data,
+        &visits,
         &f,
         &EvidenceThresholds::default(),
     )))

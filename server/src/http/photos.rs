@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
+use fieldvisit_core::crypto::sha256;
 use fieldvisit_core::protocol::UploadStatus;
 use tracing::instrument;
 
@@ -34,6 +35,7 @@ fn blob_error(e: BlobError) -> AppError {
 }
 
 /// The photo record if the visit is this device's and lists the photo; 404 otherwise.
+/// The photo record of a visit sealed by the caller's device.
 async fn lookup(
     state: &AppState,
     caller: &DeviceCaller,
@@ -46,14 +48,21 @@ async fn lookup(
         Some((v, _)) if v.device_id == caller.device.id => {}
         _ => return Err(AppError::not_found("visit")),
     }
-    let photo = state
+    Ok((photo_record(state, visit_id, photo_id).await?, key))
+}
+
+async fn photo_record(
+    state: &AppState,
+    visit_id: &str,
+    photo_id: &str,
+) -> Result<PhotoRecord, AppError> {
+    state
         .store
         .photos(visit_id)
         .await?
         .into_iter()
         .find(|p| p.photo_id == photo_id)
-        .ok_or_else(|| AppError::not_found("photo"))?;
-    Ok((photo, key))
+        .ok_or_else(|| AppError::not_found("photo"))
 }
 
 async fn status_of(
@@ -112,10 +121,10 @@ pub async fn put_chunk(
         .lock(&format!("{}/{}", ids.0, ids.1))
         .await;
     // Re-read under the lock: another request may have completed it.
-    let (photo, key) = if photo.complete {
-        (photo, key)
+    let photo = if photo.complete {
+        photo
     } else {
-        lookup(&state, &caller, &ids.0, &ids.1).await?
+        photo_record(&state, &ids.0, &ids.1).await?
     };
     if photo.complete {
         // A retry after a lost response: the photo is already safe.
@@ -133,7 +142,12 @@ pub async fn put_chunk(
         .await
         .map_err(blob_error)?;
     if held == photo.size {
-        let hash = state.blobs.partial_sha256(&key).await.map_err(blob_error)?;
+        // A photo sent in one chunk is that chunk: no need to read it back.
+        let hash = if offset == 0 {
+            sha256(&chunk)
+        } else {
+            state.blobs.partial_sha256(&key).await.map_err(blob_error)?
+        };
         if hash != photo.sha256 {
             state.blobs.discard(&key).await.map_err(blob_error)?;
             tracing::warn!("photo hash mismatch; partial data discarded");

@@ -70,13 +70,14 @@ pub async fn put_visit(
     if !is_safe_id(&visit_id) {
         return Err(AppError::invalid_id("visit_id"));
     }
-    if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
-        return Err(AppError::bad_request(
-            "malformed_json",
-            "the body is not JSON",
-        ));
-    }
-    let envelope = SealedEnvelope::from_json(&bytes).map_err(protocol_error)?;
+    let envelope = SealedEnvelope::from_json(&bytes).map_err(|e| {
+        // Only a refused body is parsed a second time, to tell bad JSON from a bad envelope.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {
+            AppError::bad_request("malformed_json", "the body is not JSON")
+        } else {
+            protocol_error(e)
+        }
+    })?;
     let device = &caller.device;
     let verified = envelope
         .verify(&device.public_key)
@@ -102,6 +103,11 @@ pub async fn put_visit(
         if !is_safe_id(id) {
             return Err(AppError::invalid_id(field));
         }
+    }
+    if let Some(l) = &body.level
+        && !is_safe_id(&l.level)
+    {
+        return Err(AppError::invalid_id("level"));
     }
     let mut seen = HashSet::new();
     for p in &body.photos {

@@ -105,13 +105,14 @@ pub async fn tables(
         worker_id: None,
     };
     let data = coverage::load(state, actor, &filter).await?;
+    let visits = evidence::load(state, actor, &filter).await?;
     let today = local_date(Utc::now());
     let cov: Coverage = coverage::compute(&data, &filter, today);
     let scope = Scope {
         path: actor.scope_path.clone(),
         worker_id: None,
     };
-    let ev: Evidence = evidence::compute(&data, &filter, &EvidenceThresholds::default());
+    let ev: Evidence = evidence::compute(&visits, &filter, &EvidenceThresholds::default());
     let names: BTreeMap<String, String> = state
         .store
         .org_units(&scope)
@@ -129,10 +130,9 @@ pub async fn tables(
     let unit_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
     let worker_name = |id: &str| staff.get(id).cloned().unwrap_or_else(|| id.to_owned());
 
-    let in_month: Vec<_> = data
-        .visits
+    let in_month: Vec<_> = visits
         .iter()
-        .map(|(v, _)| v)
+        .map(|p| &p.meta)
         .filter(|v| (from..=to).contains(&local_date(v.started_at)))
         .collect();
     let mut by_cat: BTreeMap<String, u32> = BTreeMap::new();
@@ -144,23 +144,23 @@ pub async fn tables(
             .or_default() += 1;
     }
     let mut new_regs: BTreeMap<String, u32> = BTreeMap::new();
-    for h in &data.households {
-        for r in h
-            .categories
-            .iter()
-            .filter(|r| (from..=to).contains(&r.since))
-        {
-            *new_regs.entry(r.category.code().to_owned()).or_default() += 1;
-        }
+    for r in data
+        .book
+        .registrations
+        .iter()
+        .filter(|r| (from..=to).contains(&r.since))
+    {
+        *new_regs.entry(r.category.code().to_owned()).or_default() += 1;
     }
-    let in_unit: std::collections::HashSet<&str> =
-        data.households.iter().map(|h| h.id.as_str()).collect();
+    let unit_scope = Scope {
+        path: data.unit_path.clone(),
+        worker_id: None,
+    };
     let reviews: Vec<ReviewRow> = state
         .store
-        .reviews(&scope)
+        .reviews(&unit_scope)
         .await?
         .into_iter()
-        .filter(|r| in_unit.contains(r.household_id.as_str()))
         .filter(|r| (from..=to).contains(&local_date(r.submitted_at)))
         .collect();
     let count = |f: &dyn Fn(&ReviewRow) -> bool| reviews.iter().filter(|r| f(r)).count() as u32;

@@ -2,10 +2,8 @@
 //! household's county schedule, visited on time, late, missed (or still pending), with percentages, and the overdue list.
 //! Computed from clear metadata only; ID numbers are masked in everything this returns.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldvisit_core::caseload::{Category, mask_id_number};
+use fieldvisit_core::caseload::{Category, Interval, ScheduleConfig, mask_id_number};
 use serde::Serialize;
 
 use super::Actor;
@@ -13,7 +11,7 @@ use super::schedules::{Schedules, VillageSchedules};
 use crate::error::AppError;
 use crate::ids::is_safe_id;
 use crate::state::AppState;
-use crate::store::{CoverageHousehold, Role, Scope, VisitFacts, VisitMeta};
+use crate::store::{CoverageBook, Role, Scope};
 
 /// What a report covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,11 +65,19 @@ impl Default for Tally {
 impl Tally {
     /// Adds another tally's counts; the percentages follow the new counts.
     pub fn add(&mut self, t: &Tally) {
+        self.add_counts(t);
+        self.update_pcts();
+    }
+
+    fn add_counts(&mut self, t: &Tally) {
         self.due += t.due;
         self.on_time += t.on_time;
         self.late += t.late;
         self.missed += t.missed;
         self.pending += t.pending;
+    }
+
+    fn update_pcts(&mut self) {
         let closed = self.due - self.pending;
         let pct = |n: u32| {
             if closed == 0 {
@@ -144,22 +150,26 @@ pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
     crate::store::local_date(t)
 }
 
-/// The households and visits a report reads, already limited to the caller's branch.
+/// What coverage reads, already limited to the caller's branch.
 #[derive(Debug, Clone)]
 pub struct Data {
     /// Unit reported on.
     pub unit_id: String,
-    /// Households in it (filtered by worker when asked), each with all its visits in compact form,
-    /// corrections (visits that amend another) left out.
-    pub households: Vec<CoverageHousehold>,
-    /// Visits that started in the filter's period, corrections left out, with their evidence facts.
-    pub visits: Vec<(VisitMeta, VisitFacts)>,
+    /// Its org path.
+    pub unit_path: String,
+    /// Its households (of the filter's worker, when one is asked for) with their visits.
+    pub book: CoverageBook,
     /// The schedule of each village (its county's, or the defaults).
     pub schedules: VillageSchedules,
 }
 
-/// Loads what a report of `filter` may read for `actor` (supervisors; 404 outside the branch).
-pub async fn load(state: &AppState, actor: &Actor, filter: &Filter) -> Result<Data, AppError> {
+/// The unit a report of `filter` covers, for `actor` (supervisors; 404 outside the branch): its id
+/// and the scope to read (its path, and the filter's worker).
+pub async fn branch(
+    state: &AppState,
+    actor: &Actor,
+    filter: &Filter,
+) -> Result<(String, Scope), AppError> {
     if actor.role != Role::Supervisor {
         return Err(AppError::forbidden(
             "forbidden_role",
@@ -187,41 +197,89 @@ pub async fn load(state: &AppState, actor: &Actor, filter: &Filter) -> Result<Da
     {
         return Err(AppError::invalid_id("worker"));
     }
-    let scope = Scope {
-        path,
-        worker_id: filter.worker_id.clone(),
-    };
+    Ok((
+        unit_id,
+        Scope {
+            path,
+            worker_id: filter.worker_id.clone(),
+        },
+    ))
+}
+
+/// Loads what a coverage report of `filter` may read for `actor`.
+pub async fn load(state: &AppState, actor: &Actor, filter: &Filter) -> Result<Data, AppError> {
+    let (unit_id, scope) = branch(state, actor, filter).await?;
     let schedules = Schedules::load(state)
         .await?
         .by_village(state, &scope.path)
         .await?;
     Ok(Data {
         unit_id,
-        households: state.store.coverage_households(&scope).await?,
-        visits: state
-            .store
-            .period_visits(&scope, filter.from, filter.to)
-            .await?,
+        book: state.store.coverage_book(&scope).await?,
+        unit_path: scope.path,
         schedules,
     })
 }
 
-/// Sums per key without allocating a key per household.
-#[derive(Default)]
-struct Sums<'a>(HashMap<&'a str, Tally>);
+/// The intervals of one schedule, by category and by the book's level numbers: the replay of a
+/// million visits looks nothing up by name.
+struct Intervals {
+    /// Per category (in [`Category::ALL`] order): the default and the interval of each book level.
+    by_category: Vec<Option<(Interval, Vec<Interval>)>>,
+}
 
-impl<'a> Sums<'a> {
-    fn add(&mut self, key: &'a str, t: &Tally) {
-        self.0.entry(key).or_default().add(t);
+impl Intervals {
+    fn new(schedule: &ScheduleConfig, levels: &[String]) -> Self {
+        Intervals {
+            by_category: Category::ALL
+                .iter()
+                .map(|c| {
+                    schedule.rule(*c).map(|r| {
+                        let by_level = levels
+                            .iter()
+                            .map(|l| r.by_level.get(l).copied().unwrap_or(r.default))
+                            .collect();
+                        (r.default, by_level)
+                    })
+                })
+                .collect(),
+        }
+    }
+}
+
+fn category_index(c: Category) -> usize {
+    Category::ALL.iter().position(|x| *x == c).unwrap_or(0)
+}
+
+/// Tallies by a small dense key (village, worker or category number).
+struct Sums(Vec<Option<Tally>>);
+
+impl Sums {
+    fn new(n: usize) -> Self {
+        Sums(vec![None; n])
     }
 
-    fn rows(self) -> Vec<TallyRow> {
+    fn add(&mut self, i: usize, t: &Tally) {
+        self.0[i].get_or_insert_default().add_counts(t);
+    }
+
+    fn merge(&mut self, other: Sums) {
+        for (i, t) in other.0.into_iter().enumerate() {
+            if let Some(t) = t {
+                self.add(i, &t);
+            }
+        }
+    }
+
+    fn rows(self, key: impl Fn(usize) -> String) -> Vec<TallyRow> {
         let mut rows: Vec<TallyRow> = self
             .0
             .into_iter()
-            .map(|(key, t)| TallyRow {
-                key: key.to_owned(),
-                tally: t,
+            .enumerate()
+            .filter_map(|(i, t)| {
+                let mut tally = t?;
+                tally.update_pcts();
+                Some(TallyRow { key: key(i), tally })
             })
             .collect();
         rows.sort_by(|a, b| a.key.cmp(&b.key));
@@ -229,25 +287,69 @@ impl<'a> Sums<'a> {
     }
 }
 
-/// Computes coverage for `filter` on `today`, each household by its village's schedule.
-pub fn compute(data: &Data, filter: &Filter, today: NaiveDate) -> Coverage {
+/// What one share of a book's households adds up to.
+struct Part {
+    totals: Tally,
+    villages: Sums,
+    workers: Sums,
+    categories: Sums,
+    /// (due, household number, category): small records until sorted.
+    overdue: Vec<(NaiveDate, u32, Category)>,
+}
+
+impl Part {
+    fn new(book: &CoverageBook) -> Self {
+        Part {
+            totals: Tally::default(),
+            villages: Sums::new(book.villages.len()),
+            // The last slot is for households with no worker.
+            workers: Sums::new(book.workers.len() + 1),
+            categories: Sums::new(Category::ALL.len()),
+            overdue: Vec::new(),
+        }
+    }
+
+    fn merge(&mut self, other: Part) {
+        self.totals.add_counts(&other.totals);
+        self.villages.merge(other.villages);
+        self.workers.merge(other.workers);
+        self.categories.merge(other.categories);
+        self.overdue.extend(other.overdue);
+    }
+}
+
+/// Households per thread below which a report is not worth splitting.
+const MIN_SHARE: usize = 20_000;
+
+/// Replays each household's visits in `range` against its schedule.
+fn tally(
+    book: &CoverageBook,
+    intervals: &[&Intervals],
+    filter: &Filter,
+    today: NaiveDate,
+    range: std::ops::Range<usize>,
+) -> Part {
     let period = filter.from..=filter.to;
-    let mut totals = Tally::default();
-    let mut villages = Sums::default();
-    let mut workers = Sums::default();
-    let mut categories = Sums::default();
-    let mut overdue = Vec::new();
-    for h in &data.households {
-        let schedule = data.schedules.get(&h.village_id);
-        for reg in &h.categories {
+    let mut part = Part::new(book);
+    for (hi, h) in book.households[range.clone()]
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (range.start + i, h))
+    {
+        let intervals = intervals[h.village as usize];
+        let visits = book.visits_of(h);
+        for reg in book.registrations_of(h) {
             if filter.category.is_some_and(|c| c != reg.category) {
                 continue;
             }
+            let ci = category_index(reg.category);
+            let rule = intervals.by_category[ci].as_ref();
             let mut t = Tally::default();
-            let mut due = schedule.next_due(reg.category, reg.since, None);
-            // Visits come ordered by category, then start.
-            for v in h.visits.iter().filter(|v| v.category == reg.category) {
-                let Some(d) = due else { break };
+            let mut due = rule.map(|_| reg.since);
+            for v in visits.iter().filter(|v| v.category == reg.category) {
+                let (Some(d), Some((default, by_level))) = (due, rule) else {
+                    break;
+                };
                 if period.contains(&d) {
                     t.due += 1;
                     if v.on <= d {
@@ -256,20 +358,12 @@ pub fn compute(data: &Data, filter: &Filter, today: NaiveDate) -> Coverage {
                         t.late += 1;
                     }
                 }
-                due = schedule.due_after(reg.category, v.on, v.level.as_deref());
+                let interval = v.level.map_or(*default, |l| by_level[l as usize]);
+                due = interval.after(v.on);
             }
             if let Some(d) = due {
                 if d < today {
-                    overdue.push(OverdueItem {
-                        household_id: h.id.clone(),
-                        head_name: h.head_name.clone(),
-                        id_number: mask_id_number(&h.id_number),
-                        village_id: h.village_id.clone(),
-                        category: reg.category.code().to_owned(),
-                        worker_id: h.worker_id.clone(),
-                        due: d,
-                        days_overdue: (today - d).num_days(),
-                    });
+                    part.overdue.push((d, hi as u32, reg.category));
                 }
                 if period.contains(&d) {
                     t.due += 1;
@@ -280,26 +374,100 @@ pub fn compute(data: &Data, filter: &Filter, today: NaiveDate) -> Coverage {
                     }
                 }
             }
-            villages.add(&h.village_id, &t);
-            workers.add(h.worker_id.as_deref().unwrap_or("-"), &t);
-            categories.add(reg.category.code(), &t);
-            totals.add(&t);
+            part.villages.add(h.village as usize, &t);
+            part.workers
+                .add(h.worker.map_or(book.workers.len(), |w| w as usize), &t);
+            part.categories.add(ci, &t);
+            part.totals.add_counts(&t);
         }
     }
-    overdue.sort_by(|a, b| {
-        b.days_overdue
-            .cmp(&a.days_overdue)
-            .then(a.household_id.cmp(&b.household_id))
-    });
+    part
+}
+
+/// Computes coverage for `filter` on `today`, each household by its village's schedule; a large
+/// branch is shared out over the machine's cores.
+pub fn compute(data: &Data, filter: &Filter, today: NaiveDate) -> Coverage {
+    let book = &data.book;
+    // Schedules are shared by many villages: resolve each distinct one once.
+    let mut schedules: Vec<(&ScheduleConfig, Intervals)> = Vec::new();
+    let village_schedule: Vec<usize> = book
+        .villages
+        .iter()
+        .map(|v| {
+            let s = data.schedules.get(v);
+            match schedules.iter().position(|(x, _)| std::ptr::eq(*x, s)) {
+                Some(i) => i,
+                None => {
+                    schedules.push((s, Intervals::new(s, &book.levels)));
+                    schedules.len() - 1
+                }
+            }
+        })
+        .collect();
+    let intervals: Vec<&Intervals> = village_schedule.iter().map(|&i| &schedules[i].1).collect();
+    let n = book.households.len();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |p| p.get())
+        .min(n / MIN_SHARE)
+        .max(1);
+    let share = n.div_ceil(threads);
+    let mut parts = std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads)
+            .map(|t| {
+                let range = t * share..((t + 1) * share).min(n);
+                let intervals = &intervals;
+                scope.spawn(move || tally(book, intervals, filter, today, range))
+            })
+            .collect();
+        let mut parts = vec![tally(book, &intervals, filter, today, 0..share.min(n))];
+        // A share that panicked is a bug in `tally`; re-raise it here rather than under-count.
+        parts.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+        );
+        parts
+    })
+    .into_iter();
+    let mut all = parts.next().unwrap_or_else(|| Part::new(book));
+    for p in parts {
+        all.merge(p);
+    }
+    let Part {
+        mut totals,
+        villages,
+        workers,
+        categories,
+        mut overdue,
+    } = all;
+    totals.update_pcts();
+    // Most overdue first, then in the book's order (village, worker, household id).
+    overdue.sort_unstable();
+    let overdue = overdue
+        .into_iter()
+        .map(|(due, hi, category)| {
+            let h = &book.households[hi as usize];
+            OverdueItem {
+                household_id: h.id.clone(),
+                head_name: h.head_name.clone(),
+                id_number: mask_id_number(&h.id_number),
+                village_id: book.village(h).to_owned(),
+                category: category.code().to_owned(),
+                worker_id: book.worker(h).map(str::to_owned),
+                due,
+                days_overdue: (today - due).num_days(),
+            }
+        })
+        .collect();
     Coverage {
         unit_id: data.unit_id.clone(),
         from: filter.from,
         to: filter.to,
         today,
         totals,
-        by_village: villages.rows(),
-        by_worker: workers.rows(),
-        by_category: categories.rows(),
+        by_village: villages.rows(|i| book.villages[i].clone()),
+        by_worker: workers.rows(|i| book.workers.get(i).cloned().unwrap_or_else(|| "-".into())),
+        by_category: categories.rows(|i| Category::ALL[i].code().to_owned()),
         overdue,
     }
 }

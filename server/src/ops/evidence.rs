@@ -6,11 +6,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldvisit_core::geo::EvidenceThresholds;
+use fieldvisit_core::geo::{EvidenceThresholds, GeoPoint};
 use serde::Serialize;
 
-use super::coverage::{Data, Filter, local_date};
-use crate::store::ChainStatus;
+use super::Actor;
+use super::coverage::{Filter, local_date};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::store::{ChainStatus, PeriodVisit, VisitFacts, VisitMeta};
 
 /// Shares of visits with good evidence.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -69,23 +72,32 @@ fn in_period(t: DateTime<Utc>, f: &Filter) -> bool {
     (f.from..=f.to).contains(&d)
 }
 
-/// Computes evidence for the visits of `data` in the filter's period (and category).
-pub fn compute(data: &Data, filter: &Filter, th: &EvidenceThresholds) -> Evidence {
-    let homes: HashMap<&str, _> = data
-        .households
+/// Loads the visits of the filter's period that `actor` may read (supervisors; 404 outside the
+/// branch).
+pub async fn load(
+    state: &AppState,
+    actor: &Actor,
+    filter: &Filter,
+) -> Result<Vec<PeriodVisit>, AppError> {
+    let (_, scope) = super::coverage::branch(state, actor, filter).await?;
+    Ok(state
+        .store
+        .period_visits(&scope, filter.from, filter.to)
+        .await?)
+}
+
+/// Computes evidence for the visits in the filter's period (and category).
+pub fn compute(visits: &[PeriodVisit], filter: &Filter, th: &EvidenceThresholds) -> Evidence {
+    let visits: Vec<(&VisitMeta, &VisitFacts, Option<GeoPoint>)> = visits
         .iter()
-        .map(|h| (h.id.as_str(), h.location))
-        .collect();
-    let visits: Vec<_> = data
-        .visits
-        .iter()
-        .filter(|(v, _)| in_period(v.started_at, filter))
-        .filter(|(v, _)| filter.category.is_none_or(|c| c.code() == v.category))
+        .filter(|p| in_period(p.meta.started_at, filter))
+        .filter(|p| filter.category.is_none_or(|c| c.code() == p.meta.category))
+        .map(|p| (&p.meta, &p.facts, p.home))
         .collect();
     // Overlapping visits of one worker: sort by start, compare with the latest end so far.
     let mut overlapping = std::collections::HashSet::new();
     let mut by_worker: HashMap<&str, Vec<_>> = HashMap::new();
-    for (v, _) in &visits {
+    for (v, _, _) in &visits {
         by_worker.entry(v.worker_id.as_str()).or_default().push(v);
     }
     for list in by_worker.values_mut() {
@@ -106,7 +118,7 @@ pub fn compute(data: &Data, filter: &Filter, th: &EvidenceThresholds) -> Evidenc
     let mut s = EvidenceSummary::default();
     let mut minutes = Vec::new();
     let mut suspicious = Vec::new();
-    for (v, facts) in visits {
+    for (v, facts, home) in visits {
         let mut reasons: Vec<&'static str> = Vec::new();
         let secs = (v.ended_at - v.started_at).num_seconds();
         minutes.push(secs / 60);
@@ -121,10 +133,7 @@ pub fn compute(data: &Data, filter: &Filter, th: &EvidenceThresholds) -> Evidenc
             None => reasons.push("no_fix"),
             Some(fix) => {
                 s.with_fix += 1;
-                distance = homes
-                    .get(v.household_id.as_str())
-                    .copied()
-                    .flatten()
+                distance = home
                     .map(|home| home.distance_m(&fix.point))
                     .or(facts.distance_m);
                 if distance.is_some_and(|d| d <= th.max_distance_m) {

@@ -346,13 +346,17 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
         worker_id: None,
     };
     assert_eq!(s.reviews(&all).await.unwrap().len(), 1);
-    let homes = s.coverage_households(&all).await.unwrap();
+    let book = s.coverage_book(&all).await.unwrap();
+    let homes = &book.households;
     assert_eq!(homes.len(), 2, "{homes:?}");
-    assert_eq!(homes[0].id, "h");
-    assert_eq!(homes[0].visits.len(), 1, "visit v of category dibao");
-    assert_eq!(homes[0].visits[0].category, Category::Dibao);
-    assert_eq!(homes[1].visits.len(), 1);
-    assert_eq!(homes[1].visits[0].level.as_deref(), Some("HIGH"));
+    // By village, then worker: h2 (worker w) before h (worker w2).
+    assert_eq!((homes[0].id.as_str(), homes[1].id.as_str()), ("h2", "h"));
+    let visits = book.visits_of(&homes[1]);
+    assert_eq!(visits.len(), 1, "visit v of category dibao");
+    assert_eq!(visits[0].category, Category::Dibao);
+    let visits = book.visits_of(&homes[0]);
+    assert_eq!(visits.len(), 1);
+    assert_eq!(visits[0].level.map(|l| book.level(l)), Some("HIGH"));
     let day = crate::ops::coverage::local_date(now);
     let period = s.period_visits(&all, day, day).await.unwrap();
     assert_eq!(period.len(), 2);
@@ -365,7 +369,13 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
         path: s.org_unit("t10").await.unwrap().unwrap().path,
         worker_id: None,
     };
-    assert!(s.coverage_households(&elsewhere).await.unwrap().is_empty());
+    assert!(
+        s.coverage_book(&elsewhere)
+            .await
+            .unwrap()
+            .households
+            .is_empty()
+    );
     assert!(
         s.period_visits(&elsewhere, day, day)
             .await

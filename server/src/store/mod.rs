@@ -1,6 +1,7 @@
 //! Storage behind a trait: the server holds an `Arc<dyn Store>`, so SQLite (one machine, zero
 //! setup) and PostgreSQL (scale-out) are interchangeable. Every listing takes a [`Scope`]: scope is checked in the query.
 
+mod coverage_book;
 mod report_types;
 mod review_types;
 mod types;
@@ -12,6 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldvisit_core::caseload::ScheduleConfig;
 
+pub use coverage_book::*;
 pub use report_types::*;
 pub use review_types::*;
 pub use types::*;
@@ -114,18 +116,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>>;
     /// Visits in a scope.
     async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>>;
-    /// Households in a scope (by id), each with its visits in compact form: corrections and visits
-    /// of unknown categories left out, ordered by category code then start time. Coverage at county
-    /// scale reads this; it must not parse JSON per row.
-    async fn coverage_households(&self, scope: &Scope) -> StoreResult<Vec<CoverageHousehold>>;
+    /// Households in a scope ordered by village id, worker id (none first) and household id, in
+    /// byte order, each with its registrations and its visits
+    /// in start order, corrections and unknown categories left out. Coverage at county scale reads
+    /// this; it must read about one row per household, not one per visit, and parse no JSON.
+    async fn coverage_book(&self, scope: &Scope) -> StoreResult<CoverageBook>;
     /// Visits in a scope whose local start date lies in `from..=to`, corrections left out, with
-    /// their evidence facts; ordered by start time.
+    /// their evidence facts and home locations; ordered by start time.
     async fn period_visits(
         &self,
         scope: &Scope,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> StoreResult<Vec<(VisitMeta, VisitFacts)>>;
+    ) -> StoreResult<Vec<PeriodVisit>>;
     /// Photos of a visit.
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>>;
     /// Marks a photo complete.

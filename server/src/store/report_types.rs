@@ -2,12 +2,12 @@
 //! visits, kept in columns at write time so a county of a million visits is read without parsing
 //! JSON.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldvisit_core::caseload::{Category, CategoryRegistration, ScheduleConfig};
+use fieldvisit_core::caseload::ScheduleConfig;
 use fieldvisit_core::geo::GeoPoint;
 use fieldvisit_core::protocol::{EnvelopeBody, EvidenceFlag};
+
+use super::VisitMeta;
 
 /// The local (China Standard Time, UTC+8, no daylight saving) date of an instant: schedules and
 /// reports count in the days the workers live by.
@@ -18,38 +18,6 @@ pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
 /// The first instant of a local date.
 pub fn local_midnight(d: NaiveDate) -> DateTime<Utc> {
     d.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(8)
-}
-
-/// One visit as coverage reads it (corrections are never returned).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CoverageVisit {
-    /// Category served.
-    pub category: Category,
-    /// Local (China Standard Time) date the visit started.
-    pub on: NaiveDate,
-    /// Level of the template's schedule score; shared, as only a few distinct levels exist.
-    pub level: Option<Arc<str>>,
-}
-
-/// One household with everything coverage needs, its visits included.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CoverageHousehold {
-    /// Household id.
-    pub id: String,
-    /// Village id.
-    pub village_id: String,
-    /// Worker whose caseload it is on.
-    pub worker_id: Option<String>,
-    /// Head of household (personal data: for the overdue list of the branch's supervisors).
-    pub head_name: String,
-    /// ID number, unmasked (mask before showing it).
-    pub id_number: String,
-    /// Registered location.
-    pub location: Option<GeoPoint>,
-    /// Registrations.
-    pub categories: Vec<CategoryRegistration>,
-    /// Its visits (corrections left out) whose category is known, by category then start time.
-    pub visits: Vec<CoverageVisit>,
 }
 
 /// The GPS fix of a visit, as evidence reads it.
@@ -107,6 +75,17 @@ impl VisitFacts {
             photo_count: body.photos.len() as u32,
         }
     }
+}
+
+/// A visit of a report's period with its evidence facts and its household's registered location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PeriodVisit {
+    /// The visit.
+    pub meta: VisitMeta,
+    /// What evidence needs of its signed body.
+    pub facts: VisitFacts,
+    /// Where its household is registered.
+    pub home: Option<GeoPoint>,
 }
 
 /// A schedule configured for one county.

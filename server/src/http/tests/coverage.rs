@@ -11,7 +11,7 @@ use fieldvisit_core::protocol::PhotoManifest;
 use super::*;
 use crate::ops::coverage::{self, Data, Filter};
 use crate::ops::schedules::VillageSchedules;
-use crate::store::{CoverageHousehold, CoverageVisit};
+use crate::store::CoverageBook;
 
 const YEAR: &str = "from=2026-01-01&to=2026-12-31";
 
@@ -161,39 +161,33 @@ async fn coverage_counts_due_late_and_missed_with_masked_overdue_list() {
 fn schedule_decides_on_time_late_missed_and_pending() {
     let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
     let at = |m, day| Utc.with_ymd_and_hms(2026, m, day, 2, 0, 0).unwrap();
-    let visit = |t| CoverageVisit {
-        category: Category::Tekun,
-        on: coverage::local_date(t),
-        level: None,
-    };
-    let household = |id: &str, cat, since, visits| CoverageHousehold {
-        id: id.into(),
-        village_id: "v".into(),
-        worker_id: Some("w".into()),
-        head_name: "户主".into(),
-        id_number: "320102198001011234".into(),
-        location: None,
-        categories: vec![CategoryRegistration {
-            category: cat,
-            since,
-        }],
-        visits,
-    };
     // Monthly 特困: h1 visited on time in Sept and Oct, late in Nov (due 11-01, visited 11-05), and
     // its next visit (due 12-05) is pending; h2 was never visited: its first visit (due at
     // registration, 10-10) is missed, and nothing after it is due until that visit happens.
+    let mut book = CoverageBook::default();
+    for (id, since, visits) in [
+        ("h1", d(9, 1), vec![at(9, 1), at(10, 1), at(11, 5)]),
+        ("h2", d(10, 10), vec![]),
+    ] {
+        book.begin_household(
+            id.into(),
+            "户主".into(),
+            "320102198001011234".into(),
+            "v",
+            Some("w"),
+        );
+        book.add_registration(CategoryRegistration {
+            category: Category::Tekun,
+            since,
+        });
+        for t in visits {
+            book.add_visit("tekun", coverage::local_date(t), None);
+        }
+    }
     let data = Data {
         unit_id: "t".into(),
-        households: vec![
-            household(
-                "h1",
-                Category::Tekun,
-                d(9, 1),
-                vec![visit(at(9, 1)), visit(at(10, 1)), visit(at(11, 5))],
-            ),
-            household("h2", Category::Tekun, d(10, 10), vec![]),
-        ],
-        visits: vec![],
+        unit_path: "/p/t/".into(),
+        book,
         schedules: VillageSchedules::uniform(ScheduleConfig::default()),
     };
     let f = Filter {

@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 use fieldvisit_core::crypto::{DeviceSigningKey, Sha256Hash, b64_decode, b64_encode, sha256};
-use fieldvisit_core::protocol::{PhotoManifest, Receipt, SealedEnvelope};
+use fieldvisit_core::protocol::{PhotoManifest, Receipt, SealedEnvelope, VisitLevel};
 
 use serde_json::json;
 
@@ -132,6 +132,13 @@ async fn bad_input_table() {
     claims_worker.worker_id = "wB".into();
     let (claims_other_worker, _) = seal(&p, &claims_worker);
     let (sql_household, _) = seal(&p, &body(&p, "v3", "hA' OR '1'='1", 2, h1, vec![]));
+    let mut sql_level = body(&p, "v3", "hA", 2, h1, vec![]);
+    sql_level.level = Some(VisitLevel {
+        score: "risk".into(),
+        level: "HIGH;1,x".into(),
+        overridden: false,
+    });
+    let (sql_level, _) = seal(&p, &sql_level);
     let (sql_visit, _) = seal(
         &p,
         &body(&p, "v3'; DROP TABLE visits;--", "hA", 2, h1, vec![]),
@@ -346,6 +353,14 @@ async fn bad_input_table() {
             "v3".into(),
             t(&p.token),
             sql_household,
+            StatusCode::BAD_REQUEST,
+            "invalid_id",
+        ),
+        (
+            "separators and SQL in the level",
+            "v3".into(),
+            t(&p.token),
+            sql_level,
             StatusCode::BAD_REQUEST,
             "invalid_id",
         ),

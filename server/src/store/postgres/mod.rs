@@ -288,15 +288,16 @@ impl Store for PgStore {
         visits::in_scope(&self.client().await?, scope).await
     }
 
-    async fn coverage_households(&self, scope: &Scope) -> StoreResult<Vec<CoverageHousehold>> {
-        reports::coverage_households(&self.client().await?, scope).await
+    async fn coverage_book(&self, scope: &Scope) -> StoreResult<CoverageBook> {
+        reports::coverage_book(&self.client().await?, scope).await
     }
+
     async fn period_visits(
         &self,
         scope: &Scope,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> StoreResult<Vec<(VisitMeta, VisitFacts)>> {
+    ) -> StoreResult<Vec<PeriodVisit>> {
         reports::period_visits(&self.client().await?, scope, from, to).await
     }
 

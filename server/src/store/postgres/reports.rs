@@ -1,89 +1,67 @@
-//! Report reads: households with compact visits for coverage, visits of a period with their
+//! Report reads: the coverage book (households merged with their visits), visits of a period with their
 //! evidence facts, and county schedules. Visits are read from the report columns filled at ingest;
 //! only the household records (one per household, not per visit) are JSON.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
-use fieldvisit_core::caseload::{Category, Household, ScheduleConfig};
+use fieldvisit_core::caseload::{Household, ScheduleConfig};
 use fieldvisit_core::geo::GeoPoint;
 
 use super::{bad_column, col, execute, query, visits};
 use crate::store::{
-    CountySchedule, CoverageHousehold, CoverageVisit, FixFacts, Scope, StoreError, StoreResult,
-    VisitFacts, VisitMeta, local_date, local_midnight,
+    CountySchedule, CoverageBook, FixFacts, PeriodVisit, Scope, StoreError, StoreResult,
+    VisitFacts, local_date, local_midnight,
 };
 
-pub(super) async fn coverage_households<C: GenericClient>(
+pub(super) async fn coverage_book<C: GenericClient>(
     c: &C,
     scope: &Scope,
-) -> StoreResult<Vec<CoverageHousehold>> {
-    let rows = query(
+) -> StoreResult<CoverageBook> {
+    let households = query(
         c,
         "SELECT h.worker_id, h.record_json FROM households h
          JOIN org_units o ON o.id = h.village_id
          WHERE left(o.path, length($1)) = $1 AND ($2::text IS NULL OR h.worker_id = $2)
-         ORDER BY h.id COLLATE \"C\"",
+         ORDER BY h.village_id COLLATE \"C\", h.worker_id COLLATE \"C\" NULLS FIRST,
+             h.id COLLATE \"C\"",
         &[&scope.path, &scope.worker_id],
     )
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let json: String = col(r, 1)?;
-        let h: Household = serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?;
-        out.push(CoverageHousehold {
-            id: h.id,
-            village_id: h.village_id,
-            worker_id: col(r, 0)?,
-            head_name: h.head_name,
-            id_number: h.id_number,
-            location: h.location,
-            categories: h.categories,
-            visits: Vec::new(),
-        });
-    }
-    let index: HashMap<String, usize> = out
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.id.clone(), i))
-        .collect();
     let visits = query(
         c,
         "SELECT v.household_id, v.category, v.started_at, v.level FROM visits v
          JOIN households h ON h.id = v.household_id JOIN org_units o ON o.id = h.village_id
          WHERE NOT v.amends AND left(o.path, length($1)) = $1
              AND ($2::text IS NULL OR h.worker_id = $2)
-         ORDER BY v.household_id COLLATE \"C\", v.category COLLATE \"C\", v.started_at",
+         ORDER BY v.household_id COLLATE \"C\", v.started_at",
         &[&scope.path, &scope.worker_id],
     )
     .await?;
-    // Only a few distinct levels exist: share them.
-    let mut levels: Vec<Arc<str>> = Vec::new();
-    for r in &visits {
-        let hid: &str = col(r, 0)?;
-        let Some(&i) = index.get(hid) else { continue };
-        // Coverage follows registered categories; a visit under another code counts nowhere.
-        let Some(category) = Category::from_code(col(r, 1)?) else {
-            continue;
-        };
-        let level =
-            col::<Option<&str>>(r, 3)?.map(|l| match levels.iter().find(|x| x.as_ref() == l) {
-                Some(x) => Arc::clone(x),
-                None => {
-                    let x: Arc<str> = Arc::from(l);
-                    levels.push(Arc::clone(&x));
-                    x
-                }
-            });
-        out[i].visits.push(CoverageVisit {
-            category,
-            on: local_date(col(r, 2)?),
-            level,
-        });
+    // Visits come grouped by household: note where each household's run starts.
+    let mut runs: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (i, v) in visits.iter().enumerate() {
+        let hid: &str = col(v, 0)?;
+        runs.entry(hid).or_insert((i, i)).1 = i + 1;
     }
-    Ok(out)
+    let mut book = CoverageBook::default();
+    for r in &households {
+        let json: String = col(r, 1)?;
+        let h: Household = serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?;
+        let worker: Option<&str> = col(r, 0)?;
+        let run = runs.get(h.id.as_str()).copied();
+        book.begin_household(h.id, h.head_name, h.id_number, &h.village_id, worker);
+        for reg in h.categories {
+            book.add_registration(reg);
+        }
+        if let Some((start, end)) = run {
+            for v in &visits[start..end] {
+                book.add_visit(col(v, 1)?, local_date(col(v, 2)?), col(v, 3)?);
+            }
+        }
+    }
+    Ok(book)
 }
 
 pub(super) async fn period_visits<C: GenericClient>(
@@ -91,14 +69,16 @@ pub(super) async fn period_visits<C: GenericClient>(
     scope: &Scope,
     from: NaiveDate,
     to: NaiveDate,
-) -> StoreResult<Vec<(VisitMeta, VisitFacts)>> {
+) -> StoreResult<Vec<PeriodVisit>> {
     let start = local_midnight(from);
     let end = local_midnight(to.succ_opt().unwrap_or(NaiveDate::MAX));
     let rows = query(
         c,
         &format!(
             "{}, v.fix_lat, v.fix_lon, v.fix_accuracy_m, v.fix_mock, v.fix_age_s, v.distance_m,
-                 v.flags, v.photo_count
+                 v.flags, v.photo_count,
+                 (h.record_json::jsonb #>> '{{location,lat}}')::float8,
+                 (h.record_json::jsonb #>> '{{location,lon}}')::float8
              FROM visits v JOIN households h ON h.id = v.household_id
              JOIN org_units o ON o.id = h.village_id
              WHERE v.started_at >= $3 AND v.started_at < $4 AND NOT v.amends
@@ -127,9 +107,13 @@ pub(super) async fn period_visits<C: GenericClient>(
             };
             let flags: i64 = col(r, 20)?;
             let photos: i64 = col(r, 21)?;
-            Ok((
+            let home = match (col::<Option<f64>>(r, 22)?, col::<Option<f64>>(r, 23)?) {
+                (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon }),
+                _ => None,
+            };
+            Ok(PeriodVisit {
                 meta,
-                VisitFacts {
+                facts: VisitFacts {
                     amends: false,
                     fix,
                     distance_m: col(r, 19)?,
@@ -138,7 +122,8 @@ pub(super) async fn period_visits<C: GenericClient>(
                     photo_outside_window: flags & 4 != 0,
                     photo_count: u32::try_from(photos).map_err(|_| bad_column("photo_count"))?,
                 },
-            ))
+                home,
+            })
         })
         .collect()
 }

@@ -228,6 +228,19 @@ CREATE TABLE county_schedules (
     updated_at TEXT NOT NULL
 );
 "#,
+    // 5: each household carries its visit chain (see `visit_chains.rs`), and one index holds all
+    // that coverage reads of a household, by village: coverage reads a row per household, not one
+    // per visit.
+    r#"
+ALTER TABLE households ADD COLUMN visit_chains TEXT NOT NULL DEFAULT '';
+UPDATE households SET visit_chains = coalesce((
+    SELECT group_concat(unixepoch(v.started_at) || ',' || v.category
+        || coalesce(',' || v.level, ''), ';' ORDER BY v.started_at)
+    FROM visits v WHERE v.household_id = households.id AND v.amends = 0), '');
+DROP INDEX households_village;
+CREATE INDEX households_coverage ON households(village_id, worker_id, id, head_name, id_number,
+    categories, visit_chains);
+"#,
 ];
 
 /// Current schema version.

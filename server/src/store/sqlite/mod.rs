@@ -12,6 +12,7 @@ mod org;
 mod reports;
 mod reviews;
 mod staff;
+mod visit_chains;
 mod visits;
 
 use std::path::Path;
@@ -22,6 +23,7 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use fieldvisit_core::caseload::ScheduleConfig;
 use rusqlite::Connection;
 
+use group_commit::{Write, Written};
 pub use migrations::{MIGRATIONS, current_version, migrate};
 
 use super::*;
@@ -42,6 +44,9 @@ pub struct SqliteStore {
 /// Read-only connections kept for lookups (auth extractors run several per request; ingest at 32
 /// concurrent phones keeps about this many busy).
 const READERS: usize = 6;
+
+/// Bytes of the database file each read-only connection maps (SQLite's default ceiling, 2 GiB).
+const READER_MMAP_BYTES: i64 = 0x7fff_0000;
 
 impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -74,8 +79,20 @@ pub(crate) fn bad_column(what: &str) -> rusqlite::Error {
     rusqlite::Error::InvalidColumnName(what.to_owned())
 }
 
-/// Log size (pages) above which a fully copied WAL is restarted from its beginning.
-const RESTART_PAGES: i64 = 4096;
+/// Log size (pages, 64 MiB) above which the WAL is restarted from its beginning.
+const RESTART_PAGES: i64 = 16_384;
+/// Longest a restart waits for readers while it holds the writer.
+const RESTART_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// Copies the log back and restarts it, on the writer connection while holding it: no commit can
+/// add frames meanwhile, and no writer on another connection can time out waiting for the lock.
+/// Readers still using the log get [`RESTART_WAIT`]; if they outlast it, the next tick retries.
+fn restart_log(writer: &Connection) -> rusqlite::Result<()> {
+    writer.busy_timeout(RESTART_WAIT)?;
+    let done = writer.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()));
+    writer.busy_timeout(std::time::Duration::from_millis(5000))?;
+    done
+}
 
 /// Copies the WAL back into the database every 200 ms on a connection of its own; stops when the
 /// store is dropped. `PASSIVE` never blocks the writer or readers.
@@ -90,19 +107,18 @@ fn spawn_checkpointer(path: &Path, alive: std::sync::Weak<Mutex<Connection>>) ->
         .spawn(move || {
             while alive.strong_count() > 0 {
                 std::thread::sleep(std::time::Duration::from_millis(200));
-                // (busy, pages in the log, pages copied back). Under sustained writes a passive
-                // checkpoint rarely finds the log fully copied at the moment a commit begins, so
-                // the log would only grow; once it is large and copied, restart it (this waits
-                // for the current write transaction, no longer).
+                // (busy, pages in the log, pages copied back). A log is only started over when a
+                // commit begins with every frame copied and no reader inside it; under sustained
+                // ingest with busy readers that moment never comes and the log would only grow.
                 let log: rusqlite::Result<(i64, i64, i64)> =
                     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                     });
                 match log {
-                    Ok((_, pages, copied)) if pages >= RESTART_PAGES && copied == pages => {
-                        if let Err(e) =
-                            conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(()))
-                        {
+                    Ok((_, pages, _)) if pages >= RESTART_PAGES => {
+                        let Some(writer) = alive.upgrade() else { break };
+                        let Ok(w) = writer.lock() else { break };
+                        if let Err(e) = restart_log(&w) {
                             tracing::warn!(error = %e, "WAL restart failed");
                         }
                     }
@@ -128,9 +144,16 @@ impl SqliteStore {
         spawn_checkpointer(path, Arc::downgrade(&store.conn))?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            let r = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-                .map_err(backend)?;
+            // Each connection is used by one thread at a time (the pool hands it out), so SQLite's
+            // per-call locking is not needed.
+            let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+            let r = Connection::open_with_flags(path, flags).map_err(backend)?;
             r.pragma_update(None, "busy_timeout", 5000)
+                .map_err(backend)?;
+            // Report scans read the database through memory maps rather than a read call per
+            // page (the log is still read the usual way).
+            r.pragma_update(None, "mmap_size", READER_MMAP_BYTES)
                 .map_err(backend)?;
             readers.push(r);
         }
@@ -163,6 +186,20 @@ impl SqliteStore {
             reader_slots: None,
             ingest_queue: Arc::new(group_commit::IngestQueue::default()),
         })
+    }
+
+    /// Queues a write for the next group commit and waits until it is durably committed.
+    async fn commit_grouped(&self, write: Write) -> StoreResult<Written> {
+        let answer = self.ingest_queue.push(write);
+        let (conn, queue) = (Arc::clone(&self.conn), Arc::clone(&self.ingest_queue));
+        // Detached: the queued write is applied even if this caller goes away meanwhile.
+        drop(tokio::task::spawn_blocking(move || match conn.lock() {
+            Ok(mut c) => queue.drain(&mut c),
+            Err(_) => queue.fail_all("connection mutex poisoned"),
+        }));
+        answer
+            .await
+            .map_err(|_| StoreError::Backend("ingest writer stopped".into()))?
     }
 
     /// Runs `f` on the connection on the blocking pool.
@@ -357,16 +394,13 @@ impl Store for SqliteStore {
     }
 
     async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome> {
-        let answer = self.ingest_queue.push(visit.clone());
-        let (conn, queue) = (Arc::clone(&self.conn), Arc::clone(&self.ingest_queue));
-        // Detached: the queued visit is stored even if this caller goes away meanwhile.
-        drop(tokio::task::spawn_blocking(move || match conn.lock() {
-            Ok(mut c) => queue.drain(&mut c),
-            Err(_) => queue.fail_all("connection mutex poisoned"),
-        }));
-        answer
-            .await
-            .map_err(|_| StoreError::Backend("ingest writer stopped".into()))?
+        match self
+            .commit_grouped(Write::Visit(Box::new(visit.clone())))
+            .await?
+        {
+            Written::Visit(outcome) => Ok(*outcome),
+            Written::PhotoCompleted => Err(StoreError::Backend("ingest answered wrongly".into())),
+        }
     }
 
     async fn visit(&self, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>> {
@@ -384,10 +418,21 @@ impl Store for SqliteStore {
         self.read(move |c| visits::in_scope(c, &scope)).await
     }
 
-    async fn coverage_households(&self, scope: &Scope) -> StoreResult<Vec<CoverageHousehold>> {
-        let scope = scope.clone();
-        self.read(move |c| reports::coverage_households(c, &scope))
-            .await
+    async fn coverage_book(&self, scope: &Scope) -> StoreResult<CoverageBook> {
+        let path = scope.path.clone();
+        let villages = self.read(move |c| reports::units_in(c, &path)).await?;
+        // A county is read on several reader connections at once, a run of villages each.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = villages.len().div_ceil(cores.clamp(1, READERS)).max(1);
+        let reads = villages.chunks(share).map(|run| {
+            let (run, worker) = (run.to_vec(), scope.worker_id.clone());
+            self.read(move |c| reports::coverage_book(c, &run, worker.as_deref()))
+        });
+        let mut book = CoverageBook::default();
+        for part in futures_util::future::try_join_all(reads).await? {
+            book.append(part);
+        }
+        Ok(book)
     }
 
     async fn period_visits(
@@ -395,7 +440,7 @@ impl Store for SqliteStore {
         scope: &Scope,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> StoreResult<Vec<(VisitMeta, VisitFacts)>> {
+    ) -> StoreResult<Vec<PeriodVisit>> {
         let scope = scope.clone();
         self.read(move |c| reports::period_visits(c, &scope, from, to))
             .await
@@ -407,8 +452,14 @@ impl Store for SqliteStore {
     }
 
     async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()> {
-        let (v, p) = (visit_id.to_owned(), photo_id.to_owned());
-        self.call(move |c| visits::photo_completed(c, &v, &p)).await
+        let write = Write::PhotoCompleted {
+            visit_id: visit_id.to_owned(),
+            photo_id: photo_id.to_owned(),
+        };
+        match self.commit_grouped(write).await? {
+            Written::PhotoCompleted => Ok(()),
+            Written::Visit(_) => Err(StoreError::Backend("photo answered wrongly".into())),
+        }
     }
 
     async fn append_audit(&self, draft: &AuditDraft) -> StoreResult<AuditEntry> {

@@ -1,17 +1,14 @@
 //! Report reads: households with compact visits for coverage (two ordered scans merged in Rust, no
 //! JSON), visits of a period with their evidence facts, and county schedules.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use fieldvisit_core::caseload::{Category, CategoryRegistration, ScheduleConfig};
 use fieldvisit_core::geo::GeoPoint;
 use rusqlite::{Connection, params};
 
-use super::{backend, visits};
+use super::{backend, visit_chains, visits};
 use crate::store::{
-    CountySchedule, CoverageHousehold, CoverageVisit, FixFacts, Scope, StoreError, StoreResult,
-    VisitFacts, VisitMeta,
+    CountySchedule, CoverageBook, FixFacts, PeriodVisit, Scope, StoreError, StoreResult, VisitFacts,
 };
 
 /// The local (UTC+8) date of an instant as days from 0001-01-01 (= 1), the `started_on` column.
@@ -31,22 +28,6 @@ pub(super) fn categories_column(regs: &[CategoryRegistration]) -> String {
         .join(",")
 }
 
-fn parse_categories(text: &str) -> rusqlite::Result<Vec<CategoryRegistration>> {
-    text.split(',')
-        .filter(|s| !s.is_empty())
-        .map(|item| {
-            let (code, since) = item
-                .split_once(':')
-                .ok_or_else(|| super::bad_column("categories"))?;
-            Ok(CategoryRegistration {
-                category: Category::from_code(code)
-                    .ok_or_else(|| super::bad_column("categories"))?,
-                since: since.parse().map_err(|_| super::bad_column("categories"))?,
-            })
-        })
-        .collect()
-}
-
 fn point(lat: Option<f64>, lon: Option<f64>) -> Option<GeoPoint> {
     Some(GeoPoint {
         lat: lat?,
@@ -54,104 +35,84 @@ fn point(lat: Option<f64>, lon: Option<f64>) -> Option<GeoPoint> {
     })
 }
 
-pub(super) fn coverage_households(
-    c: &Connection,
-    scope: &Scope,
-) -> StoreResult<Vec<CoverageHousehold>> {
-    let mut st = c
-        .prepare(
-            "SELECT h.id, h.village_id, h.worker_id, h.head_name, h.id_number, h.lat, h.lon,
-                 h.categories
-             FROM households h JOIN org_units o ON o.id = h.village_id
-             WHERE substr(o.path, 1, length(?1)) = ?1 AND (?2 IS NULL OR h.worker_id = ?2)
-             ORDER BY h.id",
-        )
-        .map_err(backend)?;
-    let mut out: Vec<CoverageHousehold> = st
-        .query_map(params![scope.path, scope.worker_id], |r| {
-            Ok(CoverageHousehold {
-                id: r.get(0)?,
-                village_id: r.get(1)?,
-                worker_id: r.get(2)?,
-                head_name: r.get(3)?,
-                id_number: r.get(4)?,
-                location: point(r.get(5)?, r.get(6)?),
-                categories: parse_categories(r.get_ref(7)?.as_str()?)?,
-                visits: Vec::new(),
-            })
+/// `YYYY-MM-DD` without the general date parser (a county has 200,000 of them).
+fn parse_day(b: &[u8]) -> Option<NaiveDate> {
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
         })
-        .map_err(backend)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(backend)?;
-    let (Some(first), Some(last)) = (out.first(), out.last()) else {
-        return Ok(out);
     };
-    // Visits of the id range, in the covering index's order; merged with the (equally ordered)
-    // households, skipping households of other branches that fall inside the range.
-    let mut st = c
-        .prepare(
-            "SELECT household_id, category, started_on, level FROM visits INDEXED BY visits_coverage
-             WHERE amends = 0 AND household_id >= ?1 AND household_id <= ?2
-             ORDER BY household_id, category, started_at",
-        )
-        .map_err(backend)?;
-    let mut rows = st.query(params![first.id, last.id]).map_err(backend)?;
-    let mut levels: Vec<Arc<str>> = Vec::new();
-    let mut last_category: Option<(String, Category)> = None;
-    let mut hi = 0;
-    while let Some(r) = rows.next().map_err(backend)? {
-        let hid = r
-            .get_ref(0)
-            .and_then(|v| Ok(v.as_str()?))
-            .map_err(backend)?;
-        while hi < out.len() && out[hi].id.as_str() < hid {
-            hi += 1;
-        }
-        if hi == out.len() {
-            break;
-        }
-        if out[hi].id != hid {
-            continue;
-        }
-        let code = r
-            .get_ref(1)
-            .and_then(|v| Ok(v.as_str()?))
-            .map_err(backend)?;
-        let category = match &last_category {
-            Some((c, cat)) if c == code => *cat,
-            _ => match Category::from_code(code) {
-                Some(cat) => {
-                    last_category = Some((code.to_owned(), cat));
-                    cat
-                }
-                // Coverage follows registered categories; a visit under another code counts nowhere.
-                None => continue,
-            },
-        };
-        let on = NaiveDate::from_num_days_from_ce_opt(r.get(2).map_err(backend)?)
-            .ok_or(StoreError::Backend("visits.started_on out of range".into()))?;
-        let level = match r
-            .get_ref(3)
-            .and_then(|v| Ok(v.as_str_or_null()?))
-            .map_err(backend)?
-        {
-            None => None,
-            Some(l) => Some(match levels.iter().find(|x| x.as_ref() == l) {
-                Some(x) => Arc::clone(x),
-                None => {
-                    let x: Arc<str> = Arc::from(l);
-                    levels.push(Arc::clone(&x));
-                    x
-                }
-            }),
-        };
-        out[hi].visits.push(CoverageVisit {
-            category,
-            on,
-            level,
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
+}
+
+/// Adds registrations stored as `code:YYYY-MM-DD,…` to the book's current household.
+fn read_categories(book: &mut CoverageBook, text: &str) -> rusqlite::Result<()> {
+    for item in text.split(',').filter(|s| !s.is_empty()) {
+        let (code, since) = item
+            .split_once(':')
+            .ok_or_else(|| super::bad_column("categories"))?;
+        book.add_registration(CategoryRegistration {
+            category: Category::from_code(code).ok_or_else(|| super::bad_column("categories"))?,
+            since: parse_day(since.as_bytes()).ok_or_else(|| super::bad_column("categories"))?,
         });
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Ids of the units of a branch, in byte order.
+pub(super) fn units_in(c: &Connection, path: &str) -> StoreResult<Vec<String>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT id FROM org_units WHERE substr(path, 1, length(?1)) = ?1 ORDER BY id",
+        )
+        .map_err(backend)?;
+    st.query_map([path], |r| r.get(0))
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)
+}
+
+/// The households of `villages` (given in byte order) from the `households_coverage` index, each
+/// with its registrations and visit chain: one index entry per household, no visit rows read.
+pub(super) fn coverage_book(
+    c: &Connection,
+    villages: &[String],
+    worker_id: Option<&str>,
+) -> StoreResult<CoverageBook> {
+    fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
+        Ok(r.get_ref(i)?.as_str()?)
+    }
+    let mut st = c
+        .prepare_cached(
+            "SELECT h.id, h.head_name, h.id_number, h.village_id, h.worker_id, h.categories,
+                 h.visit_chains
+             FROM households h INDEXED BY households_coverage
+             WHERE h.village_id = ?1 AND (?2 IS NULL OR h.worker_id = ?2)
+             ORDER BY h.worker_id, h.id",
+        )
+        .map_err(backend)?;
+    let mut book = CoverageBook::default();
+    for village in villages {
+        let mut rows = st.query(params![village, worker_id]).map_err(backend)?;
+        while let Some(r) = rows.next().map_err(backend)? {
+            let read = |book: &mut CoverageBook| -> rusqlite::Result<()> {
+                book.begin_household(
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    text(r, 3)?,
+                    r.get_ref(4)?.as_str_or_null()?,
+                );
+                read_categories(book, text(r, 5)?)?;
+                visit_chains::read_into(book, r.get_ref(6)?.as_bytes()?)
+            };
+            read(&mut book).map_err(backend)?;
+        }
+    }
+    Ok(book)
 }
 
 pub(super) fn period_visits(
@@ -159,11 +120,11 @@ pub(super) fn period_visits(
     scope: &Scope,
     from: NaiveDate,
     to: NaiveDate,
-) -> StoreResult<Vec<(VisitMeta, VisitFacts)>> {
+) -> StoreResult<Vec<PeriodVisit>> {
     let mut st = c
         .prepare(&format!(
             "SELECT {}, v.fix_lat, v.fix_lon, v.fix_accuracy_m, v.fix_mock, v.fix_age_s,
-                 v.distance_m, v.flags, v.photo_count
+                 v.distance_m, v.flags, v.photo_count, h.lat, h.lon
              FROM visits v JOIN households h ON h.id = v.household_id
              JOIN org_units o ON o.id = h.village_id
              WHERE v.started_on BETWEEN ?3 AND ?4 AND v.amends = 0
@@ -186,9 +147,9 @@ pub(super) fn period_visits(
                 _ => None,
             };
             let flags: i64 = r.get(20)?;
-            Ok((
+            Ok(PeriodVisit {
                 meta,
-                VisitFacts {
+                facts: VisitFacts {
                     amends: false,
                     fix,
                     distance_m: r.get(19)?,
@@ -197,7 +158,8 @@ pub(super) fn period_visits(
                     photo_outside_window: flags & 4 != 0,
                     photo_count: r.get(21)?,
                 },
-            ))
+                home: point(r.get(22)?, r.get(23)?),
+            })
         },
     )
     .map_err(backend)?
@@ -298,8 +260,19 @@ mod tests {
                 since: NaiveDate::from_ymd_opt(2025, 12, 31).unwrap(),
             },
         ];
-        assert_eq!(parse_categories(&categories_column(&regs)).unwrap(), regs);
-        assert!(parse_categories("").unwrap().is_empty());
-        assert!(parse_categories("nope:2026-01-01").is_err());
+        let mut book = CoverageBook::default();
+        book.begin_household("h".into(), String::new(), String::new(), "v", None);
+        read_categories(&mut book, &categories_column(&regs)).unwrap();
+        read_categories(&mut book, "").unwrap();
+        assert_eq!(book.registrations, regs);
+        assert!(read_categories(&mut book, "nope:2026-01-01").is_err());
+        for bad in [
+            "tekun:2026-1-01",
+            "tekun:2026-02-30",
+            "tekun:2026/01/01",
+            "tekun:２０26-01-01",
+        ] {
+            assert!(read_categories(&mut book, bad).is_err(), "{bad}");
+        }
     }
 }

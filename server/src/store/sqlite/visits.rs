@@ -38,12 +38,13 @@ pub(super) fn from_row(r: &Row<'_>) -> rusqlite::Result<VisitMeta> {
 }
 
 fn hash_at(tx: &Connection, device_id: &str, seq: u64) -> StoreResult<Option<String>> {
-    tx.query_row(
+    tx.prepare_cached(
         "SELECT body_hash FROM visits WHERE device_id = ?1 AND chain_seq = ?2 LIMIT 1",
-        params![device_id, seq],
-        |r| r.get(0),
     )
-    .optional()
+    .and_then(|mut st| {
+        st.query_row(params![device_id, seq], |r| r.get(0))
+            .optional()
+    })
     .map_err(backend)
 }
 
@@ -72,24 +73,18 @@ fn chain_status(tx: &Connection, v: &NewVisit) -> StoreResult<ChainStatus> {
 }
 
 fn meta(c: &Connection, visit_id: &str) -> StoreResult<Option<VisitMeta>> {
-    c.query_row(
-        &format!("SELECT {COLUMNS} FROM visits v WHERE v.visit_id = ?1"),
-        [visit_id],
-        from_row,
-    )
-    .optional()
+    c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM visits v WHERE v.visit_id = ?1"
+    ))
+    .and_then(|mut st| st.query_row([visit_id], from_row).optional())
     .map_err(backend)
 }
 
 /// Stores one visit inside the caller's transaction (or savepoint); the caller commits.
 pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutcome> {
     let existing: Option<String> = tx
-        .query_row(
-            "SELECT body_hash FROM visits WHERE visit_id = ?1",
-            [&v.visit_id],
-            |r| r.get(0),
-        )
-        .optional()
+        .prepare_cached("SELECT body_hash FROM visits WHERE visit_id = ?1")
+        .and_then(|mut st| st.query_row([&v.visit_id], |r| r.get(0)).optional())
         .map_err(backend)?;
     if let Some(h) = existing {
         if h != v.body_hash.to_hex() {
@@ -104,14 +99,16 @@ pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutc
     let flags = i64::from(f.flag_far)
         | i64::from(f.flag_mock) << 1
         | i64::from(f.photo_outside_window) << 2;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO visits (visit_id, device_id, worker_id, household_id, body_hash, chain_seq,
             chain_prev, chain_status, envelope_json, body_json, category, template_id, started_at,
             ended_at, level, reported_to_police_at, received_at, started_on, amends, fix_lat,
             fix_lon, fix_accuracy_m, fix_mock, fix_age_s, distance_m, flags, photo_count)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
-        params![
+    )
+    .and_then(|mut st| {
+        st.execute(params![
             v.visit_id,
             v.device_id,
             v.worker_id,
@@ -139,23 +136,32 @@ pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutc
             f.distance_m,
             flags,
             f.photo_count,
-        ],
-    )
+        ])
+    })
     .map_err(backend)?;
     for (photo_id, sha, size) in &v.photos {
-        tx.execute(
+        tx.prepare_cached(
             "INSERT INTO photos (visit_id, photo_id, sha256, size) VALUES (?1, ?2, ?3, ?4)",
-            params![v.visit_id, photo_id, sha.to_hex(), size],
         )
+        .and_then(|mut st| st.execute(params![v.visit_id, photo_id, sha.to_hex(), size]))
         .map_err(backend)?;
+    }
+    if !f.amends {
+        super::visit_chains::enter(
+            tx,
+            &v.household_id,
+            v.started_at,
+            &v.category,
+            v.level.as_deref(),
+        )?;
     }
     super::reviews::open_for(tx, v)?;
     // A successor that arrived first was flagged as a gap; it follows this visit, so it is fine now.
-    tx.execute(
+    tx.prepare_cached(
         "UPDATE visits SET chain_status = 'ok'
          WHERE device_id = ?1 AND chain_seq = ?2 AND chain_status = 'gap' AND chain_prev = ?3",
-        params![v.device_id, v.chain_seq + 1, v.body_hash.to_hex()],
     )
+    .and_then(|mut st| st.execute(params![v.device_id, v.chain_seq + 1, v.body_hash.to_hex()]))
     .map_err(backend)?;
     let m = meta(tx, &v.visit_id)?.ok_or(StoreError::NotFound("visit"))?;
     Ok(IngestOutcome::Stored(m))

@@ -1,0 +1,272 @@
+//! The coverage book: the households of a branch with their registrations and visit chains, kept in
+//! flat columns with villages, workers and levels stored once each, so a county of 200,000
+//! households and a million visits costs a few allocations per household and none per visit.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use chrono::NaiveDate;
+use fieldvisit_core::caseload::{Category, CategoryRegistration};
+
+/// One visit as coverage reads it (corrections and unknown categories are never in a book).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BookVisit {
+    /// Category served.
+    pub category: Category,
+    /// Local (China Standard Time) date the visit started.
+    pub on: NaiveDate,
+    /// Index into [`CoverageBook::levels`] of the template's schedule level.
+    pub level: Option<u32>,
+}
+
+/// One household of a book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookHousehold {
+    /// Household id.
+    pub id: String,
+    /// Head of household (personal data: for the overdue list of the branch's supervisors).
+    pub head_name: String,
+    /// ID number, unmasked (mask before showing it).
+    pub id_number: String,
+    /// Index into [`CoverageBook::villages`].
+    pub village: u32,
+    /// Index into [`CoverageBook::workers`] of the worker whose caseload it is on.
+    pub worker: Option<u32>,
+    /// Its registrations in [`CoverageBook::registrations`].
+    pub registrations: Range<usize>,
+    /// Its visits in [`CoverageBook::visits`], in start order (categories interleaved).
+    pub visits: Range<usize>,
+}
+
+/// Households of a branch with everything coverage needs; filled by the store, one household
+/// after another, ordered by village id, worker id (households with none first) and household id.
+#[derive(Debug, Clone, Default)]
+pub struct CoverageBook {
+    /// Village ids, each once.
+    pub villages: Vec<String>,
+    /// Worker ids, each once.
+    pub workers: Vec<String>,
+    /// Schedule levels, each once.
+    pub levels: Vec<String>,
+    /// The households.
+    pub households: Vec<BookHousehold>,
+    /// Registrations of every household.
+    pub registrations: Vec<CategoryRegistration>,
+    /// Visits of every household.
+    pub visits: Vec<BookVisit>,
+    village_index: HashMap<String, u32>,
+    worker_index: HashMap<String, u32>,
+    /// The last category code read and its category: visits come in runs of one code.
+    last_code: Option<(String, Category)>,
+}
+
+fn intern(list: &mut Vec<String>, index: &mut HashMap<String, u32>, s: &str) -> u32 {
+    // Stores read households village by village: most lookups repeat the last one.
+    if let Some(last) = list.last()
+        && last == s
+    {
+        return (list.len() - 1) as u32;
+    }
+    if let Some(&i) = index.get(s) {
+        return i;
+    }
+    let i = list.len() as u32;
+    list.push(s.to_owned());
+    index.insert(s.to_owned(), i);
+    i
+}
+
+impl CoverageBook {
+    /// Starts the next household; registrations and visits added after belong to it.
+    pub fn begin_household(
+        &mut self,
+        id: String,
+        head_name: String,
+        id_number: String,
+        village_id: &str,
+        worker_id: Option<&str>,
+    ) {
+        let village = intern(&mut self.villages, &mut self.village_index, village_id);
+        let worker = worker_id.map(|w| intern(&mut self.workers, &mut self.worker_index, w));
+        let (r, v) = (self.registrations.len(), self.visits.len());
+        self.households.push(BookHousehold {
+            id,
+            head_name,
+            id_number,
+            village,
+            worker,
+            registrations: r..r,
+            visits: v..v,
+        });
+    }
+
+    /// Adds a registration to the current household.
+    pub fn add_registration(&mut self, reg: CategoryRegistration) {
+        if let Some(h) = self.households.last_mut() {
+            self.registrations.push(reg);
+            h.registrations.end = self.registrations.len();
+        }
+    }
+
+    /// Adds the current household's next visit (in start order). A visit under a code that is
+    /// not a category counts nowhere and is left out.
+    pub fn add_visit(&mut self, category_code: &str, on: NaiveDate, level: Option<&str>) {
+        self.add_visit_bytes(category_code.as_bytes(), on, level.map(str::as_bytes));
+    }
+
+    /// [`Self::add_visit`] with the code and level as bytes, as stores read them (a county has a
+    /// million visits; the few distinct codes and levels are compared, not decoded).
+    pub fn add_visit_bytes(&mut self, category_code: &[u8], on: NaiveDate, level: Option<&[u8]>) {
+        let category = match &self.last_code {
+            Some((code, c)) if code.as_bytes() == category_code => *c,
+            _ => match std::str::from_utf8(category_code)
+                .ok()
+                .and_then(|code| Some((code, Category::from_code(code)?)))
+            {
+                Some((code, c)) => {
+                    self.last_code = Some((code.to_owned(), c));
+                    c
+                }
+                None => return,
+            },
+        };
+        let level = match level {
+            None => None,
+            Some(l) => match self.levels.iter().position(|x| x.as_bytes() == l) {
+                Some(i) => Some(i as u32),
+                // Stores hold levels as text; anything else is not a level.
+                None => match std::str::from_utf8(l) {
+                    Ok(l) => Some(self.level_number(l)),
+                    Err(_) => None,
+                },
+            },
+        };
+        if let Some(h) = self.households.last_mut() {
+            self.visits.push(BookVisit {
+                category,
+                on,
+                level,
+            });
+            h.visits.end = self.visits.len();
+        }
+    }
+
+    /// Adds the households of another book after this one's (stores read large branches in
+    /// parts).
+    pub fn append(&mut self, other: CoverageBook) {
+        if self.households.is_empty() {
+            *self = other;
+            return;
+        }
+        let villages: Vec<u32> = other
+            .villages
+            .iter()
+            .map(|v| intern(&mut self.villages, &mut self.village_index, v))
+            .collect();
+        let workers: Vec<u32> = other
+            .workers
+            .iter()
+            .map(|w| intern(&mut self.workers, &mut self.worker_index, w))
+            .collect();
+        let levels: Vec<u32> = other.levels.iter().map(|l| self.level_number(l)).collect();
+        let (r0, v0) = (self.registrations.len(), self.visits.len());
+        self.registrations.extend(other.registrations);
+        self.visits.extend(other.visits.into_iter().map(|mut v| {
+            v.level = v.level.map(|l| levels[l as usize]);
+            v
+        }));
+        self.households
+            .extend(other.households.into_iter().map(|mut h| {
+                h.village = villages[h.village as usize];
+                h.worker = h.worker.map(|w| workers[w as usize]);
+                h.registrations = r0 + h.registrations.start..r0 + h.registrations.end;
+                h.visits = v0 + h.visits.start..v0 + h.visits.end;
+                h
+            }));
+    }
+
+    fn level_number(&mut self, level: &str) -> u32 {
+        match self.levels.iter().position(|x| x == level) {
+            Some(i) => i as u32,
+            None => {
+                self.levels.push(level.to_owned());
+                (self.levels.len() - 1) as u32
+            }
+        }
+    }
+
+    /// A household's village id.
+    pub fn village(&self, h: &BookHousehold) -> &str {
+        &self.villages[h.village as usize]
+    }
+
+    /// A household's worker id.
+    pub fn worker(&self, h: &BookHousehold) -> Option<&str> {
+        h.worker.map(|w| self.workers[w as usize].as_str())
+    }
+
+    /// A household's registrations.
+    pub fn registrations_of(&self, h: &BookHousehold) -> &[CategoryRegistration] {
+        &self.registrations[h.registrations.clone()]
+    }
+
+    /// A household's visits, in start order.
+    pub fn visits_of(&self, h: &BookHousehold) -> &[BookVisit] {
+        &self.visits[h.visits.clone()]
+    }
+
+    /// A level's name.
+    pub fn level(&self, i: u32) -> &str {
+        &self.levels[i as usize]
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn households_own_their_ranges_and_names_are_stored_once() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let mut b = CoverageBook::default();
+        b.begin_household("h1".into(), "甲".into(), "1".into(), "v1", Some("w"));
+        b.add_registration(CategoryRegistration {
+            category: Category::Tekun,
+            since: d(1, 1),
+        });
+        b.add_visit("tekun", d(2, 1), Some("HIGH"));
+        b.add_visit("no-such-category", d(2, 2), None);
+        b.add_visit("dibao", d(2, 3), Some("HIGH"));
+        b.begin_household("h0".into(), "乙".into(), "2".into(), "v1", None);
+        b.add_visit("tekun", d(3, 1), None);
+        assert_eq!(b.villages, ["v1"]);
+        assert_eq!(b.levels, ["HIGH"]);
+        let h1 = &b.households[0];
+        assert_eq!(b.registrations_of(h1).len(), 1);
+        let v = b.visits_of(h1);
+        assert_eq!(v.len(), 2, "the unknown category is left out");
+        assert_eq!((v[1].category, v[1].level), (Category::Dibao, Some(0)));
+        assert_eq!(b.worker(h1), Some("w"));
+        let h0 = &b.households[1];
+        assert!(b.registrations_of(h0).is_empty());
+        assert_eq!(b.visits_of(h0)[0].on, d(3, 1));
+        assert_eq!(b.worker(h0), None);
+
+        let mut other = CoverageBook::default();
+        other.begin_household("h9".into(), "丙".into(), "3".into(), "v2", Some("w"));
+        other.add_visit("tekun", d(4, 1), Some("LOW"));
+        other.add_visit("tekun", d(5, 1), Some("HIGH"));
+        b.append(other);
+        let h9 = &b.households[2];
+        assert_eq!((b.village(h9), b.worker(h9)), ("v2", Some("w")));
+        assert_eq!(b.workers, ["w"]);
+        let levels: Vec<&str> = b
+            .visits_of(h9)
+            .iter()
+            .map(|v| b.level(v.level.unwrap()))
+            .collect();
+        assert_eq!(levels, ["LOW", "HIGH"]);
+        assert_eq!(b.visits_of(&b.households[0]).len(), 2);
+    }
+}
