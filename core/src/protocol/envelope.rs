@@ -157,6 +157,8 @@ pub struct EnvelopeBody {
 pub struct VerifiedEnvelope {
     /// The body.
     pub body: EnvelopeBody,
+    /// The body exactly as signed (JSON).
+    pub body_json: String,
     /// SHA-256 of the body bytes: the chain hash of this visit.
     pub hash: Sha256Hash,
 }
@@ -251,9 +253,16 @@ impl SealedEnvelope {
                 inner: body.version,
             });
         }
+        let hash = sha256(&bytes);
+        // It parsed as JSON, so it is UTF-8.
+        let body_json = String::from_utf8(bytes).map_err(|_| ProtocolError::Malformed {
+            what: "envelope body",
+            reason: "not UTF-8".into(),
+        })?;
         Ok(VerifiedEnvelope {
             body,
-            hash: sha256(&bytes),
+            body_json,
+            hash,
         })
     }
 }

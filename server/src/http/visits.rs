@@ -82,7 +82,7 @@ pub async fn put_visit(
     let verified = envelope
         .verify(&device.public_key)
         .map_err(protocol_error)?;
-    let body = verified.body;
+    let (body, body_json) = (verified.body, verified.body_json);
     if body.device_id != device.id || body.worker_id != device.worker_id {
         return Err(AppError::forbidden(
             "device_mismatch",
@@ -115,8 +115,8 @@ pub async fn put_visit(
             return Err(AppError::invalid_id("photos[].photo_id"));
         }
     }
-    match state.store.household(&body.household_id).await? {
-        Some((row, _)) if row.worker_id.as_deref() == Some(device.worker_id.as_str()) => {}
+    match state.store.household_worker(&body.household_id).await? {
+        Some(Some(w)) if w == device.worker_id => {}
         _ => return Err(AppError::out_of_scope()),
     }
     let new = NewVisit {
@@ -127,8 +127,11 @@ pub async fn put_visit(
         body_hash: verified.hash,
         chain_seq: body.chain.seq,
         chain_prev: body.chain.prev,
-        envelope_json: String::from_utf8_lossy(&bytes).into_owned(),
-        body_json: serde_json::to_string(&body).map_err(AppError::internal)?,
+        // JSON that parsed is UTF-8.
+        envelope_json: String::from_utf8(bytes.to_vec())
+            .map_err(|_| AppError::bad_request("malformed_json", "the body is not UTF-8"))?,
+        // Stored exactly as signed.
+        body_json,
         category: body.category.clone(),
         template_id: body.template_id.clone(),
         started_at: body.started_at,

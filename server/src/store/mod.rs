@@ -58,6 +58,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn upsert_households(&self, rows: Vec<HouseholdRow>) -> StoreResult<usize>;
     /// One household with its village path.
     async fn household(&self, id: &str) -> StoreResult<Option<(HouseholdRow, String)>>;
+    /// The worker whose caseload a household is on (ingest's scope check, without reading the
+    /// record): `None` for an unknown household, `Some(None)` for one on nobody's caseload.
+    async fn household_worker(&self, id: &str) -> StoreResult<Option<Option<String>>>;
     /// Households in a scope.
     async fn households(&self, scope: &Scope) -> StoreResult<Vec<HouseholdRow>>;
 

@@ -193,6 +193,10 @@ impl Store for PgStore {
         org::household(&self.client().await?, id).await
     }
 
+    async fn household_worker(&self, id: &str) -> StoreResult<Option<Option<String>>> {
+        org::household_worker(&self.client().await?, id).await
+    }
+
     async fn households(&self, scope: &Scope) -> StoreResult<Vec<HouseholdRow>> {
         org::households(&self.client().await?, scope).await
     }

@@ -183,6 +183,17 @@ fn household_from_row(r: &Row) -> StoreResult<(HouseholdRow, String)> {
     ))
 }
 
+pub(super) async fn household_worker<C: GenericClient>(
+    c: &C,
+    id: &str,
+) -> StoreResult<Option<Option<String>>> {
+    query_opt(c, "SELECT worker_id FROM households WHERE id = $1", &[&id])
+        .await?
+        .as_ref()
+        .map(|r| col(r, 0))
+        .transpose()
+}
+
 pub(super) async fn household<C: GenericClient>(
     c: &C,
     id: &str,

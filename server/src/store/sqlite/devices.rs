@@ -70,12 +70,11 @@ pub(super) fn enroll(
 }
 
 pub(super) fn by_token(c: &Connection, token_hash: &str) -> StoreResult<Option<Device>> {
-    c.query_row(
-        &format!("SELECT {COLUMNS} FROM devices d WHERE d.token_hash = ?1"),
-        [token_hash],
-        from_row,
-    )
-    .optional()
+    // Every phone request runs this: keep the statement prepared.
+    c.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM devices d WHERE d.token_hash = ?1"
+    ))
+    .and_then(|mut st| st.query_row([token_hash], from_row).optional())
     .map_err(backend)
 }
 

@@ -1,11 +1,12 @@
 //! Group commit of the writes phones wait for: visit ingest and photo completion. Each commit of a
 //! durable (`synchronous = FULL`) SQLite database waits for an fsync, so one transaction per write
-//! caps ingest at the disk's flush rate. Concurrent writes therefore queue here; whoever holds the
-//! writer connection next takes every queued write, applies each in its own savepoint (one bad
-//! write does not undo the others) inside one transaction, commits once, and only then answers
-//! each caller. A receipt still means "durably committed".
+//! caps ingest at the disk's flush rate. Concurrent writes therefore queue here; the writer thread
+//! takes every queued write, applies each in its own savepoint (one bad write does not undo the
+//! others) inside one transaction, commits once, and only then answers each caller. A receipt still
+//! means "durably committed".
 
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::Duration;
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -45,10 +46,13 @@ type Reply = oneshot::Sender<StoreResult<Written>>;
 #[derive(Debug, Default)]
 pub(super) struct IngestQueue {
     pending: Mutex<Vec<(Write, Reply)>>,
+    /// Signalled on every push.
+    wake: Condvar,
 }
 
 impl IngestQueue {
-    /// Queues a write; the answer arrives on the returned receiver after its batch commits.
+    /// Queues a write and wakes the writer thread; the answer arrives on the returned receiver
+    /// after its batch commits.
     pub(super) fn push(&self, write: Write) -> oneshot::Receiver<StoreResult<Written>> {
         let (tx, rx) = oneshot::channel();
         match self.pending.lock() {
@@ -57,26 +61,27 @@ impl IngestQueue {
                 let _ = tx.send(Err(StoreError::Backend("ingest queue poisoned".into())));
             }
         }
+        self.wake.notify_one();
         rx
     }
 
-    fn take(&self) -> Vec<(Write, Reply)> {
-        match self.pending.lock() {
-            Ok(mut q) => {
-                let n = q.len().min(MAX_BATCH);
-                q.drain(..n).collect()
-            }
-            Err(_) => Vec::new(),
+    /// The next batch, waiting at most `patience` for one to arrive.
+    fn next_batch(&self, patience: Duration) -> Vec<(Write, Reply)> {
+        let Ok(mut q) = self.pending.lock() else {
+            return Vec::new();
+        };
+        if q.is_empty() {
+            q = match self.wake.wait_timeout(q, patience) {
+                Ok((q, _)) => q,
+                Err(_) => return Vec::new(),
+            };
         }
+        let n = q.len().min(MAX_BATCH);
+        q.drain(..n).collect()
     }
 
-    /// Applies and answers the queued writes (called with the writer connection held). Every push is
-    /// followed by one drain, so no write waits for a drain that never comes.
-    pub(super) fn drain(&self, c: &mut Connection) {
-        let jobs = self.take();
-        if jobs.is_empty() {
-            return;
-        }
+    /// Applies and answers a batch of writes on the writer connection.
+    fn commit(c: &mut Connection, jobs: Vec<(Write, Reply)>) {
         let (writes, replies): (Vec<Write>, Vec<Reply>) = jobs.into_iter().unzip();
         match store_batch(c, &writes) {
             Ok(results) => {
@@ -93,12 +98,40 @@ impl IngestQueue {
         }
     }
 
-    /// Fails every queued write (the writer connection is unusable).
-    pub(super) fn fail_all(&self, why: &str) {
-        for (_, reply) in self.take() {
+    fn fail(jobs: Vec<(Write, Reply)>, why: &str) {
+        for (_, reply) in jobs {
             let _ = reply.send(Err(StoreError::Backend(why.to_owned())));
         }
     }
+}
+
+/// Starts the thread that commits queued writes, one batch at a time, while the store lives. One
+/// thread instead of a blocking task per write: with 32 phones sending at once, the tasks mostly
+/// woke up to find their write already committed by another.
+pub(super) fn spawn_writer(
+    queue: Arc<IngestQueue>,
+    conn: Weak<Mutex<Connection>>,
+) -> StoreResult<()> {
+    std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || {
+            loop {
+                let jobs = queue.next_batch(Duration::from_millis(200));
+                let Some(conn) = conn.upgrade() else {
+                    IngestQueue::fail(jobs, "the store is closed");
+                    return;
+                };
+                if jobs.is_empty() {
+                    continue;
+                }
+                match conn.lock() {
+                    Ok(mut c) => IngestQueue::commit(&mut c, jobs),
+                    Err(_) => IngestQueue::fail(jobs, "connection mutex poisoned"),
+                }
+            }
+        })
+        .map_err(|e| StoreError::Backend(format!("writer thread: {e}")))?;
+    Ok(())
 }
 
 fn apply(c: &Connection, w: &Write) -> StoreResult<Written> {

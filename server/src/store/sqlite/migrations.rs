@@ -230,7 +230,7 @@ CREATE TABLE county_schedules (
 "#,
     // 5: each household carries its visit chain (see `visit_chains.rs`), and one index holds all
     // that coverage reads of a household, by village: coverage reads a row per household, not one
-    // per visit.
+    // per visit, and the per-visit coverage index is no longer kept up at every ingest.
     r#"
 ALTER TABLE households ADD COLUMN visit_chains TEXT NOT NULL DEFAULT '';
 UPDATE households SET visit_chains = coalesce((
@@ -238,6 +238,7 @@ UPDATE households SET visit_chains = coalesce((
         || coalesce(',' || v.level, ''), ';' ORDER BY v.started_at)
     FROM visits v WHERE v.household_id = households.id AND v.amends = 0), '');
 DROP INDEX households_village;
+DROP INDEX visits_coverage;
 CREATE INDEX households_coverage ON households(village_id, worker_id, id, head_name, id_number,
     categories, visit_chains);
 "#,

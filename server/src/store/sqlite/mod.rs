@@ -79,10 +79,15 @@ pub(crate) fn bad_column(what: &str) -> rusqlite::Error {
     rusqlite::Error::InvalidColumnName(what.to_owned())
 }
 
-/// Log size (pages, 64 MiB) above which the WAL is restarted from its beginning.
-const RESTART_PAGES: i64 = 16_384;
+/// Log size (pages, 256 MiB) above which the WAL is restarted from its beginning. A restart
+/// holds the writer for one copy and two flushes (70–100 ms on a slow disk), so it is kept rare:
+/// once per quarter GiB of log, about 8,000 visits.
+const RESTART_PAGES: i64 = 65_536;
+/// Most pages a restart may still have to copy: it holds the writer meanwhile, so it waits until
+/// the passive checkpoints have nearly caught up.
+const RESTART_BACKLOG: i64 = 1_024;
 /// Longest a restart waits for readers while it holds the writer.
-const RESTART_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
+const RESTART_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Copies the log back and restarts it, on the writer connection while holding it: no commit can
 /// add frames meanwhile, and no writer on another connection can time out waiting for the lock.
@@ -115,7 +120,9 @@ fn spawn_checkpointer(path: &Path, alive: std::sync::Weak<Mutex<Connection>>) ->
                         Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                     });
                 match log {
-                    Ok((_, pages, _)) if pages >= RESTART_PAGES => {
+                    Ok((_, pages, copied))
+                        if pages >= RESTART_PAGES && pages - copied <= RESTART_BACKLOG =>
+                    {
                         let Some(writer) = alive.upgrade() else { break };
                         let Ok(w) = writer.lock() else { break };
                         if let Err(e) = restart_log(&w) {
@@ -180,24 +187,21 @@ impl SqliteStore {
         conn.pragma_update(None, "busy_timeout", 5000)
             .map_err(backend)?;
         migrate(&mut conn).map_err(backend)?;
-        Ok(SqliteStore {
+        let store = SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             readers: Arc::new(Mutex::new(Vec::new())),
             reader_slots: None,
             ingest_queue: Arc::new(group_commit::IngestQueue::default()),
-        })
+        };
+        group_commit::spawn_writer(Arc::clone(&store.ingest_queue), Arc::downgrade(&store.conn))?;
+        Ok(store)
     }
 
     /// Queues a write for the next group commit and waits until it is durably committed.
     async fn commit_grouped(&self, write: Write) -> StoreResult<Written> {
-        let answer = self.ingest_queue.push(write);
-        let (conn, queue) = (Arc::clone(&self.conn), Arc::clone(&self.ingest_queue));
-        // Detached: the queued write is applied even if this caller goes away meanwhile.
-        drop(tokio::task::spawn_blocking(move || match conn.lock() {
-            Ok(mut c) => queue.drain(&mut c),
-            Err(_) => queue.fail_all("connection mutex poisoned"),
-        }));
-        answer
+        // The writer thread applies it even if this caller goes away meanwhile.
+        self.ingest_queue
+            .push(write)
             .await
             .map_err(|_| StoreError::Backend("ingest writer stopped".into()))?
     }
@@ -254,6 +258,36 @@ impl SqliteStore {
         }
     }
 
+    /// Runs a point read (one row by key, from cached pages) on an idle read-only connection right
+    /// here on the async worker: such a read takes microseconds, less than handing it to a blocking
+    /// thread and back. Anything that scans goes through [`Self::read`].
+    async fn point_read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let Some(slots) = &self.reader_slots else {
+            return self.read(f).await;
+        };
+        let _permit = slots
+            .acquire()
+            .await
+            .map_err(|_| StoreError::Backend("reader pool closed".into()))?;
+        let taken = self
+            .readers
+            .lock()
+            .map_err(|_| StoreError::Backend("reader pool poisoned".into()))?
+            .pop();
+        let Some(conn) = taken else {
+            return self.call(move |c| f(c)).await;
+        };
+        let out = f(&conn);
+        if let Ok(mut idle) = self.readers.lock() {
+            idle.push(conn);
+        }
+        out
+    }
+
     /// Runs raw SQL; tests use it to tamper with data.
     #[cfg(test)]
     pub(crate) async fn exec_for_tests(&self, sql: &'static str) -> StoreResult<()> {
@@ -293,6 +327,12 @@ impl Store for SqliteStore {
     async fn household(&self, id: &str) -> StoreResult<Option<(HouseholdRow, String)>> {
         let id = id.to_owned();
         self.read(move |c| org::household(c, &id)).await
+    }
+
+    async fn household_worker(&self, id: &str) -> StoreResult<Option<Option<String>>> {
+        let id = id.to_owned();
+        self.point_read(move |c| org::household_worker(c, &id))
+            .await
     }
 
     async fn households(&self, scope: &Scope) -> StoreResult<Vec<HouseholdRow>> {
@@ -369,7 +409,7 @@ impl Store for SqliteStore {
 
     async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
         let t = token_hash.to_owned();
-        self.read(move |c| devices::by_token(c, &t)).await
+        self.point_read(move |c| devices::by_token(c, &t)).await
     }
 
     async fn device(&self, id: &str) -> StoreResult<Option<(Device, String)>> {
@@ -405,7 +445,7 @@ impl Store for SqliteStore {
 
     async fn visit(&self, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>> {
         let id = visit_id.to_owned();
-        self.read(move |c| visits::visit(c, &id)).await
+        self.point_read(move |c| visits::visit(c, &id)).await
     }
 
     async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>> {
@@ -448,7 +488,7 @@ impl Store for SqliteStore {
 
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
         let id = visit_id.to_owned();
-        self.read(move |c| visits::photos(c, &id)).await
+        self.point_read(move |c| visits::photos(c, &id)).await
     }
 
     async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()> {

@@ -172,6 +172,12 @@ pub(super) fn household(c: &Connection, id: &str) -> StoreResult<Option<(Househo
     .map_err(backend)
 }
 
+pub(super) fn household_worker(c: &Connection, id: &str) -> StoreResult<Option<Option<String>>> {
+    c.prepare_cached("SELECT worker_id FROM households WHERE id = ?1")
+        .and_then(|mut st| st.query_row([id], |r| r.get(0)).optional())
+        .map_err(backend)
+}
+
 pub(super) fn households(c: &Connection, scope: &Scope) -> StoreResult<Vec<HouseholdRow>> {
     let mut st = c
         .prepare(

@@ -80,6 +80,31 @@ fn meta(c: &Connection, visit_id: &str) -> StoreResult<Option<VisitMeta>> {
     .map_err(backend)
 }
 
+/// The times as stored (microseconds), so that a receipt made now equals one made from the row.
+fn as_stored(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+    chrono::SubsecRound::trunc_subsecs(t, 6)
+}
+
+/// The metadata of a visit just stored, without reading it back.
+fn stored_meta(v: &NewVisit, chain_status: ChainStatus) -> VisitMeta {
+    VisitMeta {
+        visit_id: v.visit_id.clone(),
+        device_id: v.device_id.clone(),
+        worker_id: v.worker_id.clone(),
+        household_id: v.household_id.clone(),
+        body_hash: v.body_hash,
+        chain_seq: v.chain_seq,
+        chain_status,
+        category: v.category.clone(),
+        template_id: v.template_id.clone(),
+        started_at: as_stored(v.started_at),
+        ended_at: as_stored(v.ended_at),
+        level: v.level.clone(),
+        reported_to_police_at: v.reported_to_police_at.map(as_stored),
+        received_at: as_stored(v.received_at),
+    }
+}
+
 /// Stores one visit inside the caller's transaction (or savepoint); the caller commits.
 pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutcome> {
     let existing: Option<String> = tx
@@ -163,20 +188,19 @@ pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutc
     )
     .and_then(|mut st| st.execute(params![v.device_id, v.chain_seq + 1, v.body_hash.to_hex()]))
     .map_err(backend)?;
-    let m = meta(tx, &v.visit_id)?.ok_or(StoreError::NotFound("visit"))?;
-    Ok(IngestOutcome::Stored(m))
+    Ok(IngestOutcome::Stored(stored_meta(v, status)))
 }
 
 pub(super) fn visit(c: &Connection, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>> {
-    c.query_row(
-        &format!(
-            "SELECT {COLUMNS}, o.path FROM visits v JOIN households h ON h.id = v.household_id
-             JOIN org_units o ON o.id = h.village_id WHERE v.visit_id = ?1"
-        ),
-        [visit_id],
-        |r| Ok((from_row(r)?, r.get(14)?)),
-    )
-    .optional()
+    // Every photo chunk runs this.
+    c.prepare_cached(&format!(
+        "SELECT {COLUMNS}, o.path FROM visits v JOIN households h ON h.id = v.household_id
+         JOIN org_units o ON o.id = h.village_id WHERE v.visit_id = ?1"
+    ))
+    .and_then(|mut st| {
+        st.query_row([visit_id], |r| Ok((from_row(r)?, r.get(14)?)))
+            .optional()
+    })
     .map_err(backend)
 }
 
@@ -209,7 +233,7 @@ pub(super) fn in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<VisitMe
 
 pub(super) fn photos(c: &Connection, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
     let mut st = c
-        .prepare(
+        .prepare_cached(
             "SELECT visit_id, photo_id, sha256, size, complete FROM photos WHERE visit_id = ?1
              ORDER BY photo_id",
         )
@@ -232,10 +256,8 @@ pub(super) fn photos(c: &Connection, visit_id: &str) -> StoreResult<Vec<PhotoRec
 
 pub(super) fn photo_completed(c: &Connection, visit_id: &str, photo_id: &str) -> StoreResult<()> {
     let n = c
-        .execute(
-            "UPDATE photos SET complete = 1 WHERE visit_id = ?1 AND photo_id = ?2",
-            params![visit_id, photo_id],
-        )
+        .prepare_cached("UPDATE photos SET complete = 1 WHERE visit_id = ?1 AND photo_id = ?2")
+        .and_then(|mut st| st.execute(params![visit_id, photo_id]))
         .map_err(backend)?;
     if n == 0 {
         return Err(StoreError::NotFound("photo"));
