@@ -365,7 +365,9 @@ pub fn to_xlsx(title: &str, tables: &[Table]) -> Result<Vec<u8>, AppError> {
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
     for tb in tables {
-        let ws = wb.add_worksheet();
+        // Rows go out in order, so each sheet streams them with its strings inline: an overdue
+        // list of a county has 100,000 rows, and a shared-string table of them only costs time.
+        let ws = wb.add_worksheet_with_constant_memory().map_err(x)?;
         ws.set_name(tb.title).map_err(x)?;
         ws.write_string_with_format(0, 0, safe_text(title), &bold)
             .map_err(x)?;

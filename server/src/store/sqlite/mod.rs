@@ -63,7 +63,40 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// The text [`ts`] writes, read without the general RFC 3339 parser (reports read hundreds of
+/// thousands of them).
+fn parse_own_ts(s: &str) -> Option<DateTime<Utc>> {
+    let b = s.as_bytes();
+    if b.len() != 27
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+        || b[26] != b'Z'
+    {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    let time = chrono::NaiveTime::from_hms_micro_opt(
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+        num(20..26)?,
+    )?;
+    Some(date.and_time(time).and_utc())
+}
+
 pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
+    if let Some(t) = parse_own_ts(s) {
+        return Ok(t);
+    }
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| {
@@ -586,5 +619,28 @@ impl Store for SqliteStore {
             })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_timestamps_read_back_exactly_and_other_text_still_parses() {
+        for t in ["2026-11-20T15:59:59.123456Z", "1999-01-01T00:00:00.000000Z"] {
+            let at = DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
+            assert_eq!(parse_ts(t).unwrap(), at);
+            assert_eq!(ts(at), t);
+        }
+        assert_eq!(
+            parse_ts("2026-11-20T23:59:59+08:00").unwrap(),
+            parse_ts("2026-11-20T15:59:59.000000Z").unwrap()
+        );
+        for bad in ["2026-13-20T15:59:59.123456Z", "2026-11-20T15:59:5x.123456Z"] {
+            assert!(parse_own_ts(bad).is_none(), "{bad}");
+            assert!(parse_ts(bad).is_err(), "{bad}");
+        }
     }
 }
