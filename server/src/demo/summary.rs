@@ -120,7 +120,7 @@ pub async fn compute(
     let village_of: HashMap<&str, &str> = book
         .households
         .iter()
-        .map(|h| (h.id.as_str(), book.village(h)))
+        .map(|h| (book.id(h), book.village(h)))
         .collect();
     let township = |household_id: &str| {
         village_of

@@ -350,7 +350,7 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
     let homes = &book.households;
     assert_eq!(homes.len(), 2, "{homes:?}");
     // By village, then worker: h2 (worker w) before h (worker w2).
-    assert_eq!((homes[0].id.as_str(), homes[1].id.as_str()), ("h2", "h"));
+    assert_eq!((book.id(&homes[0]), book.id(&homes[1])), ("h2", "h"));
     let visits = book.visits_of(&homes[1]);
     assert_eq!(visits.len(), 1, "visit v of category dibao");
     assert_eq!(visits[0].category, Category::Dibao);

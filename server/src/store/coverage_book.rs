@@ -22,12 +22,9 @@ pub struct BookVisit {
 /// One household of a book.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookHousehold {
-    /// Household id.
-    pub id: String,
-    /// Head of household (personal data: for the overdue list of the branch's supervisors).
-    pub head_name: String,
-    /// ID number, unmasked (mask before showing it).
-    pub id_number: String,
+    /// Where its id, head of household and ID number lie in the book's text: they start at the
+    /// first three offsets and end at the next.
+    text: [u32; 4],
     /// Index into [`CoverageBook::villages`].
     pub village: u32,
     /// Index into [`CoverageBook::workers`] of the worker whose caseload it is on.
@@ -48,6 +45,8 @@ pub struct CoverageBook {
     pub workers: Vec<String>,
     /// Schedule levels, each once.
     pub levels: Vec<String>,
+    /// Every household's id, head of household and ID number, one after another.
+    text: String,
     /// The households.
     pub households: Vec<BookHousehold>,
     /// Registrations of every household.
@@ -80,19 +79,23 @@ impl CoverageBook {
     /// Starts the next household; registrations and visits added after belong to it.
     pub fn begin_household(
         &mut self,
-        id: String,
-        head_name: String,
-        id_number: String,
+        id: &str,
+        head_name: &str,
+        id_number: &str,
         village_id: &str,
         worker_id: Option<&str>,
     ) {
         let village = intern(&mut self.villages, &mut self.village_index, village_id);
         let worker = worker_id.map(|w| intern(&mut self.workers, &mut self.worker_index, w));
         let (r, v) = (self.registrations.len(), self.visits.len());
+        let mut text = [0u32; 4];
+        text[0] = self.text.len() as u32;
+        for (i, s) in [id, head_name, id_number].into_iter().enumerate() {
+            self.text.push_str(s);
+            text[i + 1] = self.text.len() as u32;
+        }
         self.households.push(BookHousehold {
-            id,
-            head_name,
-            id_number,
+            text,
             village,
             worker,
             registrations: r..r,
@@ -170,6 +173,8 @@ impl CoverageBook {
             .collect();
         let levels: Vec<u32> = other.levels.iter().map(|l| self.level_number(l)).collect();
         let (r0, v0) = (self.registrations.len(), self.visits.len());
+        let t0 = self.text.len() as u32;
+        self.text.push_str(&other.text);
         self.registrations.extend(other.registrations);
         self.visits.extend(other.visits.into_iter().map(|mut v| {
             v.level = v.level.map(|l| levels[l as usize]);
@@ -177,6 +182,7 @@ impl CoverageBook {
         }));
         self.households
             .extend(other.households.into_iter().map(|mut h| {
+                h.text = h.text.map(|o| t0 + o);
                 h.village = villages[h.village as usize];
                 h.worker = h.worker.map(|w| workers[w as usize]);
                 h.registrations = r0 + h.registrations.start..r0 + h.registrations.end;
@@ -193,6 +199,25 @@ impl CoverageBook {
                 (self.levels.len() - 1) as u32
             }
         }
+    }
+
+    fn text_of(&self, h: &BookHousehold, i: usize) -> &str {
+        &self.text[h.text[i] as usize..h.text[i + 1] as usize]
+    }
+
+    /// A household's id.
+    pub fn id<'b>(&'b self, h: &BookHousehold) -> &'b str {
+        self.text_of(h, 0)
+    }
+
+    /// A household's head (personal data: for the overdue list of the branch's supervisors).
+    pub fn head_name<'b>(&'b self, h: &BookHousehold) -> &'b str {
+        self.text_of(h, 1)
+    }
+
+    /// A household's ID number, unmasked (mask before showing it).
+    pub fn id_number<'b>(&'b self, h: &BookHousehold) -> &'b str {
+        self.text_of(h, 2)
     }
 
     /// A household's village id.
@@ -230,7 +255,7 @@ mod tests {
     fn households_own_their_ranges_and_names_are_stored_once() {
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
         let mut b = CoverageBook::default();
-        b.begin_household("h1".into(), "甲".into(), "1".into(), "v1", Some("w"));
+        b.begin_household("h1", "甲", "1", "v1", Some("w"));
         b.add_registration(CategoryRegistration {
             category: Category::Tekun,
             since: d(1, 1),
@@ -238,7 +263,7 @@ mod tests {
         b.add_visit("tekun", d(2, 1), Some("HIGH"));
         b.add_visit("no-such-category", d(2, 2), None);
         b.add_visit("dibao", d(2, 3), Some("HIGH"));
-        b.begin_household("h0".into(), "乙".into(), "2".into(), "v1", None);
+        b.begin_household("h0", "乙", "2", "v1", None);
         b.add_visit("tekun", d(3, 1), None);
         assert_eq!(b.villages, ["v1"]);
         assert_eq!(b.levels, ["HIGH"]);
@@ -254,12 +279,21 @@ mod tests {
         assert_eq!(b.worker(h0), None);
 
         let mut other = CoverageBook::default();
-        other.begin_household("h9".into(), "丙".into(), "3".into(), "v2", Some("w"));
+        other.begin_household("h9", "丙", "3", "v2", Some("w"));
         other.add_visit("tekun", d(4, 1), Some("LOW"));
         other.add_visit("tekun", d(5, 1), Some("HIGH"));
         b.append(other);
         let h9 = &b.households[2];
         assert_eq!((b.village(h9), b.worker(h9)), ("v2", Some("w")));
+        assert_eq!(
+            (b.id(h9), b.head_name(h9), b.id_number(h9)),
+            ("h9", "丙", "3")
+        );
+        let h1 = &b.households[0];
+        assert_eq!(
+            (b.id(h1), b.head_name(h1), b.id_number(h1)),
+            ("h1", "甲", "1")
+        );
         assert_eq!(b.workers, ["w"]);
         let levels: Vec<&str> = b
             .visits_of(h9)

@@ -169,13 +169,7 @@ fn schedule_decides_on_time_late_missed_and_pending() {
         ("h1", d(9, 1), vec![at(9, 1), at(10, 1), at(11, 5)]),
         ("h2", d(10, 10), vec![]),
     ] {
-        book.begin_household(
-            id.into(),
-            "户主".into(),
-            "320102198001011234".into(),
-            "v",
-            Some("w"),
-        );
+        book.begin_household(id, "户主", "320102198001011234", "v", Some("w"));
         book.add_registration(CategoryRegistration {
             category: Category::Tekun,
             since,

@@ -51,7 +51,7 @@ pub(super) async fn coverage_book<C: GenericClient>(
         let h: Household = serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?;
         let worker: Option<&str> = col(r, 0)?;
         let run = runs.get(h.id.as_str()).copied();
-        book.begin_household(h.id, h.head_name, h.id_number, &h.village_id, worker);
+        book.begin_household(&h.id, &h.head_name, &h.id_number, &h.village_id, worker);
         for reg in h.categories {
             book.add_registration(reg);
         }

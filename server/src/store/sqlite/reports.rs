@@ -100,9 +100,9 @@ pub(super) fn coverage_book(
         while let Some(r) = rows.next().map_err(backend)? {
             let read = |book: &mut CoverageBook| -> rusqlite::Result<()> {
                 book.begin_household(
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
+                    text(r, 0)?,
+                    text(r, 1)?,
+                    text(r, 2)?,
                     text(r, 3)?,
                     r.get_ref(4)?.as_str_or_null()?,
                 );
@@ -261,7 +261,7 @@ mod tests {
             },
         ];
         let mut book = CoverageBook::default();
-        book.begin_household("h".into(), String::new(), String::new(), "v", None);
+        book.begin_household("h", "", "", "v", None);
         read_categories(&mut book, &categories_column(&regs)).unwrap();
         read_categories(&mut book, "").unwrap();
         assert_eq!(book.registrations, regs);

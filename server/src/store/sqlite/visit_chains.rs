@@ -160,7 +160,7 @@ mod tests {
             "100,tekun,HIGH;300,tekun;400,tekun;500,dibao,STABLE;500,tekun"
         );
         let mut book = CoverageBook::default();
-        book.begin_household("h".into(), String::new(), String::new(), "v", None);
+        book.begin_household("h", "", "", "v", None);
         read_into(&mut book, c.as_bytes()).unwrap();
         let v = book.visits_of(&book.households[0]);
         assert_eq!(v.len(), 5);
@@ -173,7 +173,7 @@ mod tests {
         assert!(with_visit("", at(1), "tekun", Some("A;B")).is_err());
         assert!(with_visit("", at(1), "te,kun", None).is_err());
         let mut book = CoverageBook::default();
-        book.begin_household("h".into(), String::new(), String::new(), "v", None);
+        book.begin_household("h", "", "", "v", None);
         for bad in [
             "12",
             "x,tekun",
