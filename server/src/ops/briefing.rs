@@ -6,10 +6,10 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use fieldvisit_core::caseload::Category;
 use fieldvisit_core::geo::EvidenceThresholds;
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 use serde_json::json;
 
 use super::Actor;
@@ -27,6 +27,8 @@ pub enum Cell {
     Text(String),
     /// Number.
     Num(f64),
+    /// Date (a date cell in XLSX, `YYYY-MM-DD` in CSV).
+    Date(NaiveDate),
 }
 
 /// One table of the briefing.
@@ -111,7 +113,13 @@ pub async fn tables(
         evidence::load(state, actor, &filter)
     )?;
     let today = local_date(Utc::now());
-    let cov: Coverage = coverage::compute(&data, &filter, today);
+    let Coverage {
+        unit_id: cov_unit,
+        by_village,
+        by_worker,
+        overdue,
+        ..
+    } = coverage::compute(&data, &filter, today);
     let scope = Scope {
         path: actor.scope_path.clone(),
         worker_id: None,
@@ -132,11 +140,14 @@ pub async fn tables(
         .map(|s| (s.id, s.display_name))
         .collect();
     let unit_name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    let category_names: Vec<(&str, String)> = Category::ALL
+        .iter()
+        .map(|c| (c.code(), c.label().zh))
+        .collect();
     let worker_name = |id: &str| staff.get(id).cloned().unwrap_or_else(|| id.to_owned());
 
     let in_month: Vec<_> = visits
         .iter()
-        .map(|p| &p.meta)
         .filter(|v| (from..=to).contains(&local_date(v.started_at)))
         .collect();
     let mut by_cat: BTreeMap<String, u32> = BTreeMap::new();
@@ -214,7 +225,7 @@ pub async fn tables(
                 "按时率(%)",
                 "走访率(%)",
             ],
-            rows: tally_rows(&cov.by_village, unit_name),
+            rows: tally_rows(&by_village, unit_name),
         },
         Table {
             title: "按社工覆盖",
@@ -228,7 +239,7 @@ pub async fn tables(
                 "按时率(%)",
                 "走访率(%)",
             ],
-            rows: tally_rows(&cov.by_worker, worker_name),
+            rows: tally_rows(&by_worker, worker_name),
         },
         Table {
             title: "按类别走访",
@@ -271,20 +282,24 @@ pub async fn tables(
                 "应访日期",
                 "逾期天数",
             ],
-            rows: cov
-                .overdue
-                .iter()
+            // About 100,000 rows for a county: the household's own text is moved, not copied,
+            // and each category's name is looked up once.
+            rows: overdue
+                .into_iter()
                 .map(|o| {
                     vec![
-                        t(o.household_id.clone()),
-                        t(o.head_name.clone()),
-                        t(o.id_number.clone()),
+                        Cell::Text(o.household_id),
+                        Cell::Text(o.head_name),
+                        Cell::Text(o.id_number),
                         t(unit_name(&o.village_id)),
-                        t(category_name(&o.category)),
+                        t(category_names
+                            .iter()
+                            .find(|(code, _)| *code == o.category)
+                            .map_or_else(|| category_name(&o.category), |(_, n)| n.clone())),
                         t(o.worker_id
                             .as_deref()
                             .map_or_else(String::new, &worker_name)),
-                        t(o.due.to_string()),
+                        Cell::Date(o.due),
                         n(o.days_overdue as f64),
                     ]
                 })
@@ -320,7 +335,7 @@ pub async fn tables(
                 .collect(),
         },
     ];
-    Ok((cov.unit_id, tables))
+    Ok((cov_unit, tables))
 }
 
 /// Neutralizes spreadsheet formulas in text cells (CSV/formula injection).
@@ -344,6 +359,14 @@ fn fmt_num(buf: &mut String, x: f64) {
     };
 }
 
+/// Writes a date as `YYYY-MM-DD` into `buf`.
+fn fmt_date(buf: &mut String, d: NaiveDate) {
+    use std::fmt::Write;
+    buf.clear();
+    // Writing into a String cannot fail.
+    let _ = write!(buf, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+}
+
 /// CSV: UTF-8 with BOM; each table as a title line, a heading line, its rows and a blank line.
 pub fn to_csv(title: &str, tables: &[Table]) -> Result<Vec<u8>, AppError> {
     let mut w = csv::WriterBuilder::new()
@@ -365,6 +388,10 @@ pub fn to_csv(title: &str, tables: &[Table]) -> Result<Vec<u8>, AppError> {
                         fmt_num(&mut num, *x);
                         w.write_field(num.as_bytes())
                     }
+                    Cell::Date(d) => {
+                        fmt_date(&mut num, *d);
+                        w.write_field(num.as_bytes())
+                    }
                 }
                 .map_err(io)?;
             }
@@ -379,7 +406,9 @@ pub fn to_csv(title: &str, tables: &[Table]) -> Result<Vec<u8>, AppError> {
 pub fn to_xlsx(title: &str, tables: &[Table]) -> Result<Vec<u8>, AppError> {
     let x = |_: rust_xlsxwriter::XlsxError| AppError::internal("xlsx export failed");
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(1);
     let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("yyyy-mm-dd");
     for tb in tables {
         // Rows go out in order, so each sheet streams them with its strings inline: an overdue
         // list of a county has 100,000 rows, and a shared-string table of them only costs time.
@@ -398,6 +427,15 @@ pub fn to_xlsx(title: &str, tables: &[Table]) -> Result<Vec<u8>, AppError> {
                 match cell {
                     Cell::Text(s) => ws.write_string(r, c, safe_text(s).as_ref()).map_err(x)?,
                     Cell::Num(v) => ws.write_number(r, c, *v).map_err(x)?,
+                    Cell::Date(d) => {
+                        let day = ExcelDateTime::from_ymd(
+                            u16::try_from(d.year()).map_err(|_| AppError::internal("xlsx date"))?,
+                            d.month() as u8,
+                            d.day() as u8,
+                        )
+                        .map_err(x)?;
+                        ws.write_date_with_format(r, c, &day, &date).map_err(x)?
+                    }
                 };
             }
         }
