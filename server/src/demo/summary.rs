@@ -3,7 +3,7 @@
 //! reviewer see them), visits by type, and the first entries of the overdue list, the suspicious
 //! visits and the review queue.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -18,7 +18,7 @@ use crate::ops::coverage::{self, Coverage, Filter, Tally};
 use crate::ops::evidence::{self, Evidence};
 use crate::ops::review::{self, ReviewView};
 use crate::state::AppState;
-use crate::store::Counts;
+use crate::store::{Counts, Scope, VisitMeta};
 
 /// The staff the summary is computed as.
 pub const SUPERVISOR_ID: &str = "demo-supervisor";
@@ -115,6 +115,18 @@ pub async fn compute(
         .await
         .map_err(op("review queue"))?;
     let counts = state.store.counts().await?;
+    // The period's visits with their templates and police flags: a demo county's few hundred.
+    let in_period: HashSet<&str> = visits.iter().map(|v| v.visit_id.as_str()).collect();
+    let metas: Vec<VisitMeta> = state
+        .store
+        .visits(&Scope {
+            path: supervisor.scope_path.clone(),
+            worker_id: None,
+        })
+        .await?
+        .into_iter()
+        .filter(|v| in_period.contains(v.visit_id.as_str()))
+        .collect();
 
     let book = &data.book;
     let village_of: HashMap<&str, &str> = book
@@ -142,7 +154,7 @@ pub async fn compute(
         }
     }
     for v in &visits {
-        if let Some(i) = index(township(&v.meta.household_id)) {
+        if let Some(i) = index(township(&v.household_id)) {
             lines[i].visits += 1;
         }
     }
@@ -191,22 +203,19 @@ pub async fn compute(
         watch: 0,
     })
     .collect();
-    for v in &visits {
-        if let Some(t) = types
-            .iter_mut()
-            .find(|t| t.template_id == v.meta.template_id)
-        {
+    for v in &metas {
+        if let Some(t) = types.iter_mut().find(|t| t.template_id == v.template_id) {
             t.visits += 1;
-            match v.meta.level.as_deref() {
+            match v.level.as_deref() {
                 Some("HIGH" | "HIGH_RISK") => t.severe += 1,
                 Some("MEDIUM" | "KEY" | "IRREGULAR") => t.watch += 1,
                 _ => {}
             }
         }
     }
-    let police_reports = visits
+    let police_reports = metas
         .iter()
-        .filter(|v| v.meta.reported_to_police_at.is_some())
+        .filter(|v| v.reported_to_police_at.is_some())
         .count();
     Ok(Summary {
         from,

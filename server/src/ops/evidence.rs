@@ -6,14 +6,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldvisit_core::geo::{EvidenceThresholds, GeoPoint};
+use fieldvisit_core::geo::EvidenceThresholds;
 use serde::Serialize;
 
 use super::Actor;
 use super::coverage::{Filter, local_date};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{ChainStatus, PeriodVisit, VisitFacts, VisitMeta};
+use crate::store::{ChainStatus, PeriodVisit};
 
 /// Shares of visits with good evidence.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -88,16 +88,15 @@ pub async fn load(
 
 /// Computes evidence for the visits in the filter's period (and category).
 pub fn compute(visits: &[PeriodVisit], filter: &Filter, th: &EvidenceThresholds) -> Evidence {
-    let visits: Vec<(&VisitMeta, &VisitFacts, Option<GeoPoint>)> = visits
+    let visits: Vec<&PeriodVisit> = visits
         .iter()
-        .filter(|p| in_period(p.meta.started_at, filter))
-        .filter(|p| filter.category.is_none_or(|c| c.code() == p.meta.category))
-        .map(|p| (&p.meta, &p.facts, p.home))
+        .filter(|p| in_period(p.started_at, filter))
+        .filter(|p| filter.category.is_none_or(|c| c.code() == p.category))
         .collect();
     // Overlapping visits of one worker: sort by start, compare with the latest end so far.
     let mut overlapping = std::collections::HashSet::new();
     let mut by_worker: HashMap<&str, Vec<_>> = HashMap::new();
-    for (v, _, _) in &visits {
+    for v in &visits {
         by_worker.entry(v.worker_id.as_str()).or_default().push(v);
     }
     for list in by_worker.values_mut() {
@@ -118,7 +117,8 @@ pub fn compute(visits: &[PeriodVisit], filter: &Filter, th: &EvidenceThresholds)
     let mut s = EvidenceSummary::default();
     let mut minutes = Vec::new();
     let mut suspicious = Vec::new();
-    for (v, facts, home) in visits {
+    for v in visits {
+        let (facts, home) = (&v.facts, v.home);
         let mut reasons: Vec<&'static str> = Vec::new();
         let secs = (v.ended_at - v.started_at).num_seconds();
         minutes.push(secs / 60);

@@ -16,6 +16,7 @@ pub async fn run_all(store: &dyn Store) {
     caseload_deltas_follow_the_change_sequence(store).await;
     audience_keys_are_one_per_branch(store).await;
     reviews_move_by_compare_and_set(store).await;
+    coverage_books_follow_every_change(store).await;
 }
 
 async fn org_scope_is_a_path_prefix(s: &dyn Store) {
@@ -382,6 +383,82 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
             .unwrap()
             .is_empty()
     );
+}
+
+/// Coverage reads the branch again after each change (a store may keep books between reports).
+async fn coverage_books_follow_every_change(s: &dyn Store) {
+    let all = Scope {
+        path: "/p/".into(),
+        worker_id: None,
+    };
+    let find = |book: &CoverageBook, id: &str| {
+        book.households
+            .iter()
+            .position(|h| book.id(h) == id)
+            .unwrap_or_else(|| panic!("{id} not in the book"))
+    };
+    let before = s.coverage_book(&all).await.unwrap();
+    assert_eq!(before.households.len(), 2);
+    s.add_org_unit("v2", Some("t1"), OrgLevel::Village, "二村")
+        .await
+        .unwrap();
+    let row = |village: &str, head: &str| HouseholdRow {
+        household: fieldvisit_core::caseload::Household {
+            id: "h3".into(),
+            village_id: village.into(),
+            head_name: head.into(),
+            id_number: "320102198001015678".into(),
+            address: "c".into(),
+            categories: vec![],
+            location: None,
+            members: vec![],
+        },
+        worker_id: Some("w".into()),
+    };
+    s.upsert_households(vec![row("v2", "王五")]).await.unwrap();
+    let book = s.coverage_book(&all).await.unwrap();
+    assert_eq!(book.households.len(), 3, "a new household");
+    let h3 = &book.households[find(&book, "h3")];
+    assert_eq!((book.village(h3), book.head_name(h3)), ("v2", "王五"));
+    assert!(book.visits_of(h3).is_empty());
+
+    let now = Utc::now();
+    let visit = NewVisit {
+        visit_id: "cov".into(),
+        device_id: "d".into(),
+        worker_id: "w".into(),
+        household_id: "h3".into(),
+        body_hash: sha256(b"cov"),
+        chain_seq: 40,
+        chain_prev: sha256(b"earlier"),
+        envelope_json: "{}".into(),
+        body_json: "{}".into(),
+        category: "tekun".into(),
+        template_id: "t".into(),
+        started_at: now,
+        ended_at: now,
+        level: None,
+        reported_to_police_at: None,
+        photos: vec![],
+        received_at: now,
+        facts: VisitFacts::default(),
+    };
+    assert!(matches!(
+        s.ingest_visit(&visit).await.unwrap(),
+        IngestOutcome::Stored(_)
+    ));
+    let book = s.coverage_book(&all).await.unwrap();
+    let h3 = &book.households[find(&book, "h3")];
+    assert_eq!(book.visits_of(h3).len(), 1, "a new visit");
+
+    // Moved to another village under a new name: gone from the old one's book.
+    s.upsert_households(vec![row("v1", "赵六")]).await.unwrap();
+    let book = s.coverage_book(&all).await.unwrap();
+    assert_eq!(book.households.len(), 3);
+    let h3 = &book.households[find(&book, "h3")];
+    assert_eq!((book.village(h3), book.head_name(h3)), ("v1", "赵六"));
+    assert_eq!(book.visits_of(h3).len(), 1);
+    assert!(book.households.iter().all(|h| book.village(h) == "v1"));
 }
 
 #[tokio::test]

@@ -155,12 +155,8 @@ impl CoverageBook {
     }
 
     /// Adds the households of another book after this one's (stores read large branches in
-    /// parts).
-    pub fn append(&mut self, other: CoverageBook) {
-        if self.households.is_empty() {
-            *self = other;
-            return;
-        }
+    /// parts, and keep books of villages between reports).
+    pub fn append(&mut self, other: &CoverageBook) {
         let villages: Vec<u32> = other
             .villages
             .iter()
@@ -175,20 +171,39 @@ impl CoverageBook {
         let (r0, v0) = (self.registrations.len(), self.visits.len());
         let t0 = self.text.len() as u32;
         self.text.push_str(&other.text);
-        self.registrations.extend(other.registrations);
-        self.visits.extend(other.visits.into_iter().map(|mut v| {
-            v.level = v.level.map(|l| levels[l as usize]);
-            v
+        self.registrations.extend_from_slice(&other.registrations);
+        self.visits.extend(other.visits.iter().map(|v| BookVisit {
+            level: v.level.map(|l| levels[l as usize]),
+            ..*v
         }));
         self.households
-            .extend(other.households.into_iter().map(|mut h| {
-                h.text = h.text.map(|o| t0 + o);
-                h.village = villages[h.village as usize];
-                h.worker = h.worker.map(|w| workers[w as usize]);
-                h.registrations = r0 + h.registrations.start..r0 + h.registrations.end;
-                h.visits = v0 + h.visits.start..v0 + h.visits.end;
-                h
+            .extend(other.households.iter().map(|h| BookHousehold {
+                text: h.text.map(|o| t0 + o),
+                village: villages[h.village as usize],
+                worker: h.worker.map(|w| workers[w as usize]),
+                registrations: r0 + h.registrations.start..r0 + h.registrations.end,
+                visits: v0 + h.visits.start..v0 + h.visits.end,
             }));
+    }
+
+    /// A book of `parts` one after another, sized once.
+    pub fn joined<'a>(parts: impl Iterator<Item = &'a CoverageBook> + Clone) -> CoverageBook {
+        let mut book = CoverageBook::default();
+        let (mut h, mut r, mut v, mut t) = (0, 0, 0, 0);
+        for p in parts.clone() {
+            h += p.households.len();
+            r += p.registrations.len();
+            v += p.visits.len();
+            t += p.text.len();
+        }
+        book.households.reserve_exact(h);
+        book.registrations.reserve_exact(r);
+        book.visits.reserve_exact(v);
+        book.text.reserve_exact(t);
+        for p in parts {
+            book.append(p);
+        }
+        book
     }
 
     fn level_number(&mut self, level: &str) -> u32 {
@@ -282,7 +297,7 @@ mod tests {
         other.begin_household("h9", "丙", "3", "v2", Some("w"));
         other.add_visit("tekun", d(4, 1), Some("LOW"));
         other.add_visit("tekun", d(5, 1), Some("HIGH"));
-        b.append(other);
+        b.append(&other);
         let h9 = &b.households[2];
         assert_eq!((b.village(h9), b.worker(h9)), ("v2", Some("w")));
         assert_eq!(

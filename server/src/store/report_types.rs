@@ -7,7 +7,7 @@ use fieldvisit_core::caseload::ScheduleConfig;
 use fieldvisit_core::geo::GeoPoint;
 use fieldvisit_core::protocol::{EnvelopeBody, EvidenceFlag};
 
-use super::VisitMeta;
+use super::ChainStatus;
 
 /// The local (China Standard Time, UTC+8, no daylight saving) date of an instant: schedules and
 /// reports count in the days the workers live by.
@@ -77,11 +77,26 @@ impl VisitFacts {
     }
 }
 
-/// A visit of a report's period with its evidence facts and its household's registered location.
+/// A visit of a report's period as evidence and the briefing read it: what it served and when,
+/// its chain status, its evidence facts and its household's registered location.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PeriodVisit {
-    /// The visit.
-    pub meta: VisitMeta,
+    /// Visit id.
+    pub visit_id: String,
+    /// Household visited.
+    pub household_id: String,
+    /// Worker who made it.
+    pub worker_id: String,
+    /// Category code served.
+    pub category: String,
+    /// The template's schedule level, if it sets one.
+    pub level: Option<String>,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// End.
+    pub ended_at: DateTime<Utc>,
+    /// Where it sits in its device's hash chain.
+    pub chain_status: ChainStatus,
     /// What evidence needs of its signed body.
     pub facts: VisitFacts,
     /// Where its household is registered.

@@ -9,10 +9,10 @@ use deadpool_postgres::GenericClient;
 use fieldvisit_core::caseload::{Household, ScheduleConfig};
 use fieldvisit_core::geo::GeoPoint;
 
-use super::{bad_column, col, execute, query, visits};
+use super::{bad_column, col, execute, query};
 use crate::store::{
-    CountySchedule, CoverageBook, FixFacts, PeriodVisit, Scope, StoreError, StoreResult,
-    VisitFacts, local_date, local_midnight,
+    ChainStatus, CountySchedule, CoverageBook, FixFacts, PeriodVisit, Scope, StoreError,
+    StoreResult, VisitFacts, local_date, local_midnight,
 };
 
 pub(super) async fn coverage_book<C: GenericClient>(
@@ -74,49 +74,55 @@ pub(super) async fn period_visits<C: GenericClient>(
     let end = local_midnight(to.succ_opt().unwrap_or(NaiveDate::MAX));
     let rows = query(
         c,
-        &format!(
-            "{}, v.fix_lat, v.fix_lon, v.fix_accuracy_m, v.fix_mock, v.fix_age_s, v.distance_m,
-                 v.flags, v.photo_count,
-                 (h.record_json::jsonb #>> '{{location,lat}}')::float8,
-                 (h.record_json::jsonb #>> '{{location,lon}}')::float8
-             FROM visits v JOIN households h ON h.id = v.household_id
-             JOIN org_units o ON o.id = h.village_id
-             WHERE v.started_at >= $3 AND v.started_at < $4 AND NOT v.amends
-                 AND left(o.path, length($1)) = $1 AND ($2::text IS NULL OR v.worker_id = $2)
-             ORDER BY v.started_at, v.visit_id COLLATE \"C\"",
-            visits::SELECT_META
-        ),
+        "SELECT v.visit_id, v.household_id, v.worker_id, v.category, v.level, v.started_at,
+             v.ended_at, v.chain_status, v.fix_lat, v.fix_lon, v.fix_accuracy_m, v.fix_mock,
+             v.fix_age_s, v.distance_m, v.flags, v.photo_count,
+             (h.record_json::jsonb #>> '{location,lat}')::float8,
+             (h.record_json::jsonb #>> '{location,lon}')::float8
+         FROM visits v JOIN households h ON h.id = v.household_id
+         JOIN org_units o ON o.id = h.village_id
+         WHERE v.started_at >= $3 AND v.started_at < $4 AND NOT v.amends
+             AND left(o.path, length($1)) = $1 AND ($2::text IS NULL OR v.worker_id = $2)
+         ORDER BY v.started_at, v.visit_id COLLATE \"C\"",
         &[&scope.path, &scope.worker_id, &start, &end],
     )
     .await?;
     rows.iter()
         .map(|r| {
-            let meta = visits::from_row(r)?;
             let fix = match (
-                col::<Option<f64>>(r, 14)?,
-                col::<Option<f64>>(r, 15)?,
-                col::<Option<f64>>(r, 16)?,
+                col::<Option<f64>>(r, 8)?,
+                col::<Option<f64>>(r, 9)?,
+                col::<Option<f64>>(r, 10)?,
             ) {
                 (Some(lat), Some(lon), Some(accuracy_m)) => Some(FixFacts {
                     point: GeoPoint { lat, lon },
                     accuracy_m,
-                    mock: col(r, 17)?,
-                    age_s: col::<Option<i64>>(r, 18)?.unwrap_or(0),
+                    mock: col(r, 11)?,
+                    age_s: col::<Option<i64>>(r, 12)?.unwrap_or(0),
                 }),
                 _ => None,
             };
-            let flags: i64 = col(r, 20)?;
-            let photos: i64 = col(r, 21)?;
-            let home = match (col::<Option<f64>>(r, 22)?, col::<Option<f64>>(r, 23)?) {
+            let flags: i64 = col(r, 14)?;
+            let photos: i64 = col(r, 15)?;
+            let home = match (col::<Option<f64>>(r, 16)?, col::<Option<f64>>(r, 17)?) {
                 (Some(lat), Some(lon)) => Some(GeoPoint { lat, lon }),
                 _ => None,
             };
+            let status: String = col(r, 7)?;
             Ok(PeriodVisit {
-                meta,
+                visit_id: col(r, 0)?,
+                household_id: col(r, 1)?,
+                worker_id: col(r, 2)?,
+                category: col(r, 3)?,
+                level: col(r, 4)?,
+                started_at: col(r, 5)?,
+                ended_at: col(r, 6)?,
+                chain_status: ChainStatus::parse(&status)
+                    .ok_or_else(|| bad_column("chain_status"))?,
                 facts: VisitFacts {
                     amends: false,
                     fix,
-                    distance_m: col(r, 19)?,
+                    distance_m: col(r, 13)?,
                     flag_far: flags & 1 != 0,
                     flag_mock: flags & 2 != 0,
                     photo_outside_window: flags & 4 != 0,

@@ -242,6 +242,39 @@ DROP INDEX visits_coverage;
 CREATE INDEX households_coverage ON households(village_id, worker_id, id, head_name, id_number,
     categories, visit_chains);
 "#,
+    // 6: evidence and the briefing read a period's visits from one covering index, ordered by day
+    // (it replaces the bare day index), and each visit's household home from another, so a month
+    // of a county touches no visit or household row.
+    r#"
+DROP INDEX visits_started_on;
+CREATE INDEX visits_period ON visits(started_on, household_id, worker_id, visit_id, category,
+    level, started_at, ended_at, chain_status, fix_lat, fix_lon, fix_accuracy_m, fix_mock,
+    fix_age_s, distance_m, flags, photo_count) WHERE amends = 0;
+CREATE INDEX households_home ON households(id, village_id, lat, lon);
+"#,
+    // 7: a revision per village, bumped by every change to one of its household rows (from any
+    // connection), so coverage can keep village books in memory and know when one is stale.
+    r#"
+CREATE TABLE village_revs (
+    village_id TEXT PRIMARY KEY,
+    rev INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER households_rev_insert AFTER INSERT ON households BEGIN
+    INSERT INTO village_revs (village_id, rev) VALUES (NEW.village_id, 1)
+        ON CONFLICT (village_id) DO UPDATE SET rev = rev + 1;
+END;
+CREATE TRIGGER households_rev_update AFTER UPDATE ON households BEGIN
+    INSERT INTO village_revs (village_id, rev) VALUES (NEW.village_id, 1)
+        ON CONFLICT (village_id) DO UPDATE SET rev = rev + 1;
+    INSERT INTO village_revs (village_id, rev) SELECT OLD.village_id, 1
+        WHERE OLD.village_id IS NOT NEW.village_id
+        ON CONFLICT (village_id) DO UPDATE SET rev = rev + 1;
+END;
+CREATE TRIGGER households_rev_delete AFTER DELETE ON households BEGIN
+    INSERT INTO village_revs (village_id, rev) VALUES (OLD.village_id, 1)
+        ON CONFLICT (village_id) DO UPDATE SET rev = rev + 1;
+END;
+"#,
 ];
 
 /// Current schema version.

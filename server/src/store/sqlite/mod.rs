@@ -5,6 +5,7 @@
 
 mod assignments;
 mod audit;
+mod coverage_cache;
 mod devices;
 mod group_commit;
 mod migrations;
@@ -39,6 +40,8 @@ pub struct SqliteStore {
     reader_slots: Option<Arc<tokio::sync::Semaphore>>,
     /// Visits waiting to be committed together.
     ingest_queue: Arc<group_commit::IngestQueue>,
+    /// Village books of earlier coverage reports.
+    coverage_cache: Arc<coverage_cache::CoverageCache>,
 }
 
 /// Read-only connections kept for lookups (auth extractors run several per request; ingest at 32
@@ -225,6 +228,7 @@ impl SqliteStore {
             readers: Arc::new(Mutex::new(Vec::new())),
             reader_slots: None,
             ingest_queue: Arc::new(group_commit::IngestQueue::default()),
+            coverage_cache: Arc::default(),
         };
         group_commit::spawn_writer(Arc::clone(&store.ingest_queue), Arc::downgrade(&store.conn))?;
         Ok(store)
@@ -493,19 +497,39 @@ impl Store for SqliteStore {
 
     async fn coverage_book(&self, scope: &Scope) -> StoreResult<CoverageBook> {
         let path = scope.path.clone();
-        let villages = self.read(move |c| reports::units_in(c, &path)).await?;
-        // A county is read on several reader connections at once, a run of villages each.
+        let units = self
+            .read(move |c| reports::unit_revisions(c, &path))
+            .await?;
+        // One worker's caseload is small and asked for rarely: read it, keep nothing.
+        let cache = match &scope.worker_id {
+            Some(_) => None,
+            None => Some(&self.coverage_cache),
+        };
+        let mut books = match cache {
+            Some(cache) => cache.lookup(&units),
+            None => vec![None; units.len()],
+        };
+        let stale: Vec<usize> = (0..units.len()).filter(|&i| books[i].is_none()).collect();
+        // Stale villages are read on several reader connections at once, a run of them each.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let share = villages.len().div_ceil(cores.clamp(1, READERS)).max(1);
-        let reads = villages.chunks(share).map(|run| {
-            let (run, worker) = (run.to_vec(), scope.worker_id.clone());
-            self.read(move |c| reports::coverage_book(c, &run, worker.as_deref()))
+        let share = stale.len().div_ceil(cores.clamp(1, READERS)).max(1);
+        let reads = stale.chunks(share).map(|run| {
+            let ids: Vec<String> = run.iter().map(|&i| units[i].0.clone()).collect();
+            let worker = scope.worker_id.clone();
+            self.read(move |c| reports::village_books(c, &ids, worker.as_deref()))
         });
-        let mut book = CoverageBook::default();
-        for part in futures_util::future::try_join_all(reads).await? {
-            book.append(part);
+        let read = futures_util::future::try_join_all(reads).await?;
+        for (&i, book) in stale.iter().zip(read.into_iter().flatten()) {
+            let book = Arc::new(book);
+            if let Some(cache) = cache {
+                // Read after its revision was, so at least as new as the revision says.
+                cache.keep(&units[i].0, units[i].1, Arc::clone(&book));
+            }
+            books[i] = Some(book);
         }
-        Ok(book)
+        Ok(CoverageBook::joined(
+            books.iter().flatten().map(|b| b.as_ref()),
+        ))
     }
 
     async fn period_visits(
@@ -514,9 +538,22 @@ impl Store for SqliteStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> StoreResult<Vec<PeriodVisit>> {
-        let scope = scope.clone();
-        self.read(move |c| reports::period_visits(c, &scope, from, to))
-            .await
+        // A month of a county is tens of thousands of visits: read runs of days side by side.
+        let days = (to - from).num_days().max(0) as u64 + 1;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = days.div_ceil(cores.clamp(1, READERS) as u64).max(1);
+        let reads = (0..days).step_by(share as usize).map(|start| {
+            let scope = scope.clone();
+            let first = from + chrono::Days::new(start);
+            let last = (first + chrono::Days::new(share - 1)).min(to);
+            self.read(move |c| reports::period_visits(c, &scope, first, last))
+        });
+        // Runs are in day order and each is sorted by start, so they join in order.
+        Ok(futures_util::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
     }
 
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
@@ -626,6 +663,54 @@ impl Store for SqliteStore {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn coverage_sees_changes_written_by_another_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let s = SqliteStore::open(&path).unwrap();
+        for (id, parent, level) in [
+            ("p", None, OrgLevel::Province),
+            ("c", Some("p"), OrgLevel::City),
+            ("k", Some("c"), OrgLevel::County),
+            ("t", Some("k"), OrgLevel::Township),
+            ("v", Some("t"), OrgLevel::Village),
+        ] {
+            s.add_org_unit(id, parent, level, id).await.unwrap();
+        }
+        let household = fieldvisit_core::caseload::Household {
+            id: "h".into(),
+            village_id: "v".into(),
+            head_name: "张三".into(),
+            id_number: "320102198001011234".into(),
+            address: "a".into(),
+            categories: vec![],
+            location: None,
+            members: vec![],
+        };
+        s.upsert_households(vec![HouseholdRow {
+            household,
+            worker_id: None,
+        }])
+        .await
+        .unwrap();
+        let all = Scope {
+            path: "/p/".into(),
+            worker_id: None,
+        };
+        let book = s.coverage_book(&all).await.unwrap();
+        assert_eq!(book.head_name(&book.households[0]), "张三");
+        // As an admin command in another process would: a write the store never saw.
+        Connection::open(&path)
+            .unwrap()
+            .execute(
+                "UPDATE households SET head_name = '李四' WHERE id = 'h'",
+                [],
+            )
+            .unwrap();
+        let book = s.coverage_book(&all).await.unwrap();
+        assert_eq!(book.head_name(&book.households[0]), "李四");
+    }
 
     #[test]
     fn stored_timestamps_read_back_exactly_and_other_text_still_parses() {

@@ -6,9 +6,10 @@ use fieldvisit_core::caseload::{Category, CategoryRegistration, ScheduleConfig};
 use fieldvisit_core::geo::GeoPoint;
 use rusqlite::{Connection, params};
 
-use super::{backend, visit_chains, visits};
+use super::{backend, visit_chains};
 use crate::store::{
-    CountySchedule, CoverageBook, FixFacts, PeriodVisit, Scope, StoreError, StoreResult, VisitFacts,
+    ChainStatus, CountySchedule, CoverageBook, FixFacts, PeriodVisit, Scope, StoreError,
+    StoreResult, VisitFacts,
 };
 
 /// The local (UTC+8) date of an instant as days from 0001-01-01 (= 1), the `started_on` column.
@@ -62,26 +63,30 @@ fn read_categories(book: &mut CoverageBook, text: &str) -> rusqlite::Result<()> 
     Ok(())
 }
 
-/// Ids of the units of a branch, in byte order.
-pub(super) fn units_in(c: &Connection, path: &str) -> StoreResult<Vec<String>> {
+/// Ids of the units of a branch in byte order, each with its revision in `village_revs` (0 for a
+/// unit no household row has touched).
+pub(super) fn unit_revisions(c: &Connection, path: &str) -> StoreResult<Vec<(String, i64)>> {
     let mut st = c
         .prepare_cached(
-            "SELECT id FROM org_units WHERE substr(path, 1, length(?1)) = ?1 ORDER BY id",
+            "SELECT o.id, coalesce(r.rev, 0) FROM org_units o
+             LEFT JOIN village_revs r ON r.village_id = o.id
+             WHERE substr(o.path, 1, length(?1)) = ?1 ORDER BY o.id",
         )
         .map_err(backend)?;
-    st.query_map([path], |r| r.get(0))
+    st.query_map([path], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(backend)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(backend)
 }
 
-/// The households of `villages` (given in byte order) from the `households_coverage` index, each
-/// with its registrations and visit chain: one index entry per household, no visit rows read.
-pub(super) fn coverage_book(
+/// The households of each of `villages` (a book per village, in the order given) from the
+/// `households_coverage` index, each with its registrations and visit chain: one index entry per
+/// household, no visit rows read. With `worker_id`, only that worker's households.
+pub(super) fn village_books(
     c: &Connection,
     villages: &[String],
     worker_id: Option<&str>,
-) -> StoreResult<CoverageBook> {
+) -> StoreResult<Vec<CoverageBook>> {
     fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
         Ok(r.get_ref(i)?.as_str()?)
     }
@@ -94,8 +99,9 @@ pub(super) fn coverage_book(
              ORDER BY h.worker_id, h.id",
         )
         .map_err(backend)?;
-    let mut book = CoverageBook::default();
+    let mut books = Vec::with_capacity(villages.len());
     for village in villages {
+        let mut book = CoverageBook::default();
         let mut rows = st.query(params![village, worker_id]).map_err(backend)?;
         while let Some(r) = rows.next().map_err(backend)? {
             let read = |book: &mut CoverageBook| -> rusqlite::Result<()> {
@@ -111,10 +117,14 @@ pub(super) fn coverage_book(
             };
             read(&mut book).map_err(backend)?;
         }
+        books.push(book);
     }
-    Ok(book)
+    Ok(books)
 }
 
+/// The visits of `scope` that started in `from..=to` (local dates), corrections left out, by start
+/// (ties by visit id). One covering index holds every column read (`visits_period`), and the
+/// household's home comes from another (`households_home`): no visit row is touched.
 pub(super) fn period_visits(
     c: &Connection,
     scope: &Scope,
@@ -122,49 +132,60 @@ pub(super) fn period_visits(
     to: NaiveDate,
 ) -> StoreResult<Vec<PeriodVisit>> {
     let mut st = c
-        .prepare(&format!(
-            "SELECT {}, v.fix_lat, v.fix_lon, v.fix_accuracy_m, v.fix_mock, v.fix_age_s,
-                 v.distance_m, v.flags, v.photo_count, h.lat, h.lon
-             FROM visits v JOIN households h ON h.id = v.household_id
+        .prepare_cached(
+            "SELECT v.visit_id, v.household_id, v.worker_id, v.category, v.level, v.started_at,
+                 v.ended_at, v.chain_status, v.fix_lat, v.fix_lon, v.fix_accuracy_m, v.fix_mock,
+                 v.fix_age_s, v.distance_m, v.flags, v.photo_count, h.lat, h.lon
+             FROM visits v INDEXED BY visits_period
+             JOIN households h INDEXED BY households_home ON h.id = v.household_id
              JOIN org_units o ON o.id = h.village_id
              WHERE v.started_on BETWEEN ?3 AND ?4 AND v.amends = 0
-                 AND substr(o.path, 1, length(?1)) = ?1 AND (?2 IS NULL OR v.worker_id = ?2)
-             ORDER BY v.started_at",
-            visits::COLUMNS
-        ))
+                 AND substr(o.path, 1, length(?1)) = ?1 AND (?2 IS NULL OR v.worker_id = ?2)",
+        )
         .map_err(backend)?;
-    st.query_map(
-        params![scope.path, scope.worker_id, day(from), day(to)],
-        |r| {
-            let meta = visits::from_row(r)?;
-            let fix = match (r.get(14)?, r.get(15)?, r.get(16)?) {
-                (Some(lat), Some(lon), Some(accuracy_m)) => Some(FixFacts {
-                    point: GeoPoint { lat, lon },
-                    accuracy_m,
-                    mock: r.get(17)?,
-                    age_s: r.get::<_, Option<i64>>(18)?.unwrap_or(0),
-                }),
-                _ => None,
-            };
-            let flags: i64 = r.get(20)?;
-            Ok(PeriodVisit {
-                meta,
-                facts: VisitFacts {
-                    amends: false,
-                    fix,
-                    distance_m: r.get(19)?,
-                    flag_far: flags & 1 != 0,
-                    flag_mock: flags & 2 != 0,
-                    photo_outside_window: flags & 4 != 0,
-                    photo_count: r.get(21)?,
-                },
-                home: point(r.get(22)?, r.get(23)?),
-            })
-        },
-    )
-    .map_err(backend)?
-    .collect::<rusqlite::Result<Vec<_>>>()
-    .map_err(backend)
+    let mut visits = st
+        .query_map(
+            params![scope.path, scope.worker_id, day(from), day(to)],
+            |r| {
+                let fix = match (r.get(8)?, r.get(9)?, r.get(10)?) {
+                    (Some(lat), Some(lon), Some(accuracy_m)) => Some(FixFacts {
+                        point: GeoPoint { lat, lon },
+                        accuracy_m,
+                        mock: r.get(11)?,
+                        age_s: r.get::<_, Option<i64>>(12)?.unwrap_or(0),
+                    }),
+                    _ => None,
+                };
+                let flags: i64 = r.get(14)?;
+                Ok(PeriodVisit {
+                    visit_id: r.get(0)?,
+                    household_id: r.get(1)?,
+                    worker_id: r.get(2)?,
+                    category: r.get(3)?,
+                    level: r.get(4)?,
+                    started_at: super::parse_ts(r.get_ref(5)?.as_str()?)?,
+                    ended_at: super::parse_ts(r.get_ref(6)?.as_str()?)?,
+                    chain_status: ChainStatus::parse(r.get_ref(7)?.as_str()?)
+                        .ok_or_else(|| super::bad_column("chain_status"))?,
+                    facts: VisitFacts {
+                        amends: false,
+                        fix,
+                        distance_m: r.get(13)?,
+                        flag_far: flags & 1 != 0,
+                        flag_mock: flags & 2 != 0,
+                        photo_outside_window: flags & 4 != 0,
+                        photo_count: r.get(15)?,
+                    },
+                    home: point(r.get(16)?, r.get(17)?),
+                })
+            },
+        )
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    // Sorting here is cheaper than SQLite's sorter over whole rows.
+    visits.sort_unstable_by(|a, b| (a.started_at, &a.visit_id).cmp(&(b.started_at, &b.visit_id)));
+    Ok(visits)
 }
 
 pub(super) fn set_county_schedule(
