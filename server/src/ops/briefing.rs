@@ -107,19 +107,26 @@ pub async fn tables(
         category: None,
         worker_id: None,
     };
-    // Independent reads: the period's visits load while coverage's book does.
-    let (data, visits) = tokio::try_join!(
-        coverage::load(state, actor, &filter),
-        evidence::load(state, actor, &filter)
-    )?;
     let today = local_date(Utc::now());
+    let covered = async {
+        let data = coverage::load(state, actor, &filter).await?;
+        let f = filter.clone();
+        tokio::task::spawn_blocking(move || {
+            let cov = coverage::compute(&data, &f, today);
+            (data, cov)
+        })
+        .await
+        .map_err(|_| AppError::internal("coverage failed"))
+    };
+    // Independent work: the period's visits load while coverage is read and replayed.
+    let ((data, cov), visits) = tokio::try_join!(covered, evidence::load(state, actor, &filter))?;
     let Coverage {
         unit_id: cov_unit,
         by_village,
         by_worker,
         overdue,
         ..
-    } = coverage::compute(&data, &filter, today);
+    } = cov;
     let scope = Scope {
         path: actor.scope_path.clone(),
         worker_id: None,
