@@ -383,6 +383,25 @@ fn main() {
     // `runs` times warm (books kept from the report before), then `runs` times after a write to
     // one household in each of 20 villages (those villages are read again).
     let touch = rusqlite::Connection::open(dir.join("fieldvisit.db")).expect("writer");
+    {
+        // What `serve` does in the background at start, and the first county report after it.
+        let state = {
+            let _g = rt.enter();
+            AppState::open(Config::for_tests(dir.clone())).expect("state")
+        };
+        let t = Instant::now();
+        rt.block_on(state.store.warm_reports()).expect("warm-up");
+        let warm_up = t.elapsed();
+        let f = filter("k");
+        let t = Instant::now();
+        let data = rt.block_on(coverage::load(&state, &sup, &f)).expect("load");
+        std::hint::black_box(coverage::compute(&data, &f, today));
+        println!(
+            "warm-up at start (every village book): {:.1} ms; the first county report after it: {:.1} ms",
+            warm_up.as_secs_f64() * 1000.0,
+            t.elapsed().as_secs_f64() * 1000.0
+        );
+    }
     for (label, unit) in [("county k", "k"), ("township t07", "t07")] {
         let f = filter(unit);
         let state = {

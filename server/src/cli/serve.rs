@@ -82,6 +82,13 @@ pub async fn serve(
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%addr, "serving");
+    // Reports after a restart should not wait for a cold read of the whole tree.
+    let store = std::sync::Arc::clone(&state.store);
+    tokio::spawn(async move {
+        if let Err(e) = store.warm_reports().await {
+            tracing::warn!(error = %e, "warming the report cache failed");
+        }
+    });
     axum::serve(listener, crate::app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

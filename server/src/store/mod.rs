@@ -124,6 +124,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// in start order, corrections and unknown categories left out. Coverage at county scale reads
     /// this; it must read about one row per household, not one per visit, and parse no JSON.
     async fn coverage_book(&self, scope: &Scope) -> StoreResult<CoverageBook>;
+    /// Reads ahead what coverage keeps between reports, so the first report after a start is not
+    /// a cold read; a store that keeps nothing does nothing.
+    async fn warm_reports(&self) -> StoreResult<()> {
+        Ok(())
+    }
     /// Visits in a scope whose local start date lies in `from..=to`, corrections left out, with
     /// their evidence facts and home locations; ordered by start time.
     async fn period_visits(

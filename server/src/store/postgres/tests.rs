@@ -167,19 +167,12 @@ async fn seed(s: &PgStore) {
         .await
         .unwrap();
     }
-    s.upsert_households(vec![HouseholdRow {
-        household: fieldvisit_core::caseload::Household {
-            id: "h".into(),
-            village_id: "v1".into(),
-            head_name: "张三".into(),
-            id_number: "320102198001011234".into(),
-            address: "a".into(),
-            categories: vec![],
-            location: None,
-            members: vec![],
-        },
-        worker_id: Some("w".into()),
-    }])
+    s.upsert_households(vec![crate::store::conformance::household_row(
+        "h",
+        "v1",
+        "张三",
+        Some("w"),
+    )])
     .await
     .unwrap();
 }

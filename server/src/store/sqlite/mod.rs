@@ -532,6 +532,24 @@ impl Store for SqliteStore {
         ))
     }
 
+    async fn warm_reports(&self) -> StoreResult<()> {
+        let households: i64 = self
+            .read(|c| {
+                c.query_row("SELECT count(*) FROM households", [], |r| r.get(0))
+                    .map_err(backend)
+            })
+            .await?;
+        // Past the cache's size, warming would only push villages out again.
+        if usize::try_from(households).is_ok_and(|n| n <= coverage_cache::CAPACITY_HOUSEHOLDS) {
+            self.coverage_book(&Scope {
+                path: "/".into(),
+                worker_id: None,
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn period_visits(
         &self,
         scope: &Scope,
@@ -664,11 +682,8 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn coverage_sees_changes_written_by_another_connection() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let s = SqliteStore::open(&path).unwrap();
+    /// Province `p` down to village `v`.
+    async fn village_tree(s: &SqliteStore) {
         for (id, parent, level) in [
             ("p", None, OrgLevel::Province),
             ("c", Some("p"), OrgLevel::City),
@@ -678,20 +693,17 @@ mod tests {
         ] {
             s.add_org_unit(id, parent, level, id).await.unwrap();
         }
-        let household = fieldvisit_core::caseload::Household {
-            id: "h".into(),
-            village_id: "v".into(),
-            head_name: "张三".into(),
-            id_number: "320102198001011234".into(),
-            address: "a".into(),
-            categories: vec![],
-            location: None,
-            members: vec![],
-        };
-        s.upsert_households(vec![HouseholdRow {
-            household,
-            worker_id: None,
-        }])
+    }
+
+    #[tokio::test]
+    async fn coverage_sees_changes_written_by_another_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let s = SqliteStore::open(&path).unwrap();
+        village_tree(&s).await;
+        s.upsert_households(vec![crate::store::conformance::household_row(
+            "h", "v", "张三", None,
+        )])
         .await
         .unwrap();
         let all = Scope {
@@ -710,6 +722,19 @@ mod tests {
             .unwrap();
         let book = s.coverage_book(&all).await.unwrap();
         assert_eq!(book.head_name(&book.households[0]), "李四");
+    }
+
+    #[tokio::test]
+    async fn warming_keeps_every_village_book() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        village_tree(&s).await;
+        let units: Vec<(String, i64)> = ["c", "k", "p", "t", "v"]
+            .iter()
+            .map(|u| ((*u).to_owned(), 0))
+            .collect();
+        assert!(s.coverage_cache.lookup(&units).iter().all(Option::is_none));
+        s.warm_reports().await.unwrap();
+        assert!(s.coverage_cache.lookup(&units).iter().all(Option::is_some));
     }
 
     #[test]
