@@ -363,6 +363,33 @@ async fn briefing_exports_are_chinese_masked_audited_and_scoped() {
     assert_eq!(resp.status(), StatusCode::OK);
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     assert!(bytes.starts_with(b"PK"), "an XLSX is a zip");
+    let mut xlsx = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut xlsx.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    // The overdue sheet is written apart from the others; it still comes seventh, in full.
+    let workbook = part("xl/workbook.xml");
+    let order: Vec<usize> = [
+        "按村覆盖",
+        "按社工覆盖",
+        "按类别走访",
+        "新增登记",
+        "风险等级",
+        "报警与升级",
+        "逾期名单",
+        "可疑走访",
+    ]
+    .iter()
+    .map(|s| workbook.find(&format!("name=\"{s}\"")).expect(s))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{workbook}");
+    let overdue = part("xl/worksheets/sheet7.xml");
+    for want in ["月度工作简报", "户编号", "汤山村", "3201**********1234"] {
+        assert!(overdue.contains(want), "{want}");
+    }
+    assert!(!overdue.contains("320102198001011234"));
     let exports = w
         .state
         .store
