@@ -43,6 +43,16 @@ pub struct ScheduleRule {
     pub by_level: BTreeMap<String, Interval>,
 }
 
+impl ScheduleRule {
+    /// The interval after a visit that gave `level` (the default for none or an unknown one).
+    pub fn interval(&self, level: Option<&str>) -> Interval {
+        level
+            .and_then(|l| self.by_level.get(l))
+            .copied()
+            .unwrap_or(self.default)
+    }
+}
+
 /// All schedule rules of a county.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -132,12 +142,7 @@ impl ScheduleConfig {
         on: NaiveDate,
         level: Option<&str>,
     ) -> Option<NaiveDate> {
-        let rule = self.rule(category)?;
-        level
-            .and_then(|l| rule.by_level.get(l))
-            .copied()
-            .unwrap_or(rule.default)
-            .after(on)
+        self.rule(category)?.interval(level).after(on)
     }
 }
 

@@ -550,16 +550,15 @@ async fn xlsx_export(
     })
     .await?;
     let title = briefing_title(month, &unit);
-    let mut early = early;
     for tb in &tables {
-        let ws = match (tb.title, early.take()) {
-            (OVERDUE_TITLE, Some(written)) => written
+        let ws = if tb.title == OVERDUE_TITLE
+            && let Some(written) = early.take()
+        {
+            written
                 .await
-                .map_err(|_| AppError::internal("xlsx export failed"))??,
-            (_, pending) => {
-                early = pending;
-                sheet(&mut wb, &title, tb)?
-            }
+                .map_err(|_| AppError::internal("xlsx export failed"))??
+        } else {
+            sheet(&mut wb, &title, tb)?
         };
         wb.push_worksheet(ws);
     }

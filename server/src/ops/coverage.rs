@@ -235,10 +235,7 @@ impl Intervals {
                 .iter()
                 .map(|c| {
                     schedule.rule(*c).map(|r| {
-                        let by_level = levels
-                            .iter()
-                            .map(|l| r.by_level.get(l).copied().unwrap_or(r.default))
-                            .collect();
+                        let by_level = levels.iter().map(|l| r.interval(Some(l))).collect();
                         (r.default, by_level)
                     })
                 })

@@ -48,6 +48,11 @@ pub struct SqliteStore {
 /// concurrent phones keeps about this many busy).
 const READERS: usize = 6;
 
+/// Reader connections a large report reads on at once: one per core, at most the pool.
+fn parallel_reads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, READERS))
+}
+
 /// Bytes of the database file each read-only connection maps (SQLite's default ceiling, 2 GiB).
 const READER_MMAP_BYTES: i64 = 0x7fff_0000;
 
@@ -66,13 +71,30 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// The number written in ASCII digits at `r` of `b` (`None` past the end or at any other byte).
+fn digits(b: &[u8], r: std::ops::Range<usize>) -> Option<u32> {
+    b.get(r)?.iter().try_fold(0u32, |n, c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD` without the general date parser (a county has 200,000 of them).
+fn parse_own_day(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(
+        i32::try_from(digits(b, 0..4)?).ok()?,
+        digits(b, 5..7)?,
+        digits(b, 8..10)?,
+    )
+}
+
 /// The text [`ts`] writes, read without the general RFC 3339 parser (reports read hundreds of
 /// thousands of them).
 fn parse_own_ts(s: &str) -> Option<DateTime<Utc>> {
     let b = s.as_bytes();
     if b.len() != 27
-        || b[4] != b'-'
-        || b[7] != b'-'
         || b[10] != b'T'
         || b[13] != b':'
         || b[16] != b':'
@@ -81,19 +103,13 @@ fn parse_own_ts(s: &str) -> Option<DateTime<Utc>> {
     {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |n, c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    let date = NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
     let time = chrono::NaiveTime::from_hms_micro_opt(
-        num(11..13)?,
-        num(14..16)?,
-        num(17..19)?,
-        num(20..26)?,
+        digits(b, 11..13)?,
+        digits(b, 14..16)?,
+        digits(b, 17..19)?,
+        digits(b, 20..26)?,
     )?;
-    Some(date.and_time(time).and_utc())
+    Some(parse_own_day(&b[..10])?.and_time(time).and_utc())
 }
 
 pub(crate) fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
@@ -511,8 +527,7 @@ impl Store for SqliteStore {
         };
         let stale: Vec<usize> = (0..units.len()).filter(|&i| books[i].is_none()).collect();
         // Stale villages are read on several reader connections at once, a run of them each.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let share = stale.len().div_ceil(cores.clamp(1, READERS)).max(1);
+        let share = stale.len().div_ceil(parallel_reads()).max(1);
         let reads = stale.chunks(share).map(|run| {
             let ids: Vec<String> = run.iter().map(|&i| units[i].0.clone()).collect();
             let worker = scope.worker_id.clone();
@@ -558,8 +573,7 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<PeriodVisit>> {
         // A month of a county is tens of thousands of visits: read runs of days side by side.
         let days = (to - from).num_days().max(0) as u64 + 1;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let share = days.div_ceil(cores.clamp(1, READERS) as u64).max(1);
+        let share = days.div_ceil(parallel_reads() as u64).max(1);
         let reads = (0..days).step_by(share as usize).map(|start| {
             let scope = scope.clone();
             let first = from + chrono::Days::new(start);

@@ -1,5 +1,6 @@
-//! Report reads: households with compact visits for coverage (two ordered scans merged in Rust, no
-//! JSON), visits of a period with their evidence facts, and county schedules.
+//! Report reads: village books for coverage (one covering-index entry per household, with its
+//! registrations and visit chain; no JSON), the revisions that tell kept books from stale ones,
+//! visits of a period with their evidence facts, and county schedules.
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use fieldvisit_core::caseload::{Category, CategoryRegistration, ScheduleConfig};
@@ -36,19 +37,6 @@ fn point(lat: Option<f64>, lon: Option<f64>) -> Option<GeoPoint> {
     })
 }
 
-/// `YYYY-MM-DD` without the general date parser (a county has 200,000 of them).
-fn parse_day(b: &[u8]) -> Option<NaiveDate> {
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b.get(r)?.iter().try_fold(0u32, |n, c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
-}
-
 /// Adds registrations stored as `code:YYYY-MM-DD,…` to the book's current household.
 fn read_categories(book: &mut CoverageBook, text: &str) -> rusqlite::Result<()> {
     for item in text.split(',').filter(|s| !s.is_empty()) {
@@ -57,7 +45,8 @@ fn read_categories(book: &mut CoverageBook, text: &str) -> rusqlite::Result<()> 
             .ok_or_else(|| super::bad_column("categories"))?;
         book.add_registration(CategoryRegistration {
             category: Category::from_code(code).ok_or_else(|| super::bad_column("categories"))?,
-            since: parse_day(since.as_bytes()).ok_or_else(|| super::bad_column("categories"))?,
+            since: super::parse_own_day(since.as_bytes())
+                .ok_or_else(|| super::bad_column("categories"))?,
         });
     }
     Ok(())
