@@ -157,6 +157,16 @@ impl CoverageBook {
     /// Adds the households of another book after this one's (stores read large branches in
     /// parts, and keep books of villages between reports).
     pub fn append(&mut self, other: &CoverageBook) {
+        self.append_range(other, 0..other.households.len());
+    }
+
+    /// Adds the households `range` of another book after this one's, copying their text,
+    /// registrations and visits as runs.
+    pub fn append_range(&mut self, other: &CoverageBook, range: Range<usize>) {
+        let run = &other.households[range];
+        let (Some(first), Some(last)) = (run.first(), run.last()) else {
+            return;
+        };
         let villages: Vec<u32> = other
             .villages
             .iter()
@@ -168,22 +178,57 @@ impl CoverageBook {
             .map(|w| intern(&mut self.workers, &mut self.worker_index, w))
             .collect();
         let levels: Vec<u32> = other.levels.iter().map(|l| self.level_number(l)).collect();
-        let (r0, v0) = (self.registrations.len(), self.visits.len());
-        let t0 = self.text.len() as u32;
-        self.text.push_str(&other.text);
-        self.registrations.extend_from_slice(&other.registrations);
-        self.visits.extend(other.visits.iter().map(|v| BookVisit {
-            level: v.level.map(|l| levels[l as usize]),
-            ..*v
+        // A book's households lie one after another in its text, registrations and visits.
+        let (t_from, t_to) = (first.text[0], last.text[3]);
+        let (r_from, v_from) = (first.registrations.start, first.visits.start);
+        let (t0, r0, v0) = (
+            self.text.len() as u32,
+            self.registrations.len(),
+            self.visits.len(),
+        );
+        self.text
+            .push_str(&other.text[t_from as usize..t_to as usize]);
+        self.registrations
+            .extend_from_slice(&other.registrations[r_from..last.registrations.end]);
+        self.visits.extend(
+            other.visits[v_from..last.visits.end]
+                .iter()
+                .map(|v| BookVisit {
+                    level: v.level.map(|l| levels[l as usize]),
+                    ..*v
+                }),
+        );
+        self.households.extend(run.iter().map(|h| BookHousehold {
+            text: h.text.map(|o| t0 + o - t_from),
+            village: villages[h.village as usize],
+            worker: h.worker.map(|w| workers[w as usize]),
+            registrations: r0 + h.registrations.start - r_from..r0 + h.registrations.end - r_from,
+            visits: v0 + h.visits.start - v_from..v0 + h.visits.end - v_from,
         }));
-        self.households
-            .extend(other.households.iter().map(|h| BookHousehold {
-                text: h.text.map(|o| t0 + o),
-                village: villages[h.village as usize],
-                worker: h.worker.map(|w| workers[w as usize]),
-                registrations: r0 + h.registrations.start..r0 + h.registrations.end,
-                visits: v0 + h.visits.start..v0 + h.visits.end,
-            }));
+    }
+
+    /// Adds one household of another book after this one's (kept books are brought up to date
+    /// household by household).
+    pub fn push_household(&mut self, from: &CoverageBook, h: &BookHousehold) {
+        self.begin_household(
+            from.id(h),
+            from.head_name(h),
+            from.id_number(h),
+            from.village(h),
+            from.worker(h),
+        );
+        let r0 = self.registrations.len();
+        self.registrations
+            .extend_from_slice(from.registrations_of(h));
+        let v0 = self.visits.len();
+        for v in from.visits_of(h) {
+            let level = v.level.map(|l| self.level_number(from.level(l)));
+            self.visits.push(BookVisit { level, ..*v });
+        }
+        if let Some(last) = self.households.last_mut() {
+            last.registrations = r0..self.registrations.len();
+            last.visits = v0..self.visits.len();
+        }
     }
 
     /// A book of `parts` one after another, sized once.
@@ -317,5 +362,53 @@ mod tests {
             .collect();
         assert_eq!(levels, ["LOW", "HIGH"]);
         assert_eq!(b.visits_of(&b.households[0]).len(), 2);
+    }
+
+    #[test]
+    fn a_range_of_households_copies_as_they_were() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+        let mut b = CoverageBook::default();
+        for (i, level) in ["LOW", "HIGH", "MEDIUM", "HIGH"].into_iter().enumerate() {
+            b.begin_household(&format!("h{i}"), &format!("户{i}"), "1", "v", Some("w"));
+            b.add_registration(CategoryRegistration {
+                category: Category::Dibao,
+                since: d(1, i as u32 + 1),
+            });
+            b.add_visit("dibao", d(2, i as u32 + 1), Some(level));
+        }
+        let mut out = CoverageBook::default();
+        out.begin_household("x", "先", "", "v0", None);
+        out.add_visit("tekun", d(3, 1), Some("MEDIUM"));
+        out.append_range(&b, 1..3);
+        out.push_household(&b, &b.households[0]);
+        out.append_range(&b, 4..4);
+        let seen: Vec<_> = out
+            .households
+            .iter()
+            .map(|h| {
+                let v = out.visits_of(h);
+                (
+                    out.id(h),
+                    out.head_name(h),
+                    out.village(h),
+                    out.registrations_of(h)
+                        .iter()
+                        .map(|r| r.since)
+                        .collect::<Vec<_>>(),
+                    v.iter()
+                        .map(|v| (v.on, out.level(v.level.unwrap())))
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("x", "先", "v0", vec![], vec![(d(3, 1), "MEDIUM")]),
+                ("h1", "户1", "v", vec![d(1, 2)], vec![(d(2, 2), "HIGH")]),
+                ("h2", "户2", "v", vec![d(1, 3)], vec![(d(2, 3), "MEDIUM")]),
+                ("h0", "户0", "v", vec![d(1, 1)], vec![(d(2, 1), "LOW")]),
+            ]
+        );
     }
 }

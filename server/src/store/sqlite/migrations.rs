@@ -275,6 +275,33 @@ CREATE TRIGGER households_rev_delete AFTER DELETE ON households BEGIN
         ON CONFLICT (village_id) DO UPDATE SET rev = rev + 1;
 END;
 "#,
+    // 8: a log of changed households in place of village revisions, so coverage reads again only
+    // the households that changed since its last report, not whole villages. Only the columns
+    // coverage reads count; a household that moves is logged under both villages. The log is cut
+    // back as it grows (`reports::prune_changes`).
+    r#"
+DROP TRIGGER households_rev_insert;
+DROP TRIGGER households_rev_update;
+DROP TRIGGER households_rev_delete;
+DROP TABLE village_revs;
+CREATE TABLE household_changes (
+    seq INTEGER PRIMARY KEY,
+    household_id TEXT NOT NULL,
+    village_id TEXT NOT NULL
+);
+CREATE TRIGGER households_change_insert AFTER INSERT ON households BEGIN
+    INSERT INTO household_changes (household_id, village_id) VALUES (NEW.id, NEW.village_id);
+END;
+CREATE TRIGGER households_change_update AFTER UPDATE OF id, village_id, worker_id, head_name,
+    id_number, categories, visit_chains ON households BEGIN
+    INSERT INTO household_changes (household_id, village_id) VALUES (NEW.id, NEW.village_id);
+    INSERT INTO household_changes (household_id, village_id) SELECT OLD.id, OLD.village_id
+        WHERE OLD.village_id IS NOT NEW.village_id OR OLD.id IS NOT NEW.id;
+END;
+CREATE TRIGGER households_change_delete AFTER DELETE ON households BEGIN
+    INSERT INTO household_changes (household_id, village_id) VALUES (OLD.id, OLD.village_id);
+END;
+"#,
 ];
 
 /// Current schema version.

@@ -259,6 +259,25 @@ impl SqliteStore {
             .map_err(|_| StoreError::Backend("ingest writer stopped".into()))?
     }
 
+    /// The books of `villages`, in that order, read on several reader connections at once, a run
+    /// of villages each.
+    async fn village_books(
+        &self,
+        villages: Vec<String>,
+        worker: Option<String>,
+    ) -> StoreResult<Vec<CoverageBook>> {
+        let share = villages.len().div_ceil(parallel_reads()).max(1);
+        let reads = villages.chunks(share).map(|run| {
+            let (run, worker) = (run.to_vec(), worker.clone());
+            self.read(move |c| reports::village_books(c, &run, worker.as_deref()))
+        });
+        Ok(futures_util::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
     /// Runs `f` on the connection on the blocking pool.
     async fn call<T, F>(&self, f: F) -> StoreResult<T>
     where
@@ -513,33 +532,32 @@ impl Store for SqliteStore {
 
     async fn coverage_book(&self, scope: &Scope) -> StoreResult<CoverageBook> {
         let path = scope.path.clone();
+        if let Some(worker) = &scope.worker_id {
+            // One worker's caseload is small and asked for rarely: read it, keep nothing.
+            let units = self.read(move |c| reports::unit_ids(c, &path)).await?;
+            let books = self.village_books(units, Some(worker.clone())).await?;
+            return Ok(CoverageBook::joined(books.iter()));
+        }
+        let cache = Arc::clone(&self.coverage_cache);
+        let _turn = cache.turn().await;
+        let seen = cache.seen();
         let units = self
-            .read(move |c| reports::unit_revisions(c, &path))
+            .read({
+                let cache = Arc::clone(&cache);
+                move |c| {
+                    let log = reports::changes_after(c, seen, coverage_cache::CATCH_UP_LIMIT)?;
+                    cache.catch_up(log);
+                    reports::unit_ids(c, &path)
+                }
+            })
             .await?;
-        // One worker's caseload is small and asked for rarely: read it, keep nothing.
-        let cache = match &scope.worker_id {
-            Some(_) => None,
-            None => Some(&self.coverage_cache),
-        };
-        let mut books = match cache {
-            Some(cache) => cache.lookup(&units),
-            None => vec![None; units.len()],
-        };
-        let stale: Vec<usize> = (0..units.len()).filter(|&i| books[i].is_none()).collect();
-        // Stale villages are read on several reader connections at once, a run of them each.
-        let share = stale.len().div_ceil(parallel_reads()).max(1);
-        let reads = stale.chunks(share).map(|run| {
-            let ids: Vec<String> = run.iter().map(|&i| units[i].0.clone()).collect();
-            let worker = scope.worker_id.clone();
-            self.read(move |c| reports::village_books(c, &ids, worker.as_deref()))
-        });
-        let read = futures_util::future::try_join_all(reads).await?;
-        for (&i, book) in stale.iter().zip(read.into_iter().flatten()) {
+        let mut books = cache.lookup(&units);
+        let missing: Vec<usize> = (0..units.len()).filter(|&i| books[i].is_none()).collect();
+        let ids = missing.iter().map(|&i| units[i].clone()).collect();
+        // Read after the log was, so each holds at least every change the kept books have seen.
+        for (&i, book) in missing.iter().zip(self.village_books(ids, None).await?) {
             let book = Arc::new(book);
-            if let Some(cache) = cache {
-                // Read after its revision was, so at least as new as the revision says.
-                cache.keep(&units[i].0, units[i].1, Arc::clone(&book));
-            }
+            cache.keep(&units[i], Arc::clone(&book));
             books[i] = Some(book);
         }
         Ok(CoverageBook::joined(
@@ -738,13 +756,127 @@ mod tests {
         assert_eq!(book.head_name(&book.households[0]), "李四");
     }
 
+    /// Everything a book says of its households, in its order.
+    fn book_contents(b: &CoverageBook) -> Vec<String> {
+        b.households
+            .iter()
+            .map(|h| {
+                let visits: Vec<String> = b
+                    .visits_of(h)
+                    .iter()
+                    .map(|v| {
+                        format!(
+                            "{:?} {} {:?}",
+                            v.category,
+                            v.on,
+                            v.level.map(|l| b.level(l))
+                        )
+                    })
+                    .collect();
+                format!(
+                    "{} {} {} {} {:?} {:?} {visits:?}",
+                    b.id(h),
+                    b.head_name(h),
+                    b.id_number(h),
+                    b.village(h),
+                    b.worker(h),
+                    b.registrations_of(h)
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn kept_books_brought_up_to_date_match_books_read_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let s = SqliteStore::open(&path).unwrap();
+        village_tree(&s).await;
+        s.add_org_unit("v2", Some("t"), OrgLevel::Village, "v2")
+            .await
+            .unwrap();
+        s.add_org_unit("v3", Some("t"), OrgLevel::Village, "v3")
+            .await
+            .unwrap();
+        s.add_staff(&Staff {
+            id: "w".into(),
+            login: "w".into(),
+            display_name: "社工".into(),
+            role: Role::Worker,
+            scope_unit_id: "t".into(),
+            password_hash: "x".into(),
+            failed_logins: 0,
+            locked_until: None,
+        })
+        .await
+        .unwrap();
+        let row = crate::store::conformance::household_row;
+        s.upsert_households(
+            (0..12)
+                .map(|i| {
+                    let village = ["v", "v2", "v3"][i % 3];
+                    let worker = (i % 4 != 0).then_some("w");
+                    row(&format!("h{i:02}"), village, &format!("户{i}"), worker)
+                })
+                .collect(),
+        )
+        .await
+        .unwrap();
+        let all = Scope {
+            path: "/p/".into(),
+            worker_id: None,
+        };
+        let other = Connection::open(&path).unwrap();
+        let steps = [
+            // A visit entered in one household's chain.
+            "UPDATE households SET visit_chains = '1790000000,tekun,HIGH' WHERE id = 'h04'",
+            // A household moves to another village and another worker.
+            "UPDATE households SET village_id = 'v3', worker_id = NULL WHERE id = 'h01'",
+            // One household deleted, one added, one renamed, in one transaction.
+            "BEGIN;
+             DELETE FROM households WHERE id = 'h05';
+             INSERT INTO households (id, village_id, worker_id, record_json, head_name,
+                 categories, visit_chains)
+                 VALUES ('h00a', 'v', 'w', '{}', '新户', 'dibao:2026-01-01',
+                     '1790000000,dibao;1790086400,dibao,LOW');
+             UPDATE households SET head_name = '改名' WHERE id = 'h06';
+             COMMIT;",
+            // A column coverage does not read: logged nowhere, book unchanged.
+            "UPDATE households SET lat = 1.5 WHERE id = 'h07'",
+        ];
+        s.coverage_book(&all).await.unwrap();
+        for (i, step) in steps.iter().enumerate() {
+            other.execute_batch(step).unwrap();
+            let kept = s.coverage_book(&all).await.unwrap();
+            let afresh = SqliteStore::open(&path)
+                .unwrap()
+                .coverage_book(&all)
+                .await
+                .unwrap();
+            assert_eq!(
+                book_contents(&kept),
+                book_contents(&afresh),
+                "after step {i}"
+            );
+        }
+        let book = s.coverage_book(&all).await.unwrap();
+        let ids: Vec<&str> = book.households.iter().map(|h| book.id(h)).collect();
+        assert!(ids.contains(&"h00a") && !ids.contains(&"h05"));
+        let h01 = book
+            .households
+            .iter()
+            .find(|h| book.id(h) == "h01")
+            .unwrap();
+        assert_eq!((book.village(h01), book.worker(h01)), ("v3", None));
+    }
+
     #[tokio::test]
     async fn warming_keeps_every_village_book() {
         let s = SqliteStore::open_in_memory().unwrap();
         village_tree(&s).await;
-        let units: Vec<(String, i64)> = ["c", "k", "p", "t", "v"]
+        let units: Vec<String> = ["c", "k", "p", "t", "v"]
             .iter()
-            .map(|u| ((*u).to_owned(), 0))
+            .map(|u| (*u).to_owned())
             .collect();
         assert!(s.coverage_cache.lookup(&units).iter().all(Option::is_none));
         s.warm_reports().await.unwrap();

@@ -145,6 +145,7 @@ pub(super) fn upsert_households(c: &mut Connection, rows: &[HouseholdRow]) -> St
         )
         .map_err(backend)?;
     }
+    super::reports::prune_changes(&tx)?;
     tx.commit().map_err(backend)?;
     Ok(rows.len())
 }
