@@ -1,4 +1,5 @@
-//! `fieldvisit-server serve` as a real process: listens, answers, stops gracefully on SIGTERM.
+//! `fieldvisit-server serve` as a real process: listens, answers, stops gracefully on SIGTERM and
+//! writes down the coverage books it kept.
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -8,6 +9,13 @@ use std::process::{Command, Stdio};
 #[test]
 fn serves_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
+    let added = Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
+        .args(["org", "add", "--id", "js", "--level", "province"])
+        .args(["--name", "江苏省"])
+        .env("FIELDVISIT_DATA", dir.path())
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{added:?}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
         .args(["serve"])
         .env("FIELDVISIT_DATA", dir.path())
@@ -44,5 +52,13 @@ fn serves_and_stops_on_sigterm() {
     assert!(child.wait().unwrap().success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
-    assert!(dir.path().join("fieldvisit.db").exists());
+    let db = rusqlite::Connection::open(dir.path().join("fieldvisit.db")).unwrap();
+    let kept: Vec<String> = db
+        .prepare("SELECT village_id FROM coverage_snapshot")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(kept, ["js"], "the warm-up's books are written at the stop");
 }

@@ -2,6 +2,8 @@
 //! flat columns with villages, workers and levels stored once each, so a county of 200,000
 //! households and a million visits costs a few allocations per household and none per visit.
 
+mod bytes;
+
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -167,17 +169,38 @@ impl CoverageBook {
         let (Some(first), Some(last)) = (run.first(), run.last()) else {
             return;
         };
-        let villages: Vec<u32> = other
-            .villages
-            .iter()
-            .map(|v| intern(&mut self.villages, &mut self.village_index, v))
-            .collect();
-        let workers: Vec<u32> = other
-            .workers
-            .iter()
-            .map(|w| intern(&mut self.workers, &mut self.worker_index, w))
-            .collect();
-        let levels: Vec<u32> = other.levels.iter().map(|l| self.level_number(l)).collect();
+        // Only the villages, workers and levels the run uses are taken over.
+        const UNSEEN: u32 = u32::MAX;
+        let mut villages = vec![UNSEEN; other.villages.len()];
+        let mut workers = vec![UNSEEN; other.workers.len()];
+        let mut levels = vec![UNSEEN; other.levels.len()];
+        for h in run {
+            let v = &mut villages[h.village as usize];
+            if *v == UNSEEN {
+                *v = intern(
+                    &mut self.villages,
+                    &mut self.village_index,
+                    &other.villages[h.village as usize],
+                );
+            }
+            if let Some(w) = h.worker {
+                let slot = &mut workers[w as usize];
+                if *slot == UNSEEN {
+                    *slot = intern(
+                        &mut self.workers,
+                        &mut self.worker_index,
+                        &other.workers[w as usize],
+                    );
+                }
+            }
+        }
+        for v in &other.visits[first.visits.start..last.visits.end] {
+            if let Some(l) = v.level
+                && levels[l as usize] == UNSEEN
+            {
+                levels[l as usize] = self.level_number(&other.levels[l as usize]);
+            }
+        }
         // A book's households lie one after another in its text, registrations and visits.
         let (t_from, t_to) = (first.text[0], last.text[3]);
         let (r_from, v_from) = (first.registrations.start, first.visits.start);
@@ -229,6 +252,14 @@ impl CoverageBook {
             last.registrations = r0..self.registrations.len();
             last.visits = v0..self.visits.len();
         }
+    }
+
+    /// Makes room for as many households, registrations, visits and text as `like` holds.
+    pub fn reserve_like(&mut self, like: &CoverageBook) {
+        self.households.reserve(like.households.len());
+        self.registrations.reserve(like.registrations.len());
+        self.visits.reserve(like.visits.len());
+        self.text.reserve(like.text.len());
     }
 
     /// A book of `parts` one after another, sized once.

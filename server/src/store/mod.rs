@@ -129,6 +129,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn warm_reports(&self) -> StoreResult<()> {
         Ok(())
     }
+    /// Brings what coverage keeps up to date with changes since, so a report after a quiet spell
+    /// of heavy ingest finds little to catch up on; a store that keeps nothing does nothing.
+    async fn refresh_reports(&self) -> StoreResult<()> {
+        Ok(())
+    }
+    /// Writes down what coverage keeps, for [`Self::warm_reports`] at the next start to read
+    /// back; a store that keeps nothing does nothing.
+    async fn save_reports(&self) -> StoreResult<()> {
+        Ok(())
+    }
     /// Visits in a scope whose local start date lies in `from..=to`, corrections left out, with
     /// their evidence facts and home locations; ordered by start time.
     async fn period_visits(

@@ -36,6 +36,14 @@ pub(super) struct LogRead {
     pub(super) changes: Option<Changes>,
 }
 
+/// Village books that hold every change up to log entry `seen` (and maybe some after it).
+pub(super) struct Snapshot<B> {
+    /// The log entry.
+    pub(super) seen: i64,
+    /// The book of each village.
+    pub(super) books: Vec<(String, B)>,
+}
+
 struct Cached {
     book: Arc<CoverageBook>,
     /// When it was last asked for (a counter, not a time).
@@ -106,6 +114,44 @@ impl CoverageCache {
         }
         k.seen = Some(read.last);
         k.evict();
+    }
+
+    /// Keeps books read back from a snapshot in place of anything kept (the store's first
+    /// report, before any book was kept).
+    pub(super) fn restore(&self, Snapshot { seen, books }: Snapshot<CoverageBook>) {
+        let Ok(mut k) = self.kept.lock() else {
+            return;
+        };
+        k.by_id.clear();
+        k.households = 0;
+        k.seen = Some(seen);
+        for (village, book) in books {
+            k.clock += 1;
+            let used = k.clock;
+            k.households += book.households.len();
+            k.by_id.insert(
+                village,
+                Cached {
+                    book: Arc::new(book),
+                    used,
+                },
+            );
+        }
+        k.evict();
+    }
+
+    /// Every kept book (`None` when nothing is kept).
+    pub(super) fn kept(&self) -> Option<Snapshot<Arc<CoverageBook>>> {
+        let k = self.kept.lock().ok()?;
+        let books = k
+            .by_id
+            .iter()
+            .map(|(id, c)| (id.clone(), Arc::clone(&c.book)))
+            .collect();
+        Some(Snapshot {
+            seen: k.seen?,
+            books,
+        })
     }
 
     /// The kept book of each village, `None` for those not kept.
@@ -187,6 +233,7 @@ fn patched(
         (b.worker(h), b.id(h))
     }
     let mut out = CoverageBook::default();
+    out.reserve_like(base);
     let (mut next, mut from) = (run.start, 0);
     for i in 0..base.households.len() {
         if next < run.end && key(fresh, next) < key(base, i) {

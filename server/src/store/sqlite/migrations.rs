@@ -302,6 +302,16 @@ CREATE TRIGGER households_change_delete AFTER DELETE ON households BEGIN
     INSERT INTO household_changes (household_id, village_id) VALUES (OLD.id, OLD.village_id);
 END;
 "#,
+    // 9: the village books coverage kept when the server last stopped, with the change log entry
+    // they had seen, so the next start reads them back and catches up instead of reading every
+    // household (`coverage_snapshot.rs`).
+    r#"
+CREATE TABLE coverage_snapshot (
+    village_id TEXT PRIMARY KEY,
+    seen INTEGER NOT NULL,
+    book BLOB NOT NULL
+);
+"#,
 ];
 
 /// Current schema version.

@@ -6,6 +6,7 @@
 mod assignments;
 mod audit;
 mod coverage_cache;
+mod coverage_snapshot;
 mod devices;
 mod group_commit;
 mod migrations;
@@ -257,6 +258,28 @@ impl SqliteStore {
             .push(write)
             .await
             .map_err(|_| StoreError::Backend("ingest writer stopped".into()))?
+    }
+
+    /// Brings the kept coverage books up to the newest change log entry (the caller holds the
+    /// cache's turn). With `restore`, a cache that keeps nothing yet starts from the snapshot of
+    /// the last run; without, it stays empty.
+    async fn catch_up_kept(&self, restore: bool) -> StoreResult<()> {
+        let cache = Arc::clone(&self.coverage_cache);
+        if cache.seen().is_none() {
+            if !restore {
+                return Ok(());
+            }
+            if let Some(snapshot) = self.read(coverage_snapshot::load).await? {
+                cache.restore(snapshot);
+            }
+        }
+        let seen = cache.seen();
+        self.read(move |c| {
+            let log = reports::changes_after(c, seen, coverage_cache::CATCH_UP_LIMIT)?;
+            cache.catch_up(log);
+            Ok(())
+        })
+        .await
     }
 
     /// The books of `villages`, in that order, read on several reader connections at once, a run
@@ -540,17 +563,8 @@ impl Store for SqliteStore {
         }
         let cache = Arc::clone(&self.coverage_cache);
         let _turn = cache.turn().await;
-        let seen = cache.seen();
-        let units = self
-            .read({
-                let cache = Arc::clone(&cache);
-                move |c| {
-                    let log = reports::changes_after(c, seen, coverage_cache::CATCH_UP_LIMIT)?;
-                    cache.catch_up(log);
-                    reports::unit_ids(c, &path)
-                }
-            })
-            .await?;
+        self.catch_up_kept(true).await?;
+        let units = self.read(move |c| reports::unit_ids(c, &path)).await?;
         let mut books = cache.lookup(&units);
         let missing: Vec<usize> = (0..units.len()).filter(|&i| books[i].is_none()).collect();
         let ids = missing.iter().map(|&i| units[i].clone()).collect();
@@ -560,6 +574,7 @@ impl Store for SqliteStore {
             cache.keep(&units[i], Arc::clone(&book));
             books[i] = Some(book);
         }
+        // The replay reads one book front to back: a copy into one costs less than it saves.
         Ok(CoverageBook::joined(
             books.iter().flatten().map(|b| b.as_ref()),
         ))
@@ -581,6 +596,21 @@ impl Store for SqliteStore {
             .await?;
         }
         Ok(())
+    }
+
+    async fn refresh_reports(&self) -> StoreResult<()> {
+        let _turn = self.coverage_cache.turn().await;
+        self.catch_up_kept(false).await
+    }
+
+    async fn save_reports(&self) -> StoreResult<()> {
+        let cache = Arc::clone(&self.coverage_cache);
+        let _turn = cache.turn().await;
+        self.catch_up_kept(false).await?;
+        let Some(kept) = cache.kept() else {
+            return Ok(());
+        };
+        self.call(move |c| coverage_snapshot::save(c, &kept)).await
     }
 
     async fn period_visits(
@@ -868,6 +898,121 @@ mod tests {
             .find(|h| book.id(h) == "h01")
             .unwrap();
         assert_eq!((book.village(h01), book.worker(h01)), ("v3", None));
+    }
+
+    #[tokio::test]
+    async fn books_saved_at_a_stop_are_read_back_and_caught_up_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let all = Scope {
+            path: "/p/".into(),
+            worker_id: None,
+        };
+        let head = |b: &CoverageBook, id: &str| {
+            let h = b.households.iter().find(|h| b.id(h) == id).unwrap();
+            b.head_name(h).to_owned()
+        };
+        let first = SqliteStore::open(&path).unwrap();
+        village_tree(&first).await;
+        let row = crate::store::conformance::household_row;
+        first
+            .upsert_households(vec![row("a", "v", "甲", None), row("b", "v", "乙", None)])
+            .await
+            .unwrap();
+        first.save_reports().await.unwrap();
+        let other = Connection::open(&path).unwrap();
+        let snapshots = |c: &Connection| -> i64 {
+            c.query_row("SELECT count(*) FROM coverage_snapshot", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(snapshots(&other), 0, "nothing kept, nothing saved");
+        first.coverage_book(&all).await.unwrap();
+        first.save_reports().await.unwrap();
+        drop(first);
+        assert_eq!(snapshots(&other), 5, "a book per unit of the tree");
+        let seen: i64 = other
+            .query_row("SELECT max(seq) FROM household_changes", [], |r| r.get(0))
+            .unwrap();
+
+        // A change while stopped is caught up from the log.
+        other
+            .execute(
+                "UPDATE households SET head_name = '乙二' WHERE id = 'b'",
+                [],
+            )
+            .unwrap();
+        let second = SqliteStore::open(&path).unwrap();
+        let book = second.coverage_book(&all).await.unwrap();
+        assert_eq!(
+            (head(&book, "a"), head(&book, "b")),
+            ("甲".into(), "乙二".into())
+        );
+
+        // The snapshot really is the starting point: a change whose log entry is gone is not seen.
+        other
+            .execute_batch(&format!(
+                "UPDATE households SET head_name = '甲二' WHERE id = 'a';
+                 DELETE FROM household_changes WHERE seq > {seen};"
+            ))
+            .unwrap();
+        let book = SqliteStore::open(&path)
+            .unwrap()
+            .coverage_book(&all)
+            .await
+            .unwrap();
+        assert_eq!(head(&book, "a"), "甲", "read back from the snapshot");
+
+        // A snapshot the log no longer covers, or one that does not read back, is read past.
+        other
+            .execute_batch(&format!(
+                "INSERT INTO household_changes (seq, household_id, village_id)
+                     VALUES ({seen} + 5, 'a', 'v');
+                 DELETE FROM household_changes WHERE seq <= {seen} + 4;"
+            ))
+            .unwrap();
+        let book = SqliteStore::open(&path)
+            .unwrap()
+            .coverage_book(&all)
+            .await
+            .unwrap();
+        assert_eq!(
+            head(&book, "a"),
+            "甲二",
+            "the log was cut after the snapshot"
+        );
+        other
+            .execute_batch(&format!(
+                "UPDATE coverage_snapshot SET book = x'00', seen = {seen} + 5;
+                 UPDATE households SET head_name = '甲三' WHERE id = 'a';
+                 DELETE FROM household_changes WHERE seq > {seen} + 5;"
+            ))
+            .unwrap();
+        let book = SqliteStore::open(&path)
+            .unwrap()
+            .coverage_book(&all)
+            .await
+            .unwrap();
+        assert_eq!(head(&book, "a"), "甲三", "an unreadable snapshot");
+    }
+
+    #[tokio::test]
+    async fn a_refresh_catches_kept_books_up_without_a_report() {
+        let s = SqliteStore::open_in_memory().unwrap();
+        village_tree(&s).await;
+        s.refresh_reports().await.unwrap();
+        assert_eq!(s.coverage_cache.seen(), None, "nothing kept, nothing read");
+        s.warm_reports().await.unwrap();
+        let before = s.coverage_cache.seen().unwrap();
+        s.upsert_households(vec![crate::store::conformance::household_row(
+            "h", "v", "张三", None,
+        )])
+        .await
+        .unwrap();
+        s.refresh_reports().await.unwrap();
+        assert!(s.coverage_cache.seen().unwrap() > before);
+        let kept = s.coverage_cache.lookup(&["v".into()]);
+        let book = kept[0].as_ref().unwrap();
+        assert_eq!(book.head_name(&book.households[0]), "张三");
     }
 
     #[tokio::test]
