@@ -42,6 +42,20 @@ pub(crate) fn household_row(
     }
 }
 
+/// A worker account `id` scoped to `unit` (what store checks need).
+pub(crate) fn worker_staff(id: &str, unit: &str) -> Staff {
+    Staff {
+        id: id.into(),
+        login: id.into(),
+        display_name: "社工".into(),
+        role: Role::Worker,
+        scope_unit_id: unit.into(),
+        password_hash: "x".into(),
+        failed_logins: 0,
+        locked_until: None,
+    }
+}
+
 async fn org_scope_is_a_path_prefix(s: &dyn Store) {
     s.add_org_unit("p", None, OrgLevel::Province, "省")
         .await
@@ -84,16 +98,7 @@ async fn org_scope_is_a_path_prefix(s: &dyn Store) {
 }
 
 async fn enrollment_codes_are_single_use(s: &dyn Store) {
-    let staff = Staff {
-        id: "w".into(),
-        login: "w".into(),
-        display_name: "社工".into(),
-        role: Role::Worker,
-        scope_unit_id: "t1".into(),
-        password_hash: "x".into(),
-        failed_logins: 0,
-        locked_until: None,
-    };
+    let staff = worker_staff("w", "t1");
     s.add_staff(&staff).await.unwrap();
     assert!(matches!(
         s.add_staff(&staff).await,

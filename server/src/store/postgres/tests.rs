@@ -129,18 +129,9 @@ async fn seed(s: &PgStore) {
     s.add_org_unit("v1", Some("t"), OrgLevel::Village, "村")
         .await
         .unwrap();
-    s.add_staff(&Staff {
-        id: "w".into(),
-        login: "w".into(),
-        display_name: "社工".into(),
-        role: Role::Worker,
-        scope_unit_id: "t".into(),
-        password_hash: "x".into(),
-        failed_logins: 0,
-        locked_until: None,
-    })
-    .await
-    .unwrap();
+    s.add_staff(&crate::store::conformance::worker_staff("w", "t"))
+        .await
+        .unwrap();
     let now = Utc::now();
     for d in ["d1", "d2"] {
         s.add_enrollment_code(&EnrollmentCode {

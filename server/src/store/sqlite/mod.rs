@@ -786,6 +786,19 @@ mod tests {
         assert_eq!(book.head_name(&book.households[0]), "李四");
     }
 
+    /// The county book a store opened afresh on `path` reads (nothing kept in memory yet).
+    async fn book_on_opening(path: &std::path::Path) -> CoverageBook {
+        let all = Scope {
+            path: "/p/".into(),
+            worker_id: None,
+        };
+        SqliteStore::open(path)
+            .unwrap()
+            .coverage_book(&all)
+            .await
+            .unwrap()
+    }
+
     /// Everything a book says of its households, in its order.
     fn book_contents(b: &CoverageBook) -> Vec<String> {
         b.households
@@ -828,18 +841,9 @@ mod tests {
         s.add_org_unit("v3", Some("t"), OrgLevel::Village, "v3")
             .await
             .unwrap();
-        s.add_staff(&Staff {
-            id: "w".into(),
-            login: "w".into(),
-            display_name: "社工".into(),
-            role: Role::Worker,
-            scope_unit_id: "t".into(),
-            password_hash: "x".into(),
-            failed_logins: 0,
-            locked_until: None,
-        })
-        .await
-        .unwrap();
+        s.add_staff(&crate::store::conformance::worker_staff("w", "t"))
+            .await
+            .unwrap();
         let row = crate::store::conformance::household_row;
         s.upsert_households(
             (0..12)
@@ -878,11 +882,7 @@ mod tests {
         for (i, step) in steps.iter().enumerate() {
             other.execute_batch(step).unwrap();
             let kept = s.coverage_book(&all).await.unwrap();
-            let afresh = SqliteStore::open(&path)
-                .unwrap()
-                .coverage_book(&all)
-                .await
-                .unwrap();
+            let afresh = book_on_opening(&path).await;
             assert_eq!(
                 book_contents(&kept),
                 book_contents(&afresh),
@@ -955,11 +955,7 @@ mod tests {
                  DELETE FROM household_changes WHERE seq > {seen};"
             ))
             .unwrap();
-        let book = SqliteStore::open(&path)
-            .unwrap()
-            .coverage_book(&all)
-            .await
-            .unwrap();
+        let book = book_on_opening(&path).await;
         assert_eq!(head(&book, "a"), "甲", "read back from the snapshot");
 
         // A snapshot the log no longer covers, or one that does not read back, is read past.
@@ -970,11 +966,7 @@ mod tests {
                  DELETE FROM household_changes WHERE seq <= {seen} + 4;"
             ))
             .unwrap();
-        let book = SqliteStore::open(&path)
-            .unwrap()
-            .coverage_book(&all)
-            .await
-            .unwrap();
+        let book = book_on_opening(&path).await;
         assert_eq!(
             head(&book, "a"),
             "甲二",
@@ -987,11 +979,7 @@ mod tests {
                  DELETE FROM household_changes WHERE seq > {seen} + 5;"
             ))
             .unwrap();
-        let book = SqliteStore::open(&path)
-            .unwrap()
-            .coverage_book(&all)
-            .await
-            .unwrap();
+        let book = book_on_opening(&path).await;
         assert_eq!(head(&book, "a"), "甲三", "an unreadable snapshot");
     }
 
