@@ -331,6 +331,31 @@ impl CoverageBook {
         &self.visits[h.visits.clone()]
     }
 
+    /// Everything the book says of each household, one line each, in its order (for tests
+    /// that compare books).
+    #[cfg(test)]
+    pub(crate) fn contents(&self) -> Vec<String> {
+        self.households
+            .iter()
+            .map(|h| {
+                let visits: Vec<_> = self
+                    .visits_of(h)
+                    .iter()
+                    .map(|v| (v.category, v.on, v.level.map(|l| self.level(l))))
+                    .collect();
+                format!(
+                    "{} {} {} {} {:?} {:?} {visits:?}",
+                    self.id(h),
+                    self.head_name(h),
+                    self.id_number(h),
+                    self.village(h),
+                    self.worker(h),
+                    self.registrations_of(h),
+                )
+            })
+            .collect()
+    }
+
     /// A level's name.
     pub fn level(&self, i: u32) -> &str {
         &self.levels[i as usize]
