@@ -1,13 +1,15 @@
 //! `fieldvisit-server serve` as a real process: listens, answers, stops gracefully on SIGTERM and
-//! writes down the coverage books it kept.
+//! writes down the coverage books it kept, and has written them down already after its warm-up.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Lines, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::{Child, ChildStderr, Command, Stdio};
+use std::time::{Duration, Instant};
 
-#[test]
-fn serves_and_stops_on_sigterm() {
+/// A data folder holding one unit of the tree, so there is a village book to keep.
+fn data_folder() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let added = Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
         .args(["org", "add", "--id", "js", "--level", "province"])
@@ -16,9 +18,14 @@ fn serves_and_stops_on_sigterm() {
         .output()
         .unwrap();
     assert!(added.status.success(), "{added:?}");
+    dir
+}
+
+/// `serve` on a free port of `dir`: the process, its log lines and the port.
+fn serve(dir: &Path) -> (Child, Lines<BufReader<ChildStderr>>, u16) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
         .args(["serve"])
-        .env("FIELDVISIT_DATA", dir.path())
+        .env("FIELDVISIT_DATA", dir)
         .env("FIELDVISIT_LISTEN", "127.0.0.1:0")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
@@ -37,6 +44,24 @@ fn serves_and_stops_on_sigterm() {
                 .unwrap();
         }
     };
+    (child, lines, port)
+}
+
+/// The villages of the stored coverage snapshot.
+fn snapshot_villages(dir: &Path) -> Vec<String> {
+    let db = rusqlite::Connection::open(dir.join("fieldvisit.db")).unwrap();
+    db.prepare("SELECT village_id FROM coverage_snapshot")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[test]
+fn serves_and_stops_on_sigterm() {
+    let dir = data_folder();
+    let (mut child, lines, port) = serve(dir.path());
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
@@ -52,13 +77,24 @@ fn serves_and_stops_on_sigterm() {
     assert!(child.wait().unwrap().success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
-    let db = rusqlite::Connection::open(dir.path().join("fieldvisit.db")).unwrap();
-    let kept: Vec<String> = db
-        .prepare("SELECT village_id FROM coverage_snapshot")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(kept, ["js"], "the warm-up's books are written at the stop");
+    assert_eq!(
+        snapshot_villages(dir.path()),
+        ["js"],
+        "the warm-up's books are written at the stop"
+    );
+}
+
+#[test]
+fn a_crash_after_the_start_up_warm_up_leaves_its_books_written_down() {
+    let dir = data_folder();
+    let (mut child, _lines, _port) = serve(dir.path());
+    // The warm-up runs in the background and writes its books as soon as it is done.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while snapshot_villages(dir.path()).is_empty() {
+        assert!(Instant::now() < deadline, "no snapshot after the warm-up");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(snapshot_villages(dir.path()), ["js"]);
 }

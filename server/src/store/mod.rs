@@ -134,8 +134,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn refresh_reports(&self) -> StoreResult<()> {
         Ok(())
     }
-    /// Writes down what coverage keeps, for [`Self::warm_reports`] at the next start to read
-    /// back; a store that keeps nothing does nothing.
+    /// Writes down what coverage keeps and changed since the last write, for
+    /// [`Self::warm_reports`] at the next start to read back (after a crash too); a store that
+    /// keeps nothing does nothing.
     async fn save_reports(&self) -> StoreResult<()> {
         Ok(())
     }

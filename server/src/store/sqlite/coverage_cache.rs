@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
+use super::on_every_core::map_on_every_core;
 use crate::store::CoverageBook;
 
 /// Households kept at most (about 200 bytes each with five visits: some 100 MB); the villages
@@ -37,17 +38,30 @@ pub(super) struct LogRead {
 }
 
 /// Village books that hold every change up to log entry `seen` (and maybe some after it).
-pub(super) struct Snapshot<B> {
+pub(super) struct Snapshot {
     /// The log entry.
     pub(super) seen: i64,
     /// The book of each village.
-    pub(super) books: Vec<(String, B)>,
+    pub(super) books: Vec<(String, CoverageBook)>,
 }
 
 struct Cached {
     book: Arc<CoverageBook>,
     /// When it was last asked for (a counter, not a time).
     used: u64,
+    /// Whether the stored snapshot holds this very book.
+    saved: bool,
+}
+
+/// What the next snapshot write needs: the kept books the stored snapshot lacks, and every
+/// village kept (a stored book of any other village is out of date).
+pub(super) struct Unsaved {
+    /// The log entry every kept book has seen.
+    pub(super) seen: i64,
+    /// Books kept since the last write, or rebuilt after it.
+    pub(super) changed: Vec<(String, Arc<CoverageBook>)>,
+    /// Every village kept.
+    pub(super) kept: Vec<String>,
 }
 
 #[derive(Default)]
@@ -57,6 +71,8 @@ struct Kept {
     by_id: HashMap<String, Cached>,
     households: usize,
     clock: u64,
+    /// The log entry of the stored snapshot, as this cache last read or wrote it.
+    saved_seen: Option<i64>,
 }
 
 /// The cache; shared by the store's clones.
@@ -102,14 +118,25 @@ impl CoverageCache {
             }
         }
         let fresh = village_runs(&changes.rows);
-        for (village, gone) in touched {
-            let Some(c) = k.by_id.get_mut(village) else {
+        let jobs: Vec<_> = touched
+            .into_iter()
+            .filter_map(|(village, gone)| {
+                let base = Arc::clone(&k.by_id.get(village)?.book);
+                let run = fresh.get(village).cloned().unwrap_or(0..0);
+                Some((village, base, gone, run))
+            })
+            .collect();
+        // Ingest everywhere touches every village: a county's books rebuilt, on every core.
+        let rebuilt = map_on_every_core(&jobs, |(_, base, gone, run)| {
+            patched(base, gone, &changes.rows, run.clone())
+        });
+        for ((village, ..), book) in jobs.iter().zip(rebuilt) {
+            let Some(c) = k.by_id.get_mut(*village) else {
                 continue;
             };
-            let run = fresh.get(village).cloned().unwrap_or(0..0);
-            let book = patched(&c.book, &gone, &changes.rows, run);
             let (old, new) = (c.book.households.len(), book.households.len());
             c.book = Arc::new(book);
+            c.saved = false;
             k.households = k.households - old + new;
         }
         k.seen = Some(read.last);
@@ -118,13 +145,14 @@ impl CoverageCache {
 
     /// Keeps books read back from a snapshot in place of anything kept (the store's first
     /// report, before any book was kept).
-    pub(super) fn restore(&self, Snapshot { seen, books }: Snapshot<CoverageBook>) {
+    pub(super) fn restore(&self, Snapshot { seen, books }: Snapshot) {
         let Ok(mut k) = self.kept.lock() else {
             return;
         };
         k.by_id.clear();
         k.households = 0;
         k.seen = Some(seen);
+        k.saved_seen = Some(seen);
         for (village, book) in books {
             k.clock += 1;
             let used = k.clock;
@@ -134,24 +162,47 @@ impl CoverageCache {
                 Cached {
                     book: Arc::new(book),
                     used,
+                    saved: true,
                 },
             );
         }
         k.evict();
     }
 
-    /// Every kept book (`None` when nothing is kept).
-    pub(super) fn kept(&self) -> Option<Snapshot<Arc<CoverageBook>>> {
+    /// What a snapshot write would add to the stored one; `None` when nothing is kept, or when
+    /// the stored snapshot already holds every kept book as it is.
+    pub(super) fn unsaved(&self) -> Option<Unsaved> {
         let k = self.kept.lock().ok()?;
-        let books = k
+        let seen = k.seen?;
+        let changed: Vec<_> = k
             .by_id
             .iter()
+            .filter(|(_, c)| !c.saved)
             .map(|(id, c)| (id.clone(), Arc::clone(&c.book)))
             .collect();
-        Some(Snapshot {
-            seen: k.seen?,
-            books,
+        if changed.is_empty() && k.saved_seen == Some(seen) {
+            return None;
+        }
+        Some(Unsaved {
+            seen,
+            changed,
+            kept: k.by_id.keys().cloned().collect(),
         })
+    }
+
+    /// Records that `written` is now the stored snapshot; a book replaced meanwhile stays unsaved.
+    pub(super) fn saved(&self, written: &Unsaved) {
+        let Ok(mut k) = self.kept.lock() else {
+            return;
+        };
+        for (village, book) in &written.changed {
+            if let Some(c) = k.by_id.get_mut(village)
+                && Arc::ptr_eq(&c.book, book)
+            {
+                c.saved = true;
+            }
+        }
+        k.saved_seen = Some(written.seen);
     }
 
     /// The kept book of each village, `None` for those not kept.
@@ -182,7 +233,12 @@ impl CoverageCache {
         k.clock += 1;
         let used = k.clock;
         let size = book.households.len();
-        if let Some(old) = k.by_id.insert(village.to_owned(), Cached { book, used }) {
+        let fresh = Cached {
+            book,
+            used,
+            saved: false,
+        };
+        if let Some(old) = k.by_id.insert(village.to_owned(), fresh) {
             k.households -= old.book.households.len();
         }
         k.households += size;

@@ -1,77 +1,100 @@
-//! The village books coverage kept, written when the server stops and read back at the next
-//! start: decoding them and catching up from the change log is quicker than reading every
-//! household. A snapshot is only a starting point: the log after its entry decides what is
+//! The village books coverage keeps, written down after the start-up warm-up, every minute or so
+//! while serving (only the books that changed) and at a stop, and read back at the next start:
+//! decoding them and catching up from the change log is quicker than reading every household,
+//! after a crash too. A snapshot is only a starting point: the log after its mark decides what is
 //! current, and one the log no longer covers is read past (every village is read again).
 
-use std::sync::Arc;
-
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::backend;
-use super::coverage_cache::Snapshot;
-use crate::store::{CoverageBook, StoreResult};
+use super::coverage_cache::{Snapshot, Unsaved};
+use super::on_every_core::map_on_every_core;
+use crate::store::{CoverageBook, StoreError, StoreResult};
 
-/// Replaces the stored snapshot.
-pub(super) fn save(c: &mut Connection, kept: &Snapshot<Arc<CoverageBook>>) -> StoreResult<()> {
+/// A snapshot write made ready away from the writer: the changed books as bytes.
+pub(super) struct Encoded {
+    seen: i64,
+    kept: String,
+    books: Vec<(String, Vec<u8>)>,
+}
+
+/// Encodes what [`save`] writes (a county's books take some tens of milliseconds, which the
+/// writer connection should not be held for).
+pub(super) fn encode(unsaved: &Unsaved) -> StoreResult<Encoded> {
+    Ok(Encoded {
+        seen: unsaved.seen,
+        kept: serde_json::to_string(&unsaved.kept)
+            .map_err(|e| StoreError::Backend(format!("kept village ids: {e}")))?,
+        books: unsaved
+            .changed
+            .iter()
+            .map(|(village, book)| (village.clone(), book.to_bytes()))
+            .collect(),
+    })
+}
+
+/// Brings the stored snapshot up to the kept books, in one transaction: the changed books are
+/// written, books of villages no longer kept are dropped, and the mark moves to their log entry.
+/// Books kept unchanged since the last write are left as they are: no change touched them, so
+/// they hold every change up to the new mark too.
+pub(super) fn save(c: &mut Connection, encoded: &Encoded) -> StoreResult<()> {
     let tx = c.transaction().map_err(backend)?;
-    tx.execute("DELETE FROM coverage_snapshot", [])
-        .map_err(backend)?;
+    tx.execute(
+        "DELETE FROM coverage_snapshot
+         WHERE village_id NOT IN (SELECT value FROM json_each(?1))",
+        [&encoded.kept],
+    )
+    .map_err(backend)?;
     {
         let mut st = tx
-            .prepare("INSERT INTO coverage_snapshot (village_id, seen, book) VALUES (?1, ?2, ?3)")
+            .prepare(
+                "INSERT INTO coverage_snapshot (village_id, book) VALUES (?1, ?2)
+                 ON CONFLICT (village_id) DO UPDATE SET book = excluded.book",
+            )
             .map_err(backend)?;
-        for (village, book) in &kept.books {
-            st.execute(params![village, kept.seen, book.to_bytes()])
-                .map_err(backend)?;
+        for (village, bytes) in &encoded.books {
+            st.execute(params![village, bytes]).map_err(backend)?;
         }
     }
+    tx.execute(
+        "INSERT INTO coverage_snapshot_mark (only, seen) VALUES (1, ?1)
+         ON CONFLICT (only) DO UPDATE SET seen = excluded.seen",
+        [encoded.seen],
+    )
+    .map_err(backend)?;
     tx.commit().map_err(backend)
+}
+
+/// The log entry of the stored snapshot, if there is one.
+pub(super) fn mark(c: &Connection) -> StoreResult<Option<i64>> {
+    c.prepare_cached("SELECT seen FROM coverage_snapshot_mark")
+        .and_then(|mut st| st.query_row([], |r| r.get(0)).optional())
+        .map_err(backend)
 }
 
 /// The stored snapshot; `None` when there is none, or when any part of it does not read back as
 /// written. The books are decoded on every core.
-pub(super) fn load(c: &Connection) -> StoreResult<Option<Snapshot<CoverageBook>>> {
-    let mut st = c
-        .prepare("SELECT village_id, seen, book FROM coverage_snapshot")
+pub(super) fn load(c: &Connection) -> StoreResult<Option<Snapshot>> {
+    let tx = c.unchecked_transaction().map_err(backend)?;
+    let Some(seen) = mark(&tx)? else {
+        return Ok(None);
+    };
+    let mut st = tx
+        .prepare("SELECT village_id, book FROM coverage_snapshot")
         .map_err(backend)?;
     let rows = st
         .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
-            ))
+            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
         })
         .map_err(backend)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(backend)?;
-    let Some(seen) = rows.first().map(|r| r.1) else {
-        return Ok(None);
-    };
-    // Written in one transaction, so every row has the same entry; anything else is not ours.
-    if rows.iter().any(|r| r.1 != seen) {
+    if rows.is_empty() {
         return Ok(None);
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let share = rows.len().div_ceil(threads).max(1);
-    let decode = |part: &[(String, i64, Vec<u8>)]| {
-        part.iter()
-            .map(|(village, _, bytes)| Some((village.clone(), CoverageBook::from_bytes(bytes)?)))
-            .collect::<Option<Vec<_>>>()
-    };
-    let parts: Vec<Option<Vec<(String, CoverageBook)>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = rows
-            .chunks(share)
-            .map(|part| scope.spawn(move || decode(part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
+    let decoded = map_on_every_core(&rows, |(village, bytes)| {
+        Some((village.clone(), CoverageBook::from_bytes(bytes)?))
     });
-    let books = parts.into_iter().collect::<Option<Vec<_>>>();
-    Ok(books.map(|books| Snapshot {
-        seen,
-        books: books.into_iter().flatten().collect(),
-    }))
+    let books = decoded.into_iter().collect::<Option<Vec<_>>>();
+    Ok(books.map(|books| Snapshot { seen, books }))
 }

@@ -200,13 +200,118 @@ async fn books_saved_at_a_stop_are_read_back_and_caught_up_at_the_next_start() {
     );
     other
         .execute_batch(&format!(
-            "UPDATE coverage_snapshot SET book = x'00', seen = {seen} + 5;
+            "UPDATE coverage_snapshot SET book = x'00';
+             UPDATE coverage_snapshot_mark SET seen = {seen} + 5;
              UPDATE households SET head_name = '甲三' WHERE id = 'a';
              DELETE FROM household_changes WHERE seq > {seen} + 5;"
         ))
         .unwrap();
     let book = book_on_opening(&path).await;
     assert_eq!(head(&book, "a"), "甲三", "an unreadable snapshot");
+}
+
+#[tokio::test]
+async fn a_save_while_serving_writes_only_changed_books_and_a_crash_after_it_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let s = SqliteStore::open(&path).unwrap();
+    village_tree(&s).await;
+    s.add_org_unit("v2", Some("t"), OrgLevel::Village, "v2")
+        .await
+        .unwrap();
+    let row = crate::store::conformance::household_row;
+    s.upsert_households(vec![row("a", "v", "甲", None), row("b", "v2", "乙", None)])
+        .await
+        .unwrap();
+    s.warm_reports().await.unwrap();
+    s.save_reports().await.unwrap();
+    let other = Connection::open(&path).unwrap();
+    other
+        .execute_batch(
+            "CREATE TABLE snapshot_writes (village_id TEXT);
+             CREATE TRIGGER snapshot_insert AFTER INSERT ON coverage_snapshot BEGIN
+                 INSERT INTO snapshot_writes VALUES (NEW.village_id);
+             END;
+             CREATE TRIGGER snapshot_update AFTER UPDATE ON coverage_snapshot BEGIN
+                 INSERT INTO snapshot_writes VALUES (NEW.village_id);
+             END;",
+        )
+        .unwrap();
+    let written = |c: &Connection| -> Vec<String> {
+        c.prepare("SELECT village_id FROM snapshot_writes ORDER BY rowid")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    };
+    s.save_reports().await.unwrap();
+    assert!(
+        written(&other).is_empty(),
+        "nothing changed, nothing written"
+    );
+    other
+        .execute(
+            "UPDATE households SET head_name = '甲二' WHERE id = 'a'",
+            [],
+        )
+        .unwrap();
+    s.refresh_reports().await.unwrap();
+    s.save_reports().await.unwrap();
+    assert_eq!(written(&other), ["v"], "only the changed village's book");
+    let mark = |c: &Connection| -> i64 {
+        c.query_row("SELECT seen FROM coverage_snapshot_mark", [], |r| r.get(0))
+            .unwrap()
+    };
+    let newest: i64 = other
+        .query_row("SELECT max(seq) FROM household_changes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mark(&other), newest);
+
+    // A crash: changes after the last save, and no save at the stop.
+    other
+        .execute(
+            "UPDATE households SET head_name = '乙二' WHERE id = 'b'",
+            [],
+        )
+        .unwrap();
+    drop(s);
+    let book = book_on_opening(&path).await;
+    let heads: Vec<&str> = book.households.iter().map(|h| book.head_name(h)).collect();
+    assert_eq!(heads, ["甲二", "乙二"]);
+}
+
+#[tokio::test]
+async fn books_the_cache_dropped_leave_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let s = SqliteStore::open(&path).unwrap();
+    village_tree(&s).await;
+    s.upsert_households(vec![crate::store::conformance::household_row(
+        "a", "v", "甲", None,
+    )])
+    .await
+    .unwrap();
+    s.warm_reports().await.unwrap();
+    s.save_reports().await.unwrap();
+    let other = Connection::open(&path).unwrap();
+    let rows = |c: &Connection| -> i64 {
+        c.query_row("SELECT count(*) FROM coverage_snapshot", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(rows(&other), 5);
+    // The entries the kept books need are cut from the log: they are dropped.
+    other
+        .execute_batch(
+            "INSERT INTO household_changes (seq, household_id, village_id)
+                 VALUES ((SELECT max(seq) FROM household_changes) + 10, 'a', 'v');
+             DELETE FROM household_changes
+                 WHERE seq < (SELECT max(seq) FROM household_changes);",
+        )
+        .unwrap();
+    s.refresh_reports().await.unwrap();
+    s.save_reports().await.unwrap();
+    assert_eq!(rows(&other), 0, "no stored book outlives the kept one");
 }
 
 #[tokio::test]

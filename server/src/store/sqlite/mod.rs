@@ -10,6 +10,7 @@ mod coverage_snapshot;
 mod devices;
 mod group_commit;
 mod migrations;
+mod on_every_core;
 mod org;
 mod reports;
 mod reviews;
@@ -142,6 +143,11 @@ const RESTART_BACKLOG: i64 = 1_024;
 /// Longest a restart waits for readers while it holds the writer.
 const RESTART_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
 
+/// A blocking task that panicked or was cancelled, as a store error.
+fn blocking_failed(e: tokio::task::JoinError) -> StoreError {
+    StoreError::Backend(format!("blocking task failed: {e}"))
+}
+
 /// Copies the log back and restarts it, on the writer connection while holding it: no commit can
 /// add frames meanwhile, and no writer on another connection can time out waiting for the lock.
 /// Readers still using the log get [`RESTART_WAIT`]; if they outlast it, the next tick retries.
@@ -265,21 +271,50 @@ impl SqliteStore {
     /// the last run; without, it stays empty.
     async fn catch_up_kept(&self, restore: bool) -> StoreResult<()> {
         let cache = Arc::clone(&self.coverage_cache);
-        if cache.seen().is_none() {
-            if !restore {
-                return Ok(());
-            }
-            if let Some(snapshot) = self.read(coverage_snapshot::load).await? {
-                cache.restore(snapshot);
-            }
-        }
-        let seen = cache.seen();
-        self.read(move |c| {
-            let log = reports::changes_after(c, seen, coverage_cache::CATCH_UP_LIMIT)?;
-            cache.catch_up(log);
-            Ok(())
-        })
-        .await
+        let log = match cache.seen() {
+            None if !restore => return Ok(()),
+            None => match self.read_back_snapshot().await? {
+                Some((snapshot, log)) => {
+                    cache.restore(snapshot);
+                    log
+                }
+                None => self.read_log(None).await?,
+            },
+            seen => self.read_log(seen).await?,
+        };
+        tokio::task::spawn_blocking(move || cache.catch_up(log))
+            .await
+            .map_err(blocking_failed)
+    }
+
+    /// The change log after `seen`, as [`reports::changes_after`] reads it.
+    async fn read_log(&self, seen: Option<i64>) -> StoreResult<coverage_cache::LogRead> {
+        self.read(move |c| reports::changes_after(c, seen, coverage_cache::CATCH_UP_LIMIT))
+            .await
+    }
+
+    /// The stored snapshot with the change log after it; the two are read side by side on two
+    /// reader connections (a restart waits for both).
+    async fn read_back_snapshot(
+        &self,
+    ) -> StoreResult<Option<(coverage_cache::Snapshot, coverage_cache::LogRead)>> {
+        let Some(mark) = self.point_read(coverage_snapshot::mark).await? else {
+            return Ok(None);
+        };
+        let (snapshot, log) = tokio::try_join!(
+            self.read(coverage_snapshot::load),
+            self.read_log(Some(mark))
+        )?;
+        let Some(snapshot) = snapshot else {
+            return Ok(None);
+        };
+        // A write of the snapshot in between moved its mark: the log is read again from there.
+        let log = if snapshot.seen == mark {
+            log
+        } else {
+            self.read_log(Some(snapshot.seen)).await?
+        };
+        Ok(Some((snapshot, log)))
     }
 
     /// The books of `villages`, in that order, read on several reader connections at once, a run
@@ -315,7 +350,7 @@ impl SqliteStore {
             f(&mut guard)
         })
         .await
-        .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?
+        .map_err(blocking_failed)?
     }
 
     /// Runs a read on an idle read-only connection, or on the writer when none is idle.
@@ -349,7 +384,7 @@ impl SqliteStore {
                 out
             })
             .await
-            .map_err(|e| StoreError::Backend(format!("blocking task failed: {e}")))?,
+            .map_err(blocking_failed)?,
         }
     }
 
@@ -607,10 +642,18 @@ impl Store for SqliteStore {
         let cache = Arc::clone(&self.coverage_cache);
         let _turn = cache.turn().await;
         self.catch_up_kept(false).await?;
-        let Some(kept) = cache.kept() else {
+        let Some(unsaved) = cache.unsaved() else {
             return Ok(());
         };
-        self.call(move |c| coverage_snapshot::save(c, &kept)).await
+        let unsaved = Arc::new(unsaved);
+        let encoding = Arc::clone(&unsaved);
+        let encoded = tokio::task::spawn_blocking(move || coverage_snapshot::encode(&encoding))
+            .await
+            .map_err(blocking_failed)??;
+        self.call(move |c| coverage_snapshot::save(c, &encoded))
+            .await?;
+        cache.saved(&unsaved);
+        Ok(())
     }
 
     async fn period_visits(
