@@ -62,6 +62,9 @@ pub(super) struct Unsaved {
     pub(super) changed: Vec<(String, Arc<CoverageBook>)>,
     /// Every village kept.
     pub(super) kept: Vec<String>,
+    /// The mark of the stored snapshot these changes go on top of; `None` when `changed` holds
+    /// every kept book (nothing of this cache was stored yet).
+    pub(super) on_top_of: Option<i64>,
 }
 
 #[derive(Default)]
@@ -174,20 +177,38 @@ impl CoverageCache {
     pub(super) fn unsaved(&self) -> Option<Unsaved> {
         let k = self.kept.lock().ok()?;
         let seen = k.seen?;
+        let on_top_of = k.saved_seen;
         let changed: Vec<_> = k
             .by_id
             .iter()
-            .filter(|(_, c)| !c.saved)
+            .filter(|(_, c)| !c.saved || on_top_of.is_none())
             .map(|(id, c)| (id.clone(), Arc::clone(&c.book)))
             .collect();
-        if changed.is_empty() && k.saved_seen == Some(seen) {
+        if changed.is_empty() && on_top_of == Some(seen) {
             return None;
         }
         Some(Unsaved {
             seen,
             changed,
             kept: k.by_id.keys().cloned().collect(),
+            on_top_of,
         })
+    }
+
+    /// Forgets what was stored: the stored snapshot is not this cache's last write (another
+    /// process wrote one), so the next write is of every kept book.
+    pub(super) fn forget_saved(&self) {
+        if let Ok(mut k) = self.kept.lock() {
+            k.saved_seen = None;
+            for c in k.by_id.values_mut() {
+                c.saved = false;
+            }
+        }
+    }
+
+    /// Whether any book is kept.
+    pub(super) fn keeps_any(&self) -> bool {
+        self.kept.lock().is_ok_and(|k| !k.by_id.is_empty())
     }
 
     /// Records that `written` is now the stored snapshot; a book replaced meanwhile stays unsaved.

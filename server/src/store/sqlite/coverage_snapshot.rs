@@ -14,6 +14,7 @@ use crate::store::{CoverageBook, StoreError, StoreResult};
 /// A snapshot write made ready away from the writer: the changed books as bytes.
 pub(super) struct Encoded {
     seen: i64,
+    on_top_of: Option<i64>,
     kept: String,
     books: Vec<(String, Vec<u8>)>,
 }
@@ -23,6 +24,7 @@ pub(super) struct Encoded {
 pub(super) fn encode(unsaved: &Unsaved) -> StoreResult<Encoded> {
     Ok(Encoded {
         seen: unsaved.seen,
+        on_top_of: unsaved.on_top_of,
         kept: serde_json::to_string(&unsaved.kept)
             .map_err(|e| StoreError::Backend(format!("kept village ids: {e}")))?,
         books: unsaved
@@ -36,9 +38,13 @@ pub(super) fn encode(unsaved: &Unsaved) -> StoreResult<Encoded> {
 /// Brings the stored snapshot up to the kept books, in one transaction: the changed books are
 /// written, books of villages no longer kept are dropped, and the mark moves to their log entry.
 /// Books kept unchanged since the last write are left as they are: no change touched them, so
-/// they hold every change up to the new mark too.
-pub(super) fn save(c: &mut Connection, encoded: &Encoded) -> StoreResult<()> {
+/// they hold every change up to the new mark too. That holds only on top of this cache's own last
+/// write: when another process wrote since, nothing is written and the answer is `false`.
+pub(super) fn save(c: &mut Connection, encoded: &Encoded) -> StoreResult<bool> {
     let tx = c.transaction().map_err(backend)?;
+    if encoded.on_top_of.is_some() && mark(&tx)? != encoded.on_top_of {
+        return Ok(false);
+    }
     tx.execute(
         "DELETE FROM coverage_snapshot
          WHERE village_id NOT IN (SELECT value FROM json_each(?1))",
@@ -62,7 +68,8 @@ pub(super) fn save(c: &mut Connection, encoded: &Encoded) -> StoreResult<()> {
         [encoded.seen],
     )
     .map_err(backend)?;
-    tx.commit().map_err(backend)
+    tx.commit().map_err(backend)?;
+    Ok(true)
 }
 
 /// The log entry of the stored snapshot, if there is one.

@@ -281,9 +281,9 @@ async fn a_save_while_serving_writes_only_changed_books_and_a_crash_after_it_los
     assert_eq!(heads, ["甲二", "乙二"]);
 }
 
-#[tokio::test]
-async fn books_the_cache_dropped_leave_the_snapshot() {
-    let dir = tempfile::tempdir().unwrap();
+/// A store on a new file with the tree down to village `v`, household `a` in it, its books read
+/// and written down; and another connection to the file.
+async fn saved_store(dir: &tempfile::TempDir) -> (SqliteStore, Connection) {
     let path = dir.path().join("t.db");
     let s = SqliteStore::open(&path).unwrap();
     village_tree(&s).await;
@@ -294,24 +294,102 @@ async fn books_the_cache_dropped_leave_the_snapshot() {
     .unwrap();
     s.warm_reports().await.unwrap();
     s.save_reports().await.unwrap();
-    let other = Connection::open(&path).unwrap();
-    let rows = |c: &Connection| -> i64 {
-        c.query_row("SELECT count(*) FROM coverage_snapshot", [], |r| r.get(0))
-            .unwrap()
+    (s, Connection::open(&path).unwrap())
+}
+
+/// Cuts the log so that it no longer holds the entries the kept books need, with a change to
+/// household `a` after the cut.
+fn cut_the_log(c: &Connection) {
+    c.execute_batch(
+        "UPDATE households SET head_name = '甲二' WHERE id = 'a';
+         INSERT INTO household_changes (seq, household_id, village_id)
+             VALUES ((SELECT max(seq) FROM household_changes) + 10, 'a', 'v');
+         DELETE FROM household_changes WHERE seq < (SELECT max(seq) FROM household_changes);",
+    )
+    .unwrap();
+}
+
+fn snapshot_villages(c: &Connection) -> Vec<String> {
+    c.prepare("SELECT village_id FROM coverage_snapshot ORDER BY village_id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn books_the_cache_dropped_leave_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, other) = saved_store(&dir).await;
+    assert_eq!(snapshot_villages(&other), ["c", "k", "p", "t", "v"]);
+    cut_the_log(&other);
+    // Every book is dropped; the report reads and keeps its township's units again.
+    let township = Scope {
+        path: "/p/c/k/t/".into(),
+        worker_id: None,
     };
-    assert_eq!(rows(&other), 5);
-    // The entries the kept books need are cut from the log: they are dropped.
+    s.coverage_book(&township).await.unwrap();
+    s.save_reports().await.unwrap();
+    assert_eq!(
+        snapshot_villages(&other),
+        ["t", "v"],
+        "no stored book outlives the kept one"
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_after_too_many_changes_reads_every_village_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, other) = saved_store(&dir).await;
+    cut_the_log(&other);
+    s.refresh_reports().await.unwrap();
+    let units: Vec<String> = ["c", "k", "p", "t", "v"]
+        .iter()
+        .map(|u| (*u).to_owned())
+        .collect();
+    let kept = s.coverage_cache.lookup(&units);
+    assert!(kept.iter().all(Option::is_some), "read again at once");
+    let v = kept[4].as_ref().unwrap();
+    assert_eq!(v.head_name(&v.households[0]), "甲二");
+}
+
+#[tokio::test]
+async fn a_write_on_top_of_another_process_snapshot_is_of_every_book() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, other) = saved_store(&dir).await;
+    // Another process wrote a snapshot since: its mark moved and one of its books differs.
     other
         .execute_batch(
-            "INSERT INTO household_changes (seq, household_id, village_id)
-                 VALUES ((SELECT max(seq) FROM household_changes) + 10, 'a', 'v');
-             DELETE FROM household_changes
-                 WHERE seq < (SELECT max(seq) FROM household_changes);",
+            "UPDATE coverage_snapshot SET book = x'00' WHERE village_id = 'p';
+             UPDATE coverage_snapshot_mark SET seen = seen + 1000;",
         )
         .unwrap();
-    s.refresh_reports().await.unwrap();
+    other
+        .execute(
+            "UPDATE households SET head_name = '甲二' WHERE id = 'a'",
+            [],
+        )
+        .unwrap();
     s.save_reports().await.unwrap();
-    assert_eq!(rows(&other), 0, "no stored book outlives the kept one");
+    let p: Vec<u8> = other
+        .query_row(
+            "SELECT book FROM coverage_snapshot WHERE village_id = 'p'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        CoverageBook::from_bytes(&p).is_some(),
+        "the unchanged book is written again too"
+    );
+    let newest: i64 = other
+        .query_row("SELECT max(seq) FROM household_changes", [], |r| r.get(0))
+        .unwrap();
+    let mark: i64 = other
+        .query_row("SELECT seen FROM coverage_snapshot_mark", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mark, newest);
 }
 
 #[tokio::test]

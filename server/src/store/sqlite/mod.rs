@@ -7,6 +7,7 @@ mod assignments;
 mod audit;
 mod coverage_cache;
 mod coverage_snapshot;
+mod coverage_upkeep;
 mod devices;
 mod group_commit;
 mod migrations;
@@ -264,57 +265,6 @@ impl SqliteStore {
             .push(write)
             .await
             .map_err(|_| StoreError::Backend("ingest writer stopped".into()))?
-    }
-
-    /// Brings the kept coverage books up to the newest change log entry (the caller holds the
-    /// cache's turn). With `restore`, a cache that keeps nothing yet starts from the snapshot of
-    /// the last run; without, it stays empty.
-    async fn catch_up_kept(&self, restore: bool) -> StoreResult<()> {
-        let cache = Arc::clone(&self.coverage_cache);
-        let log = match cache.seen() {
-            None if !restore => return Ok(()),
-            None => match self.read_back_snapshot().await? {
-                Some((snapshot, log)) => {
-                    cache.restore(snapshot);
-                    log
-                }
-                None => self.read_log(None).await?,
-            },
-            seen => self.read_log(seen).await?,
-        };
-        tokio::task::spawn_blocking(move || cache.catch_up(log))
-            .await
-            .map_err(blocking_failed)
-    }
-
-    /// The change log after `seen`, as [`reports::changes_after`] reads it.
-    async fn read_log(&self, seen: Option<i64>) -> StoreResult<coverage_cache::LogRead> {
-        self.read(move |c| reports::changes_after(c, seen, coverage_cache::CATCH_UP_LIMIT))
-            .await
-    }
-
-    /// The stored snapshot with the change log after it; the two are read side by side on two
-    /// reader connections (a restart waits for both).
-    async fn read_back_snapshot(
-        &self,
-    ) -> StoreResult<Option<(coverage_cache::Snapshot, coverage_cache::LogRead)>> {
-        let Some(mark) = self.point_read(coverage_snapshot::mark).await? else {
-            return Ok(None);
-        };
-        let (snapshot, log) = tokio::try_join!(
-            self.read(coverage_snapshot::load),
-            self.read_log(Some(mark))
-        )?;
-        let Some(snapshot) = snapshot else {
-            return Ok(None);
-        };
-        // A write of the snapshot in between moved its mark: the log is read again from there.
-        let log = if snapshot.seen == mark {
-            log
-        } else {
-            self.read_log(Some(snapshot.seen)).await?
-        };
-        Ok(Some((snapshot, log)))
     }
 
     /// The books of `villages`, in that order, read on several reader connections at once, a run
@@ -596,64 +546,21 @@ impl Store for SqliteStore {
             let books = self.village_books(units, Some(worker.clone())).await?;
             return Ok(CoverageBook::joined(books.iter()));
         }
-        let cache = Arc::clone(&self.coverage_cache);
-        let _turn = cache.turn().await;
-        self.catch_up_kept(true).await?;
-        let units = self.read(move |c| reports::unit_ids(c, &path)).await?;
-        let mut books = cache.lookup(&units);
-        let missing: Vec<usize> = (0..units.len()).filter(|&i| books[i].is_none()).collect();
-        let ids = missing.iter().map(|&i| units[i].clone()).collect();
-        // Read after the log was, so each holds at least every change the kept books have seen.
-        for (&i, book) in missing.iter().zip(self.village_books(ids, None).await?) {
-            let book = Arc::new(book);
-            cache.keep(&units[i], Arc::clone(&book));
-            books[i] = Some(book);
-        }
         // The replay reads one book front to back: a copy into one costs less than it saves.
-        Ok(CoverageBook::joined(
-            books.iter().flatten().map(|b| b.as_ref()),
-        ))
+        let books = self.kept_county_books(path).await?;
+        Ok(CoverageBook::joined(books.iter().map(AsRef::as_ref)))
     }
 
     async fn warm_reports(&self) -> StoreResult<()> {
-        let households: i64 = self
-            .read(|c| {
-                c.query_row("SELECT count(*) FROM households", [], |r| r.get(0))
-                    .map_err(backend)
-            })
-            .await?;
-        // Past the cache's size, warming would only push villages out again.
-        if usize::try_from(households).is_ok_and(|n| n <= coverage_cache::CAPACITY_HOUSEHOLDS) {
-            self.coverage_book(&Scope {
-                path: "/".into(),
-                worker_id: None,
-            })
-            .await?;
-        }
-        Ok(())
+        self.warm_kept().await
     }
 
     async fn refresh_reports(&self) -> StoreResult<()> {
-        let _turn = self.coverage_cache.turn().await;
-        self.catch_up_kept(false).await
+        self.refresh_kept().await
     }
 
     async fn save_reports(&self) -> StoreResult<()> {
-        let cache = Arc::clone(&self.coverage_cache);
-        let _turn = cache.turn().await;
-        self.catch_up_kept(false).await?;
-        let Some(unsaved) = cache.unsaved() else {
-            return Ok(());
-        };
-        let unsaved = Arc::new(unsaved);
-        let encoding = Arc::clone(&unsaved);
-        let encoded = tokio::task::spawn_blocking(move || coverage_snapshot::encode(&encoding))
-            .await
-            .map_err(blocking_failed)??;
-        self.call(move |c| coverage_snapshot::save(c, &encoded))
-            .await?;
-        cache.saved(&unsaved);
-        Ok(())
+        self.save_kept().await
     }
 
     async fn period_visits(
