@@ -229,6 +229,18 @@ pub async fn run(
                 .await
                 .map_err(show)?;
             println!("imported {n} households");
+            // An import of a county is more changes than kept coverage books catch up on: read
+            // them again here and write them down, so the next `serve` starts from them instead
+            // of reading every household while its first reports wait.
+            let books = async {
+                state.store.warm_reports().await?;
+                state.store.save_reports().await
+            };
+            if let Err(e) = books.await {
+                eprintln!(
+                    "the coverage books were not written down ({e}); serve will read them at start"
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Audience(AudienceCommand::Create { audience, unit }) => {
