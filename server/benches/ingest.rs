@@ -326,8 +326,12 @@ async fn send_visit(http: &reqwest::Client, base: &str, token: &str, v: &Sealed)
         .await
         .expect("put visit");
     let status = r.status();
-    assert!(status == 201 || status == 200, "visit answered {status}");
-    let _ = r.bytes().await;
+    let body = r.bytes().await.unwrap_or_default();
+    assert!(
+        status == 201 || status == 200,
+        "visit answered {status}: {}",
+        String::from_utf8_lossy(&body)
+    );
     let mut requests = 1;
     for (photo_id, bytes) in &v.photos {
         let mut offset = 0;
@@ -427,6 +431,11 @@ fn load_average() -> String {
 }
 
 fn main() {
+    // A request that fails says why on the server's side (an internal error's cause is logged).
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::WARN)
+        .with_writer(std::io::stderr)
+        .init();
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run a tiny smoke then.
     let smoke = !std::env::args().any(|a| a == "--bench");
     let clients = env_usize("FV_BENCH_CLIENTS", 32);
