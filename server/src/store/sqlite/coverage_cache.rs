@@ -37,12 +37,43 @@ pub(super) struct LogRead {
     pub(super) changes: Option<Changes>,
 }
 
-/// Village books that hold every change up to log entry `seen` (and maybe some after it).
-pub(super) struct Snapshot {
+/// A stored snapshot as read: village books as bytes that hold every change up to log entry
+/// `mark` (and maybe some after it).
+pub(super) struct Stored {
     /// The log entry.
-    pub(super) seen: i64,
-    /// The book of each village.
-    pub(super) books: Vec<(String, CoverageBook)>,
+    pub(super) mark: i64,
+    /// The book of each village, as [`CoverageBook::to_bytes`] wrote it.
+    pub(super) books: Vec<(String, Vec<u8>)>,
+}
+
+impl Changes {
+    /// For each village `kept` says yes to: the households the changes touched there, and where
+    /// the current rows of its households lie in `rows`.
+    fn by_village(&self, kept: impl Fn(&str) -> bool) -> HashMap<&str, Touched<'_>> {
+        let fresh = village_runs(&self.rows);
+        let mut by_village: HashMap<&str, Touched<'_>> = HashMap::new();
+        for (village, household) in &self.touched {
+            if kept(village) {
+                by_village
+                    .entry(village.as_str())
+                    .or_insert_with(|| Touched {
+                        gone: HashSet::new(),
+                        run: fresh.get(village.as_str()).cloned().unwrap_or(0..0),
+                    })
+                    .gone
+                    .insert(household.as_str());
+            }
+        }
+        by_village
+    }
+}
+
+/// What changed in one village.
+struct Touched<'a> {
+    /// Households whose kept entries are out of date.
+    gone: HashSet<&'a str>,
+    /// Where the current rows of the village's changed households lie in [`Changes::rows`].
+    run: Range<usize>,
 }
 
 struct Cached {
@@ -111,27 +142,16 @@ impl CoverageCache {
             k.seen = Some(read.last);
             return;
         };
-        let mut touched: HashMap<&str, HashSet<&str>> = HashMap::new();
-        for (village, household) in &changes.touched {
-            if k.by_id.contains_key(village) {
-                touched
-                    .entry(village.as_str())
-                    .or_default()
-                    .insert(household.as_str());
-            }
-        }
-        let fresh = village_runs(&changes.rows);
-        let jobs: Vec<_> = touched
+        let jobs: Vec<_> = changes
+            .by_village(|v| k.by_id.contains_key(v))
             .into_iter()
-            .filter_map(|(village, gone)| {
-                let base = Arc::clone(&k.by_id.get(village)?.book);
-                let run = fresh.get(village).cloned().unwrap_or(0..0);
-                Some((village, base, gone, run))
+            .filter_map(|(village, touched)| {
+                Some((village, Arc::clone(&k.by_id.get(village)?.book), touched))
             })
             .collect();
         // Ingest everywhere touches every village: a county's books rebuilt, on every core.
-        let rebuilt = map_on_every_core(&jobs, |(_, base, gone, run)| {
-            patched(base, gone, &changes.rows, run.clone())
+        let rebuilt = map_on_every_core(&jobs, |(_, base, touched)| {
+            patched(base, touched, &changes.rows)
         });
         for ((village, ..), book) in jobs.iter().zip(rebuilt) {
             let Some(c) = k.by_id.get_mut(*village) else {
@@ -146,28 +166,40 @@ impl CoverageCache {
         k.evict();
     }
 
-    /// Keeps books read back from a snapshot in place of anything kept (the store's first
-    /// report, before any book was kept).
-    pub(super) fn restore(&self, Snapshot { seen, books }: Snapshot) {
+    /// Keeps the books of a stored snapshot, brought up to `read`, in place of anything kept (the
+    /// store's first report, before any book was kept). Each book is decoded and, when changes
+    /// touch its village, rebuilt in the same pass, on every core. When the read says to start
+    /// again, or a book does not read back as written, nothing is kept.
+    pub(super) fn restore(&self, stored: Stored, read: LogRead) {
         let Ok(mut k) = self.kept.lock() else {
             return;
         };
         k.by_id.clear();
         k.households = 0;
-        k.seen = Some(seen);
-        k.saved_seen = Some(seen);
-        for (village, book) in books {
+        k.seen = Some(read.last);
+        k.saved_seen = Some(stored.mark);
+        let Some(changes) = &read.changes else {
+            return;
+        };
+        let villages: HashSet<&str> = stored.books.iter().map(|(v, _)| v.as_str()).collect();
+        let touched = changes.by_village(|v| villages.contains(v));
+        let books = map_on_every_core(&stored.books, |(village, bytes)| {
+            let book = CoverageBook::from_bytes(bytes)?;
+            Some(match touched.get(village.as_str()) {
+                Some(t) => (patched(&book, t, &changes.rows), false),
+                None => (book, true),
+            })
+        });
+        let Some(books) = books.into_iter().collect::<Option<Vec<_>>>() else {
+            return;
+        };
+        for ((village, _), (book, saved)) in stored.books.iter().zip(books) {
             k.clock += 1;
             let used = k.clock;
             k.households += book.households.len();
-            k.by_id.insert(
-                village,
-                Cached {
-                    book: Arc::new(book),
-                    used,
-                    saved: true,
-                },
-            );
+            let book = Arc::new(book);
+            k.by_id
+                .insert(village.clone(), Cached { book, used, saved });
         }
         k.evict();
     }
@@ -296,19 +328,15 @@ fn village_runs(book: &CoverageBook) -> HashMap<&str, Range<usize>> {
     runs
 }
 
-/// `base` without the households in `gone`, with `fresh`'s households in `run` merged in, in
-/// village-book order (worker, households with none first, then household id). The households
-/// between changes are copied as runs.
-fn patched(
-    base: &CoverageBook,
-    gone: &HashSet<&str>,
-    fresh: &CoverageBook,
-    run: Range<usize>,
-) -> CoverageBook {
+/// `base` without the households `touched` has gone, with `fresh`'s households in its run merged
+/// in, in village-book order (worker, households with none first, then household id). The
+/// households between changes are copied as runs.
+fn patched(base: &CoverageBook, touched: &Touched<'_>, fresh: &CoverageBook) -> CoverageBook {
     fn key(b: &CoverageBook, i: usize) -> (Option<&str>, &str) {
         let h = &b.households[i];
         (b.worker(h), b.id(h))
     }
+    let Touched { gone, run } = touched;
     let mut out = CoverageBook::default();
     out.reserve_like(base);
     let (mut next, mut from) = (run.start, 0);
@@ -416,6 +444,52 @@ mod tests {
         assert_eq!(heads(got[2].as_ref().unwrap()), [("y", "己")]);
         assert!(got[3].is_none(), "a village never read is not made up");
         assert_eq!(c.kept.lock().unwrap().households, 5);
+    }
+
+    #[test]
+    fn a_restored_snapshot_is_caught_up_as_it_is_decoded() {
+        let stored = |v2: Vec<u8>| Stored {
+            mark: 3,
+            books: vec![
+                ("v1".into(), book("v1", &[("a", None, "甲")]).to_bytes()),
+                ("v2".into(), v2),
+            ],
+        };
+        let v2 = book("v2", &[("b", None, "乙")]).to_bytes();
+        let read = || LogRead {
+            last: 5,
+            changes: changes(
+                &[("v2", "b"), ("v9", "z")],
+                book("v2", &[("b", None, "乙二")]),
+            ),
+        };
+        let c = CoverageCache::default();
+        c.restore(stored(v2.clone()), read());
+        assert_eq!(c.seen(), Some(5));
+        let got = c.lookup(&["v1".into(), "v2".into(), "v9".into()]);
+        assert_eq!(heads(got[0].as_ref().unwrap()), [("a", "甲")]);
+        assert_eq!(heads(got[1].as_ref().unwrap()), [("b", "乙二")]);
+        assert!(got[2].is_none());
+        // Only the rebuilt book is left to write, on top of the snapshot read.
+        let unsaved = c.unsaved().unwrap();
+        let changed: Vec<&str> = unsaved.changed.iter().map(|(v, _)| v.as_str()).collect();
+        assert_eq!((changed, unsaved.on_top_of), (vec!["v2"], Some(3)));
+
+        // A book that does not read back, or a log that says start again: nothing is kept.
+        let c = CoverageCache::default();
+        c.restore(stored(vec![0]), read());
+        assert!(!c.keeps_any());
+        assert_eq!(c.seen(), Some(5));
+        let c = CoverageCache::default();
+        c.restore(
+            stored(v2),
+            LogRead {
+                last: 9,
+                changes: None,
+            },
+        );
+        assert!(!c.keeps_any());
+        assert_eq!(c.seen(), Some(9));
     }
 
     #[test]

@@ -7,9 +7,8 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::backend;
-use super::coverage_cache::{Snapshot, Unsaved};
-use super::on_every_core::map_on_every_core;
-use crate::store::{CoverageBook, StoreError, StoreResult};
+use super::coverage_cache::{Stored, Unsaved};
+use crate::store::{StoreError, StoreResult};
 
 /// A snapshot write made ready away from the writer: the changed books as bytes.
 pub(super) struct Encoded {
@@ -79,29 +78,20 @@ pub(super) fn mark(c: &Connection) -> StoreResult<Option<i64>> {
         .map_err(backend)
 }
 
-/// The stored snapshot; `None` when there is none, or when any part of it does not read back as
-/// written. The books are decoded on every core.
-pub(super) fn load(c: &Connection) -> StoreResult<Option<Snapshot>> {
+/// The stored snapshot, its books still as bytes (they are decoded as they are caught up);
+/// `None` when there is none.
+pub(super) fn load(c: &Connection) -> StoreResult<Option<Stored>> {
     let tx = c.unchecked_transaction().map_err(backend)?;
-    let Some(seen) = mark(&tx)? else {
+    let Some(mark) = mark(&tx)? else {
         return Ok(None);
     };
     let mut st = tx
         .prepare("SELECT village_id, book FROM coverage_snapshot")
         .map_err(backend)?;
-    let rows = st
-        .query_map([], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?))
-        })
+    let books = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(backend)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(backend)?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    let decoded = map_on_every_core(&rows, |(village, bytes)| {
-        Some((village.clone(), CoverageBook::from_bytes(bytes)?))
-    });
-    let books = decoded.into_iter().collect::<Option<Vec<_>>>();
-    Ok(books.map(|books| Snapshot { seen, books }))
+    Ok((!books.is_empty()).then_some(Stored { mark, books }))
 }

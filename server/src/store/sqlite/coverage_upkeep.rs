@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::coverage_cache::{self, LogRead, Snapshot};
+use super::coverage_cache::{self, LogRead, Stored};
 use super::{SqliteStore, backend, blocking_failed, coverage_snapshot, reports};
 use crate::store::{CoverageBook, StoreResult};
 
@@ -100,17 +100,17 @@ impl SqliteStore {
     /// that keeps nothing yet starts from the snapshot of the last run; without, it stays empty.
     async fn catch_up_kept(&self, restore: bool) -> StoreResult<()> {
         let cache = Arc::clone(&self.coverage_cache);
-        let log = match cache.seen() {
-            None if !restore => return Ok(()),
-            None => match self.read_back_snapshot().await? {
-                Some((snapshot, log)) => {
-                    cache.restore(snapshot);
-                    log
-                }
-                None => self.read_log(None).await?,
-            },
-            seen => self.read_log(seen).await?,
-        };
+        let seen = cache.seen();
+        if seen.is_none() && restore {
+            if let Some((stored, log)) = self.read_back_snapshot().await? {
+                return tokio::task::spawn_blocking(move || cache.restore(stored, log))
+                    .await
+                    .map_err(blocking_failed);
+            }
+        } else if seen.is_none() {
+            return Ok(());
+        }
+        let log = self.read_log(seen).await?;
         tokio::task::spawn_blocking(move || cache.catch_up(log))
             .await
             .map_err(blocking_failed)
@@ -124,23 +124,23 @@ impl SqliteStore {
 
     /// The stored snapshot with the change log after it; the two are read side by side on two
     /// reader connections (a restart waits for both).
-    async fn read_back_snapshot(&self) -> StoreResult<Option<(Snapshot, LogRead)>> {
+    async fn read_back_snapshot(&self) -> StoreResult<Option<(Stored, LogRead)>> {
         let Some(mark) = self.point_read(coverage_snapshot::mark).await? else {
             return Ok(None);
         };
-        let (snapshot, log) = tokio::try_join!(
+        let (stored, log) = tokio::try_join!(
             self.read(coverage_snapshot::load),
             self.read_log(Some(mark))
         )?;
-        let Some(snapshot) = snapshot else {
+        let Some(stored) = stored else {
             return Ok(None);
         };
         // A write of the snapshot in between moved its mark: the log is read again from there.
-        let log = if snapshot.seen == mark {
+        let log = if stored.mark == mark {
             log
         } else {
-            self.read_log(Some(snapshot.seen)).await?
+            self.read_log(Some(stored.mark)).await?
         };
-        Ok(Some((snapshot, log)))
+        Ok(Some((stored, log)))
     }
 }
