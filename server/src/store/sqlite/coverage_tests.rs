@@ -2,6 +2,8 @@
 //! down at a stop and read back at start, always equal to a book read afresh.
 #![allow(clippy::unwrap_used)]
 
+use std::path::PathBuf;
+
 use super::*;
 
 /// Province `p` down to village `v`.
@@ -17,12 +19,24 @@ async fn village_tree(s: &SqliteStore) {
     }
 }
 
-#[tokio::test]
-async fn coverage_sees_changes_written_by_another_connection() {
-    let dir = tempfile::tempdir().unwrap();
+/// A store on a new file `t.db` in `dir` with the tree down to village `v`, and `more` villages
+/// beside it in township `t`.
+async fn store_on_file(dir: &tempfile::TempDir, more: &[&str]) -> (SqliteStore, PathBuf) {
     let path = dir.path().join("t.db");
     let s = SqliteStore::open(&path).unwrap();
     village_tree(&s).await;
+    for v in more {
+        s.add_org_unit(v, Some("t"), OrgLevel::Village, v)
+            .await
+            .unwrap();
+    }
+    (s, path)
+}
+
+#[tokio::test]
+async fn coverage_sees_changes_written_by_another_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, path) = store_on_file(&dir, &[]).await;
     s.upsert_households(vec![crate::store::conformance::household_row(
         "h", "v", "张三", None,
     )])
@@ -62,15 +76,7 @@ async fn book_on_opening(path: &std::path::Path) -> CoverageBook {
 #[tokio::test]
 async fn kept_books_brought_up_to_date_match_books_read_afresh() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.db");
-    let s = SqliteStore::open(&path).unwrap();
-    village_tree(&s).await;
-    s.add_org_unit("v2", Some("t"), OrgLevel::Village, "v2")
-        .await
-        .unwrap();
-    s.add_org_unit("v3", Some("t"), OrgLevel::Village, "v3")
-        .await
-        .unwrap();
+    let (s, path) = store_on_file(&dir, &["v2", "v3"]).await;
     s.add_staff(&crate::store::conformance::worker_staff("w", "t"))
         .await
         .unwrap();
@@ -129,7 +135,7 @@ async fn kept_books_brought_up_to_date_match_books_read_afresh() {
 #[tokio::test]
 async fn books_saved_at_a_stop_are_read_back_and_caught_up_at_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.db");
+    let (first, path) = store_on_file(&dir, &[]).await;
     let all = Scope {
         path: "/p/".into(),
         worker_id: None,
@@ -138,8 +144,6 @@ async fn books_saved_at_a_stop_are_read_back_and_caught_up_at_the_next_start() {
         let h = b.households.iter().find(|h| b.id(h) == id).unwrap();
         b.head_name(h).to_owned()
     };
-    let first = SqliteStore::open(&path).unwrap();
-    village_tree(&first).await;
     let row = crate::store::conformance::household_row;
     first
         .upsert_households(vec![row("a", "v", "甲", None), row("b", "v", "乙", None)])
@@ -213,12 +217,7 @@ async fn books_saved_at_a_stop_are_read_back_and_caught_up_at_the_next_start() {
 #[tokio::test]
 async fn a_save_while_serving_writes_only_changed_books_and_a_crash_after_it_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("t.db");
-    let s = SqliteStore::open(&path).unwrap();
-    village_tree(&s).await;
-    s.add_org_unit("v2", Some("t"), OrgLevel::Village, "v2")
-        .await
-        .unwrap();
+    let (s, path) = store_on_file(&dir, &["v2"]).await;
     let row = crate::store::conformance::household_row;
     s.upsert_households(vec![row("a", "v", "甲", None), row("b", "v2", "乙", None)])
         .await
@@ -284,9 +283,7 @@ async fn a_save_while_serving_writes_only_changed_books_and_a_crash_after_it_los
 /// A store on a new file with the tree down to village `v`, household `a` in it, its books read
 /// and written down; and another connection to the file.
 async fn saved_store(dir: &tempfile::TempDir) -> (SqliteStore, Connection) {
-    let path = dir.path().join("t.db");
-    let s = SqliteStore::open(&path).unwrap();
-    village_tree(&s).await;
+    let (s, path) = store_on_file(dir, &[]).await;
     s.upsert_households(vec![crate::store::conformance::household_row(
         "a", "v", "甲", None,
     )])
