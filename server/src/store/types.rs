@@ -227,6 +227,33 @@ impl ChainStatus {
             _ => None,
         }
     }
+
+    /// Where a visit at chain place `seq`, naming `prev` as the hash before it, sits in its
+    /// device's chain, given whether a stored visit of the device holds `seq` already (`taken`)
+    /// and the stored hash at `seq - 1` (`before`; stores look it up for `seq > 1`). Visits may
+    /// arrive out of order, so a missing predecessor is a gap (cleared when it arrives), while a
+    /// mismatch or a taken place is a fork.
+    pub fn of(seq: u64, prev: &Sha256Hash, taken: bool, before: Option<&str>) -> Self {
+        if seq == 0 || taken {
+            return ChainStatus::Fork;
+        }
+        if seq == 1 {
+            return if *prev == Sha256Hash::ZERO {
+                ChainStatus::Ok
+            } else {
+                ChainStatus::Fork
+            };
+        }
+        if *prev == Sha256Hash::ZERO {
+            // Only the first visit of a device may start a chain.
+            return ChainStatus::Fork;
+        }
+        match before {
+            None => ChainStatus::Gap,
+            Some(h) if h == prev.to_hex() => ChainStatus::Ok,
+            Some(_) => ChainStatus::Fork,
+        }
+    }
 }
 
 /// A verified visit to store.
@@ -413,4 +440,35 @@ pub struct CaseloadDelta {
     pub removed: Vec<String>,
     /// Assessments returned to the worker after the token.
     pub returned: Vec<fieldvisit_core::protocol::ReturnedAssessment>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_visit_follows_its_chain_leaves_a_gap_or_forks_it() {
+        let h = Sha256Hash([7; 32]);
+        let other = Sha256Hash([8; 32]);
+        let zero = Sha256Hash::ZERO;
+        let hex = h.to_hex();
+        let cases: [(u64, &Sha256Hash, bool, Option<&str>, ChainStatus); 9] = [
+            (1, &zero, false, None, ChainStatus::Ok),
+            (1, &h, false, None, ChainStatus::Fork),
+            (1, &zero, true, None, ChainStatus::Fork),
+            (0, &zero, false, None, ChainStatus::Fork),
+            (5, &h, false, Some(&hex), ChainStatus::Ok),
+            (5, &h, false, None, ChainStatus::Gap),
+            (5, &other, false, Some(&hex), ChainStatus::Fork),
+            (5, &h, true, Some(&hex), ChainStatus::Fork),
+            (5, &zero, false, None, ChainStatus::Fork),
+        ];
+        for (seq, prev, taken, before, want) in cases {
+            assert_eq!(
+                ChainStatus::of(seq, prev, taken, before),
+                want,
+                "{seq} {taken} {before:?}"
+            );
+        }
+    }
 }

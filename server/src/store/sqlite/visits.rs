@@ -48,28 +48,19 @@ fn hash_at(tx: &Connection, device_id: &str, seq: u64) -> StoreResult<Option<Str
     .map_err(backend)
 }
 
-/// Where the visit sits in its device's chain. Visits may arrive out of order, so a missing
-/// predecessor is a gap (cleared when it arrives), while a mismatch or a taken slot is a fork.
+/// Where the visit sits in its device's chain ([`ChainStatus::of`]).
 fn chain_status(tx: &Connection, v: &NewVisit) -> StoreResult<ChainStatus> {
-    if v.chain_seq == 0 || hash_at(tx, &v.device_id, v.chain_seq)?.is_some() {
-        return Ok(ChainStatus::Fork);
-    }
-    if v.chain_seq == 1 {
-        return Ok(if v.chain_prev == Sha256Hash::ZERO {
-            ChainStatus::Ok
-        } else {
-            ChainStatus::Fork
-        });
-    }
-    if v.chain_prev == Sha256Hash::ZERO {
-        // Only the first visit of a device may start a chain.
-        return Ok(ChainStatus::Fork);
-    }
-    Ok(match hash_at(tx, &v.device_id, v.chain_seq - 1)? {
-        None => ChainStatus::Gap,
-        Some(h) if h == v.chain_prev.to_hex() => ChainStatus::Ok,
-        Some(_) => ChainStatus::Fork,
-    })
+    let taken = hash_at(tx, &v.device_id, v.chain_seq)?.is_some();
+    let before = match v.chain_seq {
+        0 | 1 => None,
+        seq => hash_at(tx, &v.device_id, seq - 1)?,
+    };
+    Ok(ChainStatus::of(
+        v.chain_seq,
+        &v.chain_prev,
+        taken,
+        before.as_deref(),
+    ))
 }
 
 fn meta(c: &Connection, visit_id: &str) -> StoreResult<Option<VisitMeta>> {
