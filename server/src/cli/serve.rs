@@ -113,7 +113,7 @@ pub async fn serve(
         for tick in [&mut refresh, &mut save] {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         }
-        // Both fire at once at first: the warm-up has just done both.
+        // Both fire at once at first; the warm-up at start does both, so those ticks are skipped.
         refresh.tick().await;
         save.tick().await;
         loop {

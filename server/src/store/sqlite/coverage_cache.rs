@@ -137,9 +137,7 @@ impl CoverageCache {
             return;
         };
         let Some(changes) = read.changes else {
-            k.by_id.clear();
-            k.households = 0;
-            k.seen = Some(read.last);
+            k.start_again(read.last);
             return;
         };
         let jobs: Vec<_> = changes
@@ -174,9 +172,7 @@ impl CoverageCache {
         let Ok(mut k) = self.kept.lock() else {
             return;
         };
-        k.by_id.clear();
-        k.households = 0;
-        k.seen = Some(read.last);
+        k.start_again(read.last);
         k.saved_seen = Some(stored.mark);
         let Some(changes) = &read.changes else {
             return;
@@ -194,12 +190,7 @@ impl CoverageCache {
             return;
         };
         for ((village, _), (book, saved)) in stored.books.iter().zip(books) {
-            k.clock += 1;
-            let used = k.clock;
-            k.households += book.households.len();
-            let book = Arc::new(book);
-            k.by_id
-                .insert(village.clone(), Cached { book, used, saved });
+            k.put(village, Arc::new(book), saved);
         }
         k.evict();
     }
@@ -283,23 +274,33 @@ impl CoverageCache {
         if k.seen.is_none() || book.households.len() > CAPACITY_HOUSEHOLDS {
             return;
         }
-        k.clock += 1;
-        let used = k.clock;
-        let size = book.households.len();
-        let fresh = Cached {
-            book,
-            used,
-            saved: false,
-        };
-        if let Some(old) = k.by_id.insert(village.to_owned(), fresh) {
-            k.households -= old.book.households.len();
-        }
-        k.households += size;
+        k.put(village, book, false);
         k.evict();
     }
 }
 
 impl Kept {
+    /// Drops every book; the log read up to `last` says to start again from nothing.
+    fn start_again(&mut self, last: i64) {
+        self.by_id.clear();
+        self.households = 0;
+        self.seen = Some(last);
+    }
+
+    /// Keeps `book` for `village` in place of any kept before, as used just now.
+    fn put(&mut self, village: &str, book: Arc<CoverageBook>, saved: bool) {
+        self.clock += 1;
+        let size = book.households.len();
+        let used = self.clock;
+        if let Some(old) = self
+            .by_id
+            .insert(village.to_owned(), Cached { book, used, saved })
+        {
+            self.households -= old.book.households.len();
+        }
+        self.households += size;
+    }
+
     fn evict(&mut self) {
         while self.households > CAPACITY_HOUSEHOLDS {
             let Some(oldest) = self

@@ -51,6 +51,11 @@ impl SqliteStore {
     /// Reads back (or reads) the book of every village, when the tree fits the cache.
     pub(super) async fn warm_kept(&self) -> StoreResult<()> {
         let _turn = self.coverage_cache.turn().await;
+        self.keep_whole_tree_in_turn().await
+    }
+
+    /// [`Self::warm_kept`] for a caller that holds the turn.
+    async fn keep_whole_tree_in_turn(&self) -> StoreResult<()> {
         if self.tree_fits().await? {
             self.kept_books_in_turn("/".into()).await?;
         }
@@ -63,8 +68,8 @@ impl SqliteStore {
         let _turn = self.coverage_cache.turn().await;
         let kept_any = self.coverage_cache.keeps_any();
         self.catch_up_kept(false).await?;
-        if kept_any && !self.coverage_cache.keeps_any() && self.tree_fits().await? {
-            self.kept_books_in_turn("/".into()).await?;
+        if kept_any && !self.coverage_cache.keeps_any() {
+            self.keep_whole_tree_in_turn().await?;
         }
         Ok(())
     }
