@@ -81,6 +81,18 @@ pub enum HouseholdCommand {
         /// The file.
         file: PathBuf,
     },
+    /// Move a household, with its visit history, to another village (an import never moves one).
+    Move {
+        /// Household id.
+        household_id: String,
+        /// The village it moves to.
+        #[arg(long)]
+        village: String,
+        /// The worker whose caseload it joins (default: its worker if that worker covers the new
+        /// village, otherwise nobody's).
+        #[arg(long)]
+        worker: Option<String>,
+    },
 }
 
 /// `audience …`.
@@ -241,6 +253,27 @@ pub async fn run(
                     "the coverage books were not written down ({e}); serve will read them at start"
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Household(HouseholdCommand::Move {
+            household_id,
+            village,
+            worker,
+        }) => {
+            let to = ops::households::Move {
+                village_id: village,
+                worker_id: worker,
+            };
+            let moved = ops::households::move_household(&state, &actor, &household_id, &to)
+                .await
+                .map_err(show)?;
+            println!(
+                "moved {} from {} to {} (worker: {})",
+                moved.household_id,
+                moved.from_village_id,
+                moved.village_id,
+                moved.worker_id.as_deref().unwrap_or("none")
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Audience(AudienceCommand::Create { audience, unit }) => {

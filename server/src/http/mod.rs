@@ -41,6 +41,7 @@ pub fn app(state: AppState) -> Router {
             "/households/import",
             post(org::import_households).layer(DefaultBodyLimit::max(limits.csv)),
         )
+        .route("/households/{household_id}/move", post(org::move_household))
         .route("/assignments", get(assignments::pull))
         .route(
             "/audience-keys",

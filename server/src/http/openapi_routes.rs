@@ -156,6 +156,21 @@ pub const ROUTES: &[Route] = &[
         response: None,
     },
     Route {
+        method: "POST",
+        path: "/api/v1/households/{household_id}/move",
+        summary: "Move a household, with its visit history, to another village (admin of a branch covering both)",
+        auth: "admin",
+        responses: &[
+            ("200", "Moved"),
+            ("400", "invalid_id, not_a_village, invalid_worker"),
+            E401,
+            E403,
+            E404,
+        ],
+        request: Some(("application/json", "Move")),
+        response: Some("Moved"),
+    },
+    Route {
         method: "GET",
         path: "/api/v1/assignments",
         summary: "The device's assignments (caseload changes, templates, schedule, audience keys, returned assessments) since ?since=TOKEN; no token = everything. Each &have=TEMPLATE_ID.VERSION names a template the phone holds, left out of the answer",

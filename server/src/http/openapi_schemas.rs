@@ -68,6 +68,8 @@ pub fn components() -> Components {
         .schema_from::<LoginRequest>()
         .schema_from::<LoginResponse>()
         .schema_from::<NewUser>()
+        .schema_from::<crate::ops::households::Move>()
+        .schema_from::<crate::ops::households::Moved>()
         .schema_from::<NewUnit>()
         .schema_from::<StaffView>()
         .schema_from::<HouseholdView>()

@@ -7,7 +7,7 @@ use fieldvisit_core::caseload::mask_id_number;
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
-use super::{ApiJson, RawBody};
+use super::{ApiJson, ApiPath, RawBody};
 use crate::auth::StaffCaller;
 use crate::error::AppError;
 use crate::ops::users::NewUser;
@@ -181,4 +181,18 @@ pub async fn import_households(
         csv_import::parse(body.as_ref(), &mut || {}).map_err(|e| ops::households::csv_error(&e))?;
     let n = ops::households::import(&s, &Actor::from(&caller), rows).await?;
     Ok(Json(serde_json::json!({ "imported": n })))
+}
+
+/// `POST /api/v1/households/{household_id}/move` (admin of a branch covering both villages).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn move_household(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiPath(household_id): ApiPath<String>,
+    ApiJson(req): ApiJson<ops::households::Move>,
+) -> Result<Json<ops::households::Moved>, AppError> {
+    caller.require(&[Role::Admin])?;
+    Ok(Json(
+        ops::households::move_household(&s, &Actor::from(&caller), &household_id, &req).await?,
+    ))
 }

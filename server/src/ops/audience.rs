@@ -29,6 +29,11 @@ pub async fn create_key(
 
 /// Makes a key pair for `audience` serving the branch of county `unit_id` (inside the actor's
 /// branch), or the actor's own branch when `None`. Admins only; one key per audience and branch.
+///
+/// Keys belong to counties: a staff admin may only make one for a county, and never where a
+/// higher branch already has one, since a key below would shadow it and the phones of that
+/// branch would then seal to a passphrase of the lower admin's choosing. The CLI, root on the
+/// server host, may make one for any branch.
 pub async fn create_key_for(
     state: &AppState,
     actor: &Actor,
@@ -54,10 +59,11 @@ pub async fn create_key_for(
             format!("the passphrase needs at least {MIN_PASSPHRASE_LEN} characters"),
         ));
     }
+    let root = actor.scope_path == "/";
     let (unit_id, scope_path) = match unit_id {
         Some(id) => {
             let unit = super::org::unit_in_scope(state, actor, id, "unit_id").await?;
-            if unit.level != OrgLevel::County {
+            if unit.level != OrgLevel::County && !root {
                 return Err(AppError::bad_request(
                     "not_a_county",
                     "audience keys belong to a county branch",
@@ -65,8 +71,33 @@ pub async fn create_key_for(
             }
             (unit.id, unit.path)
         }
-        None => (unit_of(&actor.scope_path), actor.scope_path.clone()),
+        None if root => (unit_of(&actor.scope_path), actor.scope_path.clone()),
+        None => {
+            let own = unit_of(&actor.scope_path);
+            let unit = super::org::unit_in_scope(state, actor, &own, "unit_id").await?;
+            if unit.level != OrgLevel::County {
+                return Err(AppError::bad_request(
+                    "not_a_county",
+                    "audience keys belong to a county branch: name the county (unit_id)",
+                ));
+            }
+            (unit.id, unit.path)
+        }
     };
+    if !root {
+        let higher = state.store.audience_keys().await?.into_iter().any(|k| {
+            k.audience == audience
+                && k.scope_path.len() < scope_path.len()
+                && scope_path.starts_with(&k.scope_path)
+        });
+        if higher {
+            return Err(AppError::conflict(
+                "shadowed_key",
+                "a higher branch already has a key for this audience; a key below it would \
+                 shadow it",
+            ));
+        }
+    }
     let cost = state.config.argon2;
     let (aud, path, pass) = (
         audience.to_owned(),

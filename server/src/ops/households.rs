@@ -10,7 +10,7 @@ use super::csv_import::{ParsedRow, RowError};
 use crate::audit;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::store::{HouseholdRow, OrgLevel, Role};
+use crate::store::{HouseholdRow, OrgLevel, Role, StoreError};
 
 /// Turns row errors into one 400 naming at most 20 of them.
 pub fn csv_error(errors: &[RowError]) -> AppError {
@@ -75,7 +75,26 @@ pub async fn import(
             }
         }
     }
+    // A row naming a household that already exists elsewhere would move it, and its history,
+    // into this branch: an import never moves one (see `move_household`).
+    let ids: Vec<String> = rows.iter().map(|r| r.household.id.clone()).collect();
+    let stored = state.store.household_villages(&ids).await?;
+    for row in &rows {
+        if stored
+            .get(&row.household.id)
+            .is_some_and(|v| *v != row.household.village_id)
+        {
+            errors.push(RowError {
+                line: row.line,
+                column: "household_id",
+                problem: "this household is registered in another village; an import does not \
+                          move households (an admin whose branch covers both villages moves it)"
+                    .into(),
+            });
+        }
+    }
     if !errors.is_empty() {
+        errors.sort_by_key(|e| e.line);
         return Err(csv_error(&errors));
     }
     let n = state
@@ -88,7 +107,14 @@ pub async fn import(
                 })
                 .collect(),
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => AppError::conflict(
+                "household_moved",
+                "a household of this file moved meanwhile; check the file and import it again",
+            ),
+            e => e.into(),
+        })?;
     audit::record(
         state.store.as_ref(),
         &actor.id,
@@ -110,4 +136,133 @@ pub async fn import_csv(
     let rows = super::csv_import::parse(csv_text.as_bytes(), &mut || {})
         .map_err(|errors| csv_error(&errors))?;
     import(state, actor, rows).await
+}
+
+/// Where a household goes in a move.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Move {
+    /// The village it moves to.
+    pub village_id: String,
+    /// The worker whose caseload it joins; when absent it keeps its worker if that worker's
+    /// branch covers the new village, and is on nobody's caseload otherwise.
+    #[serde(default)]
+    pub worker_id: Option<String>,
+}
+
+/// What a move did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Moved {
+    /// Household id.
+    pub household_id: String,
+    /// The village it left.
+    pub from_village_id: String,
+    /// The village it is in now.
+    pub village_id: String,
+    /// The worker whose caseload it is on now.
+    pub worker_id: Option<String>,
+}
+
+/// Moves a household, with its visit history, to another village: an admin whose branch covers
+/// both villages; audited with both ends.
+pub async fn move_household(
+    state: &AppState,
+    actor: &Actor,
+    household_id: &str,
+    to: &Move,
+) -> Result<Moved, AppError> {
+    if actor.role != Role::Admin {
+        return Err(AppError::forbidden(
+            "forbidden_role",
+            "your role may not do this",
+        ));
+    }
+    if !crate::ids::is_safe_id(household_id) {
+        return Err(AppError::invalid_id("household_id"));
+    }
+    let (row, _) = state
+        .store
+        .household(household_id)
+        .await?
+        .filter(|(_, path)| actor.covers(path))
+        .ok_or_else(|| AppError::not_found("household"))?;
+    let village = super::org::unit_in_scope(state, actor, &to.village_id, "village_id").await?;
+    if village.level != OrgLevel::Village {
+        return Err(AppError::bad_request(
+            "not_a_village",
+            "households belong to a village",
+        ));
+    }
+    let covers_village = |w: &crate::store::Staff, path: Option<String>| {
+        w.role == Role::Worker && path.is_some_and(|p| village.path.starts_with(&p))
+    };
+    let worker = match (&to.worker_id, &row.worker_id) {
+        (Some(w), _) => {
+            let staff = match crate::ids::is_safe_id(w) {
+                true => state.store.staff(w).await?,
+                false => return Err(AppError::invalid_id("worker_id")),
+            };
+            let ok = match &staff {
+                Some(s) => {
+                    let path = state
+                        .store
+                        .org_unit(&s.scope_unit_id)
+                        .await?
+                        .map(|u| u.path);
+                    covers_village(s, path)
+                }
+                None => false,
+            };
+            if !ok {
+                return Err(AppError::bad_request(
+                    "invalid_worker",
+                    "no such worker covering the new village",
+                ));
+            }
+            Some(w.clone())
+        }
+        (None, Some(current)) => {
+            let keep = match state.store.staff(current).await? {
+                Some(s) => {
+                    let path = state
+                        .store
+                        .org_unit(&s.scope_unit_id)
+                        .await?
+                        .map(|u| u.path);
+                    covers_village(&s, path)
+                }
+                None => false,
+            };
+            keep.then(|| current.clone())
+        }
+        (None, None) => None,
+    };
+    let from_village_id = row.household.village_id.clone();
+    if from_village_id == village.id && worker == row.worker_id {
+        return Ok(Moved {
+            household_id: household_id.to_owned(),
+            from_village_id,
+            village_id: village.id,
+            worker_id: worker,
+        });
+    }
+    state
+        .store
+        .move_household(household_id, &village.id, worker.as_deref())
+        .await?;
+    audit::record(
+        state.store.as_ref(),
+        &actor.id,
+        "household.move",
+        household_id,
+        json!({ "from_village_id": from_village_id, "village_id": village.id,
+                "worker_id": worker }),
+    )
+    .await?;
+    Ok(Moved {
+        household_id: household_id.to_owned(),
+        from_village_id,
+        village_id: village.id,
+        worker_id: worker,
+    })
 }

@@ -442,7 +442,15 @@ async fn coverage_books_follow_every_change(s: &dyn Store) {
     let h3 = &book.households[find(&book, "h3")];
     assert_eq!(book.visits_of(h3).len(), 1, "a new visit");
 
+    // An upsert never moves a household: only an explicit move does.
+    assert!(matches!(
+        s.upsert_households(vec![row("v1", "赵六")]).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let (unchanged, _) = s.household("h3").await.unwrap().unwrap();
+    assert_eq!(unchanged.household.village_id, "v2");
     // Moved to another village under a new name: gone from the old one's book.
+    s.move_household("h3", "v1", Some("w")).await.unwrap();
     s.upsert_households(vec![row("v1", "赵六")]).await.unwrap();
     let book = s.coverage_book(&all).await.unwrap();
     assert_eq!(book.households.len(), 3);

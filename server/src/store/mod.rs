@@ -54,8 +54,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Units in a branch.
     async fn org_units(&self, scope: &Scope) -> StoreResult<Vec<OrgUnit>>;
 
-    /// Inserts or replaces households, all or none.
+    /// Inserts or replaces households, all or none. A row naming an existing household of another
+    /// village is refused (`Conflict`): only [`Store::move_household`] moves one.
     async fn upsert_households(&self, rows: Vec<HouseholdRow>) -> StoreResult<usize>;
+    /// Moves a household, with its visits, to another village and worker.
+    async fn move_household(
+        &self,
+        id: &str,
+        village_id: &str,
+        worker_id: Option<&str>,
+    ) -> StoreResult<()>;
+    /// The village of each of `ids` that exists (an import's check before it writes).
+    async fn household_villages(
+        &self,
+        ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, String>>;
     /// One household with its village path.
     async fn household(&self, id: &str) -> StoreResult<Option<(HouseholdRow, String)>>;
     /// The worker whose caseload a household is on (ingest's scope check, without reading the

@@ -3,6 +3,7 @@
 
 mod assignments;
 mod auth;
+mod branch_escapes;
 mod concurrency;
 mod coverage;
 mod decrypt;

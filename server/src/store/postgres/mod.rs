@@ -189,6 +189,22 @@ impl Store for PgStore {
         org::upsert_households(&mut self.client().await?, &rows).await
     }
 
+    async fn move_household(
+        &self,
+        id: &str,
+        village_id: &str,
+        worker_id: Option<&str>,
+    ) -> StoreResult<()> {
+        org::move_household(&mut self.client().await?, id, village_id, worker_id).await
+    }
+
+    async fn household_villages(
+        &self,
+        ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, String>> {
+        org::household_villages(&self.client().await?, ids).await
+    }
+
     async fn household(&self, id: &str) -> StoreResult<Option<(HouseholdRow, String)>> {
         org::household(&self.client().await?, id).await
     }

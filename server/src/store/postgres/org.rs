@@ -100,49 +100,108 @@ pub(super) async fn next_seq<C: GenericClient>(tx: &C) -> StoreResult<u64> {
 }
 
 /// Stores households; a row that really changed takes a new change number, and a household that
-/// leaves a worker's caseload is recorded as removed for that worker.
+/// leaves a worker's caseload is recorded as removed for that worker. A row that would move a
+/// household to another village is refused: moving is [`move_household`]'s, checked on both ends.
 pub(super) async fn upsert_households(
     c: &mut deadpool_postgres::Client,
     rows: &[HouseholdRow],
 ) -> StoreResult<usize> {
     let tx = c.transaction().await.map_err(backend)?;
-    // Imports are rare and whole; holding the counter row from the start serializes them, so the
-    // read of the old row below cannot race another import of the same household.
+    lock_changes(&tx).await?;
+    write_households(&tx, rows, false).await?;
+    tx.commit().await.map_err(backend)?;
+    Ok(rows.len())
+}
+
+/// Imports are rare and whole; holding the counter row from the start serializes them, so the
+/// read of an old row cannot race another import of the same household.
+async fn lock_changes(tx: &deadpool_postgres::Transaction<'_>) -> StoreResult<()> {
     query_opt(
-        &tx,
+        tx,
         "SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE",
         &[],
     )
     .await?;
+    Ok(())
+}
+
+/// Moves a household to another village (and worker), in one transaction with its record.
+pub(super) async fn move_household(
+    c: &mut deadpool_postgres::Client,
+    id: &str,
+    village_id: &str,
+    worker_id: Option<&str>,
+) -> StoreResult<()> {
+    let tx = c.transaction().await.map_err(backend)?;
+    lock_changes(&tx).await?;
+    let (mut row, _) = household(&tx, id)
+        .await?
+        .ok_or(StoreError::NotFound("household"))?;
+    row.household.village_id = village_id.to_owned();
+    row.worker_id = worker_id.map(str::to_owned);
+    write_households(&tx, std::slice::from_ref(&row), true).await?;
+    tx.commit().await.map_err(backend)
+}
+
+/// The village of each of `ids` that exists.
+pub(super) async fn household_villages<C: GenericClient>(
+    c: &C,
+    ids: &[String],
+) -> StoreResult<std::collections::HashMap<String, String>> {
+    query(
+        c,
+        "SELECT id, village_id FROM households WHERE id = ANY($1)",
+        &[&ids],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((col(r, 0)?, col(r, 1)?)))
+    .collect()
+}
+
+async fn write_households(
+    tx: &deadpool_postgres::Transaction<'_>,
+    rows: &[HouseholdRow],
+    may_move: bool,
+) -> StoreResult<()> {
     for row in rows {
         let json = serde_json::to_string(&row.household)
             .map_err(|e| StoreError::Backend(format!("household json: {e}")))?;
-        let old: Option<(Option<String>, String)> = match query_opt(
-            &tx,
-            "SELECT worker_id, record_json FROM households WHERE id = $1",
+        let old: Option<(Option<String>, String, String)> = match query_opt(
+            tx,
+            "SELECT worker_id, record_json, village_id FROM households WHERE id = $1",
             &[&row.household.id],
         )
         .await?
         {
-            Some(r) => Some((col(&r, 0)?, col(&r, 1)?)),
+            Some(r) => Some((col(&r, 0)?, col(&r, 1)?, col(&r, 2)?)),
             None => None,
         };
+        if let Some((_, _, village)) = &old
+            && !may_move
+            && *village != row.household.village_id
+        {
+            return Err(StoreError::Conflict(
+                "household registered in another village",
+            ));
+        }
+        let old = old.map(|(w, j, _)| (w, j));
         if old.as_ref() == Some(&(row.worker_id.clone(), json.clone())) {
             continue;
         }
-        let seq = to_i64(next_seq(&tx).await?, "change sequence")?;
+        let seq = to_i64(next_seq(tx).await?, "change sequence")?;
         if let Some((Some(old_worker), _)) = &old
             && row.worker_id.as_ref() != Some(old_worker)
         {
             execute(
-                &tx,
+                tx,
                 "INSERT INTO household_removals (seq, household_id, worker_id) VALUES ($1, $2, $3)",
                 &[&seq, &row.household.id, old_worker],
             )
             .await?;
         }
         let n = super::execute_raw(
-            &tx,
+            tx,
             "INSERT INTO households (id, village_id, worker_id, record_json, seq)
              VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id,
@@ -167,8 +226,7 @@ pub(super) async fn upsert_households(
             Err(e) => return Err(backend(e)),
         }
     }
-    tx.commit().await.map_err(backend)?;
-    Ok(rows.len())
+    Ok(())
 }
 
 fn household_from_row(r: &Row) -> StoreResult<(HouseholdRow, String)> {

@@ -409,6 +409,29 @@ impl Store for SqliteStore {
         self.read(move |c| org::household(c, &id)).await
     }
 
+    async fn move_household(
+        &self,
+        id: &str,
+        village_id: &str,
+        worker_id: Option<&str>,
+    ) -> StoreResult<()> {
+        let (id, village, worker) = (
+            id.to_owned(),
+            village_id.to_owned(),
+            worker_id.map(str::to_owned),
+        );
+        self.call(move |c| org::move_household(c, &id, &village, worker.as_deref()))
+            .await
+    }
+
+    async fn household_villages(
+        &self,
+        ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, String>> {
+        let ids = ids.to_vec();
+        self.read(move |c| org::household_villages(c, &ids)).await
+    }
+
     async fn household_worker(&self, id: &str) -> StoreResult<Option<Option<String>>> {
         let id = id.to_owned();
         self.point_read(move |c| org::household_worker(c, &id))

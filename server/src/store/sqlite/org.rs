@@ -93,24 +93,83 @@ pub(super) fn next_seq(tx: &rusqlite::Transaction<'_>) -> StoreResult<u64> {
 }
 
 /// Stores households; a row that really changed takes a new change number, and a household that
-/// leaves a worker's caseload is recorded as removed for that worker.
+/// leaves a worker's caseload is recorded as removed for that worker. A row that would move a
+/// household to another village is refused: moving is [`move_household`]'s, checked on both ends.
 pub(super) fn upsert_households(c: &mut Connection, rows: &[HouseholdRow]) -> StoreResult<usize> {
     let tx = c.transaction().map_err(backend)?;
+    write_households(&tx, rows, false)?;
+    super::reports::prune_changes(&tx)?;
+    tx.commit().map_err(backend)?;
+    Ok(rows.len())
+}
+
+/// Moves a household to another village (and worker), in one transaction with its record.
+pub(super) fn move_household(
+    c: &mut Connection,
+    id: &str,
+    village_id: &str,
+    worker_id: Option<&str>,
+) -> StoreResult<()> {
+    let tx = c.transaction().map_err(backend)?;
+    let (row, _) = household(&tx, id)?.ok_or(StoreError::NotFound("household"))?;
+    let mut moved = row;
+    moved.household.village_id = village_id.to_owned();
+    moved.worker_id = worker_id.map(str::to_owned);
+    write_households(&tx, std::slice::from_ref(&moved), true)?;
+    super::reports::prune_changes(&tx)?;
+    tx.commit().map_err(backend)
+}
+
+/// The village of each of `ids` that exists.
+pub(super) fn household_villages(
+    c: &Connection,
+    ids: &[String],
+) -> StoreResult<std::collections::HashMap<String, String>> {
+    let mut st = c
+        .prepare_cached("SELECT village_id FROM households WHERE id = ?1")
+        .map_err(backend)?;
+    let mut out = std::collections::HashMap::new();
+    for id in ids {
+        if let Some(v) = st
+            .query_row([id], |r| r.get::<_, String>(0))
+            .optional()
+            .map_err(backend)?
+        {
+            out.insert(id.clone(), v);
+        }
+    }
+    Ok(out)
+}
+
+fn write_households(
+    tx: &rusqlite::Transaction<'_>,
+    rows: &[HouseholdRow],
+    may_move: bool,
+) -> StoreResult<()> {
     for row in rows {
         let json = serde_json::to_string(&row.household)
             .map_err(|e| StoreError::Backend(format!("household json: {e}")))?;
-        let old: Option<(Option<String>, String)> = tx
+        let old: Option<(Option<String>, String, String)> = tx
             .query_row(
-                "SELECT worker_id, record_json FROM households WHERE id = ?1",
+                "SELECT worker_id, record_json, village_id FROM households WHERE id = ?1",
                 [&row.household.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
             .map_err(backend)?;
+        if let Some((_, _, village)) = &old
+            && !may_move
+            && *village != row.household.village_id
+        {
+            return Err(StoreError::Conflict(
+                "household registered in another village",
+            ));
+        }
+        let old = old.map(|(w, j, _)| (w, j));
         if old.as_ref() == Some(&(row.worker_id.clone(), json.clone())) {
             continue;
         }
-        let seq = next_seq(&tx)?;
+        let seq = next_seq(tx)?;
         if let Some((Some(old_worker), _)) = &old
             && row.worker_id.as_ref() != Some(old_worker)
         {
@@ -145,9 +204,7 @@ pub(super) fn upsert_households(c: &mut Connection, rows: &[HouseholdRow]) -> St
         )
         .map_err(backend)?;
     }
-    super::reports::prune_changes(&tx)?;
-    tx.commit().map_err(backend)?;
-    Ok(rows.len())
+    Ok(())
 }
 
 fn household_from_row(r: &Row<'_>) -> rusqlite::Result<(HouseholdRow, String)> {
