@@ -109,6 +109,8 @@ async fn seed(store: &SqliteStore, households: usize, per_household: usize) -> u
         password_hash: "$argon2id$v=19$m=256,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
         failed_logins: 0,
         locked_until: None,
+        disabled: false,
+        must_change_password: false,
     };
     store
         .add_staff(&staff("sup".into(), Role::Supervisor, "k".into()))
@@ -326,6 +328,7 @@ fn main() {
         id: "sup".into(),
         role: Role::Supervisor,
         scope_path: "/p/c/k/".into(),
+        session: None,
     };
     let counts = rt.block_on(state.store.counts()).expect("counts");
     println!(

@@ -38,6 +38,8 @@ async fn seed(s: &dyn Store, devices: usize) -> Result<(), Fail> {
         password_hash: "x".into(),
         failed_logins: 0,
         locked_until: None,
+        disabled: false,
+        must_change_password: false,
     })
     .await?;
     let now = Utc::now();

@@ -4,6 +4,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use fieldvisit_core::protocol::{ApiError, ApiErrorBody};
 
+use crate::ops::OpsError;
 use crate::store::StoreError;
 
 /// An error answered as `{"error":{"code":"...","message":"..."}}` with its status.
@@ -101,10 +102,36 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound(what) => AppError::not_found(what),
-            StoreError::Conflict(what) => AppError::conflict("conflict", what),
-            other => AppError::internal(other),
+        OpsError::from(e).into()
+    }
+}
+
+/// The JSON API's one mapping of domain errors to statuses.
+impl From<OpsError> for AppError {
+    fn from(e: OpsError) -> Self {
+        let status = match &e {
+            OpsError::NotFound(_) => StatusCode::NOT_FOUND,
+            OpsError::InvalidId(_) | OpsError::Invalid { .. } | OpsError::InvalidRows(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            OpsError::ForbiddenRole(_) | OpsError::Refused { .. } => StatusCode::FORBIDDEN,
+            OpsError::Conflict { .. } => StatusCode::CONFLICT,
+            OpsError::Undecryptable => StatusCode::UNPROCESSABLE_ENTITY,
+            OpsError::BadCredentials => StatusCode::UNAUTHORIZED,
+            OpsError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            OpsError::Internal(cause) => return AppError::internal(cause),
+        };
+        let retry = match &e {
+            OpsError::Throttled {
+                retry_after_secs: Some(s),
+                ..
+            } => HeaderValue::from_str(&(*s).max(1).to_string()).ok(),
+            _ => None,
+        };
+        let err = AppError::new(status, e.code(), e.to_string());
+        match retry {
+            Some(v) => err.with_header(axum::http::header::RETRY_AFTER, v),
+            None => err,
         }
     }
 }

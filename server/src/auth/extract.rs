@@ -4,15 +4,16 @@ use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
-use chrono::Utc;
 
-use super::token::{DEVICE_PREFIX, STAFF_PREFIX, token_hash};
+use super::token::{DEVICE_PREFIX, token_hash};
 use super::{CSRF_HEADER, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{Device, Role, Scope};
 
-/// An authenticated staff member with role and scope loaded.
+/// An authenticated staff member with role and scope loaded. An account whose password an admin
+/// set is refused (403 `password_change_required`) until its owner changes it; the routes that
+/// let them do so take [`PendingStaffCaller`].
 #[derive(Debug, Clone)]
 pub struct StaffCaller {
     /// Staff id.
@@ -25,7 +26,14 @@ pub struct StaffCaller {
     pub scope_path: String,
     /// Hash of the session token (for logout).
     pub session_hash: String,
+    /// The password must be changed before anything else.
+    pub must_change_password: bool,
 }
+
+/// A signed-in staff member who may still have to change an admin-set password: for signing out,
+/// `me`, and the password change itself.
+#[derive(Debug, Clone)]
+pub struct PendingStaffCaller(pub StaffCaller);
 
 impl StaffCaller {
     /// What this caller's queries are limited to: a worker sees only their own caseload.
@@ -59,7 +67,8 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
-fn cookie(parts: &Parts) -> Option<&str> {
+/// The session cookie's value, if the request carries one.
+pub fn session_cookie(parts: &Parts) -> Option<&str> {
     parts
         .headers
         .get_all(COOKIE)
@@ -71,48 +80,58 @@ fn cookie(parts: &Parts) -> Option<&str> {
         .map(|(_, v)| v)
 }
 
+async fn staff_caller(parts: &Parts, state: &AppState) -> Result<StaffCaller, AppError> {
+    let (token, via_cookie) = match (bearer(parts), session_cookie(parts)) {
+        (Some(t), _) => (t, false),
+        (None, Some(t)) => (t, true),
+        (None, None) => return Err(AppError::unauthenticated()),
+    };
+    let caller = crate::ops::sessions::resolve(state, token)
+        .await?
+        .ok_or_else(AppError::unauthenticated)?;
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if via_cookie && !safe {
+        // SameSite=Strict already stops cross-site posts; the header is a second lock.
+        let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if !sent.is_some_and(|s| same_secret(s, &caller.session.csrf_token)) {
+            return Err(AppError::forbidden("csrf", "missing or wrong CSRF token"));
+        }
+    }
+    Ok(StaffCaller {
+        staff_id: caller.staff.id,
+        role: caller.staff.role,
+        scope_unit_id: caller.unit.id,
+        scope_path: caller.unit.path,
+        session_hash: caller.session.token_hash,
+        must_change_password: caller.staff.must_change_password,
+    })
+}
+
+/// Compares two secrets in time that does not depend on where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    subtle::ConstantTimeEq::ct_eq(a.as_bytes(), b.as_bytes()).into()
+}
+
 impl FromRequestParts<AppState> for StaffCaller {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let (token, via_cookie) = match (bearer(parts), cookie(parts)) {
-            (Some(t), _) => (t.to_owned(), false),
-            (None, Some(t)) => (t.to_owned(), true),
-            (None, None) => return Err(AppError::unauthenticated()),
-        };
-        if !token.starts_with(STAFF_PREFIX) {
-            return Err(AppError::unauthenticated());
+        let caller = staff_caller(parts, state).await?;
+        if caller.must_change_password {
+            return Err(AppError::forbidden(
+                "password_change_required",
+                "an administrator set this password: change it first (POST /api/v1/auth/password)",
+            ));
         }
-        let session = state
-            .store
-            .session(&token_hash(&token), Utc::now())
-            .await?
-            .ok_or_else(AppError::unauthenticated)?;
-        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if via_cookie && !safe {
-            // SameSite=Strict already stops cross-site posts; the header is a second lock.
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-            if sent != Some(session.csrf_token.as_str()) {
-                return Err(AppError::forbidden("csrf", "missing or wrong CSRF token"));
-            }
-        }
-        let staff = state
-            .store
-            .staff(&session.staff_id)
-            .await?
-            .ok_or_else(AppError::unauthenticated)?;
-        let unit = state
-            .store
-            .org_unit(&staff.scope_unit_id)
-            .await?
-            .ok_or_else(|| AppError::internal("staff scope unit missing"))?;
-        Ok(StaffCaller {
-            staff_id: staff.id,
-            role: staff.role,
-            scope_unit_id: unit.id,
-            scope_path: unit.path,
-            session_hash: session.token_hash,
-        })
+        Ok(caller)
+    }
+}
+
+impl FromRequestParts<AppState> for PendingStaffCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        staff_caller(parts, state).await.map(PendingStaffCaller)
     }
 }
 

@@ -5,7 +5,7 @@ pub mod extract;
 pub mod password;
 pub mod token;
 
-pub use extract::{DeviceCaller, StaffCaller};
+pub use extract::{DeviceCaller, PendingStaffCaller, StaffCaller};
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "fv_session";

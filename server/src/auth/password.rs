@@ -26,6 +26,16 @@ pub fn verify(password: &str, phc: &str) -> bool {
         .is_ok()
 }
 
+/// Whether a stored hash was made at a lower cost than `cost` (or cannot be read), so it should be
+/// made again at the next sign-in.
+pub fn is_below(phc: &str, cost: &Argon2Cost) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return true;
+    };
+    let param = |name: &str| -> u32 { parsed.params.get_decimal(name).unwrap_or(0) };
+    param("m") < cost.m_cost || param("t") < cost.t_cost || param("p") < cost.p_cost
+}
+
 /// Shortest password accepted for new accounts.
 pub const MIN_PASSWORD_LEN: usize = 10;
 
@@ -46,5 +56,12 @@ mod tests {
         assert!(verify("correct horse", &h));
         assert!(!verify("wrong horse", &h));
         assert!(!verify("x", "not a phc string"));
+        assert!(!is_below(&h, &cost));
+        let higher = Argon2Cost {
+            m_cost: 512,
+            ..cost
+        };
+        assert!(is_below(&h, &higher));
+        assert!(is_below("not a phc string", &cost));
     }
 }

@@ -8,6 +8,7 @@ use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Command;
+use super::errors::show;
 use crate::audit::{self, Verification};
 use crate::config::Config;
 use crate::ops::{self, Actor, csv_import};
@@ -140,10 +141,6 @@ fn read_passphrase() -> Result<zeroize::Zeroizing<String>, String> {
     Ok(zeroize::Zeroizing::new(
         line.trim_end_matches(['\r', '\n']).to_owned(),
     ))
-}
-
-fn show(e: crate::error::AppError) -> String {
-    format!("{}: {}", e.code, e.message)
 }
 
 /// Runs an admin subcommand against the configured backends.

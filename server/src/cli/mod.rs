@@ -2,6 +2,7 @@
 
 mod admin;
 pub mod backends;
+mod errors;
 mod schedule;
 pub mod serve;
 

@@ -1,6 +1,7 @@
 //! `schedule …`: a county's visit schedule from a JSON file (core's `ScheduleConfig`; categories not
 //! listed keep the `DOMAIN.md` §2 defaults), shown merged, or cleared back to the defaults.
 
+use super::errors::show;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,10 +33,6 @@ pub enum ScheduleCommand {
         #[arg(long)]
         county: String,
     },
-}
-
-fn show(e: crate::error::AppError) -> String {
-    format!("{}: {}", e.code, e.message)
 }
 
 /// Runs a `schedule` subcommand.

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::error::AppError;
+use crate::ops::OpsError;
 use crate::state::StartError;
 use crate::store::StoreError;
 
@@ -48,7 +48,7 @@ pub enum DemoError {
         /// What the demo was doing.
         step: &'static str,
         /// The operation's error.
-        error: AppError,
+        error: OpsError,
     },
     /// The listen address.
     #[error("cannot listen on {0}: {1}")]

@@ -27,7 +27,7 @@ pub struct Seeded {
     pub keys: usize,
 }
 
-fn op(step: &'static str) -> impl FnOnce(crate::error::AppError) -> DemoError {
+fn op(step: &'static str) -> impl FnOnce(crate::ops::OpsError) -> DemoError {
     move |error| DemoError::Op { step, error }
 }
 

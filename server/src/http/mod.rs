@@ -33,9 +33,14 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
+        .route("/auth/password", post(auth::change_password))
         .route("/audit/verify", get(audit::verify))
         .route("/org/units", get(org::list_units).post(org::add_unit))
         .route("/staff", get(org::list_staff).post(org::add_staff))
+        .route("/staff/{staff_id}/disable", post(org::disable_staff))
+        .route("/staff/{staff_id}/enable", post(org::enable_staff))
+        .route("/staff/{staff_id}/password", post(org::reset_password))
+        .route("/staff/{staff_id}/placement", post(org::place_staff))
         .route("/households", get(org::list_households))
         .route(
             "/households/import",

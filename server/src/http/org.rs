@@ -75,8 +75,28 @@ pub struct StaffView {
     pub role: Role,
     /// Branch root.
     pub scope_unit_id: String,
-    /// Whether the account is locked now.
+    /// Whether the account is locked now (too many failed sign-ins).
     pub locked: bool,
+    /// Disabled by an administrator.
+    pub disabled: bool,
+    /// Must change an administrator-set password at the next sign-in.
+    pub must_change_password: bool,
+}
+
+impl StaffView {
+    /// The listed form of an account at `now`.
+    pub fn of(st: crate::store::Staff, now: chrono::DateTime<chrono::Utc>) -> Self {
+        StaffView {
+            locked: st.locked_until.is_some_and(|u| u > now),
+            disabled: st.disabled,
+            must_change_password: st.must_change_password,
+            id: st.id,
+            login: st.login,
+            display_name: st.display_name,
+            role: st.role,
+            scope_unit_id: st.scope_unit_id,
+        }
+    }
 }
 
 /// `GET /api/v1/staff` (admin, supervisor).
@@ -88,17 +108,7 @@ pub async fn list_staff(
     let now = chrono::Utc::now();
     let staff = s.store.staff_in(&caller.scope()).await?;
     Ok(Json(
-        staff
-            .into_iter()
-            .map(|st| StaffView {
-                locked: st.locked_until.is_some_and(|u| u > now),
-                id: st.id,
-                login: st.login,
-                display_name: st.display_name,
-                role: st.role,
-                scope_unit_id: st.scope_unit_id,
-            })
-            .collect(),
+        staff.into_iter().map(|st| StaffView::of(st, now)).collect(),
     ))
 }
 
@@ -113,14 +123,7 @@ pub async fn add_staff(
     let st = ops::users::add_user(&s, &Actor::from(&caller), req).await?;
     Ok((
         StatusCode::CREATED,
-        Json(StaffView {
-            id: st.id,
-            login: st.login,
-            display_name: st.display_name,
-            role: st.role,
-            scope_unit_id: st.scope_unit_id,
-            locked: false,
-        }),
+        Json(StaffView::of(st, chrono::Utc::now())),
     ))
 }
 
@@ -177,8 +180,7 @@ pub async fn import_households(
     RawBody(body): RawBody,
 ) -> Result<Json<serde_json::Value>, AppError> {
     caller.require(&[Role::Admin])?;
-    let rows =
-        csv_import::parse(body.as_ref(), &mut || {}).map_err(|e| ops::households::csv_error(&e))?;
+    let rows = csv_import::parse(body.as_ref(), &mut || {}).map_err(ops::OpsError::InvalidRows)?;
     let n = ops::households::import(&s, &Actor::from(&caller), rows).await?;
     Ok(Json(serde_json::json!({ "imported": n })))
 }
@@ -195,4 +197,72 @@ pub async fn move_household(
     Ok(Json(
         ops::households::move_household(&s, &Actor::from(&caller), &household_id, &req).await?,
     ))
+}
+
+/// How many sessions an account change ended.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccountChanged {
+    /// Sessions of the account that ended.
+    pub sessions_ended: u32,
+}
+
+/// `POST /api/v1/staff/{staff_id}/disable` (admin).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn disable_staff(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<AccountChanged>, AppError> {
+    let sessions_ended = ops::users::set_disabled(&s, &Actor::from(&caller), &id, true).await?;
+    Ok(Json(AccountChanged { sessions_ended }))
+}
+
+/// `POST /api/v1/staff/{staff_id}/enable` (admin).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn enable_staff(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<AccountChanged>, AppError> {
+    let sessions_ended = ops::users::set_disabled(&s, &Actor::from(&caller), &id, false).await?;
+    Ok(Json(AccountChanged { sessions_ended }))
+}
+
+/// A password set by an administrator.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// The new password (at least 10 characters); its owner must change it at the next sign-in.
+    pub password: String,
+}
+
+impl std::fmt::Debug for PasswordReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordReset { .. }")
+    }
+}
+
+/// `POST /api/v1/staff/{staff_id}/password` (admin).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn reset_password(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<PasswordReset>,
+) -> Result<Json<AccountChanged>, AppError> {
+    let sessions_ended =
+        ops::users::reset_password(&s, &Actor::from(&caller), &id, req.password).await?;
+    Ok(Json(AccountChanged { sessions_ended }))
+}
+
+/// `POST /api/v1/staff/{staff_id}/placement` (admin).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn place_staff(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<ops::users::Placement>,
+) -> Result<Json<AccountChanged>, AppError> {
+    let sessions_ended = ops::users::place(&s, &Actor::from(&caller), &id, &req).await?;
+    Ok(Json(AccountChanged { sessions_ended }))
 }

@@ -8,8 +8,8 @@ use fieldvisit_core::protocol::{Assignments, WIRE_VERSION};
 use fieldvisit_core::template::builtin::builtin_templates;
 use serde_json::json;
 
+use super::error::OpsError;
 use crate::audit;
-use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::Device;
 
@@ -17,7 +17,7 @@ use crate::store::Device;
 const TOKEN_PREFIX: &str = "c";
 
 /// Parses a since-token; `None` for a first pull.
-pub fn parse_since(token: Option<&str>) -> Result<Option<u64>, AppError> {
+pub fn parse_since(token: Option<&str>) -> Result<Option<u64>, OpsError> {
     match token.filter(|t| !t.is_empty()) {
         None => Ok(None),
         Some(t) => t
@@ -25,7 +25,7 @@ pub fn parse_since(token: Option<&str>) -> Result<Option<u64>, AppError> {
             .and_then(|n| n.parse::<u64>().ok())
             .map(Some)
             .ok_or_else(|| {
-                AppError::bad_request("bad_since", "since is not a token this server issued")
+                OpsError::invalid("bad_since", "since is not a token this server issued")
             }),
     }
 }
@@ -42,20 +42,20 @@ pub async fn for_device(
     device: &Device,
     since: Option<&str>,
     held: &[(String, u32)],
-) -> Result<Assignments, AppError> {
+) -> Result<Assignments, OpsError> {
     let after = parse_since(since)?;
     let worker = state
         .store
         .staff(&device.worker_id)
         .await?
-        .ok_or_else(|| AppError::forbidden("out_of_scope", "the device's worker is gone"))?;
+        .ok_or_else(|| OpsError::refused("out_of_scope", "the device's worker is gone"))?;
     let unit = state
         .store
         .org_unit(&worker.scope_unit_id)
         .await?
-        .ok_or_else(|| AppError::internal("worker scope unit missing"))?;
+        .ok_or_else(|| OpsError::internal("worker scope unit missing"))?;
     let delta = state.store.caseload_delta(&worker.id, after).await?;
-    let mut templates = builtin_templates().map_err(AppError::internal)?;
+    let mut templates = builtin_templates().map_err(OpsError::internal)?;
     templates.retain(|t| !held.iter().any(|(id, v)| *id == t.id && *v == t.version));
     let audience_keys = super::audience::public_keys_for(state, &unit.path).await?;
     // The county's schedule, so the phone computes the same due dates as coverage. A worker placed

@@ -8,8 +8,8 @@ use fieldvisit_core::protocol::AudienceKeyRecord;
 use serde_json::json;
 
 use super::Actor;
+use super::error::OpsError;
 use crate::audit;
-use crate::error::AppError;
 use crate::keys::{self, MIN_PASSPHRASE_LEN};
 use crate::state::AppState;
 use crate::store::{AudienceKeyRow, OrgLevel, Role, StoreError};
@@ -23,7 +23,7 @@ pub async fn create_key(
     actor: &Actor,
     audience: &str,
     passphrase: &str,
-) -> Result<AudienceKeyRecord, AppError> {
+) -> Result<AudienceKeyRecord, OpsError> {
     create_key_for(state, actor, None, audience, passphrase).await
 }
 
@@ -40,21 +40,18 @@ pub async fn create_key_for(
     unit_id: Option<&str>,
     audience: &str,
     passphrase: &str,
-) -> Result<AudienceKeyRecord, AppError> {
+) -> Result<AudienceKeyRecord, OpsError> {
     if actor.role != Role::Admin {
-        return Err(AppError::forbidden(
-            "forbidden_role",
-            "your role may not do this",
-        ));
+        return Err(OpsError::ForbiddenRole("your role may not do this"));
     }
     if !AUDIENCES.contains(&audience) {
-        return Err(AppError::bad_request(
+        return Err(OpsError::invalid(
             "unknown_audience",
             format!("audience must be one of {}", AUDIENCES.join(", ")),
         ));
     }
     if passphrase.chars().count() < MIN_PASSPHRASE_LEN {
-        return Err(AppError::bad_request(
+        return Err(OpsError::invalid(
             "weak_passphrase",
             format!("the passphrase needs at least {MIN_PASSPHRASE_LEN} characters"),
         ));
@@ -64,7 +61,7 @@ pub async fn create_key_for(
         Some(id) => {
             let unit = super::org::unit_in_scope(state, actor, id, "unit_id").await?;
             if unit.level != OrgLevel::County && !root {
-                return Err(AppError::bad_request(
+                return Err(OpsError::invalid(
                     "not_a_county",
                     "audience keys belong to a county branch",
                 ));
@@ -76,7 +73,7 @@ pub async fn create_key_for(
             let own = unit_of(&actor.scope_path);
             let unit = super::org::unit_in_scope(state, actor, &own, "unit_id").await?;
             if unit.level != OrgLevel::County {
-                return Err(AppError::bad_request(
+                return Err(OpsError::invalid(
                     "not_a_county",
                     "audience keys belong to a county branch: name the county (unit_id)",
                 ));
@@ -91,7 +88,7 @@ pub async fn create_key_for(
                 && scope_path.starts_with(&k.scope_path)
         });
         if higher {
-            return Err(AppError::conflict(
+            return Err(OpsError::conflict(
                 "shadowed_key",
                 "a higher branch already has a key for this audience; a key below it would \
                  shadow it",
@@ -109,8 +106,8 @@ pub async fn create_key_for(
         keys::seal(&key, &pass, cost, &aud, &path).map(|s| (key.public_key().to_bytes(), s))
     })
     .await
-    .map_err(AppError::internal)?
-    .map_err(AppError::internal)?;
+    .map_err(OpsError::internal)?
+    .map_err(OpsError::internal)?;
     let row = AudienceKeyRow {
         audience: audience.to_owned(),
         unit_id,
@@ -126,7 +123,7 @@ pub async fn create_key_for(
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => {
-                AppError::conflict("conflict", "this branch already has a key for the audience")
+                OpsError::conflict("conflict", "this branch already has a key for the audience")
             }
             e => e.into(),
         })?;
@@ -172,7 +169,7 @@ pub fn keys_serving(rows: &[AudienceKeyRow], path: &str) -> Vec<AudienceKeyRow> 
 pub async fn public_keys_for(
     state: &AppState,
     path: &str,
-) -> Result<Vec<AudienceKeyRecord>, AppError> {
+) -> Result<Vec<AudienceKeyRecord>, OpsError> {
     let rows = state.store.audience_keys().await?;
     Ok(keys_serving(&rows, path)
         .into_iter()

@@ -14,9 +14,9 @@ use serde_json::json;
 
 use super::Actor;
 use super::coverage::{self, Coverage, Filter, TallyRow, local_date};
+use super::error::OpsError;
 use super::evidence::{self, Evidence};
 use crate::audit;
-use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{ReviewRow, Scope};
 
@@ -96,7 +96,7 @@ const OVERDUE_TITLE: &str = "逾期名单";
 
 /// Gets the briefing's unit and its overdue list as soon as coverage is done, while the period's
 /// visits may still be loading; it may take the list's rows.
-type OverdueHook<'h> = &'h mut (dyn FnMut(&str, &mut Table) -> Result<(), AppError> + Send);
+type OverdueHook<'h> = &'h mut (dyn FnMut(&str, &mut Table) -> Result<(), OpsError> + Send);
 
 /// Builds the briefing's tables for `unit_id` (the caller's branch when `None`) and `month`.
 pub async fn tables(
@@ -104,11 +104,11 @@ pub async fn tables(
     actor: &Actor,
     unit_id: Option<String>,
     month: &str,
-) -> Result<(String, Vec<Table>), AppError> {
+) -> Result<(String, Vec<Table>), OpsError> {
     build(state, actor, unit_id, month, &mut |_, _| Ok(())).await
 }
 
-async fn names_in(state: &AppState, scope: &Scope) -> Result<BTreeMap<String, String>, AppError> {
+async fn names_in(state: &AppState, scope: &Scope) -> Result<BTreeMap<String, String>, OpsError> {
     Ok(state
         .store
         .org_units(scope)
@@ -118,7 +118,7 @@ async fn names_in(state: &AppState, scope: &Scope) -> Result<BTreeMap<String, St
         .collect())
 }
 
-async fn staff_in(state: &AppState, scope: &Scope) -> Result<BTreeMap<String, String>, AppError> {
+async fn staff_in(state: &AppState, scope: &Scope) -> Result<BTreeMap<String, String>, OpsError> {
     Ok(state
         .store
         .staff_in(scope)
@@ -185,9 +185,9 @@ async fn build(
     unit_id: Option<String>,
     month: &str,
     overdue_ready: OverdueHook<'_>,
-) -> Result<(String, Vec<Table>), AppError> {
+) -> Result<(String, Vec<Table>), OpsError> {
     let (from, to) = month_bounds(month)
-        .ok_or_else(|| AppError::bad_request("bad_month", "month must be YYYY-MM"))?;
+        .ok_or_else(|| OpsError::invalid("bad_month", "month must be YYYY-MM"))?;
     let filter = Filter {
         unit_id,
         from,
@@ -213,9 +213,9 @@ async fn build(
             (data, cov, overdue, names, staff)
         })
         .await
-        .map_err(|_| AppError::internal("coverage failed"))?;
+        .map_err(|_| OpsError::internal("coverage failed"))?;
         overdue_ready(&cov.unit_id, &mut overdue)?;
-        Ok::<_, AppError>((data, cov, overdue, names, staff))
+        Ok::<_, OpsError>((data, cov, overdue, names, staff))
     };
     // Independent work: the period's visits load while coverage is read and replayed.
     let ((data, cov, overdue, names, staff), visits) =
@@ -418,11 +418,11 @@ fn fmt_date(buf: &mut String, d: NaiveDate) {
 }
 
 /// CSV: UTF-8 with BOM; each table as a title line, a heading line, its rows and a blank line.
-pub fn to_csv(title: &str, tables: &[Table]) -> Result<Vec<u8>, AppError> {
+pub fn to_csv(title: &str, tables: &[Table]) -> Result<Vec<u8>, OpsError> {
     let mut w = csv::WriterBuilder::new()
         .flexible(true)
         .from_writer(vec![0xEF, 0xBB, 0xBF]);
-    let io = |_: csv::Error| AppError::internal("csv export failed");
+    let io = |_: csv::Error| OpsError::internal("csv export failed");
     w.write_record([safe_text(title).as_ref()]).map_err(io)?;
     // One buffer for every number: a county's briefing has about 300,000 of them.
     let mut num = String::new();
@@ -449,11 +449,11 @@ pub fn to_csv(title: &str, tables: &[Table]) -> Result<Vec<u8>, AppError> {
         }
     }
     w.into_inner()
-        .map_err(|_| AppError::internal("csv export: flush"))
+        .map_err(|_| OpsError::internal("csv export: flush"))
 }
 
-fn xlsx_error(_: rust_xlsxwriter::XlsxError) -> AppError {
-    AppError::internal("xlsx export failed")
+fn xlsx_error(_: rust_xlsxwriter::XlsxError) -> OpsError {
+    OpsError::internal("xlsx export failed")
 }
 
 fn new_workbook() -> Workbook {
@@ -466,7 +466,7 @@ fn new_workbook() -> Workbook {
 
 /// A sheet of `tb` under `title`, written as it goes: rows go out in order, so the sheet streams
 /// them with its strings inline (a shared-string table of 100,000 rows only costs time).
-fn sheet(wb: &mut Workbook, title: &str, tb: &Table) -> Result<Worksheet, AppError> {
+fn sheet(wb: &mut Workbook, title: &str, tb: &Table) -> Result<Worksheet, OpsError> {
     let mut ws = wb
         .new_worksheet_with_constant_memory()
         .map_err(xlsx_error)?;
@@ -474,7 +474,7 @@ fn sheet(wb: &mut Workbook, title: &str, tb: &Table) -> Result<Worksheet, AppErr
     Ok(ws)
 }
 
-fn write_sheet(ws: &mut Worksheet, title: &str, tb: &Table) -> Result<(), AppError> {
+fn write_sheet(ws: &mut Worksheet, title: &str, tb: &Table) -> Result<(), OpsError> {
     let x = xlsx_error;
     let bold = Format::new().set_bold();
     let date = Format::new().set_num_format("yyyy-mm-dd");
@@ -494,7 +494,7 @@ fn write_sheet(ws: &mut Worksheet, title: &str, tb: &Table) -> Result<(), AppErr
                 Cell::Num(v) => ws.write_number(r, c, *v).map_err(x)?,
                 Cell::Date(d) => {
                     let day = ExcelDateTime::from_ymd(
-                        u16::try_from(d.year()).map_err(|_| AppError::internal("xlsx date"))?,
+                        u16::try_from(d.year()).map_err(|_| OpsError::internal("xlsx date"))?,
                         d.month() as u8,
                         d.day() as u8,
                     )
@@ -508,7 +508,7 @@ fn write_sheet(ws: &mut Worksheet, title: &str, tb: &Table) -> Result<(), AppErr
 }
 
 /// XLSX: one sheet per table, bold headings, numbers as numbers, dates as dates.
-pub fn to_xlsx(title: &str, tables: &[Table]) -> Result<Vec<u8>, AppError> {
+pub fn to_xlsx(title: &str, tables: &[Table]) -> Result<Vec<u8>, OpsError> {
     let mut wb = new_workbook();
     for tb in tables {
         let ws = sheet(&mut wb, title, tb)?;
@@ -528,7 +528,7 @@ async fn xlsx_export(
     actor: &Actor,
     unit_id: Option<String>,
     month: &str,
-) -> Result<(String, Vec<u8>, usize), AppError> {
+) -> Result<(String, Vec<u8>, usize), OpsError> {
     let mut wb = new_workbook();
     let mut early = None;
     let mut overdue_rows = 0;
@@ -556,7 +556,7 @@ async fn xlsx_export(
         {
             written
                 .await
-                .map_err(|_| AppError::internal("xlsx export failed"))??
+                .map_err(|_| OpsError::internal("xlsx export failed"))??
         } else {
             sheet(&mut wb, &title, tb)?
         };
@@ -572,7 +572,7 @@ pub async fn export(
     unit_id: Option<String>,
     month: &str,
     format: ExportFormat,
-) -> Result<Vec<u8>, AppError> {
+) -> Result<Vec<u8>, OpsError> {
     let (unit, bytes, overdue_rows) = match format {
         ExportFormat::Csv => {
             let (unit, tables) = tables(state, actor, unit_id, month).await?;

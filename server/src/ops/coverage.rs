@@ -7,8 +7,8 @@ use fieldvisit_core::caseload::{Category, Interval, ScheduleConfig, mask_id_numb
 use serde::Serialize;
 
 use super::Actor;
+use super::error::OpsError;
 use super::schedules::{Schedules, VillageSchedules};
-use crate::error::AppError;
 use crate::ids::is_safe_id;
 use crate::state::AppState;
 use crate::store::{CoverageBook, Role, Scope};
@@ -169,12 +169,9 @@ pub async fn branch(
     state: &AppState,
     actor: &Actor,
     filter: &Filter,
-) -> Result<(String, Scope), AppError> {
+) -> Result<(String, Scope), OpsError> {
     if actor.role != Role::Supervisor {
-        return Err(AppError::forbidden(
-            "forbidden_role",
-            "coverage is for supervisors",
-        ));
+        return Err(OpsError::ForbiddenRole("coverage is for supervisors"));
     }
     let (unit_id, path) = match &filter.unit_id {
         None => (
@@ -195,7 +192,7 @@ pub async fn branch(
     if let Some(w) = &filter.worker_id
         && !is_safe_id(w)
     {
-        return Err(AppError::invalid_id("worker"));
+        return Err(OpsError::InvalidId("worker"));
     }
     Ok((
         unit_id,
@@ -207,7 +204,7 @@ pub async fn branch(
 }
 
 /// Loads what a coverage report of `filter` may read for `actor`.
-pub async fn load(state: &AppState, actor: &Actor, filter: &Filter) -> Result<Data, AppError> {
+pub async fn load(state: &AppState, actor: &Actor, filter: &Filter) -> Result<Data, OpsError> {
     let (unit_id, scope) = branch(state, actor, filter).await?;
     let schedules = Schedules::load(state)
         .await?

@@ -11,10 +11,10 @@ use zeroize::Zeroizing;
 
 use super::Actor;
 use super::audience::keys_serving;
+use super::error::OpsError;
 use super::keysessions::UnlockedKey;
 use crate::audit;
 use crate::blob::BlobKey;
-use crate::error::AppError;
 use crate::ids::is_safe_id;
 use crate::keys;
 use crate::state::AppState;
@@ -37,37 +37,31 @@ pub async fn unlock(
     actor: &Actor,
     audience: &str,
     passphrase: &str,
-) -> Result<DateTime<Utc>, AppError> {
+) -> Result<DateTime<Utc>, OpsError> {
     let Some(role) = audience_role(audience) else {
-        return Err(AppError::bad_request(
-            "unknown_audience",
-            "unknown audience",
-        ));
+        return Err(OpsError::invalid("unknown_audience", "unknown audience"));
     };
     if actor.role != role {
-        return Err(AppError::forbidden(
-            "forbidden_role",
-            "your role may not unlock this key",
-        ));
+        return Err(OpsError::ForbiddenRole("your role may not unlock this key"));
     }
     if state.key_sessions.throttled(&actor.id, Utc::now()) {
-        return Err(AppError::new(
-            axum::http::StatusCode::TOO_MANY_REQUESTS,
-            "unlock_throttled",
-            "too many wrong passphrases; try again later",
-        ));
+        return Err(OpsError::Throttled {
+            code: "unlock_throttled",
+            message: "too many wrong passphrases; try again later".into(),
+            retry_after_secs: None,
+        });
     }
     let rows = state.store.audience_keys().await?;
     let row = keys_serving(&rows, &actor.scope_path)
         .into_iter()
         .find(|r| r.audience == audience)
-        .ok_or_else(|| AppError::not_found("audience key"))?;
+        .ok_or(OpsError::NotFound("audience key"))?;
     let (r, pass) = (row.clone(), Zeroizing::new(passphrase.to_owned()));
     let opened = tokio::task::spawn_blocking(move || {
         keys::open(&r.sealed, &pass, &r.audience, &r.scope_path, &r.public_key)
     })
     .await
-    .map_err(AppError::internal)?;
+    .map_err(OpsError::internal)?;
     let key = match opened {
         Ok(k) => k,
         Err(_) => {
@@ -80,13 +74,13 @@ pub async fn unlock(
                 json!({ "unit_id": row.unit_id }),
             )
             .await?;
-            return Err(AppError::forbidden("wrong_passphrase", "wrong passphrase"));
+            return Err(OpsError::refused("wrong_passphrase", "wrong passphrase"));
         }
     };
     state.key_sessions.succeeded(&actor.id);
     let expires_at = Utc::now() + state.config.review.key_session;
     state.key_sessions.put(
-        &actor.id,
+        actor.key_holder(),
         audience,
         UnlockedKey {
             key: Arc::new(key),
@@ -106,8 +100,8 @@ pub async fn unlock(
 }
 
 /// Drops the actor's unlocked keys.
-pub async fn lock(state: &AppState, actor: &Actor) -> Result<bool, AppError> {
-    let held = state.key_sessions.lock(&actor.id);
+pub async fn lock(state: &AppState, actor: &Actor) -> Result<bool, OpsError> {
+    let held = state.key_sessions.lock(actor.key_holder());
     audit::record(
         state.store.as_ref(),
         &actor.id,
@@ -132,33 +126,27 @@ async fn opened(
     state: &AppState,
     actor: &Actor,
     visit_id: &str,
-) -> Result<(ReviewRow, VisitContent, fieldvisit_core::crypto::ContentKey), AppError> {
+) -> Result<(ReviewRow, VisitContent, fieldvisit_core::crypto::ContentKey), OpsError> {
     let review = super::review::find(state, actor, visit_id).await?;
     if actor.role != Role::ChildWelfareReviewer {
-        return Err(AppError::forbidden(
-            "forbidden_role",
+        return Err(OpsError::ForbiddenRole(
             "only child-welfare reviewers read assessments",
         ));
     }
     let unlocked = state
         .key_sessions
-        .get(&actor.id, CHILD_WELFARE, Utc::now())
-        .ok_or_else(|| AppError::forbidden("key_locked", "unlock the child-welfare key first"))?;
+        .get(actor.key_holder(), CHILD_WELFARE, Utc::now())
+        .ok_or_else(|| OpsError::refused("key_locked", "unlock the child-welfare key first"))?;
     let json = state
         .store
         .envelope(&review.visit_id)
         .await?
-        .ok_or_else(|| AppError::not_found("visit"))?;
+        .ok_or(OpsError::NotFound("visit"))?;
     let body = SealedEnvelope::from_json(json.as_bytes())
         .and_then(|e| e.peek_body())
-        .map_err(|_| AppError::internal("stored envelope unreadable"))?;
-    let (content, key) = open_content(&body, CHILD_WELFARE, &unlocked.key).map_err(|_| {
-        AppError::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "cannot_decrypt",
-            "this visit is not readable with your key",
-        )
-    })?;
+        .map_err(|_| OpsError::internal("stored envelope unreadable"))?;
+    let (content, key) =
+        open_content(&body, CHILD_WELFARE, &unlocked.key).map_err(|_| OpsError::Undecryptable)?;
     Ok((review, content, key))
 }
 
@@ -167,7 +155,7 @@ pub async fn read_visit(
     state: &AppState,
     actor: &Actor,
     visit_id: &str,
-) -> Result<DecryptedVisit, AppError> {
+) -> Result<DecryptedVisit, OpsError> {
     let (review, content, _) = opened(state, actor, visit_id).await?;
     audit::record(
         state.store.as_ref(),
@@ -186,9 +174,9 @@ pub async fn read_photo(
     actor: &Actor,
     visit_id: &str,
     photo_id: &str,
-) -> Result<Zeroizing<Vec<u8>>, AppError> {
+) -> Result<Zeroizing<Vec<u8>>, OpsError> {
     if !is_safe_id(photo_id) {
-        return Err(AppError::invalid_id("photo_id"));
+        return Err(OpsError::InvalidId("photo_id"));
     }
     let (review, _, key) = opened(state, actor, visit_id).await?;
     let complete = state
@@ -197,19 +185,19 @@ pub async fn read_photo(
         .await?
         .into_iter()
         .any(|p| p.photo_id == photo_id && p.complete);
-    let blob_key = BlobKey::photo(&review.visit_id, photo_id)
-        .ok_or_else(|| AppError::invalid_id("photo_id"))?;
+    let blob_key =
+        BlobKey::photo(&review.visit_id, photo_id).ok_or(OpsError::InvalidId("photo_id"))?;
     let bytes = match complete {
         true => state
             .blobs
             .get(&blob_key)
             .await
-            .map_err(AppError::internal)?,
+            .map_err(OpsError::internal)?,
         false => None,
     }
-    .ok_or_else(|| AppError::not_found("photo"))?;
+    .ok_or(OpsError::NotFound("photo"))?;
     let clear = open_photo(&key, &review.visit_id, photo_id, &bytes)
-        .map_err(|_| AppError::internal("stored photo does not open with its content key"))?;
+        .map_err(|_| OpsError::internal("stored photo does not open with its content key"))?;
     audit::record(
         state.store.as_ref(),
         &actor.id,

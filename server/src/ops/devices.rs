@@ -7,11 +7,11 @@ use serde_json::json;
 use tracing::instrument;
 
 use super::Actor;
+use super::error::OpsError;
 use crate::audit;
 use crate::auth::token::{
     DEVICE_PREFIX, new_enrollment_code, new_token, normalize_code, token_hash,
 };
-use crate::error::AppError;
 use crate::ids::is_safe_id;
 use crate::state::AppState;
 use crate::store::{Device, EnrollmentCode, Role, StoreError};
@@ -22,29 +22,29 @@ pub async fn create_code(
     state: &AppState,
     actor: &Actor,
     worker_id: &str,
-) -> Result<(String, DateTime<Utc>), AppError> {
+) -> Result<(String, DateTime<Utc>), OpsError> {
     if !is_safe_id(worker_id) {
-        return Err(AppError::invalid_id("worker_id"));
+        return Err(OpsError::InvalidId("worker_id"));
     }
     let worker = state.store.staff(worker_id).await?;
     let worker = match worker {
         Some(w) => w,
-        None => return Err(AppError::not_found("worker")),
+        None => return Err(OpsError::NotFound("worker")),
     };
     let unit = state.store.org_unit(&worker.scope_unit_id).await?;
     if !unit.is_some_and(|u| actor.covers(&u.path)) {
-        return Err(AppError::not_found("worker"));
+        return Err(OpsError::NotFound("worker"));
     }
     if worker.role != Role::Worker {
-        return Err(AppError::bad_request(
+        return Err(OpsError::invalid(
             "not_a_worker",
             "only workers enroll phones",
         ));
     }
-    let code = new_enrollment_code().map_err(AppError::internal)?;
-    let normalized = normalize_code(&code).ok_or_else(|| AppError::internal("code format"))?;
+    let code = new_enrollment_code().map_err(OpsError::internal)?;
+    let normalized = normalize_code(&code).ok_or_else(|| OpsError::internal("code format"))?;
     let ttl =
-        chrono::Duration::from_std(state.config.enrollment_code_ttl).map_err(AppError::internal)?;
+        chrono::Duration::from_std(state.config.enrollment_code_ttl).map_err(OpsError::internal)?;
     let expires_at = Utc::now() + ttl;
     state
         .store
@@ -67,9 +67,9 @@ pub async fn create_code(
 }
 
 /// Redeems a code: registers the phone's public key and returns its token (shown once).
-pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollResponse, AppError> {
+pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollResponse, OpsError> {
     if req.version != WIRE_VERSION {
-        return Err(AppError::bad_request(
+        return Err(OpsError::invalid(
             "unsupported_version",
             format!(
                 "enroll request version {} is not supported; this server reads {WIRE_VERSION}",
@@ -78,7 +78,7 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         ));
     }
     let refused = || {
-        AppError::forbidden(
+        OpsError::refused(
             "enrollment_refused",
             "enrollment code unknown, used or expired",
         )
@@ -88,7 +88,7 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         .ok()
         .filter(|k| k.len() == ED25519_PUBLIC_KEY_LEN)
         .ok_or_else(|| {
-            AppError::bad_request("bad_public_key", "public_key must be 32 bytes of base64")
+            OpsError::invalid("bad_public_key", "public_key must be 32 bytes of base64")
         })?;
     let label: String = req
         .device_label
@@ -96,9 +96,9 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         .filter(|c| !c.is_control())
         .take(100)
         .collect();
-    let token = new_token(DEVICE_PREFIX).map_err(AppError::internal)?;
+    let token = new_token(DEVICE_PREFIX).map_err(OpsError::internal)?;
     let device = Device {
-        id: random_id().map_err(AppError::internal)?,
+        id: random_id().map_err(OpsError::internal)?,
         worker_id: String::new(),
         public_key: key,
         token_hash: token_hash(&token),
@@ -144,9 +144,9 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
 
 /// Revokes a device in the actor's branch; its calls are refused from then on.
 #[instrument(skip_all, fields(device_id = %device_id))]
-pub async fn revoke(state: &AppState, actor: &Actor, device_id: &str) -> Result<bool, AppError> {
+pub async fn revoke(state: &AppState, actor: &Actor, device_id: &str) -> Result<bool, OpsError> {
     if !is_safe_id(device_id) {
-        return Err(AppError::invalid_id("device_id"));
+        return Err(OpsError::InvalidId("device_id"));
     }
     let scope = crate::store::Scope {
         path: actor.scope_path.clone(),

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::Actor;
 use super::coverage::{Filter, local_date};
-use crate::error::AppError;
+use super::error::OpsError;
 use crate::state::AppState;
 use crate::store::{ChainStatus, PeriodVisit};
 
@@ -78,7 +78,7 @@ pub async fn load(
     state: &AppState,
     actor: &Actor,
     filter: &Filter,
-) -> Result<Vec<PeriodVisit>, AppError> {
+) -> Result<Vec<PeriodVisit>, OpsError> {
     let (_, scope) = super::coverage::branch(state, actor, filter).await?;
     Ok(state
         .store

@@ -7,26 +7,17 @@ use serde_json::json;
 
 use super::Actor;
 use super::csv_import::{ParsedRow, RowError};
+use super::error::OpsError;
 use crate::audit;
-use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{HouseholdRow, OrgLevel, Role, StoreError};
-
-/// Turns row errors into one 400 naming at most 20 of them.
-pub fn csv_error(errors: &[RowError]) -> AppError {
-    let mut msg: Vec<String> = errors.iter().take(20).map(ToString::to_string).collect();
-    if errors.len() > 20 {
-        msg.push(format!("and {} more", errors.len() - 20));
-    }
-    AppError::bad_request("invalid_csv", msg.join("; "))
-}
 
 /// Checks references and stores the rows; all or nothing.
 pub async fn import(
     state: &AppState,
     actor: &Actor,
     rows: Vec<ParsedRow>,
-) -> Result<usize, AppError> {
+) -> Result<usize, OpsError> {
     let mut errors = Vec::new();
     let mut villages: HashMap<String, Option<String>> = HashMap::new();
     let mut workers: HashMap<String, Option<String>> = HashMap::new();
@@ -95,7 +86,7 @@ pub async fn import(
     }
     if !errors.is_empty() {
         errors.sort_by_key(|e| e.line);
-        return Err(csv_error(&errors));
+        return Err(OpsError::InvalidRows(errors));
     }
     let n = state
         .store
@@ -109,7 +100,7 @@ pub async fn import(
         )
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(_) => AppError::conflict(
+            StoreError::Conflict(_) => OpsError::conflict(
                 "household_moved",
                 "a household of this file moved meanwhile; check the file and import it again",
             ),
@@ -126,15 +117,15 @@ pub async fn import(
     Ok(n)
 }
 
-/// Parses CSV text (the import format, header included) and imports it; row errors answer 400
-/// `invalid_csv` naming line and column.
+/// Parses CSV text (the import format, header included) and imports it; row errors name line and
+/// column.
 pub async fn import_csv(
     state: &AppState,
     actor: &Actor,
     csv_text: &str,
-) -> Result<usize, AppError> {
-    let rows = super::csv_import::parse(csv_text.as_bytes(), &mut || {})
-        .map_err(|errors| csv_error(&errors))?;
+) -> Result<usize, OpsError> {
+    let rows =
+        super::csv_import::parse(csv_text.as_bytes(), &mut || {}).map_err(OpsError::InvalidRows)?;
     import(state, actor, rows).await
 }
 
@@ -170,25 +161,22 @@ pub async fn move_household(
     actor: &Actor,
     household_id: &str,
     to: &Move,
-) -> Result<Moved, AppError> {
+) -> Result<Moved, OpsError> {
     if actor.role != Role::Admin {
-        return Err(AppError::forbidden(
-            "forbidden_role",
-            "your role may not do this",
-        ));
+        return Err(OpsError::ForbiddenRole("your role may not do this"));
     }
     if !crate::ids::is_safe_id(household_id) {
-        return Err(AppError::invalid_id("household_id"));
+        return Err(OpsError::InvalidId("household_id"));
     }
     let (row, _) = state
         .store
         .household(household_id)
         .await?
         .filter(|(_, path)| actor.covers(path))
-        .ok_or_else(|| AppError::not_found("household"))?;
+        .ok_or(OpsError::NotFound("household"))?;
     let village = super::org::unit_in_scope(state, actor, &to.village_id, "village_id").await?;
     if village.level != OrgLevel::Village {
-        return Err(AppError::bad_request(
+        return Err(OpsError::invalid(
             "not_a_village",
             "households belong to a village",
         ));
@@ -200,7 +188,7 @@ pub async fn move_household(
         (Some(w), _) => {
             let staff = match crate::ids::is_safe_id(w) {
                 true => state.store.staff(w).await?,
-                false => return Err(AppError::invalid_id("worker_id")),
+                false => return Err(OpsError::InvalidId("worker_id")),
             };
             let ok = match &staff {
                 Some(s) => {
@@ -214,7 +202,7 @@ pub async fn move_household(
                 None => false,
             };
             if !ok {
-                return Err(AppError::bad_request(
+                return Err(OpsError::invalid(
                     "invalid_worker",
                     "no such worker covering the new village",
                 ));

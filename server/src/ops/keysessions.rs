@@ -1,6 +1,7 @@
-//! Unlocked audience private keys, held in memory only, per reviewer and audience, until they
-//! expire or the reviewer locks them. Nothing here is written to disk; a restart locks every key.
-//! (Behind a load balancer a reviewer unlocks on each server that serves them.)
+//! Unlocked audience private keys, held in memory only, per session and audience, until they
+//! expire, the reviewer locks them or signs out. A second sign-in of the same person holds none of
+//! them. Nothing here is written to disk; a restart locks every key. (Behind a load balancer a
+//! reviewer unlocks on each server that serves them.) Wrong passphrases are counted per person.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -59,19 +60,19 @@ impl KeySessions {
         }
     }
 
-    /// Holds `key` for `staff_id` and `audience` until `expires_at`.
-    pub fn put(&self, staff_id: &str, audience: &str, key: UnlockedKey) {
+    /// Holds `key` for a holder (a session) and `audience` until `expires_at`.
+    pub fn put(&self, holder: &str, audience: &str, key: UnlockedKey) {
         if let Ok(mut m) = self.inner.lock() {
             let now = Utc::now();
             m.retain(|_, k| k.expires_at > now);
-            m.insert((staff_id.to_owned(), audience.to_owned()), key);
+            m.insert((holder.to_owned(), audience.to_owned()), key);
         }
     }
 
-    /// The live key of a reviewer for an audience.
-    pub fn get(&self, staff_id: &str, audience: &str, now: DateTime<Utc>) -> Option<UnlockedKey> {
+    /// The live key of a holder for an audience.
+    pub fn get(&self, holder: &str, audience: &str, now: DateTime<Utc>) -> Option<UnlockedKey> {
         let mut m = self.inner.lock().ok()?;
-        let k = (staff_id.to_owned(), audience.to_owned());
+        let k = (holder.to_owned(), audience.to_owned());
         match m.get(&k) {
             Some(u) if u.expires_at > now => Some(u.clone()),
             Some(_) => {
@@ -82,11 +83,11 @@ impl KeySessions {
         }
     }
 
-    /// Drops every key of a reviewer; true if one was held.
-    pub fn lock(&self, staff_id: &str) -> bool {
+    /// Drops every key of a holder; true if one was held.
+    pub fn lock(&self, holder: &str) -> bool {
         self.inner.lock().is_ok_and(|mut m| {
             let before = m.len();
-            m.retain(|(s, _), _| s != staff_id);
+            m.retain(|(s, _), _| s != holder);
             m.len() != before
         })
     }

@@ -8,13 +8,17 @@ pub mod coverage;
 pub mod csv_import;
 pub mod decrypt;
 pub mod devices;
+pub mod error;
 pub mod evidence;
 pub mod households;
 pub mod keysessions;
 pub mod org;
 pub mod review;
 pub mod schedules;
+pub mod sessions;
 pub mod users;
+
+pub use error::OpsError;
 
 use crate::auth::StaffCaller;
 use crate::store::Role;
@@ -28,6 +32,8 @@ pub struct Actor {
     pub role: Role,
     /// Path of the actor's branch (`/` for the CLI: the whole tree).
     pub scope_path: String,
+    /// Hash of the session token the actor signed in with (none for the CLI and scripts).
+    pub session: Option<String>,
 }
 
 impl Actor {
@@ -37,6 +43,7 @@ impl Actor {
             id: "cli".into(),
             role: Role::Admin,
             scope_path: "/".into(),
+            session: None,
         }
     }
 
@@ -45,22 +52,29 @@ impl Actor {
     pub async fn for_staff(
         state: &crate::state::AppState,
         staff_id: &str,
-    ) -> Result<Self, crate::error::AppError> {
+    ) -> Result<Self, OpsError> {
         let staff = state
             .store
             .staff(staff_id)
             .await?
-            .ok_or_else(|| crate::error::AppError::not_found("staff"))?;
+            .ok_or(OpsError::NotFound("staff"))?;
         let unit = state
             .store
             .org_unit(&staff.scope_unit_id)
             .await?
-            .ok_or_else(|| crate::error::AppError::internal("staff scope unit missing"))?;
+            .ok_or_else(|| OpsError::internal("staff scope unit missing"))?;
         Ok(Actor {
             id: staff.id,
             role: staff.role,
             scope_path: unit.path,
+            session: None,
         })
+    }
+
+    /// Who holds the audience keys this actor unlocks: the session, so they lock with it; the
+    /// account itself for actors without one (scripts, tests).
+    pub fn key_holder(&self) -> &str {
+        self.session.as_deref().unwrap_or(&self.id)
     }
 
     /// Whether a unit path is inside the actor's branch.
@@ -75,6 +89,7 @@ impl From<&StaffCaller> for Actor {
             id: c.staff_id.clone(),
             role: c.role,
             scope_path: c.scope_path.clone(),
+            session: Some(c.session_hash.clone()),
         }
     }
 }

@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::Actor;
+use super::error::OpsError;
 use crate::audit;
-use crate::error::AppError;
 use crate::ids::is_safe_id;
 use crate::state::AppState;
 use crate::store::{OrgLevel, OrgUnit, StoreError};
@@ -18,17 +18,17 @@ pub async fn unit_in_scope(
     state: &AppState,
     actor: &Actor,
     id: &str,
-    field: &str,
-) -> Result<OrgUnit, AppError> {
+    field: &'static str,
+) -> Result<OrgUnit, OpsError> {
     if !is_safe_id(id) {
-        return Err(AppError::invalid_id(field));
+        return Err(OpsError::InvalidId(field));
     }
     state
         .store
         .org_unit(id)
         .await?
         .filter(|u| actor.covers(&u.path))
-        .ok_or_else(|| AppError::not_found("org unit"))
+        .ok_or(OpsError::NotFound("org unit"))
 }
 
 /// Adds a unit under `parent_id` (a province has none); the parent must be in the actor's branch.
@@ -39,13 +39,13 @@ pub async fn add_unit(
     parent_id: Option<&str>,
     level: OrgLevel,
     name: &str,
-) -> Result<OrgUnit, AppError> {
+) -> Result<OrgUnit, OpsError> {
     if !is_safe_id(id) {
-        return Err(AppError::invalid_id("id"));
+        return Err(OpsError::InvalidId("id"));
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME || name.chars().any(char::is_control) {
-        return Err(AppError::bad_request(
+        return Err(OpsError::invalid(
             "invalid_name",
             "name must be 1–100 printable characters",
         ));
@@ -54,10 +54,10 @@ pub async fn add_unit(
         Some(p) => {
             let parent = state.store.org_unit(p).await?;
             if !parent.is_some_and(|u| actor.covers(&u.path)) {
-                return Err(AppError::not_found("parent org unit"));
+                return Err(OpsError::NotFound("parent org unit"));
             }
         }
-        None if actor.scope_path != "/" => return Err(AppError::out_of_scope()),
+        None if actor.scope_path != "/" => return Err(OpsError::out_of_scope()),
         None => {}
     }
     let unit = state
@@ -65,7 +65,7 @@ pub async fn add_unit(
         .add_org_unit(id, parent_id, level, name)
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(what) => AppError::conflict(
+            StoreError::Conflict(what) => OpsError::conflict(
                 "conflict",
                 format!("{what} already exists or does not fit there"),
             ),

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::Actor;
+use super::error::OpsError;
 use crate::audit;
 use crate::config::ReviewPolicy;
-use crate::error::AppError;
 use crate::ids::is_safe_id;
 use crate::state::AppState;
 use crate::store::{ReviewEvent, ReviewRow, ReviewState, Role, Scope, StoreError};
@@ -163,13 +163,10 @@ pub fn view(r: ReviewRow, p: &ReviewPolicy, now: DateTime<Utc>) -> ReviewView {
     }
 }
 
-fn may_see(actor: &Actor) -> Result<(), AppError> {
+fn may_see(actor: &Actor) -> Result<(), OpsError> {
     match actor.role {
         Role::ChildWelfareReviewer | Role::Supervisor => Ok(()),
-        _ => Err(AppError::forbidden(
-            "forbidden_role",
-            "your role may not do this",
-        )),
+        _ => Err(OpsError::ForbiddenRole("your role may not do this")),
     }
 }
 
@@ -178,7 +175,7 @@ pub async fn queue(
     state: &AppState,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<Vec<ReviewView>, AppError> {
+) -> Result<Vec<ReviewView>, OpsError> {
     may_see(actor)?;
     let scope = Scope {
         path: actor.scope_path.clone(),
@@ -207,7 +204,7 @@ pub async fn overdue(
     state: &AppState,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<Vec<ReviewView>, AppError> {
+) -> Result<Vec<ReviewView>, OpsError> {
     let mut v: Vec<ReviewView> = queue(state, actor, now)
         .await?
         .into_iter()
@@ -218,14 +215,14 @@ pub async fn overdue(
 }
 
 /// A review in the actor's branch (404 outside it, as if absent).
-pub async fn find(state: &AppState, actor: &Actor, visit_id: &str) -> Result<ReviewRow, AppError> {
+pub async fn find(state: &AppState, actor: &Actor, visit_id: &str) -> Result<ReviewRow, OpsError> {
     may_see(actor)?;
     if !is_safe_id(visit_id) {
-        return Err(AppError::invalid_id("visit_id"));
+        return Err(OpsError::InvalidId("visit_id"));
     }
     match state.store.review(visit_id).await? {
         Some((r, path)) if actor.covers(&path) => Ok(r),
-        _ => Err(AppError::not_found("review")),
+        _ => Err(OpsError::NotFound("review")),
     }
 }
 
@@ -242,28 +239,28 @@ pub fn target(action: Action, from: ReviewState) -> Option<ReviewState> {
     }
 }
 
-fn check_reason(d: &Decision) -> Result<String, AppError> {
+fn check_reason(d: &Decision) -> Result<String, OpsError> {
     let reason = d.reason.trim().to_owned();
     if reason.chars().count() > MAX_REASON || reason.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(AppError::bad_request(
+        return Err(OpsError::invalid(
             "invalid_reason",
             "reason must be at most 2000 printable characters",
         ));
     }
     let needs = matches!(d.action, Action::Return | Action::Escalate | Action::Close);
     if needs && reason.is_empty() {
-        return Err(AppError::bad_request(
+        return Err(OpsError::invalid(
             "reason_required",
             "this decision needs a reason",
         ));
     }
     match (d.action, d.escalation) {
-        (Action::Escalate, None) => Err(AppError::bad_request(
+        (Action::Escalate, None) => Err(OpsError::invalid(
             "escalation_required",
             "escalate needs an escalation branch",
         )),
         (Action::Escalate, Some(_)) | (_, None) => Ok(reason),
-        (_, Some(_)) => Err(AppError::bad_request(
+        (_, Some(_)) => Err(OpsError::invalid(
             "unexpected_escalation",
             "only escalate takes an escalation branch",
         )),
@@ -276,17 +273,16 @@ pub async fn decide(
     actor: &Actor,
     visit_id: &str,
     decision: &Decision,
-) -> Result<ReviewRow, AppError> {
+) -> Result<ReviewRow, OpsError> {
     let current = find(state, actor, visit_id).await?;
     if actor.role != Role::ChildWelfareReviewer {
-        return Err(AppError::forbidden(
-            "forbidden_role",
+        return Err(OpsError::ForbiddenRole(
             "only child-welfare reviewers decide",
         ));
     }
     let reason = check_reason(decision)?;
     let to = target(decision.action, current.state).ok_or_else(|| {
-        AppError::conflict(
+        OpsError::conflict(
             "invalid_transition",
             format!(
                 "a review that is {} cannot take this decision",
@@ -315,7 +311,7 @@ pub async fn decide(
         .transition_review(&event, returned.as_ref())
         .await
         .map_err(|e| match e {
-            StoreError::Conflict(_) => AppError::conflict(
+            StoreError::Conflict(_) => OpsError::conflict(
                 "invalid_transition",
                 "the review changed meanwhile; reload it",
             ),
@@ -337,7 +333,7 @@ pub async fn history(
     state: &AppState,
     actor: &Actor,
     visit_id: &str,
-) -> Result<Vec<ReviewEvent>, AppError> {
+) -> Result<Vec<ReviewEvent>, OpsError> {
     let r = find(state, actor, visit_id).await?;
     Ok(state.store.review_events(&r.visit_id).await?)
 }

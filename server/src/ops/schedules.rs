@@ -10,16 +10,16 @@ use fieldvisit_core::caseload::{Interval, ScheduleConfig};
 use serde_json::json;
 
 use super::Actor;
+use super::error::OpsError;
 use crate::audit;
-use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{CountySchedule, OrgLevel, Role, Scope};
 
 /// Parses and checks a county's schedule file (JSON, core's `ScheduleConfig`): each category at
 /// most once, every interval at least one day or month.
-pub fn parse(text: &str) -> Result<ScheduleConfig, AppError> {
+pub fn parse(text: &str) -> Result<ScheduleConfig, OpsError> {
     let s: ScheduleConfig = serde_json::from_str(text).map_err(|e| {
-        AppError::bad_request(
+        OpsError::invalid(
             "invalid_schedule",
             format!("排班文件无法解析 / the schedule file is not valid: {e}"),
         )
@@ -28,14 +28,14 @@ pub fn parse(text: &str) -> Result<ScheduleConfig, AppError> {
     for rule in &s.rules {
         let code = rule.category.code();
         if !seen.insert(code) {
-            return Err(AppError::bad_request(
+            return Err(OpsError::invalid(
                 "invalid_schedule",
                 format!("类别重复 / category {code} is listed twice"),
             ));
         }
         let zero = |i: &Interval| matches!(i, Interval::Days(0) | Interval::Months(0));
         if zero(&rule.default) || rule.by_level.values().any(zero) {
-            return Err(AppError::bad_request(
+            return Err(OpsError::invalid(
                 "invalid_schedule",
                 format!("间隔不能为零 / category {code}: an interval of zero days or months"),
             ));
@@ -63,16 +63,13 @@ pub async fn set(
     actor: &Actor,
     county_id: &str,
     schedule: Option<ScheduleConfig>,
-) -> Result<(), AppError> {
+) -> Result<(), OpsError> {
     if actor.role != Role::Admin {
-        return Err(AppError::forbidden(
-            "forbidden_role",
-            "schedules are set by admins",
-        ));
+        return Err(OpsError::ForbiddenRole("schedules are set by admins"));
     }
     let unit = super::org::unit_in_scope(state, actor, county_id, "county").await?;
     if unit.level != OrgLevel::County {
-        return Err(AppError::bad_request(
+        return Err(OpsError::invalid(
             "not_a_county",
             format!("排班按县(区)设置 / schedules belong to a county; {county_id} is not one"),
         ));
@@ -116,7 +113,7 @@ impl Schedules {
     }
 
     /// Everything configured.
-    pub async fn load(state: &AppState) -> Result<Self, AppError> {
+    pub async fn load(state: &AppState) -> Result<Self, OpsError> {
         Ok(Self::new(state.store.county_schedules().await?))
     }
 
@@ -133,7 +130,7 @@ impl Schedules {
         &self,
         state: &AppState,
         branch: &str,
-    ) -> Result<VillageSchedules, AppError> {
+    ) -> Result<VillageSchedules, OpsError> {
         let mut by_village = HashMap::new();
         if !self.counties.is_empty() {
             let scope = Scope {
@@ -202,13 +199,13 @@ mod tests {
         assert!(
             parse(twice)
                 .unwrap_err()
-                .message
+                .to_string()
                 .contains("tekun is listed twice")
         );
         let zero = r#"{"rules":[{"category":"dibao","default":{"months":0}}]}"#;
-        assert!(parse(zero).unwrap_err().message.contains("zero"));
+        assert!(parse(zero).unwrap_err().to_string().contains("zero"));
         let unknown = r#"{"rules":[{"category":"pets","default":"once"}]}"#;
-        assert_eq!(parse(unknown).unwrap_err().code, "invalid_schedule");
+        assert_eq!(parse(unknown).unwrap_err().code(), "invalid_schedule");
     }
 
     #[test]

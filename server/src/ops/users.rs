@@ -1,14 +1,14 @@
-//! Creating staff accounts.
+//! Staff accounts: creating them, and an admin's changes to them (disable, enable, a password to
+//! change at the next sign-in, a new role or branch), each of which ends the account's sessions.
 
 use serde_json::json;
 
 use super::Actor;
+use super::error::OpsError;
 use crate::audit;
-use crate::auth::password::{self, MIN_PASSWORD_LEN};
-use crate::error::AppError;
 use crate::ids::{is_safe_id, is_safe_login};
 use crate::state::AppState;
-use crate::store::{Role, Staff};
+use crate::store::{AccountChange, Role, Staff};
 
 /// A new account as requested.
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
@@ -30,49 +30,42 @@ pub struct NewUser {
 }
 
 /// Adds an account inside the actor's branch.
-pub async fn add_user(state: &AppState, actor: &Actor, new: NewUser) -> Result<Staff, AppError> {
+pub async fn add_user(state: &AppState, actor: &Actor, new: NewUser) -> Result<Staff, OpsError> {
+    if actor.role != Role::Admin {
+        return Err(OpsError::ForbiddenRole("your role may not do this"));
+    }
     let id = match new.id {
         Some(id) => id,
         None => format!(
             "u-{}",
-            fieldvisit_core::crypto::random_id().map_err(AppError::internal)?
+            fieldvisit_core::crypto::random_id().map_err(OpsError::internal)?
         ),
     };
     if !is_safe_id(&id) {
-        return Err(AppError::invalid_id("id"));
+        return Err(OpsError::InvalidId("id"));
     }
     if !is_safe_login(&new.login) {
-        return Err(AppError::bad_request(
+        return Err(OpsError::invalid(
             "invalid_login",
             "login may use letters, digits and - _ . @",
         ));
     }
     let name = new.display_name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(AppError::bad_request(
+        return Err(OpsError::invalid(
             "invalid_name",
             "display name must be 1–100 printable characters",
         ));
     }
-    if new.password.chars().count() < MIN_PASSWORD_LEN {
-        return Err(AppError::bad_request(
-            "weak_password",
-            format!("password needs at least {MIN_PASSWORD_LEN} characters"),
-        ));
-    }
+    super::sessions::check_new_password(&new.password)?;
     if !is_safe_id(&new.scope_unit_id) {
-        return Err(AppError::invalid_id("scope_unit_id"));
+        return Err(OpsError::InvalidId("scope_unit_id"));
     }
     let unit = state.store.org_unit(&new.scope_unit_id).await?;
     if !unit.is_some_and(|u| actor.covers(&u.path)) {
-        return Err(AppError::not_found("scope org unit"));
+        return Err(OpsError::NotFound("scope org unit"));
     }
-    let cost = state.config.argon2;
-    let password = new.password;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&password, &cost))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::internal)?;
+    let hash = super::sessions::hash_password(state, new.password).await?;
     let staff = Staff {
         id,
         login: new.login,
@@ -82,6 +75,8 @@ pub async fn add_user(state: &AppState, actor: &Actor, new: NewUser) -> Result<S
         password_hash: hash,
         failed_logins: 0,
         locked_until: None,
+        disabled: false,
+        must_change_password: false,
     };
     state.store.add_staff(&staff).await?;
     audit::record(
@@ -93,4 +88,134 @@ pub async fn add_user(state: &AppState, actor: &Actor, new: NewUser) -> Result<S
     )
     .await?;
     Ok(staff)
+}
+
+/// An account in the actor's branch, for an admin to change; never the actor's own, so an admin
+/// cannot lock themselves out or raise their own branch.
+async fn account_in_branch(
+    state: &AppState,
+    actor: &Actor,
+    staff_id: &str,
+) -> Result<Staff, OpsError> {
+    if actor.role != Role::Admin {
+        return Err(OpsError::ForbiddenRole("your role may not do this"));
+    }
+    if !is_safe_id(staff_id) {
+        return Err(OpsError::InvalidId("staff_id"));
+    }
+    let staff = state
+        .store
+        .staff(staff_id)
+        .await?
+        .ok_or(OpsError::NotFound("staff"))?;
+    let unit = state.store.org_unit(&staff.scope_unit_id).await?;
+    if !unit.is_some_and(|u| actor.covers(&u.path)) {
+        return Err(OpsError::NotFound("staff"));
+    }
+    if staff.id == actor.id {
+        return Err(OpsError::refused(
+            "own_account",
+            "another administrator changes your own account",
+        ));
+    }
+    Ok(staff)
+}
+
+async fn apply(
+    state: &AppState,
+    actor: &Actor,
+    staff: &Staff,
+    change: AccountChange,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<u32, OpsError> {
+    let ended = state.store.change_account(&staff.id, &change).await?;
+    let mut detail = detail;
+    detail["sessions_ended"] = json!(ended);
+    audit::record(state.store.as_ref(), &actor.id, action, &staff.id, detail).await?;
+    Ok(ended)
+}
+
+/// Disables (`true`) or enables an account in the actor's branch; its sessions end.
+pub async fn set_disabled(
+    state: &AppState,
+    actor: &Actor,
+    staff_id: &str,
+    disabled: bool,
+) -> Result<u32, OpsError> {
+    let staff = account_in_branch(state, actor, staff_id).await?;
+    let action = if disabled {
+        "staff.disable"
+    } else {
+        "staff.enable"
+    };
+    apply(
+        state,
+        actor,
+        &staff,
+        AccountChange::Disabled(disabled),
+        action,
+        json!({}),
+    )
+    .await
+}
+
+/// Sets a new password for an account in the actor's branch, which its owner must change at
+/// the next sign-in; its sessions end.
+pub async fn reset_password(
+    state: &AppState,
+    actor: &Actor,
+    staff_id: &str,
+    password: String,
+) -> Result<u32, OpsError> {
+    let staff = account_in_branch(state, actor, staff_id).await?;
+    super::sessions::check_new_password(&password)?;
+    let hash = super::sessions::hash_password(state, password).await?;
+    apply(
+        state,
+        actor,
+        &staff,
+        AccountChange::Password {
+            hash,
+            must_change: true,
+        },
+        "staff.password_reset",
+        json!({}),
+    )
+    .await
+}
+
+/// A new role and branch for an account.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Placement {
+    /// Role.
+    #[schema(value_type = String)]
+    pub role: Role,
+    /// Root unit of the account's branch (inside the admin's own).
+    pub scope_unit_id: String,
+}
+
+/// Changes the role and branch of an account in the actor's branch; its sessions end.
+pub async fn place(
+    state: &AppState,
+    actor: &Actor,
+    staff_id: &str,
+    placement: &Placement,
+) -> Result<u32, OpsError> {
+    let staff = account_in_branch(state, actor, staff_id).await?;
+    super::org::unit_in_scope(state, actor, &placement.scope_unit_id, "scope_unit_id").await?;
+    apply(
+        state,
+        actor,
+        &staff,
+        AccountChange::Placement {
+            role: placement.role,
+            scope_unit_id: placement.scope_unit_id.clone(),
+        },
+        "staff.place",
+        json!({ "from_role": staff.role.as_str(), "from_scope_unit_id": staff.scope_unit_id,
+                "role": placement.role.as_str(), "scope_unit_id": placement.scope_unit_id }),
+    )
+    .await
 }

@@ -53,6 +53,8 @@ pub(crate) fn worker_staff(id: &str, unit: &str) -> Staff {
         password_hash: "x".into(),
         failed_logins: 0,
         locked_until: None,
+        disabled: false,
+        must_change_password: false,
     }
 }
 
@@ -205,6 +207,8 @@ async fn caseload_deltas_follow_the_change_sequence(s: &dyn Store) {
         password_hash: "x".into(),
         failed_logins: 0,
         locked_until: None,
+        disabled: false,
+        must_change_password: false,
     };
     s.add_staff(&w2).await.unwrap();
     let first = s.caseload_delta("w", None).await.unwrap();

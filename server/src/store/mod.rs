@@ -96,6 +96,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> StoreResult<(u32, bool)>;
     /// Clears failures after a successful login.
     async fn login_succeeded(&self, id: &str) -> StoreResult<()>;
+    /// Applies a change to an account and ends every session of it, in one transaction; returns
+    /// how many sessions ended.
+    async fn change_account(&self, id: &str, change: &AccountChange) -> StoreResult<u32>;
+    /// Replaces a password hash with one of a higher cost, keeping the account's sessions.
+    async fn upgrade_password_hash(&self, id: &str, hash: &str) -> StoreResult<()>;
 
     /// Stores a session.
     async fn add_session(&self, session: &Session) -> StoreResult<()>;

@@ -129,6 +129,31 @@ pub struct Staff {
     pub failed_logins: u32,
     /// Locked until, after too many failures.
     pub locked_until: Option<DateTime<Utc>>,
+    /// Disabled by an admin: no sign-in, no session.
+    pub disabled: bool,
+    /// An admin set the password: it must be changed at the next sign-in.
+    pub must_change_password: bool,
+}
+
+/// A change to an account; each ends every session of the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountChange {
+    /// Disable (`true`) or enable the account.
+    Disabled(bool),
+    /// A new password hash, and whether it must be changed at the next sign-in.
+    Password {
+        /// PHC string of the argon2id hash.
+        hash: String,
+        /// Set by an admin: the owner must choose their own.
+        must_change: bool,
+    },
+    /// A new role and branch.
+    Placement {
+        /// Role.
+        role: Role,
+        /// Root unit of the branch.
+        scope_unit_id: String,
+    },
 }
 
 /// A branch of the tree a query is limited to; `worker_id` narrows it to one worker's own caseload.

@@ -27,7 +27,7 @@ async fn import(w: &World, rows: &str) {
         .await
         .unwrap();
     let bad = ops::households::import_csv(&w.state, &Actor::cli(), "household_id\nx\n").await;
-    assert_eq!(bad.unwrap_err().code, "invalid_csv");
+    assert_eq!(bad.unwrap_err().code(), "invalid_csv");
 }
 
 #[tokio::test]

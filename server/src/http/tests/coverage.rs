@@ -471,10 +471,10 @@ async fn a_county_schedule_drives_coverage_and_reaches_phones() {
     .unwrap();
     let cli = Actor::cli();
     let refused = crate::ops::schedules::set(&w.state, &cli, "tA", Some(monthly.clone())).await;
-    assert_eq!(refused.unwrap_err().code, "not_a_county");
+    assert_eq!(refused.unwrap_err().code(), "not_a_county");
     let supervisor = Actor::for_staff(&w.state, "supA").await.unwrap();
     let refused = crate::ops::schedules::set(&w.state, &supervisor, "k", Some(monthly.clone()));
-    assert_eq!(refused.await.unwrap_err().code, "forbidden_role");
+    assert_eq!(refused.await.unwrap_err().code(), "forbidden_role");
     crate::ops::schedules::set(&w.state, &cli, "k", Some(monthly.clone()))
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! Router tests with `oneshot`: one shared fixture of two townships (A and B) in one county.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod assignments;
 mod auth;
 mod branch_escapes;

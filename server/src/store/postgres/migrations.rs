@@ -231,6 +231,13 @@ CREATE TABLE county_schedules (
     updated_at TIMESTAMPTZ NOT NULL
 );
 "#,
+    // 5: the account lifecycle: an admin disables an account, or sets a password its owner must
+    // change at the next sign-in.
+    r#"
+ALTER TABLE staff ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE staff ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE;
+CREATE INDEX sessions_staff ON sessions (staff_id);
+"#,
 ];
 
 /// Current schema version.

@@ -246,6 +246,14 @@ impl Store for PgStore {
         staff::login_succeeded(&self.client().await?, id).await
     }
 
+    async fn change_account(&self, id: &str, change: &AccountChange) -> StoreResult<u32> {
+        staff::change_account(&mut self.client().await?, id, change).await
+    }
+
+    async fn upgrade_password_hash(&self, id: &str, hash: &str) -> StoreResult<()> {
+        staff::upgrade_password_hash(&self.client().await?, id, hash).await
+    }
+
     async fn add_session(&self, s: &Session) -> StoreResult<()> {
         staff::add_session(&self.client().await?, s).await
     }

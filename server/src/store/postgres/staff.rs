@@ -6,7 +6,7 @@ use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 
 use super::{backend, bad_column, col, execute, execute_raw, is_state, query, query_opt};
-use crate::store::{Role, Scope, Session, Staff, StoreError, StoreResult};
+use crate::store::{AccountChange, Role, Scope, Session, Staff, StoreError, StoreResult};
 
 fn from_row(r: &Row) -> StoreResult<Staff> {
     let role: String = col(r, 3)?;
@@ -20,14 +20,17 @@ fn from_row(r: &Row) -> StoreResult<Staff> {
         password_hash: col(r, 5)?,
         failed_logins: u32::try_from(failed).map_err(|_| bad_column("failed_logins"))?,
         locked_until: col(r, 7)?,
+        disabled: col(r, 8)?,
+        must_change_password: col(r, 9)?,
     })
 }
 
 pub(super) async fn add<C: GenericClient>(c: &C, s: &Staff) -> StoreResult<()> {
     let n = execute_raw(
         c,
-        "INSERT INTO staff (id, login, display_name, role, scope_unit_id, password_hash)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        "INSERT INTO staff (id, login, display_name, role, scope_unit_id, password_hash,
+             disabled, must_change_password)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
         &[
             &s.id,
             &s.login,
@@ -35,6 +38,8 @@ pub(super) async fn add<C: GenericClient>(c: &C, s: &Staff) -> StoreResult<()> {
             &s.role.as_str(),
             &s.scope_unit_id,
             &s.password_hash,
+            &s.disabled,
+            &s.must_change_password,
         ],
     )
     .await
@@ -55,7 +60,7 @@ pub(super) async fn by_login<C: GenericClient>(c: &C, login: &str) -> StoreResul
     query_opt(
         c,
         "SELECT s.id, s.login, s.display_name, s.role, s.scope_unit_id, s.password_hash,
-             s.failed_logins, s.locked_until FROM staff s WHERE s.login = $1",
+             s.failed_logins, s.locked_until, s.disabled, s.must_change_password FROM staff s WHERE s.login = $1",
         &[&login],
     )
     .await?
@@ -68,7 +73,7 @@ pub(super) async fn by_id<C: GenericClient>(c: &C, id: &str) -> StoreResult<Opti
     query_opt(
         c,
         "SELECT s.id, s.login, s.display_name, s.role, s.scope_unit_id, s.password_hash,
-             s.failed_logins, s.locked_until FROM staff s WHERE s.id = $1",
+             s.failed_logins, s.locked_until, s.disabled, s.must_change_password FROM staff s WHERE s.id = $1",
         &[&id],
     )
     .await?
@@ -81,7 +86,7 @@ pub(super) async fn in_scope<C: GenericClient>(c: &C, scope: &Scope) -> StoreRes
     query(
         c,
         "SELECT s.id, s.login, s.display_name, s.role, s.scope_unit_id, s.password_hash,
-             s.failed_logins, s.locked_until
+             s.failed_logins, s.locked_until, s.disabled, s.must_change_password
          FROM staff s JOIN org_units o ON o.id = s.scope_unit_id
          WHERE left(o.path, length($1)) = $1 AND ($2::text IS NULL OR s.id = $2)
          ORDER BY s.id COLLATE \"C\"",
@@ -181,6 +186,73 @@ pub(super) async fn end_session<C: GenericClient>(c: &C, token_hash: &str) -> St
         c,
         "DELETE FROM sessions WHERE token_hash = $1",
         &[&token_hash],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn change_account(
+    c: &mut deadpool_postgres::Client,
+    id: &str,
+    change: &AccountChange,
+) -> StoreResult<u32> {
+    let tx = c.transaction().await.map_err(backend)?;
+    let n = match change {
+        AccountChange::Disabled(d) => {
+            execute_raw(
+                &tx,
+                "UPDATE staff SET disabled = $2 WHERE id = $1",
+                &[&id, d],
+            )
+            .await
+        }
+        AccountChange::Password { hash, must_change } => {
+            execute_raw(
+                &tx,
+                "UPDATE staff SET password_hash = $2, must_change_password = $3,
+                     failed_logins = 0, locked_until = NULL WHERE id = $1",
+                &[&id, hash, must_change],
+            )
+            .await
+        }
+        AccountChange::Placement {
+            role,
+            scope_unit_id,
+        } => {
+            execute_raw(
+                &tx,
+                "UPDATE staff SET role = $2, scope_unit_id = $3 WHERE id = $1",
+                &[&id, &role.as_str(), scope_unit_id],
+            )
+            .await
+        }
+    }
+    .map_err(|e| {
+        if is_state(&e, &SqlState::FOREIGN_KEY_VIOLATION) {
+            StoreError::NotFound("scope org unit")
+        } else {
+            backend(e)
+        }
+    })?;
+    if n == 0 {
+        return Err(StoreError::NotFound("staff"));
+    }
+    let ended = execute_raw(&tx, "DELETE FROM sessions WHERE staff_id = $1", &[&id])
+        .await
+        .map_err(backend)?;
+    tx.commit().await.map_err(backend)?;
+    Ok(u32::try_from(ended).unwrap_or(u32::MAX))
+}
+
+pub(super) async fn upgrade_password_hash<C: GenericClient>(
+    c: &C,
+    id: &str,
+    hash: &str,
+) -> StoreResult<()> {
+    execute(
+        c,
+        "UPDATE staff SET password_hash = $2 WHERE id = $1",
+        &[&id, &hash],
     )
     .await?;
     Ok(())

@@ -324,6 +324,13 @@ INSERT INTO coverage_snapshot_mark (only, seen)
 DELETE FROM coverage_snapshot WHERE NOT EXISTS (SELECT 1 FROM coverage_snapshot_mark);
 ALTER TABLE coverage_snapshot DROP COLUMN seen;
 "#,
+    // 11: the account lifecycle: an admin disables an account, or sets a password its owner must
+    // change at the next sign-in.
+    r#"
+ALTER TABLE staff ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE staff ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sessions_staff ON sessions (staff_id);
+"#,
 ];
 
 /// Current schema version.

@@ -480,6 +480,18 @@ impl Store for SqliteStore {
         self.call(move |c| staff::login_succeeded(c, &id)).await
     }
 
+    async fn change_account(&self, id: &str, change: &AccountChange) -> StoreResult<u32> {
+        let (id, change) = (id.to_owned(), change.clone());
+        self.call(move |c| staff::change_account(c, &id, &change))
+            .await
+    }
+
+    async fn upgrade_password_hash(&self, id: &str, hash: &str) -> StoreResult<()> {
+        let (id, hash) = (id.to_owned(), hash.to_owned());
+        self.call(move |c| staff::upgrade_password_hash(c, &id, &hash))
+            .await
+    }
+
     async fn add_session(&self, s: &Session) -> StoreResult<()> {
         let s = s.clone();
         self.call(move |c| staff::add_session(c, &s)).await

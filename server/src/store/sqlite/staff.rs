@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{backend, parse_opt_ts, parse_ts, ts};
-use crate::store::{Role, Scope, Session, Staff, StoreError, StoreResult};
+use crate::store::{AccountChange, Role, Scope, Session, Staff, StoreError, StoreResult};
 
-const COLUMNS: &str = "s.id, s.login, s.display_name, s.role, s.scope_unit_id, s.password_hash, s.failed_logins, s.locked_until";
+const COLUMNS: &str = "s.id, s.login, s.display_name, s.role, s.scope_unit_id, s.password_hash, s.failed_logins, s.locked_until, s.disabled, s.must_change_password";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Staff> {
     let role: String = r.get(3)?;
@@ -19,21 +19,26 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Staff> {
         password_hash: r.get(5)?,
         failed_logins: r.get(6)?,
         locked_until: parse_opt_ts(r.get(7)?)?,
+        disabled: r.get(8)?,
+        must_change_password: r.get(9)?,
     })
 }
 
 pub(super) fn add(c: &Connection, s: &Staff) -> StoreResult<()> {
     let n = c
         .execute(
-            "INSERT INTO staff (id, login, display_name, role, scope_unit_id, password_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+            "INSERT INTO staff (id, login, display_name, role, scope_unit_id, password_hash,
+                 disabled, must_change_password)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
             params![
                 s.id,
                 s.login,
                 s.display_name,
                 s.role.as_str(),
                 s.scope_unit_id,
-                s.password_hash
+                s.password_hash,
+                s.disabled,
+                s.must_change_password
             ],
         )
         .map_err(|e| match e {
@@ -157,5 +162,56 @@ pub(super) fn session(
 pub(super) fn end_session(c: &Connection, token_hash: &str) -> StoreResult<()> {
     c.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
         .map_err(backend)?;
+    Ok(())
+}
+
+pub(super) fn change_account(
+    c: &mut Connection,
+    id: &str,
+    change: &AccountChange,
+) -> StoreResult<u32> {
+    let tx = c.transaction().map_err(backend)?;
+    let n = match change {
+        AccountChange::Disabled(d) => tx.execute(
+            "UPDATE staff SET disabled = ?2 WHERE id = ?1",
+            params![id, d],
+        ),
+        AccountChange::Password { hash, must_change } => tx.execute(
+            "UPDATE staff SET password_hash = ?2, must_change_password = ?3,
+                 failed_logins = 0, locked_until = NULL WHERE id = ?1",
+            params![id, hash, must_change],
+        ),
+        AccountChange::Placement {
+            role,
+            scope_unit_id,
+        } => tx.execute(
+            "UPDATE staff SET role = ?2, scope_unit_id = ?3 WHERE id = ?1",
+            params![id, role.as_str(), scope_unit_id],
+        ),
+    }
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::NotFound("scope org unit")
+        }
+        e => backend(e),
+    })?;
+    if n == 0 {
+        return Err(StoreError::NotFound("staff"));
+    }
+    let ended = tx
+        .execute("DELETE FROM sessions WHERE staff_id = ?1", [id])
+        .map_err(backend)?;
+    tx.commit().map_err(backend)?;
+    Ok(u32::try_from(ended).unwrap_or(u32::MAX))
+}
+
+pub(super) fn upgrade_password_hash(c: &Connection, id: &str, hash: &str) -> StoreResult<()> {
+    c.execute(
+        "UPDATE staff SET password_hash = ?2 WHERE id = ?1",
+        params![id, hash],
+    )
+    .map_err(backend)?;
     Ok(())
 }

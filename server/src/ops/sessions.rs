@@ -1,0 +1,299 @@
+//! Signing in and out, the account behind a session token, and changing one's own password: the
+//! one place the JSON API and the console pages share these rules (lockout, slowing, audit).
+
+use chrono::Utc;
+use serde_json::json;
+
+use super::{Actor, OpsError};
+use crate::audit;
+use crate::auth::password::{self, MIN_PASSWORD_LEN};
+use crate::auth::token::{STAFF_PREFIX, new_token, token_hash};
+use crate::ids::is_safe_login;
+use crate::state::AppState;
+use crate::store::{AccountChange, OrgUnit, Session, Staff};
+
+/// A new session: the token (shown once, kept by the client) and what it opened.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// Bearer token and cookie value.
+    pub token: String,
+    /// The stored session (its token hash, CSRF token and expiry).
+    pub session: Session,
+    /// The account.
+    pub staff: Staff,
+}
+
+/// The live session behind a token, with its account and branch.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The session.
+    pub session: Session,
+    /// The account.
+    pub staff: Staff,
+    /// The root unit of the account's branch.
+    pub unit: OrgUnit,
+}
+
+impl Caller {
+    /// The actor this session acts as.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: self.staff.id.clone(),
+            role: self.staff.role,
+            scope_path: self.unit.path.clone(),
+            session: Some(self.session.token_hash.clone()),
+        }
+    }
+}
+
+/// Checks a password on a blocking thread.
+async fn verify(password: String, phc: String) -> Result<bool, OpsError> {
+    tokio::task::spawn_blocking(move || password::verify(&password, &phc))
+        .await
+        .map_err(OpsError::internal)
+}
+
+/// Hashes a password at the configured cost on a blocking thread.
+pub async fn hash_password(state: &AppState, password: String) -> Result<String, OpsError> {
+    let cost = state.config.argon2;
+    tokio::task::spawn_blocking(move || password::hash(&password, &cost))
+        .await
+        .map_err(OpsError::internal)?
+        .map_err(OpsError::internal)
+}
+
+/// Refuses a password too short to keep.
+pub fn check_new_password(password: &str) -> Result<(), OpsError> {
+    if password.chars().count() < MIN_PASSWORD_LEN {
+        return Err(OpsError::invalid(
+            "weak_password",
+            format!("password needs at least {MIN_PASSWORD_LEN} characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Signs a staff member in: wrong passwords slow and then lock the account; the answer for an
+/// unknown login costs the same work, so timing does not tell which logins exist.
+#[tracing::instrument(skip_all, fields(staff_id))]
+pub async fn sign_in(
+    state: &AppState,
+    login: &str,
+    password: String,
+) -> Result<SignedIn, OpsError> {
+    let store = state.store.as_ref();
+    let staff = if is_safe_login(login) {
+        store.staff_by_login(login).await?
+    } else {
+        None
+    };
+    let Some(staff) = staff else {
+        let (cell, cost) = (state.dummy_hash.clone(), state.config.argon2);
+        tokio::task::spawn_blocking(move || {
+            let phc = cell
+                .get_or_init(|| password::hash("not a real password", &cost).unwrap_or_default());
+            password::verify(&password, phc)
+        })
+        .await
+        .map_err(OpsError::internal)?;
+        tracing::info!("login failed: unknown login");
+        audit::record(
+            store,
+            "anonymous",
+            "login.failure",
+            "-",
+            json!({ "reason": "unknown_login" }),
+        )
+        .await?;
+        return Err(OpsError::BadCredentials);
+    };
+    tracing::Span::current().record("staff_id", tracing::field::display(&staff.id));
+    let now = Utc::now();
+    if let Some(until) = staff.locked_until.filter(|u| *u > now) {
+        audit::record(store, &staff.id, "login.locked", &staff.id, json!({})).await?;
+        return Err(locked((until - now).num_seconds()));
+    }
+    if !verify(password.clone(), staff.password_hash.clone()).await? {
+        let policy = state.config.lockout;
+        let lock_until = chrono::Duration::from_std(policy.lock_for)
+            .map(|d| now + d)
+            .map_err(OpsError::internal)?;
+        let (failures, locked_now) = store
+            .login_failed(&staff.id, policy.lock_after, lock_until)
+            .await?;
+        audit::record(
+            store,
+            &staff.id,
+            "login.failure",
+            &staff.id,
+            json!({ "failures": failures, "locked": locked_now }),
+        )
+        .await?;
+        tracing::info!(failures, locked_now, "login failed");
+        if failures > policy.slow_after {
+            let delay = policy.delay_step * (failures - policy.slow_after);
+            tokio::time::sleep(delay.min(policy.max_delay)).await;
+        }
+        return Err(if locked_now {
+            locked(policy.lock_for.as_secs() as i64)
+        } else {
+            OpsError::BadCredentials
+        });
+    }
+    if staff.disabled {
+        audit::record(store, &staff.id, "login.disabled", &staff.id, json!({})).await?;
+        return Err(OpsError::refused(
+            "account_disabled",
+            "this account is disabled; ask an administrator",
+        ));
+    }
+    store.login_succeeded(&staff.id).await?;
+    upgrade_hash(state, &staff, password).await?;
+    let token = new_token(STAFF_PREFIX).map_err(OpsError::internal)?;
+    let csrf = new_token("").map_err(OpsError::internal)?;
+    let ttl = chrono::Duration::from_std(state.config.session_ttl).map_err(OpsError::internal)?;
+    let session = Session {
+        token_hash: token_hash(&token),
+        staff_id: staff.id.clone(),
+        csrf_token: csrf,
+        expires_at: now + ttl,
+    };
+    store.add_session(&session).await?;
+    audit::record(store, &staff.id, "login.success", &staff.id, json!({})).await?;
+    tracing::info!("login succeeded");
+    Ok(SignedIn {
+        token,
+        session,
+        staff,
+    })
+}
+
+fn locked(retry_secs: i64) -> OpsError {
+    OpsError::Throttled {
+        code: "account_locked",
+        message: "too many failed logins; try again later".into(),
+        retry_after_secs: Some(retry_secs.max(1)),
+    }
+}
+
+/// Rehashes a password whose stored hash is cheaper than the configured cost, while the clear
+/// password is at hand (sign-in is the only time it is).
+async fn upgrade_hash(state: &AppState, staff: &Staff, password: String) -> Result<(), OpsError> {
+    if !password::is_below(&staff.password_hash, &state.config.argon2) {
+        return Ok(());
+    }
+    let hash = hash_password(state, password).await?;
+    state.store.upgrade_password_hash(&staff.id, &hash).await?;
+    audit::record(
+        state.store.as_ref(),
+        &staff.id,
+        "password.rehash",
+        &staff.id,
+        json!({ "m_cost": state.config.argon2.m_cost, "t_cost": state.config.argon2.t_cost }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The live session of a token, with its account and branch; `None` for an unknown, expired or
+/// malformed token, or a disabled account.
+pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Caller>, OpsError> {
+    if !token.starts_with(STAFF_PREFIX) {
+        return Ok(None);
+    }
+    let Some(session) = state.store.session(&token_hash(token), Utc::now()).await? else {
+        return Ok(None);
+    };
+    let Some(staff) = state
+        .store
+        .staff(&session.staff_id)
+        .await?
+        .filter(|s| !s.disabled)
+    else {
+        return Ok(None);
+    };
+    let unit = state
+        .store
+        .org_unit(&staff.scope_unit_id)
+        .await?
+        .ok_or_else(|| OpsError::internal("staff scope unit missing"))?;
+    Ok(Some(Caller {
+        session,
+        staff,
+        unit,
+    }))
+}
+
+/// Ends a session and locks the audience keys it unlocked; audited.
+pub async fn sign_out(state: &AppState, actor: &Actor) -> Result<(), OpsError> {
+    if let Some(session) = &actor.session {
+        state.store.end_session(session).await?;
+    }
+    state.key_sessions.lock(actor.key_holder());
+    audit::record(
+        state.store.as_ref(),
+        &actor.id,
+        "logout",
+        &actor.id,
+        json!({}),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Changes one's own password, given the current one; ends every session of the account,
+/// this one included, so a stolen session does not outlive the change.
+pub async fn change_own_password(
+    state: &AppState,
+    actor: &Actor,
+    current: String,
+    new: String,
+) -> Result<(), OpsError> {
+    let staff = state
+        .store
+        .staff(&actor.id)
+        .await?
+        .ok_or(OpsError::NotFound("staff"))?;
+    if !verify(current, staff.password_hash.clone()).await? {
+        audit::record(
+            state.store.as_ref(),
+            &actor.id,
+            "password.change_refused",
+            &actor.id,
+            json!({}),
+        )
+        .await?;
+        return Err(OpsError::refused(
+            "wrong_password",
+            "the current password is wrong",
+        ));
+    }
+    check_new_password(&new)?;
+    if password::verify(&new, &staff.password_hash) {
+        return Err(OpsError::invalid(
+            "same_password",
+            "choose a password different from the current one",
+        ));
+    }
+    let hash = hash_password(state, new).await?;
+    let ended = state
+        .store
+        .change_account(
+            &actor.id,
+            &AccountChange::Password {
+                hash,
+                must_change: false,
+            },
+        )
+        .await?;
+    state.key_sessions.lock(actor.key_holder());
+    audit::record(
+        state.store.as_ref(),
+        &actor.id,
+        "password.change",
+        &actor.id,
+        json!({ "sessions_ended": ended }),
+    )
+    .await?;
+    Ok(())
+}
