@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod console;
 pub mod backends;
 pub mod blob;
 pub mod cli;

@@ -3,10 +3,11 @@
 mod access_log;
 mod assignments;
 mod audit;
-mod auth;
+pub(crate) mod auth;
 mod coverage;
 mod devices;
 mod extract;
+mod headers;
 mod health;
 pub mod openapi;
 mod openapi_routes;
@@ -82,14 +83,22 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .nest("/api/v1", api)
+        .merge(crate::console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(axum::middleware::from_fn(access_log::access_log))
         .with_state(state)
 }
 
-async fn not_found() -> AppError {
-    AppError::not_found("route")
+/// JSON for the API, a page for everything else.
+async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        AppError::not_found("route").into_response()
+    } else {
+        crate::console::errors::not_found(crate::console::i18n::Lang::of(&headers))
+    }
 }
 
 async fn method_not_allowed() -> AppError {

@@ -183,6 +183,7 @@ fn schedule_decides_on_time_late_missed_and_pending() {
         unit_path: "/p/t/".into(),
         book,
         schedules: VillageSchedules::uniform(ScheduleConfig::default()),
+        children: Default::default(),
     };
     let f = Filter {
         unit_id: None,

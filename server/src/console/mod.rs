@@ -1,0 +1,36 @@
+//! The console: server-rendered pages for supervisors, child-welfare reviewers and admins, served
+//! at `/` by the same binary as the JSON API. Pages read and act through `ops`, like the API and
+//! the CLI; labels come from one catalogue (Chinese first); assets are embedded; forms carry CSRF
+//! tokens; no script runs inline, so the Content-Security-Policy forbids it.
+
+pub mod assets;
+pub mod csrf;
+pub mod errors;
+pub mod format;
+pub mod frame;
+pub mod gcj02;
+pub mod i18n;
+pub mod links;
+mod messages;
+pub mod pages;
+pub mod session;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::state::AppState;
+
+/// The console's routes.
+pub fn router() -> Router<AppState> {
+    use pages::login;
+    Router::new()
+        .route("/", get(login::home))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", axum::routing::post(login::logout))
+        .route("/lang/{lang}", get(login::switch))
+        .route(
+            "/account/password",
+            get(login::password_form).post(login::change_password),
+        )
+        .route("/assets/{*path}", get(assets::serve))
+}

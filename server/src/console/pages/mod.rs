@@ -1,0 +1,4 @@
+//! The pages, one file per part of the console. Views are thin: they gather what `ops` returns and
+//! hand it to a template.
+
+pub mod login;
