@@ -525,8 +525,9 @@ fn main() {
     );
 
     // The export as the endpoint runs it (tables, file, audit record); rows over all its tables.
+    let november = briefing::month_filter(Some("k".into()), "2026-11").expect("month");
     let (_, tables) = rt
-        .block_on(briefing::tables(&state, &sup, Some("k".into()), "2026-11"))
+        .block_on(briefing::tables(&state, &sup, &november))
         .expect("tables");
     let rows = tables.iter().map(|t| t.rows.len()).sum::<usize>();
     for (label, format) in [("CSV", ExportFormat::Csv), ("XLSX", ExportFormat::Xlsx)] {
@@ -535,13 +536,7 @@ fn main() {
         for _ in 0..runs {
             let t = Instant::now();
             let out = rt
-                .block_on(briefing::export(
-                    &state,
-                    &sup,
-                    Some("k".into()),
-                    "2026-11",
-                    format,
-                ))
+                .block_on(briefing::export(&state, &sup, &november, format))
                 .expect("export");
             bytes = out.len();
             times.push(t.elapsed());

@@ -145,7 +145,7 @@ catalogue! {
     head_name: "户主/对象", "Head of household";
     id_number: "身份证号", "ID number";
     address: "地址", "Address";
-    briefing: "月度工作简报", "Monthly briefing";
+    briefing: "工作简报", "Briefing";
     briefing_hint: "下载与本页筛选条件一致的表格。", "Tables for exactly the filter on this page.";
     status: "状态", "Status";
     evidence_title: "走访证据与可疑走访", "Visit evidence and suspicious visits";
@@ -343,6 +343,8 @@ catalogue! {
     older: "较早", "Older";
     id: "编号", "Id";
     login: "账号", "Login";
+    breadcrumb: "当前位置", "You are here";
+    pages: "分页", "Pages";
 }
 
 impl Msgs {

@@ -3,7 +3,9 @@
 //! the CLI; labels come from one catalogue (Chinese first); assets are embedded; forms carry CSRF
 //! tokens; no script runs inline, so the Content-Security-Policy forbids it.
 
+pub mod assessment;
 pub mod assets;
+pub mod charts;
 pub mod csrf;
 pub mod errors;
 pub mod format;
@@ -11,6 +13,8 @@ pub mod frame;
 pub mod gcj02;
 pub mod i18n;
 pub mod links;
+pub mod paging;
+pub mod period;
 mod messages;
 pub mod pages;
 pub mod session;
@@ -22,9 +26,12 @@ use crate::state::AppState;
 
 /// The console's routes.
 pub fn router() -> Router<AppState> {
-    use pages::login;
+    use pages::{coverage, login, reviews};
     Router::new()
         .route("/", get(login::home))
+        .route("/coverage", get(coverage::page))
+        .route("/coverage/overdue", get(coverage::overdue))
+        .route("/coverage/households", get(coverage::households))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", axum::routing::post(login::logout))
         .route("/lang/{lang}", get(login::switch))
@@ -32,5 +39,11 @@ pub fn router() -> Router<AppState> {
             "/account/password",
             get(login::password_form).post(login::change_password),
         )
+        .route("/reviews", get(reviews::queue))
+        .route("/reviews/unlock", axum::routing::post(reviews::unlock))
+        .route("/reviews/lock", axum::routing::post(reviews::lock))
+        .route("/reviews/{visit_id}", get(reviews::case))
+        .route("/reviews/{visit_id}/decide", axum::routing::post(reviews::decide))
+        .route("/reviews/{visit_id}/photos/{photo_id}", get(reviews::photo))
         .route("/assets/{*path}", get(assets::serve))
 }

@@ -90,6 +90,54 @@ pub async fn coverage(
     Ok(Json(coverage::compute(&data, &f, today)))
 }
 
+/// `GET /api/v1/coverage/trend?unit=&category=&worker=&months=`: on-time record month by month.
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn trend(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Vec<coverage::MonthTally>>, AppError> {
+    let q = query.as_deref();
+    let f = filter(q)?;
+    let months = match param(q, "months")? {
+        None => 12,
+        Some(m) => m
+            .parse::<u32>()
+            .ok()
+            .filter(|m| (1..=36).contains(m))
+            .ok_or_else(|| AppError::bad_request("bad_query", "months must be 1 to 36"))?,
+    };
+    let data = coverage::load(&s, &Actor::from(&caller), &f).await?;
+    let today = local_date(Utc::now());
+    Ok(Json(coverage::trend(&data, &f, today, months)))
+}
+
+/// `GET /api/v1/coverage/households?status=due|on_time|late|missed|pending|overdue&…`: the
+/// households behind one number of `/api/v1/coverage` with the same filter.
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn households(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Vec<coverage::HouseholdLine>>, AppError> {
+    let q = query.as_deref();
+    let f = filter(q)?;
+    let status = param(q, "status")?
+        .map(|v| {
+            coverage::Status::parse(v).ok_or_else(|| {
+                AppError::bad_request(
+                    "bad_query",
+                    "status must be due, on_time, late, missed, pending or overdue",
+                )
+            })
+        })
+        .transpose()?
+        .unwrap_or(coverage::Status::Due);
+    let data = coverage::load(&s, &Actor::from(&caller), &f).await?;
+    let today = local_date(Utc::now());
+    Ok(Json(coverage::households(&data, &f, today, status)))
+}
+
 /// `GET /api/v1/coverage/evidence?unit=&from=&to=&category=&worker=`.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
 pub async fn evidence(
@@ -106,7 +154,8 @@ pub async fn evidence(
     )))
 }
 
-/// `GET /api/v1/reports/briefing?unit=&month=YYYY-MM&format=csv|xlsx`.
+/// `GET /api/v1/reports/briefing?unit=&month=YYYY-MM&format=csv|xlsx`, or with `from`, `to` and
+/// `category` in place of `month`: the same filter as `/api/v1/coverage`.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
 pub async fn briefing(
     State(s): State<AppState>,
@@ -130,13 +179,13 @@ pub async fn briefing(
             ));
         }
     };
-    let unit = param(q, "unit")?.map(str::to_owned);
-    let bytes =
-        ops::briefing::export(&s, &Actor::from(&caller), unit.clone(), &month, format).await?;
-    let name = format!(
-        "briefing-{}-{month}.{ext}",
-        unit.as_deref().unwrap_or(&caller.scope_unit_id)
-    );
+    let f = if param(q, "month")?.is_some() || param(q, "from")?.is_none() {
+        ops::briefing::month_filter(param(q, "unit")?.map(str::to_owned), &month)?
+    } else {
+        filter(q)?
+    };
+    let bytes = ops::briefing::export(&s, &Actor::from(&caller), &f, format).await?;
+    let name = briefing_file_name(f.unit_id.as_deref().unwrap_or(&caller.scope_unit_id), &f, ext);
     Ok((
         [
             (CONTENT_TYPE, mime.to_owned()),
@@ -149,4 +198,15 @@ pub async fn briefing(
         bytes,
     )
         .into_response())
+}
+
+/// `briefing-UNIT-2026-11.xlsx` for a whole month, `briefing-UNIT-FROM_TO[-CATEGORY].xlsx` otherwise.
+pub fn briefing_file_name(unit: &str, f: &Filter, ext: &str) -> String {
+    let month = f.from.format("%Y-%m").to_string();
+    let period = match ops::briefing::month_bounds(&month) {
+        Some((first, last)) if first == f.from && last == f.to => month,
+        _ => format!("{}_{}", f.from, f.to),
+    };
+    let category = f.category.map_or_else(String::new, |c| format!("-{}", c.code()));
+    format!("briefing-{unit}-{period}{category}.{ext}")
 }

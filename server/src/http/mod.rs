@@ -70,6 +70,8 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/coverage", get(coverage::coverage))
         .route("/coverage/evidence", get(coverage::evidence))
+        .route("/coverage/trend", get(coverage::trend))
+        .route("/coverage/households", get(coverage::households))
         .route("/reports/briefing", get(coverage::briefing))
         .route("/reviews", get(reviews::queue))
         .route("/reviews/overdue", get(reviews::overdue))

@@ -98,34 +98,27 @@ const OVERDUE_TITLE: &str = "逾期名单";
 /// visits may still be loading; it may take the list's rows.
 type OverdueHook<'h> = &'h mut (dyn FnMut(&str, &mut Table) -> Result<(), OpsError> + Send);
 
-/// Builds the briefing's tables for `unit_id` (the caller's branch when `None`) and `month`.
+/// The filter of a whole month (`YYYY-MM`) of `unit_id` (the caller's branch when `None`).
+pub fn month_filter(unit_id: Option<String>, month: &str) -> Result<Filter, OpsError> {
+    let (from, to) = month_bounds(month)
+        .ok_or_else(|| OpsError::invalid("bad_month", "month must be YYYY-MM"))?;
+    Ok(Filter {
+        unit_id,
+        from,
+        to,
+        category: None,
+        worker_id: None,
+    })
+}
+
+/// Builds the briefing's tables for the filter's unit (the caller's branch when `None`), period
+/// and category; the same filter gives the same numbers as coverage on screen.
 pub async fn tables(
     state: &AppState,
     actor: &Actor,
-    unit_id: Option<String>,
-    month: &str,
+    filter: &Filter,
 ) -> Result<(String, Vec<Table>), OpsError> {
-    build(state, actor, unit_id, month, &mut |_, _| Ok(())).await
-}
-
-async fn names_in(state: &AppState, scope: &Scope) -> Result<BTreeMap<String, String>, OpsError> {
-    Ok(state
-        .store
-        .org_units(scope)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.name))
-        .collect())
-}
-
-async fn staff_in(state: &AppState, scope: &Scope) -> Result<BTreeMap<String, String>, OpsError> {
-    Ok(state
-        .store
-        .staff_in(scope)
-        .await?
-        .into_iter()
-        .map(|s| (s.id, s.display_name))
-        .collect())
+    build(state, actor, filter, &mut |_, _| Ok(())).await
 }
 
 /// The name of `id` in `names`, or the id itself.
@@ -182,30 +175,17 @@ fn overdue_table(
 async fn build(
     state: &AppState,
     actor: &Actor,
-    unit_id: Option<String>,
-    month: &str,
+    filter: &Filter,
     overdue_ready: OverdueHook<'_>,
 ) -> Result<(String, Vec<Table>), OpsError> {
-    let (from, to) = month_bounds(month)
-        .ok_or_else(|| OpsError::invalid("bad_month", "month must be YYYY-MM"))?;
-    let filter = Filter {
-        unit_id,
-        from,
-        to,
-        category: None,
-        worker_id: None,
-    };
+    let (from, to) = (filter.from, filter.to);
     let today = local_date(Utc::now());
-    let scope = Scope {
-        path: actor.scope_path.clone(),
-        worker_id: None,
-    };
     let covered = async {
-        let (data, names, staff) = tokio::try_join!(
-            coverage::load(state, actor, &filter),
-            names_in(state, &scope),
-            staff_in(state, &scope)
+        let (data, directory) = tokio::try_join!(
+            coverage::load(state, actor, filter),
+            super::directory::of_branch(state, actor)
         )?;
+        let (names, staff) = (directory.unit_names(), directory.staff);
         let f = filter.clone();
         let (data, cov, mut overdue, names, staff) = tokio::task::spawn_blocking(move || {
             let mut cov = coverage::compute(&data, &f, today);
@@ -219,20 +199,21 @@ async fn build(
     };
     // Independent work: the period's visits load while coverage is read and replayed.
     let ((data, cov, overdue, names, staff), visits) =
-        tokio::try_join!(covered, evidence::load(state, actor, &filter))?;
+        tokio::try_join!(covered, evidence::load(state, actor, filter))?;
     let Coverage {
         unit_id: cov_unit,
         by_village,
         by_worker,
         ..
     } = cov;
-    let ev: Evidence = evidence::compute(&visits, &filter, &EvidenceThresholds::default());
+    let ev: Evidence = evidence::compute(&visits, filter, &EvidenceThresholds::default());
     let unit_name = |id: &str| name_of(&names, id);
     let worker_name = |id: &str| name_of(&staff, id);
 
     let in_month: Vec<_> = visits
         .iter()
         .filter(|v| (from..=to).contains(&local_date(v.started_at)))
+        .filter(|v| filter.category.is_none_or(|c| c.code() == v.category))
         .collect();
     let mut by_cat: BTreeMap<String, u32> = BTreeMap::new();
     let mut by_level: BTreeMap<String, u32> = BTreeMap::new();
@@ -248,6 +229,7 @@ async fn build(
         .registrations
         .iter()
         .filter(|r| (from..=to).contains(&r.since))
+        .filter(|r| filter.category.is_none_or(|c| c == r.category))
     {
         *new_regs.entry(r.category.code().to_owned()).or_default() += 1;
     }
@@ -517,8 +499,21 @@ pub fn to_xlsx(title: &str, tables: &[Table]) -> Result<Vec<u8>, OpsError> {
     wb.save_to_buffer().map_err(xlsx_error)
 }
 
-fn briefing_title(month: &str, unit: &str) -> String {
-    format!("月度工作简报 {month} {unit}")
+/// "月度工作简报 2026-11 unit" for a whole month, "工作简报 from–to unit" for another period; the
+/// category, when one is chosen, follows.
+fn briefing_title(filter: &Filter, unit: &str) -> String {
+    let whole_month = month_bounds(&filter.from.format("%Y-%m").to_string())
+        .is_some_and(|(first, last)| first == filter.from && last == filter.to);
+    let mut title = if whole_month {
+        format!("月度工作简报 {} {unit}", filter.from.format("%Y-%m"))
+    } else {
+        format!("工作简报 {}–{} {unit}", filter.from, filter.to)
+    };
+    if let Some(c) = filter.category {
+        title.push(' ');
+        title.push_str(&c.label().zh);
+    }
+    title
 }
 
 /// The XLSX briefing and its overdue rows: the overdue list's sheet (most of a county's rows) is
@@ -526,13 +521,12 @@ fn briefing_title(month: &str, unit: &str) -> String {
 async fn xlsx_export(
     state: &AppState,
     actor: &Actor,
-    unit_id: Option<String>,
-    month: &str,
+    filter: &Filter,
 ) -> Result<(String, Vec<u8>, usize), OpsError> {
     let mut wb = new_workbook();
     let mut early = None;
     let mut overdue_rows = 0;
-    let (unit, tables) = build(state, actor, unit_id, month, &mut |unit, tb| {
+    let (unit, tables) = build(state, actor, filter, &mut |unit, tb| {
         let mut ws = wb
             .new_worksheet_with_constant_memory()
             .map_err(xlsx_error)?;
@@ -542,14 +536,14 @@ async fn xlsx_export(
             rows: std::mem::take(&mut tb.rows),
         };
         overdue_rows = table.rows.len();
-        let title = briefing_title(month, unit);
+        let title = briefing_title(filter, unit);
         early = Some(tokio::task::spawn_blocking(move || {
             write_sheet(&mut ws, &title, &table).map(|()| ws)
         }));
         Ok(())
     })
     .await?;
-    let title = briefing_title(month, &unit);
+    let title = briefing_title(filter, &unit);
     for tb in &tables {
         let ws = if tb.title == OVERDUE_TITLE
             && let Some(written) = early.take()
@@ -565,25 +559,25 @@ async fn xlsx_export(
     Ok((unit, wb.save_to_buffer().map_err(xlsx_error)?, overdue_rows))
 }
 
-/// The briefing file for a unit and month; audited (`export.briefing`, no personal data).
+/// The briefing file for a filter (unit, period, category); audited (`export.briefing`, no
+/// personal data).
 pub async fn export(
     state: &AppState,
     actor: &Actor,
-    unit_id: Option<String>,
-    month: &str,
+    filter: &Filter,
     format: ExportFormat,
 ) -> Result<Vec<u8>, OpsError> {
     let (unit, bytes, overdue_rows) = match format {
         ExportFormat::Csv => {
-            let (unit, tables) = tables(state, actor, unit_id, month).await?;
-            let bytes = to_csv(&briefing_title(month, &unit), &tables)?;
+            let (unit, tables) = tables(state, actor, filter).await?;
+            let bytes = to_csv(&briefing_title(filter, &unit), &tables)?;
             let rows = tables
                 .iter()
                 .find(|t| t.title == OVERDUE_TITLE)
                 .map_or(0, |t| t.rows.len());
             (unit, bytes, rows)
         }
-        ExportFormat::Xlsx => xlsx_export(state, actor, unit_id, month).await?,
+        ExportFormat::Xlsx => xlsx_export(state, actor, filter).await?,
     };
     audit::record(
         state.store.as_ref(),
@@ -591,7 +585,9 @@ pub async fn export(
         "export.briefing",
         &unit,
         json!({
-            "month": month,
+            "from": filter.from,
+            "to": filter.to,
+            "category": filter.category.map(|c| c.code()),
             "format": if format == ExportFormat::Csv { "csv" } else { "xlsx" },
             "overdue_rows": overdue_rows,
         }),

@@ -118,15 +118,35 @@ pub async fn lock(state: &AppState, actor: &Actor) -> Result<bool, OpsError> {
 pub struct DecryptedVisit {
     /// The review.
     pub review: ReviewRow,
+    /// Template the visit was answered against.
+    pub template_id: String,
+    /// Its version.
+    pub template_version: u32,
     /// Answers, computed values, scores with fired rules, photos.
     pub content: VisitContent,
+}
+
+/// Whether the actor's session holds the child-welfare key, and until when.
+pub fn key_until(state: &AppState, actor: &Actor) -> Option<DateTime<Utc>> {
+    state
+        .key_sessions
+        .get(actor.key_holder(), CHILD_WELFARE, Utc::now())
+        .map(|k| k.expires_at)
 }
 
 async fn opened(
     state: &AppState,
     actor: &Actor,
     visit_id: &str,
-) -> Result<(ReviewRow, VisitContent, fieldvisit_core::crypto::ContentKey), OpsError> {
+) -> Result<
+    (
+        ReviewRow,
+        VisitContent,
+        fieldvisit_core::crypto::ContentKey,
+        (String, u32),
+    ),
+    OpsError,
+> {
     let review = super::review::find(state, actor, visit_id).await?;
     if actor.role != Role::ChildWelfareReviewer {
         return Err(OpsError::ForbiddenRole(
@@ -147,7 +167,7 @@ async fn opened(
         .map_err(|_| OpsError::internal("stored envelope unreadable"))?;
     let (content, key) =
         open_content(&body, CHILD_WELFARE, &unlocked.key).map_err(|_| OpsError::Undecryptable)?;
-    Ok((review, content, key))
+    Ok((review, content, key, (body.template_id, body.template_version)))
 }
 
 /// Decrypts a visit's content for a reviewer of its branch; audited.
@@ -156,7 +176,8 @@ pub async fn read_visit(
     actor: &Actor,
     visit_id: &str,
 ) -> Result<DecryptedVisit, OpsError> {
-    let (review, content, _) = opened(state, actor, visit_id).await?;
+    let (review, content, _, (template_id, template_version)) =
+        opened(state, actor, visit_id).await?;
     audit::record(
         state.store.as_ref(),
         &actor.id,
@@ -165,7 +186,12 @@ pub async fn read_visit(
         json!({ "photos": content.photos.len() }),
     )
     .await?;
-    Ok(DecryptedVisit { review, content })
+    Ok(DecryptedVisit {
+        review,
+        template_id,
+        template_version,
+        content,
+    })
 }
 
 /// Decrypts one photo of a visit (JPEG bytes); audited.
@@ -178,7 +204,7 @@ pub async fn read_photo(
     if !is_safe_id(photo_id) {
         return Err(OpsError::InvalidId("photo_id"));
     }
-    let (review, _, key) = opened(state, actor, visit_id).await?;
+    let (review, _, key, _) = opened(state, actor, visit_id).await?;
     let complete = state
         .store
         .photos(&review.visit_id)

@@ -254,3 +254,17 @@ pub async fn move_household(
         worker_id: worker,
     })
 }
+
+/// The village of each household of `ids` in the actor's branch (others are left out).
+pub async fn villages_of(
+    state: &AppState,
+    actor: &Actor,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, OpsError> {
+    let villages = state.store.household_villages(ids).await?;
+    let units = super::directory::of_branch(state, actor).await?;
+    Ok(villages
+        .into_iter()
+        .filter(|(_, v)| units.unit(v).is_some())
+        .collect())
+}

@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod csv_import;
 pub mod decrypt;
 pub mod devices;
+pub mod directory;
 pub mod error;
 pub mod evidence;
 pub mod households;

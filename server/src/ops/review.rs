@@ -170,7 +170,8 @@ fn may_see(actor: &Actor) -> Result<(), OpsError> {
     }
 }
 
-/// Open reviews in the actor's branch: urgent first, then HIGH, MEDIUM, LOW, then oldest first.
+/// Open reviews in the actor's branch: reported to police first, then by SLA time left (the level,
+/// then age, break ties).
 pub async fn queue(
     state: &AppState,
     actor: &Actor,
@@ -188,14 +189,16 @@ pub async fn queue(
         .into_iter()
         .filter(|r| r.state.is_open())
         .collect();
-    rows.sort_by(|a, b| {
-        (!a.urgent, level_rank(a.level.as_deref()), a.submitted_at).cmp(&(
-            !b.urgent,
-            level_rank(b.level.as_deref()),
-            b.submitted_at,
-        ))
-    });
     let p = state.config.review;
+    // Police-reported cases first, then the least SLA time left; the level breaks ties.
+    rows.sort_by_cached_key(|r| {
+        (
+            !r.urgent,
+            due_at(r, &p),
+            level_rank(r.level.as_deref()),
+            r.submitted_at,
+        )
+    });
     Ok(rows.into_iter().map(|r| view(r, &p, now)).collect())
 }
 

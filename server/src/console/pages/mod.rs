@@ -1,4 +1,6 @@
 //! The pages, one file per part of the console. Views are thin: they gather what `ops` returns and
 //! hand it to a template.
 
+pub mod coverage;
 pub mod login;
+pub mod reviews;
