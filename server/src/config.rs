@@ -24,6 +24,8 @@ pub struct Config {
     pub argon2: Argon2Cost,
     /// Review SLAs and key sessions.
     pub review: ReviewPolicy,
+    /// Tiles of the visit map; none by default (a plain grid).
+    pub map_tiles: Option<crate::console::tiles::TileSource>,
 }
 
 /// Per-account slowing and locking after failed logins.
@@ -88,6 +90,7 @@ impl Config {
                 json: 64 * 1024,
             },
             review: ReviewPolicy::default(),
+            map_tiles: None,
             // OWASP minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
             argon2: Argon2Cost {
                 m_cost: 19 * 1024,

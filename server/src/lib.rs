@@ -5,11 +5,11 @@
 
 pub mod audit;
 pub mod auth;
-pub mod console;
 pub mod backends;
 pub mod blob;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod error;
 pub mod http;

@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// How long an unlocked audience key stays in memory, in minutes.
     #[arg(long, env = "FIELDVISIT_KEY_SESSION_MINUTES", default_value_t = 30)]
     pub key_session_minutes: u32,
+    /// Tiles of the console's visit map: `amap`, `tianditu:<key>`, an `https://…/{z}/{x}/{y}`
+    /// template, or `gcj02:https://…` for GCJ-02 tiles [default: none, a plain grid].
+    #[arg(long, env = "FIELDVISIT_MAP_TILES", value_parser = crate::console::tiles::TileSource::parse)]
+    pub map_tiles: Option<crate::console::tiles::TileSource>,
 }
 
 impl ServeArgs {
@@ -63,6 +67,7 @@ impl ServeArgs {
         config.review.medium_working_days = self.review_medium_working_days;
         config.review.low = chrono::Duration::days(self.review_low_days.into());
         config.review.key_session = chrono::Duration::minutes(self.key_session_minutes.into());
+        config.map_tiles = self.map_tiles.clone();
         config
     }
 }

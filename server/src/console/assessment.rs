@@ -85,7 +85,11 @@ pub struct AssessmentView {
 }
 
 fn say(l: &Label, t: &Msgs) -> String {
-    if t.is_zh() { l.zh.clone() } else { l.en.clone() }
+    if t.is_zh() {
+        l.zh.clone()
+    } else {
+        l.en.clone()
+    }
 }
 
 fn option_label(kind: &ItemKind, value: &str, t: &Msgs) -> String {
@@ -108,7 +112,12 @@ fn unit_of(kind: &ItemKind, t: &Msgs) -> String {
     }
 }
 
-fn line(item: &Item, answer: Option<&AnswerValue>, restricted: &dyn Fn(&Item) -> bool, t: &Msgs) -> AnswerLine {
+fn line(
+    item: &Item,
+    answer: Option<&AnswerValue>,
+    restricted: &dyn Fn(&Item) -> bool,
+    t: &Msgs,
+) -> AnswerLine {
     let mut l = AnswerLine {
         label: say(&item.label, t),
         text: String::new(),
@@ -294,6 +303,7 @@ impl AssessmentView {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use fieldvisit_core::template::builtin::builtin_templates;
@@ -302,7 +312,10 @@ mod tests {
     #[test]
     fn the_child_template_lays_out_answers_with_its_own_labels_and_restricts_injury_photos() {
         let templates = builtin_templates().unwrap();
-        let child = templates.iter().find(|t| t.id == "child-guardianship").unwrap();
+        let child = templates
+            .iter()
+            .find(|t| t.id == "child-guardianship")
+            .unwrap();
         let answers = to_answers(child, &sample_answers("child-guardianship").unwrap()).unwrap();
         let content = VisitContent {
             answers,

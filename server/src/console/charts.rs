@@ -29,8 +29,12 @@ impl Bar {
     pub fn of(t: &Tally) -> Bar {
         let due = f64::from(t.due.max(1));
         let share = |n: u32| f64::from(n) * 100.0 / due;
-        let (on_time, late, missed, pending) =
-            (share(t.on_time), share(t.late), share(t.missed), share(t.pending));
+        let (on_time, late, missed, pending) = (
+            share(t.on_time),
+            share(t.late),
+            share(t.missed),
+            share(t.pending),
+        );
         Bar {
             on_time,
             late,
@@ -92,9 +96,18 @@ impl TrendChart {
             .map(|(i, m)| {
                 let closed = m.tally.due - m.tally.pending;
                 let pct = m.tally.on_time_pct;
-                let height = if closed == 0 { 0.0 } else { pct / 100.0 * (TREND_HEIGHT - 20.0) };
+                let height = if closed == 0 {
+                    0.0
+                } else {
+                    pct / 100.0 * (TREND_HEIGHT - 20.0)
+                };
                 let x = i as f64 * slot + (slot - bar_width) / 2.0;
-                let month_no = m.month.get(5..7).unwrap_or("").trim_start_matches('0').to_owned();
+                let month_no = m
+                    .month
+                    .get(5..7)
+                    .unwrap_or("")
+                    .trim_start_matches('0')
+                    .to_owned();
                 TrendBar {
                     short: if t.is_zh() {
                         format!("{month_no}月")
@@ -102,7 +115,11 @@ impl TrendChart {
                         month_no
                     },
                     month: m.month.clone(),
-                    pct: if closed == 0 { "–".into() } else { format::pct(pct) },
+                    pct: if closed == 0 {
+                        "–".into()
+                    } else {
+                        format::pct(pct)
+                    },
                     x,
                     y: TREND_HEIGHT - height,
                     height,
@@ -126,6 +143,7 @@ impl TrendChart {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -141,7 +159,10 @@ mod tests {
             visited_pct: 87.5,
         };
         let b = Bar::of(&t);
-        assert_eq!((b.on_time, b.late, b.missed, b.pending), (50.0, 20.0, 10.0, 20.0));
+        assert_eq!(
+            (b.on_time, b.late, b.missed, b.pending),
+            (50.0, 20.0, 10.0, 20.0)
+        );
         assert_eq!((b.late_x, b.missed_x, b.pending_x), (50.0, 70.0, 80.0));
         assert_eq!(Bar::of(&Tally::default()).on_time, 0.0);
     }
@@ -154,11 +175,18 @@ mod tests {
                 due,
                 on_time,
                 pending,
-                on_time_pct: if due == pending { 100.0 } else { f64::from(on_time) * 100.0 / f64::from(due - pending) },
+                on_time_pct: if due == pending {
+                    100.0
+                } else {
+                    f64::from(on_time) * 100.0 / f64::from(due - pending)
+                },
                 ..Tally::default()
             },
         };
-        let c = TrendChart::of(&[m("2026-11", 10, 5, 0), m("2026-12", 4, 0, 4)], &super::super::messages::ZH);
+        let c = TrendChart::of(
+            &[m("2026-11", 10, 5, 0), m("2026-12", 4, 0, 4)],
+            &super::super::messages::ZH,
+        );
         assert_eq!(c.bars[0].short, "11月");
         assert_eq!(c.bars[0].pct, "50.0%");
         assert!((c.bars[0].height - 75.0).abs() < 1e-9);

@@ -59,6 +59,8 @@ fn token_of(bytes: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+// A refusal is a whole page; it is returned once per request, so its size does not matter.
+#[allow(clippy::result_large_err)]
 fn fields<T: DeserializeOwned>(bytes: &[u8], lang: Lang) -> Result<T, Response> {
     serde_urlencoded::from_bytes(bytes).map_err(|_| {
         errors::bare(
@@ -134,14 +136,21 @@ impl FromRequest<AppState> for PostedFile {
         let bad = |what: &str| {
             errors::bare(
                 lang,
-                OpsError::invalid("malformed_form", format!("the upload is not as expected: {what}")),
+                OpsError::invalid(
+                    "malformed_form",
+                    format!("the upload is not as expected: {what}"),
+                ),
             )
         };
         let mut multipart = axum::extract::Multipart::from_request(req, state)
             .await
             .map_err(|_| bad("not a multipart form"))?;
         let mut checked = false;
-        while let Some(field) = multipart.next_field().await.map_err(|_| bad("unreadable"))? {
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| bad("unreadable"))?
+        {
             match field.name() {
                 Some("csrf") => {
                     let sent = field.text().await.map_err(|_| bad("csrf"))?;

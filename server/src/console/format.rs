@@ -36,6 +36,7 @@ pub fn hours(h: i64, t: &super::i18n::Msgs) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -77,6 +77,7 @@ fn transform_lon(x: f64, y: f64) -> f64 {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

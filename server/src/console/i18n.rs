@@ -99,6 +99,7 @@ pub fn from_accept_language(value: &str) -> Lang {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

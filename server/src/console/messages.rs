@@ -345,6 +345,10 @@ catalogue! {
     login: "账号", "Login";
     breadcrumb: "当前位置", "You are here";
     pages: "分页", "Pages";
+    members: "家庭成员人数", "Household members";
+    months: "个月", "months";
+    once: "仅一次", "once";
+    sealed_at: "封存时间", "Sealed";
 }
 
 impl Msgs {

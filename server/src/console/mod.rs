@@ -13,11 +13,14 @@ pub mod frame;
 pub mod gcj02;
 pub mod i18n;
 pub mod links;
-pub mod paging;
-pub mod period;
 mod messages;
 pub mod pages;
+pub mod paging;
+pub mod period;
+pub mod plainmap;
+pub mod qr;
 pub mod session;
+pub mod tiles;
 
 use axum::Router;
 use axum::routing::get;
@@ -26,7 +29,7 @@ use crate::state::AppState;
 
 /// The console's routes.
 pub fn router() -> Router<AppState> {
-    use pages::{coverage, login, reviews};
+    use pages::{admin, coverage, evidence, households, login, reviews};
     Router::new()
         .route("/", get(login::home))
         .route("/coverage", get(coverage::page))
@@ -39,11 +42,31 @@ pub fn router() -> Router<AppState> {
             "/account/password",
             get(login::password_form).post(login::change_password),
         )
+        .route("/households/{household_id}", get(households::page))
+        .route("/evidence", get(evidence::page))
+        .route("/visits/{visit_id}", get(evidence::visit))
         .route("/reviews", get(reviews::queue))
         .route("/reviews/unlock", axum::routing::post(reviews::unlock))
         .route("/reviews/lock", axum::routing::post(reviews::lock))
         .route("/reviews/{visit_id}", get(reviews::case))
-        .route("/reviews/{visit_id}/decide", axum::routing::post(reviews::decide))
+        .route(
+            "/reviews/{visit_id}/decide",
+            axum::routing::post(reviews::decide),
+        )
         .route("/reviews/{visit_id}/photos/{photo_id}", get(reviews::photo))
+        .route("/admin/staff", get(admin::staff).post(admin::add_staff))
+        .route(
+            "/admin/staff/{staff_id}",
+            get(admin::account).post(admin::change_account),
+        )
+        .route("/admin/devices", get(admin::devices_list))
+        .route(
+            "/admin/devices/codes",
+            axum::routing::post(admin::make_code),
+        )
+        .route(
+            "/admin/devices/{device_id}/revoke",
+            axum::routing::post(admin::revoke),
+        )
         .route("/assets/{*path}", get(assets::serve))
 }

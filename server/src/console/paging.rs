@@ -41,6 +41,7 @@ pub fn paginate<T>(all: Vec<T>, page: usize, link: impl Fn(usize) -> String) -> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -108,7 +108,11 @@ fn ids(field: &'static str, v: &str) -> Result<Option<String>, OpsError> {
     if v.is_empty() {
         return Ok(None);
     }
-    if v.len() > 64 || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+    if v.len() > 64
+        || !v
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
         return Err(bad(field, "not an id"));
     }
     Ok(Some(v.to_owned()))
@@ -150,14 +154,14 @@ impl ReportQuery {
                             .map_err(|_| bad(field, "must be YYYY-MM-DD"))
                     }
                 };
-                (date("from", &self.from, this_month)?, date("to", &self.to, today)?)
+                (
+                    date("from", &self.from, this_month)?,
+                    date("to", &self.to, today)?,
+                )
             }
         };
         if to < from || (to - from).num_days() > 366 {
-            return Err(bad(
-                "period",
-                "must run forwards and last at most a year",
-            ));
+            return Err(bad("period", "must run forwards and last at most a year"));
         }
         let category = if self.category.is_empty() {
             None
@@ -186,7 +190,10 @@ impl Report {
         let mut p: Vec<(&'static str, String)> = vec![
             ("unit", unit.to_owned()),
             ("worker", worker.to_owned()),
-            ("category", f.category.map_or_else(String::new, |c| c.code().to_owned())),
+            (
+                "category",
+                f.category.map_or_else(String::new, |c| c.code().to_owned()),
+            ),
         ];
         match self.kind {
             PeriodKind::Month => p.push(("month", self.month.clone())),
@@ -234,7 +241,13 @@ impl Report {
     }
 
     /// The households behind one number, of this report or of a unit or worker within it.
-    pub fn households(&self, status: &str, unit: Option<&str>, worker: Option<&str>, category: Option<&str>) -> String {
+    pub fn households(
+        &self,
+        status: &str,
+        unit: Option<&str>,
+        worker: Option<&str>,
+        category: Option<&str>,
+    ) -> String {
         let mut pairs = self.pairs(unit.unwrap_or(self.unit()), worker.unwrap_or(self.worker()));
         if let Some(c) = category {
             for p in pairs.iter_mut().filter(|(k, _)| *k == "category") {
@@ -278,6 +291,7 @@ impl Report {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -289,14 +303,20 @@ mod tests {
     fn periods_resolve_to_whole_months_quarters_or_the_dates_given() {
         let today = d("2026-12-06");
         let r = ReportQuery::default().resolve(today).unwrap();
-        assert_eq!((r.filter.from, r.filter.to), (d("2026-12-01"), d("2026-12-31")));
+        assert_eq!(
+            (r.filter.from, r.filter.to),
+            (d("2026-12-01"), d("2026-12-31"))
+        );
         let q = ReportQuery {
             period: "quarter".into(),
             quarter: "2026-Q2".into(),
             ..Default::default()
         };
         let r = q.resolve(today).unwrap();
-        assert_eq!((r.filter.from, r.filter.to), (d("2026-04-01"), d("2026-06-30")));
+        assert_eq!(
+            (r.filter.from, r.filter.to),
+            (d("2026-04-01"), d("2026-06-30"))
+        );
         let c = ReportQuery {
             period: "custom".into(),
             from: "2026-02-03".into(),
@@ -305,20 +325,58 @@ mod tests {
             ..Default::default()
         };
         let r = c.resolve(today).unwrap();
-        assert_eq!((r.filter.from, r.filter.to), (d("2026-02-03"), d("2026-02-10")));
+        assert_eq!(
+            (r.filter.from, r.filter.to),
+            (d("2026-02-03"), d("2026-02-10"))
+        );
         assert_eq!(r.filter.category, Some(Category::Dibao));
-        assert!(r.briefing("csv").contains("from=2026-02-03&to=2026-02-10&category=dibao"));
+        assert!(
+            r.briefing("csv")
+                .contains("from=2026-02-03&to=2026-02-10&category=dibao")
+        );
     }
 
     #[test]
     fn bad_periods_and_ids_are_refused_by_field() {
         let today = d("2026-12-06");
         for (q, field) in [
-            (ReportQuery { month: "2026-13".into(), ..Default::default() }, "month"),
-            (ReportQuery { period: "week".into(), ..Default::default() }, "period"),
-            (ReportQuery { period: "custom".into(), from: "2026-05-01".into(), to: "2026-04-01".into(), ..Default::default() }, "period"),
-            (ReportQuery { unit: "a/b".into(), ..Default::default() }, "unit"),
-            (ReportQuery { category: "x".into(), ..Default::default() }, "category"),
+            (
+                ReportQuery {
+                    month: "2026-13".into(),
+                    ..Default::default()
+                },
+                "month",
+            ),
+            (
+                ReportQuery {
+                    period: "week".into(),
+                    ..Default::default()
+                },
+                "period",
+            ),
+            (
+                ReportQuery {
+                    period: "custom".into(),
+                    from: "2026-05-01".into(),
+                    to: "2026-04-01".into(),
+                    ..Default::default()
+                },
+                "period",
+            ),
+            (
+                ReportQuery {
+                    unit: "a/b".into(),
+                    ..Default::default()
+                },
+                "unit",
+            ),
+            (
+                ReportQuery {
+                    category: "x".into(),
+                    ..Default::default()
+                },
+                "category",
+            ),
         ] {
             let e = q.resolve(today).unwrap_err();
             assert!(e.to_string().contains(field), "{e}");
@@ -334,7 +392,10 @@ mod tests {
             ..Default::default()
         };
         let r = q.resolve(d("2026-12-06")).unwrap();
-        assert_eq!(r.of_unit("v1"), "/coverage?unit=v1&period=quarter&quarter=2026-Q3");
+        assert_eq!(
+            r.of_unit("v1"),
+            "/coverage?unit=v1&period=quarter&quarter=2026-Q3"
+        );
         assert_eq!(
             r.households("missed", None, None, Some("tekun")),
             "/coverage/households?unit=t1&category=tekun&period=quarter&quarter=2026-Q3&status=missed"

@@ -94,8 +94,7 @@ impl FromRequestParts<AppState> for Signed {
             Err(e) => return Err(super::errors::bare(lang, e)),
         };
         let path = parts.uri.path();
-        if caller.staff.must_change_password && path != "/account/password" && path != "/logout"
-        {
+        if caller.staff.must_change_password && path != "/account/password" && path != "/logout" {
             return Err(Redirect::to("/account/password").into_response());
         }
         Ok(Signed { lang, caller, here })

@@ -185,7 +185,11 @@ pub async fn briefing(
         filter(q)?
     };
     let bytes = ops::briefing::export(&s, &Actor::from(&caller), &f, format).await?;
-    let name = briefing_file_name(f.unit_id.as_deref().unwrap_or(&caller.scope_unit_id), &f, ext);
+    let name = briefing_file_name(
+        f.unit_id.as_deref().unwrap_or(&caller.scope_unit_id),
+        &f,
+        ext,
+    );
     Ok((
         [
             (CONTENT_TYPE, mime.to_owned()),
@@ -207,6 +211,8 @@ pub fn briefing_file_name(unit: &str, f: &Filter, ext: &str) -> String {
         Some((first, last)) if first == f.from && last == f.to => month,
         _ => format!("{}_{}", f.from, f.to),
     };
-    let category = f.category.map_or_else(String::new, |c| format!("-{}", c.code()));
+    let category = f
+        .category
+        .map_or_else(String::new, |c| format!("-{}", c.code()));
     format!("briefing-{unit}-{period}{category}.{ext}")
 }

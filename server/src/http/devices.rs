@@ -71,8 +71,7 @@ pub async fn list(
     State(s): State<AppState>,
     caller: StaffCaller,
 ) -> Result<Json<Vec<Device>>, AppError> {
-    caller.require(&[Role::Admin, Role::Supervisor])?;
-    Ok(Json(s.store.devices(&caller.scope()).await?))
+    Ok(Json(ops::devices::list(&s, &Actor::from(&caller)).await?))
 }
 
 /// `POST /api/v1/devices/{device_id}/revoke` (admin, supervisor; e.g. a lost phone).

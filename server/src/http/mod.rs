@@ -7,7 +7,7 @@ pub(crate) mod auth;
 mod coverage;
 mod devices;
 mod extract;
-mod headers;
+pub(crate) mod headers;
 mod health;
 pub mod openapi;
 mod openapi_routes;
@@ -94,7 +94,10 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// JSON for the API, a page for everything else.
-async fn not_found(uri: axum::http::Uri, headers: axum::http::HeaderMap) -> axum::response::Response {
+async fn not_found(
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
         AppError::not_found("route").into_response()

@@ -548,8 +548,7 @@ pub fn compute(data: &Data, filter: &Filter, today: NaiveDate) -> Coverage {
         .map_or(1, |p| p.get())
         .min(n / MIN_SHARE)
         .max(1);
-    let mut parts =
-        on_shares(n, |range| tally(book, &intervals, filter, today, range)).into_iter();
+    let mut parts = on_shares(n, |range| tally(book, &intervals, filter, today, range)).into_iter();
     let mut all = parts.next().unwrap_or_else(|| Part::new(book));
     for p in parts {
         all.merge(p);
@@ -759,7 +758,12 @@ pub struct HouseholdLine {
 
 /// The households (by category) behind one number of a report: their shares add up to it. In
 /// the book's order (village, worker, household id).
-pub fn households(data: &Data, filter: &Filter, today: NaiveDate, status: Status) -> Vec<HouseholdLine> {
+pub fn households(
+    data: &Data,
+    filter: &Filter,
+    today: NaiveDate,
+    status: Status,
+) -> Vec<HouseholdLine> {
     let period = filter.from..=filter.to;
     let book = &data.book;
     let (schedules, village_schedule) = village_intervals(data);
@@ -808,4 +812,42 @@ pub fn households(data: &Data, filter: &Filter, today: NaiveDate, status: Status
         lines
     });
     parts.into_iter().flatten().collect()
+}
+
+/// A household's standing in one category: its default interval and the open due date.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DueLine {
+    /// Category code.
+    pub category: String,
+    /// Default visit interval of the category in the household's county, `None` when unscheduled.
+    #[serde(skip)]
+    pub interval: Option<Interval>,
+    /// The open due date.
+    pub next_due: Option<NaiveDate>,
+    /// Days past it, when it has passed.
+    pub days_overdue: Option<i64>,
+}
+
+/// The categories of household `household_id` in the book with their next due dates.
+pub fn household_dues(data: &Data, household_id: &str, today: NaiveDate) -> Vec<DueLine> {
+    let book = &data.book;
+    let Some(h) = book.households.iter().find(|h| book.id(h) == household_id) else {
+        return Vec::new();
+    };
+    let (schedules, village_schedule) = village_intervals(data);
+    let intervals = &schedules[village_schedule[h.village as usize]];
+    let visits = book.visits_of(h);
+    book.registrations_of(h)
+        .iter()
+        .map(|reg| {
+            let rule = intervals.by_category[category_index(reg.category)].as_ref();
+            let open = replay(visits, reg, rule, today, |_, _| {});
+            DueLine {
+                category: reg.category.code().to_owned(),
+                interval: rule.map(|(d, _)| *d),
+                next_due: open,
+                days_overdue: open.filter(|d| *d < today).map(|d| (today - d).num_days()),
+            }
+        })
+        .collect()
 }

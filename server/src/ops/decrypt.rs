@@ -167,7 +167,12 @@ async fn opened(
         .map_err(|_| OpsError::internal("stored envelope unreadable"))?;
     let (content, key) =
         open_content(&body, CHILD_WELFARE, &unlocked.key).map_err(|_| OpsError::Undecryptable)?;
-    Ok((review, content, key, (body.template_id, body.template_version)))
+    Ok((
+        review,
+        content,
+        key,
+        (body.template_id, body.template_version),
+    ))
 }
 
 /// Decrypts a visit's content for a reviewer of its branch; audited.

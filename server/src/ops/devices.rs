@@ -168,3 +168,15 @@ pub async fn revoke(state: &AppState, actor: &Actor, device_id: &str) -> Result<
     }
     Ok(changed)
 }
+
+/// The devices of the actor's branch (admins and supervisors).
+pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<Device>, OpsError> {
+    if !matches!(actor.role, Role::Admin | Role::Supervisor) {
+        return Err(OpsError::ForbiddenRole("your role may not do this"));
+    }
+    let scope = crate::store::Scope {
+        path: actor.scope_path.clone(),
+        worker_id: None,
+    };
+    Ok(state.store.devices(&scope).await?)
+}

@@ -51,7 +51,8 @@ pub async fn of_branch(state: &AppState, actor: &Actor) -> Result<Directory, Ops
         path: actor.scope_path.clone(),
         worker_id: None,
     };
-    let (units, staff) = tokio::try_join!(state.store.org_units(&scope), state.store.staff_in(&scope))?;
+    let (units, staff) =
+        tokio::try_join!(state.store.org_units(&scope), state.store.staff_in(&scope))?;
     Ok(Directory {
         units,
         staff: staff.into_iter().map(|s| (s.id, s.display_name)).collect(),

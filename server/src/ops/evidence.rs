@@ -13,7 +13,7 @@ use super::Actor;
 use super::coverage::{Filter, local_date};
 use super::error::OpsError;
 use crate::state::AppState;
-use crate::store::{ChainStatus, PeriodVisit};
+use crate::store::{ChainStatus, PeriodVisit, Role};
 
 /// Shares of visits with good evidence.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
@@ -198,4 +198,90 @@ pub fn compute(visits: &[PeriodVisit], filter: &Filter, th: &EvidenceThresholds)
         summary: s,
         suspicious,
     }
+}
+
+/// One visit's metadata for supervisors: what the envelope says about when, where and with what
+/// evidence it was made, and the registered home to compare with. Never its sealed content.
+#[derive(Debug, Clone)]
+pub struct VisitRecord {
+    /// Stored metadata.
+    pub meta: crate::store::VisitMeta,
+    /// Template version.
+    pub template_version: u32,
+    /// Fix at the start.
+    pub gps: Option<fieldvisit_core::geo::GpsFix>,
+    /// Distance from the fix to the registered home, metres.
+    pub distance_m: Option<f64>,
+    /// The phone's evidence flags, as reason codes.
+    pub flags: Vec<&'static str>,
+    /// Photos: id, when taken, uploaded completely.
+    pub photos: Vec<(String, DateTime<Utc>, bool)>,
+    /// Registered home location.
+    pub home: Option<fieldvisit_core::geo::GeoPoint>,
+    /// Investigators present.
+    pub investigators: u32,
+    /// Sealed at.
+    pub sealed_at: DateTime<Utc>,
+}
+
+fn flag_code(f: fieldvisit_core::protocol::EvidenceFlag) -> &'static str {
+    use fieldvisit_core::protocol::EvidenceFlag::*;
+    match f {
+        NoFix => "no_fix",
+        FarFromHome => "far",
+        LowAccuracy => "low_accuracy",
+        StaleFix => "stale_fix",
+        MockLocation => "mock_location",
+        ShortVisit => "short",
+        PhotoOutsideWindow => "photo_outside_window",
+    }
+}
+
+/// The metadata of a visit in the actor's branch (supervisors; 404 outside the branch).
+pub async fn visit(
+    state: &AppState,
+    actor: &Actor,
+    visit_id: &str,
+) -> Result<VisitRecord, OpsError> {
+    if actor.role != Role::Supervisor {
+        return Err(OpsError::ForbiddenRole("visit metadata is for supervisors"));
+    }
+    if !crate::ids::is_safe_id(visit_id) {
+        return Err(OpsError::InvalidId("visit_id"));
+    }
+    let Some((meta, path)) = state.store.visit(visit_id).await? else {
+        return Err(OpsError::NotFound("visit"));
+    };
+    if !actor.covers(&path) {
+        return Err(OpsError::NotFound("visit"));
+    }
+    let (json, stored_photos, household) = tokio::try_join!(
+        state.store.envelope(visit_id),
+        state.store.photos(visit_id),
+        state.store.household(&meta.household_id)
+    )?;
+    let json = json.ok_or(OpsError::NotFound("visit"))?;
+    let body = fieldvisit_core::protocol::SealedEnvelope::from_json(json.as_bytes())
+        .and_then(|e| e.peek_body())
+        .map_err(|_| OpsError::internal("stored envelope unreadable"))?;
+    Ok(VisitRecord {
+        template_version: body.template_version,
+        distance_m: body.distance_m,
+        flags: body.evidence.iter().map(|f| flag_code(*f)).collect(),
+        photos: body
+            .photos
+            .iter()
+            .map(|p| {
+                let complete = stored_photos
+                    .iter()
+                    .any(|s| s.photo_id == p.photo_id && s.complete);
+                (p.photo_id.clone(), p.captured_at, complete)
+            })
+            .collect(),
+        home: household.and_then(|(h, _)| h.household.location),
+        investigators: body.investigator_count,
+        sealed_at: body.sealed_at,
+        gps: body.gps,
+        meta,
+    })
 }

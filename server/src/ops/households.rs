@@ -268,3 +268,48 @@ pub async fn villages_of(
         .filter(|(_, v)| units.unit(v).is_some())
         .collect())
 }
+
+/// A household as the console shows it: the record, its village path, and its visits' metadata.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// The household and its worker.
+    pub row: HouseholdRow,
+    /// Its village's path.
+    pub village_path: String,
+    /// Metadata of its visits, newest first (never their sealed content).
+    pub visits: Vec<crate::store::VisitMeta>,
+}
+
+/// A household of the actor's branch (supervisors, reviewers and admins; 404 outside the branch).
+pub async fn profile(state: &AppState, actor: &Actor, id: &str) -> Result<Profile, OpsError> {
+    if actor.role == Role::Worker {
+        return Err(OpsError::ForbiddenRole("your role may not do this"));
+    }
+    if !crate::ids::is_safe_id(id) {
+        return Err(OpsError::InvalidId("household_id"));
+    }
+    let Some((row, path)) = state.store.household(id).await? else {
+        return Err(OpsError::NotFound("household"));
+    };
+    if !actor.covers(&path) {
+        return Err(OpsError::NotFound("household"));
+    }
+    // Visits are read by village, which holds a few thousand at most.
+    let scope = crate::store::Scope {
+        path: path.clone(),
+        worker_id: None,
+    };
+    let mut visits: Vec<_> = state
+        .store
+        .visits(&scope)
+        .await?
+        .into_iter()
+        .filter(|v| v.household_id == row.household.id)
+        .collect();
+    visits.sort_by_key(|v| std::cmp::Reverse(v.started_at));
+    Ok(Profile {
+        row,
+        village_path: path,
+        visits,
+    })
+}

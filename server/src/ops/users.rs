@@ -219,3 +219,15 @@ pub async fn place(
     )
     .await
 }
+
+/// The accounts of the actor's branch (admins and supervisors).
+pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<Staff>, OpsError> {
+    if !matches!(actor.role, Role::Admin | Role::Supervisor) {
+        return Err(OpsError::ForbiddenRole("your role may not do this"));
+    }
+    let scope = crate::store::Scope {
+        path: actor.scope_path.clone(),
+        worker_id: None,
+    };
+    Ok(state.store.staff_in(&scope).await?)
+}

@@ -17,9 +17,11 @@ use crate::console::i18n::Msgs;
 use crate::console::paging::{Paged, paginate};
 use crate::console::period::{Report, ReportQuery};
 use crate::console::session::Signed;
-use crate::ops::coverage::{self, Coverage, Data, HouseholdLine, OverdueItem, Status, Tally, local_date};
+use crate::ops::coverage::{
+    self, Coverage, Data, HouseholdLine, OverdueItem, Status, Tally, local_date,
+};
 use crate::ops::directory::{self, Directory};
-use crate::ops::{OpsError, Actor};
+use crate::ops::{Actor, OpsError};
 use crate::state::AppState;
 
 /// A number and the list of households behind it.
@@ -48,7 +50,13 @@ pub struct Numbers {
     pub on_time_pct: String,
 }
 
-fn numbers(r: &Report, t: &Tally, unit: Option<&str>, worker: Option<&str>, category: Option<&str>) -> Numbers {
+fn numbers(
+    r: &Report,
+    t: &Tally,
+    unit: Option<&str>,
+    worker: Option<&str>,
+    category: Option<&str>,
+) -> Numbers {
     let l = |value: u32, status: &str| Linked {
         value,
         href: r.households(status, unit, worker, category),
@@ -175,7 +183,12 @@ pub struct FilterForm {
     pub hidden: Vec<(&'static str, String)>,
 }
 
-fn filter_form(action: &'static str, r: &Report, t: &Msgs, today: chrono::NaiveDate) -> FilterForm {
+pub(crate) fn filter_form(
+    action: &'static str,
+    r: &Report,
+    t: &Msgs,
+    today: chrono::NaiveDate,
+) -> FilterForm {
     let f = &r.filter;
     FilterForm {
         action,
@@ -186,7 +199,10 @@ fn filter_form(action: &'static str, r: &Report, t: &Msgs, today: chrono::NaiveD
         from: f.from.to_string(),
         to: f.to.to_string(),
         category: f.category.map_or_else(String::new, |c| c.code().to_owned()),
-        categories: Category::ALL.iter().map(|c| (c.code(), t.category(c.code()))).collect(),
+        categories: Category::ALL
+            .iter()
+            .map(|c| (c.code(), t.category(c.code())))
+            .collect(),
         unit: f.unit_id.clone().unwrap_or_default(),
         worker: f.worker_id.clone().unwrap_or_default(),
         hidden: Vec::new(),
@@ -206,7 +222,13 @@ pub struct Heading {
     pub category: Option<&'static str>,
 }
 
-fn heading(r: &Report, unit_path: &str, dir: &Directory, actor: &Actor, t: &Msgs) -> Heading {
+pub(crate) fn heading(
+    r: &Report,
+    unit_path: &str,
+    dir: &Directory,
+    actor: &Actor,
+    t: &Msgs,
+) -> Heading {
     let mut units: Vec<_> = dir
         .units
         .iter()
@@ -232,7 +254,11 @@ fn heading(r: &Report, unit_path: &str, dir: &Directory, actor: &Actor, t: &Msgs
     Heading {
         name: crumbs.last().map_or_else(String::new, |c| c.name.clone()),
         crumbs,
-        period: format!("{} – {}", format::date(r.filter.from), format::date(r.filter.to)),
+        period: format!(
+            "{} – {}",
+            format::date(r.filter.from),
+            format::date(r.filter.to)
+        ),
         category: r.filter.category.map(|c| t.category(c.code())),
     }
 }
@@ -281,7 +307,9 @@ async fn load(state: &AppState, user: &Signed, q: &ReportQuery) -> Result<Loaded
 }
 
 /// Runs report arithmetic off the async threads: a county's replay takes a while.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, OpsError> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, OpsError> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|_| OpsError::internal("report computation failed"))
@@ -326,7 +354,11 @@ fn tiles(r: &Report, c: &Coverage, t: &Msgs) -> Vec<Tile> {
 }
 
 /// `GET /coverage`.
-pub async fn page(State(state): State<AppState>, user: Signed, Query(q): Query<ReportQuery>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    user: Signed,
+    Query(q): Query<ReportQuery>,
+) -> Response {
     let t = user.lang.msgs();
     let frame = user.frame(Section::Coverage, t.coverage_title);
     let loaded = match load(&state, &user, &q).await {
@@ -358,13 +390,22 @@ pub async fn page(State(state): State<AppState>, user: Signed, Query(q): Query<R
         .map(|row| {
             let (name, drill, unit, worker) = if by_worker {
                 (
-                    if row.key == "-" { t.no_worker.to_owned() } else { dir.staff_name(&row.key) },
+                    if row.key == "-" {
+                        t.no_worker.to_owned()
+                    } else {
+                        dir.staff_name(&row.key)
+                    },
                     report.of_worker(&row.key),
                     None,
                     Some(row.key.as_str()),
                 )
             } else {
-                (dir.unit_name(&row.key), report.of_unit(&row.key), Some(row.key.as_str()), None)
+                (
+                    dir.unit_name(&row.key),
+                    report.of_unit(&row.key),
+                    Some(row.key.as_str()),
+                    None,
+                )
             };
             ChildRow {
                 name,
@@ -384,7 +425,11 @@ pub async fn page(State(state): State<AppState>, user: Signed, Query(q): Query<R
         })
         .collect();
     let mut overdue: Vec<&OverdueItem> = c.overdue.iter().collect();
-    overdue.sort_by(|a, b| b.days_overdue.cmp(&a.days_overdue).then(a.household_id.cmp(&b.household_id)));
+    overdue.sort_by(|a, b| {
+        b.days_overdue
+            .cmp(&a.days_overdue)
+            .then(a.household_id.cmp(&b.household_id))
+    });
     let child_title = if by_worker {
         t.by_worker
     } else {
@@ -392,14 +437,21 @@ pub async fn page(State(state): State<AppState>, user: Signed, Query(q): Query<R
     };
     let heading = heading(&report, &data.unit_path, &dir, &actor, t);
     let page = CoveragePage {
-        frame: user.frame(Section::Coverage, &format!("{} · {}", heading.name, t.coverage_title)),
+        frame: user.frame(
+            Section::Coverage,
+            &format!("{} · {}", heading.name, t.coverage_title),
+        ),
         form: filter_form("/coverage", &report, t, today),
         tiles: tiles(&report, &c, t),
         child_title,
         children,
         trend: TrendChart::of(&trend, t),
         categories,
-        overdue: overdue.iter().take(10).map(|o| overdue_row(o, &dir, t)).collect(),
+        overdue: overdue
+            .iter()
+            .take(10)
+            .map(|o| overdue_row(o, &dir, t))
+            .collect(),
         overdue_total: c.overdue.len(),
         overdue_href: report.on("/coverage/overdue", &[]),
         briefing_xlsx: report.briefing("xlsx"),
@@ -448,7 +500,11 @@ struct OverduePage {
 }
 
 /// `GET /coverage/overdue?…&sort=days|due|village|worker|category&page=`.
-pub async fn overdue(State(state): State<AppState>, user: Signed, Query(q): Query<OverdueQuery>) -> Response {
+pub async fn overdue(
+    State(state): State<AppState>,
+    user: Signed,
+    Query(q): Query<OverdueQuery>,
+) -> Response {
     let t = user.lang.msgs();
     let frame = user.frame(Section::Overdue, t.overdue_title);
     let loaded = match load(&state, &user, &q.report).await {
@@ -470,8 +526,14 @@ pub async fn overdue(State(state): State<AppState>, user: Signed, Query(q): Quer
         "" | "days" => "days",
         "due" | "village" | "worker" | "category" => q.sort.as_str(),
         _ => {
-            return PageError::new(frame, OpsError::invalid("bad_query", "sort: must be days, due, village, worker or category"))
-                .into_response();
+            return PageError::new(
+                frame,
+                OpsError::invalid(
+                    "bad_query",
+                    "sort: must be days, due, village, worker or category",
+                ),
+            )
+            .into_response();
         }
     };
     let mut rows: Vec<OverdueRow> = c.overdue.iter().map(|o| overdue_row(o, &dir, t)).collect();
@@ -480,7 +542,11 @@ pub async fn overdue(State(state): State<AppState>, user: Signed, Query(q): Quer
         "village" => rows.sort_by(|a, b| a.village.cmp(&b.village).then(b.days.cmp(&a.days))),
         "worker" => rows.sort_by(|a, b| a.worker.cmp(&b.worker).then(b.days.cmp(&a.days))),
         "category" => rows.sort_by(|a, b| a.category.cmp(b.category).then(b.days.cmp(&a.days))),
-        _ => rows.sort_by(|a, b| b.days.cmp(&a.days).then(a.household_id.cmp(&b.household_id))),
+        _ => rows.sort_by(|a, b| {
+            b.days
+                .cmp(&a.days)
+                .then(a.household_id.cmp(&b.household_id))
+        }),
     }
     let columns = [
         ("days", t.days_overdue),
@@ -494,7 +560,11 @@ pub async fn overdue(State(state): State<AppState>, user: Signed, Query(q): Quer
         label,
         href: report.on("/coverage/overdue", &[("sort", key)]),
         aria: if key == sort {
-            if key == "days" { "descending" } else { "ascending" }
+            if key == "days" {
+                "descending"
+            } else {
+                "ascending"
+            }
         } else {
             ""
         },
@@ -502,14 +572,20 @@ pub async fn overdue(State(state): State<AppState>, user: Signed, Query(q): Quer
     .collect();
     let page_no = q.page.parse().unwrap_or(1);
     let list = paginate(rows, page_no, |n| {
-        report.on("/coverage/overdue", &[("sort", sort), ("page", &n.to_string())])
+        report.on(
+            "/coverage/overdue",
+            &[("sort", sort), ("page", &n.to_string())],
+        )
     });
     let actor = user.actor();
     let heading = heading(&report, &data.unit_path, &dir, &actor, t);
     let mut form = filter_form("/coverage/overdue", &report, t, today);
     form.hidden.push(("sort", sort.to_owned()));
     let page = OverduePage {
-        frame: user.frame(Section::Overdue, &format!("{} · {}", heading.name, t.overdue_title)),
+        frame: user.frame(
+            Section::Overdue,
+            &format!("{} · {}", heading.name, t.overdue_title),
+        ),
         form,
         heading,
         columns,
@@ -564,7 +640,7 @@ fn household_row(h: &HouseholdLine, dir: &Directory, t: &Msgs) -> HouseholdRow {
             .as_deref()
             .map_or_else(|| t.no_worker.to_owned(), |w| dir.staff_name(w)),
         category: t.category(&h.category),
-        tally: h.tally.clone(),
+        tally: h.tally,
         next_due: h.next_due.map_or_else(String::new, format::date),
         days_overdue: h.days_overdue.map_or_else(String::new, |d| d.to_string()),
     }
@@ -594,7 +670,11 @@ fn status_label(s: Status, t: &Msgs) -> &'static str {
 }
 
 /// `GET /coverage/households?…&status=&page=`: the households behind one number.
-pub async fn households(State(state): State<AppState>, user: Signed, Query(q): Query<HouseholdsQuery>) -> Response {
+pub async fn households(
+    State(state): State<AppState>,
+    user: Signed,
+    Query(q): Query<HouseholdsQuery>,
+) -> Response {
     let t = user.lang.msgs();
     let frame = user.frame(Section::Coverage, t.households_behind);
     let status = match q.status.as_str() {
@@ -604,7 +684,10 @@ pub async fn households(State(state): State<AppState>, user: Signed, Query(q): Q
             None => {
                 return PageError::new(
                     frame,
-                    OpsError::invalid("bad_query", "status: must be due, on_time, late, missed, pending or overdue"),
+                    OpsError::invalid(
+                        "bad_query",
+                        "status: must be due, on_time, late, missed, pending or overdue",
+                    ),
                 )
                 .into_response();
             }
@@ -621,14 +704,18 @@ pub async fn households(State(state): State<AppState>, user: Signed, Query(q): Q
         today,
     } = loaded;
     let f = report.filter.clone();
-    let (lines, data) = match blocking(move || (coverage::households(&data, &f, today, status), data)).await {
-        Ok(x) => x,
-        Err(e) => return PageError::new(frame, e).into_response(),
-    };
+    let (lines, data) =
+        match blocking(move || (coverage::households(&data, &f, today, status), data)).await {
+            Ok(x) => x,
+            Err(e) => return PageError::new(frame, e).into_response(),
+        };
     let code = status_code(status);
     let rows: Vec<HouseholdRow> = lines.iter().map(|h| household_row(h, &dir, t)).collect();
     let list = paginate(rows, q.page.parse().unwrap_or(1), |n| {
-        report.on("/coverage/households", &[("status", code), ("page", &n.to_string())])
+        report.on(
+            "/coverage/households",
+            &[("status", code), ("page", &n.to_string())],
+        )
     });
     let statuses = [
         Status::Due,

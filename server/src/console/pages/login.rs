@@ -221,7 +221,10 @@ pub async fn change_password(
     if form.new != form.again {
         return password_page(
             &user,
-            Some((axum::http::StatusCode::BAD_REQUEST, t.passwords_differ.into())),
+            Some((
+                axum::http::StatusCode::BAD_REQUEST,
+                t.passwords_differ.into(),
+            )),
         );
     }
     match sessions::change_own_password(&state, &user.actor(), form.current, form.new).await {

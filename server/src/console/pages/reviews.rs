@@ -128,13 +128,25 @@ fn township_of(dir: &Directory, village: &str) -> Option<String> {
     dir.unit(village).and_then(|v| v.parent_id.clone())
 }
 
-async fn queue_page(state: &AppState, user: &Signed, township: &str, page_no: usize, notice: Option<&'static str>, error: Option<(axum::http::StatusCode, String)>) -> Response {
+async fn queue_page(
+    state: &AppState,
+    user: &Signed,
+    township: &str,
+    page_no: usize,
+    notice: Option<&'static str>,
+    error: Option<(axum::http::StatusCode, String)>,
+) -> Response {
     let t = user.lang.msgs();
-    let frame = user.frame(Section::Reviews, t.reviews_title).with_notice(notice);
+    let frame = user
+        .frame(Section::Reviews, t.reviews_title)
+        .with_notice(notice);
     let actor = user.actor();
     let now = Utc::now();
     let loaded = async {
-        let (queue, dir) = tokio::try_join!(review::queue(state, &actor, now), directory::of_branch(state, &actor))?;
+        let (queue, dir) = tokio::try_join!(
+            review::queue(state, &actor, now),
+            directory::of_branch(state, &actor)
+        )?;
         let ids: Vec<String> = queue.iter().map(|r| r.household_id.clone()).collect();
         let villages = households::villages_of(state, &actor, &ids).await?;
         Ok::<_, OpsError>((queue, dir, villages))
@@ -172,7 +184,10 @@ async fn queue_page(state: &AppState, user: &Signed, township: &str, page_no: us
         .collect();
     let overdue = rows.iter().filter(|r| r.clock.overdue).count();
     let list = paginate(rows, page_no, |n| {
-        links::to("/reviews", &[("township", township), ("page", &n.to_string())])
+        links::to(
+            "/reviews",
+            &[("township", township), ("page", &n.to_string())],
+        )
     });
     let page = QueuePage {
         frame,
@@ -191,19 +206,35 @@ async fn queue_page(state: &AppState, user: &Signed, township: &str, page_no: us
 }
 
 /// `GET /reviews?township=`.
-pub async fn queue(State(state): State<AppState>, user: Signed, Query(q): Query<QueueQuery>) -> Response {
+pub async fn queue(
+    State(state): State<AppState>,
+    user: Signed,
+    Query(q): Query<QueueQuery>,
+) -> Response {
     let t = user.lang.msgs();
     let notice = match q.done.as_str() {
         "unlocked" => Some(t.key_unlocked),
         "locked" => Some(t.key_locked_now),
         _ => None,
     };
-    let township = if q.township.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
+    let township = if q
+        .township
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
         q.township.as_str()
     } else {
         ""
     };
-    queue_page(&state, &user, township, q.page.parse().unwrap_or(1), notice, None).await
+    queue_page(
+        &state,
+        &user,
+        township,
+        q.page.parse().unwrap_or(1),
+        notice,
+        None,
+    )
+    .await
 }
 
 /// The unlock form.
@@ -228,7 +259,10 @@ pub async fn unlock(State(state): State<AppState>, posted: Posted<UnlockForm>) -
         Ok(_) => {
             let next = crate::console::session::safe_next(&form.next)
                 .filter(|n| n.starts_with("/reviews/"))
-                .map_or_else(|| "/reviews?done=unlocked".to_owned(), |n| format!("{n}?done=unlocked"));
+                .map_or_else(
+                    || "/reviews?done=unlocked".to_owned(),
+                    |n| format!("{n}?done=unlocked"),
+                );
             Redirect::to(&next).into_response()
         }
         Err(e) => {
@@ -330,7 +364,9 @@ async fn case_page(
     error: Option<(axum::http::StatusCode, String)>,
 ) -> Response {
     let t = user.lang.msgs();
-    let frame = user.frame(Section::Reviews, t.review_title).with_notice(notice);
+    let frame = user
+        .frame(Section::Reviews, t.review_title)
+        .with_notice(notice);
     let actor = user.actor();
     let now = Utc::now();
     let loaded = async {
@@ -339,7 +375,8 @@ async fn case_page(
             review::history(state, &actor, visit_id),
             directory::of_branch(state, &actor)
         )?;
-        let villages = households::villages_of(state, &actor, std::slice::from_ref(&row.household_id)).await?;
+        let villages =
+            households::villages_of(state, &actor, std::slice::from_ref(&row.household_id)).await?;
         Ok::<_, OpsError>((row, history, dir, villages))
     };
     let (row, history, dir, villages) = match loaded.await {
@@ -365,7 +402,10 @@ async fn case_page(
                                 src: format!("/reviews/{}/photos/{}", row.visit_id, p.photo_id),
                                 hidden: p.restricted && p.photo_id != reveal,
                                 restricted: p.restricted,
-                                reveal: links::to(&format!("/reviews/{}", row.visit_id), &[("reveal", &p.photo_id)]),
+                                reveal: links::to(
+                                    &format!("/reviews/{}", row.visit_id),
+                                    &[("reveal", &p.photo_id)],
+                                ),
                             })
                             .collect()
                     })
@@ -434,7 +474,12 @@ async fn case_page(
 }
 
 /// `GET /reviews/{visit_id}?reveal=`.
-pub async fn case(State(state): State<AppState>, user: Signed, Path(visit_id): Path<String>, Query(q): Query<CaseQuery>) -> Response {
+pub async fn case(
+    State(state): State<AppState>,
+    user: Signed,
+    Path(visit_id): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> Response {
     let t = user.lang.msgs();
     let notice = match q.done.as_str() {
         "decided" => Some(t.decided),
@@ -456,10 +501,17 @@ pub struct DecisionForm {
 }
 
 /// `POST /reviews/{visit_id}/decide`.
-pub async fn decide(State(state): State<AppState>, Path(visit_id): Path<String>, posted: Posted<DecisionForm>) -> Response {
+pub async fn decide(
+    State(state): State<AppState>,
+    Path(visit_id): Path<String>,
+    posted: Posted<DecisionForm>,
+) -> Response {
     let Posted { user, form } = posted;
     let t = user.lang.msgs();
-    let action = ACTIONS.iter().find(|(_, c)| *c == form.action).map(|(a, _)| *a);
+    let action = ACTIONS
+        .iter()
+        .find(|(_, c)| *c == form.action)
+        .map(|(a, _)| *a);
     let escalation = match form.escalation.as_str() {
         "" => None,
         "police_report" => Some(Escalation::PoliceReport),
@@ -469,13 +521,20 @@ pub async fn decide(State(state): State<AppState>, Path(visit_id): Path<String>,
         _ => None,
     };
     let Some(action) = action else {
-        let e = OpsError::invalid("bad_action", "action: must be start, confirm, return, escalate or close");
+        let e = OpsError::invalid(
+            "bad_action",
+            "action: must be start, confirm, return, escalate or close",
+        );
         return case_page(&state, &user, &visit_id, "", None, Some(explain(t, &e))).await;
     };
     let decision = Decision {
         action,
         reason: form.comment,
-        escalation: if action == Action::Escalate { escalation } else { None },
+        escalation: if action == Action::Escalate {
+            escalation
+        } else {
+            None
+        },
     };
     match review::decide(&state, &user.actor(), &visit_id, &decision).await {
         Ok(_) => Redirect::to(&format!("/reviews/{visit_id}?done=decided")).into_response(),
@@ -484,10 +543,17 @@ pub async fn decide(State(state): State<AppState>, Path(visit_id): Path<String>,
 }
 
 /// `GET /reviews/{visit_id}/photos/{photo_id}`: the decrypted JPEG (audited), never cached.
-pub async fn photo(State(state): State<AppState>, user: Signed, Path((visit_id, photo_id)): Path<(String, String)>) -> Response {
+pub async fn photo(
+    State(state): State<AppState>,
+    user: Signed,
+    Path((visit_id, photo_id)): Path<(String, String)>,
+) -> Response {
     match decrypt::read_photo(&state, &user.actor(), &visit_id, &photo_id).await {
-        Ok(bytes) => ([(CONTENT_TYPE, "image/jpeg"), (CACHE_CONTROL, "no-store")], bytes.to_vec()).into_response(),
+        Ok(bytes) => (
+            [(CONTENT_TYPE, "image/jpeg"), (CACHE_CONTROL, "no-store")],
+            bytes.to_vec(),
+        )
+            .into_response(),
         Err(e) => errors::bare(user.lang, e),
     }
 }
-

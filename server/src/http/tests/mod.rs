@@ -6,6 +6,7 @@ mod assignments;
 mod auth;
 mod branch_escapes;
 mod concurrency;
+mod console;
 mod coverage;
 mod decrypt;
 mod devices;
