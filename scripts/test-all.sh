@@ -78,6 +78,12 @@ PY
 export FIELDVISIT_TEST_S3="http://127.0.0.1:$moto_port/fieldvisit-test"
 # ---- end of storage backends ----
 
+# ---- The console's browser tests: Chromium, a CJK font, node and playwright-core ----
+# tests/tests/console_browser.rs reads FIELDVISIT_NODE_MODULES and FIELDVISIT_CHROMIUM;
+# FIELDVISIT_REQUIRE_BROWSER=1 makes it fail, not skip, when they are missing.
+source scripts/install-browser.sh
+export FIELDVISIT_REQUIRE_BROWSER=1
+
 # Rust unit, integration and end-to-end tests (includes the SIGKILL crash-safety test).
 cargo test --workspace --locked
 
