@@ -95,6 +95,10 @@ fn nav(t: &'static Msgs, role: Role, section: Section) -> Vec<NavItem> {
         Role::Admin => vec![
             item("/admin/staff", t.nav_staff, Section::Staff),
             item("/admin/devices", t.nav_devices, Section::Devices),
+            item("/admin/import", t.nav_import, Section::Import),
+            item("/admin/keys", t.nav_keys, Section::Keys),
+            item("/admin/schedules", t.nav_schedules, Section::Schedules),
+            item("/admin/audit", t.nav_audit, Section::Audit),
         ],
         Role::Worker => vec![item("/", t.home, Section::Home)],
     }

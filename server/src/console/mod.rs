@@ -27,9 +27,11 @@ use axum::routing::get;
 
 use crate::state::AppState;
 
-/// The console's routes.
-pub fn router() -> Router<AppState> {
-    use pages::{admin, coverage, evidence, households, login, reviews};
+/// The console's routes; `limits` bounds the household upload like the API's.
+pub fn router(limits: &crate::config::BodyLimits) -> Router<AppState> {
+    use pages::{
+        admin, audit, coverage, evidence, households, import, keys, login, reviews, schedules,
+    };
     Router::new()
         .route("/", get(login::home))
         .route("/coverage", get(coverage::page))
@@ -68,5 +70,19 @@ pub fn router() -> Router<AppState> {
             "/admin/devices/{device_id}/revoke",
             axum::routing::post(admin::revoke),
         )
+        .route(
+            "/admin/import",
+            get(import::form)
+                .post(import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(limits.csv)),
+        )
+        .route("/admin/keys", get(keys::list).post(keys::create))
+        .route("/admin/schedules", get(schedules::list))
+        .route(
+            "/admin/schedules/{county_id}",
+            axum::routing::post(schedules::set),
+        )
+        .route("/admin/audit", get(audit::list))
+        .route("/admin/audit/verify", axum::routing::post(audit::verify))
         .route("/assets/{*path}", get(assets::serve))
 }

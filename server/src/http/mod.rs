@@ -85,7 +85,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .nest("/api/v1", api)
-        .merge(crate::console::router())
+        .merge(crate::console::router(&limits))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(headers::security_headers))

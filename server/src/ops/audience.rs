@@ -179,3 +179,24 @@ pub async fn public_keys_for(
         })
         .collect())
 }
+
+/// The audience keys an admin sees: those of their branch and those above that serve it. Rows
+/// carry the sealed private key; callers show only the public parts.
+pub async fn list(state: &AppState, actor: &Actor) -> Result<Vec<AudienceKeyRow>, OpsError> {
+    if actor.role != Role::Admin {
+        return Err(OpsError::ForbiddenRole("your role may not do this"));
+    }
+    let rows = state.store.audience_keys().await?;
+    let mut out = keys_serving(&rows, &actor.scope_path);
+    for r in rows {
+        if r.scope_path.starts_with(&actor.scope_path)
+            && !out
+                .iter()
+                .any(|o| o.audience == r.audience && o.unit_id == r.unit_id)
+        {
+            out.push(r);
+        }
+    }
+    out.sort_by(|a, b| (&a.scope_path, &a.audience).cmp(&(&b.scope_path, &b.audience)));
+    Ok(out)
+}

@@ -3,6 +3,7 @@
 
 pub mod assignments;
 pub mod audience;
+pub mod audit_log;
 pub mod briefing;
 pub mod coverage;
 pub mod csv_import;

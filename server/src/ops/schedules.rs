@@ -173,6 +173,35 @@ impl VillageSchedules {
     }
 }
 
+/// The counties of an admin's branch (or the one holding it) with their own schedule, if set.
+pub async fn by_county(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<Vec<(crate::store::OrgUnit, Option<ScheduleConfig>)>, OpsError> {
+    if actor.role != Role::Admin {
+        return Err(OpsError::ForbiddenRole("schedules are set by admins"));
+    }
+    let scope = Scope {
+        path: actor.scope_path.clone(),
+        worker_id: None,
+    };
+    let (units, rows) = tokio::try_join!(
+        state.store.org_units(&scope),
+        state.store.county_schedules()
+    )?;
+    Ok(units
+        .into_iter()
+        .filter(|u| u.level == OrgLevel::County)
+        .map(|u| {
+            let own = rows
+                .iter()
+                .find(|r| r.unit_id == u.id)
+                .map(|r| r.schedule.clone());
+            (u, own)
+        })
+        .collect())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

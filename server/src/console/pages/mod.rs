@@ -2,8 +2,12 @@
 //! hand it to a template.
 
 pub mod admin;
+pub mod audit;
 pub mod coverage;
 pub mod evidence;
 pub mod households;
+pub mod import;
+pub mod keys;
 pub mod login;
 pub mod reviews;
+pub mod schedules;

@@ -267,3 +267,143 @@ async fn an_admin_makes_an_enrollment_code_shown_with_its_qr_code() {
         StatusCode::FORBIDDEN
     );
 }
+
+fn multipart(csrf: &str, file: &str) -> (String, String) {
+    let boundary = "XfvBoundary42";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"h.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n\
+         --{boundary}--\r\n"
+    );
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+impl World {
+    async fn upload(&self, uri: &str, session: &str, content_type: &str, body: String) -> Page {
+        let req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header("cookie", format!("{SESSION_COOKIE}={session}"))
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .unwrap();
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            html: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_import_lists_each_rows_errors_and_stores_nothing_until_all_pass() {
+    let w = world().await;
+    let (s, csrf) = w.browser("admin").await;
+    let before = w.counts().await.households;
+    let bad = format!(
+        "{CSV_HEADER}hN1,vA,新户一,320102198001011234,地址,dibao,2026-01-05,,,wA\nhN2,vZ,新户二,1234,地址,nothing,2026-13-05,,,wA\n"
+    );
+    let (ct, body) = multipart(&csrf, &bad);
+    let p = w.upload("/admin/import", &s, &ct, body).await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST, "{}", p.html);
+    assert!(p.html.contains("data-table=\"row-errors\""));
+    assert!(
+        p.html.matches("<tr><td class=\"num\">3</td>").count() >= 2,
+        "line 3's errors, each listed: {}",
+        p.html
+    );
+    assert_eq!(w.counts().await.households, before, "nothing stored");
+    let good = format!("{CSV_HEADER}hN1,vA,新户一,320102198001011234,地址,dibao,2026-01-05,,,wA\n");
+    let (ct, body) = multipart(&csrf, &format!("\u{feff}{good}"));
+    let p = w.upload("/admin/import", &s, &ct, body).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.html);
+    assert!(p.html.contains("data-imported=\"1\""));
+    assert_eq!(w.counts().await.households, before + 1);
+    let (ct, body) = multipart("wrong", &good);
+    assert_eq!(
+        w.upload("/admin/import", &s, &ct, body).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn admins_make_county_keys_set_schedules_and_verify_the_audit_chain() {
+    let w = world().await;
+    let (s, csrf) = w.browser("admin").await;
+    let p = w
+        .page(
+            "POST",
+            "/admin/keys",
+            Some(&s),
+            Some(format!(
+                "csrf={csrf}&audience=child-welfare&county=k&passphrase=a+long+passphrase+here"
+            )),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let p = w.page("GET", "/admin/keys", Some(&s), None).await;
+    assert!(p.html.contains("江宁区") && p.html.contains("data-table=\"keys\""));
+    let (sa, csrf_a) = w.browser("adminA").await;
+    let p = w
+        .page(
+            "POST",
+            "/admin/keys",
+            Some(&sa),
+            Some(format!(
+                "csrf={csrf_a}&audience=child-welfare&county=tA&passphrase=a+long+passphrase+here"
+            )),
+        )
+        .await;
+    assert_eq!(
+        p.status,
+        StatusCode::BAD_REQUEST,
+        "a township admin makes no key"
+    );
+
+    let rules = r#"{"rules":[{"category":"dibao","default":{"months":2},"by_level":{}}]}"#;
+    let form = serde_urlencoded::to_string([("csrf", csrf.as_str()), ("schedule", rules)]).unwrap();
+    let p = w
+        .page("POST", "/admin/schedules/k", Some(&s), Some(form))
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let p = w.page("GET", "/admin/schedules", Some(&s), None).await;
+    assert!(p.html.contains("2 个月"), "{}", p.html);
+    let form =
+        serde_urlencoded::to_string([("csrf", csrf.as_str()), ("schedule", "{\"rules\": 3}")])
+            .unwrap();
+    let p = w
+        .page("POST", "/admin/schedules/k", Some(&s), Some(form))
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    let p = w
+        .page(
+            "POST",
+            "/admin/schedules/k",
+            Some(&s),
+            Some(format!("csrf={csrf}&clear=1")),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+
+    let p = w
+        .page(
+            "POST",
+            "/admin/audit/verify",
+            Some(&s),
+            Some(format!("csrf={csrf}")),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains("data-verdict=\"intact\""), "{}", p.html);
+    let p = w.page("GET", "/admin/audit", Some(&s), None).await;
+    assert!(p.html.contains("schedule.clear") && p.html.contains("audience_key.create"));
+    let (sup, _) = w.browser("supA").await;
+    assert_eq!(
+        w.page("GET", "/admin/audit", Some(&sup), None).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
