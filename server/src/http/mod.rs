@@ -89,6 +89,9 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(headers::security_headers))
+        // Pages, assets and reports travel gzip-compressed to clients that accept it (images and
+        // small bodies are left alone).
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(access_log::access_log))
         .with_state(state)
 }
