@@ -1,11 +1,11 @@
 //! Security headers on every response: a strict Content-Security-Policy (no inline script, no
 //! framing), `nosniff`, no referrer, and no caching of anything but the hashed assets.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS,
-    X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::middleware::Next;
 use axum::response::Response;
@@ -20,10 +20,17 @@ pub fn content_security_policy(img_hosts: &str) -> String {
     )
 }
 
-/// Adds the headers.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Adds the headers; `https` (the server is reached over TLS, as `--secure-cookies` says) adds
+/// HSTS, so browsers never fall back to plain HTTP.
+pub async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if https {
+        h.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     if !h.contains_key(CONTENT_SECURITY_POLICY)
         && let Ok(v) = HeaderValue::from_str(&content_security_policy(""))
     {

@@ -88,7 +88,10 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::console::router(&limits))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.secure_cookies,
+            headers::security_headers,
+        ))
         // Pages, assets and reports travel gzip-compressed to clients that accept it (images and
         // small bodies are left alone).
         .layer(tower_http::compression::CompressionLayer::new())
