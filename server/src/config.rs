@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Everything the server can be tuned with; defaults follow `DOMAIN.md` and OWASP advice.
+/// Everything the server can be tuned with; defaults follow `docs/domain.md` and OWASP advice.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Folder holding `fieldvisit.db` and `blobs/` (when those backends are used).
@@ -125,7 +125,7 @@ impl Config {
     }
 }
 
-/// Review SLAs (`DOMAIN.md` §4 defaults) and how long an unlocked audience key stays open.
+/// Review SLAs (`docs/domain.md` §4 defaults) and how long an unlocked audience key stays open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReviewPolicy {
     /// HIGH risk: reviewed within this time.

@@ -1,7 +1,7 @@
 """Syntax check of Swift files with tree-sitter-swift (no Swift compiler runs on Linux CI here).
 
 Usage: parse_swift.py PATH... (files or folders, searched for *.swift). Two constructs in uniffi's
-output that the grammar wrongly reports are blanked out first (TOOLING.md):
+output that the grammar wrongly reports are blanked out first (the grammar lags the language):
 `@_documentation(visibility: private)` and `let writeReturn = { () }`.
 Prints one line per file and `N passed, N failed` last; exits non-zero on any syntax error.
 """

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::geo::GeoPoint;
 use crate::template::{Label, VisitKind};
 
-/// Why a household is on the caseload (`DOMAIN.md` §2); a household may have several.
+/// Why a household is on the caseload (`docs/domain.md` §2); a household may have several.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,4 +1,4 @@
-//! Visit schedules per category (`DOMAIN.md` §2 defaults, configurable per county) and due dates.
+//! Visit schedules per category (`docs/domain.md` §2 defaults, configurable per county) and due dates.
 
 use std::collections::BTreeMap;
 

@@ -26,7 +26,7 @@ pub struct SealedEnvelope {
     pub signature: String,
 }
 
-/// Why the server should look twice at a visit (`DOMAIN.md` §5).
+/// Why the server should look twice at a visit (`docs/domain.md` §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceFlag {
@@ -104,7 +104,7 @@ pub struct EncryptedContent {
     pub recipients: Vec<RecipientKey>,
 }
 
-/// What is signed. Only what coverage and triage need is in the clear (`DESIGN.md`).
+/// What is signed. Only what coverage and triage need is in the clear (`docs/design.md`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvelopeBody {

@@ -1,5 +1,5 @@
 //! `schedule …`: a county's visit schedule from a JSON file (core's `ScheduleConfig`; categories not
-//! listed keep the `DOMAIN.md` §2 defaults), shown merged, or cleared back to the defaults.
+//! listed keep the `docs/domain.md` §2 defaults), shown merged, or cleared back to the defaults.
 
 use super::errors::show;
 use std::path::PathBuf;

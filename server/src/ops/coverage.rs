@@ -1,4 +1,4 @@
-//! Coverage (`DOMAIN.md` §5): for a unit, period, category and worker, the visits due by the
+//! Coverage (`docs/domain.md` §5): for a unit, period, category and worker, the visits due by the
 //! household's county schedule, visited on time, late, missed (or still pending), with percentages, and the overdue list.
 //! Computed from clear metadata only; ID numbers are masked in everything this returns.
 

@@ -1,4 +1,4 @@
-//! Evidence quality and suspicious visits (`DOMAIN.md` §5), from the clear, signed metadata (kept
+//! Evidence quality and suspicious visits (`docs/domain.md` §5), from the clear, signed metadata (kept
 //! in columns at ingest, `VisitFacts`): the
 //! server recomputes distance, duration and photo times itself rather than trusting the phone's flags
 //! alone, and adds what only it can see (overlapping visits of one worker, hash-chain breaks).

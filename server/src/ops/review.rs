@@ -1,4 +1,4 @@
-//! The review workflow of guardianship assessments (`DOMAIN.md` §4): the queue ordered by urgency,
+//! The review workflow of guardianship assessments (`docs/domain.md` §4): the queue ordered by urgency,
 //! risk and age with SLA clocks, and decisions as a state machine. Every transition records who,
 //! when and why; only child-welfare reviewers of the household's branch decide.
 
@@ -31,7 +31,7 @@ pub enum Action {
     Close,
 }
 
-/// Escalation branches (`DOMAIN.md` §4).
+/// Escalation branches (`docs/domain.md` §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Escalation {

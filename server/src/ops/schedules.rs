@@ -1,4 +1,4 @@
-//! Visit schedules per county (`DOMAIN.md` §2): core's defaults, overridden per county by an admin
+//! Visit schedules per county (`docs/domain.md` §2): core's defaults, overridden per county by an admin
 //! (a county file lists the categories whose rules differ; the others keep the defaults). Coverage
 //! uses the schedule of each household's county; phones receive their worker's county schedule
 //! with the assignments.

@@ -1,4 +1,4 @@
-//! Records of the guardianship-assessment review workflow (`DOMAIN.md` §4).
+//! Records of the guardianship-assessment review workflow (`docs/domain.md` §4).
 
 use chrono::{DateTime, Utc};
 

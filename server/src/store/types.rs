@@ -72,7 +72,7 @@ pub struct OrgUnit {
     pub path: String,
 }
 
-/// Staff roles (`DOMAIN.md` §1).
+/// Staff roles (`docs/domain.md` §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

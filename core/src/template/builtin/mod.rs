@@ -1,4 +1,4 @@
-//! The built-in templates for the three visit types of `DOMAIN.md` §3.
+//! The built-in templates for the three visit types of `docs/domain.md` §3.
 
 pub mod sample;
 
