@@ -121,6 +121,18 @@ pub fn csrf_refused(lang: Lang) -> Response {
     render_error(frame, StatusCode::FORBIDDEN, t.error_csrf.into(), "csrf")
 }
 
+/// What a form page shows when its action failed: the status and the sentence.
+pub type Failure = Option<(StatusCode, String)>;
+
+/// Renders a form page with the status of its failure, if it has one.
+pub fn render_failed<T: Template>(page: &T, failure: &Failure) -> Response {
+    let mut resp = render(page);
+    if let Some((status, _)) = failure {
+        *resp.status_mut() = *status;
+    }
+    resp
+}
+
 /// Renders a page template, or an error page if it fails.
 pub fn render<T: Template>(page: &T) -> Response {
     match page.render() {

@@ -1,7 +1,7 @@
 //! The names behind the ids of an actor's branch: org units and staff. Reports carry ids; pages and
 //! exports show names, and both look them up here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::Actor;
 use super::error::OpsError;
@@ -15,14 +15,14 @@ pub struct Directory {
     pub units: Vec<OrgUnit>,
     /// Staff id → display name.
     pub staff: BTreeMap<String, String>,
+    /// Unit id → its place in `units` (pages look up a name per row).
+    index: HashMap<String, usize>,
 }
 
 impl Directory {
     /// The name of unit `id`, or the id itself.
     pub fn unit_name(&self, id: &str) -> String {
-        self.units
-            .iter()
-            .find(|u| u.id == id)
+        self.unit(id)
             .map_or_else(|| id.to_owned(), |u| u.name.clone())
     }
 
@@ -33,7 +33,7 @@ impl Directory {
 
     /// Unit `id`, when it is in the branch.
     pub fn unit(&self, id: &str) -> Option<&OrgUnit> {
-        self.units.iter().find(|u| u.id == id)
+        self.index.get(id).map(|&i| &self.units[i])
     }
 
     /// Unit ids → names.
@@ -54,6 +54,11 @@ pub async fn of_branch(state: &AppState, actor: &Actor) -> Result<Directory, Ops
     let (units, staff) =
         tokio::try_join!(state.store.org_units(&scope), state.store.staff_in(&scope))?;
     Ok(Directory {
+        index: units
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.id.clone(), i))
+            .collect(),
         units,
         staff: staff.into_iter().map(|s| (s.id, s.display_name)).collect(),
     })

@@ -255,17 +255,17 @@ pub async fn move_household(
     })
 }
 
-/// The village of each household of `ids` in the actor's branch (others are left out).
+/// The village of each household of `ids` that lies in the branch `dir` names (others are left
+/// out).
 pub async fn villages_of(
     state: &AppState,
-    actor: &Actor,
+    dir: &super::directory::Directory,
     ids: &[String],
 ) -> Result<std::collections::HashMap<String, String>, OpsError> {
     let villages = state.store.household_villages(ids).await?;
-    let units = super::directory::of_branch(state, actor).await?;
     Ok(villages
         .into_iter()
-        .filter(|(_, v)| units.unit(v).is_some())
+        .filter(|(_, v)| dir.unit(v).is_some())
         .collect())
 }
 

@@ -21,15 +21,6 @@ use crate::ops::{OpsError, devices, users};
 use crate::state::AppState;
 use crate::store::{Role, Staff};
 
-type Failure = Option<(axum::http::StatusCode, String)>;
-
-fn with_status(mut resp: Response, error: &Failure) -> Response {
-    if let Some((s, _)) = error {
-        *resp.status_mut() = *s;
-    }
-    resp
-}
-
 /// An account as a row.
 #[derive(Debug, Clone)]
 pub struct StaffRow {
@@ -49,15 +40,19 @@ pub struct StaffRow {
     pub disabled: bool,
 }
 
-/// Staff pages are for admins; supervisors may list accounts through the API only.
-fn admins_only(user: &Signed) -> Result<(), OpsError> {
-    if user.caller.staff.role == Role::Admin {
-        Ok(())
-    } else {
-        Err(OpsError::ForbiddenRole(
+/// The accounts of the branch and its names, for the staff pages, which are for admins
+/// (supervisors may list accounts through the API only).
+async fn accounts(state: &AppState, user: &Signed) -> Result<(Vec<Staff>, Directory), OpsError> {
+    if user.caller.staff.role != Role::Admin {
+        return Err(OpsError::ForbiddenRole(
             "staff accounts are managed by admins",
-        ))
+        ));
     }
+    let actor = user.actor();
+    tokio::try_join!(
+        users::list(state, &actor),
+        directory::of_branch(state, &actor)
+    )
 }
 
 fn staff_state(s: &Staff, t: &Msgs) -> &'static str {
@@ -121,31 +116,17 @@ struct StaffPage {
     error: Option<String>,
 }
 
-/// `?done=`.
-#[derive(Debug, Deserialize)]
-pub struct DoneQuery {
-    #[serde(default)]
-    done: String,
-}
-
 async fn staff_page(
     state: &AppState,
     user: &Signed,
     notice: Option<&'static str>,
-    error: Failure,
+    error: errors::Failure,
 ) -> Response {
     let t = user.lang.msgs();
     let frame = user
         .frame(Section::Staff, t.staff_title)
         .with_notice(notice);
-    if let Err(e) = admins_only(user) {
-        return PageError::new(frame, e).into_response();
-    }
-    let actor = user.actor();
-    let (staff, dir) = match tokio::try_join!(
-        users::list(state, &actor),
-        directory::of_branch(state, &actor)
-    ) {
+    let (staff, dir) = match accounts(state, user).await {
         Ok(x) => x,
         Err(e) => return PageError::new(frame, e).into_response(),
     };
@@ -156,14 +137,14 @@ async fn staff_page(
         error: error.as_ref().map(|(_, m)| m.clone()),
         frame,
     };
-    with_status(errors::render(&page), &error)
+    errors::render_failed(&page, &error)
 }
 
 /// `GET /admin/staff`.
 pub async fn staff(
     State(state): State<AppState>,
     user: Signed,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<super::DoneQuery>,
 ) -> Response {
     let t = user.lang.msgs();
     let notice = (q.done == "added").then_some(t.account_added);
@@ -248,20 +229,13 @@ async fn account_page(
     user: &Signed,
     id: &str,
     notice: Option<&'static str>,
-    error: Failure,
+    error: errors::Failure,
 ) -> Response {
     let t = user.lang.msgs();
     let frame = user
         .frame(Section::Staff, t.staff_title)
         .with_notice(notice);
-    if let Err(e) = admins_only(user) {
-        return PageError::new(frame, e).into_response();
-    }
-    let actor = user.actor();
-    let (staff, dir) = match tokio::try_join!(
-        users::list(state, &actor),
-        directory::of_branch(state, &actor)
-    ) {
+    let (staff, dir) = match accounts(state, user).await {
         Ok(x) => x,
         Err(e) => return PageError::new(frame, e).into_response(),
     };
@@ -278,7 +252,7 @@ async fn account_page(
         error: error.as_ref().map(|(_, m)| m.clone()),
         frame,
     };
-    with_status(errors::render(&page), &error)
+    errors::render_failed(&page, &error)
 }
 
 /// `GET /admin/staff/{staff_id}`.
@@ -286,7 +260,7 @@ pub async fn account(
     State(state): State<AppState>,
     user: Signed,
     Path(id): Path<String>,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<super::DoneQuery>,
 ) -> Response {
     let t = user.lang.msgs();
     let notice = (q.done == "saved").then_some(t.account_saved);
@@ -394,7 +368,7 @@ async fn devices_page(
     user: &Signed,
     notice: Option<&'static str>,
     fresh: Option<FreshCode>,
-    error: Failure,
+    error: errors::Failure,
 ) -> Response {
     let t = user.lang.msgs();
     let frame = user
@@ -442,14 +416,14 @@ async fn devices_page(
         error: error.as_ref().map(|(_, m)| m.clone()),
         frame,
     };
-    with_status(errors::render(&page), &error)
+    errors::render_failed(&page, &error)
 }
 
 /// `GET /admin/devices`.
 pub async fn devices_list(
     State(state): State<AppState>,
     user: Signed,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<super::DoneQuery>,
 ) -> Response {
     let t = user.lang.msgs();
     let notice = (q.done == "revoked").then_some(t.revoked);
@@ -495,7 +469,7 @@ pub async fn make_code(State(state): State<AppState>, posted: Posted<CodeForm>) 
 pub async fn revoke(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    posted: Posted<super::reviews::Empty>,
+    posted: Posted<super::Empty>,
 ) -> Response {
     let user = posted.user;
     let t = user.lang.msgs();

@@ -108,10 +108,7 @@ pub async fn list(
 }
 
 /// `POST /admin/audit/verify`.
-pub async fn verify(
-    State(state): State<AppState>,
-    posted: Posted<super::reviews::Empty>,
-) -> Response {
+pub async fn verify(State(state): State<AppState>, posted: Posted<super::Empty>) -> Response {
     let user = posted.user;
     let t = user.lang.msgs();
     let verdict = match audit_log::verify(&state, &user.actor()).await {

@@ -73,12 +73,16 @@ pub async fn page(
     let actor = user.actor();
     let loaded = async {
         let report = q.report.resolve(today)?;
-        let (visits, dir, (_, scope)) = tokio::try_join!(
+        let (visits, dir) = tokio::try_join!(
             evidence::load(&state, &actor, &report.filter),
-            directory::of_branch(&state, &actor),
-            crate::ops::coverage::branch(&state, &actor, &report.filter)
+            directory::of_branch(&state, &actor)
         )?;
-        Ok::<_, OpsError>((report, visits, dir, scope.path))
+        // `load` has checked the unit is in the branch; its path names the heading.
+        let path = match report.filter.unit_id.as_deref() {
+            Some(id) => dir.unit(id).map_or_else(String::new, |u| u.path.clone()),
+            None => actor.scope_path.clone(),
+        };
+        Ok::<_, OpsError>((report, visits, dir, path))
     };
     let (report, visits, dir, path) = match loaded.await {
         Ok(x) => x,

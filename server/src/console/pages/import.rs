@@ -41,7 +41,7 @@ fn page(
     user: &Signed,
     imported: Option<usize>,
     problems: Vec<ProblemRow>,
-    error: Option<(axum::http::StatusCode, String)>,
+    error: errors::Failure,
 ) -> Response {
     let t = user.lang.msgs();
     let p = ImportPage {
@@ -51,11 +51,7 @@ fn page(
         problems,
         error: error.as_ref().map(|(_, m)| m.clone()),
     };
-    let mut resp = errors::render(&p);
-    if let Some((s, _)) = error {
-        *resp.status_mut() = s;
-    }
-    resp
+    errors::render_failed(&p, &error)
 }
 
 /// `GET /admin/import`.

@@ -40,18 +40,11 @@ struct KeysPage {
     error: Option<String>,
 }
 
-/// `?done=`.
-#[derive(Debug, Deserialize)]
-pub struct DoneQuery {
-    #[serde(default)]
-    done: String,
-}
-
 async fn keys_page(
     state: &AppState,
     user: &Signed,
     notice: Option<&'static str>,
-    error: Option<(axum::http::StatusCode, String)>,
+    error: errors::Failure,
 ) -> Response {
     let t = user.lang.msgs();
     let frame = user.frame(Section::Keys, t.keys_title).with_notice(notice);
@@ -91,18 +84,14 @@ async fn keys_page(
         error: error.as_ref().map(|(_, m)| m.clone()),
         frame,
     };
-    let mut resp = errors::render(&page);
-    if let Some((s, _)) = error {
-        *resp.status_mut() = s;
-    }
-    resp
+    errors::render_failed(&page, &error)
 }
 
 /// `GET /admin/keys`.
 pub async fn list(
     State(state): State<AppState>,
     user: Signed,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<super::DoneQuery>,
 ) -> Response {
     let t = user.lang.msgs();
     keys_page(

@@ -55,23 +55,19 @@ fn login_page(
     lang: Lang,
     next: &str,
     login: &str,
-    error: Option<(axum::http::StatusCode, String)>,
+    error: errors::Failure,
     notice: Option<&'static str>,
 ) -> Response {
     let t = lang.msgs();
     let token = crate::auth::token::new_token("").unwrap_or_default();
-    let status = error.as_ref().map(|(s, _)| *s);
     let page = LoginPage {
         frame: Frame::public(lang, t.sign_in, "/login").with_notice(notice),
         token: token.clone(),
         next: safe_next(next).unwrap_or("/").to_owned(),
         login: login.to_owned(),
-        error: error.map(|(_, m)| m),
+        error: error.as_ref().map(|(_, m)| m.clone()),
     };
-    let mut resp = errors::render(&page);
-    if let Some(s) = status {
-        *resp.status_mut() = s;
-    }
+    let mut resp = errors::render_failed(&page, &error);
     if let Some(c) = pre_cookie(state, &token) {
         resp.headers_mut().append(SET_COOKIE, c);
     }
@@ -134,12 +130,8 @@ pub async fn submit(State(state): State<AppState>, posted: PublicForm<LoginForm>
     }
 }
 
-/// The sign-out form (its CSRF token only).
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
 /// `POST /logout`: ends the session and locks the keys it unlocked.
-pub async fn logout(State(state): State<AppState>, posted: Posted<Empty>) -> Response {
+pub async fn logout(State(state): State<AppState>, posted: Posted<super::Empty>) -> Response {
     let user = posted.user;
     if let Err(e) = sessions::sign_out(&state, &user.actor()).await {
         return errors::bare(user.lang, e);
@@ -174,19 +166,14 @@ struct PasswordPage {
     error: Option<String>,
 }
 
-fn password_page(user: &Signed, error: Option<(axum::http::StatusCode, String)>) -> Response {
+fn password_page(user: &Signed, error: errors::Failure) -> Response {
     let t = user.lang.msgs();
-    let status = error.as_ref().map(|(s, _)| *s);
     let page = PasswordPage {
         frame: user.frame(Section::Account, t.change_password),
         must_change: user.caller.staff.must_change_password,
-        error: error.map(|(_, m)| m),
+        error: error.as_ref().map(|(_, m)| m.clone()),
     };
-    let mut resp = errors::render(&page);
-    if let Some(s) = status {
-        *resp.status_mut() = s;
-    }
-    resp
+    errors::render_failed(&page, &error)
 }
 
 /// `GET /account/password`.

@@ -11,3 +11,17 @@ pub mod keys;
 pub mod login;
 pub mod reviews;
 pub mod schedules;
+
+use serde::Deserialize;
+
+/// The `?done=` a page is redirected to after an action, naming the notice to show.
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    /// Which action was done.
+    #[serde(default)]
+    pub done: String,
+}
+
+/// A form that carries only its CSRF token (sign-out, lock, revoke, verify).
+#[derive(Debug, Deserialize)]
+pub struct Empty {}

@@ -134,7 +134,7 @@ async fn queue_page(
     township: &str,
     page_no: usize,
     notice: Option<&'static str>,
-    error: Option<(axum::http::StatusCode, String)>,
+    error: errors::Failure,
 ) -> Response {
     let t = user.lang.msgs();
     let frame = user
@@ -148,7 +148,7 @@ async fn queue_page(
             directory::of_branch(state, &actor)
         )?;
         let ids: Vec<String> = queue.iter().map(|r| r.household_id.clone()).collect();
-        let villages = households::villages_of(state, &actor, &ids).await?;
+        let villages = households::villages_of(state, &dir, &ids).await?;
         Ok::<_, OpsError>((queue, dir, villages))
     };
     let (queue, dir, villages) = match loaded.await {
@@ -198,11 +198,7 @@ async fn queue_page(
         township: township.to_owned(),
         list,
     };
-    let mut resp = errors::render(&page);
-    if let Some((s, _)) = error {
-        *resp.status_mut() = s;
-    }
-    resp
+    errors::render_failed(&page, &error)
 }
 
 /// `GET /reviews?township=`.
@@ -272,12 +268,8 @@ pub async fn unlock(State(state): State<AppState>, posted: Posted<UnlockForm>) -
     }
 }
 
-/// The sign-out-like forms that carry only their token.
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
 /// `POST /reviews/lock`.
-pub async fn lock(State(state): State<AppState>, posted: Posted<Empty>) -> Response {
+pub async fn lock(State(state): State<AppState>, posted: Posted<super::Empty>) -> Response {
     match decrypt::lock(&state, &posted.user.actor()).await {
         Ok(_) => Redirect::to("/reviews?done=locked").into_response(),
         Err(e) => errors::bare(posted.user.lang, e),
@@ -361,7 +353,7 @@ async fn case_page(
     visit_id: &str,
     reveal: &str,
     notice: Option<&'static str>,
-    error: Option<(axum::http::StatusCode, String)>,
+    error: errors::Failure,
 ) -> Response {
     let t = user.lang.msgs();
     let frame = user
@@ -376,7 +368,7 @@ async fn case_page(
             directory::of_branch(state, &actor)
         )?;
         let villages =
-            households::villages_of(state, &actor, std::slice::from_ref(&row.household_id)).await?;
+            households::villages_of(state, &dir, std::slice::from_ref(&row.household_id)).await?;
         Ok::<_, OpsError>((row, history, dir, villages))
     };
     let (row, history, dir, villages) = match loaded.await {
@@ -466,11 +458,7 @@ async fn case_page(
         here: format!("/reviews/{}", row.visit_id),
         frame,
     };
-    let mut resp = errors::render(&page);
-    if let Some((s, _)) = error {
-        *resp.status_mut() = s;
-    }
-    resp
+    errors::render_failed(&page, &error)
 }
 
 /// `GET /reviews/{visit_id}?reveal=`.

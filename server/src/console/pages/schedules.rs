@@ -97,7 +97,7 @@ async fn page(
     state: &AppState,
     user: &Signed,
     notice: Option<&'static str>,
-    error: Option<(axum::http::StatusCode, String)>,
+    error: errors::Failure,
 ) -> Response {
     let t = user.lang.msgs();
     let frame = user
@@ -115,25 +115,14 @@ async fn page(
         error: error.as_ref().map(|(_, m)| m.clone()),
         frame,
     };
-    let mut resp = errors::render(&p);
-    if let Some((s, _)) = error {
-        *resp.status_mut() = s;
-    }
-    resp
-}
-
-/// `?done=`.
-#[derive(Debug, Deserialize)]
-pub struct DoneQuery {
-    #[serde(default)]
-    done: String,
+    errors::render_failed(&p, &error)
 }
 
 /// `GET /admin/schedules`.
 pub async fn list(
     State(state): State<AppState>,
     user: Signed,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<super::DoneQuery>,
 ) -> Response {
     let t = user.lang.msgs();
     let notice = match q.done.as_str() {

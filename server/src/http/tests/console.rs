@@ -17,6 +17,19 @@ struct Page {
 }
 
 impl World {
+    /// Sends a request through the router and reads the page back.
+    async fn fetch(&self, req: Request<Body>) -> Page {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            html: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
     /// A signed-in browser: the session token and its CSRF token.
     async fn browser(&self, staff_id: &str) -> (String, String) {
         let r = self
@@ -51,20 +64,7 @@ impl World {
             }
             None => Body::empty(),
         };
-        let resp = self
-            .app
-            .clone()
-            .oneshot(b.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Page {
-            status,
-            headers,
-            html: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        self.fetch(b.body(body).unwrap()).await
     }
 }
 
@@ -294,15 +294,7 @@ impl World {
             .header("content-type", content_type)
             .body(Body::from(body))
             .unwrap();
-        let resp = self.app.clone().oneshot(req).await.unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-        Page {
-            status,
-            headers,
-            html: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        self.fetch(req).await
     }
 }
 
