@@ -26,6 +26,8 @@ pub struct Config {
     pub review: ReviewPolicy,
     /// Tiles of the visit map; none by default (a plain grid).
     pub map_tiles: Option<crate::console::tiles::TileSource>,
+    /// Alert delivery.
+    pub alerts: crate::alerts::AlertSettings,
 }
 
 /// Per-account slowing and locking after failed logins.
@@ -91,6 +93,7 @@ impl Config {
             },
             review: ReviewPolicy::default(),
             map_tiles: None,
+            alerts: crate::alerts::AlertSettings::default(),
             // OWASP minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
             argon2: Argon2Cost {
                 m_cost: 19 * 1024,
@@ -112,6 +115,14 @@ impl Config {
         c.lockout.max_delay = Duration::from_millis(5);
         c.lockout.lock_after = 5;
         c
+    }
+
+    /// The key file alert channel credentials are sealed with.
+    pub fn alerts_key_path(&self) -> PathBuf {
+        self.alerts
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("alerts.key"))
     }
 
     /// The SQLite database file.

@@ -3,6 +3,7 @@
 //!
 //! Wire types come from `fieldvisit_core::protocol`; this crate never defines copies of them.
 
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod backends;

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::alerts::secrets::{AlertSecrets, SecretsError};
 use crate::blob::{BlobStore, FolderBlobStore};
 use crate::config::Config;
 use crate::store::Store;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub dummy_hash: Arc<std::sync::OnceLock<String>>,
     /// Audience keys unlocked by reviewers, in memory only.
     pub key_sessions: Arc<crate::ops::keysessions::KeySessions>,
+    /// The key alert channel credentials are sealed with, read on first need.
+    alert_secrets: Arc<std::sync::OnceLock<Arc<AlertSecrets>>>,
 }
 
 /// Why the server could not start.
@@ -56,7 +59,25 @@ impl AppState {
             upload_locks: Arc::new(UploadLocks::new()),
             dummy_hash: Arc::new(std::sync::OnceLock::new()),
             key_sessions: Arc::new(Default::default()),
+            alert_secrets: Arc::new(std::sync::OnceLock::new()),
         })
+    }
+
+    /// The key alert channel credentials are sealed with: the configured key file, made on
+    /// first need when missing.
+    pub fn alert_secrets(&self) -> Result<Arc<AlertSecrets>, SecretsError> {
+        if let Some(s) = self.alert_secrets.get() {
+            return Ok(Arc::clone(s));
+        }
+        let path = self.config.alerts_key_path();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| SecretsError::KeyFile {
+                path: path.clone(),
+                why: e.to_string(),
+            })?;
+        }
+        let loaded = Arc::new(AlertSecrets::load_or_create(&path)?);
+        Ok(Arc::clone(self.alert_secrets.get_or_init(|| loaded)))
     }
 
     /// SQLite and a blob folder under `config.data_dir`.

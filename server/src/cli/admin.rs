@@ -144,18 +144,13 @@ fn read_passphrase() -> Result<zeroize::Zeroizing<String>, String> {
 }
 
 /// Runs an admin subcommand against the configured backends.
-pub async fn run(
-    data: PathBuf,
-    backends: crate::backends::Backends,
-    command: Command,
-) -> Result<ExitCode, String> {
-    let mut config = Config::new(data);
-    config.backends = backends;
+pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
     let state = AppState::connect(config).await.map_err(|e| e.to_string())?;
     let actor = Actor::cli();
     match command {
         Command::Serve(_) | Command::Demo(_) => Err("serve and demo are not admin commands".into()),
         Command::Schedule(c) => super::schedule::run(&state, &actor, c).await,
+        Command::Alerts(c) => super::alerts::run(&state, &actor, c).await,
         Command::Org(OrgCommand::Add {
             id,
             parent,

@@ -114,9 +114,9 @@ mod tests {
         ])
         .unwrap();
         let backends = cli.backends.backends().unwrap();
-        let code = admin::run(data.path().to_path_buf(), backends.clone(), cli.command)
-            .await
-            .unwrap();
+        let mut config = crate::config::Config::new(data.path().to_path_buf());
+        config.backends = backends.clone();
+        let code = admin::run(config, cli.command).await.unwrap();
         assert_eq!(code, std::process::ExitCode::SUCCESS);
         // Stored in PostgreSQL (with its audit entry), not in a SQLite file in the data folder.
         assert!(!data.path().join("fieldvisit.db").exists());

@@ -1,6 +1,7 @@
 //! Command line: `serve`, `demo` and the admin subcommands of the same binary.
 
 mod admin;
+mod alerts;
 pub mod backends;
 mod errors;
 mod schedule;
@@ -21,6 +22,10 @@ pub struct Cli {
     /// Database and photo storage.
     #[command(flatten)]
     pub backends: backends::BackendArgs,
+    /// The key file alert channel credentials are sealed with; several servers and the admin
+    /// commands must share one [default: alerts.key in the data folder].
+    #[arg(long, env = "FIELDVISIT_ALERTS_KEY_FILE", global = true)]
+    pub alerts_key_file: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -54,6 +59,9 @@ pub enum Command {
     /// Visit schedules per county.
     #[command(subcommand)]
     Schedule(schedule::ScheduleCommand),
+    /// Alert channels (WeCom, DingTalk, webhooks), tests and delivery history.
+    #[command(subcommand)]
+    Alerts(alerts::AlertsCommand),
 }
 
 /// The data folder of `serve` and the admin subcommands when none is given.
@@ -93,9 +101,17 @@ pub fn run(cli: Cli) -> ExitCode {
                 crate::demo::main(data, args).await
             }
             Command::Serve(args) => {
-                serve::serve(cli.data.unwrap_or_else(default_data), backends, args).await
+                let mut config = args.config(cli.data.unwrap_or_else(default_data));
+                config.backends = backends;
+                config.alerts.key_file = cli.alerts_key_file;
+                serve::serve(config, &args).await
             }
-            other => admin::run(cli.data.unwrap_or_else(default_data), backends, other).await,
+            other => {
+                let mut config = crate::config::Config::new(cli.data.unwrap_or_else(default_data));
+                config.backends = backends;
+                config.alerts.key_file = cli.alerts_key_file;
+                admin::run(config, other).await
+            }
         }
     });
     match result {

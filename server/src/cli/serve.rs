@@ -51,6 +51,13 @@ pub struct ServeArgs {
     /// template, or `gcj02:https://…` for GCJ-02 tiles [default: none, a plain grid].
     #[arg(long, env = "FIELDVISIT_MAP_TILES", value_parser = crate::console::tiles::TileSource::parse)]
     pub map_tiles: Option<crate::console::tiles::TileSource>,
+    /// The console's address as its readers reach it, for the links in alerts, e.g.
+    /// `https://fieldvisit.example.gov.cn` [default: http:// and the listen address].
+    #[arg(long, env = "FIELDVISIT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// A HIGH-risk review is reminded of when less than this many hours are left.
+    #[arg(long, env = "FIELDVISIT_ALERT_REVIEW_LEAD_HOURS", default_value_t = 4)]
+    pub alert_review_lead_hours: u32,
 }
 
 impl ServeArgs {
@@ -68,6 +75,11 @@ impl ServeArgs {
         config.review.low = chrono::Duration::days(self.review_low_days.into());
         config.review.key_session = chrono::Duration::minutes(self.key_session_minutes.into());
         config.map_tiles = self.map_tiles.clone();
+        config.alerts.public_url = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen));
+        config.alerts.review_lead = chrono::Duration::hours(self.alert_review_lead_hours.into());
         config
     }
 }
@@ -83,15 +95,12 @@ const REFRESH_EVERY: Duration = Duration::from_secs(5);
 const SAVE_EVERY: Duration = Duration::from_secs(60);
 
 /// Serves until a shutdown signal, letting requests in flight finish.
-pub async fn serve(
-    data: PathBuf,
-    backends: crate::backends::Backends,
-    args: ServeArgs,
-) -> Result<ExitCode, String> {
-    let mut config = args.config(data);
-    config.backends = backends;
+pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String> {
     let listen = args.listen.as_str();
     let state = AppState::connect(config).await.map_err(|e| e.to_string())?;
+    // Alerts go out from every server process; claims in the database keep them from sending
+    // one twice.
+    let alerts = crate::alerts::spawn(state.clone()).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -136,6 +145,7 @@ pub async fn serve(
         .await
         .map_err(|e| e.to_string())?;
     refresher.abort();
+    alerts.abort();
     // The next start reads these back instead of every household (a warm-up still running
     // is let finish: it is what would be written).
     let _ = warm_up.await;

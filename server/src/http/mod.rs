@@ -1,6 +1,7 @@
 //! The HTTP API: `app(state)` builds the router; every route is also listed in [`openapi::ROUTES`].
 
 mod access_log;
+mod alerts;
 mod assignments;
 mod audit;
 pub(crate) mod auth;
@@ -19,7 +20,7 @@ mod visits;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 
 pub use extract::{ApiJson, ApiPath, RawBody};
 
@@ -37,6 +38,14 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/password", post(auth::change_password))
         .route("/audit/verify", get(audit::verify))
         .route("/org/units", get(org::list_units).post(org::add_unit))
+        .route("/alert-channels", get(alerts::list).post(alerts::add))
+        .route("/alert-channels/test", post(alerts::test))
+        .route("/alert-channels/{channel_id}", delete(alerts::remove))
+        .route("/alerts", get(alerts::history))
+        .route(
+            "/alerts/{event_id}/{channel_id}/resend",
+            post(alerts::resend),
+        )
         .route("/staff", get(org::list_staff).post(org::add_staff))
         .route("/staff/{staff_id}/disable", post(org::disable_staff))
         .route("/staff/{staff_id}/enable", post(org::enable_staff))
@@ -84,6 +93,7 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits.json));
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/metrics", get(alerts::metrics))
         .nest("/api/v1", api)
         .merge(crate::console::router(&limits))
         .fallback(not_found)

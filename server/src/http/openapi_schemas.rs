@@ -75,6 +75,10 @@ pub fn components() -> Components {
         .schema_from::<crate::ops::users::Placement>()
         .schema_from::<crate::ops::households::Moved>()
         .schema_from::<NewUnit>()
+        .schema_from::<super::alerts::ChannelView>()
+        .schema_from::<super::alerts::NewChannelRequest>()
+        .schema_from::<super::alerts::TestRequest>()
+        .schema_from::<super::alerts::TestQueued>()
         .schema_from::<StaffView>()
         .schema_from::<HouseholdView>()
         .schema_from::<CodeRequest>()
@@ -87,6 +91,7 @@ pub fn components() -> Components {
         .schema_from::<crate::ops::review::Escalation>()
         .schema_from::<ReviewView>()
         .schema("ReviewViewList", list("ReviewView"))
+        .schema("ChannelViewList", list("ChannelView"))
         .schema(
             "AudienceKeyRecord",
             object(

@@ -1,6 +1,7 @@
 //! Administrative operations shared by the HTTP API and the CLI; each checks scope and writes the
 //! audit log, so both doors behave alike.
 
+pub mod alerts;
 pub mod assignments;
 pub mod audience;
 pub mod audit_log;

@@ -1,6 +1,7 @@
 //! Storage behind a trait: the server holds an `Arc<dyn Store>`, so SQLite (one machine, zero
 //! setup) and PostgreSQL (scale-out) are interchangeable. Every listing takes a [`Scope`]: scope is checked in the query.
 
+mod alert_store;
 mod coverage_book;
 mod report_types;
 mod review_types;
@@ -13,6 +14,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldvisit_core::caseload::ScheduleConfig;
 
+pub use alert_store::*;
 pub use coverage_book::*;
 pub use report_types::*;
 pub use review_types::*;
@@ -40,7 +42,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the server keeps, apart from blobs.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: AlertStore + Send + Sync + std::fmt::Debug {
     /// Adds an org unit; its path is computed from the parent.
     async fn add_org_unit(
         &self,

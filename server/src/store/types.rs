@@ -165,6 +165,16 @@ pub struct Scope {
     pub worker_id: Option<String>,
 }
 
+impl Scope {
+    /// The whole tree (the server's own background work and the CLI).
+    pub fn root() -> Self {
+        Scope {
+            path: "/".into(),
+            worker_id: None,
+        }
+    }
+}
+
 /// A staff session; only the token's hash is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {

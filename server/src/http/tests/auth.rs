@@ -221,7 +221,9 @@ async fn healthz_and_openapi_describe_every_route() {
             .path
             .replace("{device_id}", "x")
             .replace("{visit_id}", "x")
-            .replace("{photo_id}", "y");
+            .replace("{photo_id}", "y")
+            .replace("{channel_id}", "c")
+            .replace("{event_id}", "1");
         let r = w.call(route.method, &uri, None, Body::empty()).await;
         assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{uri}");
         assert!(

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod alerts;
 mod assignments;
 mod auth;
 mod branch_escapes;
@@ -76,9 +77,20 @@ pub async fn world_on(
     store: std::sync::Arc<dyn crate::store::Store>,
     blobs: std::sync::Arc<dyn crate::blob::BlobStore>,
 ) -> World {
+    world_on_with(store, blobs, |_| {}).await
+}
+
+/// The fixture on given backends with adjusted settings.
+pub async fn world_on_with(
+    store: std::sync::Arc<dyn crate::store::Store>,
+    blobs: std::sync::Arc<dyn crate::blob::BlobStore>,
+    adjust: impl FnOnce(&mut Config),
+) -> World {
     logs::install();
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState::new(store, blobs, Config::for_tests(dir.path().to_path_buf())).unwrap();
+    let mut config = Config::for_tests(dir.path().to_path_buf());
+    adjust(&mut config);
+    let state = AppState::new(store, blobs, config).unwrap();
     populate(state, dir).await
 }
 

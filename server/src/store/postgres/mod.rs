@@ -5,6 +5,7 @@
 //! Per-concern SQL lives in the sibling files as functions over a [`GenericClient`], laid out like
 //! the SQLite store.
 
+mod alerts;
 mod assignments;
 mod audit;
 mod devices;
@@ -297,7 +298,19 @@ impl Store for PgStore {
         scope: &Scope,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        devices::revoke(&self.client().await?, id, scope, now).await
+        let mut c = self.client().await?;
+        // The alert is raised with the revocation or not at all.
+        let tx = c.transaction().await.map_err(backend)?;
+        let revoked = devices::revoke(&tx, id, scope, now).await?;
+        if revoked {
+            let row = query_opt(&tx, "SELECT worker_id FROM devices WHERE id = $1", &[&id])
+                .await?
+                .ok_or(StoreError::NotFound("device"))?;
+            let worker: String = col(&row, 0)?;
+            alerts::raise_in(&tx, &AlertDraft::device_revoked(id, &worker, now)).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(revoked)
     }
 
     async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome> {

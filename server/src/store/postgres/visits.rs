@@ -11,7 +11,8 @@ use tokio_postgres::Row;
 
 use super::{backend, bad_column, col, execute, get_u64, micros, query, query_opt, to_i64};
 use crate::store::{
-    ChainStatus, IngestOutcome, NewVisit, PhotoRecord, Scope, StoreError, StoreResult, VisitMeta,
+    AlertDraft, ChainStatus, IngestOutcome, NewVisit, PhotoRecord, Scope, StoreError, StoreResult,
+    VisitMeta,
 };
 
 pub(super) const SELECT_META: &str = "SELECT v.visit_id, v.device_id, v.worker_id, v.household_id,
@@ -191,6 +192,9 @@ pub(super) async fn ingest(
         .await?;
     }
     super::reviews::open_for(&tx, v).await?;
+    for alert in AlertDraft::for_visit(v, status) {
+        super::alerts::raise_in(&tx, &alert).await?;
+    }
     // A successor that arrived first was flagged as a gap; it follows this visit, so it is fine now.
     let next = to_i64(v.chain_seq.saturating_add(1), "chain_seq")?;
     execute(

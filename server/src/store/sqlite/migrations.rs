@@ -331,6 +331,49 @@ ALTER TABLE staff ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE staff ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX sessions_staff ON sessions (staff_id);
 "#,
+    // 12: alerts: channels admins configure, the outbox of events (written in the transaction
+    // that raises them) and each event's delivery to each channel.
+    r#"
+CREATE TABLE alert_channels (
+    id TEXT PRIMARY KEY,
+    unit_id TEXT NOT NULL REFERENCES org_units(id),
+    kind TEXT NOT NULL,
+    label TEXT NOT NULL,
+    url_sealed TEXT NOT NULL,
+    secret_sealed TEXT,
+    events TEXT NOT NULL,
+    digest_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE TABLE alert_events (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    unit_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    level TEXT,
+    due_at TEXT,
+    counts TEXT NOT NULL,
+    channel_id TEXT,
+    raised_at TEXT NOT NULL,
+    fanned_out INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX alert_events_waiting ON alert_events (id) WHERE fanned_out = 0;
+CREATE TABLE alert_deliveries (
+    event_id INTEGER NOT NULL REFERENCES alert_events(id),
+    channel_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at TEXT NOT NULL,
+    last_error TEXT,
+    sent_at TEXT,
+    PRIMARY KEY (event_id, channel_id)
+);
+CREATE INDEX alert_deliveries_open ON alert_deliveries (state, next_at)
+    WHERE state IN ('pending', 'sending');
+CREATE INDEX visits_gaps ON visits (received_at) WHERE chain_status = 'gap';
+"#,
 ];
 
 /// Current schema version.

@@ -3,6 +3,7 @@
 //!
 //! Per-concern SQL lives in the sibling files as functions over `&Connection` / `&Transaction`.
 
+mod alerts;
 mod assignments;
 mod audit;
 mod coverage_cache;
@@ -544,8 +545,22 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let (id, scope) = (id.to_owned(), scope.clone());
-        self.call(move |c| devices::revoke(c, &id, &scope, now))
-            .await
+        self.call(move |c| {
+            // The alert is raised with the revocation or not at all.
+            let tx = c.transaction().map_err(backend)?;
+            let revoked = devices::revoke(&tx, &id, &scope, now)?;
+            if revoked {
+                let worker: String = tx
+                    .query_row("SELECT worker_id FROM devices WHERE id = ?1", [&id], |r| {
+                        r.get(0)
+                    })
+                    .map_err(backend)?;
+                alerts::raise_in(&tx, &AlertDraft::device_revoked(&id, &worker, now))?;
+            }
+            tx.commit().map_err(backend)?;
+            Ok(revoked)
+        })
+        .await
     }
 
     async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome> {

@@ -5,7 +5,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{backend, parse_opt_ts, parse_ts, ts};
 use crate::store::{
-    ChainStatus, IngestOutcome, NewVisit, PhotoRecord, Scope, StoreError, StoreResult, VisitMeta,
+    AlertDraft, ChainStatus, IngestOutcome, NewVisit, PhotoRecord, Scope, StoreError, StoreResult,
+    VisitMeta,
 };
 
 pub(super) const COLUMNS: &str =
@@ -172,6 +173,9 @@ pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutc
         )?;
     }
     super::reviews::open_for(tx, v)?;
+    for alert in AlertDraft::for_visit(v, status) {
+        super::alerts::raise_in(tx, &alert)?;
+    }
     // A successor that arrived first was flagged as a gap; it follows this visit, so it is fine now.
     tx.prepare_cached(
         "UPDATE visits SET chain_status = 'ok'

@@ -1,0 +1,251 @@
+//! Alert channels, their history and the outbox figures (`docs/alerts.md`).
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tracing::instrument;
+
+use super::{ApiJson, ApiPath};
+use crate::auth::StaffCaller;
+use crate::error::AppError;
+use crate::ops::{self, Actor, OpsError};
+use crate::state::AppState;
+use crate::store::{AlertChannel, AlertDelivery, AlertKind, ChannelKind, Role, parse_events};
+
+/// A channel as listed: never its URL or secret.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChannelView {
+    /// Id.
+    pub id: String,
+    /// The unit whose branch it serves.
+    pub unit_id: String,
+    /// `wecom`, `dingtalk` or `webhook`.
+    pub kind: String,
+    /// Name.
+    pub label: String,
+    /// Events it receives.
+    pub events: Vec<String>,
+    /// Local time of the daily digest (`HH:MM`, China Standard Time).
+    pub digest_at: String,
+    /// Added at.
+    #[schema(value_type = String)]
+    pub created_at: DateTime<Utc>,
+    /// Added by.
+    pub created_by: String,
+}
+
+impl From<AlertChannel> for ChannelView {
+    fn from(c: AlertChannel) -> Self {
+        ChannelView {
+            id: c.id,
+            unit_id: c.unit_id,
+            kind: c.kind.as_str().into(),
+            label: c.label,
+            events: c.events.iter().map(|k| k.as_str().to_owned()).collect(),
+            digest_at: c.digest_at.format("%H:%M").to_string(),
+            created_at: c.created_at,
+            created_by: c.created_by,
+        }
+    }
+}
+
+/// A new channel.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewChannelRequest {
+    /// The unit whose branch it serves (its alerts and those of every unit below).
+    pub unit_id: String,
+    /// `wecom`, `dingtalk` or `webhook`.
+    #[schema(pattern = "^(wecom|dingtalk|webhook)$")]
+    pub kind: String,
+    /// A name admins recognise (1–60 characters).
+    #[schema(min_length = 1, max_length = 60)]
+    pub label: String,
+    /// The robot or webhook URL (http or https).
+    pub url: String,
+    /// Signing secret: required for `dingtalk` and `webhook`.
+    #[serde(default)]
+    pub secret: Option<String>,
+    /// Events it receives (`police`, `review_due_soon`, `review_overdue`, `digest`,
+    /// `chain_fork`, `chain_gap`, `device_revoked`); all when absent or empty.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Daily digest time, `HH:MM` China Standard Time (default 08:00).
+    #[serde(default)]
+    pub digest_at: Option<String>,
+}
+
+/// `GET /api/v1/alert-channels` (admin): the branch's channels and those above it.
+pub async fn list(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+) -> Result<Json<Vec<ChannelView>>, AppError> {
+    caller.require(&[Role::Admin])?;
+    let channels = ops::alerts::list(&s, &Actor::from(&caller)).await?;
+    Ok(Json(channels.into_iter().map(ChannelView::from).collect()))
+}
+
+/// `POST /api/v1/alert-channels` (admin).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn add(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiJson(req): ApiJson<NewChannelRequest>,
+) -> Result<(StatusCode, Json<ChannelView>), AppError> {
+    caller.require(&[Role::Admin])?;
+    let kind = ChannelKind::parse(&req.kind).ok_or_else(|| {
+        OpsError::invalid(
+            "invalid_kind",
+            format!(
+                "kind must be wecom, dingtalk or webhook, not {:?}",
+                req.kind
+            ),
+        )
+    })?;
+    let events: Vec<AlertKind> = parse_events(&req.events.join(",")).ok_or_else(|| {
+        OpsError::invalid(
+            "invalid_events",
+            "unknown event; the events are police, review_due_soon, review_overdue, digest, \
+             chain_fork, chain_gap and device_revoked",
+        )
+    })?;
+    let digest_at = match req.digest_at.as_deref() {
+        Some(t) => ops::alerts::parse_digest_at(t)?,
+        None => ops::alerts::default_digest_at(),
+    };
+    let channel = ops::alerts::add(
+        &s,
+        &Actor::from(&caller),
+        ops::alerts::NewChannel {
+            unit_id: req.unit_id,
+            kind,
+            label: req.label,
+            url: req.url,
+            secret: req.secret,
+            events,
+            digest_at,
+        },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(channel.into())))
+}
+
+/// `DELETE /api/v1/alert-channels/{channel_id}` (admin).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn remove(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiPath(channel_id): ApiPath<String>,
+) -> Result<StatusCode, AppError> {
+    caller.require(&[Role::Admin])?;
+    ops::alerts::remove(&s, &Actor::from(&caller), &channel_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which unit to test.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TestRequest {
+    /// The unit whose channels (its own and those above it) get a test message.
+    pub unit_id: String,
+}
+
+/// How many test messages were queued.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TestQueued {
+    /// Channels that will receive one within seconds.
+    pub channels: u32,
+}
+
+/// `POST /api/v1/alert-channels/test` (admin).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn test(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiJson(req): ApiJson<TestRequest>,
+) -> Result<Json<TestQueued>, AppError> {
+    caller.require(&[Role::Admin])?;
+    let run = ops::alerts::test(&s, &Actor::from(&caller), &req.unit_id).await?;
+    Ok(Json(TestQueued {
+        channels: run.channels,
+    }))
+}
+
+/// Which deliveries to list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// Only those that failed or whose outcome is unknown.
+    #[serde(default)]
+    pub undeliverable: bool,
+    /// At most this many (1–500, default 100).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// `GET /api/v1/alerts` (admin): the newest deliveries to the branch's channels.
+pub async fn history(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Json<Vec<AlertDelivery>>, AppError> {
+    caller.require(&[Role::Admin])?;
+    Ok(Json(
+        ops::alerts::history(
+            &s,
+            &Actor::from(&caller),
+            q.undeliverable,
+            q.limit.unwrap_or(100),
+        )
+        .await?,
+    ))
+}
+
+/// `POST /api/v1/alerts/{event_id}/{channel_id}/resend` (admin).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn resend(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiPath((event_id, channel_id)): ApiPath<(i64, String)>,
+) -> Result<StatusCode, AppError> {
+    caller.require(&[Role::Admin])?;
+    ops::alerts::resend(&s, &Actor::from(&caller), event_id, &channel_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /metrics`: Prometheus text. Counts only; nothing about a person.
+pub async fn metrics(State(s): State<AppState>) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let t = ops::alerts::tally(&s).await?;
+    let mut out = String::from(
+        "# HELP fieldvisit_alert_deliveries Alert deliveries by state.\n\
+         # TYPE fieldvisit_alert_deliveries gauge\n",
+    );
+    for (state, n) in [
+        ("pending", t.pending),
+        ("sending", t.sending),
+        ("sent", t.sent),
+        ("failed", t.failed),
+        ("unconfirmed", t.unconfirmed),
+    ] {
+        out.push_str(&format!(
+            "fieldvisit_alert_deliveries{{state=\"{state}\"}} {n}\n"
+        ));
+    }
+    out.push_str(&format!(
+        "# HELP fieldvisit_alerts_undeliverable Alerts that failed or whose delivery is unknown.\n\
+         # TYPE fieldvisit_alerts_undeliverable gauge\n\
+         fieldvisit_alerts_undeliverable {}\n",
+        t.failed + t.unconfirmed
+    ));
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response())
+}
