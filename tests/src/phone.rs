@@ -113,6 +113,16 @@ impl Phone {
         self.finish_and_seal(&visit, at)
     }
 
+    /// Records and seals a guardianship visit in which the worker reported the child's situation
+    /// to police.
+    pub fn police_child_visit(&self, household: &Household, at: DateTime<Utc>) -> SealedSummary {
+        let (visit, _, _) = self.start_sample_visit(household, at);
+        self.engine
+            .report_to_police(&visit, at + Duration::minutes(5))
+            .unwrap_or_else(|err| panic!("report to police: {err}"));
+        self.finish_and_seal(&visit, at)
+    }
+
     /// Starts a visit at `at` with a good fix near home and answers the template's sample.
     fn start_sample_visit(
         &self,

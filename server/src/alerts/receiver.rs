@@ -131,11 +131,13 @@ async fn answer(
             .collect(),
         body: String::from_utf8_lossy(&body).into_owned(),
     };
+    // The reply is taken before the arrival is told: a test that scripts the next reply on
+    // seeing this one must not change this one's.
+    let reply = shared.script.lock().ok().and_then(|mut s| s.pop_front());
     if let Ok(mut r) = shared.received.lock() {
         r.push(got);
     }
     shared.arrived.notify_waiters();
-    let reply = shared.script.lock().ok().and_then(|mut s| s.pop_front());
     match reply {
         Some(Reply::Status(code)) => StatusCode::from_u16(code)
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)

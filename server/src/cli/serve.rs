@@ -58,6 +58,10 @@ pub struct ServeArgs {
     /// A HIGH-risk review is reminded of when less than this many hours are left.
     #[arg(long, env = "FIELDVISIT_ALERT_REVIEW_LEAD_HOURS", default_value_t = 4)]
     pub alert_review_lead_hours: u32,
+    /// How long a server holds an alert it is sending; one that stopped mid-send leaves it
+    /// unconfirmed after this, for an admin to resend.
+    #[arg(long, env = "FIELDVISIT_ALERT_LEASE_SECONDS", default_value_t = 120)]
+    pub alert_lease_seconds: u64,
 }
 
 impl ServeArgs {
@@ -80,6 +84,7 @@ impl ServeArgs {
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.listen));
         config.alerts.review_lead = chrono::Duration::hours(self.alert_review_lead_hours.into());
+        config.alerts.lease = Duration::from_secs(self.alert_lease_seconds.max(1));
         config
     }
 }
