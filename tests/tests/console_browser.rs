@@ -2,7 +2,7 @@
 //! `tests/browser/*.mjs` driving the system Chromium through playwright-core — the supervisor's
 //! coverage and its drill-down equal to the JSON API, briefing downloads, the reviewer returning an
 //! assessment that then reaches the worker's phone through the real sync client, the admin's
-//! enrollment code redeemed by a new phone, township isolation, a script in a household name shown
+//! enrollment code redeemed by a new phone, an alert channel added and tested, township isolation, a script in a household name shown
 //! as text, CSRF refusals, no sideways scrolling at 360 px and screenshots of every page.
 //!
 //! Needs `node`, playwright-core (`FIELDVISIT_NODE_MODULES`, default
@@ -22,6 +22,7 @@ use chrono::Utc;
 use fieldvisit_core::caseload::{Category, CategoryRegistration, Household, Member};
 use fieldvisit_core::geo::GeoPoint;
 use fieldvisit_core::sync::{CancelToken, NoProgress, SyncOptions, Syncer, enroll};
+use fieldvisit_server::alerts::receiver::Receiver;
 use fieldvisit_server::demo::{self, CountyHousehold, Demo, DemoArgs, county, people, staff};
 use fieldvisit_server::ops::csv_import::ParsedRow;
 use fieldvisit_server::ops::{Actor, households};
@@ -488,6 +489,30 @@ fn the_console_works_in_a_real_browser() {
                 }
             });
         record("admin", r);
+    }
+
+    // 3b. The admin adds a WeCom robot for the county and sends it a test; the robot gets it.
+    if wanted("alerts") {
+        let rx = rt
+            .block_on(Receiver::start())
+            .unwrap_or_else(|e| panic!("receiver: {e}"));
+        let input = json!({
+            "url": rx.url("/cgi-bin/webhook/send?key=demo-robot-key"),
+            "label": "青溪县儿童督导群",
+        });
+        let r = run_node(&browser, &demo, "alerts.mjs", "admin", &input).and_then(|o| {
+            let got = rt.block_on(rx.wait_for(1, Duration::from_secs(5)));
+            let link = format!("({}/admin/alerts)", demo.url);
+            if got.len() == 1 && got[0].body.contains("测试消息") && got[0].body.contains(&link)
+            {
+                Ok(o)
+            } else {
+                Err(format!(
+                    "the robot did not get one test message linking to {link}: {got:?}"
+                ))
+            }
+        });
+        record("alerts", r);
     }
 
     // 4. Township isolation for the station head of township A.

@@ -34,6 +34,8 @@ pub enum Section {
     Keys,
     /// County schedules.
     Schedules,
+    /// Alert channels and deliveries.
+    Alerts,
     /// The audit log.
     Audit,
     /// One's own account.
@@ -98,6 +100,7 @@ fn nav(t: &'static Msgs, role: Role, section: Section) -> Vec<NavItem> {
             item("/admin/import", t.nav_import, Section::Import),
             item("/admin/keys", t.nav_keys, Section::Keys),
             item("/admin/schedules", t.nav_schedules, Section::Schedules),
+            item("/admin/alerts", t.nav_alerts, Section::Alerts),
             item("/admin/audit", t.nav_audit, Section::Audit),
         ],
         Role::Worker => vec![item("/", t.home, Section::Home)],

@@ -329,6 +329,49 @@ catalogue! {
     clear_schedule: "恢复默认", "Back to defaults";
     default_schedule: "默认", "Default";
     interval: "间隔", "Interval";
+    nav_alerts: "告警推送", "Alerts";
+    alerts_title: "告警推送", "Alerts";
+    alerts_hint: "紧急个案等事件会在一分钟内推送到企业微信群、钉钉群或您指定的网址。消息只含事件、社工站、风险等级、时间、数量和控制台链接，不含姓名、身份证号、地址或问卷内容；查看详情需登录。", "Urgent cases and other events reach WeCom or DingTalk groups, or an address of yours, within a minute. A message holds only the event, the station, the risk level, times, counts and a console link: no names, ID numbers, addresses or answers. Reading more takes a sign-in.";
+    alert_channels: "推送渠道", "Channels";
+    add_channel: "添加渠道", "Add a channel";
+    channel_name: "渠道名称", "Name";
+    channel_kind: "类型", "Kind";
+    channel_url: "机器人或接收地址", "Robot or receiver URL";
+    channel_secret: "签名密钥（钉钉、自定义网址必填）", "Signing secret (DingTalk and webhooks)";
+    channel_events: "推送事件", "Events";
+    digest_at: "每日简报时间（北京时间）", "Daily digest time (China Standard Time)";
+    channel_stored_sealed: "地址和密钥加密保存，保存后不再显示。下级单位的事件也会推送到本渠道。", "The URL and secret are stored encrypted and never shown again. Events of every unit below reach this channel too.";
+    kind_wecom: "企业微信群机器人", "WeCom group robot";
+    kind_dingtalk: "钉钉群机器人", "DingTalk group robot";
+    kind_webhook: "自定义网址（签名）", "Webhook (signed)";
+    channel_added: "渠道已添加。", "Channel added.";
+    channel_removed: "渠道已删除。", "Channel removed.";
+    remove_channel: "删除", "Remove";
+    remove_channel_confirm: "删除后该渠道不再收到推送，尚未发出的消息一并取消。确定删除？", "The channel gets nothing more, and what it was still to be sent is dropped. Remove it?";
+    send_test: "发送测试消息", "Send a test";
+    test_queued: "测试消息已排队，几秒内送达。", "Test messages queued; they arrive within seconds.";
+    inherited: "上级单位", "From above";
+    alert_history: "推送记录", "Delivery history";
+    undeliverable: "未送达", "Undeliverable";
+    undeliverable_hint: "发送失败或结果不明的推送。结果不明表示服务器在发送途中停止；请确认群里是否收到，未收到时可重发。", "Alerts that failed, or whose outcome is unknown because the server stopped while sending. Check whether the group has it; resend if not.";
+    resend: "重发", "Resend";
+    resent: "已重新排队。", "Queued again.";
+    attempts: "尝试次数", "Attempts";
+    last_error: "最近错误", "Last error";
+    event: "事件", "Event";
+    ev_police: "个案已报警", "Reported to police";
+    ev_review_due_soon: "高风险评估即将超时", "HIGH review due soon";
+    ev_review_overdue: "高风险评估已超时", "HIGH review overdue";
+    ev_digest: "每日简报", "Daily digest";
+    ev_chain_fork: "记录链分叉", "Chain fork";
+    ev_chain_gap: "记录链缺失", "Chain gap";
+    ev_device_revoked: "设备已吊销", "Device revoked";
+    ev_test: "测试", "Test";
+    ds_pending: "待发送", "Pending";
+    ds_sending: "发送中", "Sending";
+    ds_sent: "已送达", "Delivered";
+    ds_failed: "发送失败", "Failed";
+    ds_unconfirmed: "结果不明", "Unconfirmed";
     audit_title: "审计日志", "Audit log";
     audit_verify: "校验日志链", "Verify the chain";
     audit_intact: "日志链完整，条目数：", "The chain is intact; entries: ";
@@ -443,6 +486,43 @@ impl Msgs {
             ChainStatus::Ok => self.chain_ok,
             ChainStatus::Gap => self.chain_gap,
             ChainStatus::Fork => self.chain_fork,
+        }
+    }
+
+    /// An alert event's name.
+    pub fn alert_event(&self, kind: crate::store::AlertKind) -> &'static str {
+        use crate::store::AlertKind;
+        match kind {
+            AlertKind::Police => self.ev_police,
+            AlertKind::ReviewDueSoon => self.ev_review_due_soon,
+            AlertKind::ReviewOverdue => self.ev_review_overdue,
+            AlertKind::Digest => self.ev_digest,
+            AlertKind::ChainFork => self.ev_chain_fork,
+            AlertKind::ChainGap => self.ev_chain_gap,
+            AlertKind::DeviceRevoked => self.ev_device_revoked,
+            AlertKind::Test => self.ev_test,
+        }
+    }
+
+    /// A delivery state's name.
+    pub fn delivery_state(&self, state: crate::store::DeliveryState) -> &'static str {
+        use crate::store::DeliveryState;
+        match state {
+            DeliveryState::Pending => self.ds_pending,
+            DeliveryState::Sending => self.ds_sending,
+            DeliveryState::Sent => self.ds_sent,
+            DeliveryState::Failed => self.ds_failed,
+            DeliveryState::Unconfirmed => self.ds_unconfirmed,
+        }
+    }
+
+    /// A channel kind's name.
+    pub fn channel_kind(&self, kind: crate::store::ChannelKind) -> &'static str {
+        use crate::store::ChannelKind;
+        match kind {
+            ChannelKind::Wecom => self.kind_wecom,
+            ChannelKind::Dingtalk => self.kind_dingtalk,
+            ChannelKind::Webhook => self.kind_webhook,
         }
     }
 

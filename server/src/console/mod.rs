@@ -30,7 +30,8 @@ use crate::state::AppState;
 /// The console's routes; `limits` bounds the household upload like the API's.
 pub fn router(limits: &crate::config::BodyLimits) -> Router<AppState> {
     use pages::{
-        admin, audit, coverage, evidence, households, import, keys, login, reviews, schedules,
+        admin, alerts, audit, coverage, evidence, households, import, keys, login, reviews,
+        schedules,
     };
     Router::new()
         .route("/", get(login::home))
@@ -78,6 +79,17 @@ pub fn router(limits: &crate::config::BodyLimits) -> Router<AppState> {
         )
         .route("/admin/keys", get(keys::list).post(keys::create))
         .route("/admin/schedules", get(schedules::list))
+        .route("/admin/alerts", get(alerts::show))
+        .route("/admin/alerts/channels", axum::routing::post(alerts::add))
+        .route(
+            "/admin/alerts/channels/{channel_id}/remove",
+            axum::routing::post(alerts::remove),
+        )
+        .route("/admin/alerts/test", axum::routing::post(alerts::test))
+        .route(
+            "/admin/alerts/{event_id}/{channel_id}/resend",
+            axum::routing::post(alerts::resend),
+        )
         .route(
             "/admin/schedules/{county_id}",
             axum::routing::post(schedules::set),

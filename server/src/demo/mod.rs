@@ -123,6 +123,7 @@ pub struct Demo {
     pub summary: Summary,
     stop: Option<oneshot::Sender<()>>,
     server: JoinHandle<std::io::Result<()>>,
+    alerts: JoinHandle<()>,
 }
 
 impl Demo {
@@ -147,6 +148,7 @@ impl Demo {
     }
 
     async fn join(self) -> Result<(), DemoError> {
+        self.alerts.abort();
         self.server
             .await
             .map_err(|e| DemoError::Task(e.to_string()))?
@@ -196,7 +198,17 @@ pub async fn start(
             (f, true)
         }
     };
-    let state = AppState::open(Config::new(data.to_path_buf()))?;
+    // Bound before the state is opened: alert messages link to the address the demo serves at.
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .map_err(|e| DemoError::Bind(args.listen.clone(), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| DemoError::Bind(args.listen.clone(), e))?;
+    let url = format!("http://{addr}");
+    let mut config = Config::new(data.to_path_buf());
+    config.alerts.public_url = url.clone();
+    let state = AppState::open(config)?;
     let county = county_households(file.households, file.anchor);
     let seeded = seed::seed(
         &state,
@@ -229,13 +241,6 @@ pub async fn start(
         },
     );
 
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .map_err(|e| DemoError::Bind(args.listen.clone(), e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| DemoError::Bind(args.listen.clone(), e))?;
-    let url = format!("http://{addr}");
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let app = crate::app(state.clone());
     let server = tokio::spawn(async move {
@@ -245,11 +250,14 @@ pub async fn start(
             })
             .await
     });
+    // Channels an admin adds in the console work in the demo as in production.
+    let alerts = crate::alerts::spawn(state.clone()).map_err(|e| DemoError::Task(e.to_string()))?;
     say(progress, &format!("② 服务已启动 Serving at {url}"));
 
     let phones = match phones::run_phones(data, &state, &url, &county, progress).await {
         Ok(p) => p,
         Err(e) => {
+            alerts.abort();
             let _ = stop_tx.send(());
             let _ = server.await;
             return Err(e);
@@ -272,6 +280,7 @@ pub async fn start(
         summary,
         stop: Some(stop_tx),
         server,
+        alerts,
     })
 }
 

@@ -2,6 +2,7 @@
 //! hand it to a template.
 
 pub mod admin;
+pub mod alerts;
 pub mod audit;
 pub mod coverage;
 pub mod evidence;

@@ -406,3 +406,112 @@ async fn admins_make_county_keys_set_schedules_and_verify_the_audit_chain() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn admins_add_test_and_remove_alert_channels_in_their_branch_only() {
+    let w = world().await;
+    let (s, csrf) = w.browser("adminA").await;
+    let form = |unit: &str, url: &str| {
+        serde_urlencoded::to_string([
+            ("csrf", csrf.as_str()),
+            ("label", "汤山群"),
+            ("unit", unit),
+            ("kind", "wecom"),
+            ("url", url),
+            ("secret", ""),
+            ("ev_police", "1"),
+            ("digest_at", "07:30"),
+        ])
+        .unwrap()
+    };
+    let url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=ROBOTKEY";
+    let p = w
+        .page(
+            "POST",
+            "/admin/alerts/channels",
+            Some(&s),
+            Some(form("tB", url)),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND, "another township's unit");
+    let p = w
+        .page(
+            "POST",
+            "/admin/alerts/channels",
+            Some(&s),
+            Some(form("tA", "ftp://x")),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.html.contains("http(s)"), "{}", p.html);
+    let p = w
+        .page(
+            "POST",
+            "/admin/alerts/channels",
+            Some(&s),
+            Some(form("tA", url)),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let p = w
+        .page("GET", "/admin/alerts?done=added", Some(&s), None)
+        .await;
+    assert!(
+        p.html.contains("渠道已添加。") && p.html.contains("汤山群"),
+        "{}",
+        p.html
+    );
+    assert!(p.html.contains("07:30") && p.html.contains("个案已报警"));
+    assert!(!p.html.contains("ROBOTKEY"), "the robot key is shown back");
+    let channels = w
+        .state
+        .store
+        .alert_channels(&crate::store::Scope::root(), false)
+        .await
+        .unwrap();
+    assert_eq!(channels[0].events, [crate::store::AlertKind::Police]);
+    let id = channels[0].id.clone();
+    let p = w
+        .page(
+            "POST",
+            "/admin/alerts/test",
+            Some(&s),
+            Some(format!("csrf={csrf}&unit=tA")),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    assert!(
+        w.state
+            .store
+            .audit_entries(0, 1000)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "alert.test" && e.target == "tA")
+    );
+    let p = w
+        .page(
+            "POST",
+            &format!("/admin/alerts/channels/{id}/remove"),
+            Some(&s),
+            Some("csrf=wrong".into()),
+        )
+        .await;
+    assert_eq!(
+        p.status,
+        StatusCode::FORBIDDEN,
+        "no removal without the form's token"
+    );
+    let p = w
+        .page(
+            "POST",
+            &format!("/admin/alerts/channels/{id}/remove"),
+            Some(&s),
+            Some(format!("csrf={csrf}")),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let (sup, _) = w.browser("supA").await;
+    let p = w.page("GET", "/admin/alerts", Some(&sup), None).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+}
