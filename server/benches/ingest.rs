@@ -5,12 +5,16 @@
 //! 1. baseline: `GET /healthz` (loopback + HTTP + one small read: the ceiling of this machine);
 //! 2. `PUT /api/v1/visits/{id}` of sealed visits without photos;
 //! 3. sealed visits with one photo each: the envelope, then the photo through the resumable upload
-//!    (`PUT …/photos/{id}?offset=N` in the phone's 256 KiB chunks).
+//!    (`PUT …/photos/{id}?offset=N` in the phone's 256 KiB chunks);
+//! 4. sealed visits without photos again, now with alerts on: a webhook channel for the county, the
+//!    alert sender running as in `serve`, and one visit in 20 reported to police (each raises an
+//!    alert in its ingest transaction, sent to a local receiver during the phase);
+//! 5. the alert sender alone draining `FV_BENCH_ALERTS` (10000) due alerts to the local receiver.
 //!
 //! Envelopes are sealed before timing with real Ed25519 signatures, real AES-GCM content wrapped with
 //! HPKE to an audience key, and per-device hash chains (each client is one phone sending its own
 //! chain in order). Knobs: `FV_BENCH_VISITS` (default 20000), `FV_BENCH_PHOTO_VISITS` (2000),
-//! `FV_BENCH_CLIENTS` (32), `FV_BENCH_PHOTO_KB` (200).
+//! `FV_BENCH_CLIENTS` (32), `FV_BENCH_PHOTO_KB` (200), `FV_BENCH_ALERTS` (10000).
 //!
 //! Run: `cargo bench -p fieldvisit-server --bench ingest`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -28,14 +32,18 @@ use fieldvisit_core::protocol::{
     ChainLink, EncryptedContent, EnrollRequest, EnvelopeBody, PhotoManifest, RecipientKey,
     SealedEnvelope, VisitLevel, WIRE_VERSION, content_aad, wrap_aad,
 };
+use fieldvisit_server::alerts::receiver::Receiver;
+use fieldvisit_server::alerts::sender::Sender;
 use fieldvisit_server::ops::csv_import::ParsedRow;
 use fieldvisit_server::ops::users::NewUser;
 use fieldvisit_server::ops::{Actor, devices, households, org, users};
-use fieldvisit_server::store::{OrgLevel, Role};
+use fieldvisit_server::store::{AlertDraft, AlertKind, AlertUnit, ChannelKind, OrgLevel, Role};
 use fieldvisit_server::{AppState, Config};
 
 /// Households per worker (each client is one worker's phone).
 const HOUSEHOLDS_PER_WORKER: usize = 40;
+/// One visit in this many is reported to police in the alerts-on phase.
+const POLICE_EVERY: usize = 20;
 /// The phone's upload chunk (core's `SyncOptions::default().chunk_size`).
 const CHUNK: usize = 256 * 1024;
 
@@ -214,6 +222,7 @@ fn seal_visits(
     count: usize,
     photo_bytes: usize,
     tag: &str,
+    police_every: usize,
 ) -> Vec<Sealed> {
     let public = audience.public_key();
     let t0 = Utc
@@ -282,7 +291,8 @@ fn seal_visits(
                 level: "MEDIUM".into(),
                 overridden: false,
             }),
-            reported_to_police_at: None,
+            reported_to_police_at: (police_every > 0 && i % police_every == 0)
+                .then(|| started + chrono::Duration::minutes(30)),
             amends: None,
             investigator_count: 1,
             photos: manifests,
@@ -467,9 +477,12 @@ fn main() {
     let audience = AudiencePrivateKey::generate();
     let mut plain = Vec::new();
     let mut with_photo = Vec::new();
+    let mut alerted = Vec::new();
     for (w, (device_id, token, key)) in phones.iter().enumerate() {
         let mut head = (0u64, Sha256Hash::ZERO);
-        let v = seal_visits(w, device_id, key, &audience, &mut head, per_client, 0, "a");
+        let v = seal_visits(
+            w, device_id, key, &audience, &mut head, per_client, 0, "a", 0,
+        );
         plain.push(PhoneLoad {
             token: token.clone(),
             visits: v,
@@ -483,16 +496,33 @@ fn main() {
             photo_per_client,
             photo_kb * 1024,
             "b",
+            0,
         );
         with_photo.push(PhoneLoad {
             token: token.clone(),
             visits: v,
         });
+        let v = seal_visits(
+            w,
+            device_id,
+            key,
+            &audience,
+            &mut head,
+            per_client,
+            0,
+            "c",
+            POLICE_EVERY,
+        );
+        alerted.push(PhoneLoad {
+            token: token.clone(),
+            visits: v,
+        });
     }
     println!(
-        "sealed {} + {} visits for {clients} phones in {:.1} s (not timed below)",
+        "sealed {} + {} + {} visits for {clients} phones in {:.1} s (not timed below)",
         per_client * clients,
         photo_per_client * clients,
+        per_client * clients,
         t.elapsed().as_secs_f64()
     );
 
@@ -546,11 +576,94 @@ fn main() {
         "photo payload: {:.1} MB/s",
         photos.per_sec() * photo_kb as f64 / 1024.0
     );
+
+    // Alerts on: a channel, the sender running as in `serve`, police reports among the visits.
+    let receiver = client_rt
+        .block_on(Receiver::start())
+        .expect("alert receiver");
+    let channel = server_rt
+        .block_on(fieldvisit_server::ops::alerts::add(
+            &state,
+            &Actor::cli(),
+            fieldvisit_server::ops::alerts::NewChannel {
+                unit_id: "k".into(),
+                kind: ChannelKind::Webhook,
+                label: "bench".into(),
+                url: receiver.url("/hook"),
+                secret: Some("bench secret".into()),
+                events: vec![],
+                digest_at: fieldvisit_server::ops::alerts::default_digest_at(),
+            },
+        ))
+        .expect("channel");
+    let sender = {
+        let _g = server_rt.enter();
+        fieldvisit_server::alerts::spawn(state.clone()).expect("alert sender")
+    };
+    let with_alerts = run(
+        &client_rt,
+        "ingest, no photos, alerts on",
+        &base,
+        alerted,
+        Work::Visit,
+        0,
+    );
+    with_alerts.print(Some(&baseline));
+    let police = per_client.div_ceil(POLICE_EVERY) * clients;
+    let got = client_rt.block_on(receiver.wait_for(police, Duration::from_secs(60)));
+    assert_eq!(got.len(), police, "every police report alerted once");
+    println!(
+        "alerts on: {:.2} × the ingest rate without alerts, p99 {:.2} ×; {police} alerts sent during the phase",
+        with_alerts.per_sec() / ingest.per_sec(),
+        with_alerts.pct(0.99) / ingest.pct(0.99).max(1e-6)
+    );
+    sender.abort();
+
+    // The sender alone: due alerts drained to the receiver.
+    let alerts = env_usize("FV_BENCH_ALERTS", if smoke { 100 } else { 10_000 });
+    let t = Instant::now();
+    server_rt.block_on(async {
+        let now = Utc::now();
+        for i in 0..alerts {
+            state
+                .store
+                .raise_alert(&AlertDraft {
+                    key: format!("bench:{i}"),
+                    kind: AlertKind::Test,
+                    unit: AlertUnit::Unit("t1".into()),
+                    subject: "t1".into(),
+                    level: None,
+                    due_at: None,
+                    counts: "{}".into(),
+                    channel_id: Some(channel.id.clone()),
+                    raised_at: now,
+                })
+                .await
+                .expect("raise");
+        }
+    });
+    println!(
+        "raised {alerts} due alerts in {:.1} s (not timed)",
+        t.elapsed().as_secs_f64()
+    );
+    let before = receiver.received().len();
+    let drainer = Sender::new(&state).expect("sender");
+    let t = Instant::now();
+    let drained = server_rt.block_on(drainer.drain(&state)).expect("drain");
+    let took = t.elapsed();
+    assert_eq!(drained.sent as usize, alerts, "{drained:?}");
+    assert_eq!(receiver.received().len() - before, alerts);
+    println!(
+        "alert drain: {alerts} alerts in {:.2} s = {:.0}/s ({:.2} × the no-photo ingest rate)",
+        took.as_secs_f64(),
+        alerts as f64 / took.as_secs_f64(),
+        alerts as f64 / took.as_secs_f64() / ingest.per_sec()
+    );
     println!("load average after: {}", load_average());
     let counts = server_rt.block_on(state.store.counts()).expect("counts");
     assert_eq!(
         counts.visits as usize,
-        (per_client + photo_per_client) * clients,
+        (2 * per_client + photo_per_client) * clients,
         "every visit stored exactly once"
     );
     drop(server_rt);
