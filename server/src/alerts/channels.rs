@@ -212,6 +212,25 @@ mod tests {
     }
 
     #[test]
+    fn a_webhook_signature_verifies_with_an_independent_hmac() {
+        // What a receiver written in Python would do with the documented scheme.
+        let body = r#"{"id":"7-ch1","event":"police"}"#;
+        let script = "import sys, hmac, hashlib\n\
+            secret, ts, body = sys.argv[1], sys.argv[2], sys.argv[3]\n\
+            mac = hmac.new(secret.encode(), (ts + '.' + body).encode(), hashlib.sha256)\n\
+            print('v1=' + mac.hexdigest(), end='')\n";
+        let out = std::process::Command::new("python3")
+            .args(["-c", script, "s3cret", "1765000000", body])
+            .output()
+            .expect("python3 runs");
+        assert!(out.status.success());
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            webhook_signature("s3cret", 1_765_000_000, body)
+        );
+    }
+
+    #[test]
     fn hmac_sha256_matches_rfc_4231() {
         // RFC 4231 test case 2.
         let key = hmac::Key::new(hmac::HMAC_SHA256, b"Jefe");

@@ -576,3 +576,104 @@ async fn a_revoked_device_is_alerted_with_its_revocation() {
     assert!(got[0].body.contains("设备已吊销"));
     assert!(got[0].body.contains("淳化街道社工站"));
 }
+
+#[tokio::test]
+async fn no_message_of_any_event_on_any_channel_holds_personal_data() {
+    // A household whose every text holds a marker, and every event that can concern it.
+    let w = world_with(|c| {
+        fast(c);
+        c.review.high = chrono::Duration::hours(1);
+    })
+    .await;
+    let marks = ["王秘密", "110101199003074514", "秘密路1号", "赵秘密"];
+    let csv = format!(
+        "{CSV_HEADER}hX,vA,王秘密,110101199003074514,秘密路1号 王秘密 110101199003074514,left_behind_child,2026-01-05,32.0,118.9,wA\n"
+    );
+    let rows = csv_import::parse(csv.as_bytes(), &mut || {}).unwrap();
+    ops::households::import(&w.state, &Actor::cli(), rows)
+        .await
+        .unwrap();
+    let rx = Receiver::start().await.unwrap();
+    let admin = w.login("admin").await;
+    for kind in ["wecom", "dingtalk", "webhook"] {
+        let r = w
+            .json(
+                "POST",
+                "/api/v1/alert-channels",
+                Some(&admin),
+                json!({"unit_id": "k", "kind": kind, "label": kind, "url": rx.url(&format!("/{kind}?key=k")),
+                       "secret": "a secret", "digest_at": "00:00"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.json);
+    }
+    let pk = super::reviews::key_for_tests(&w).await;
+    let phone = w.enroll("wA").await;
+    super::reviews::upload(
+        &w,
+        &phone,
+        "gx",
+        "hX",
+        1,
+        Sha256Hash::ZERO,
+        "HIGH",
+        true,
+        &pk,
+    )
+    .await;
+    // The same chain place again: a fork.
+    super::reviews::upload(
+        &w,
+        &phone,
+        "gy",
+        "hX",
+        1,
+        Sha256Hash::ZERO,
+        "HIGH",
+        false,
+        &pk,
+    )
+    .await;
+    let now = Utc::now();
+    scanner::scan(&w.state, now).await.unwrap();
+    scanner::scan(&w.state, now + chrono::Duration::hours(2))
+        .await
+        .unwrap();
+    w.state
+        .store
+        .revoke_device(&phone.device_id, &Scope::root(), now)
+        .await
+        .unwrap();
+    drain(&w).await;
+    let got = rx.received();
+    let mut events: Vec<String> = got
+        .iter()
+        .filter(|r| r.path == "/webhook")
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    events.sort();
+    events.dedup();
+    assert_eq!(
+        events,
+        [
+            "chain_fork",
+            "device_revoked",
+            "digest",
+            "police",
+            "review_due_soon",
+            "review_overdue"
+        ]
+    );
+    assert!(got.len() >= 3 * 6);
+    for r in &got {
+        let everything = format!("{} {} {:?} {}", r.path, r.query, r.headers, r.body);
+        for m in marks.iter().chain(PERSONAL.iter()) {
+            assert!(!everything.contains(m), "{m} left the server: {everything}");
+        }
+    }
+}

@@ -28,6 +28,11 @@ pub async fn add_rev_b(w: &World) {
         .unwrap();
 }
 
+/// The county's child-welfare key, made for the test.
+pub async fn key_for_tests(w: &World) -> fieldvisit_core::crypto::AudiencePublicKey {
+    key(w).await
+}
+
 async fn key(w: &World) -> fieldvisit_core::crypto::AudiencePublicKey {
     let rec =
         ops::audience::create_key_for(&w.state, &Actor::cli(), Some("k"), "child-welfare", PASS)
