@@ -40,6 +40,35 @@ pub(crate) struct PgSchema {
     pub config: tokio_postgres::Config,
     name: String,
     base: tokio_postgres::Config,
+    /// Dropped already (by `drop_schema`); otherwise it is dropped when this goes.
+    dropped: bool,
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if self.dropped {
+            return;
+        }
+        // Drop runs inside a test's runtime, which cannot be blocked on: a thread of its own.
+        let (base, name) = (self.base.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                if let Ok((client, conn)) = base.connect(tokio_postgres::NoTls).await {
+                    tokio::spawn(conn);
+                    let _ = client
+                        .batch_execute(&format!("DROP SCHEMA \"{name}\" CASCADE"))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 async fn pg_admin(config: &tokio_postgres::Config) -> tokio_postgres::Client {
@@ -69,11 +98,17 @@ impl PgSchema {
             .expect("create a test schema");
         let mut config = base.clone();
         config.options(format!("-c search_path={name}"));
-        Some(PgSchema { config, name, base })
+        Some(PgSchema {
+            config,
+            name,
+            base,
+            dropped: false,
+        })
     }
 
     /// Drops the schema and everything in it.
-    pub(crate) async fn drop_schema(self) {
+    pub(crate) async fn drop_schema(mut self) {
+        self.dropped = true;
         pg_admin(&self.base)
             .await
             .batch_execute(&format!("DROP SCHEMA \"{}\" CASCADE", self.name))

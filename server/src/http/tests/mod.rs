@@ -48,6 +48,8 @@ pub struct World {
     pub state: AppState,
     pub app: Router,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL schema of a world on PostgreSQL, dropped with the world.
+    _schema: Option<crate::testenv::PgSchema>,
 }
 
 /// An enrolled test phone.
@@ -62,12 +64,36 @@ pub async fn world() -> World {
     world_with(|_| {}).await
 }
 
-/// The fixture with adjusted settings.
+/// Whether the router tests run on PostgreSQL (`FIELDVISIT_TEST_BACKEND=postgres`, with
+/// `FIELDVISIT_TEST_PG`); SQLite otherwise. `scripts/test-all.sh` runs them both ways.
+pub fn on_postgres() -> bool {
+    std::env::var("FIELDVISIT_TEST_BACKEND").is_ok_and(|v| v == "postgres")
+}
+
+/// The fixture with adjusted settings, on the backend [`on_postgres`] names.
 pub async fn world_with(adjust: impl FnOnce(&mut Config)) -> World {
     logs::install();
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::for_tests(dir.path().to_path_buf());
     adjust(&mut config);
+    if on_postgres() {
+        let schema = crate::testenv::PgSchema::create("fv_router")
+            .await
+            .expect("FIELDVISIT_TEST_BACKEND=postgres needs FIELDVISIT_TEST_PG");
+        let store = crate::store::postgres::PgStore::connect_with(schema.config.clone())
+            .await
+            .unwrap();
+        let blobs = crate::blob::FolderBlobStore::new(&config.blob_dir()).unwrap();
+        let state = AppState::new(
+            std::sync::Arc::new(store),
+            std::sync::Arc::new(blobs),
+            config,
+        )
+        .unwrap();
+        let mut w = populate(state, dir).await;
+        w._schema = Some(schema);
+        return w;
+    }
     let state = AppState::open(config).unwrap();
     populate(state, dir).await
 }
@@ -140,6 +166,7 @@ async fn populate(state: AppState, dir: tempfile::TempDir) -> World {
         state,
         app,
         _dir: dir,
+        _schema: None,
     }
 }
 
