@@ -13,8 +13,8 @@ use fieldvisit_core::crypto::{Sha256Hash, sha256};
 use fieldvisit_core::geo::GeoPoint;
 use fieldvisit_server::store::sqlite::SqliteStore;
 use fieldvisit_server::store::{
-    Device, EnrollmentCode, FixFacts, HouseholdRow, NewVisit, OrgLevel, Role, Staff, Store,
-    VisitFacts,
+    Device, DeviceStore, EnrollmentCode, FixFacts, HouseholdRow, NewVisit, OrgLevel, OrgStore,
+    Role, Staff, StaffStore, VisitFacts, VisitStore,
 };
 
 /// Townships of the county.

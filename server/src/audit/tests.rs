@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::store::AuditStore;
 use crate::store::sqlite::SqliteStore;
 
 #[tokio::test]

@@ -95,3 +95,19 @@ pub(super) async fn entries<C: GenericClient>(
     })
     .collect()
 }
+
+/// [`AuditStore`](crate::store::AuditStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl AuditStore for PgStore {
+        async fn append_audit(&self, draft: &AuditDraft) -> StoreResult<AuditEntry> {
+            audit::append(&mut self.client().await?, draft, Utc::now()).await
+        }
+
+        async fn audit_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+            audit::entries(&self.client().await?, after, limit).await
+        }
+    }
+}

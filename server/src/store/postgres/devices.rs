@@ -171,3 +171,57 @@ pub(super) async fn revoke<C: GenericClient>(
     }
     Ok(n == 1)
 }
+
+/// [`DeviceStore`](crate::store::DeviceStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl DeviceStore for PgStore {
+        async fn add_enrollment_code(&self, code: &EnrollmentCode) -> StoreResult<()> {
+            devices::add_code(&self.client().await?, code).await
+        }
+
+        async fn enroll_device(
+            &self,
+            code_hash: &str,
+            now: DateTime<Utc>,
+            device: &Device,
+        ) -> StoreResult<Device> {
+            devices::enroll(&mut self.client().await?, code_hash, now, device).await
+        }
+
+        async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
+            devices::by_token(&self.client().await?, token_hash).await
+        }
+
+        async fn device(&self, id: &str) -> StoreResult<Option<(Device, String)>> {
+            devices::by_id(&self.client().await?, id).await
+        }
+
+        async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>> {
+            devices::in_scope(&self.client().await?, scope).await
+        }
+
+        async fn revoke_device(
+            &self,
+            id: &str,
+            scope: &Scope,
+            now: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            let mut c = self.client().await?;
+            // The alert is raised with the revocation or not at all.
+            let tx = c.transaction().await.map_err(backend)?;
+            let revoked = devices::revoke(&tx, id, scope, now).await?;
+            if revoked {
+                let row = query_opt(&tx, "SELECT worker_id FROM devices WHERE id = $1", &[&id])
+                    .await?
+                    .ok_or(StoreError::NotFound("device"))?;
+                let worker: String = col(&row, 0)?;
+                alerts::raise_in(&tx, &AlertDraft::device_revoked(id, &worker, now)).await?;
+            }
+            tx.commit().await.map_err(backend)?;
+            Ok(revoked)
+        }
+    }
+}

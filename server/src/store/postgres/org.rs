@@ -285,3 +285,77 @@ pub(super) async fn households<C: GenericClient>(
     .map(|r| household_from_row(r).map(|(h, _)| h))
     .collect()
 }
+
+/// [`OrgStore`](crate::store::OrgStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl OrgStore for PgStore {
+        async fn add_org_unit(
+            &self,
+            id: &str,
+            parent_id: Option<&str>,
+            level: OrgLevel,
+            name: &str,
+        ) -> StoreResult<OrgUnit> {
+            org::add_unit(&mut self.client().await?, id, parent_id, level, name).await
+        }
+
+        async fn org_unit(&self, id: &str) -> StoreResult<Option<OrgUnit>> {
+            org::unit(&self.client().await?, id).await
+        }
+
+        async fn org_units(&self, scope: &Scope) -> StoreResult<Vec<OrgUnit>> {
+            org::units(&self.client().await?, scope).await
+        }
+
+        async fn upsert_households(&self, rows: Vec<HouseholdRow>) -> StoreResult<usize> {
+            org::upsert_households(&mut self.client().await?, &rows).await
+        }
+
+        async fn move_household(
+            &self,
+            id: &str,
+            village_id: &str,
+            worker_id: Option<&str>,
+        ) -> StoreResult<()> {
+            org::move_household(&mut self.client().await?, id, village_id, worker_id).await
+        }
+
+        async fn household_villages(
+            &self,
+            ids: &[String],
+        ) -> StoreResult<std::collections::HashMap<String, String>> {
+            org::household_villages(&self.client().await?, ids).await
+        }
+
+        async fn household(&self, id: &str) -> StoreResult<Option<(HouseholdRow, String)>> {
+            org::household(&self.client().await?, id).await
+        }
+
+        async fn household_worker(&self, id: &str) -> StoreResult<Option<Option<String>>> {
+            org::household_worker(&self.client().await?, id).await
+        }
+
+        async fn households(&self, scope: &Scope) -> StoreResult<Vec<HouseholdRow>> {
+            org::households(&self.client().await?, scope).await
+        }
+
+        async fn add_audience_key(&self, key: &AudienceKeyRow) -> StoreResult<()> {
+            assignments::add_key(&self.client().await?, key).await
+        }
+
+        async fn audience_keys(&self) -> StoreResult<Vec<AudienceKeyRow>> {
+            assignments::keys(&self.client().await?).await
+        }
+
+        async fn caseload_delta(
+            &self,
+            worker_id: &str,
+            since: Option<u64>,
+        ) -> StoreResult<CaseloadDelta> {
+            assignments::caseload_delta(&mut self.client().await?, worker_id, since).await
+        }
+    }
+}

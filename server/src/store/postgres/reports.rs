@@ -187,3 +187,59 @@ pub(super) async fn county_schedules<C: GenericClient>(c: &C) -> StoreResult<Vec
     })
     .collect()
 }
+
+/// [`ReportStore`](crate::store::ReportStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl ReportStore for PgStore {
+        async fn coverage_book(&self, scope: &Scope) -> StoreResult<CoverageBook> {
+            reports::coverage_book(&self.client().await?, scope).await
+        }
+
+        async fn period_visits(
+            &self,
+            scope: &Scope,
+            from: NaiveDate,
+            to: NaiveDate,
+        ) -> StoreResult<Vec<PeriodVisit>> {
+            reports::period_visits(&self.client().await?, scope, from, to).await
+        }
+
+        async fn set_county_schedule(
+            &self,
+            unit_id: &str,
+            schedule: Option<&ScheduleConfig>,
+        ) -> StoreResult<()> {
+            reports::set_county_schedule(&self.client().await?, unit_id, schedule).await
+        }
+
+        async fn county_schedules(&self) -> StoreResult<Vec<CountySchedule>> {
+            reports::county_schedules(&self.client().await?).await
+        }
+
+        async fn counts(&self) -> StoreResult<Counts> {
+            let c = self.client().await?;
+            let row = query_opt(
+                &c,
+                "SELECT (SELECT COUNT(*) FROM org_units), (SELECT COUNT(*) FROM households),
+                     (SELECT COUNT(*) FROM staff), (SELECT COUNT(*) FROM devices),
+                     (SELECT COUNT(*) FROM visits), (SELECT COUNT(*) FROM photos),
+                     (SELECT COUNT(*) FROM audit_log)",
+                &[],
+            )
+            .await?
+            .ok_or(StoreError::Backend("counts returned no row".into()))?;
+            Ok(Counts {
+                org_units: get_u64(&row, 0)?,
+                households: get_u64(&row, 1)?,
+                staff: get_u64(&row, 2)?,
+                devices: get_u64(&row, 3)?,
+                visits: get_u64(&row, 4)?,
+                photos: get_u64(&row, 5)?,
+                audit: get_u64(&row, 6)?,
+            })
+        }
+    }
+}

@@ -220,3 +220,31 @@ pub(super) async fn transition(
     tx.commit().await.map_err(backend)?;
     Ok(row)
 }
+
+/// [`ReviewStore`](crate::store::ReviewStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl ReviewStore for PgStore {
+        async fn reviews(&self, scope: &Scope) -> StoreResult<Vec<ReviewRow>> {
+            reviews::in_scope(&self.client().await?, scope).await
+        }
+
+        async fn review(&self, visit_id: &str) -> StoreResult<Option<(ReviewRow, String)>> {
+            reviews::review(&self.client().await?, visit_id).await
+        }
+
+        async fn review_events(&self, visit_id: &str) -> StoreResult<Vec<ReviewEvent>> {
+            reviews::events(&self.client().await?, visit_id).await
+        }
+
+        async fn transition_review(
+            &self,
+            event: &ReviewEvent,
+            returned: Option<&fieldvisit_core::protocol::ReturnedAssessment>,
+        ) -> StoreResult<ReviewRow> {
+            reviews::transition(&mut self.client().await?, event, returned).await
+        }
+    }
+}

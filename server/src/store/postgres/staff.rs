@@ -257,3 +257,64 @@ pub(super) async fn upgrade_password_hash<C: GenericClient>(
     .await?;
     Ok(())
 }
+
+/// [`StaffStore`](crate::store::StaffStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl StaffStore for PgStore {
+        async fn add_staff(&self, s: &Staff) -> StoreResult<()> {
+            staff::add(&self.client().await?, s).await
+        }
+
+        async fn staff_by_login(&self, login: &str) -> StoreResult<Option<Staff>> {
+            staff::by_login(&self.client().await?, login).await
+        }
+
+        async fn staff(&self, id: &str) -> StoreResult<Option<Staff>> {
+            staff::by_id(&self.client().await?, id).await
+        }
+
+        async fn staff_in(&self, scope: &Scope) -> StoreResult<Vec<Staff>> {
+            staff::in_scope(&self.client().await?, scope).await
+        }
+
+        async fn login_failed(
+            &self,
+            id: &str,
+            lock_after: u32,
+            lock_until: DateTime<Utc>,
+        ) -> StoreResult<(u32, bool)> {
+            staff::login_failed(&self.client().await?, id, lock_after, lock_until).await
+        }
+
+        async fn login_succeeded(&self, id: &str) -> StoreResult<()> {
+            staff::login_succeeded(&self.client().await?, id).await
+        }
+
+        async fn change_account(&self, id: &str, change: &AccountChange) -> StoreResult<u32> {
+            staff::change_account(&mut self.client().await?, id, change).await
+        }
+
+        async fn upgrade_password_hash(&self, id: &str, hash: &str) -> StoreResult<()> {
+            staff::upgrade_password_hash(&self.client().await?, id, hash).await
+        }
+
+        async fn add_session(&self, s: &Session) -> StoreResult<()> {
+            staff::add_session(&self.client().await?, s).await
+        }
+
+        async fn session(
+            &self,
+            token_hash: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<Option<Session>> {
+            staff::session(&self.client().await?, token_hash, now).await
+        }
+
+        async fn end_session(&self, token_hash: &str) -> StoreResult<()> {
+            staff::end_session(&self.client().await?, token_hash).await
+        }
+    }
+}

@@ -306,3 +306,35 @@ pub(super) async fn photo_completed<C: GenericClient>(
     }
     Ok(())
 }
+
+/// [`VisitStore`](crate::store::VisitStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl VisitStore for PgStore {
+        async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome> {
+            visits::ingest(&mut self.client().await?, visit).await
+        }
+
+        async fn visit(&self, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>> {
+            visits::visit(&self.client().await?, visit_id).await
+        }
+
+        async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>> {
+            visits::envelope(&self.client().await?, visit_id).await
+        }
+
+        async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>> {
+            visits::in_scope(&self.client().await?, scope).await
+        }
+
+        async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
+            visits::photos(&self.client().await?, visit_id).await
+        }
+
+        async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()> {
+            visits::photo_completed(&self.client().await?, visit_id, photo_id).await
+        }
+    }
+}

@@ -92,3 +92,20 @@ pub(super) fn entries(c: &Connection, after: u64, limit: u32) -> StoreResult<Vec
         .map_err(backend)?;
     Ok(rows)
 }
+
+/// [`AuditStore`](crate::store::AuditStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl AuditStore for SqliteStore {
+        async fn append_audit(&self, draft: &AuditDraft) -> StoreResult<AuditEntry> {
+            let d = draft.clone();
+            self.call(move |c| audit::append(c, &d, Utc::now())).await
+        }
+
+        async fn audit_entries(&self, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+            self.read(move |c| audit::entries(c, after, limit)).await
+        }
+    }
+}

@@ -137,3 +137,66 @@ pub(super) fn revoke(
     }
     Ok(n == 1)
 }
+
+/// [`DeviceStore`](crate::store::DeviceStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl DeviceStore for SqliteStore {
+        async fn add_enrollment_code(&self, code: &EnrollmentCode) -> StoreResult<()> {
+            let code = code.clone();
+            self.call(move |c| devices::add_code(c, &code)).await
+        }
+
+        async fn enroll_device(
+            &self,
+            code_hash: &str,
+            now: DateTime<Utc>,
+            device: &Device,
+        ) -> StoreResult<Device> {
+            let (h, d) = (code_hash.to_owned(), device.clone());
+            self.call(move |c| devices::enroll(c, &h, now, &d)).await
+        }
+
+        async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
+            let t = token_hash.to_owned();
+            self.point_read(move |c| devices::by_token(c, &t)).await
+        }
+
+        async fn device(&self, id: &str) -> StoreResult<Option<(Device, String)>> {
+            let id = id.to_owned();
+            self.read(move |c| devices::by_id(c, &id)).await
+        }
+
+        async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>> {
+            let scope = scope.clone();
+            self.read(move |c| devices::in_scope(c, &scope)).await
+        }
+
+        async fn revoke_device(
+            &self,
+            id: &str,
+            scope: &Scope,
+            now: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            let (id, scope) = (id.to_owned(), scope.clone());
+            self.call(move |c| {
+                // The alert is raised with the revocation or not at all.
+                let tx = c.transaction().map_err(backend)?;
+                let revoked = devices::revoke(&tx, &id, &scope, now)?;
+                if revoked {
+                    let worker: String = tx
+                        .query_row("SELECT worker_id FROM devices WHERE id = ?1", [&id], |r| {
+                            r.get(0)
+                        })
+                        .map_err(backend)?;
+                    alerts::raise_in(&tx, &AlertDraft::device_revoked(&id, &worker, now))?;
+                }
+                tx.commit().map_err(backend)?;
+                Ok(revoked)
+            })
+            .await
+        }
+    }
+}

@@ -253,3 +253,95 @@ pub(super) fn households(c: &Connection, scope: &Scope) -> StoreResult<Vec<House
         .map_err(backend)?;
     Ok(rows)
 }
+
+/// [`OrgStore`](crate::store::OrgStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl OrgStore for SqliteStore {
+        async fn add_org_unit(
+            &self,
+            id: &str,
+            parent_id: Option<&str>,
+            level: OrgLevel,
+            name: &str,
+        ) -> StoreResult<OrgUnit> {
+            let (id, parent, name) = (id.to_owned(), parent_id.map(str::to_owned), name.to_owned());
+            self.call(move |c| org::add_unit(c, &id, parent.as_deref(), level, &name))
+                .await
+        }
+
+        async fn org_unit(&self, id: &str) -> StoreResult<Option<OrgUnit>> {
+            let id = id.to_owned();
+            self.read(move |c| org::unit(c, &id)).await
+        }
+
+        async fn org_units(&self, scope: &Scope) -> StoreResult<Vec<OrgUnit>> {
+            let scope = scope.clone();
+            self.read(move |c| org::units(c, &scope)).await
+        }
+
+        async fn upsert_households(&self, rows: Vec<HouseholdRow>) -> StoreResult<usize> {
+            self.call(move |c| org::upsert_households(c, &rows)).await
+        }
+
+        async fn household(&self, id: &str) -> StoreResult<Option<(HouseholdRow, String)>> {
+            let id = id.to_owned();
+            self.read(move |c| org::household(c, &id)).await
+        }
+
+        async fn move_household(
+            &self,
+            id: &str,
+            village_id: &str,
+            worker_id: Option<&str>,
+        ) -> StoreResult<()> {
+            let (id, village, worker) = (
+                id.to_owned(),
+                village_id.to_owned(),
+                worker_id.map(str::to_owned),
+            );
+            self.call(move |c| org::move_household(c, &id, &village, worker.as_deref()))
+                .await
+        }
+
+        async fn household_villages(
+            &self,
+            ids: &[String],
+        ) -> StoreResult<std::collections::HashMap<String, String>> {
+            let ids = ids.to_vec();
+            self.read(move |c| org::household_villages(c, &ids)).await
+        }
+
+        async fn household_worker(&self, id: &str) -> StoreResult<Option<Option<String>>> {
+            let id = id.to_owned();
+            self.point_read(move |c| org::household_worker(c, &id))
+                .await
+        }
+
+        async fn households(&self, scope: &Scope) -> StoreResult<Vec<HouseholdRow>> {
+            let scope = scope.clone();
+            self.read(move |c| org::households(c, &scope)).await
+        }
+
+        async fn add_audience_key(&self, key: &AudienceKeyRow) -> StoreResult<()> {
+            let k = key.clone();
+            self.call(move |c| assignments::add_key(c, &k)).await
+        }
+
+        async fn audience_keys(&self) -> StoreResult<Vec<AudienceKeyRow>> {
+            self.read(assignments::keys).await
+        }
+
+        async fn caseload_delta(
+            &self,
+            worker_id: &str,
+            since: Option<u64>,
+        ) -> StoreResult<CaseloadDelta> {
+            let w = worker_id.to_owned();
+            self.read(move |c| assignments::caseload_delta(c, &w, since))
+                .await
+        }
+    }
+}

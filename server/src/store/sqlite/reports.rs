@@ -330,6 +330,95 @@ pub(super) fn county_schedules(c: &Connection) -> StoreResult<Vec<CountySchedule
     .map_err(backend)
 }
 
+/// [`ReportStore`](crate::store::ReportStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl ReportStore for SqliteStore {
+        async fn coverage_book(&self, scope: &Scope) -> StoreResult<CoverageBook> {
+            let path = scope.path.clone();
+            if let Some(worker) = &scope.worker_id {
+                // One worker's caseload is small and asked for rarely: read it, keep nothing.
+                let units = self.read(move |c| reports::unit_ids(c, &path)).await?;
+                let books = self.village_books(units, Some(worker.clone())).await?;
+                return Ok(CoverageBook::joined(books.iter()));
+            }
+            // The replay reads one book front to back: a copy into one costs less than it saves.
+            let books = self.kept_county_books(path).await?;
+            Ok(CoverageBook::joined(books.iter().map(AsRef::as_ref)))
+        }
+
+        async fn warm_reports(&self) -> StoreResult<()> {
+            self.warm_kept().await
+        }
+
+        async fn refresh_reports(&self) -> StoreResult<()> {
+            self.refresh_kept().await
+        }
+
+        async fn save_reports(&self) -> StoreResult<()> {
+            self.save_kept().await
+        }
+
+        async fn period_visits(
+            &self,
+            scope: &Scope,
+            from: NaiveDate,
+            to: NaiveDate,
+        ) -> StoreResult<Vec<PeriodVisit>> {
+            // A month of a county is tens of thousands of visits: read runs of days side by side.
+            let days = (to - from).num_days().max(0) as u64 + 1;
+            let share = days.div_ceil(parallel_reads() as u64).max(1);
+            let reads = (0..days).step_by(share as usize).map(|start| {
+                let scope = scope.clone();
+                let first = from + chrono::Days::new(start);
+                let last = (first + chrono::Days::new(share - 1)).min(to);
+                self.read(move |c| reports::period_visits(c, &scope, first, last))
+            });
+            // Runs are in day order and each is sorted by start, so they join in order.
+            Ok(futures_util::future::try_join_all(reads)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect())
+        }
+
+        async fn set_county_schedule(
+            &self,
+            unit_id: &str,
+            schedule: Option<&ScheduleConfig>,
+        ) -> StoreResult<()> {
+            let (id, s) = (unit_id.to_owned(), schedule.cloned());
+            self.call(move |c| reports::set_county_schedule(c, &id, s.as_ref()))
+                .await
+        }
+
+        async fn county_schedules(&self) -> StoreResult<Vec<CountySchedule>> {
+            self.read(reports::county_schedules).await
+        }
+
+        async fn counts(&self) -> StoreResult<Counts> {
+            self.read(|c| {
+                let n = |table: &str| -> StoreResult<u64> {
+                    c.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))
+                        .map_err(backend)
+                };
+                Ok(Counts {
+                    org_units: n("org_units")?,
+                    households: n("households")?,
+                    staff: n("staff")?,
+                    devices: n("devices")?,
+                    visits: n("visits")?,
+                    photos: n("photos")?,
+                    audit: n("audit_log")?,
+                })
+            })
+            .await
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -203,3 +203,36 @@ pub(super) fn transition(
     tx.commit().map_err(backend)?;
     Ok(row)
 }
+
+/// [`ReviewStore`](crate::store::ReviewStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl ReviewStore for SqliteStore {
+        async fn reviews(&self, scope: &Scope) -> StoreResult<Vec<ReviewRow>> {
+            let scope = scope.clone();
+            self.read(move |c| reviews::in_scope(c, &scope)).await
+        }
+
+        async fn review(&self, visit_id: &str) -> StoreResult<Option<(ReviewRow, String)>> {
+            let id = visit_id.to_owned();
+            self.read(move |c| reviews::review(c, &id)).await
+        }
+
+        async fn review_events(&self, visit_id: &str) -> StoreResult<Vec<ReviewEvent>> {
+            let id = visit_id.to_owned();
+            self.read(move |c| reviews::events(c, &id)).await
+        }
+
+        async fn transition_review(
+            &self,
+            event: &ReviewEvent,
+            returned: Option<&fieldvisit_core::protocol::ReturnedAssessment>,
+        ) -> StoreResult<ReviewRow> {
+            let (e, r) = (event.clone(), returned.cloned());
+            self.call(move |c| reviews::transition(c, &e, r.as_ref()))
+                .await
+        }
+    }
+}

@@ -215,3 +215,79 @@ pub(super) fn upgrade_password_hash(c: &Connection, id: &str, hash: &str) -> Sto
     .map_err(backend)?;
     Ok(())
 }
+
+/// [`StaffStore`](crate::store::StaffStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl StaffStore for SqliteStore {
+        async fn add_staff(&self, s: &Staff) -> StoreResult<()> {
+            let s = s.clone();
+            self.call(move |c| staff::add(c, &s)).await
+        }
+
+        async fn staff_by_login(&self, login: &str) -> StoreResult<Option<Staff>> {
+            let login = login.to_owned();
+            self.read(move |c| staff::by_column(c, "login", &login))
+                .await
+        }
+
+        async fn staff(&self, id: &str) -> StoreResult<Option<Staff>> {
+            let id = id.to_owned();
+            self.read(move |c| staff::by_column(c, "id", &id)).await
+        }
+
+        async fn staff_in(&self, scope: &Scope) -> StoreResult<Vec<Staff>> {
+            let scope = scope.clone();
+            self.read(move |c| staff::in_scope(c, &scope)).await
+        }
+
+        async fn login_failed(
+            &self,
+            id: &str,
+            lock_after: u32,
+            lock_until: DateTime<Utc>,
+        ) -> StoreResult<(u32, bool)> {
+            let id = id.to_owned();
+            self.call(move |c| staff::login_failed(c, &id, lock_after, lock_until))
+                .await
+        }
+
+        async fn login_succeeded(&self, id: &str) -> StoreResult<()> {
+            let id = id.to_owned();
+            self.call(move |c| staff::login_succeeded(c, &id)).await
+        }
+
+        async fn change_account(&self, id: &str, change: &AccountChange) -> StoreResult<u32> {
+            let (id, change) = (id.to_owned(), change.clone());
+            self.call(move |c| staff::change_account(c, &id, &change))
+                .await
+        }
+
+        async fn upgrade_password_hash(&self, id: &str, hash: &str) -> StoreResult<()> {
+            let (id, hash) = (id.to_owned(), hash.to_owned());
+            self.call(move |c| staff::upgrade_password_hash(c, &id, &hash))
+                .await
+        }
+
+        async fn add_session(&self, s: &Session) -> StoreResult<()> {
+            let s = s.clone();
+            self.call(move |c| staff::add_session(c, &s)).await
+        }
+
+        async fn session(
+            &self,
+            token_hash: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<Option<Session>> {
+            let t = token_hash.to_owned();
+            self.read(move |c| staff::session(c, &t, now)).await
+        }
+
+        async fn end_session(&self, token_hash: &str) -> StoreResult<()> {
+            let t = token_hash.to_owned();
+            self.call(move |c| staff::end_session(c, &t)).await
+        }
+    }
+}

@@ -259,3 +259,54 @@ pub(super) fn photo_completed(c: &Connection, visit_id: &str, photo_id: &str) ->
     }
     Ok(())
 }
+
+/// [`VisitStore`](crate::store::VisitStore) over the SQL above.
+mod as_store {
+    use super::super::*;
+
+    #[async_trait]
+    impl VisitStore for SqliteStore {
+        async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome> {
+            match self
+                .commit_grouped(Write::Visit(Box::new(visit.clone())))
+                .await?
+            {
+                Written::Visit(outcome) => Ok(*outcome),
+                Written::PhotoCompleted => {
+                    Err(StoreError::Backend("ingest answered wrongly".into()))
+                }
+            }
+        }
+
+        async fn visit(&self, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>> {
+            let id = visit_id.to_owned();
+            self.point_read(move |c| visits::visit(c, &id)).await
+        }
+
+        async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>> {
+            let id = visit_id.to_owned();
+            self.read(move |c| visits::envelope(c, &id)).await
+        }
+
+        async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>> {
+            let scope = scope.clone();
+            self.read(move |c| visits::in_scope(c, &scope)).await
+        }
+
+        async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
+            let id = visit_id.to_owned();
+            self.point_read(move |c| visits::photos(c, &id)).await
+        }
+
+        async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()> {
+            let write = Write::PhotoCompleted {
+                visit_id: visit_id.to_owned(),
+                photo_id: photo_id.to_owned(),
+            };
+            match self.commit_grouped(write).await? {
+                Written::PhotoCompleted => Ok(()),
+                Written::Visit(_) => Err(StoreError::Backend("photo answered wrongly".into())),
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Enrollment codes and devices.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::*;
+
+/// Enrollment codes and devices.
+#[async_trait]
+pub trait DeviceStore: Send + Sync {
+    /// Stores an enrollment code.
+    async fn add_enrollment_code(&self, code: &EnrollmentCode) -> StoreResult<()>;
+
+    /// Redeems a code and registers the device, in one transaction.
+    async fn enroll_device(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        device: &Device,
+    ) -> StoreResult<Device>;
+
+    /// Device by token hash.
+    async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>>;
+
+    /// Device by id with its worker's scope path.
+    async fn device(&self, id: &str) -> StoreResult<Option<(Device, String)>>;
+
+    /// Devices whose worker is in a branch.
+    async fn devices(&self, scope: &Scope) -> StoreResult<Vec<Device>>;
+
+    /// Revokes a device whose worker is in `scope`; false if it was already revoked, `NotFound` if it
+    /// does not exist in the scope.
+    async fn revoke_device(&self, id: &str, scope: &Scope, now: DateTime<Utc>)
+    -> StoreResult<bool>;
+}

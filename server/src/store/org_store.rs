@@ -1,0 +1,65 @@
+//! The org tree, households, audience keys and what a worker's phone pulls.
+
+use async_trait::async_trait;
+
+use super::*;
+
+/// The org tree, households, audience keys and what a worker's phone pulls.
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    /// Adds an org unit; its path is computed from the parent.
+    async fn add_org_unit(
+        &self,
+        id: &str,
+        parent_id: Option<&str>,
+        level: OrgLevel,
+        name: &str,
+    ) -> StoreResult<OrgUnit>;
+
+    /// One org unit.
+    async fn org_unit(&self, id: &str) -> StoreResult<Option<OrgUnit>>;
+
+    /// Units in a branch.
+    async fn org_units(&self, scope: &Scope) -> StoreResult<Vec<OrgUnit>>;
+
+    /// Inserts or replaces households, all or none. A row naming an existing household of another
+    /// village is refused (`Conflict`): only [`OrgStore::move_household`] moves one.
+    async fn upsert_households(&self, rows: Vec<HouseholdRow>) -> StoreResult<usize>;
+
+    /// Moves a household, with its visits, to another village and worker.
+    async fn move_household(
+        &self,
+        id: &str,
+        village_id: &str,
+        worker_id: Option<&str>,
+    ) -> StoreResult<()>;
+
+    /// The village of each of `ids` that exists (an import's check before it writes).
+    async fn household_villages(
+        &self,
+        ids: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, String>>;
+
+    /// One household with its village path.
+    async fn household(&self, id: &str) -> StoreResult<Option<(HouseholdRow, String)>>;
+
+    /// The worker whose caseload a household is on (ingest's scope check, without reading the
+    /// record): `None` for an unknown household, `Some(None)` for one on nobody's caseload.
+    async fn household_worker(&self, id: &str) -> StoreResult<Option<Option<String>>>;
+
+    /// Households in a scope.
+    async fn households(&self, scope: &Scope) -> StoreResult<Vec<HouseholdRow>>;
+
+    /// Stores an audience key pair; `Conflict` if the branch already has one for the audience.
+    async fn add_audience_key(&self, key: &AudienceKeyRow) -> StoreResult<()>;
+
+    /// All audience keys.
+    async fn audience_keys(&self) -> StoreResult<Vec<AudienceKeyRow>>;
+
+    /// A worker's caseload changes after change number `since` (everything when `None`).
+    async fn caseload_delta(
+        &self,
+        worker_id: &str,
+        since: Option<u64>,
+    ) -> StoreResult<CaseloadDelta>;
+}

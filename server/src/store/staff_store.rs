@@ -1,0 +1,51 @@
+//! Staff accounts, sign-in failures and sessions.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::*;
+
+/// Staff accounts, sign-in failures and sessions.
+#[async_trait]
+pub trait StaffStore: Send + Sync {
+    /// Adds a staff account.
+    async fn add_staff(&self, staff: &Staff) -> StoreResult<()>;
+
+    /// Staff by login name.
+    async fn staff_by_login(&self, login: &str) -> StoreResult<Option<Staff>>;
+
+    /// Staff by id.
+    async fn staff(&self, id: &str) -> StoreResult<Option<Staff>>;
+
+    /// Staff whose scope unit is in a branch.
+    async fn staff_in(&self, scope: &Scope) -> StoreResult<Vec<Staff>>;
+
+    /// Records a failed login in one atomic step: the failure that reaches `lock_after` locks the
+    /// account until `lock_until` and starts a fresh count. Returns the failure count (including this
+    /// one) and whether this failure locked the account.
+    async fn login_failed(
+        &self,
+        id: &str,
+        lock_after: u32,
+        lock_until: DateTime<Utc>,
+    ) -> StoreResult<(u32, bool)>;
+
+    /// Clears failures after a successful login.
+    async fn login_succeeded(&self, id: &str) -> StoreResult<()>;
+
+    /// Applies a change to an account and ends every session of it, in one transaction; returns
+    /// how many sessions ended.
+    async fn change_account(&self, id: &str, change: &AccountChange) -> StoreResult<u32>;
+
+    /// Replaces a password hash with one of a higher cost, keeping the account's sessions.
+    async fn upgrade_password_hash(&self, id: &str, hash: &str) -> StoreResult<()>;
+
+    /// Stores a session.
+    async fn add_session(&self, session: &Session) -> StoreResult<()>;
+
+    /// A live session and its account.
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>>;
+
+    /// Ends a session.
+    async fn end_session(&self, token_hash: &str) -> StoreResult<()>;
+}

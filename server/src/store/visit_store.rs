@@ -1,0 +1,27 @@
+//! Visits, exactly once, and their photos.
+
+use async_trait::async_trait;
+
+use super::*;
+
+/// Visits, exactly once, and their photos.
+#[async_trait]
+pub trait VisitStore: Send + Sync {
+    /// Stores a visit, its photo manifest and chain status in one transaction, exactly once.
+    async fn ingest_visit(&self, visit: &NewVisit) -> StoreResult<IngestOutcome>;
+
+    /// A visit's metadata with its household's village path.
+    async fn visit(&self, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>>;
+
+    /// The envelope JSON exactly as received (for reviewers' decryption and exports).
+    async fn envelope(&self, visit_id: &str) -> StoreResult<Option<String>>;
+
+    /// Visits in a scope.
+    async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>>;
+
+    /// Photos of a visit.
+    async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>>;
+
+    /// Marks a photo complete.
+    async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()>;
+}
