@@ -5,8 +5,8 @@ use axum::http::Method;
 use axum::http::header::{AUTHORIZATION, COOKIE};
 use axum::http::request::Parts;
 
+use super::CSRF_HEADER;
 use super::token::{DEVICE_PREFIX, token_hash};
-use super::{CSRF_HEADER, SESSION_COOKIE};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{Device, Role, Scope};
@@ -67,8 +67,10 @@ fn bearer(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
-/// The session cookie's value, if the request carries one.
-pub fn session_cookie(parts: &Parts) -> Option<&str> {
+/// The session cookie's value, if the request carries one under the name these settings use (a
+/// server behind HTTPS reads only the `__Host-` cookie).
+pub fn session_cookie(parts: &Parts, secure: bool) -> Option<&str> {
+    let name = super::session_cookie_name(secure);
     parts
         .headers
         .get_all(COOKIE)
@@ -76,12 +78,13 @@ pub fn session_cookie(parts: &Parts) -> Option<&str> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
 }
 
 async fn staff_caller(parts: &Parts, state: &AppState) -> Result<StaffCaller, AppError> {
-    let (token, via_cookie) = match (bearer(parts), session_cookie(parts)) {
+    let cookie = session_cookie(parts, state.config.secure_cookies);
+    let (token, via_cookie) = match (bearer(parts), cookie) {
         (Some(t), _) => (t, false),
         (None, Some(t)) => (t, true),
         (None, None) => return Err(AppError::unauthenticated()),

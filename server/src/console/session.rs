@@ -85,7 +85,7 @@ impl FromRequestParts<AppState> for Signed {
             .uri
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
-        let Some(token) = session_cookie(parts) else {
+        let Some(token) = session_cookie(parts, state.config.secure_cookies) else {
             return Err(sign_in_redirect(&here));
         };
         let caller = match sessions::resolve(state, token).await {

@@ -12,7 +12,7 @@ use serde_json::json;
 use tracing::instrument;
 
 use super::ApiJson;
-use crate::auth::{PendingStaffCaller, SESSION_COOKIE};
+use crate::auth::PendingStaffCaller;
 use crate::error::AppError;
 use crate::ops::{Actor, sessions};
 use crate::state::AppState;
@@ -47,8 +47,8 @@ pub struct LoginResponse {
     pub must_change_password: bool,
 }
 
-/// Sets the session cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS); an empty value and
-/// zero age clear it.
+/// Sets the session cookie (HttpOnly, SameSite=Strict; behind HTTPS Secure and `__Host-` named);
+/// an empty value and zero age clear it.
 pub fn session_cookie(
     state: &AppState,
     value: &str,
@@ -59,8 +59,9 @@ pub fn session_cookie(
     } else {
         ""
     };
+    let name = crate::auth::session_cookie_name(state.config.secure_cookies);
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
+        "{name}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
     ))
     .map_err(AppError::internal)
 }

@@ -262,6 +262,35 @@ async fn sessions_expire_and_cookies_can_be_secure() {
 }
 
 #[tokio::test]
+async fn behind_https_the_session_cookie_is_host_prefixed_and_only_that_name_is_read() {
+    let w = world_with(|c| c.secure_cookies = true).await;
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/auth/login",
+            None,
+            json!({ "login": "supA@fv", "password": PASSWORD }),
+        )
+        .await;
+    let set = r.headers["set-cookie"].to_str().unwrap().to_owned();
+    assert!(set.starts_with("__Host-fv_session="), "{set}");
+    assert!(set.contains("; Secure") && set.contains("; Path=/") && !set.contains("Domain"));
+    let token = r.json["token"].as_str().unwrap();
+    let me = |name: &str| {
+        Request::get("/api/v1/auth/me")
+            .header("cookie", format!("{name}={token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(w.send(me("__Host-fv_session")).await.status, StatusCode::OK);
+    // A cookie without the prefix could have been planted by a sibling subdomain: not read.
+    assert_eq!(
+        w.send(me("fv_session")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
 async fn admins_verify_the_audit_chain_over_http() {
     let w = world().await;
     let admin = w.login("admin").await;
