@@ -22,6 +22,10 @@ pub struct Config {
     pub limits: BodyLimits,
     /// argon2id cost for new password hashes.
     pub argon2: Argon2Cost,
+    /// Password hashings and checks at once (each takes the cost's memory); more wait.
+    pub argon2_parallel: usize,
+    /// Longest wait for a turn at password work before the caller is told to try again.
+    pub argon2_wait: Duration,
     /// Review SLAs and key sessions.
     pub review: ReviewPolicy,
     /// Tiles of the visit map; none by default (a plain grid).
@@ -93,6 +97,9 @@ impl Config {
             },
             review: ReviewPolicy::default(),
             map_tiles: None,
+            argon2_parallel: std::thread::available_parallelism()
+                .map_or(2, |n| n.get().clamp(1, 8)),
+            argon2_wait: Duration::from_secs(10),
             alerts: crate::alerts::AlertSettings::default(),
             // OWASP minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
             argon2: Argon2Cost {

@@ -26,6 +26,8 @@ pub struct AppState {
     pub key_sessions: Arc<crate::ops::keysessions::KeySessions>,
     /// The key alert channel credentials are sealed with, read on first need.
     alert_secrets: Arc<std::sync::OnceLock<Arc<AlertSecrets>>>,
+    /// Turns at password work (argon2), `config.argon2_parallel` of them.
+    pub password_work: Arc<tokio::sync::Semaphore>,
 }
 
 /// Why the server could not start.
@@ -55,6 +57,7 @@ impl AppState {
         Ok(AppState {
             store,
             blobs,
+            password_work: Arc::new(tokio::sync::Semaphore::new(config.argon2_parallel.max(1))),
             config: Arc::new(config),
             upload_locks: Arc::new(UploadLocks::new()),
             dummy_hash: Arc::new(std::sync::OnceLock::new()),

@@ -46,19 +46,40 @@ impl Caller {
     }
 }
 
-/// Checks a password on a blocking thread.
-async fn verify(password: String, phc: String) -> Result<bool, OpsError> {
-    tokio::task::spawn_blocking(move || password::verify(&password, &phc))
+/// Runs password work (argon2) on a blocking thread, at most `config.argon2_parallel` at once: a
+/// flood of sign-ins then costs bounded memory and CPU, and other users' sign-ins keep their turn.
+/// A caller that gets no turn within `config.argon2_wait` is told to try again.
+async fn password_work<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, OpsError> {
+    let turn = std::sync::Arc::clone(&state.password_work);
+    let permit = tokio::time::timeout(state.config.argon2_wait, turn.acquire_owned())
         .await
-        .map_err(OpsError::internal)
+        .map_err(|_| OpsError::Throttled {
+            code: "busy",
+            message: "登录繁忙，请稍后再试 / too many sign-ins at once; try again shortly".into(),
+            retry_after_secs: Some(5),
+        })?
+        .map_err(OpsError::internal)?;
+    tokio::task::spawn_blocking(move || {
+        let _turn = permit;
+        work()
+    })
+    .await
+    .map_err(OpsError::internal)
 }
 
-/// Hashes a password at the configured cost on a blocking thread.
+/// Checks a password.
+async fn verify(state: &AppState, password: String, phc: String) -> Result<bool, OpsError> {
+    password_work(state, move || password::verify(&password, &phc)).await
+}
+
+/// Hashes a password at the configured cost.
 pub async fn hash_password(state: &AppState, password: String) -> Result<String, OpsError> {
     let cost = state.config.argon2;
-    tokio::task::spawn_blocking(move || password::hash(&password, &cost))
-        .await
-        .map_err(OpsError::internal)?
+    password_work(state, move || password::hash(&password, &cost))
+        .await?
         .map_err(OpsError::internal)
 }
 
@@ -89,13 +110,12 @@ pub async fn sign_in(
     };
     let Some(staff) = staff else {
         let (cell, cost) = (state.dummy_hash.clone(), state.config.argon2);
-        tokio::task::spawn_blocking(move || {
+        password_work(state, move || {
             let phc = cell
                 .get_or_init(|| password::hash("not a real password", &cost).unwrap_or_default());
             password::verify(&password, phc)
         })
-        .await
-        .map_err(OpsError::internal)?;
+        .await?;
         tracing::info!("login failed: unknown login");
         audit::record(
             store,
@@ -113,7 +133,7 @@ pub async fn sign_in(
         audit::record(store, &staff.id, "login.locked", &staff.id, json!({})).await?;
         return Err(locked((until - now).num_seconds()));
     }
-    if !verify(password.clone(), staff.password_hash.clone()).await? {
+    if !verify(state, password.clone(), staff.password_hash.clone()).await? {
         let policy = state.config.lockout;
         let lock_until = chrono::Duration::from_std(policy.lock_for)
             .map(|d| now + d)
@@ -254,7 +274,7 @@ pub async fn change_own_password(
         .staff(&actor.id)
         .await?
         .ok_or(OpsError::NotFound("staff"))?;
-    if !verify(current, staff.password_hash.clone()).await? {
+    if !verify(state, current, staff.password_hash.clone()).await? {
         audit::record(
             state.store.as_ref(),
             &actor.id,

@@ -308,3 +308,26 @@ async fn admins_verify_the_audit_chain_over_http() {
         (StatusCode::FORBIDDEN, "forbidden_role")
     );
 }
+
+#[tokio::test]
+async fn password_work_takes_turns_and_a_caller_without_one_is_told_to_retry() {
+    let w = world_with(|c| {
+        c.argon2_parallel = 1;
+        c.argon2_wait = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let login = json!({ "login": "supA@fv", "password": PASSWORD });
+    // Every turn taken (a flood of sign-ins in progress): the next waits, then hears "busy".
+    let turn = std::sync::Arc::clone(&w.state.password_work)
+        .acquire_owned()
+        .await
+        .unwrap();
+    let r = w
+        .json("POST", "/api/v1/auth/login", None, login.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.code(), "busy");
+    drop(turn);
+    let r = w.json("POST", "/api/v1/auth/login", None, login).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+}
