@@ -224,6 +224,7 @@ fn county_page(rt: &tokio::runtime::Runtime, households: usize, runs: usize) {
         staff_id: "sup".into(),
         csrf_token: "bench".into(),
         expires_at: Utc::now() + chrono::Duration::hours(1),
+        last_seen_at: Utc::now(),
     }))
     .unwrap();
     let app = fieldvisit_server::app(state.clone());

@@ -14,6 +14,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// How long a staff session lasts.
     pub session_ttl: Duration,
+    /// A session unused for longer than this ends.
+    pub session_idle: Duration,
     /// How long an enrollment code stays valid.
     pub enrollment_code_ttl: Duration,
     /// Per-account login throttling.
@@ -81,6 +83,7 @@ impl Config {
             backends: crate::backends::Backends::default(),
             secure_cookies: false,
             session_ttl: Duration::from_secs(8 * 3600),
+            session_idle: Duration::from_secs(30 * 60),
             enrollment_code_ttl: Duration::from_secs(24 * 3600),
             lockout: LockoutPolicy {
                 slow_after: 3,

@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// Staff session length, in hours.
     #[arg(long, env = "FIELDVISIT_SESSION_HOURS", default_value_t = 8)]
     pub session_hours: u64,
+    /// A staff session unused for this many minutes ends.
+    #[arg(long, env = "FIELDVISIT_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u64,
     /// Enrollment code validity, in hours.
     #[arg(long, env = "FIELDVISIT_CODE_HOURS", default_value_t = 24)]
     pub code_hours: u64,
@@ -73,6 +76,7 @@ impl ServeArgs {
         config.lockout.lock_after = self.lock_after.max(1);
         config.lockout.lock_for = Duration::from_secs(self.lock_minutes * 60);
         config.session_ttl = Duration::from_secs(self.session_hours * 3600);
+        config.session_idle = Duration::from_secs(self.session_idle_minutes.max(1) * 60);
         config.enrollment_code_ttl = Duration::from_secs(self.code_hours * 3600);
         config.review.high = chrono::Duration::hours(self.review_high_hours.into());
         config.review.medium_working_days = self.review_medium_working_days;

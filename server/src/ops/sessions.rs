@@ -23,6 +23,10 @@ pub struct SignedIn {
     pub staff: Staff,
 }
 
+/// How stale a session's last-use time may get before a request writes it again: one write a
+/// minute per signed-in person, not one per request.
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::seconds(60);
+
 /// The live session behind a token, with its account and branch.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -177,6 +181,7 @@ pub async fn sign_in(
         staff_id: staff.id.clone(),
         csrf_token: csrf,
         expires_at: now + ttl,
+        last_seen_at: now,
     };
     store.add_session(&session).await?;
     audit::record(store, &staff.id, "login.success", &staff.id, json!({})).await?;
@@ -221,9 +226,20 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Caller>, Op
     if !token.starts_with(STAFF_PREFIX) {
         return Ok(None);
     }
-    let Some(session) = state.store.session(&token_hash(token), Utc::now()).await? else {
+    let now = Utc::now();
+    let Some(session) = state.store.session(&token_hash(token), now).await? else {
         return Ok(None);
     };
+    let idle = chrono::Duration::from_std(state.config.session_idle).map_err(OpsError::internal)?;
+    if now - session.last_seen_at > idle {
+        // Idle too long: ended as at sign-out, with the keys it unlocked.
+        state.store.end_session(&session.token_hash).await?;
+        state.key_sessions.lock(&session.token_hash);
+        return Ok(None);
+    }
+    if now - session.last_seen_at > TOUCH_EVERY {
+        state.store.touch_session(&session.token_hash, now).await?;
+    }
     let Some(staff) = state
         .store
         .staff(&session.staff_id)

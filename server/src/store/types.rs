@@ -186,6 +186,8 @@ pub struct Session {
     pub csrf_token: String,
     /// Expiry.
     pub expires_at: DateTime<Utc>,
+    /// Last used (to the minute): a session idle for longer than the configured time ends.
+    pub last_seen_at: DateTime<Utc>,
 }
 
 /// A household row: the core record plus who it is assigned to.

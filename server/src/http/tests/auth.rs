@@ -331,3 +331,54 @@ async fn password_work_takes_turns_and_a_caller_without_one_is_told_to_retry() {
     let r = w.json("POST", "/api/v1/auth/login", None, login).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
+
+#[tokio::test]
+async fn a_session_left_idle_ends_and_a_used_one_goes_on() {
+    let w = world_with(|c| c.session_idle = std::time::Duration::from_secs(1800)).await;
+    let token = w.login("supA").await;
+    let me = w
+        .call("GET", "/api/v1/auth/me", Some(&token), Body::empty())
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    // Thirty-one minutes without use, as the store would hold them.
+    let hash = crate::auth::token::token_hash(&token);
+    let then = Utc::now() - chrono::Duration::minutes(31);
+    w.state.store.touch_session(&hash, then).await.unwrap();
+    let me = w
+        .call("GET", "/api/v1/auth/me", Some(&token), Body::empty())
+        .await;
+    assert_eq!(me.code(), "unauthenticated");
+    // Ended, not only refused: a later use within the idle time does not bring it back.
+    assert!(
+        w.state
+            .store
+            .session(&hash, Utc::now())
+            .await
+            .unwrap()
+            .is_none(),
+        "the idle session is still stored"
+    );
+    // A session used within the idle time goes on.
+    let token = w.login("supA").await;
+    let hash = crate::auth::token::token_hash(&token);
+    w.state
+        .store
+        .touch_session(&hash, Utc::now() - chrono::Duration::minutes(29))
+        .await
+        .unwrap();
+    let me = w
+        .call("GET", "/api/v1/auth/me", Some(&token), Body::empty())
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    let seen = w
+        .state
+        .store
+        .session(&hash, Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        Utc::now() - seen.last_seen_at < chrono::Duration::minutes(1),
+        "use is recorded"
+    );
+}

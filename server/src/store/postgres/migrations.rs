@@ -281,6 +281,12 @@ CREATE INDEX alert_deliveries_open ON alert_deliveries (state, next_at)
     WHERE state IN ('pending', 'sending');
 CREATE INDEX visits_gaps ON visits (received_at) WHERE chain_status = 'gap';
 "#,
+    // 7: sessions end after a spell of idleness as well as at their expiry; they remember when
+    // they were last used. Sessions of the old schema have no such time: everyone signs in anew.
+    r#"
+DELETE FROM sessions;
+ALTER TABLE sessions ADD COLUMN last_seen_at TIMESTAMPTZ NOT NULL;
+"#,
 ];
 
 /// Current schema version.

@@ -151,8 +151,15 @@ pub(super) async fn add_session<C: GenericClient>(c: &C, s: &Session) -> StoreRe
     .await?;
     execute(
         c,
-        "INSERT INTO sessions (token_hash, staff_id, csrf_token, expires_at) VALUES ($1, $2, $3, $4)",
-        &[&s.token_hash, &s.staff_id, &s.csrf_token, &s.expires_at],
+        "INSERT INTO sessions (token_hash, staff_id, csrf_token, expires_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            &s.token_hash,
+            &s.staff_id,
+            &s.csrf_token,
+            &s.expires_at,
+            &super::micros(s.last_seen_at),
+        ],
     )
     .await?;
     Ok(())
@@ -165,7 +172,7 @@ pub(super) async fn session<C: GenericClient>(
 ) -> StoreResult<Option<Session>> {
     let Some(r) = query_opt(
         c,
-        "SELECT token_hash, staff_id, csrf_token, expires_at FROM sessions
+        "SELECT token_hash, staff_id, csrf_token, expires_at, last_seen_at FROM sessions
          WHERE token_hash = $1 AND expires_at > $2",
         &[&token_hash, &now],
     )
@@ -178,7 +185,22 @@ pub(super) async fn session<C: GenericClient>(
         staff_id: col(&r, 1)?,
         csrf_token: col(&r, 2)?,
         expires_at: col(&r, 3)?,
+        last_seen_at: col(&r, 4)?,
     }))
+}
+
+pub(super) async fn touch_session<C: GenericClient>(
+    c: &C,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    execute(
+        c,
+        "UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1",
+        &[&token_hash, &super::micros(now)],
+    )
+    .await?;
+    Ok(())
 }
 
 pub(super) async fn end_session<C: GenericClient>(c: &C, token_hash: &str) -> StoreResult<()> {
@@ -311,6 +333,10 @@ mod as_store {
             now: DateTime<Utc>,
         ) -> StoreResult<Option<Session>> {
             staff::session(&self.client().await?, token_hash, now).await
+        }
+
+        async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+            staff::touch_session(&self.client().await?, token_hash, now).await
         }
 
         async fn end_session(&self, token_hash: &str) -> StoreResult<()> {

@@ -416,6 +416,7 @@ async fn errors_carry_no_row_values() {
             staff_id: "unknown-staff-zhang".into(),
             csrf_token: "c".into(),
             expires_at: Utc::now(),
+            last_seen_at: Utc::now(),
         })
         .await
         .unwrap_err()

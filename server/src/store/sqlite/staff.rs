@@ -130,8 +130,15 @@ pub(super) fn add_session(c: &Connection, s: &Session) -> StoreResult<()> {
     )
     .map_err(backend)?;
     c.execute(
-        "INSERT INTO sessions (token_hash, staff_id, csrf_token, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![s.token_hash, s.staff_id, s.csrf_token, ts(s.expires_at)],
+        "INSERT INTO sessions (token_hash, staff_id, csrf_token, expires_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            s.token_hash,
+            s.staff_id,
+            s.csrf_token,
+            ts(s.expires_at),
+            ts(s.last_seen_at)
+        ],
     )
     .map_err(backend)?;
     Ok(())
@@ -143,7 +150,7 @@ pub(super) fn session(
     now: DateTime<Utc>,
 ) -> StoreResult<Option<Session>> {
     c.query_row(
-        "SELECT token_hash, staff_id, csrf_token, expires_at FROM sessions
+        "SELECT token_hash, staff_id, csrf_token, expires_at, last_seen_at FROM sessions
          WHERE token_hash = ?1 AND expires_at > ?2",
         params![token_hash, ts(now)],
         |r| {
@@ -152,11 +159,25 @@ pub(super) fn session(
                 staff_id: r.get(1)?,
                 csrf_token: r.get(2)?,
                 expires_at: parse_ts(&r.get::<_, String>(3)?)?,
+                last_seen_at: parse_ts(&r.get::<_, String>(4)?)?,
             })
         },
     )
     .optional()
     .map_err(backend)
+}
+
+pub(super) fn touch_session(
+    c: &Connection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    c.execute(
+        "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+        params![token_hash, ts(now)],
+    )
+    .map_err(backend)?;
+    Ok(())
 }
 
 pub(super) fn end_session(c: &Connection, token_hash: &str) -> StoreResult<()> {
@@ -283,6 +304,11 @@ mod as_store {
         ) -> StoreResult<Option<Session>> {
             let t = token_hash.to_owned();
             self.read(move |c| staff::session(c, &t, now)).await
+        }
+
+        async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
+            let t = token_hash.to_owned();
+            self.call(move |c| staff::touch_session(c, &t, now)).await
         }
 
         async fn end_session(&self, token_hash: &str) -> StoreResult<()> {
