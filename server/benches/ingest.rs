@@ -333,6 +333,7 @@ async fn send_visit(http: &reqwest::Client, base: &str, token: &str, v: &Sealed)
     let r = http
         .put(format!("{base}/api/v1/visits/{}", v.visit_id))
         .bearer_auth(token)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
         .body(v.envelope.clone())
         .send()
         .await

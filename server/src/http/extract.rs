@@ -1,5 +1,6 @@
 //! Extractors whose rejections are JSON `AppError`s: body bytes (413 `too_large`), JSON
-//! (400 `malformed_json`) and path parameters (400 `bad_path`).
+//! (415 `unsupported_media_type` unless it says it is JSON, 400 `malformed_json`) and path
+//! parameters (400 `bad_path`).
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
@@ -35,10 +36,35 @@ impl<S: Send + Sync> FromRequest<S> for RawBody {
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
+/// Refuses a body that does not say it is JSON (`Content-Type: application/json`, or a `+json`
+/// type): a cross-site form or `text/plain` post cannot reach a JSON route.
+pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), AppError> {
+    let essence = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
+    match essence.as_deref() {
+        Some("application/json") => Ok(()),
+        Some(t) if t.starts_with("application/") && t.ends_with("+json") => Ok(()),
+        _ => Err(AppError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the body must be JSON, sent with Content-Type: application/json",
+        )),
+    }
+}
+
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        require_json(req.headers())?;
         let RawBody(bytes) = RawBody::from_request(req, state).await?;
         serde_json::from_slice(&bytes)
             .map(ApiJson)

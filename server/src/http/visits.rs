@@ -65,11 +65,13 @@ pub async fn put_visit(
     State(state): State<AppState>,
     caller: DeviceCaller,
     ApiPath(visit_id): ApiPath<String>,
+    headers: axum::http::HeaderMap,
     RawBody(bytes): RawBody,
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
     if !is_safe_id(&visit_id) {
         return Err(AppError::invalid_id("visit_id"));
     }
+    super::extract::require_json(&headers)?;
     let envelope = SealedEnvelope::from_json(&bytes).map_err(|e| {
         // Only a refused body is parsed a second time, to tell bad JSON from a bad envelope.
         if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err() {

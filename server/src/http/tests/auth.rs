@@ -382,3 +382,52 @@ async fn a_session_left_idle_ends_and_a_used_one_goes_on() {
         "use is recorded"
     );
 }
+
+#[tokio::test]
+async fn json_routes_refuse_bodies_that_do_not_say_they_are_json() {
+    let w = world().await;
+    let body = json!({ "login": "supA@fv", "password": PASSWORD }).to_string();
+    let post = |kind: Option<&'static str>| {
+        let mut b = Request::post("/api/v1/auth/login");
+        if let Some(k) = kind {
+            b = b.header("content-type", k);
+        }
+        b.body(Body::from(body.clone())).unwrap()
+    };
+    // A cross-site form or a text/plain "simple request" cannot reach a JSON route.
+    for kind in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let r = w.send(post(kind)).await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{kind:?}");
+        assert_eq!(r.code(), "unsupported_media_type");
+    }
+    let r = w.send(post(Some("application/json; charset=utf-8"))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    // A phone's envelope too.
+    let phone = w.enroll("wA").await;
+    let (env, _) = seal(&phone, &body_of(&phone));
+    let r = w
+        .send(
+            Request::put("/api/v1/visits/v-plain")
+                .header("authorization", format!("Bearer {}", phone.token))
+                .header("content-type", "text/plain")
+                .body(Body::from(env))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+fn body_of(phone: &Phone) -> fieldvisit_core::protocol::EnvelopeBody {
+    super::body(
+        phone,
+        "v-plain",
+        "hA",
+        1,
+        fieldvisit_core::crypto::Sha256Hash::ZERO,
+        vec![],
+    )
+}

@@ -19,6 +19,7 @@ async fn parallel_retries_store_one_visit_and_agree_on_the_receipt() {
         tasks.push(tokio::spawn(async move {
             let req = Request::put("/api/v1/visits/v1")
                 .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
                 .body(Body::from(env))
                 .unwrap();
             let resp = app.oneshot(req).await.unwrap();

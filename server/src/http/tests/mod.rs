@@ -203,7 +203,16 @@ impl World {
         token: Option<&str>,
         body: impl Into<Body>,
     ) -> Resp {
-        let mut b = Request::builder().method(method).uri(uri);
+        // As a phone or a client sends them: photo chunks as bytes, everything else as JSON.
+        let kind = if uri.contains("/photos/") {
+            "application/octet-stream"
+        } else {
+            "application/json"
+        };
+        let mut b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", kind);
         if let Some(t) = token {
             b = b.header("authorization", format!("Bearer {t}"));
         }
@@ -211,7 +220,15 @@ impl World {
     }
 
     pub async fn json(&self, method: &str, uri: &str, token: Option<&str>, body: Value) -> Resp {
-        self.call(method, uri, token, body.to_string()).await
+        let mut b = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header("content-type", "application/json");
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        self.send(b.body(Body::from(body.to_string())).unwrap())
+            .await
     }
 
     pub async fn login(&self, staff_id: &str) -> String {
