@@ -166,4 +166,37 @@ mod tests {
             0o700
         );
     }
+
+    #[tokio::test]
+    async fn the_database_its_log_and_photos_are_owner_only_files() {
+        use crate::blob::{BlobKey, BlobStore};
+        let tmp = tempfile::tempdir().unwrap();
+        let config = crate::config::Config::for_tests(tmp.path().join("data"));
+        let state = super::AppState::open(config.clone()).unwrap();
+        // A write makes the WAL file.
+        crate::audit::record(&*state.store, "cli", "test", "-", serde_json::json!({}))
+            .await
+            .unwrap();
+        let key = BlobKey::photo("v1", "p1").unwrap();
+        state.blobs.append(&key, 0, b"sealed bytes").await.unwrap();
+        let mode =
+            |p: std::path::PathBuf| std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(config.db_path()), 0o600);
+        assert_eq!(mode(config.data_dir.join("fieldvisit.db-wal")), 0o600);
+        let mut partials = Vec::new();
+        let mut dirs = vec![config.blob_dir()];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(d).unwrap().flatten() {
+                if e.file_type().unwrap().is_dir() {
+                    dirs.push(e.path());
+                } else {
+                    partials.push(e.path());
+                }
+            }
+        }
+        assert!(!partials.is_empty());
+        for p in partials {
+            assert_eq!(mode(p), 0o600);
+        }
+    }
 }

@@ -61,12 +61,12 @@ impl BlobStore for FolderBlobStore {
         if current != offset {
             return Err(BlobError::WrongOffset { current });
         }
-        let mut f = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .await
-            .map_err(io)?;
+        let mut options = tokio::fs::OpenOptions::new();
+        options.create(true).append(true);
+        // Photos are sealed, yet still nobody else's to read: owner-only, like the database.
+        #[cfg(unix)]
+        options.mode(0o600);
+        let mut f = options.open(&path).await.map_err(io)?;
         f.write_all(data).await.map_err(io)?;
         f.sync_data().await.map_err(io)?;
         Ok(offset + data.len() as u64)
