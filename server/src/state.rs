@@ -169,7 +169,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_database_its_log_and_photos_are_owner_only_files() {
-        use crate::blob::{BlobKey, BlobStore};
+        use crate::blob::BlobKey;
         let tmp = tempfile::tempdir().unwrap();
         let config = crate::config::Config::for_tests(tmp.path().join("data"));
         let state = super::AppState::open(config.clone()).unwrap();
