@@ -329,6 +329,13 @@ catalogue! {
     clear_schedule: "恢复默认", "Back to defaults";
     default_schedule: "默认", "Default";
     interval: "间隔", "Interval";
+    my_sessions: "我的登录会话", "My sessions";
+    my_sessions_hint: "在别处（如他人的电脑）登录后忘记退出时，可在此结束该会话。会话闲置 30 分钟或登录 8 小时后自动结束。", "End a session left signed in elsewhere (someone else's computer, say). Sessions also end after 30 minutes unused or 8 hours after sign-in.";
+    last_used: "最近使用", "Last used";
+    ends_at: "最迟结束", "Ends at the latest";
+    this_session: "当前会话", "This session";
+    end_session: "结束会话", "End session";
+    session_ended: "会话已结束。", "Session ended.";
     nav_alerts: "告警推送", "Alerts";
     alerts_title: "告警推送", "Alerts";
     alerts_hint: "紧急个案等事件会在一分钟内推送到企业微信群、钉钉群或您指定的网址。消息只含事件、社工站、风险等级、时间、数量和控制台链接，不含姓名、身份证号、地址或问卷内容；查看详情需登录。", "Urgent cases and other events reach WeCom or DingTalk groups, or an address of yours, within a minute. A message holds only the event, the station, the risk level, times, counts and a console link: no names, ID numbers, addresses or answers. Reading more takes a sign-in.";

@@ -45,6 +45,10 @@ pub fn router(limits: &crate::config::BodyLimits) -> Router<AppState> {
             "/account/password",
             get(login::password_form).post(login::change_password),
         )
+        .route(
+            "/account/sessions/{session_id}/end",
+            axum::routing::post(login::end_session),
+        )
         .route("/households/{household_id}", get(households::page))
         .route("/evidence", get(evidence::page))
         .route("/visits/{visit_id}", get(evidence::visit))

@@ -111,6 +111,27 @@ pub async fn me(caller: PendingStaffCaller) -> Json<serde_json::Value> {
     }))
 }
 
+/// `GET /api/v1/auth/sessions`: the caller's own live sessions.
+pub async fn sessions(
+    State(state): State<AppState>,
+    caller: crate::auth::StaffCaller,
+) -> Result<Json<Vec<sessions::SessionView>>, AppError> {
+    Ok(Json(
+        sessions::list_own(&state, &Actor::from(&caller)).await?,
+    ))
+}
+
+/// `DELETE /api/v1/auth/sessions/{session_id}`: ends one of the caller's own sessions.
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn end_session(
+    State(state): State<AppState>,
+    caller: crate::auth::StaffCaller,
+    super::ApiPath(id): super::ApiPath<String>,
+) -> Result<axum::http::StatusCode, AppError> {
+    sessions::end_own(&state, &Actor::from(&caller), &id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
 /// A password change by the account's owner.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

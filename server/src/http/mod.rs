@@ -36,6 +36,8 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
         .route("/auth/password", post(auth::change_password))
+        .route("/auth/sessions", get(auth::sessions))
+        .route("/auth/sessions/{session_id}", delete(auth::end_session))
         .route("/audit/verify", get(audit::verify))
         .route("/org/units", get(org::list_units).post(org::add_unit))
         .route("/alert-channels", get(alerts::list).post(alerts::add))

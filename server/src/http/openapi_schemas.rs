@@ -92,6 +92,8 @@ pub fn components() -> Components {
         .schema_from::<ReviewView>()
         .schema("ReviewViewList", list("ReviewView"))
         .schema("ChannelViewList", list("ChannelView"))
+        .schema_from::<crate::ops::sessions::SessionView>()
+        .schema("SessionViewList", list("SessionView"))
         .schema(
             "AudienceKeyRecord",
             object(

@@ -333,3 +333,61 @@ pub async fn change_own_password(
     .await?;
     Ok(())
 }
+
+/// One of a person's live sessions, as they see it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct SessionView {
+    /// A short id (the start of the token's hash), enough to end it by.
+    pub id: String,
+    /// Last used (to the minute).
+    #[schema(value_type = String)]
+    pub last_seen_at: chrono::DateTime<Utc>,
+    /// When it ends at the latest.
+    #[schema(value_type = String)]
+    pub expires_at: chrono::DateTime<Utc>,
+    /// The session this request came with.
+    pub current: bool,
+}
+
+/// Characters of the token hash that name a session.
+const SESSION_ID_LEN: usize = 16;
+
+/// The actor's own live sessions, newest use first.
+pub async fn list_own(state: &AppState, actor: &Actor) -> Result<Vec<SessionView>, OpsError> {
+    let sessions = state.store.sessions_of(&actor.id, Utc::now()).await?;
+    Ok(sessions
+        .into_iter()
+        .map(|s| SessionView {
+            id: s.token_hash.chars().take(SESSION_ID_LEN).collect(),
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+            current: actor.session.as_deref() == Some(s.token_hash.as_str()),
+        })
+        .collect())
+}
+
+/// Ends one of the actor's own sessions (a phone left signed in elsewhere), with the keys it
+/// unlocked. Audited as `session.end`.
+pub async fn end_own(state: &AppState, actor: &Actor, id: &str) -> Result<(), OpsError> {
+    if id.len() != SESSION_ID_LEN || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(OpsError::InvalidId("session"));
+    }
+    let session = state
+        .store
+        .sessions_of(&actor.id, Utc::now())
+        .await?
+        .into_iter()
+        .find(|s| s.token_hash.starts_with(id))
+        .ok_or(OpsError::NotFound("session"))?;
+    state.store.end_session(&session.token_hash).await?;
+    state.key_sessions.lock(&session.token_hash);
+    audit::record(
+        state.store.as_ref(),
+        &actor.id,
+        "session.end",
+        &actor.id,
+        json!({ "session": id }),
+    )
+    .await?;
+    Ok(())
+}

@@ -46,6 +46,8 @@ pub trait StaffStore: Send + Sync {
     /// A live session and its account.
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>>;
 
+    /// The live sessions of an account, newest use first.
+    async fn sessions_of(&self, staff_id: &str, now: DateTime<Utc>) -> StoreResult<Vec<Session>>;
     /// Records that a session was used at `now`.
     async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
     /// Ends a session.

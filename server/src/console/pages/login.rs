@@ -164,21 +164,75 @@ struct PasswordPage {
     frame: Frame,
     must_change: bool,
     error: Option<String>,
+    sessions: Vec<SessionRow>,
 }
 
-fn password_page(user: &Signed, error: errors::Failure) -> Response {
+/// One of the user's sessions as listed.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    /// Short id.
+    pub id: String,
+    /// Last used.
+    pub last_seen: String,
+    /// Ends at the latest.
+    pub expires: String,
+    /// The session of this page.
+    pub current: bool,
+}
+
+async fn password_page(
+    state: &AppState,
+    user: &Signed,
+    notice: Option<&'static str>,
+    error: errors::Failure,
+) -> Response {
     let t = user.lang.msgs();
+    let sessions = sessions::list_own(state, &user.actor())
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| SessionRow {
+            id: s.id,
+            last_seen: crate::console::format::datetime(s.last_seen_at),
+            expires: crate::console::format::datetime(s.expires_at),
+            current: s.current,
+        })
+        .collect();
     let page = PasswordPage {
-        frame: user.frame(Section::Account, t.change_password),
+        frame: user
+            .frame(Section::Account, t.change_password)
+            .with_notice(notice),
         must_change: user.caller.staff.must_change_password,
         error: error.as_ref().map(|(_, m)| m.clone()),
+        sessions,
     };
     errors::render_failed(&page, &error)
 }
 
 /// `GET /account/password`.
-pub async fn password_form(user: Signed) -> Response {
-    password_page(&user, None)
+pub async fn password_form(
+    State(state): State<AppState>,
+    user: Signed,
+    Query(q): Query<super::DoneQuery>,
+) -> Response {
+    let notice = (q.done == "ended").then_some(user.lang.msgs().session_ended);
+    password_page(&state, &user, notice, None).await
+}
+
+/// `POST /account/sessions/{session_id}/end`: ends one of the user's own sessions.
+pub async fn end_session(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: Posted<super::Empty>,
+) -> Response {
+    let user = posted.user;
+    match sessions::end_own(&state, &user.actor(), &id).await {
+        Ok(()) => Redirect::to("/account/password?done=ended").into_response(),
+        Err(e) => {
+            let failure = Some(explain(user.lang.msgs(), &e));
+            password_page(&state, &user, None, failure).await
+        }
+    }
 }
 
 /// The password form.
@@ -207,12 +261,15 @@ pub async fn change_password(
     let t = user.lang.msgs();
     if form.new != form.again {
         return password_page(
+            &state,
             &user,
+            None,
             Some((
                 axum::http::StatusCode::BAD_REQUEST,
                 t.passwords_differ.into(),
             )),
-        );
+        )
+        .await;
     }
     match sessions::change_own_password(&state, &user.actor(), form.current, form.new).await {
         Ok(()) => {
@@ -223,7 +280,7 @@ pub async fn change_password(
             }
             resp
         }
-        Err(e) => password_page(&user, Some(explain(t, &e))),
+        Err(e) => password_page(&state, &user, None, Some(explain(t, &e))).await,
     }
 }
 

@@ -223,6 +223,7 @@ async fn healthz_and_openapi_describe_every_route() {
             .replace("{visit_id}", "x")
             .replace("{photo_id}", "y")
             .replace("{channel_id}", "c")
+            .replace("{session_id}", "0123456789abcdef")
             .replace("{event_id}", "1");
         let r = w.call(route.method, &uri, None, Body::empty()).await;
         assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{uri}");
@@ -430,4 +431,69 @@ fn body_of(phone: &Phone) -> fieldvisit_core::protocol::EnvelopeBody {
         fieldvisit_core::crypto::Sha256Hash::ZERO,
         vec![],
     )
+}
+
+#[tokio::test]
+async fn a_person_lists_their_sessions_and_ends_one_left_elsewhere() {
+    let w = world().await;
+    let phone = w.login("supA").await;
+    let desk = w.login("supA").await;
+    let other = w.login("supB").await;
+    let r = w
+        .call("GET", "/api/v1/auth/sessions", Some(&desk), Body::empty())
+        .await;
+    let list = r.json.as_array().unwrap().clone();
+    assert_eq!(list.len(), 2, "{:?}", r.json);
+    assert_eq!(list.iter().filter(|s| s["current"] == true).count(), 1);
+    let hash = |t: &str| crate::auth::token::token_hash(t);
+    let phone_id = list
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .find(|id| hash(&phone).starts_with(id.as_str()))
+        .unwrap();
+    // Another person's session is not theirs to end, and says nothing about existing.
+    let theirs: String = hash(&other).chars().take(16).collect();
+    let r = w
+        .call(
+            "DELETE",
+            &format!("/api/v1/auth/sessions/{theirs}"),
+            Some(&desk),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = w
+        .call(
+            "DELETE",
+            "/api/v1/auth/sessions/zz",
+            Some(&desk),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = w
+        .call(
+            "DELETE",
+            &format!("/api/v1/auth/sessions/{phone_id}"),
+            Some(&desk),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.json);
+    let me = w
+        .call("GET", "/api/v1/auth/me", Some(&phone), Body::empty())
+        .await;
+    assert_eq!(me.code(), "unauthenticated");
+    for t in [&desk, &other] {
+        let me = w
+            .call("GET", "/api/v1/auth/me", Some(t), Body::empty())
+            .await;
+        assert_eq!(me.status, StatusCode::OK);
+    }
+    let audit = w.state.store.audit_entries(0, 1000).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "session.end" && e.actor == "supA")
+    );
 }

@@ -515,3 +515,39 @@ async fn admins_add_test_and_remove_alert_channels_in_their_branch_only() {
     let p = w.page("GET", "/admin/alerts", Some(&sup), None).await;
     assert_eq!(p.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_account_page_lists_ones_sessions_and_ends_another() {
+    let w = world().await;
+    let (left, _) = w.browser("supA").await;
+    let (s, csrf) = w.browser("supA").await;
+    let p = w.page("GET", "/account/password", Some(&s), None).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert_eq!(p.html.matches("data-session-id=").count(), 2, "{}", p.html);
+    assert!(p.html.contains("当前会话"));
+    let id: String = crate::auth::token::token_hash(&left)
+        .chars()
+        .take(16)
+        .collect();
+    assert!(p.html.contains(&format!("/account/sessions/{id}/end")));
+    let p = w
+        .page(
+            "POST",
+            &format!("/account/sessions/{id}/end"),
+            Some(&s),
+            Some(format!("csrf={csrf}")),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let p = w
+        .page("GET", "/account/password?done=ended", Some(&s), None)
+        .await;
+    assert!(p.html.contains("会话已结束。"));
+    assert_eq!(p.html.matches("data-session-id=").count(), 1);
+    let p = w.page("GET", "/coverage", Some(&left), None).await;
+    assert_eq!(
+        p.status,
+        StatusCode::SEE_OTHER,
+        "the ended session signs in again"
+    );
+}

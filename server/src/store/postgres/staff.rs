@@ -189,6 +189,31 @@ pub(super) async fn session<C: GenericClient>(
     }))
 }
 
+pub(super) async fn sessions_of<C: GenericClient>(
+    c: &C,
+    staff_id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Session>> {
+    query(
+        c,
+        "SELECT token_hash, staff_id, csrf_token, expires_at, last_seen_at FROM sessions
+         WHERE staff_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC",
+        &[&staff_id, &now],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(Session {
+            token_hash: col(r, 0)?,
+            staff_id: col(r, 1)?,
+            csrf_token: col(r, 2)?,
+            expires_at: col(r, 3)?,
+            last_seen_at: col(r, 4)?,
+        })
+    })
+    .collect()
+}
+
 pub(super) async fn touch_session<C: GenericClient>(
     c: &C,
     token_hash: &str,
@@ -333,6 +358,14 @@ mod as_store {
             now: DateTime<Utc>,
         ) -> StoreResult<Option<Session>> {
             staff::session(&self.client().await?, token_hash, now).await
+        }
+
+        async fn sessions_of(
+            &self,
+            staff_id: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<Vec<Session>> {
+            staff::sessions_of(&self.client().await?, staff_id, now).await
         }
 
         async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {

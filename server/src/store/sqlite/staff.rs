@@ -167,6 +167,31 @@ pub(super) fn session(
     .map_err(backend)
 }
 
+pub(super) fn sessions_of(
+    c: &Connection,
+    staff_id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Session>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT token_hash, staff_id, csrf_token, expires_at, last_seen_at FROM sessions
+             WHERE staff_id = ?1 AND expires_at > ?2 ORDER BY last_seen_at DESC",
+        )
+        .map_err(backend)?;
+    st.query_map(params![staff_id, ts(now)], |r| {
+        Ok(Session {
+            token_hash: r.get(0)?,
+            staff_id: r.get(1)?,
+            csrf_token: r.get(2)?,
+            expires_at: parse_ts(&r.get::<_, String>(3)?)?,
+            last_seen_at: parse_ts(&r.get::<_, String>(4)?)?,
+        })
+    })
+    .map_err(backend)?
+    .collect::<rusqlite::Result<Vec<_>>>()
+    .map_err(backend)
+}
+
 pub(super) fn touch_session(
     c: &Connection,
     token_hash: &str,
@@ -304,6 +329,15 @@ mod as_store {
         ) -> StoreResult<Option<Session>> {
             let t = token_hash.to_owned();
             self.read(move |c| staff::session(c, &t, now)).await
+        }
+
+        async fn sessions_of(
+            &self,
+            staff_id: &str,
+            now: DateTime<Utc>,
+        ) -> StoreResult<Vec<Session>> {
+            let id = staff_id.to_owned();
+            self.read(move |c| staff::sessions_of(c, &id, now)).await
         }
 
         async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
