@@ -22,6 +22,10 @@ pub struct Config {
     pub lockout: LockoutPolicy,
     /// Request body limits.
     pub limits: BodyLimits,
+    /// Longest a request may take, its body included; then it is answered 408.
+    pub request_timeout: Duration,
+    /// Requests served at once; more are answered 503 at once rather than queued.
+    pub max_in_flight: usize,
     /// argon2id cost for new password hashes.
     pub argon2: Argon2Cost,
     /// Password hashings and checks at once (each takes the cost's memory); more wait.
@@ -100,6 +104,9 @@ impl Config {
             },
             review: ReviewPolicy::default(),
             map_tiles: None,
+            // A 256 KiB photo chunk takes 13 s at 20 KB/s, a weak village signal.
+            request_timeout: Duration::from_secs(60),
+            max_in_flight: 1024,
             argon2_parallel: std::thread::available_parallelism()
                 .map_or(2, |n| n.get().clamp(1, 8)),
             argon2_wait: Duration::from_secs(10),

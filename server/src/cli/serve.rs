@@ -31,6 +31,12 @@ pub struct ServeArgs {
     /// A staff session unused for this many minutes ends.
     #[arg(long, env = "FIELDVISIT_SESSION_IDLE_MINUTES", default_value_t = 30)]
     pub session_idle_minutes: u64,
+    /// Longest a request may take, its upload included, in seconds (then 408).
+    #[arg(long, env = "FIELDVISIT_REQUEST_TIMEOUT_SECONDS", default_value_t = 60)]
+    pub request_timeout_seconds: u64,
+    /// Requests served at once; more are answered 503 at once.
+    #[arg(long, env = "FIELDVISIT_MAX_IN_FLIGHT", default_value_t = 1024)]
+    pub max_in_flight: usize,
     /// Enrollment code validity, in hours.
     #[arg(long, env = "FIELDVISIT_CODE_HOURS", default_value_t = 24)]
     pub code_hours: u64,
@@ -77,6 +83,8 @@ impl ServeArgs {
         config.lockout.lock_for = Duration::from_secs(self.lock_minutes * 60);
         config.session_ttl = Duration::from_secs(self.session_hours * 3600);
         config.session_idle = Duration::from_secs(self.session_idle_minutes.max(1) * 60);
+        config.request_timeout = Duration::from_secs(self.request_timeout_seconds.max(1));
+        config.max_in_flight = self.max_in_flight.max(1);
         config.enrollment_code_ttl = Duration::from_secs(self.code_hours * 3600);
         config.review.high = chrono::Duration::hours(self.review_high_hours.into());
         config.review.medium_working_days = self.review_medium_working_days;

@@ -10,6 +10,7 @@ mod devices;
 mod extract;
 pub(crate) mod headers;
 mod health;
+mod limits;
 pub mod openapi;
 mod openapi_routes;
 mod openapi_schemas;
@@ -93,7 +94,7 @@ pub fn app(state: AppState) -> Router {
         .route("/reviews/{visit_id}/content", get(reviews::content))
         .route("/reviews/{visit_id}/photos/{photo_id}", get(reviews::photo))
         .layer(DefaultBodyLimit::max(limits.json));
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(alerts::metrics))
         .nest("/api/v1", api)
@@ -106,7 +107,8 @@ pub fn app(state: AppState) -> Router {
         ))
         // Pages, assets and reports travel gzip-compressed to clients that accept it (images and
         // small bodies are left alone).
-        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::compression::CompressionLayer::new());
+    limits::apply(router, &state.config)
         .layer(axum::middleware::from_fn(access_log::access_log))
         .with_state(state)
 }

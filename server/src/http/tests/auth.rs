@@ -497,3 +497,56 @@ async fn a_person_lists_their_sessions_and_ends_one_left_elsewhere() {
             .any(|e| e.action == "session.end" && e.actor == "supA")
     );
 }
+
+/// A body that sends a little, then waits `pause` before the rest.
+fn trickle(pause: std::time::Duration) -> Body {
+    let chunks = futures_util::stream::unfold(0u8, move |n| async move {
+        match n {
+            0 => Some((Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{")), 1)),
+            1 => {
+                tokio::time::sleep(pause).await;
+                Some((Ok(axum::body::Bytes::from_static(b"}")), 2))
+            }
+            _ => None,
+        }
+    });
+    Body::from_stream(chunks)
+}
+
+#[tokio::test]
+async fn a_request_past_its_deadline_is_stopped_and_one_over_the_ceiling_refused() {
+    let w = world_with(|c| {
+        c.request_timeout = std::time::Duration::from_millis(200);
+        c.max_in_flight = 1;
+    })
+    .await;
+    let slow = |pause| {
+        Request::post("/api/v1/auth/login")
+            .header("content-type", "application/json")
+            .body(trickle(pause))
+            .unwrap()
+    };
+    // A client that trickles its body holds the connection no longer than the deadline.
+    let r = w.send(slow(std::time::Duration::from_secs(5))).await;
+    assert_eq!(r.status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(r.code(), "timeout");
+    // While one request is in flight, the next is refused at once, not queued.
+    let app = w.app.clone();
+    let first = tokio::spawn(async move {
+        app.oneshot(slow(std::time::Duration::from_millis(150)))
+            .await
+            .unwrap()
+            .status()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let r = w.call("GET", "/healthz", None, Body::empty()).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(r.code(), "overloaded");
+    assert_eq!(
+        first.await.unwrap(),
+        StatusCode::BAD_REQUEST,
+        "the first one is answered"
+    );
+    let r = w.call("GET", "/healthz", None, Body::empty()).await;
+    assert_eq!(r.status, StatusCode::OK);
+}
