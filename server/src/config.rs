@@ -62,6 +62,8 @@ pub struct BodyLimits {
     pub envelope: usize,
     /// One photo chunk.
     pub photo_chunk: usize,
+    /// One whole photo, as the manifest declares it (the phone sends a few hundred KB).
+    pub photo: u64,
     /// A household CSV.
     pub csv: usize,
     /// Any other JSON body.
@@ -99,6 +101,7 @@ impl Config {
             limits: BodyLimits {
                 envelope: 1024 * 1024,
                 photo_chunk: 4 * 1024 * 1024,
+                photo: 16 * 1024 * 1024,
                 csv: 32 * 1024 * 1024,
                 json: 64 * 1024,
             },

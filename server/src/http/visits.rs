@@ -116,6 +116,28 @@ pub async fn put_visit(
         if !is_safe_id(&p.photo_id) || !seen.insert(p.photo_id.as_str()) {
             return Err(AppError::invalid_id("photos[].photo_id"));
         }
+        let most = state.config.limits.photo;
+        if p.size == 0 || p.size > most {
+            return Err(AppError::bad_request(
+                "photo_size",
+                format!(
+                    "photo {} is declared as {} bytes; a photo must be 1 to {most} bytes",
+                    p.photo_id, p.size
+                ),
+            ));
+        }
+    }
+    let allowed = crate::ops::photo_allowance::for_visit(&body.template_id, body.template_version);
+    if body.photos.len() as u64 > allowed {
+        return Err(AppError::bad_request(
+            "too_many_photos",
+            format!(
+                "the manifest lists {} photos; template {} version {} takes at most {allowed}",
+                body.photos.len(),
+                body.template_id,
+                body.template_version
+            ),
+        ));
     }
     match state.store.household_worker(&body.household_id).await? {
         Some(Some(w)) if w == device.worker_id => {}

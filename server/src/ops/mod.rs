@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod households;
 pub mod keysessions;
 pub mod org;
+pub mod photo_allowance;
 pub mod review;
 pub mod schedules;
 pub mod sessions;

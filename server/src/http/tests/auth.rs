@@ -502,7 +502,10 @@ async fn a_person_lists_their_sessions_and_ends_one_left_elsewhere() {
 fn trickle(pause: std::time::Duration) -> Body {
     let chunks = futures_util::stream::unfold(0u8, move |n| async move {
         match n {
-            0 => Some((Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{")), 1)),
+            0 => Some((
+                Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"{")),
+                1,
+            )),
             1 => {
                 tokio::time::sleep(pause).await;
                 Some((Ok(axum::body::Bytes::from_static(b"}")), 2))

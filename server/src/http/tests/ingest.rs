@@ -153,6 +153,31 @@ async fn bad_input_table() {
         &p,
         &body(&p, "v3", "hA", 2, h1, vec![photo("../../etc/passwd")]),
     );
+    let sized = |id: &str, size: u64| PhotoManifest { size, ..photo(id) };
+    let (empty_photo, _) = seal(&p, &body(&p, "v3", "hA", 2, h1, vec![sized("p1", 0)]));
+    let (huge_photo, _) = seal(
+        &p,
+        &body(
+            &p,
+            "v3",
+            "hA",
+            2,
+            h1,
+            vec![sized("p1", 16 * 1024 * 1024 + 1)],
+        ),
+    );
+    let allowed = crate::ops::photo_allowance::for_visit("economic", 1) as usize;
+    let (too_many_photos, _) = seal(
+        &p,
+        &body(
+            &p,
+            "v3",
+            "hA",
+            2,
+            h1,
+            (0..=allowed).map(|i| photo(&format!("p{i}"))).collect(),
+        ),
+    );
     let (dup_photos, _) = seal(
         &p,
         &body(&p, "v3", "hA", 2, h1, vec![photo("p1"), photo("p1")]),
@@ -331,6 +356,30 @@ async fn bad_input_table() {
             inner_version,
             StatusCode::BAD_REQUEST,
             "unsupported_version",
+        ),
+        (
+            "a photo of no bytes",
+            "v3".into(),
+            t(&p.token),
+            empty_photo,
+            StatusCode::BAD_REQUEST,
+            "photo_size",
+        ),
+        (
+            "a photo larger than any phone makes",
+            "v3".into(),
+            t(&p.token),
+            huge_photo,
+            StatusCode::BAD_REQUEST,
+            "photo_size",
+        ),
+        (
+            "more photos than the template takes",
+            "v3".into(),
+            t(&p.token),
+            too_many_photos,
+            StatusCode::BAD_REQUEST,
+            "too_many_photos",
         ),
         (
             "path traversal in a photo id",

@@ -1,0 +1,71 @@
+//! How many photos a visit of a template may carry: what the manifest of an envelope is checked
+//! against at ingest, so a phone (or anyone holding its key) cannot store more photos than its
+//! form could have taken.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use fieldvisit_core::template::builtin::builtin_templates;
+use fieldvisit_core::template::{Item, ItemKind, Template};
+
+/// Most photos any visit may carry, whatever its template says.
+pub const MAX_PHOTOS_PER_VISIT: u64 = 100;
+
+/// The photos one item may hold: a photo item its most, a repeat group its most instances times
+/// what one instance holds.
+fn of_item(item: &Item) -> u64 {
+    match &item.kind {
+        ItemKind::Photo { max_count, .. } => u64::from(*max_count),
+        ItemKind::Repeat {
+            items, max_count, ..
+        } => u64::from(*max_count).saturating_mul(items.iter().map(of_item).sum()),
+        _ => 0,
+    }
+}
+
+/// The photos a visit of `template` may carry.
+pub fn of_template(template: &Template) -> u64 {
+    template
+        .sections
+        .iter()
+        .flat_map(|s| &s.items)
+        .map(of_item)
+        .sum::<u64>()
+        .min(MAX_PHOTOS_PER_VISIT)
+}
+
+/// The allowance of the template a visit names, when the server knows that template and
+/// version; [`MAX_PHOTOS_PER_VISIT`] otherwise.
+pub fn for_visit(template_id: &str, version: u32) -> u64 {
+    static KNOWN: OnceLock<HashMap<(String, u32), u64>> = OnceLock::new();
+    let known = KNOWN.get_or_init(|| {
+        builtin_templates()
+            .unwrap_or_default()
+            .iter()
+            .map(|t| ((t.id.clone(), t.version), of_template(t)))
+            .collect()
+    });
+    known
+        .get(&(template_id.to_owned(), version))
+        .copied()
+        .unwrap_or(MAX_PHOTOS_PER_VISIT)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_builtin_template_allows_some_photos_and_no_more_than_the_cap() {
+        for t in builtin_templates().unwrap() {
+            let n = for_visit(&t.id, t.version);
+            assert!(
+                (1..=MAX_PHOTOS_PER_VISIT).contains(&n),
+                "{} allows {n}",
+                t.id
+            );
+        }
+        assert_eq!(for_visit("unknown", 1), MAX_PHOTOS_PER_VISIT);
+    }
+}
