@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 use super::Actor;
 use super::audience::keys_serving;
 use super::error::OpsError;
-use super::keysessions::UnlockedKey;
+use super::keysessions::{FAILURE_WINDOW_MIN, MAX_FAILURES, UnlockedKey};
 use crate::audit;
 use crate::blob::BlobKey;
 use crate::ids::is_safe_id;
@@ -44,7 +44,8 @@ pub async fn unlock(
     if actor.role != role {
         return Err(OpsError::ForbiddenRole("your role may not unlock this key"));
     }
-    if state.key_sessions.throttled(&actor.id, Utc::now()) {
+    let window_from = Utc::now() - chrono::Duration::minutes(FAILURE_WINDOW_MIN);
+    if state.store.unlock_failures(&actor.id, window_from).await? >= MAX_FAILURES {
         return Err(OpsError::Throttled {
             code: "unlock_throttled",
             message: "too many wrong passphrases; try again later".into(),
@@ -57,15 +58,20 @@ pub async fn unlock(
         .find(|r| r.audience == audience)
         .ok_or(OpsError::NotFound("audience key"))?;
     let (r, pass) = (row.clone(), Zeroizing::new(passphrase.to_owned()));
-    let opened = tokio::task::spawn_blocking(move || {
+    // The passphrase is stretched with argon2: it takes its turn with sign-ins.
+    let opened = super::sessions::password_work(state, move || {
         keys::open(&r.sealed, &pass, &r.audience, &r.scope_path, &r.public_key)
     })
-    .await
-    .map_err(OpsError::internal)?;
+    .await?;
     let key = match opened {
         Ok(k) => k,
         Err(_) => {
-            state.key_sessions.failed(&actor.id, Utc::now());
+            let now = Utc::now();
+            let window_from = now - chrono::Duration::minutes(FAILURE_WINDOW_MIN);
+            state
+                .store
+                .unlock_failed(&actor.id, now, window_from)
+                .await?;
             audit::record(
                 state.store.as_ref(),
                 &actor.id,
@@ -77,7 +83,7 @@ pub async fn unlock(
             return Err(OpsError::refused("wrong_passphrase", "wrong passphrase"));
         }
     };
-    state.key_sessions.succeeded(&actor.id);
+    state.store.unlock_succeeded(&actor.id).await?;
     let expires_at = Utc::now() + state.config.review.key_session;
     state.key_sessions.put(
         actor.key_holder(),

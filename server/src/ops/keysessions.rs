@@ -1,7 +1,8 @@
 //! Unlocked audience private keys, held in memory only, per session and audience, until they
 //! expire, the reviewer locks them or signs out. A second sign-in of the same person holds none of
 //! them. Nothing here is written to disk; a restart locks every key. (Behind a load balancer a
-//! reviewer unlocks on each server that serves them.) Wrong passphrases are counted per person.
+//! reviewer unlocks on each server that serves them.) Wrong passphrases are counted per person in
+//! the database (`StaffStore::unlock_failed`), so the count holds across restarts and processes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,37 +30,9 @@ pub const FAILURE_WINDOW_MIN: i64 = 15;
 #[derive(Debug, Default)]
 pub struct KeySessions {
     inner: Mutex<HashMap<(String, String), UnlockedKey>>,
-    failures: Mutex<HashMap<String, (u32, DateTime<Utc>)>>,
 }
 
 impl KeySessions {
-    /// Whether a reviewer has used up their passphrase attempts for now.
-    pub fn throttled(&self, staff_id: &str, now: DateTime<Utc>) -> bool {
-        self.failures.lock().is_ok_and(|m| {
-            m.get(staff_id).is_some_and(|(n, since)| {
-                *n >= MAX_FAILURES && now - *since < chrono::Duration::minutes(FAILURE_WINDOW_MIN)
-            })
-        })
-    }
-
-    /// Counts a wrong passphrase (a new window starts when the old one is over).
-    pub fn failed(&self, staff_id: &str, now: DateTime<Utc>) {
-        if let Ok(mut m) = self.failures.lock() {
-            let e = m.entry(staff_id.to_owned()).or_insert((0, now));
-            if now - e.1 >= chrono::Duration::minutes(FAILURE_WINDOW_MIN) {
-                *e = (0, now);
-            }
-            e.0 += 1;
-        }
-    }
-
-    /// Forgets failures after a successful unlock.
-    pub fn succeeded(&self, staff_id: &str) {
-        if let Ok(mut m) = self.failures.lock() {
-            m.remove(staff_id);
-        }
-    }
-
     /// Holds `key` for a holder (a session) and `audience` until `expires_at`.
     pub fn put(&self, holder: &str, audience: &str, key: UnlockedKey) {
         if let Ok(mut m) = self.inner.lock() {

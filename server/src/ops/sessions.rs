@@ -53,7 +53,7 @@ impl Caller {
 /// Runs password work (argon2) on a blocking thread, at most `config.argon2_parallel` at once: a
 /// flood of sign-ins then costs bounded memory and CPU, and other users' sign-ins keep their turn.
 /// A caller that gets no turn within `config.argon2_wait` is told to try again.
-async fn password_work<T: Send + 'static>(
+pub(crate) async fn password_work<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, OpsError> {

@@ -30,6 +30,19 @@ pub trait StaffStore: Send + Sync {
         lock_until: DateTime<Utc>,
     ) -> StoreResult<(u32, bool)>;
 
+    /// Counts a wrong audience-key passphrase in the account's window (a window that began at or
+    /// before `window_from` is over, and this failure starts a new one); returns the count in
+    /// the window, this one included.
+    async fn unlock_failed(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        window_from: DateTime<Utc>,
+    ) -> StoreResult<u32>;
+    /// Wrong passphrases in the account's window, 0 when it began at or before `window_from`.
+    async fn unlock_failures(&self, id: &str, window_from: DateTime<Utc>) -> StoreResult<u32>;
+    /// Forgets wrong passphrases after a successful unlock.
+    async fn unlock_succeeded(&self, id: &str) -> StoreResult<()>;
     /// Clears failures after a successful login.
     async fn login_succeeded(&self, id: &str) -> StoreResult<()>;
 

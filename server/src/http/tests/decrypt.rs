@@ -146,10 +146,44 @@ async fn wrong_passphrases_are_throttled() {
     }
     let good = json!({ "audience": "child-welfare", "passphrase": PASS });
     let r = w
-        .json("POST", "/api/v1/reviews/unlock", Some(&rev), good)
+        .json("POST", "/api/v1/reviews/unlock", Some(&rev), good.clone())
         .await;
     assert_eq!(
         (r.status, r.code()),
         (StatusCode::TOO_MANY_REQUESTS, "unlock_throttled")
     );
+    // The count lives in the database: a second server process on the same store (or this one
+    // after a restart) holds the reviewer back too.
+    let other = AppState::new(
+        std::sync::Arc::clone(&w.state.store),
+        std::sync::Arc::clone(&w.state.blobs),
+        (*w.state.config).clone(),
+    )
+    .unwrap();
+    let r = crate::ops::decrypt::unlock(
+        &other,
+        &crate::ops::Actor::for_staff(&other, "revA").await.unwrap(),
+        "child-welfare",
+        PASS,
+    )
+    .await;
+    assert!(
+        matches!(
+            r,
+            Err(crate::ops::OpsError::Throttled {
+                code: "unlock_throttled",
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+    // The window over (as the store would hold it 16 minutes on), the right passphrase unlocks.
+    let later = Utc::now() + chrono::Duration::minutes(16);
+    let failures = w
+        .state
+        .store
+        .unlock_failures("revA", later - chrono::Duration::minutes(15))
+        .await
+        .unwrap();
+    assert_eq!(failures, 0);
 }

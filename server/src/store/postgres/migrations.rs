@@ -283,9 +283,12 @@ CREATE INDEX visits_gaps ON visits (received_at) WHERE chain_status = 'gap';
 "#,
     // 7: sessions end after a spell of idleness as well as at their expiry; they remember when
     // they were last used. Sessions of the old schema have no such time: everyone signs in anew.
+    // Wrong passphrases for audience keys are counted per account here, not in one process.
     r#"
 DELETE FROM sessions;
 ALTER TABLE sessions ADD COLUMN last_seen_at TIMESTAMPTZ NOT NULL;
+ALTER TABLE staff ADD COLUMN unlock_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE staff ADD COLUMN unlock_window_start TIMESTAMPTZ;
 "#,
 ];
 

@@ -131,6 +131,58 @@ pub(super) async fn login_failed<C: GenericClient>(
     })
 }
 
+pub(super) async fn unlock_failed<C: GenericClient>(
+    c: &C,
+    id: &str,
+    now: DateTime<Utc>,
+    window_from: DateTime<Utc>,
+) -> StoreResult<u32> {
+    // One statement, so failures from several server processes all count.
+    let row = query_opt(
+        c,
+        "UPDATE staff SET
+             unlock_failures = CASE WHEN unlock_window_start IS NULL OR unlock_window_start <= $3
+                 THEN 1 ELSE unlock_failures + 1 END,
+             unlock_window_start = CASE WHEN unlock_window_start IS NULL
+                 OR unlock_window_start <= $3 THEN $2 ELSE unlock_window_start END
+         WHERE id = $1 RETURNING unlock_failures",
+        &[&id, &super::micros(now), &window_from],
+    )
+    .await?
+    .ok_or(StoreError::NotFound("staff"))?;
+    let n: i32 = col(&row, 0)?;
+    u32::try_from(n).map_err(|_| bad_column("unlock_failures"))
+}
+
+pub(super) async fn unlock_failures<C: GenericClient>(
+    c: &C,
+    id: &str,
+    window_from: DateTime<Utc>,
+) -> StoreResult<u32> {
+    let Some(row) = query_opt(
+        c,
+        "SELECT CASE WHEN unlock_window_start > $2 THEN unlock_failures ELSE 0 END
+         FROM staff WHERE id = $1",
+        &[&id, &window_from],
+    )
+    .await?
+    else {
+        return Ok(0);
+    };
+    let n: i32 = col(&row, 0)?;
+    u32::try_from(n).map_err(|_| bad_column("unlock_failures"))
+}
+
+pub(super) async fn unlock_succeeded<C: GenericClient>(c: &C, id: &str) -> StoreResult<()> {
+    execute(
+        c,
+        "UPDATE staff SET unlock_failures = 0, unlock_window_start = NULL WHERE id = $1",
+        &[&id],
+    )
+    .await?;
+    Ok(())
+}
+
 pub(super) async fn login_succeeded<C: GenericClient>(c: &C, id: &str) -> StoreResult<()> {
     execute(
         c,
@@ -325,6 +377,23 @@ mod as_store {
 
         async fn staff_in(&self, scope: &Scope) -> StoreResult<Vec<Staff>> {
             staff::in_scope(&self.client().await?, scope).await
+        }
+
+        async fn unlock_failed(
+            &self,
+            id: &str,
+            now: DateTime<Utc>,
+            window_from: DateTime<Utc>,
+        ) -> StoreResult<u32> {
+            staff::unlock_failed(&self.client().await?, id, now, window_from).await
+        }
+
+        async fn unlock_failures(&self, id: &str, window_from: DateTime<Utc>) -> StoreResult<u32> {
+            staff::unlock_failures(&self.client().await?, id, window_from).await
+        }
+
+        async fn unlock_succeeded(&self, id: &str) -> StoreResult<()> {
+            staff::unlock_succeeded(&self.client().await?, id).await
         }
 
         async fn login_failed(

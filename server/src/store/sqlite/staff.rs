@@ -113,6 +113,53 @@ pub(super) fn login_failed(
     })
 }
 
+pub(super) fn unlock_failed(
+    c: &Connection,
+    id: &str,
+    now: DateTime<Utc>,
+    window_from: DateTime<Utc>,
+) -> StoreResult<u32> {
+    // One statement, so failures from several server processes all count.
+    c.query_row(
+        "UPDATE staff SET
+             unlock_failures = CASE WHEN unlock_window_start IS NULL OR unlock_window_start <= ?3
+                 THEN 1 ELSE unlock_failures + 1 END,
+             unlock_window_start = CASE WHEN unlock_window_start IS NULL
+                 OR unlock_window_start <= ?3 THEN ?2 ELSE unlock_window_start END
+         WHERE id = ?1 RETURNING unlock_failures",
+        params![id, ts(now), ts(window_from)],
+        |r| r.get(0),
+    )
+    .optional()
+    .map_err(backend)?
+    .ok_or(StoreError::NotFound("staff"))
+}
+
+pub(super) fn unlock_failures(
+    c: &Connection,
+    id: &str,
+    window_from: DateTime<Utc>,
+) -> StoreResult<u32> {
+    c.query_row(
+        "SELECT CASE WHEN unlock_window_start > ?2 THEN unlock_failures ELSE 0 END
+         FROM staff WHERE id = ?1",
+        params![id, ts(window_from)],
+        |r| r.get(0),
+    )
+    .optional()
+    .map(Option::unwrap_or_default)
+    .map_err(backend)
+}
+
+pub(super) fn unlock_succeeded(c: &Connection, id: &str) -> StoreResult<()> {
+    c.execute(
+        "UPDATE staff SET unlock_failures = 0, unlock_window_start = NULL WHERE id = ?1",
+        [id],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
 pub(super) fn login_succeeded(c: &Connection, id: &str) -> StoreResult<()> {
     c.execute(
         "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE id = ?1",
@@ -287,6 +334,28 @@ mod as_store {
         async fn staff_in(&self, scope: &Scope) -> StoreResult<Vec<Staff>> {
             let scope = scope.clone();
             self.read(move |c| staff::in_scope(c, &scope)).await
+        }
+
+        async fn unlock_failed(
+            &self,
+            id: &str,
+            now: DateTime<Utc>,
+            window_from: DateTime<Utc>,
+        ) -> StoreResult<u32> {
+            let id = id.to_owned();
+            self.call(move |c| staff::unlock_failed(c, &id, now, window_from))
+                .await
+        }
+
+        async fn unlock_failures(&self, id: &str, window_from: DateTime<Utc>) -> StoreResult<u32> {
+            let id = id.to_owned();
+            self.read(move |c| staff::unlock_failures(c, &id, window_from))
+                .await
+        }
+
+        async fn unlock_succeeded(&self, id: &str) -> StoreResult<()> {
+            let id = id.to_owned();
+            self.call(move |c| staff::unlock_succeeded(c, &id)).await
         }
 
         async fn login_failed(
