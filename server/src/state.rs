@@ -28,6 +28,8 @@ pub struct AppState {
     alert_secrets: Arc<std::sync::OnceLock<Arc<AlertSecrets>>>,
     /// Turns at password work (argon2), `config.argon2_parallel` of them.
     pub password_work: Arc<tokio::sync::Semaphore>,
+    /// Sign-in attempts per client address, shared by the API and the console.
+    pub signin_limiter: crate::http::signin_limit::Limiter,
 }
 
 /// Why the server could not start.
@@ -58,6 +60,7 @@ impl AppState {
             store,
             blobs,
             password_work: Arc::new(tokio::sync::Semaphore::new(config.argon2_parallel.max(1))),
+            signin_limiter: crate::http::signin_limit::limiter(&config),
             config: Arc::new(config),
             upload_locks: Arc::new(UploadLocks::new()),
             dummy_hash: Arc::new(std::sync::OnceLock::new()),

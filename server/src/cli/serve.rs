@@ -37,6 +37,16 @@ pub struct ServeArgs {
     /// Requests served at once; more are answered 503 at once.
     #[arg(long, env = "FIELDVISIT_MAX_IN_FLIGHT", default_value_t = 1024)]
     pub max_in_flight: usize,
+    /// A proxy (load balancer, nginx) whose X-Forwarded-For names the client; repeat for several.
+    #[arg(
+        long = "trusted-proxy",
+        env = "FIELDVISIT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Sign-in attempts one client address may make at once (then one more every 2 s).
+    #[arg(long, env = "FIELDVISIT_SIGNIN_BURST", default_value_t = 30)]
+    pub signin_burst: u32,
     /// Enrollment code validity, in hours.
     #[arg(long, env = "FIELDVISIT_CODE_HOURS", default_value_t = 24)]
     pub code_hours: u64,
@@ -85,6 +95,8 @@ impl ServeArgs {
         config.session_idle = Duration::from_secs(self.session_idle_minutes.max(1) * 60);
         config.request_timeout = Duration::from_secs(self.request_timeout_seconds.max(1));
         config.max_in_flight = self.max_in_flight.max(1);
+        config.trusted_proxies = self.trusted_proxies.clone();
+        config.signin_burst = self.signin_burst.max(1);
         config.enrollment_code_ttl = Duration::from_secs(self.code_hours * 3600);
         config.review.high = chrono::Duration::hours(self.review_high_hours.into());
         config.review.medium_working_days = self.review_medium_working_days;
@@ -157,10 +169,14 @@ pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String>
             }
         }
     });
-    axum::serve(listener, crate::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    // The peer's address reaches handlers: sign-in attempts are limited per client address.
+    axum::serve(
+        listener,
+        crate::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())?;
     refresher.abort();
     alerts.abort();
     // The next start reads these back instead of every household (a warm-up still running

@@ -28,7 +28,10 @@ use axum::routing::get;
 use crate::state::AppState;
 
 /// The console's routes; `limits` bounds the household upload like the API's.
-pub fn router(limits: &crate::config::BodyLimits) -> Router<AppState> {
+pub fn router(
+    limits: &crate::config::BodyLimits,
+    signin: &crate::http::signin_limit::Limiter,
+) -> Router<AppState> {
     use pages::{
         admin, alerts, audit, coverage, evidence, households, import, keys, login, reviews,
         schedules,
@@ -38,7 +41,13 @@ pub fn router(limits: &crate::config::BodyLimits) -> Router<AppState> {
         .route("/coverage", get(coverage::page))
         .route("/coverage/overdue", get(coverage::overdue))
         .route("/coverage/households", get(coverage::households))
-        .route("/login", get(login::form).post(login::submit))
+        .route(
+            "/login",
+            get(login::form).post(axum::handler::Handler::layer(
+                login::submit,
+                crate::http::signin_limit::layer(signin),
+            )),
+        )
         .route("/logout", axum::routing::post(login::logout))
         .route("/lang/{lang}", get(login::switch))
         .route(

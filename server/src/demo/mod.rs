@@ -244,11 +244,14 @@ pub async fn start(
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let app = crate::app(state.clone());
     let server = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stop_rx.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stop_rx.await;
+        })
+        .await
     });
     // Channels an admin adds in the console work in the demo as in production.
     let alerts = crate::alerts::spawn(state.clone()).map_err(|e| DemoError::Task(e.to_string()))?;

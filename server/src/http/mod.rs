@@ -5,6 +5,7 @@ mod alerts;
 mod assignments;
 mod audit;
 pub(crate) mod auth;
+mod client;
 mod coverage;
 mod devices;
 mod extract;
@@ -17,6 +18,7 @@ mod openapi_schemas;
 mod org;
 mod photos;
 mod reviews;
+pub mod signin_limit;
 mod visits;
 
 use axum::Router;
@@ -33,7 +35,13 @@ pub fn app(state: AppState) -> Router {
     let limits = state.config.limits;
     let api = Router::new()
         .route("/openapi.json", get(openapi::document))
-        .route("/auth/login", post(auth::login))
+        .route(
+            "/auth/login",
+            post(axum::handler::Handler::layer(
+                auth::login,
+                signin_limit::layer(&state.signin_limiter),
+            )),
+        )
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
         .route("/auth/password", post(auth::change_password))
@@ -98,7 +106,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(alerts::metrics))
         .nest("/api/v1", api)
-        .merge(crate::console::router(&limits))
+        .merge(crate::console::router(&limits, &state.signin_limiter))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(

@@ -553,3 +553,56 @@ async fn a_request_past_its_deadline_is_stopped_and_one_over_the_ceiling_refused
     let r = w.call("GET", "/healthz", None, Body::empty()).await;
     assert_eq!(r.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn sign_in_attempts_are_limited_per_client_address_and_proxies_are_trusted_only_if_named() {
+    let w = world_with(|c| {
+        c.signin_burst = 3;
+        c.signin_refill = std::time::Duration::from_secs(3600);
+        c.trusted_proxies = vec!["10.0.0.2".parse().unwrap()];
+    })
+    .await;
+    let attempt = |peer: &str, forwarded: Option<&str>| {
+        let mut r = Request::post("/api/v1/auth/login")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                // An unknown login: no account lockout mixes in.
+                json!({ "login": "nobody@fv", "password": "wrong password!" }).to_string(),
+            ))
+            .unwrap();
+        if let Some(f) = forwarded {
+            r.headers_mut()
+                .insert("x-forwarded-for", f.parse().unwrap());
+        }
+        let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+        r.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+        r
+    };
+    for _ in 0..3 {
+        let r = w.send(attempt("203.0.113.7", None)).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    // The fourth attempt from that address is refused at once, without password work.
+    let r = w.send(attempt("203.0.113.7", None)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.code(), "rate_limited");
+    assert!(r.headers.contains_key("retry-after"));
+    // A client that writes its own X-Forwarded-For does not get a fresh address by it.
+    let r = w.send(attempt("203.0.113.7", Some("198.51.100.9"))).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another address is not held back; nor is a client behind the named proxy.
+    let r = w.send(attempt("203.0.113.8", None)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = w.send(attempt("10.0.0.2", Some("198.51.100.9"))).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // The console's sign-in form shares the count.
+    let mut form = Request::post("/login")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("login=supA%40fv&password=x&csrf=x"))
+        .unwrap();
+    let addr: std::net::SocketAddr = "203.0.113.7:40000".parse().unwrap();
+    form.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    let r = w.send(form).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+}
