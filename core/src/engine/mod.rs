@@ -126,6 +126,7 @@ impl Engine {
         self.store.put_schedule(&a.schedule)?;
         self.store.put_thresholds(&a.evidence_thresholds)?;
         self.store.put_audience_keys(&a.audience_keys)?;
+        self.store.merge_last_visits(&a.last_visits)?;
         Ok(())
     }
 }

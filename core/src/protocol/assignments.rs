@@ -1,10 +1,10 @@
 //! What the server sends a phone: its worker's caseload, templates, schedule, audience keys and
 //! assessments returned for rework, incrementally after a since-token.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::caseload::{Household, ScheduleConfig};
+use crate::caseload::{Category, Household, ScheduleConfig};
 use crate::geo::EvidenceThresholds;
 use crate::template::Template;
 
@@ -36,6 +36,24 @@ pub struct ReturnedAssessment {
     pub returned_at: DateTime<Utc>,
 }
 
+/// What the server knows of the last visit of one household in one category: a new or
+/// replacement phone starts its due dates from it rather than from the registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LastVisitRecord {
+    /// Household.
+    pub household_id: String,
+    /// Category.
+    pub category: Category,
+    /// The visit.
+    pub visit_id: String,
+    /// Local day it started on (China Standard Time), as coverage counts it.
+    pub on: NaiveDate,
+    /// The level it gave (risk level, elderly tier), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
 /// One pull of assignments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,4 +78,8 @@ pub struct Assignments {
     pub audience_keys: Vec<AudienceKeyRecord>,
     /// Assessments returned since the token.
     pub returned: Vec<ReturnedAssessment>,
+    /// The last sealed visit of each household and category of the caseload that the server
+    /// holds; a phone's own newer visits win. (Absent from older servers.)
+    #[serde(default)]
+    pub last_visits: Vec<LastVisitRecord>,
 }

@@ -8,7 +8,9 @@ mod error;
 mod ids;
 mod messages;
 
-pub use assignments::{Assignments, AudienceKeyRecord, MAX_HELD_TEMPLATES, ReturnedAssessment};
+pub use assignments::{
+    Assignments, AudienceKeyRecord, LastVisitRecord, MAX_HELD_TEMPLATES, ReturnedAssessment,
+};
 pub use content::{
     PhotoContent, ScoreOutcome, VisitContent, content_aad, open_content, open_photo, photo_aad,
     wrap_aad,

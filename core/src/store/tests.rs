@@ -227,3 +227,38 @@ fn template_versions_name_the_newest_of_each_plain_id() {
         crate::protocol::MAX_HELD_TEMPLATES
     );
 }
+
+#[test]
+fn last_visits_from_the_server_fill_in_and_never_replace_a_newer_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("s.db"), &keys()).unwrap();
+    let record = |on: (i32, u32, u32), level: &str| crate::protocol::LastVisitRecord {
+        household_id: "hh-1".into(),
+        category: Category::Dibao,
+        visit_id: format!("v-{}", on.1),
+        on: chrono::NaiveDate::from_ymd_opt(on.0, on.1, on.2).unwrap(),
+        level: Some(level.into()),
+    };
+    let last = |store: &Store| store.last_visits().unwrap();
+    store
+        .merge_last_visits(&[record((2026, 3, 1), "REGULAR")])
+        .unwrap();
+    assert_eq!(last(&store)[0].2.on.to_string(), "2026-03-01");
+    // An older record does not move the date back.
+    store
+        .merge_last_visits(&[record((2026, 2, 1), "IRREGULAR")])
+        .unwrap();
+    assert_eq!(
+        last(&store)[0].2,
+        LastVisit {
+            on: chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            level: Some("REGULAR".into()),
+        }
+    );
+    // A newer one moves it on.
+    store
+        .merge_last_visits(&[record((2026, 4, 2), "IRREGULAR")])
+        .unwrap();
+    assert_eq!(last(&store)[0].2.on.to_string(), "2026-04-02");
+    assert_eq!(last(&store).len(), 1);
+}

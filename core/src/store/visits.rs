@@ -296,6 +296,44 @@ impl Store {
         Ok(())
     }
 
+    /// Takes what the server knows of last visits (a new or replacement phone has none of its
+    /// own), keeping this phone's record where it is as new or newer.
+    pub fn merge_last_visits(
+        &self,
+        records: &[crate::protocol::LastVisitRecord],
+    ) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let cipher = self.cipher();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for r in records {
+            let summary = LastVisitSummary {
+                visit_id: r.visit_id.clone(),
+                level: r.level.clone(),
+            };
+            let key = format!("{}|{}", r.household_id, r.category.code());
+            let summary = cipher.seal_json("last_visit", "summary", &key, &summary)?;
+            tx.prepare_cached(
+                "INSERT INTO last_visit (household_id, category, sealed_on, summary, level)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(household_id, category) DO UPDATE SET sealed_on = excluded.sealed_on,
+                     summary = excluded.summary, level = excluded.level
+                 WHERE excluded.sealed_on > last_visit.sealed_on",
+            )?
+            .execute(params![
+                r.household_id,
+                r.category.code(),
+                r.on.to_string(),
+                summary.as_bytes(),
+                r.level
+            ])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The last sealed visit of every household and category, from the clear columns (day and
     /// level) that the due dates need.
     pub fn last_visits(&self) -> Result<Vec<(String, Category, LastVisit)>, StoreError> {

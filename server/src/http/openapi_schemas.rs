@@ -117,6 +117,7 @@ pub fn components() -> Components {
                     ("evidence_thresholds", Obj),
                     ("audience_keys", Obj),
                     ("returned", Obj),
+                    ("last_visits", Obj),
                 ],
             ),
         )

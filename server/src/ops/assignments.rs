@@ -55,6 +55,9 @@ pub async fn for_device(
         .await?
         .ok_or_else(|| OpsError::internal("worker scope unit missing"))?;
     let delta = state.store.caseload_delta(&worker.id, after).await?;
+    // Every pull: a phone's caseload is small, and a visit made on another phone of the worker
+    // (or a replaced one) changes its due dates as much as a changed household does.
+    let last_visits = state.store.last_visits_of(&worker.id).await?;
     let mut templates = builtin_templates().map_err(OpsError::internal)?;
     templates.retain(|t| !held.iter().any(|(id, v)| *id == t.id && *v == t.version));
     let audience_keys = super::audience::public_keys_for(state, &unit.path).await?;
@@ -91,5 +94,6 @@ pub async fn for_device(
         evidence_thresholds: EvidenceThresholds::default(),
         audience_keys,
         returned: delta.returned,
+        last_visits,
     })
 }

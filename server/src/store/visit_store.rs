@@ -19,6 +19,12 @@ pub trait VisitStore: Send + Sync {
     /// Visits in a scope.
     async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>>;
 
+    /// The last visit (not a correction) of each household and category on a worker's caseload,
+    /// by start time: what a new phone of the worker starts its due dates from.
+    async fn last_visits_of(
+        &self,
+        worker_id: &str,
+    ) -> StoreResult<Vec<fieldvisit_core::protocol::LastVisitRecord>>;
     /// Photos of a visit.
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>>;
 

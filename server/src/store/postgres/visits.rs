@@ -266,6 +266,24 @@ pub(super) async fn in_scope<C: GenericClient>(
     .collect()
 }
 
+pub(super) async fn last_visits_of<C: GenericClient>(
+    c: &C,
+    worker_id: &str,
+) -> StoreResult<Vec<fieldvisit_core::protocol::LastVisitRecord>> {
+    let rows = query(
+        c,
+        "SELECT v.household_id, v.category, v.visit_id, v.started_at, v.level
+         FROM visits v JOIN households h ON h.id = v.household_id
+         WHERE h.worker_id = $1 AND NOT v.amends",
+        &[&worker_id],
+    )
+    .await?
+    .iter()
+    .map(|r| Ok((col(r, 0)?, col(r, 1)?, col(r, 2)?, col(r, 3)?, col(r, 4)?)))
+    .collect::<StoreResult<Vec<_>>>()?;
+    Ok(crate::store::latest_visits(rows))
+}
+
 pub(super) async fn photos<C: GenericClient>(
     c: &C,
     visit_id: &str,
@@ -327,6 +345,13 @@ mod as_store {
 
         async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>> {
             visits::in_scope(&self.client().await?, scope).await
+        }
+
+        async fn last_visits_of(
+            &self,
+            worker_id: &str,
+        ) -> StoreResult<Vec<fieldvisit_core::protocol::LastVisitRecord>> {
+            visits::last_visits_of(&self.client().await?, worker_id).await
         }
 
         async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {

@@ -226,6 +226,33 @@ pub(super) fn in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<VisitMe
     Ok(rows)
 }
 
+pub(super) fn last_visits_of(
+    c: &Connection,
+    worker_id: &str,
+) -> StoreResult<Vec<fieldvisit_core::protocol::LastVisitRecord>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT v.household_id, v.category, v.visit_id, v.started_at, v.level
+             FROM visits v JOIN households h ON h.id = v.household_id
+             WHERE h.worker_id = ?1 AND NOT v.amends",
+        )
+        .map_err(backend)?;
+    let rows = st
+        .query_map([worker_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                parse_ts(&r.get::<_, String>(3)?)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    Ok(crate::store::latest_visits(rows))
+}
+
 pub(super) fn photos(c: &Connection, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
     let mut st = c
         .prepare_cached(
@@ -291,6 +318,14 @@ mod as_store {
         async fn visits(&self, scope: &Scope) -> StoreResult<Vec<VisitMeta>> {
             let scope = scope.clone();
             self.read(move |c| visits::in_scope(c, &scope)).await
+        }
+
+        async fn last_visits_of(
+            &self,
+            worker_id: &str,
+        ) -> StoreResult<Vec<fieldvisit_core::protocol::LastVisitRecord>> {
+            let w = worker_id.to_owned();
+            self.read(move |c| visits::last_visits_of(c, &w)).await
         }
 
         async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
