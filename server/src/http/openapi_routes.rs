@@ -328,7 +328,7 @@ pub const ROUTES: &[Route] = &[
     Route {
         method: "GET",
         path: "/api/v1/assignments",
-        summary: "The device's assignments (caseload changes, templates, schedule, audience keys, returned assessments) since ?since=TOKEN; no token = everything. Each &have=TEMPLATE_ID.VERSION names a template the phone holds, left out of the answer",
+        summary: "The device's assignments (caseload changes, templates, schedule, audience keys, returned assessments, and the last visit the server holds of each household and category of the caseload) since ?since=TOKEN; no token = everything. Each &have=TEMPLATE_ID.VERSION names a template the phone holds, left out of the answer",
         auth: "device",
         responses: &[
             ("200", "Assignments"),
