@@ -104,6 +104,8 @@ pub fn app(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(limits.json));
     let router = Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/livez", get(health::livez))
+        .route("/readyz", get(health::readyz))
         .route("/metrics", get(alerts::metrics))
         .nest("/api/v1", api)
         .merge(crate::console::router(&limits, &state.signin_limiter))

@@ -606,3 +606,45 @@ async fn sign_in_attempts_are_limited_per_client_address_and_proxies_are_trusted
     let r = w.send(form).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn readiness_names_the_backend_that_does_not_answer() {
+    let w = world().await;
+    let r = w.call("GET", "/livez", None, Body::empty()).await;
+    assert_eq!(r.json["status"], "ok");
+    let r = w.call("GET", "/readyz", None, Body::empty()).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(
+        (r.json["database"].as_str(), r.json["photos"].as_str()),
+        (Some("ok"), Some("ok"))
+    );
+    // Photos in an S3 store nobody listens for.
+    let location = crate::blob::S3Location::parse("s3://nowhere/fv").unwrap();
+    let options = crate::blob::S3Options {
+        endpoint: Some("http://127.0.0.1:9".into()),
+        region: Some("us-east-1".into()),
+        credentials: Some(("test".into(), "test".into())),
+    };
+    let blobs = crate::blob::S3BlobStore::connect(&location, &options).unwrap();
+    let down = AppState::new(
+        std::sync::Arc::clone(&w.state.store),
+        std::sync::Arc::new(blobs),
+        (*w.state.config).clone(),
+    )
+    .unwrap();
+    let app = crate::app(down);
+    let resp = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        app.oneshot(Request::get("/readyz").body(Body::empty()).unwrap()),
+    )
+    .await
+    .expect("readyz answers")
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (json["database"].as_str(), json["photos"].as_str()),
+        (Some("ok"), Some("unreachable"))
+    );
+}
