@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod backends;
+pub mod backup;
 pub mod blob;
 pub mod cli;
 pub mod config;

@@ -246,3 +246,39 @@ fn county_schedule_set_show_and_clear() {
     assert_eq!(tekun["default"], serde_json::json!({ "months": 1 }));
     assert!(ok(d, &["audit", "verify"], "").contains("intact"));
 }
+
+#[test]
+fn backup_and_restore_of_the_data_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(
+        &data,
+        &[
+            "org",
+            "add",
+            "--id",
+            "js",
+            "--level",
+            "province",
+            "--name",
+            "江苏省",
+        ],
+        "",
+    );
+    let to = dir.path().join("backup");
+    let out = ok(&data, &["backup", "--to", to.to_str().unwrap()], "");
+    assert!(out.contains("verified") && out.contains("intact"), "{out}");
+    // Into the data folder it came from: refused, it has a database.
+    let out = run(&data, &["restore", "--from", to.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("already holds a database"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let restored = dir.path().join("restored");
+    let out = ok(&restored, &["restore", "--from", to.to_str().unwrap()], "");
+    assert!(out.contains("restored"), "{out}");
+    let out = ok(&restored, &["audit", "verify"], "");
+    assert!(out.contains("intact"), "{out}");
+}

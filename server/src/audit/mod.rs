@@ -64,35 +64,71 @@ pub enum Verification {
     },
 }
 
-/// Walks the whole chain in pages and reports the first broken entry.
-pub async fn verify(store: &dyn Store) -> StoreResult<Verification> {
-    let mut expected_seq = 1u64;
-    let mut prev = Sha256Hash::ZERO;
-    loop {
-        let page = store.audit_entries(expected_seq - 1, 1000).await?;
-        if page.is_empty() {
-            return Ok(Verification::Intact {
-                entries: expected_seq - 1,
+/// Checks entries one after the other, from the first: what [`verify`] and a backup's check
+/// share.
+#[derive(Debug)]
+pub struct ChainCheck {
+    expected_seq: u64,
+    prev: Sha256Hash,
+}
+
+impl Default for ChainCheck {
+    fn default() -> Self {
+        ChainCheck {
+            expected_seq: 1,
+            prev: Sha256Hash::ZERO,
+        }
+    }
+}
+
+impl ChainCheck {
+    /// The sequence number after the last entry checked (where the next page starts).
+    pub fn checked(&self) -> u64 {
+        self.expected_seq - 1
+    }
+
+    /// Checks the next entry; the verdict when it breaks the chain.
+    pub fn next(&mut self, e: &AuditEntry) -> Result<(), Verification> {
+        let reason = if e.seq != self.expected_seq {
+            Some("missing entry before this one")
+        } else if e.prev_hash != self.prev {
+            Some("does not link to the previous entry")
+        } else if entry_hash(e) != e.hash {
+            Some("fields do not match the entry hash")
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            return Err(Verification::Broken {
+                seq: self.expected_seq.min(e.seq),
+                reason,
             });
         }
-        for e in page {
-            let reason = if e.seq != expected_seq {
-                Some("missing entry before this one")
-            } else if e.prev_hash != prev {
-                Some("does not link to the previous entry")
-            } else if entry_hash(&e) != e.hash {
-                Some("fields do not match the entry hash")
-            } else {
-                None
-            };
-            if let Some(reason) = reason {
-                return Ok(Verification::Broken {
-                    seq: expected_seq.min(e.seq),
-                    reason,
-                });
+        self.prev = e.hash;
+        self.expected_seq += 1;
+        Ok(())
+    }
+
+    /// The verdict when every entry was checked.
+    pub fn finish(self) -> Verification {
+        Verification::Intact {
+            entries: self.checked(),
+        }
+    }
+}
+
+/// Walks the whole chain in pages and reports the first broken entry.
+pub async fn verify(store: &dyn Store) -> StoreResult<Verification> {
+    let mut check = ChainCheck::default();
+    loop {
+        let page = store.audit_entries(check.checked(), 1000).await?;
+        if page.is_empty() {
+            return Ok(check.finish());
+        }
+        for e in &page {
+            if let Err(broken) = check.next(e) {
+                return Ok(broken);
             }
-            prev = e.hash;
-            expected_seq += 1;
         }
     }
 }

@@ -148,7 +148,9 @@ pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
     let state = AppState::connect(config).await.map_err(|e| e.to_string())?;
     let actor = Actor::cli();
     match command {
-        Command::Serve(_) | Command::Demo(_) => Err("serve and demo are not admin commands".into()),
+        Command::Serve(_) | Command::Demo(_) | Command::Backup { .. } | Command::Restore { .. } => {
+            Err("serve, demo, backup and restore are not admin commands".into())
+        }
         Command::Schedule(c) => super::schedule::run(&state, &actor, c).await,
         Command::Alerts(c) => super::alerts::run(&state, &actor, c).await,
         Command::Org(OrgCommand::Add {

@@ -5,6 +5,7 @@ mod accounts;
 mod alerts;
 mod assignments;
 mod auth;
+mod backup;
 mod branch_escapes;
 mod concurrency;
 mod console;

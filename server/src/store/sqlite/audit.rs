@@ -67,7 +67,8 @@ pub(super) fn append(
     Ok(entry)
 }
 
-pub(super) fn entries(c: &Connection, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
+/// Audit entries after `after`, on any connection (a backup's check reads a copy this way).
+pub(crate) fn entries(c: &Connection, after: u64, limit: u32) -> StoreResult<Vec<AuditEntry>> {
     let mut st = c
         .prepare(
             "SELECT seq, at, actor, action, target, detail, prev_hash, hash FROM audit_log

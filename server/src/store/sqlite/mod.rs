@@ -6,6 +6,7 @@
 mod alerts;
 mod assignments;
 mod audit;
+pub(crate) use audit::entries as audit_entries_of;
 mod coverage_cache;
 mod coverage_snapshot;
 mod coverage_upkeep;
