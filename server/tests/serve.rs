@@ -98,3 +98,54 @@ fn a_crash_after_the_start_up_warm_up_leaves_its_books_written_down() {
     child.wait().unwrap();
     assert_eq!(snapshot_villages(dir.path()), ["js"]);
 }
+
+#[test]
+fn json_logs_carry_the_request_id_that_the_response_returns() {
+    let dir = data_folder();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
+        .args(["--log-format", "json", "serve"])
+        .env("FIELDVISIT_DATA", dir.path())
+        .env("FIELDVISIT_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let port: u16 = loop {
+        let line = lines.next().unwrap().unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+            panic!("not a JSON log line ({e}): {line}");
+        });
+        if let Some(addr) = v["fields"]["addr"].as_str() {
+            break addr.rsplit(':').next().unwrap().parse().unwrap();
+        }
+    };
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(
+            b"GET /livez HTTP/1.1\r\nHost: x\r\nX-Request-Id: trace-42\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains("x-request-id: trace-42"),
+        "{response}"
+    );
+    // Its access-log line names it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut found = false;
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if v["span"]["request_id"] == "trace-42" && v["fields"]["route"] == "/livez" {
+            found = true;
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(found, "no JSON access-log line with the request id");
+}
