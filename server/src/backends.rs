@@ -98,7 +98,7 @@ impl Backends {
     pub async fn open_store(&self, config: &Config) -> Result<Arc<dyn Store>, StartError> {
         Ok(match &self.database {
             Database::DataFolder => Arc::new(SqliteStore::open(&config.db_path())?),
-            Database::Postgres(url) => Arc::new(PgStore::connect(url).await?),
+            Database::Postgres(url) => Arc::new(PgStore::connect(url, &config.postgres).await?),
         })
     }
 

@@ -10,6 +10,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Database and photo storage (default: both in `data_dir`).
     pub backends: crate::backends::Backends,
+    /// PostgreSQL pool and timeouts (when PostgreSQL is the database).
+    pub postgres: crate::store::postgres::PgOptions,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub secure_cookies: bool,
     /// How long a staff session lasts.
@@ -93,6 +95,7 @@ impl Config {
         Config {
             data_dir,
             backends: crate::backends::Backends::default(),
+            postgres: crate::store::postgres::PgOptions::default(),
             secure_cookies: false,
             session_ttl: Duration::from_secs(8 * 3600),
             session_idle: Duration::from_secs(30 * 60),

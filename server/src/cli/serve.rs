@@ -47,6 +47,26 @@ pub struct ServeArgs {
     /// Sign-in attempts one client address may make at once (then one more every 2 s).
     #[arg(long, env = "FIELDVISIT_SIGNIN_BURST", default_value_t = 30)]
     pub signin_burst: u32,
+    /// PostgreSQL connections this process opens at most.
+    #[arg(long, env = "FIELDVISIT_DB_POOL_SIZE", default_value_t = 16)]
+    pub db_pool_size: usize,
+    /// Longest a request waits for a free database connection, in seconds.
+    #[arg(long, env = "FIELDVISIT_DB_WAIT_SECONDS", default_value_t = 10)]
+    pub db_wait_seconds: u64,
+    /// Longest one database statement may run, in seconds.
+    #[arg(
+        long,
+        env = "FIELDVISIT_DB_STATEMENT_TIMEOUT_SECONDS",
+        default_value_t = 30
+    )]
+    pub db_statement_timeout_seconds: u64,
+    /// Longest connecting to the database may take, in seconds.
+    #[arg(
+        long,
+        env = "FIELDVISIT_DB_CONNECT_TIMEOUT_SECONDS",
+        default_value_t = 5
+    )]
+    pub db_connect_timeout_seconds: u64,
     /// Enrollment code validity, in hours.
     #[arg(long, env = "FIELDVISIT_CODE_HOURS", default_value_t = 24)]
     pub code_hours: u64,
@@ -95,6 +115,12 @@ impl ServeArgs {
         config.session_idle = Duration::from_secs(self.session_idle_minutes.max(1) * 60);
         config.request_timeout = Duration::from_secs(self.request_timeout_seconds.max(1));
         config.max_in_flight = self.max_in_flight.max(1);
+        config.postgres = crate::store::postgres::PgOptions {
+            pool_size: self.db_pool_size.max(1),
+            wait: Duration::from_secs(self.db_wait_seconds.max(1)),
+            statement_timeout: Duration::from_secs(self.db_statement_timeout_seconds.max(1)),
+            connect_timeout: Duration::from_secs(self.db_connect_timeout_seconds.max(1)),
+        };
         config.trusted_proxies = self.trusted_proxies.clone();
         config.signin_burst = self.signin_burst.max(1);
         config.enrollment_code_ttl = Duration::from_secs(self.code_hours * 3600);

@@ -38,8 +38,29 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
-/// Connections kept open by default; the pool grows to this on demand.
-const POOL_SIZE: usize = 16;
+/// How the server uses its PostgreSQL connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PgOptions {
+    /// Most connections this process opens.
+    pub pool_size: usize,
+    /// Longest a request waits for a free connection (then it fails, rather than waiting forever).
+    pub wait: std::time::Duration,
+    /// Longest one statement may run.
+    pub statement_timeout: std::time::Duration,
+    /// Longest connecting may take.
+    pub connect_timeout: std::time::Duration,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions {
+            pool_size: 16,
+            wait: std::time::Duration::from_secs(10),
+            statement_timeout: std::time::Duration::from_secs(30),
+            connect_timeout: std::time::Duration::from_secs(5),
+        }
+    }
+}
 
 /// A database error without its DETAIL line: PostgreSQL puts row values there (a duplicate login,
 /// a failing row), which are personal data and must not reach logs or answers.
@@ -132,15 +153,33 @@ pub(crate) async fn execute_raw<C: GenericClient>(
 
 impl PgStore {
     /// Connects to `url` (`postgres://user:pass@host:port/db`, or key=value form) and migrates.
-    pub async fn connect(url: &str) -> StoreResult<Self> {
+    pub async fn connect(url: &str, options: &PgOptions) -> StoreResult<Self> {
         let config: tokio_postgres::Config = url
             .parse()
             .map_err(|_| StoreError::Backend("the PostgreSQL URL is not valid".into()))?;
-        Self::connect_with(config).await
+        Self::connect_with_options(config, options).await
     }
 
     /// Connects with a parsed configuration (tests use it to set a per-test `search_path`).
     pub async fn connect_with(config: tokio_postgres::Config) -> StoreResult<Self> {
+        Self::connect_with_options(config, &PgOptions::default()).await
+    }
+
+    /// Connects with a parsed configuration and the given pool and timeouts.
+    pub async fn connect_with_options(
+        mut config: tokio_postgres::Config,
+        options: &PgOptions,
+    ) -> StoreResult<Self> {
+        config.connect_timeout(options.connect_timeout);
+        let statement = format!(
+            "-c statement_timeout={}",
+            options.statement_timeout.as_millis().max(1)
+        );
+        let merged = match config.get_options() {
+            Some(o) if !o.is_empty() => format!("{o} {statement}"),
+            _ => statement,
+        };
+        config.options(merged);
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -149,7 +188,10 @@ impl PgStore {
             },
         );
         let pool = Pool::builder(manager)
-            .max_size(POOL_SIZE)
+            .max_size(options.pool_size.max(1))
+            .wait_timeout(Some(options.wait))
+            .create_timeout(Some(options.connect_timeout))
+            .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Backend(format!("postgres pool: {e}")))?;
         let store = PgStore { pool };

@@ -428,3 +428,33 @@ async fn errors_carry_no_row_values() {
     );
     db.finish().await;
 }
+
+#[tokio::test]
+async fn a_statement_runs_out_of_time_and_a_request_does_not_wait_forever_for_a_connection() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let options = PgOptions {
+        pool_size: 1,
+        wait: std::time::Duration::from_millis(200),
+        statement_timeout: std::time::Duration::from_millis(300),
+        connect_timeout: std::time::Duration::from_secs(5),
+    };
+    let store = PgStore::connect_with_options(db.config.clone(), &options)
+        .await
+        .unwrap();
+    let held = store.client().await.unwrap();
+    let err = held.query("SELECT pg_sleep(2)", &[]).await.unwrap_err();
+    assert!(
+        super::is_state(&err, &tokio_postgres::error::SqlState::QUERY_CANCELED),
+        "{err}"
+    );
+    // The one connection is taken: the next call fails after the wait, not never.
+    let began = std::time::Instant::now();
+    let e = store.org_unit("-").await.unwrap_err();
+    assert!(began.elapsed() < std::time::Duration::from_secs(5));
+    assert!(e.to_string().contains("pool"), "{e}");
+    drop(held);
+    assert!(store.org_unit("-").await.unwrap().is_none());
+    db.finish().await;
+}
