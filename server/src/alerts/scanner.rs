@@ -48,21 +48,15 @@ async fn review_clocks(state: &AppState, now: DateTime<Utc>) -> Result<u32, ops:
         } else {
             continue;
         };
-        raised += raise_once(
-            state,
-            AlertDraft {
-                key: format!("{}:{}", kind.as_str(), r.visit_id),
-                kind,
-                unit: AlertUnit::VillageOf(r.household_id.clone()),
-                subject: r.visit_id.clone(),
-                level: r.level.clone(),
-                due_at: Some(due),
-                counts: "{}".into(),
-                channel_id: None,
-                raised_at: now,
-            },
-        )
-        .await?;
+        let draft = AlertDraft::about_visit(
+            kind,
+            &r.visit_id,
+            &r.household_id,
+            r.level.clone(),
+            Some(due),
+            now,
+        );
+        raised += raise_once(state, draft).await?;
     }
     Ok(raised)
 }
@@ -76,21 +70,15 @@ async fn chain_gaps(state: &AppState, now: DateTime<Utc>) -> Result<u32, ops::Op
         .chain_gaps(now - state.config.alerts.gap_after)
         .await?
     {
-        raised += raise_once(
-            state,
-            AlertDraft {
-                key: format!("chain_gap:{}", g.visit_id),
-                kind: AlertKind::ChainGap,
-                unit: AlertUnit::VillageOf(g.household_id),
-                subject: g.visit_id,
-                level: None,
-                due_at: None,
-                counts: "{}".into(),
-                channel_id: None,
-                raised_at: now,
-            },
-        )
-        .await?;
+        let draft = AlertDraft::about_visit(
+            AlertKind::ChainGap,
+            &g.visit_id,
+            &g.household_id,
+            None,
+            None,
+            now,
+        );
+        raised += raise_once(state, draft).await?;
     }
     Ok(raised)
 }

@@ -9,7 +9,6 @@ use super::errors::show;
 use crate::alerts::sender::Sender;
 use crate::ops::{self, Actor, OpsError};
 use crate::state::AppState;
-use crate::store::{ChannelKind, parse_events};
 
 /// `alerts …`.
 #[derive(Debug, Subcommand)]
@@ -90,12 +89,8 @@ pub async fn run(
             events,
             digest_at,
         } => {
-            let kind =
-                ChannelKind::parse(&kind).ok_or("--kind must be wecom, dingtalk or webhook")?;
-            let events = parse_events(&events).ok_or(
-                "--events: unknown event; the events are police, review_due_soon, \
-                 review_overdue, digest, chain_fork, chain_gap and device_revoked",
-            )?;
+            let kind = ops::alerts::parse_kind(&kind).map_err(show)?;
+            let events = ops::alerts::parse_event_list(&events).map_err(show)?;
             let digest_at = ops::alerts::parse_digest_at(&digest_at).map_err(show)?;
             let ch = ops::alerts::add(
                 state,

@@ -10,9 +10,9 @@ use tracing::instrument;
 use super::{ApiJson, ApiPath};
 use crate::auth::StaffCaller;
 use crate::error::AppError;
-use crate::ops::{self, Actor, OpsError};
+use crate::ops::{self, Actor};
 use crate::state::AppState;
-use crate::store::{AlertChannel, AlertDelivery, AlertKind, ChannelKind, Role, parse_events};
+use crate::store::{AlertChannel, AlertDelivery, Role};
 
 /// A channel as listed: never its URL or secret.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -95,22 +95,8 @@ pub async fn add(
     ApiJson(req): ApiJson<NewChannelRequest>,
 ) -> Result<(StatusCode, Json<ChannelView>), AppError> {
     caller.require(&[Role::Admin])?;
-    let kind = ChannelKind::parse(&req.kind).ok_or_else(|| {
-        OpsError::invalid(
-            "invalid_kind",
-            format!(
-                "kind must be wecom, dingtalk or webhook, not {:?}",
-                req.kind
-            ),
-        )
-    })?;
-    let events: Vec<AlertKind> = parse_events(&req.events.join(",")).ok_or_else(|| {
-        OpsError::invalid(
-            "invalid_events",
-            "unknown event; the events are police, review_due_soon, review_overdue, digest, \
-             chain_fork, chain_gap and device_revoked",
-        )
-    })?;
+    let kind = ops::alerts::parse_kind(&req.kind)?;
+    let events = ops::alerts::parse_event_list(&req.events.join(","))?;
     let digest_at = match req.digest_at.as_deref() {
         Some(t) => ops::alerts::parse_digest_at(t)?,
         None => ops::alerts::default_digest_at(),

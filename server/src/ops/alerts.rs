@@ -35,6 +35,27 @@ pub struct NewChannel {
     pub digest_at: NaiveTime,
 }
 
+/// Parses a channel kind as a form, a request or the command line names it.
+pub fn parse_kind(kind: &str) -> Result<ChannelKind, OpsError> {
+    ChannelKind::parse(kind.trim()).ok_or_else(|| {
+        OpsError::invalid(
+            "invalid_kind",
+            format!("渠道类型应为 wecom、dingtalk 或 webhook / kind must be wecom, dingtalk or webhook, not {kind:?}"),
+        )
+    })
+}
+
+/// Parses event codes, comma-separated; none means all.
+pub fn parse_event_list(events: &str) -> Result<Vec<AlertKind>, OpsError> {
+    crate::store::parse_events(events).ok_or_else(|| {
+        OpsError::invalid(
+            "invalid_events",
+            "未知事件 / unknown event; the events are police, review_due_soon, review_overdue, \
+             digest, chain_fork, chain_gap and device_revoked",
+        )
+    })
+}
+
 /// The default digest time: 08:00 China Standard Time.
 pub fn default_digest_at() -> NaiveTime {
     NaiveTime::from_hms_opt(8, 0, 0).unwrap_or(NaiveTime::MIN)

@@ -186,19 +186,40 @@ pub struct AlertDraft {
 }
 
 impl AlertDraft {
+    /// An event about a visit, keyed by its kind and the visit: raised once per visit.
+    pub fn about_visit(
+        kind: AlertKind,
+        visit_id: &str,
+        household_id: &str,
+        level: Option<String>,
+        due_at: Option<DateTime<Utc>>,
+        raised_at: DateTime<Utc>,
+    ) -> AlertDraft {
+        AlertDraft {
+            key: format!("{}:{visit_id}", kind.as_str()),
+            kind,
+            unit: AlertUnit::VillageOf(household_id.to_owned()),
+            subject: visit_id.to_owned(),
+            level,
+            due_at,
+            counts: "{}".into(),
+            channel_id: None,
+            raised_at,
+        }
+    }
+
     /// What a stored visit raises at once: a police report. (A gap in its device's chain may
     /// close when the missing visit arrives, so gaps are raised later, by time.)
     pub fn for_visit(v: &NewVisit, status: ChainStatus) -> Vec<AlertDraft> {
-        let draft = |kind: AlertKind| AlertDraft {
-            key: format!("{}:{}", kind.as_str(), v.visit_id),
-            kind,
-            unit: AlertUnit::VillageOf(v.household_id.clone()),
-            subject: v.visit_id.clone(),
-            level: v.level.clone(),
-            due_at: None,
-            counts: "{}".into(),
-            channel_id: None,
-            raised_at: v.received_at,
+        let draft = |kind: AlertKind| {
+            Self::about_visit(
+                kind,
+                &v.visit_id,
+                &v.household_id,
+                v.level.clone(),
+                None,
+                v.received_at,
+            )
         };
         let mut out = Vec::new();
         if v.reported_to_police_at.is_some() {

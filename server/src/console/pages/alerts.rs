@@ -255,9 +255,7 @@ pub async fn add(State(state): State<AppState>, posted: Posted<ChannelForm>) -> 
     let Posted { user, form } = posted;
     let t = user.lang.msgs();
     let result = async {
-        let kind = ChannelKind::parse(&form.kind).ok_or_else(|| {
-            OpsError::invalid("invalid_kind", "kind must be wecom, dingtalk or webhook")
-        })?;
+        let kind = ops::alerts::parse_kind(&form.kind)?;
         let events = form.events();
         if events.is_empty() {
             return Err(OpsError::invalid(
