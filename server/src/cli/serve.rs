@@ -156,6 +156,20 @@ pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String>
     // Alerts go out from every server process; claims in the database keep them from sending
     // one twice.
     let alerts = crate::alerts::spawn(state.clone()).map_err(|e| e.to_string())?;
+    // Failed sign-ins are counted; once a minute the minutes gone by are summarised in the audit
+    // log.
+    let summarising = state.clone();
+    let signins = tokio::spawn(async move {
+        let mut minute = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            minute.tick().await;
+            let now = chrono::Utc::now();
+            if let Err(e) = crate::ops::sessions::summarise_failed_signins(&summarising, now).await
+            {
+                tracing::warn!(error = %e, "summarising failed sign-ins failed");
+            }
+        }
+    });
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
@@ -205,6 +219,7 @@ pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String>
     .map_err(|e| e.to_string())?;
     refresher.abort();
     alerts.abort();
+    signins.abort();
     // The next start reads these back instead of every household (a warm-up still running
     // is let finish: it is what would be written).
     let _ = warm_up.await;

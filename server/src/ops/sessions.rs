@@ -121,20 +121,17 @@ pub async fn sign_in(
         })
         .await?;
         tracing::info!("login failed: unknown login");
-        audit::record(
-            store,
-            "anonymous",
-            "login.failure",
-            "-",
-            json!({ "reason": "unknown_login" }),
-        )
-        .await?;
+        store
+            .count_signin_failure(minute_of(Utc::now()), None)
+            .await?;
         return Err(OpsError::BadCredentials);
     };
     tracing::Span::current().record("staff_id", tracing::field::display(&staff.id));
     let now = Utc::now();
     if let Some(until) = staff.locked_until.filter(|u| *u > now) {
-        audit::record(store, &staff.id, "login.locked", &staff.id, json!({})).await?;
+        store
+            .count_signin_failure(minute_of(now), Some(&staff.id))
+            .await?;
         return Err(locked((until - now).num_seconds()));
     }
     if !verify(state, password.clone(), staff.password_hash.clone()).await? {
@@ -145,14 +142,21 @@ pub async fn sign_in(
         let (failures, locked_now) = store
             .login_failed(&staff.id, policy.lock_after, lock_until)
             .await?;
-        audit::record(
-            store,
-            &staff.id,
-            "login.failure",
-            &staff.id,
-            json!({ "failures": failures, "locked": locked_now }),
-        )
-        .await?;
+        // Counted, and summarised into the audit log a minute at a time: a flood of wrong
+        // passwords does not grow the log by an entry each. The lock itself is an entry.
+        store
+            .count_signin_failure(minute_of(now), Some(&staff.id))
+            .await?;
+        if locked_now {
+            audit::record(
+                store,
+                &staff.id,
+                "login.locked",
+                &staff.id,
+                json!({ "failures": failures }),
+            )
+            .await?;
+        }
         tracing::info!(failures, locked_now, "login failed");
         if failures > policy.slow_after {
             let delay = policy.delay_step * (failures - policy.slow_after);
@@ -390,4 +394,52 @@ pub async fn end_own(state: &AppState, actor: &Actor, id: &str) -> Result<(), Op
     )
     .await?;
     Ok(())
+}
+
+/// The first instant of the minute of `t`.
+fn minute_of(t: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    use chrono::{DurationRound, TimeDelta};
+    t.duration_trunc(TimeDelta::minutes(1)).unwrap_or(t)
+}
+
+/// Writes one audit entry (`login.failures`) for each minute before the current one that had
+/// failed sign-ins: how many named no account, and how many each account had (ids only). Returns
+/// the entries written. `serve` runs it every minute.
+pub async fn summarise_failed_signins(
+    state: &AppState,
+    now: chrono::DateTime<Utc>,
+) -> Result<u32, OpsError> {
+    let before = minute_of(now);
+    let rows = state.store.signin_failures_before(before).await?;
+    let mut written = 0;
+    let mut minutes: std::collections::BTreeMap<
+        _,
+        (u32, serde_json::Map<String, serde_json::Value>),
+    > = std::collections::BTreeMap::new();
+    for r in rows {
+        let (unknown, accounts) = minutes.entry(r.minute).or_default();
+        match r.staff_id {
+            None => *unknown += r.count,
+            Some(id) => {
+                accounts.insert(id, r.count.into());
+            }
+        }
+    }
+    for (minute, (unknown, accounts)) in minutes {
+        audit::record(
+            state.store.as_ref(),
+            "server",
+            "login.failures",
+            "-",
+            json!({
+                "minute": minute.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                "unknown_login": unknown,
+                "accounts": accounts,
+            }),
+        )
+        .await?;
+        written += 1;
+    }
+    state.store.forget_signin_failures(before).await?;
+    Ok(written)
 }

@@ -43,6 +43,19 @@ pub trait StaffStore: Send + Sync {
     async fn unlock_failures(&self, id: &str, window_from: DateTime<Utc>) -> StoreResult<u32>;
     /// Forgets wrong passphrases after a successful unlock.
     async fn unlock_succeeded(&self, id: &str) -> StoreResult<()>;
+    /// Counts a failed sign-in in its minute (`staff_id` `None` for an unknown login).
+    async fn count_signin_failure(
+        &self,
+        minute: DateTime<Utc>,
+        staff_id: Option<&str>,
+    ) -> StoreResult<()>;
+    /// The counts of the minutes before `before`, oldest first.
+    async fn signin_failures_before(
+        &self,
+        before: DateTime<Utc>,
+    ) -> StoreResult<Vec<SigninFailures>>;
+    /// Forgets the counts of the minutes before `before` (once summarised).
+    async fn forget_signin_failures(&self, before: DateTime<Utc>) -> StoreResult<()>;
     /// Clears failures after a successful login.
     async fn login_succeeded(&self, id: &str) -> StoreResult<()>;
 

@@ -175,6 +175,17 @@ impl Scope {
     }
 }
 
+/// Failed sign-ins of one minute: of one account, or of unknown logins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigninFailures {
+    /// The minute (its first instant).
+    pub minute: DateTime<Utc>,
+    /// The account, `None` for logins that name none.
+    pub staff_id: Option<String>,
+    /// How many.
+    pub count: u32,
+}
+
 /// A staff session; only the token's hash is stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {

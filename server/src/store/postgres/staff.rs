@@ -6,7 +6,9 @@ use tokio_postgres::Row;
 use tokio_postgres::error::SqlState;
 
 use super::{backend, bad_column, col, execute, execute_raw, is_state, query, query_opt};
-use crate::store::{AccountChange, Role, Scope, Session, Staff, StoreError, StoreResult};
+use crate::store::{
+    AccountChange, Role, Scope, Session, SigninFailures, Staff, StoreError, StoreResult,
+};
 
 fn from_row(r: &Row) -> StoreResult<Staff> {
     let role: String = col(r, 3)?;
@@ -178,6 +180,58 @@ pub(super) async fn unlock_succeeded<C: GenericClient>(c: &C, id: &str) -> Store
         c,
         "UPDATE staff SET unlock_failures = 0, unlock_window_start = NULL WHERE id = $1",
         &[&id],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn count_signin_failure<C: GenericClient>(
+    c: &C,
+    minute: DateTime<Utc>,
+    staff_id: Option<&str>,
+) -> StoreResult<()> {
+    execute(
+        c,
+        "INSERT INTO signin_failures (minute, staff_id, count) VALUES ($1, $2, 1)
+         ON CONFLICT (minute, staff_id) DO UPDATE SET count = signin_failures.count + 1",
+        &[&minute, &staff_id.unwrap_or("")],
+    )
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn signin_failures_before<C: GenericClient>(
+    c: &C,
+    before: DateTime<Utc>,
+) -> StoreResult<Vec<SigninFailures>> {
+    query(
+        c,
+        "SELECT minute, staff_id, count FROM signin_failures WHERE minute < $1
+         ORDER BY minute, staff_id",
+        &[&before],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        let staff: String = col(r, 1)?;
+        let count: i32 = col(r, 2)?;
+        Ok(SigninFailures {
+            minute: col(r, 0)?,
+            staff_id: (!staff.is_empty()).then_some(staff),
+            count: u32::try_from(count).map_err(|_| bad_column("count"))?,
+        })
+    })
+    .collect()
+}
+
+pub(super) async fn forget_signin_failures<C: GenericClient>(
+    c: &C,
+    before: DateTime<Utc>,
+) -> StoreResult<()> {
+    execute(
+        c,
+        "DELETE FROM signin_failures WHERE minute < $1",
+        &[&before],
     )
     .await?;
     Ok(())
@@ -394,6 +448,25 @@ mod as_store {
 
         async fn unlock_succeeded(&self, id: &str) -> StoreResult<()> {
             staff::unlock_succeeded(&self.client().await?, id).await
+        }
+
+        async fn count_signin_failure(
+            &self,
+            minute: DateTime<Utc>,
+            staff_id: Option<&str>,
+        ) -> StoreResult<()> {
+            staff::count_signin_failure(&self.client().await?, minute, staff_id).await
+        }
+
+        async fn signin_failures_before(
+            &self,
+            before: DateTime<Utc>,
+        ) -> StoreResult<Vec<SigninFailures>> {
+            staff::signin_failures_before(&self.client().await?, before).await
+        }
+
+        async fn forget_signin_failures(&self, before: DateTime<Utc>) -> StoreResult<()> {
+            staff::forget_signin_failures(&self.client().await?, before).await
         }
 
         async fn login_failed(

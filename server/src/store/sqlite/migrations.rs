@@ -377,11 +377,18 @@ CREATE INDEX visits_gaps ON visits (received_at) WHERE chain_status = 'gap';
     // 13: sessions end after a spell of idleness as well as at their expiry; they remember when
     // they were last used. Sessions of the old schema have no such time: everyone signs in anew.
     // Wrong passphrases for audience keys are counted per account here, not in one process.
+    // Failed sign-ins are counted per minute and account, and summarised into the audit log.
     r#"
 DELETE FROM sessions;
 ALTER TABLE sessions ADD COLUMN last_seen_at TEXT NOT NULL DEFAULT '';
 ALTER TABLE staff ADD COLUMN unlock_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE staff ADD COLUMN unlock_window_start TEXT;
+CREATE TABLE signin_failures (
+    minute TEXT NOT NULL,
+    staff_id TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (minute, staff_id)
+);
 "#,
 ];
 

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{backend, parse_opt_ts, parse_ts, ts};
-use crate::store::{AccountChange, Role, Scope, Session, Staff, StoreError, StoreResult};
+use crate::store::{
+    AccountChange, Role, Scope, Session, SigninFailures, Staff, StoreError, StoreResult,
+};
 
 const COLUMNS: &str = "s.id, s.login, s.display_name, s.role, s.scope_unit_id, s.password_hash, s.failed_logins, s.locked_until, s.disabled, s.must_change_password";
 
@@ -155,6 +157,52 @@ pub(super) fn unlock_succeeded(c: &Connection, id: &str) -> StoreResult<()> {
     c.execute(
         "UPDATE staff SET unlock_failures = 0, unlock_window_start = NULL WHERE id = ?1",
         [id],
+    )
+    .map_err(backend)?;
+    Ok(())
+}
+
+pub(super) fn count_signin_failure(
+    c: &Connection,
+    minute: DateTime<Utc>,
+    staff_id: Option<&str>,
+) -> StoreResult<()> {
+    c.prepare_cached(
+        "INSERT INTO signin_failures (minute, staff_id, count) VALUES (?1, ?2, 1)
+         ON CONFLICT (minute, staff_id) DO UPDATE SET count = count + 1",
+    )
+    .and_then(|mut st| st.execute(params![ts(minute), staff_id.unwrap_or("")]))
+    .map_err(backend)?;
+    Ok(())
+}
+
+pub(super) fn signin_failures_before(
+    c: &Connection,
+    before: DateTime<Utc>,
+) -> StoreResult<Vec<SigninFailures>> {
+    let mut st = c
+        .prepare_cached(
+            "SELECT minute, staff_id, count FROM signin_failures WHERE minute < ?1
+             ORDER BY minute, staff_id",
+        )
+        .map_err(backend)?;
+    st.query_map([ts(before)], |r| {
+        let staff: String = r.get(1)?;
+        Ok(SigninFailures {
+            minute: parse_ts(&r.get::<_, String>(0)?)?,
+            staff_id: (!staff.is_empty()).then_some(staff),
+            count: r.get(2)?,
+        })
+    })
+    .map_err(backend)?
+    .collect::<rusqlite::Result<Vec<_>>>()
+    .map_err(backend)
+}
+
+pub(super) fn forget_signin_failures(c: &Connection, before: DateTime<Utc>) -> StoreResult<()> {
+    c.execute(
+        "DELETE FROM signin_failures WHERE minute < ?1",
+        [ts(before)],
     )
     .map_err(backend)?;
     Ok(())
@@ -356,6 +404,29 @@ mod as_store {
         async fn unlock_succeeded(&self, id: &str) -> StoreResult<()> {
             let id = id.to_owned();
             self.call(move |c| staff::unlock_succeeded(c, &id)).await
+        }
+
+        async fn count_signin_failure(
+            &self,
+            minute: DateTime<Utc>,
+            staff_id: Option<&str>,
+        ) -> StoreResult<()> {
+            let id = staff_id.map(str::to_owned);
+            self.call(move |c| staff::count_signin_failure(c, minute, id.as_deref()))
+                .await
+        }
+
+        async fn signin_failures_before(
+            &self,
+            before: DateTime<Utc>,
+        ) -> StoreResult<Vec<SigninFailures>> {
+            self.read(move |c| staff::signin_failures_before(c, before))
+                .await
+        }
+
+        async fn forget_signin_failures(&self, before: DateTime<Utc>) -> StoreResult<()> {
+            self.call(move |c| staff::forget_signin_failures(c, before))
+                .await
         }
 
         async fn login_failed(
