@@ -1,6 +1,6 @@
 // Scenario 8: screenshots of every page at 1366 and 360 px, full page, to
 // SHOTS/<role>-<page>-<width>.png: the sign-in page, then for each role every link of its
-// navigation and one detail page of each list (the first /households/…, /reviews/…, /visits/…,
+// navigation, its account page, and one detail page of each list (the first /households/…, /reviews/…, /visits/…,
 // /coverage/households and /admin/staff/… link found). Every page must answer 200, keep CSRF fields in its POST forms and raise no
 // errors; sideways scrolling at 360 px is noted.
 //
@@ -67,7 +67,8 @@ await scenario('screenshots', async (run, browser) => {
     }
     const nav = await navLinks(page);
     run.check(nav.length > 0, `${role}: no navigation links (nav.nav a) on ${landed}`);
-    const pages = [...new Set([landed, ...nav])];
+    // Every role's own account page too (password and sessions), reached from the header.
+    const pages = [...new Set([landed, ...nav, '/account/password'])];
     const details = new Map();
     const pending = [];
     const households = [];
