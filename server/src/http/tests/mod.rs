@@ -22,6 +22,7 @@ mod real_http;
 mod review_e2e;
 mod reviews;
 mod scope;
+mod scope_matrix;
 
 use axum::Router;
 use axum::body::Body;
