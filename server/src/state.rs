@@ -30,6 +30,8 @@ pub struct AppState {
     pub password_work: Arc<tokio::sync::Semaphore>,
     /// Sign-in attempts per client address, shared by the API and the console.
     pub signin_limiter: crate::http::signin_limit::Limiter,
+    /// What `/metrics` reports.
+    pub metrics: Arc<crate::http::metrics::Metrics>,
 }
 
 /// Why the server could not start.
@@ -61,6 +63,7 @@ impl AppState {
             blobs,
             password_work: Arc::new(tokio::sync::Semaphore::new(config.argon2_parallel.max(1))),
             signin_limiter: crate::http::signin_limit::limiter(&config),
+            metrics: Arc::new(crate::http::metrics::Metrics::default()),
             config: Arc::new(config),
             upload_locks: Arc::new(UploadLocks::new()),
             dummy_hash: Arc::new(std::sync::OnceLock::new()),

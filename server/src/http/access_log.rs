@@ -38,7 +38,11 @@ fn request_id(request: &Request) -> String {
 
 /// Serves the request inside a span carrying its id, logs it after it is answered, and returns
 /// the id in the response.
-pub async fn access_log(request: Request, next: Next) -> Response {
+pub async fn access_log(
+    axum::extract::State(metrics): axum::extract::State<std::sync::Arc<super::metrics::Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
     // The template (`/api/v1/visits/{visit_id}`) is safe to log; the raw path may carry hostile text.
     let route = request
         .extensions()
@@ -50,6 +54,12 @@ pub async fn access_log(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let mut response = async {
         let response = next.run(request).await;
+        metrics.request(
+            method.as_str(),
+            &route,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
         tracing::info!(
             %method,
             %route,

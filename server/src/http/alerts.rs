@@ -201,37 +201,17 @@ pub async fn resend(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /metrics`: Prometheus text. Counts only; nothing about a person.
+/// `GET /metrics`: Prometheus (OpenMetrics) text. Counts only; nothing about a person.
 pub async fn metrics(State(s): State<AppState>) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
-    let t = ops::alerts::tally(&s).await?;
-    let mut out = String::from(
-        "# HELP fieldvisit_alert_deliveries Alert deliveries by state.\n\
-         # TYPE fieldvisit_alert_deliveries gauge\n",
-    );
-    for (state, n) in [
-        ("pending", t.pending),
-        ("sending", t.sending),
-        ("sent", t.sent),
-        ("failed", t.failed),
-        ("unconfirmed", t.unconfirmed),
-    ] {
-        out.push_str(&format!(
-            "fieldvisit_alert_deliveries{{state=\"{state}\"}} {n}\n"
-        ));
-    }
-    out.push_str(&format!(
-        "# HELP fieldvisit_alerts_undeliverable Alerts that failed or whose delivery is unknown.\n\
-         # TYPE fieldvisit_alerts_undeliverable gauge\n\
-         fieldvisit_alerts_undeliverable {}\n",
-        t.failed + t.unconfirmed
-    ));
+    let tally = ops::alerts::tally(&s).await?;
+    let text = s.metrics.render(&tally).map_err(AppError::internal)?;
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
-        out,
+        text,
     )
         .into_response())
 }

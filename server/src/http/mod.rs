@@ -12,6 +12,7 @@ mod extract;
 pub(crate) mod headers;
 mod health;
 mod limits;
+pub mod metrics;
 pub mod openapi;
 mod openapi_routes;
 mod openapi_schemas;
@@ -119,7 +120,10 @@ pub fn app(state: AppState) -> Router {
         // small bodies are left alone).
         .layer(tower_http::compression::CompressionLayer::new());
     limits::apply(router, &state.config)
-        .layer(axum::middleware::from_fn(access_log::access_log))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::clone(&state.metrics),
+            access_log::access_log,
+        ))
         .with_state(state)
 }
 

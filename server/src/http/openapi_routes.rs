@@ -45,7 +45,7 @@ pub const ROUTES: &[Route] = &[
     Route {
         method: "GET",
         path: "/metrics",
-        summary: "Prometheus text: alert deliveries by state and those undeliverable (counts only)",
+        summary: "OpenMetrics text: requests and latency by route, visits ingested, photo bytes, alert deliveries (counts only)",
         auth: "none",
         responses: &[("200", "text/plain; version=0.0.4")],
         request: None,

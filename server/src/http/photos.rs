@@ -141,6 +141,7 @@ pub async fn put_chunk(
         .append(&key, offset, &chunk)
         .await
         .map_err(blob_error)?;
+    state.metrics.photo_bytes(chunk.len() as u64);
     if held == photo.size {
         // A photo sent in one chunk is that chunk: no need to read it back.
         let hash = if offset == 0 {

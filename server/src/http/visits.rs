@@ -172,13 +172,18 @@ pub async fn put_visit(
     };
     let (status, meta, new_photos) = match state.store.ingest_visit(&new).await? {
         IngestOutcome::Stored(m) => {
+            state.metrics.ingested("stored");
             // The store lists photos by id; keep that order.
             let mut ids: Vec<String> = new.photos.iter().map(|p| p.0.clone()).collect();
             ids.sort();
             (StatusCode::CREATED, m, Some(ids))
         }
-        IngestOutcome::Duplicate(m) => (StatusCode::OK, m, None),
+        IngestOutcome::Duplicate(m) => {
+            state.metrics.ingested("duplicate");
+            (StatusCode::OK, m, None)
+        }
         IngestOutcome::Conflict => {
+            state.metrics.ingested("conflict");
             return Err(AppError::conflict(
                 "conflict",
                 "a different envelope is stored under this visit id",

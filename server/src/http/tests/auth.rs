@@ -701,3 +701,56 @@ async fn readiness_names_the_backend_that_does_not_answer() {
         (Some("ok"), Some("unreachable"))
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_ingest_and_photo_bytes() {
+    let w = world().await;
+    let phone = w.enroll("wA").await;
+    let (env, _) = seal(
+        &phone,
+        &super::body(
+            &phone,
+            "vm",
+            "hA",
+            1,
+            fieldvisit_core::crypto::Sha256Hash::ZERO,
+            vec![],
+        ),
+    );
+    for _ in 0..2 {
+        w.call("PUT", "/api/v1/visits/vm", Some(&phone.token), env.clone())
+            .await;
+    }
+    let resp = w
+        .app
+        .clone()
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = String::from_utf8(
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    for line in [
+        "fieldvisit_visits_ingested_total{kind=\"stored\"} 1",
+        "fieldvisit_visits_ingested_total{kind=\"duplicate\"} 1",
+        "fieldvisit_http_requests_total{method=\"PUT\",route=\"/api/v1/visits/{visit_id}\",status=\"201\"} 1",
+        "fieldvisit_http_requests_total{method=\"PUT\",route=\"/api/v1/visits/{visit_id}\",status=\"200\"} 1",
+        "fieldvisit_http_request_duration_seconds_count{method=\"PUT\",route=\"/api/v1/visits/{visit_id}\"} 2",
+    ] {
+        assert!(text.contains(line), "{line} not in:\n{text}");
+    }
+    // Route templates only: no visit id, no household.
+    assert!(!text.contains("vm\"") && !text.contains("hA"));
+}
