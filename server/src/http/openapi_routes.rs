@@ -47,7 +47,7 @@ pub const ROUTES: &[Route] = &[
         path: "/metrics",
         summary: "OpenMetrics text: requests and latency by route, visits ingested, photo bytes, alert deliveries (counts only)",
         auth: "none",
-        responses: &[("200", "text/plain; version=0.0.4")],
+        responses: &[("200", "application/openmetrics-text")],
         request: None,
         response: None,
     },
