@@ -87,8 +87,9 @@ export FIELDVISIT_REQUIRE_BROWSER=1
 # Rust unit, integration and end-to-end tests (includes the SIGKILL crash-safety test).
 cargo test --workspace --locked
 
-# The server's router tests again, every one of them on PostgreSQL (SQLite above).
-FIELDVISIT_TEST_BACKEND=postgres cargo test --locked -p fieldvisit-server --lib http::tests
+# The server's router tests again, every one of them on PostgreSQL (SQLite above). The same
+# package selection as above, so nothing is built again.
+FIELDVISIT_TEST_BACKEND=postgres cargo test --workspace --locked --lib -- http::tests::
 
 # The FFI: generated Kotlin on the JVM, generated Python, Swift and C header checks.
 scripts/test-bindings.sh
