@@ -92,6 +92,14 @@ impl Sender {
         store.fan_out_alerts(now).await?;
         let mut total = Drained::default();
         loop {
+            // Read before claiming: a claim is only taken when what sending needs is at hand, so
+            // a failed read cannot leave claimed alerts unsent (and then unconfirmed).
+            let channels: HashMap<String, AlertChannel> = store
+                .alert_channels(&Scope::root(), false)
+                .await?
+                .into_iter()
+                .map(|c| (c.id.clone(), c))
+                .collect();
             let now = Utc::now();
             let lease = chrono::Duration::from_std(self.settings.lease)
                 .unwrap_or(chrono::Duration::minutes(2));
@@ -101,7 +109,7 @@ impl Sender {
             if batch.is_empty() {
                 return Ok(total);
             }
-            let outcomes = self.send_all(state, batch).await?;
+            let outcomes = self.send_all(state, &channels, batch).await;
             let d = self.record(state, &outcomes).await?;
             total.sent += d.sent;
             total.retrying += d.retrying;
@@ -112,15 +120,9 @@ impl Sender {
     async fn send_all(
         &self,
         state: &AppState,
+        channels: &HashMap<String, AlertChannel>,
         batch: Vec<AlertDelivery>,
-    ) -> Result<Vec<AttemptOutcome>, StoreError> {
-        let channels: HashMap<String, AlertChannel> = state
-            .store
-            .alert_channels(&Scope::root(), false)
-            .await?
-            .into_iter()
-            .map(|c| (c.id.clone(), c))
-            .collect();
+    ) -> Vec<AttemptOutcome> {
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut jobs = JoinSet::new();
         let limit = Arc::new(tokio::sync::Semaphore::new(
@@ -150,7 +152,7 @@ impl Sender {
                 Err(e) => tracing::warn!(error = %e, "an alert send task failed"),
             }
         }
-        Ok(outcomes)
+        outcomes
     }
 
     /// The request for one delivery, or why there is none.
