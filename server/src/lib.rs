@@ -14,6 +14,7 @@ pub mod config;
 pub mod console;
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod ids;
 pub mod keys;

@@ -94,7 +94,7 @@ impl AppState {
         if config.backends != crate::backends::Backends::default() {
             return Err(StartError::RemoteBackends);
         }
-        private_dir(&config.data_dir)?;
+        crate::files::private_dir(&config.data_dir)?;
         let store = SqliteStore::open(&config.db_path())?;
         let blobs = FolderBlobStore::new(&config.blob_dir())?;
         Self::new(Arc::new(store), Arc::new(blobs), config)
@@ -104,28 +104,12 @@ impl AppState {
     /// PostgreSQL and S3 when configured.
     pub async fn connect(config: Config) -> Result<Self, StartError> {
         if config.backends.uses_data_folder() {
-            private_dir(&config.data_dir)?;
+            crate::files::private_dir(&config.data_dir)?;
         }
         let store = config.backends.open_store(&config).await?;
         let blobs = config.backends.open_blobs(&config)?;
         Self::new(store, blobs, config)
     }
-}
-
-/// Makes the data folder, or tightens an existing one, so only the server's user can enter it:
-/// the database and photos inside are then out of other local users' reach whatever mode the
-/// files get.
-fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir)?.permissions().mode();
-        if mode & 0o077 != 0 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
-    }
-    Ok(())
 }
 
 /// Striped locks: appends to one photo are serialized without one global lock.
@@ -153,25 +137,6 @@ impl UploadLocks {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use std::os::unix::fs::PermissionsExt;
-
-    #[test]
-    fn the_data_folder_is_made_or_tightened_to_the_owner_only() {
-        let tmp = tempfile::tempdir().unwrap();
-        let fresh = tmp.path().join("a/b");
-        super::private_dir(&fresh).unwrap();
-        assert_eq!(
-            std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
-            0o700
-        );
-        let open = tmp.path().join("open");
-        std::fs::create_dir(&open).unwrap();
-        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
-        super::private_dir(&open).unwrap();
-        assert_eq!(
-            std::fs::metadata(&open).unwrap().permissions().mode() & 0o777,
-            0o700
-        );
-    }
 
     #[tokio::test]
     async fn the_database_its_log_and_photos_are_owner_only_files() {

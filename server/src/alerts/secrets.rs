@@ -61,7 +61,11 @@ impl AlertSecrets {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; 32];
                 rng.fill(&mut key).map_err(|_| SecretsError::Random)?;
-                write_private(path, &hex::encode(key)).map_err(|e| fail(e.to_string()))?;
+                match crate::files::write_new_private(path, hex::encode(key).as_bytes()) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(fail(e.to_string())),
+                }
                 // Another process may have made it first: read what is there.
                 std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?
             }
@@ -126,26 +130,6 @@ impl AlertSecrets {
 
 fn aad(channel_id: &str, field: &str) -> Vec<u8> {
     format!("fieldvisit/alert-channel/v1\n{channel_id}\n{field}").into_bytes()
-}
-
-/// Writes a new file that only its owner can read; refuses to replace one.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(mut f) => {
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-        Err(e) => Err(e),
-    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,6 @@
 
 use std::path::{Path, PathBuf};
 
-use fieldvisit_core::crypto::Sha256Hash;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::audit::{ChainCheck, Verification};
@@ -72,26 +71,6 @@ fn db(e: rusqlite::Error) -> BackupError {
     BackupError::Database(e.to_string())
 }
 
-/// A folder only its owner may enter, made if missing.
-fn private_dir(dir: &Path) -> Result<(), BackupError> {
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io(dir))?;
-    }
-    Ok(())
-}
-
-fn owner_only(file: &Path) -> Result<(), BackupError> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600)).map_err(io(file))?;
-    }
-    Ok(())
-}
-
 fn is_empty_or_missing(dir: &Path) -> Result<bool, BackupError> {
     match std::fs::read_dir(dir) {
         Ok(mut entries) => Ok(entries.next().is_none()),
@@ -111,7 +90,7 @@ fn copy_photos(from: &Path, to: &Path) -> Result<u64, BackupError> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(io(&src)(e)),
         };
-        private_dir(&to.join(&rel))?;
+        crate::files::private_dir(&to.join(&rel)).map_err(io(to))?;
         for entry in entries {
             let entry = entry.map_err(io(&src))?;
             let name = entry.file_name();
@@ -122,32 +101,12 @@ fn copy_photos(from: &Path, to: &Path) -> Result<u64, BackupError> {
             } else if kind.is_file() && !name.to_string_lossy().ends_with(".part") {
                 let target = to.join(&rel);
                 std::fs::copy(entry.path(), &target).map_err(io(&target))?;
-                owner_only(&target)?;
+                crate::files::owner_only(&target).map_err(io(&target))?;
                 copied += 1;
             }
         }
     }
     Ok(copied)
-}
-
-/// The SHA-256 of a file, read in pieces.
-fn file_sha256(path: &Path) -> Result<(u64, Sha256Hash), BackupError> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(io(path))?;
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut len = 0u64;
-    loop {
-        let n = f.read(&mut buf).map_err(io(path))?;
-        if n == 0 {
-            break;
-        }
-        len += n as u64;
-        ctx.update(&buf[..n]);
-    }
-    let mut out = [0u8; 32];
-    out.copy_from_slice(ctx.finish().as_ref());
-    Ok((len, Sha256Hash(out)))
 }
 
 /// Checks a backup or data folder: the database's integrity, its audit chain, and every photo it
@@ -210,7 +169,7 @@ pub fn verify(dir: &Path) -> Result<Holdings, BackupError> {
                 "photo {photo} of visit {visit} is missing"
             )));
         }
-        let (len, hash) = file_sha256(&file)?;
+        let (len, hash) = crate::files::sha256_of(&file).map_err(io(&file))?;
         if len != size || hash.to_hex() != sha {
             return Err(BackupError::Verify(format!(
                 "photo {photo} of visit {visit} does not match its recorded size and SHA-256"
@@ -234,7 +193,7 @@ pub fn backup(data: &Path, to: &Path) -> Result<Holdings, BackupError> {
     if !is_empty_or_missing(to)? {
         return Err(BackupError::TargetNotEmpty(to.to_owned()));
     }
-    private_dir(to)?;
+    crate::files::private_dir(to).map_err(io(to))?;
     let copy = to.join(DB_FILE);
     let c = Connection::open_with_flags(&source, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(db)?;
     c.busy_timeout(std::time::Duration::from_secs(30))
@@ -243,7 +202,7 @@ pub fn backup(data: &Path, to: &Path) -> Result<Holdings, BackupError> {
         .to_str()
         .ok_or_else(|| BackupError::Verify("the backup path is not UTF-8".into()))?;
     c.execute("VACUUM INTO ?1", [target]).map_err(db)?;
-    owner_only(&copy)?;
+    crate::files::owner_only(&copy).map_err(io(&copy))?;
     copy_photos(&data.join(BLOB_DIR), &to.join(BLOB_DIR))?;
     verify(to)
 }
@@ -256,9 +215,9 @@ pub fn restore(from: &Path, data: &Path) -> Result<Holdings, BackupError> {
     if target.exists() {
         return Err(BackupError::DataExists(data.to_owned()));
     }
-    private_dir(data)?;
+    crate::files::private_dir(data).map_err(io(data))?;
     std::fs::copy(from.join(DB_FILE), &target).map_err(io(&target))?;
-    owner_only(&target)?;
+    crate::files::owner_only(&target).map_err(io(&target))?;
     copy_photos(&from.join(BLOB_DIR), &data.join(BLOB_DIR))?;
     let got = verify(data)?;
     if got != expected {

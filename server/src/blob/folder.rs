@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use fieldvisit_core::crypto::{Sha256Hash, sha256};
+use fieldvisit_core::crypto::Sha256Hash;
 use tokio::io::AsyncWriteExt;
 
 use super::{BlobError, BlobKey, BlobStore};
@@ -77,8 +77,13 @@ impl BlobStore for FolderBlobStore {
     }
 
     async fn partial_sha256(&self, key: &BlobKey) -> Result<Sha256Hash, BlobError> {
-        let bytes = tokio::fs::read(self.partial(key)).await.map_err(io)?;
-        Ok(sha256(&bytes))
+        // Read in pieces on a blocking thread: a finished photo is never held whole in memory.
+        let path = self.partial(key);
+        let (_, hash) = tokio::task::spawn_blocking(move || crate::files::sha256_of(&path))
+            .await
+            .map_err(|e| BlobError::Io(e.to_string()))?
+            .map_err(io)?;
+        Ok(hash)
     }
 
     async fn commit(&self, key: &BlobKey) -> Result<(), BlobError> {
@@ -131,7 +136,10 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(store.append(&key, 3, b"def").await.unwrap(), 6);
-        assert_eq!(store.partial_sha256(&key).await.unwrap(), sha256(b"abcdef"));
+        assert_eq!(
+            store.partial_sha256(&key).await.unwrap(),
+            fieldvisit_core::crypto::sha256(b"abcdef")
+        );
         store.commit(&key).await.unwrap();
         assert_eq!(store.get(&key).await.unwrap().unwrap(), b"abcdef");
         assert!(dir.path().join("photos/v1/p1").exists());

@@ -2,7 +2,6 @@
 //! and the generated passwords and passphrases, so that a second run finds and reuses everything.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -98,16 +97,7 @@ pub fn create(
 
 /// Writes a new file readable by its owner only (it holds passwords or keys).
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), DemoError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options
-        .open(path)
-        .map_err(|e| DemoError::Io(path.to_path_buf(), e))?;
-    f.write_all(bytes)
-        .and_then(|()| f.sync_all())
-        .map_err(|e| DemoError::Io(path.to_path_buf(), e))
+    crate::files::write_new_private(path, bytes).map_err(|e| DemoError::Io(path.to_path_buf(), e))
 }
 
 #[cfg(test)]

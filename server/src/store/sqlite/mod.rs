@@ -200,23 +200,13 @@ fn spawn_checkpointer(path: &Path, alive: std::sync::Weak<Mutex<Connection>>) ->
     Ok(())
 }
 
-/// Makes the database file readable by its owner only. SQLite gives its WAL and shared-memory
-/// files the database file's mode, so they follow.
-fn owner_only(path: &Path) -> StoreResult<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| StoreError::Backend(format!("database file permissions: {e}")))?;
-    }
-    Ok(())
-}
-
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database file.
     pub fn open(path: &Path) -> StoreResult<Self> {
         let conn = Connection::open(path).map_err(backend)?;
-        owner_only(path)?;
+        // SQLite gives its WAL and shared-memory files the database file's mode: they follow.
+        crate::files::owner_only(path)
+            .map_err(|e| StoreError::Backend(format!("database file permissions: {e}")))?;
         // Checkpoints run on their own connection and thread (below), so a commit never waits for
         // one while holding the writer.
         conn.pragma_update(None, "wal_autocheckpoint", 0)
