@@ -3,7 +3,6 @@
 //! audited; channel credentials are sealed before they are stored and never shown again.
 
 use chrono::{NaiveTime, Utc};
-use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::json;
 
 use super::Actor;
@@ -89,9 +88,7 @@ fn branch(actor: &Actor) -> Scope {
 
 fn new_id() -> Result<String, OpsError> {
     let mut b = [0u8; 8];
-    SystemRandom::new()
-        .fill(&mut b)
-        .map_err(|_| OpsError::invalid("random", "random source failed"))?;
+    fieldvisit_core::crypto::random_bytes(&mut b).map_err(OpsError::internal)?;
     Ok(format!("ch-{}", hex::encode(b)))
 }
 

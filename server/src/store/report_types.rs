@@ -113,37 +113,3 @@ pub struct CountySchedule {
     /// The schedule.
     pub schedule: ScheduleConfig,
 }
-
-/// A visit as [`latest_visits`] reads it: household, category code, visit id, start, level.
-pub type VisitStart = (String, String, String, DateTime<Utc>, Option<String>);
-
-/// The latest of `visits` per household and category, as phones receive them; unknown
-/// categories are left out.
-pub fn latest_visits(
-    visits: impl IntoIterator<Item = VisitStart>,
-) -> Vec<fieldvisit_core::protocol::LastVisitRecord> {
-    use fieldvisit_core::caseload::Category;
-    use fieldvisit_core::protocol::LastVisitRecord;
-    let mut latest: std::collections::BTreeMap<
-        (String, Category),
-        (DateTime<Utc>, LastVisitRecord),
-    > = std::collections::BTreeMap::new();
-    for (household, category, visit, started, level) in visits {
-        let Some(category) = Category::from_code(&category) else {
-            continue;
-        };
-        let key = (household, category);
-        if latest.get(&key).is_some_and(|(at, _)| *at >= started) {
-            continue;
-        }
-        let record = LastVisitRecord {
-            household_id: key.0.clone(),
-            category,
-            visit_id: visit,
-            on: local_date(started),
-            level,
-        };
-        latest.insert(key, (started, record));
-    }
-    latest.into_values().map(|(_, r)| r).collect()
-}

@@ -1,6 +1,7 @@
 //! Visits, exactly once, and their photos.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::*;
 
@@ -30,4 +31,38 @@ pub trait VisitStore: Send + Sync {
 
     /// Marks a photo complete.
     async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()>;
+}
+
+/// A visit as [`latest_visits`] reads it: household, category code, visit id, start, level.
+pub type VisitStart = (String, String, String, DateTime<Utc>, Option<String>);
+
+/// The latest of `visits` per household and category, as phones receive them; unknown
+/// categories are left out.
+pub fn latest_visits(
+    visits: impl IntoIterator<Item = VisitStart>,
+) -> Vec<fieldvisit_core::protocol::LastVisitRecord> {
+    use fieldvisit_core::caseload::Category;
+    use fieldvisit_core::protocol::LastVisitRecord;
+    let mut latest: std::collections::BTreeMap<
+        (String, Category),
+        (DateTime<Utc>, LastVisitRecord),
+    > = std::collections::BTreeMap::new();
+    for (household, category, visit, started, level) in visits {
+        let Some(category) = Category::from_code(&category) else {
+            continue;
+        };
+        let key = (household, category);
+        if latest.get(&key).is_some_and(|(at, _)| *at >= started) {
+            continue;
+        }
+        let record = LastVisitRecord {
+            household_id: key.0.clone(),
+            category,
+            visit_id: visit,
+            on: super::local_date(started),
+            level,
+        };
+        latest.insert(key, (started, record));
+    }
+    latest.into_values().map(|(_, r)| r).collect()
 }
