@@ -216,8 +216,6 @@ fn county_page(rt: &tokio::runtime::Runtime, households: usize, runs: usize) {
         AppState::open(Config::for_tests(dir.clone())).expect("state")
     };
     let counts = rt.block_on(state.store.counts()).unwrap();
-    // As `serve` does at start: the village books are read once in the background.
-    rt.block_on(state.store.warm_reports()).unwrap();
     let token = new_token(STAFF_PREFIX).unwrap();
     rt.block_on(state.store.add_session(&Session {
         token_hash: token_hash(&token),

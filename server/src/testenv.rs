@@ -106,6 +106,11 @@ impl PgSchema {
         })
     }
 
+    /// The schema's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Drops the schema and everything in it.
     pub(crate) async fn drop_schema(mut self) {
         self.dropped = true;

@@ -13,8 +13,8 @@ use fieldvisit_core::crypto::{Sha256Hash, sha256};
 use fieldvisit_core::geo::GeoPoint;
 use fieldvisit_server::store::sqlite::SqliteStore;
 use fieldvisit_server::store::{
-    Device, DeviceStore, EnrollmentCode, FixFacts, HouseholdRow, NewVisit, OrgLevel, OrgStore,
-    Role, Staff, StaffStore, VisitFacts, VisitStore,
+    Device, EnrollmentCode, FixFacts, HouseholdRow, NewVisit, OrgLevel, Role, Staff, Store,
+    VisitFacts,
 };
 
 /// Townships of the county.
@@ -54,8 +54,8 @@ pub fn village(t: usize, v: usize) -> String {
     format!("v{t:02}{v:02}")
 }
 
-/// Seeds the county through the store; returns the number of visits stored.
-pub async fn seed(store: &SqliteStore, households: usize, per_household: usize) -> usize {
+/// Seeds the county through the store (either backend); returns the number of visits stored.
+pub async fn seed(store: Arc<dyn Store>, households: usize, per_household: usize) -> usize {
     store
         .add_org_unit("p", None, OrgLevel::Province, "江苏省")
         .await
@@ -177,7 +177,6 @@ pub async fn seed(store: &SqliteStore, households: usize, per_household: usize) 
     }
     // Visits: each village's phone visits its households in turn over twelve months, in chain
     // order; a few visits are short, far or made with a mock location.
-    let store = Arc::new(store.clone());
     let t0 = Utc
         .with_ymd_and_hms(2025, 12, 1, 1, 0, 0)
         .single()
@@ -258,7 +257,7 @@ pub async fn seed(store: &SqliteStore, households: usize, per_household: usize) 
 }
 
 /// Ingests visits concurrently (the store commits them in shared batches).
-pub async fn ingest_all(store: &Arc<SqliteStore>, visits: Vec<NewVisit>) {
+pub async fn ingest_all(store: &Arc<dyn Store>, visits: Vec<NewVisit>) {
     let mut set = tokio::task::JoinSet::new();
     for nv in visits {
         let store = Arc::clone(store);
@@ -293,7 +292,7 @@ pub fn open_fixture(
             dir.display()
         );
         let store = SqliteStore::open(&dir.join("fieldvisit.db")).expect("store");
-        let n = rt.block_on(seed(&store, households, per_household));
+        let n = rt.block_on(seed(Arc::new(store), households, per_household));
         std::fs::write(&ready, n.to_string()).expect("mark fixture");
         eprintln!("seeded {n} visits in {:.0} s", t.elapsed().as_secs_f64());
     }
@@ -301,4 +300,81 @@ pub fn open_fixture(
         .and_then(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())))
         .expect("checkpoint the fixture");
     dir
+}
+
+/// The same county on PostgreSQL: schema `bench_reports_{households}x{per_household}` of the
+/// database at `url`, seeded through the store once and kept for reruns (marked by a
+/// `bench_ready` table), vacuumed and analysed as autovacuum would leave it. Returns the
+/// connection settings that select the schema.
+pub fn open_pg_fixture(
+    rt: &tokio::runtime::Runtime,
+    url: &str,
+    households: usize,
+    per_household: usize,
+) -> tokio_postgres::Config {
+    let schema = format!("bench_reports_{households}x{per_household}");
+    let mut config: tokio_postgres::Config = url.parse().expect("PostgreSQL URL");
+    let admin = || async {
+        let (client, conn) = config
+            .connect(tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        tokio::spawn(conn);
+        client
+    };
+    let ready = rt.block_on(async {
+        let c = admin().await;
+        let ready = c
+            .query_opt(&format!("SELECT n FROM {schema}.bench_ready"), &[])
+            .await
+            .ok()
+            .flatten()
+            .is_some();
+        if !ready {
+            c.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
+            ))
+            .await
+            .expect("schema");
+        }
+        ready
+    });
+    let mut scoped = config.clone();
+    scoped.options(format!("-c search_path={schema}"));
+    if !ready {
+        let t = Instant::now();
+        eprintln!(
+            "seeding {households} households × {per_household} visits into PostgreSQL schema {schema} (once)"
+        );
+        let options = fieldvisit_server::store::postgres::PgOptions {
+            wait: std::time::Duration::from_secs(600),
+            ..Default::default()
+        };
+        let n = rt.block_on(async {
+            let store = fieldvisit_server::store::postgres::PgStore::connect_with_options(
+                scoped.clone(),
+                &options,
+            )
+            .await
+            .expect("store");
+            seed(Arc::new(store), households, per_household).await
+        });
+        rt.block_on(async {
+            let c = admin().await;
+            // One statement per call: VACUUM cannot run inside the implicit transaction of a
+            // multi-statement batch.
+            for sql in [
+                format!("SET search_path = {schema}"),
+                "VACUUM ANALYZE".to_owned(),
+                format!(
+                    "CREATE TABLE bench_ready (n BIGINT); INSERT INTO bench_ready VALUES ({n})"
+                ),
+            ] {
+                c.batch_execute(&sql).await.expect("mark fixture");
+            }
+        });
+        eprintln!("seeded {n} visits in {:.0} s", t.elapsed().as_secs_f64());
+    }
+    config = scoped;
+    config
 }

@@ -170,9 +170,9 @@ pub async fn digest_counts(
         category: None,
         worker_id: None,
     };
-    let data = coverage::load(state, &actor, &month).await?;
+    let data = coverage::load(state, &actor, &month, today).await?;
     let mut overdue: BTreeMap<String, u32> = BTreeMap::new();
-    for item in coverage::compute(&data, &month, today).overdue {
+    for item in coverage::compute(&data, &month).overdue {
         *overdue.entry(item.category).or_default() += 1;
     }
     let day = coverage::Filter {

@@ -235,18 +235,6 @@ pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
                 .await
                 .map_err(show)?;
             println!("imported {n} households");
-            // An import of a county is more changes than kept coverage books catch up on: read
-            // them again here and write them down, so the next `serve` starts from them instead
-            // of reading every household while its first reports wait.
-            let books = async {
-                state.store.warm_reports().await?;
-                state.store.save_reports().await
-            };
-            if let Err(e) = books.await {
-                eprintln!(
-                    "the coverage books were not written down ({e}); serve will read them at start"
-                );
-            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Household(HouseholdCommand::Move {

@@ -139,16 +139,6 @@ impl ServeArgs {
     }
 }
 
-/// How often kept coverage books catch up with ingest between reports: at the ingest target of
-/// 2,000 visits a second, well under the changes one catch-up takes.
-const REFRESH_EVERY: Duration = Duration::from_secs(5);
-
-/// How often the kept books that changed are written down, so a restart after a crash reads
-/// back books at most this old and catches up the rest from the change log. Every village of a
-/// county changing in between (ingest everywhere) makes it a write of some 25 MB that holds the
-/// writer for about a tenth of a second; a quiet county writes a few books.
-const SAVE_EVERY: Duration = Duration::from_secs(60);
-
 /// Serves until a shutdown signal, letting requests in flight finish.
 pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String> {
     let listen = args.listen.as_str();
@@ -175,40 +165,6 @@ pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String>
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     tracing::info!(%addr, "serving");
-    // Reports after a restart should not wait for a cold read of the whole tree; what the
-    // warm-up read is written down at once, so even a crash soon after leaves a snapshot.
-    let store = std::sync::Arc::clone(&state.store);
-    let warming = std::sync::Arc::clone(&store);
-    let warm_up = tokio::spawn(async move {
-        if let Err(e) = warming.warm_reports().await {
-            tracing::warn!(error = %e, "warming the report cache failed");
-        } else if let Err(e) = warming.save_reports().await {
-            tracing::warn!(error = %e, "saving the report cache failed");
-        }
-    });
-    // Between reports, kept books follow ingest a few seconds behind, so a report after a busy
-    // quiet spell has seconds of changes to catch up on, not hours; now and then the changed
-    // ones are written down.
-    let refreshing = std::sync::Arc::clone(&store);
-    let refresher = tokio::spawn(async move {
-        let mut refresh = tokio::time::interval(REFRESH_EVERY);
-        let mut save = tokio::time::interval(SAVE_EVERY);
-        for tick in [&mut refresh, &mut save] {
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        }
-        // Both fire at once at first; the warm-up at start does both, so those ticks are skipped.
-        refresh.tick().await;
-        save.tick().await;
-        loop {
-            let (task, done) = tokio::select! {
-                _ = refresh.tick() => ("refresh", refreshing.refresh_reports().await),
-                _ = save.tick() => ("save", refreshing.save_reports().await),
-            };
-            if let Err(e) = done {
-                tracing::warn!(error = %e, task, "keeping the report cache failed");
-            }
-        }
-    });
     // The peer's address reaches handlers: sign-in attempts are limited per client address.
     axum::serve(
         listener,
@@ -217,15 +173,8 @@ pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String>
     .with_graceful_shutdown(shutdown_signal())
     .await
     .map_err(|e| e.to_string())?;
-    refresher.abort();
     alerts.abort();
     signins.abort();
-    // The next start reads these back instead of every household (a warm-up still running
-    // is let finish: it is what would be written).
-    let _ = warm_up.await;
-    if let Err(e) = store.save_reports().await {
-        tracing::warn!(error = %e, "saving the report cache failed");
-    }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

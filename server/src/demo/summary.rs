@@ -103,13 +103,13 @@ pub async fn compute(
         category: None,
         worker_id: None,
     };
-    let data = coverage::load(state, &supervisor, &filter)
+    let data = coverage::load(state, &supervisor, &filter, today)
         .await
         .map_err(op("coverage"))?;
     let visits = evidence::load(state, &supervisor, &filter)
         .await
         .map_err(op("evidence"))?;
-    let cov = coverage::compute(&data, &filter, today);
+    let cov = coverage::compute(&data, &filter);
     let ev = evidence::compute(&visits, &filter, &EvidenceThresholds::default());
     let queue = review::queue(state, &reviewer, now)
         .await
@@ -128,11 +128,16 @@ pub async fn compute(
         .filter(|v| in_period.contains(v.visit_id.as_str()))
         .collect();
 
-    let book = &data.book;
-    let village_of: HashMap<&str, &str> = book
-        .households
+    let households = state
+        .store
+        .households(&Scope {
+            path: supervisor.scope_path.clone(),
+            worker_id: None,
+        })
+        .await?;
+    let village_of: HashMap<&str, &str> = households
         .iter()
-        .map(|h| (book.id(h), book.village(h)))
+        .map(|h| (h.household.id.as_str(), h.household.village_id.as_str()))
         .collect();
     let township = |household_id: &str| {
         village_of
@@ -148,8 +153,8 @@ pub async fn compute(
         })
         .collect();
     let index = |tid: Option<&str>| TOWNSHIPS.iter().position(|t| Some(t.id) == tid);
-    for h in &book.households {
-        if let Some(i) = index(township_of(book.village(h)).map(|t| t.id)) {
+    for h in &households {
+        if let Some(i) = index(township_of(&h.household.village_id).map(|t| t.id)) {
             lines[i].households += 1;
         }
     }

@@ -85,9 +85,9 @@ pub async fn coverage(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Coverage>, AppError> {
     let f = filter(query.as_deref())?;
-    let data = coverage::load(&s, &Actor::from(&caller), &f).await?;
     let today = local_date(Utc::now());
-    Ok(Json(coverage::compute(&data, &f, today)))
+    let data = coverage::load(&s, &Actor::from(&caller), &f, today).await?;
+    Ok(Json(coverage::compute(&data, &f)))
 }
 
 /// `GET /api/v1/coverage/trend?unit=&category=&worker=&months=`: on-time record month by month.
@@ -107,9 +107,9 @@ pub async fn trend(
             .filter(|m| (1..=36).contains(m))
             .ok_or_else(|| AppError::bad_request("bad_query", "months must be 1 to 36"))?,
     };
-    let data = coverage::load(&s, &Actor::from(&caller), &f).await?;
     let today = local_date(Utc::now());
-    Ok(Json(coverage::trend(&data, &f, today, months)))
+    let trend = coverage::trend(&s, &Actor::from(&caller), &f, today, months).await?;
+    Ok(Json(trend))
 }
 
 /// `GET /api/v1/coverage/households?status=due|on_time|late|missed|pending|overdue&…`: the
@@ -133,9 +133,9 @@ pub async fn households(
         })
         .transpose()?
         .unwrap_or(coverage::Status::Due);
-    let data = coverage::load(&s, &Actor::from(&caller), &f).await?;
     let today = local_date(Utc::now());
-    Ok(Json(coverage::households(&data, &f, today, status)))
+    let lines = coverage::households(&s, &Actor::from(&caller), &f, today, status).await?;
+    Ok(Json(lines))
 }
 
 /// `GET /api/v1/coverage/evidence?unit=&from=&to=&category=&worker=`.

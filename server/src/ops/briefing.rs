@@ -182,13 +182,13 @@ async fn build(
     let today = local_date(Utc::now());
     let covered = async {
         let (data, directory) = tokio::try_join!(
-            coverage::load(state, actor, filter),
+            coverage::load(state, actor, filter, today),
             super::directory::of_branch(state, actor)
         )?;
         let (names, staff) = (directory.unit_names(), directory.staff);
         let f = filter.clone();
         let (data, cov, mut overdue, names, staff) = tokio::task::spawn_blocking(move || {
-            let mut cov = coverage::compute(&data, &f, today);
+            let mut cov = coverage::compute(&data, &f);
             let overdue = overdue_table(std::mem::take(&mut cov.overdue), &names, &staff);
             (data, cov, overdue, names, staff)
         })
@@ -223,15 +223,15 @@ async fn build(
             .entry(v.level.clone().unwrap_or_else(|| "-".into()))
             .or_default() += 1;
     }
+    // The ledger's first due date of a registration is its date: the period's new ones.
     let mut new_regs: BTreeMap<String, u32> = BTreeMap::new();
-    for r in data
-        .book
-        .registrations
+    for c in data
+        .counts
         .iter()
-        .filter(|r| (from..=to).contains(&r.since))
-        .filter(|r| filter.category.is_none_or(|c| c == r.category))
+        .filter(|c| c.registered > 0)
+        .filter(|c| filter.category.is_none_or(|k| k.code() == c.category))
     {
-        *new_regs.entry(r.category.code().to_owned()).or_default() += 1;
+        *new_regs.entry(c.category.clone()).or_default() += c.registered;
     }
     let unit_scope = Scope {
         path: data.unit_path.clone(),

@@ -1,17 +1,21 @@
 //! Coverage (`docs/domain.md` §5): for a unit, period, category and worker, the visits due by the
-//! household's county schedule, visited on time, late, missed (or still pending), with percentages, and the overdue list.
-//! Computed from clear metadata only; ID numbers are masked in everything this returns.
+//! household's county schedule, visited on time, late, missed (or still pending), with
+//! percentages, and the overdue list. Read from the store's due ledger (`store::dues`) by grouped
+//! queries; computed from clear metadata only; ID numbers are masked in everything this returns.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use fieldvisit_core::caseload::{Category, Interval, ScheduleConfig, mask_id_number};
+use fieldvisit_core::caseload::{Category, Interval, mask_id_number};
 use serde::Serialize;
 
 use super::Actor;
 use super::error::OpsError;
-use super::schedules::{Schedules, VillageSchedules};
+use super::schedules::Schedules;
 use crate::ids::is_safe_id;
 use crate::state::AppState;
-use crate::store::{BookVisit, CoverageBook, OrgLevel, Role, Scope};
+use crate::store::dues::month_number;
+use crate::store::{DueCount, DueCountQuery, DueEntry, DueRows, OrgLevel, Role, Scope};
 
 /// What a report covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,10 +167,13 @@ pub struct Data {
     pub unit_id: String,
     /// Its org path.
     pub unit_path: String,
-    /// Its households (of the filter's worker, when one is asked for) with their visits.
-    pub book: CoverageBook,
-    /// The schedule of each village (its county's, or the defaults).
-    pub schedules: VillageSchedules,
+    /// The day the report is made (local): open due dates before it are missed or overdue.
+    pub today: NaiveDate,
+    /// The period's due dates (of the filter's worker, when one is asked for) by village, worker
+    /// and category.
+    pub counts: Vec<DueCount>,
+    /// Open due dates before `today`, with their households.
+    pub overdue: Vec<DueEntry>,
     /// The units one level below the one reported on, and which of them holds each village:
     /// what the report's `children` rows add up. Empty for a village (its children are workers).
     pub children: Children,
@@ -248,352 +255,155 @@ pub async fn branch(
     ))
 }
 
-/// Loads what a coverage report of `filter` may read for `actor`.
-pub async fn load(state: &AppState, actor: &Actor, filter: &Filter) -> Result<Data, OpsError> {
-    let (unit_id, scope) = branch(state, actor, filter).await?;
-    let schedules = Schedules::load(state)
-        .await?
-        .by_village(state, &scope.path)
+/// The child units of the report's unit, from the units of its branch.
+async fn children(state: &AppState, path: &str) -> Result<Children, OpsError> {
+    let units = state
+        .store
+        .org_units(&Scope {
+            path: path.to_owned(),
+            worker_id: None,
+        })
         .await?;
-    let branch_scope = Scope {
-        path: scope.path.clone(),
-        worker_id: None,
-    };
-    let (book, units) = tokio::try_join!(
-        state.store.coverage_book(&scope),
-        state.store.org_units(&branch_scope)
-    )?;
-    let children = match units.iter().find(|u| u.path == scope.path) {
+    Ok(match units.iter().find(|u| u.path == path) {
         Some(unit) => Children::of(unit, &units),
         None => Children::default(),
+    })
+}
+
+/// Loads what a coverage report of `filter` on `today` may read for `actor`: the period's due
+/// dates counted by the store, and the overdue list.
+pub async fn load(
+    state: &AppState,
+    actor: &Actor,
+    filter: &Filter,
+    today: NaiveDate,
+) -> Result<Data, OpsError> {
+    let (unit_id, scope) = branch(state, actor, filter).await?;
+    let query = DueCountQuery {
+        from: filter.from,
+        to: filter.to,
+        today,
+        by_month: false,
     };
+    let (counts, overdue, children) = tokio::try_join!(
+        async { Ok::<_, OpsError>(state.store.due_counts(&scope, &query).await?) },
+        async {
+            let rows = DueRows::Open {
+                before: Some(today),
+            };
+            Ok(state.store.due_entries(&scope, rows).await?)
+        },
+        children(state, &scope.path),
+    )?;
     Ok(Data {
         unit_id,
-        book,
         unit_path: scope.path,
-        schedules,
+        today,
+        counts,
+        overdue,
         children,
     })
 }
 
-/// The intervals of one schedule, by category and by the book's level numbers: the replay of a
-/// million visits looks nothing up by name.
-struct Intervals {
-    /// Per category (in [`Category::ALL`] order): the default and the interval of each book level.
-    by_category: Vec<Option<(Interval, Vec<Interval>)>>,
-}
-
-impl Intervals {
-    fn new(schedule: &ScheduleConfig, levels: &[String]) -> Self {
-        Intervals {
-            by_category: Category::ALL
-                .iter()
-                .map(|c| {
-                    schedule.rule(*c).map(|r| {
-                        let by_level = levels.iter().map(|l| r.interval(Some(l))).collect();
-                        (r.default, by_level)
-                    })
-                })
-                .collect(),
-        }
+impl Tally {
+    /// The tally of one group of the ledger.
+    fn of(c: &DueCount) -> Tally {
+        let mut t = Tally {
+            due: c.due,
+            on_time: c.on_time,
+            late: c.late,
+            missed: c.missed,
+            pending: c.pending,
+            ..Tally::default()
+        };
+        t.update_pcts();
+        t
     }
 }
 
-fn category_index(c: Category) -> usize {
-    Category::ALL.iter().position(|x| *x == c).unwrap_or(0)
-}
-
-/// Tallies by a small dense key (village, worker or category number).
-struct Sums(Vec<Option<Tally>>);
+/// Tallies by key, in key order.
+#[derive(Default)]
+struct Sums(BTreeMap<String, Tally>);
 
 impl Sums {
-    fn new(n: usize) -> Self {
-        Sums(vec![None; n])
-    }
-
-    fn add(&mut self, i: usize, t: &Tally) {
-        self.0[i].get_or_insert_default().add_counts(t);
-    }
-
-    fn merge(&mut self, other: Sums) {
-        for (i, t) in other.0.into_iter().enumerate() {
-            if let Some(t) = t {
-                self.add(i, &t);
+    fn add(&mut self, key: &str, t: &Tally) {
+        match self.0.get_mut(key) {
+            Some(sum) => sum.add_counts(t),
+            None => {
+                self.0.insert(key.to_owned(), *t);
             }
         }
     }
 
-    fn rows(self, key: impl Fn(usize) -> String) -> Vec<TallyRow> {
-        let mut rows: Vec<TallyRow> = self
-            .0
+    fn rows(self) -> Vec<TallyRow> {
+        self.0
             .into_iter()
-            .enumerate()
-            .filter_map(|(i, t)| {
-                let mut tally = t?;
+            .map(|(key, mut tally)| {
                 tally.update_pcts();
-                Some(TallyRow { key: key(i), tally })
+                TallyRow { key, tally }
             })
-            .collect();
-        rows.sort_by(|a, b| a.key.cmp(&b.key));
-        rows
+            .collect()
     }
 }
 
-/// What one share of a book's households adds up to.
-struct Part {
-    totals: Tally,
-    villages: Sums,
-    workers: Sums,
-    categories: Sums,
-    /// (due, household number, category): small records until sorted.
-    overdue: Vec<(NaiveDate, u32, Category)>,
+fn in_filter(filter: &Filter, category: &str) -> bool {
+    filter.category.is_none_or(|c| c.code() == category)
 }
 
-impl Part {
-    fn new(book: &CoverageBook) -> Self {
-        Part {
-            totals: Tally::default(),
-            villages: Sums::new(book.villages.len()),
-            // The last slot is for households with no worker.
-            workers: Sums::new(book.workers.len() + 1),
-            categories: Sums::new(Category::ALL.len()),
-            overdue: Vec::new(),
-        }
-    }
-
-    fn merge(&mut self, other: Part) {
-        self.totals.add_counts(&other.totals);
-        self.villages.merge(other.villages);
-        self.workers.merge(other.workers);
-        self.categories.merge(other.categories);
-        self.overdue.extend(other.overdue);
-    }
-}
-
-/// Households per thread below which a report is not worth splitting.
-const MIN_SHARE: usize = 20_000;
-
-/// What became of one due date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Visited on or before it.
-    OnTime,
-    /// Visited after it.
-    Late,
-    /// Passed with no visit.
-    Missed,
-    /// Still ahead, not yet visited.
-    Pending,
-}
-
-impl Tally {
-    /// Counts one due date.
-    fn count(&mut self, o: Outcome) {
-        self.due += 1;
-        match o {
-            Outcome::OnTime => self.on_time += 1,
-            Outcome::Late => self.late += 1,
-            Outcome::Missed => self.missed += 1,
-            Outcome::Pending => self.pending += 1,
-        }
-    }
-}
-
-/// Replays one registration's visits against its schedule rule: every due date it had, with its
-/// outcome, goes to `on_due`; returns the due date still open (the next visit's), if any. The
-/// first visit is due at registration; each visit sets the next due date by its level.
-fn replay(
-    visits: &[BookVisit],
-    reg: &fieldvisit_core::caseload::CategoryRegistration,
-    rule: Option<&(Interval, Vec<Interval>)>,
-    today: NaiveDate,
-    mut on_due: impl FnMut(NaiveDate, Outcome),
-) -> Option<NaiveDate> {
-    let (default, by_level) = rule?;
-    let mut due = Some(reg.since);
-    for v in visits.iter().filter(|v| v.category == reg.category) {
-        let Some(d) = due else { break };
-        on_due(
-            d,
-            if v.on <= d {
-                Outcome::OnTime
-            } else {
-                Outcome::Late
-            },
-        );
-        let interval = v.level.map_or(*default, |l| by_level[l as usize]);
-        due = interval.after(v.on);
-    }
-    if let Some(d) = due {
-        on_due(
-            d,
-            if d < today {
-                Outcome::Missed
-            } else {
-                Outcome::Pending
-            },
-        );
-    }
-    due
-}
-
-/// The intervals of every village of a book, each distinct schedule resolved once.
-fn village_intervals(data: &Data) -> (Vec<Intervals>, Vec<usize>) {
-    let book = &data.book;
-    let mut schedules: Vec<(&ScheduleConfig, Intervals)> = Vec::new();
-    let village_schedule: Vec<usize> = book
-        .villages
+/// Orders categories as [`Category::ALL`] lists them (unknown codes last).
+fn category_rank(code: &str) -> usize {
+    Category::ALL
         .iter()
-        .map(|v| {
-            let s = data.schedules.get(v);
-            match schedules.iter().position(|(x, _)| std::ptr::eq(*x, s)) {
-                Some(i) => i,
-                None => {
-                    schedules.push((s, Intervals::new(s, &book.levels)));
-                    schedules.len() - 1
-                }
-            }
+        .position(|c| c.code() == code)
+        .unwrap_or(Category::ALL.len())
+}
+
+/// Computes coverage for `filter` from what [`load`] read.
+pub fn compute(data: &Data, filter: &Filter) -> Coverage {
+    let (mut totals, mut villages, mut workers, mut categories) = (
+        Tally::default(),
+        Sums::default(),
+        Sums::default(),
+        Sums::default(),
+    );
+    for c in data
+        .counts
+        .iter()
+        .filter(|c| in_filter(filter, &c.category))
+    {
+        let t = Tally::of(c);
+        totals.add_counts(&t);
+        villages.add(&c.village_id, &t);
+        workers.add(c.worker_id.as_deref().unwrap_or("-"), &t);
+        categories.add(&c.category, &t);
+    }
+    totals.update_pcts();
+    let mut overdue: Vec<&DueEntry> = data
+        .overdue
+        .iter()
+        .filter(|e| in_filter(filter, &e.category))
+        .collect();
+    // Most overdue first, then by village, worker (none first) and household.
+    overdue.sort_unstable_by(|a, b| {
+        (a.due_on, &a.village_id, &a.worker_id, &a.household_id)
+            .cmp(&(b.due_on, &b.village_id, &b.worker_id, &b.household_id))
+            .then_with(|| category_rank(&a.category).cmp(&category_rank(&b.category)))
+    });
+    let overdue = overdue
+        .into_iter()
+        .map(|e| OverdueItem {
+            household_id: e.household_id.clone(),
+            head_name: e.head_name.clone(),
+            id_number: mask_id_number(&e.id_number),
+            village_id: e.village_id.clone(),
+            category: e.category.clone(),
+            worker_id: e.worker_id.clone(),
+            due: e.due_on,
+            days_overdue: (data.today - e.due_on).num_days(),
         })
         .collect();
-    (
-        schedules.into_iter().map(|(_, i)| i).collect(),
-        village_schedule,
-    )
-}
-
-/// Runs `f` over shares of `n` households on the machine's cores (one share when small).
-fn on_shares<P: Send>(n: usize, f: impl Fn(std::ops::Range<usize>) -> P + Sync) -> Vec<P> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |p| p.get())
-        .min(n / MIN_SHARE)
-        .max(1);
-    let share = n.div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let handles: Vec<_> = (1..threads)
-            .map(|t| {
-                let range = t * share..((t + 1) * share).min(n);
-                scope.spawn(move || f(range))
-            })
-            .collect();
-        let mut parts = vec![f(0..share.min(n))];
-        // A share that panicked is a bug in the replay; re-raise it here rather than under-count.
-        parts.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
-        );
-        parts
-    })
-}
-
-/// Replays each household's visits in `range` against its schedule.
-fn tally(
-    book: &CoverageBook,
-    intervals: &[&Intervals],
-    filter: &Filter,
-    today: NaiveDate,
-    range: std::ops::Range<usize>,
-) -> Part {
-    let period = filter.from..=filter.to;
-    let mut part = Part::new(book);
-    for (hi, h) in book.households[range.clone()]
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (range.start + i, h))
-    {
-        let intervals = intervals[h.village as usize];
-        let visits = book.visits_of(h);
-        for reg in book.registrations_of(h) {
-            if filter.category.is_some_and(|c| c != reg.category) {
-                continue;
-            }
-            let ci = category_index(reg.category);
-            let mut t = Tally::default();
-            let open = replay(
-                visits,
-                reg,
-                intervals.by_category[ci].as_ref(),
-                today,
-                |d, o| {
-                    if period.contains(&d) {
-                        t.count(o);
-                    }
-                },
-            );
-            if let Some(d) = open
-                && d < today
-            {
-                part.overdue.push((d, hi as u32, reg.category));
-            }
-            part.villages.add(h.village as usize, &t);
-            part.workers
-                .add(h.worker.map_or(book.workers.len(), |w| w as usize), &t);
-            part.categories.add(ci, &t);
-            part.totals.add_counts(&t);
-        }
-    }
-    part
-}
-
-/// Computes coverage for `filter` on `today`, each household by its village's schedule; a large
-/// branch is shared out over the machine's cores.
-pub fn compute(data: &Data, filter: &Filter, today: NaiveDate) -> Coverage {
-    let book = &data.book;
-    // Schedules are shared by many villages: resolve each distinct one once.
-    let (schedules, village_schedule) = village_intervals(data);
-    let intervals: Vec<&Intervals> = village_schedule.iter().map(|&i| &schedules[i]).collect();
-    let n = book.households.len();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |p| p.get())
-        .min(n / MIN_SHARE)
-        .max(1);
-    let mut parts = on_shares(n, |range| tally(book, &intervals, filter, today, range)).into_iter();
-    let mut all = parts.next().unwrap_or_else(|| Part::new(book));
-    for p in parts {
-        all.merge(p);
-    }
-    let Part {
-        mut totals,
-        villages,
-        workers,
-        categories,
-        mut overdue,
-    } = all;
-    totals.update_pcts();
-    // Most overdue first, then in the book's order (village, worker, household id).
-    overdue.sort_unstable();
-    let item = |&(due, hi, category): &(NaiveDate, u32, Category)| {
-        let h = &book.households[hi as usize];
-        OverdueItem {
-            household_id: book.id(h).to_owned(),
-            head_name: book.head_name(h).to_owned(),
-            id_number: mask_id_number(book.id_number(h)),
-            village_id: book.village(h).to_owned(),
-            category: category.code().to_owned(),
-            worker_id: book.worker(h).map(str::to_owned),
-            due,
-            days_overdue: (today - due).num_days(),
-        }
-    };
-    // A county's list has about 100,000 rows of owned text: build its halves side by side.
-    let overdue: Vec<OverdueItem> = if threads > 1 {
-        let (first, second) = overdue.split_at(overdue.len() / 2);
-        std::thread::scope(|scope| {
-            let second = scope.spawn(|| second.iter().map(item).collect::<Vec<_>>());
-            let mut all: Vec<OverdueItem> = first.iter().map(item).collect();
-            all.extend(
-                second
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-            all
-        })
-    } else {
-        overdue.iter().map(item).collect()
-    };
-    let by_village = villages.rows(|i| book.villages[i].clone());
-    let by_worker = workers.rows(|i| book.workers.get(i).cloned().unwrap_or_else(|| "-".into()));
+    let by_village = villages.rows();
+    let by_worker = workers.rows();
     let children = if filter.worker_id.is_some() {
         Vec::new()
     } else if data.children.level == "worker" {
@@ -601,15 +411,16 @@ pub fn compute(data: &Data, filter: &Filter, today: NaiveDate) -> Coverage {
     } else {
         roll_up(&by_village, &data.children)
     };
+    let by_category = categories.rows();
     Coverage {
         unit_id: data.unit_id.clone(),
         from: filter.from,
         to: filter.to,
-        today,
+        today: data.today,
         totals,
         by_village,
         by_worker,
-        by_category: categories.rows(|i| Category::ALL[i].code().to_owned()),
+        by_category,
         child_level: data.children.level.clone(),
         children,
         overdue,
@@ -618,19 +429,13 @@ pub fn compute(data: &Data, filter: &Filter, today: NaiveDate) -> Coverage {
 
 /// Adds village rows up to the child units that hold them.
 fn roll_up(by_village: &[TallyRow], children: &Children) -> Vec<TallyRow> {
-    let mut sums: std::collections::BTreeMap<&str, Tally> = std::collections::BTreeMap::new();
+    let mut sums = Sums::default();
     for row in by_village {
-        let Some(child) = children.of_village.get(&row.key) else {
-            continue;
-        };
-        sums.entry(child.as_str()).or_default().add(&row.tally);
+        if let Some(child) = children.of_village.get(&row.key) {
+            sums.add(child, &row.tally);
+        }
     }
-    sums.into_iter()
-        .map(|(k, tally)| TallyRow {
-            key: k.to_owned(),
-            tally,
-        })
-        .collect()
+    sums.rows()
 }
 
 /// The on-time record of one month.
@@ -649,43 +454,43 @@ fn month_start(d: NaiveDate, back: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1).unwrap_or(d)
 }
 
-/// Coverage month by month over the `months` months up to and including `today`'s: one replay of
-/// the filter's households (its period is ignored), each due date counted in its month.
-pub fn trend(data: &Data, filter: &Filter, today: NaiveDate, months: u32) -> Vec<MonthTally> {
+/// Coverage month by month over the `months` months up to and including `today`'s (the filter's
+/// period is ignored), each due date counted in its month.
+pub async fn trend(
+    state: &AppState,
+    actor: &Actor,
+    filter: &Filter,
+    today: NaiveDate,
+    months: u32,
+) -> Result<Vec<MonthTally>, OpsError> {
     let months = months.clamp(1, 36);
     let first = month_start(today, months - 1);
-    let index = |d: NaiveDate| -> Option<usize> {
-        let i = (d.year() - first.year()) * 12 + d.month0() as i32 - first.month0() as i32;
-        (0..months as i32).contains(&i).then_some(i as usize)
+    let last = month_start(today, 0)
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(today);
+    let (_, scope) = branch(state, actor, filter).await?;
+    let query = DueCountQuery {
+        from: first,
+        to: last,
+        today,
+        by_month: true,
     };
-    let book = &data.book;
-    let (schedules, village_schedule) = village_intervals(data);
-    let parts = on_shares(book.households.len(), |range| {
-        let mut buckets = vec![Tally::default(); months as usize];
-        for h in &book.households[range] {
-            let intervals = &schedules[village_schedule[h.village as usize]];
-            let visits = book.visits_of(h);
-            for reg in book.registrations_of(h) {
-                if filter.category.is_some_and(|c| c != reg.category) {
-                    continue;
-                }
-                let rule = intervals.by_category[category_index(reg.category)].as_ref();
-                replay(visits, reg, rule, today, |d, o| {
-                    if let Some(i) = index(d) {
-                        buckets[i].count(o);
-                    }
-                });
-            }
-        }
-        buckets
-    });
+    let counts = state.store.due_counts(&scope, &query).await?;
     let mut all = vec![Tally::default(); months as usize];
-    for p in parts {
-        for (a, b) in all.iter_mut().zip(p) {
-            a.add_counts(&b);
-        }
+    let first_month = month_number(first);
+    for c in counts.iter().filter(|c| in_filter(filter, &c.category)) {
+        let Some(i) = c
+            .month
+            .and_then(|m| usize::try_from(m - first_month).ok())
+            .filter(|i| *i < all.len())
+        else {
+            continue;
+        };
+        all[i].add_counts(&Tally::of(c));
     }
-    all.into_iter()
+    Ok(all
+        .into_iter()
         .enumerate()
         .map(|(i, mut tally)| {
             tally.update_pcts();
@@ -696,7 +501,7 @@ pub fn trend(data: &Data, filter: &Filter, today: NaiveDate, months: u32) -> Vec
                 tally,
             }
         })
-        .collect()
+        .collect())
 }
 
 /// Which households a number of a report counts.
@@ -756,62 +561,112 @@ pub struct HouseholdLine {
     pub days_overdue: Option<i64>,
 }
 
-/// The households (by category) behind one number of a report: their shares add up to it. In
-/// the book's order (village, worker, household id).
-pub fn households(
-    data: &Data,
+/// The households (by category) behind one number of a report on `today`: their shares add up
+/// to it. Ordered by village, worker (none first), household id and category.
+pub async fn households(
+    state: &AppState,
+    actor: &Actor,
     filter: &Filter,
     today: NaiveDate,
     status: Status,
-) -> Vec<HouseholdLine> {
-    let period = filter.from..=filter.to;
-    let book = &data.book;
-    let (schedules, village_schedule) = village_intervals(data);
-    let parts = on_shares(book.households.len(), |range| {
-        let mut lines = Vec::new();
-        for h in &book.households[range] {
-            let intervals = &schedules[village_schedule[h.village as usize]];
-            let visits = book.visits_of(h);
-            for reg in book.registrations_of(h) {
-                if filter.category.is_some_and(|c| c != reg.category) {
-                    continue;
-                }
-                let rule = intervals.by_category[category_index(reg.category)].as_ref();
-                let mut t = Tally::default();
-                let open = replay(visits, reg, rule, today, |d, o| {
-                    if period.contains(&d) {
-                        t.count(o);
-                    }
-                });
-                let overdue = open.filter(|d| *d < today).map(|d| (today - d).num_days());
-                let counted = match status {
-                    Status::Due => t.due,
-                    Status::OnTime => t.on_time,
-                    Status::Late => t.late,
-                    Status::Missed => t.missed,
-                    Status::Pending => t.pending,
-                    Status::Overdue => u32::from(overdue.is_some()),
-                };
-                if counted == 0 {
-                    continue;
-                }
-                t.update_pcts();
-                lines.push(HouseholdLine {
-                    household_id: book.id(h).to_owned(),
-                    head_name: book.head_name(h).to_owned(),
-                    id_number: mask_id_number(book.id_number(h)),
-                    village_id: book.village(h).to_owned(),
-                    worker_id: book.worker(h).map(str::to_owned),
-                    category: reg.category.code().to_owned(),
-                    tally: t,
-                    next_due: open,
-                    days_overdue: overdue,
-                });
+) -> Result<Vec<HouseholdLine>, OpsError> {
+    let (_, scope) = branch(state, actor, filter).await?;
+    let (period, open) = tokio::try_join!(
+        state.store.due_entries(
+            &scope,
+            DueRows::Period {
+                from: filter.from,
+                to: filter.to,
             }
-        }
+        ),
+        state
+            .store
+            .due_entries(&scope, DueRows::Open { before: None }),
+    )?;
+    type Key = (String, Option<String>, String, usize);
+    let mut lines: BTreeMap<Key, HouseholdLine> = BTreeMap::new();
+    let key = |e: &DueEntry| -> Key {
+        (
+            e.village_id.clone(),
+            e.worker_id.clone(),
+            e.household_id.clone(),
+            category_rank(&e.category),
+        )
+    };
+    let line = |e: &DueEntry| HouseholdLine {
+        household_id: e.household_id.clone(),
+        head_name: e.head_name.clone(),
+        id_number: mask_id_number(&e.id_number),
+        village_id: e.village_id.clone(),
+        worker_id: e.worker_id.clone(),
+        category: e.category.clone(),
+        tally: Tally::default(),
+        next_due: None,
+        days_overdue: None,
+    };
+    for e in period.iter().filter(|e| in_filter(filter, &e.category)) {
+        let outcome = match e.visited_on {
+            Some(v) if v <= e.due_on => Outcome::OnTime,
+            Some(_) => Outcome::Late,
+            None if e.due_on < today => Outcome::Missed,
+            None => Outcome::Pending,
+        };
         lines
-    });
-    parts.into_iter().flatten().collect()
+            .entry(key(e))
+            .or_insert_with(|| line(e))
+            .tally
+            .count(outcome);
+    }
+    for e in open.iter().filter(|e| in_filter(filter, &e.category)) {
+        let l = lines.entry(key(e)).or_insert_with(|| line(e));
+        l.next_due = Some(e.due_on);
+        l.days_overdue = (e.due_on < today).then(|| (today - e.due_on).num_days());
+    }
+    Ok(lines
+        .into_values()
+        .filter(|l| {
+            let t = &l.tally;
+            let counted = match status {
+                Status::Due => t.due,
+                Status::OnTime => t.on_time,
+                Status::Late => t.late,
+                Status::Missed => t.missed,
+                Status::Pending => t.pending,
+                Status::Overdue => u32::from(l.days_overdue.is_some()),
+            };
+            counted > 0
+        })
+        .map(|mut l| {
+            l.tally.update_pcts();
+            l
+        })
+        .collect())
+}
+
+/// What became of one due date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Visited on or before it.
+    OnTime,
+    /// Visited after it.
+    Late,
+    /// Passed with no visit.
+    Missed,
+    /// Still ahead, not yet visited.
+    Pending,
+}
+
+impl Tally {
+    /// Counts one due date.
+    fn count(&mut self, o: Outcome) {
+        self.due += 1;
+        match o {
+            Outcome::OnTime => self.on_time += 1,
+            Outcome::Late => self.late += 1,
+            Outcome::Missed => self.missed += 1,
+            Outcome::Pending => self.pending += 1,
+        }
+    }
 }
 
 /// A household's standing in one category: its default interval and the open due date.
@@ -828,26 +683,50 @@ pub struct DueLine {
     pub days_overdue: Option<i64>,
 }
 
-/// The categories of household `household_id` in the book with their next due dates.
-pub fn household_dues(data: &Data, household_id: &str, today: NaiveDate) -> Vec<DueLine> {
-    let book = &data.book;
-    let Some(h) = book.households.iter().find(|h| book.id(h) == household_id) else {
-        return Vec::new();
+/// The registrations of `household` (of a village in the supervisor `actor`'s branch) with their
+/// open due dates on `today`.
+pub async fn household_dues(
+    state: &AppState,
+    actor: &Actor,
+    household: &fieldvisit_core::caseload::Household,
+    today: NaiveDate,
+) -> Result<Vec<DueLine>, OpsError> {
+    let filter = Filter {
+        unit_id: Some(household.village_id.clone()),
+        from: today,
+        to: today,
+        category: None,
+        worker_id: None,
     };
-    let (schedules, village_schedule) = village_intervals(data);
-    let intervals = &schedules[village_schedule[h.village as usize]];
-    let visits = book.visits_of(h);
-    book.registrations_of(h)
+    let (_, scope) = branch(state, actor, &filter).await?;
+    let (open, schedules) = tokio::try_join!(
+        async {
+            Ok::<_, OpsError>(
+                state
+                    .store
+                    .due_entries(&scope, DueRows::Open { before: None })
+                    .await?,
+            )
+        },
+        Schedules::load(state),
+    )?;
+    let schedule = schedules.for_path(&scope.path);
+    Ok(household
+        .categories
         .iter()
         .map(|reg| {
-            let rule = intervals.by_category[category_index(reg.category)].as_ref();
-            let open = replay(visits, reg, rule, today, |_, _| {});
+            let next_due = open
+                .iter()
+                .find(|e| e.household_id == household.id && e.category == reg.category.code())
+                .map(|e| e.due_on);
             DueLine {
                 category: reg.category.code().to_owned(),
-                interval: rule.map(|(d, _)| *d),
-                next_due: open,
-                days_overdue: open.filter(|d| *d < today).map(|d| (today - d).num_days()),
+                interval: schedule.rule(reg.category).map(|r| r.default),
+                next_due,
+                days_overdue: next_due
+                    .filter(|d| *d < today)
+                    .map(|d| (today - d).num_days()),
             }
         })
-        .collect()
+        .collect())
 }

@@ -111,6 +111,13 @@ fn parse_record(r: &csv::StringRecord) -> Result<(Household, Option<String>), Ce
         .filter(|c| !c.is_empty())
     {
         match (Category::from_code(code), since) {
+            (Some(category), _)
+                if categories
+                    .iter()
+                    .any(|r: &CategoryRegistration| r.category == category) =>
+            {
+                errs.push((COLUMNS[5], format!("category {code} is listed twice")))
+            }
             (Some(category), Ok(since)) => {
                 categories.push(CategoryRegistration { category, since })
             }
@@ -277,6 +284,18 @@ mod tests {
         assert!(
             text.iter()
                 .all(|t| !t.contains("12345") && !t.contains("李四"))
+        );
+    }
+
+    #[test]
+    fn a_category_listed_twice_is_refused() {
+        let csv =
+            format!("{HEADER}h1,v1,张三,320102198001011234,addr,tekun;dibao;tekun,2026-01-05,,,\n");
+        let errs = parse(csv.as_bytes(), &mut || {}).unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert_eq!(
+            errs[0].to_string(),
+            "line 2, column categories: category tekun is listed twice"
         );
     }
 

@@ -3,7 +3,7 @@
 //! uses the schedule of each household's county; phones receive their worker's county schedule
 //! with the assignments.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use fieldvisit_core::caseload::{Interval, ScheduleConfig};
@@ -46,14 +46,7 @@ pub fn parse(text: &str) -> Result<ScheduleConfig, OpsError> {
 
 /// The defaults with a county's rules in place of the defaults' rules for the same categories.
 pub fn merged(overrides: &ScheduleConfig) -> ScheduleConfig {
-    let mut s = ScheduleConfig::default();
-    for rule in &overrides.rules {
-        match s.rules.iter_mut().find(|r| r.category == rule.category) {
-            Some(r) => *r = rule.clone(),
-            None => s.rules.push(rule.clone()),
-        }
-    }
-    s
+    crate::store::dues::county_schedule(Some(overrides))
 }
 
 /// Sets (`Some`) or clears (`None`) a county's schedule; admins of a branch holding the county.
@@ -123,53 +116,6 @@ impl Schedules {
             .iter()
             .find(|(p, _)| path.starts_with(p.as_str()))
             .map_or(&self.default, |(_, s)| s)
-    }
-
-    /// The schedule of each village in a branch, for reports.
-    pub async fn by_village(
-        &self,
-        state: &AppState,
-        branch: &str,
-    ) -> Result<VillageSchedules, OpsError> {
-        let mut by_village = HashMap::new();
-        if !self.counties.is_empty() {
-            let scope = Scope {
-                path: branch.to_owned(),
-                worker_id: None,
-            };
-            for u in state.store.org_units(&scope).await? {
-                let s = self.for_path(&u.path);
-                if !Arc::ptr_eq(s, &self.default) {
-                    by_village.insert(u.id, Arc::clone(s));
-                }
-            }
-        }
-        Ok(VillageSchedules {
-            by_village,
-            default: Arc::clone(&self.default),
-        })
-    }
-}
-
-/// Schedules of the villages of one report.
-#[derive(Debug, Clone, Default)]
-pub struct VillageSchedules {
-    by_village: HashMap<String, Arc<ScheduleConfig>>,
-    default: Arc<ScheduleConfig>,
-}
-
-impl VillageSchedules {
-    /// Every village on one schedule (tests, or no county configured).
-    pub fn uniform(schedule: ScheduleConfig) -> Self {
-        VillageSchedules {
-            by_village: HashMap::new(),
-            default: Arc::new(schedule),
-        }
-    }
-
-    /// The schedule of a village.
-    pub fn get(&self, village_id: &str) -> &ScheduleConfig {
-        self.by_village.get(village_id).unwrap_or(&self.default)
     }
 }
 

@@ -1,12 +1,12 @@
-//! One conformance suite for every `Store` backend (SQLite here; PostgreSQL runs the same when added).
+//! One conformance suite for every `Store` backend: SQLite here, PostgreSQL in `postgres/tests.rs`.
 #![allow(clippy::unwrap_used)]
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use fieldvisit_core::crypto::{Sha256Hash, sha256};
 
 use super::sqlite::SqliteStore;
 use super::*;
-use fieldvisit_core::caseload::Category;
+use fieldvisit_core::caseload::{Category, CategoryRegistration, ScheduleConfig};
 
 /// Runs every check against a fresh, empty store.
 pub async fn run_all(store: &dyn Store) {
@@ -16,7 +16,7 @@ pub async fn run_all(store: &dyn Store) {
     caseload_deltas_follow_the_change_sequence(store).await;
     audience_keys_are_one_per_branch(store).await;
     reviews_move_by_compare_and_set(store).await;
-    coverage_books_follow_every_change(store).await;
+    the_due_ledger_follows_every_change(store).await;
 }
 
 /// A household of `village` with its head's name, on `worker`'s caseload: no registrations,
@@ -354,17 +354,6 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
         worker_id: None,
     };
     assert_eq!(s.reviews(&all).await.unwrap().len(), 1);
-    let book = s.coverage_book(&all).await.unwrap();
-    let homes = &book.households;
-    assert_eq!(homes.len(), 2, "{homes:?}");
-    // By village, then worker: h2 (worker w) before h (worker w2).
-    assert_eq!((book.id(&homes[0]), book.id(&homes[1])), ("h2", "h"));
-    let visits = book.visits_of(&homes[1]);
-    assert_eq!(visits.len(), 1, "visit v of category dibao");
-    assert_eq!(visits[0].category, Category::Dibao);
-    let visits = book.visits_of(&homes[0]);
-    assert_eq!(visits.len(), 1);
-    assert_eq!(visits[0].level.map(|l| book.level(l)), Some("HIGH"));
     let day = crate::ops::coverage::local_date(now);
     let period = s.period_visits(&all, day, day).await.unwrap();
     assert_eq!(period.len(), 2);
@@ -378,13 +367,6 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
         worker_id: None,
     };
     assert!(
-        s.coverage_book(&elsewhere)
-            .await
-            .unwrap()
-            .households
-            .is_empty()
-    );
-    assert!(
         s.period_visits(&elsewhere, day, day)
             .await
             .unwrap()
@@ -392,76 +374,213 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
     );
 }
 
-/// Coverage reads the branch again after each change (a store may keep books between reports).
-async fn coverage_books_follow_every_change(s: &dyn Store) {
-    let all = Scope {
-        path: "/p/".into(),
-        worker_id: None,
-    };
-    let find = |book: &CoverageBook, id: &str| {
-        book.households
-            .iter()
-            .position(|h| book.id(h) == id)
-            .unwrap_or_else(|| panic!("{id} not in the book"))
-    };
-    let before = s.coverage_book(&all).await.unwrap();
-    assert_eq!(before.households.len(), 2);
-    s.add_org_unit("v2", Some("t1"), OrgLevel::Village, "二村")
-        .await
-        .unwrap();
-    let row = |village: &str, head: &str| household_row("h3", village, head, Some("w"));
-    s.upsert_households(vec![row("v2", "王五")]).await.unwrap();
-    let book = s.coverage_book(&all).await.unwrap();
-    assert_eq!(book.households.len(), 3, "a new household");
-    let h3 = &book.households[find(&book, "h3")];
-    assert_eq!((book.village(h3), book.head_name(h3)), ("v2", "王五"));
-    assert!(book.visits_of(h3).is_empty());
-
-    let now = Utc::now();
-    let visit = NewVisit {
-        visit_id: "cov".into(),
+/// A visit of household `household` on the local date `on`, chained on device `d` at `seq`.
+fn ledger_visit(id: &str, household: &str, on: NaiveDate, seq: u64) -> NewVisit {
+    let at = on.and_hms_opt(2, 0, 0).unwrap().and_utc();
+    NewVisit {
+        visit_id: id.into(),
         device_id: "d".into(),
         worker_id: "w".into(),
-        household_id: "h3".into(),
-        body_hash: sha256(b"cov"),
-        chain_seq: 40,
+        household_id: household.into(),
+        body_hash: sha256(id.as_bytes()),
+        chain_seq: seq,
         chain_prev: sha256(b"earlier"),
         envelope_json: "{}".into(),
         body_json: "{}".into(),
         category: "tekun".into(),
         template_id: "t".into(),
-        started_at: now,
-        ended_at: now,
+        started_at: at,
+        ended_at: at,
         level: None,
         reported_to_police_at: None,
         photos: vec![],
-        received_at: now,
+        received_at: Utc::now(),
         facts: VisitFacts::default(),
-    };
-    assert!(matches!(
-        s.ingest_visit(&visit).await.unwrap(),
-        IngestOutcome::Stored(_)
-    ));
-    let book = s.coverage_book(&all).await.unwrap();
-    let h3 = &book.households[find(&book, "h3")];
-    assert_eq!(book.visits_of(h3).len(), 1, "a new visit");
+    }
+}
 
-    // An upsert never moves a household: only an explicit move does.
-    assert!(matches!(
-        s.upsert_households(vec![row("v1", "赵六")]).await,
-        Err(StoreError::Conflict(_))
-    ));
-    let (unchanged, _) = s.household("h3").await.unwrap().unwrap();
-    assert_eq!(unchanged.household.village_id, "v2");
-    // Moved to another village under a new name: gone from the old one's book.
+/// (household, village, worker, due date, visited date) of ledger rows, sorted.
+fn ledger_rows(entries: Vec<DueEntry>) -> Vec<(String, String, Option<String>, NaiveDate)> {
+    let mut rows: Vec<_> = entries
+        .into_iter()
+        .map(|e| (e.household_id, e.village_id, e.worker_id, e.due_on))
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// The due ledger follows visits (also ones that arrive late), registrations, workers,
+/// schedules and moves, and counts on time, late, missed and pending as `docs/domain.md` §5 says.
+async fn the_due_ledger_follows_every_change(s: &dyn Store) {
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let all = Scope {
+        path: "/p/".into(),
+        worker_id: None,
+    };
+    s.add_org_unit("v2", Some("t1"), OrgLevel::Village, "二村")
+        .await
+        .unwrap();
+    let row = |id: &str, worker: &str, since: NaiveDate| {
+        let mut r = household_row(id, "v2", "王五", Some(worker));
+        r.household.categories = vec![CategoryRegistration {
+            category: Category::Tekun,
+            since,
+        }];
+        r
+    };
+    // Monthly 特困: h3 registered 09-01, h4 on 10-10; neither visited yet.
+    s.upsert_households(vec![row("h3", "w", d(9, 1)), row("h4", "w", d(10, 10))])
+        .await
+        .unwrap();
+    let open = |before| s.due_entries(&all, DueRows::Open { before });
+    let w = || Some("w".to_owned());
+    assert_eq!(
+        ledger_rows(open(None).await.unwrap()),
+        [
+            ("h3".into(), "v2".into(), w(), d(9, 1)),
+            ("h4".into(), "v2".into(), w(), d(10, 10)),
+        ]
+    );
+    // h3 is visited on time on 09-01 and 10-01 and late on 11-05 (due 11-01); the visits arrive
+    // out of order, and each arrival replays the household.
+    for (id, on, seq) in [
+        ("c3", d(11, 5), 43),
+        ("c1", d(9, 1), 41),
+        ("c2", d(10, 1), 42),
+    ] {
+        assert!(matches!(
+            s.ingest_visit(&ledger_visit(id, "h3", on, seq))
+                .await
+                .unwrap(),
+            IngestOutcome::Stored(_)
+        ));
+    }
+    let query = DueCountQuery {
+        from: d(9, 1),
+        to: d(12, 31),
+        today: d(11, 20),
+        by_month: false,
+    };
+    let totals = |counts: Vec<DueCount>| {
+        counts.iter().fold((0, 0, 0, 0, 0, 0), |t, c| {
+            (
+                t.0 + c.due,
+                t.1 + c.on_time,
+                t.2 + c.late,
+                t.3 + c.missed,
+                t.4 + c.pending,
+                t.5 + c.registered,
+            )
+        })
+    };
+    // h3: two on time, one late, the next (12-05) pending; h4: its first visit missed.
+    let counts = s.due_counts(&all, &query).await.unwrap();
+    assert_eq!(totals(counts.clone()), (5, 2, 1, 1, 1, 2));
+    assert!(
+        counts
+            .iter()
+            .all(|c| c.village_id == "v2" && c.worker_id == w())
+    );
+    let overdue = s
+        .due_entries(
+            &all,
+            DueRows::Open {
+                before: Some(d(11, 20)),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(overdue.len(), 1);
+    assert_eq!(
+        (
+            overdue[0].household_id.as_str(),
+            overdue[0].head_name.as_str()
+        ),
+        ("h4", "王五")
+    );
+    assert_eq!(overdue[0].id_number, "320102198001011234");
+    let period = s
+        .due_entries(
+            &all,
+            DueRows::Period {
+                from: d(11, 1),
+                to: d(11, 30),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(period.len(), 1);
+    assert_eq!(period[0].visited_on, Some(d(11, 5)));
+    // By month: September and October on time, November late, December pending, and h4's
+    // October date missed.
+    let by_month = s
+        .due_counts(
+            &all,
+            &DueCountQuery {
+                by_month: true,
+                ..query.clone()
+            },
+        )
+        .await
+        .unwrap();
+    let mut months: Vec<_> = by_month
+        .iter()
+        .map(|c| (c.month.unwrap(), c.due, c.missed))
+        .collect();
+    months.sort();
+    let m = |month| 2026 * 12 + month - 1;
+    assert_eq!(
+        months,
+        [(m(9), 1, 0), (m(10), 2, 1), (m(11), 1, 0), (m(12), 1, 0)]
+    );
+
+    // A worker's caseload follows the household to its new worker.
+    s.upsert_households(vec![row("h4", "w2", d(10, 10))])
+        .await
+        .unwrap();
+    let w2 = Scope {
+        path: "/p/".into(),
+        worker_id: Some("w2".into()),
+    };
+    assert_eq!(
+        totals(s.due_counts(&w2, &query).await.unwrap()),
+        (1, 0, 0, 1, 0, 1)
+    );
+    // A county schedule of ten days brings h3's next date forward to 11-15; clearing it puts
+    // it back.
+    let ten_days = ScheduleConfig {
+        rules: vec![fieldvisit_core::caseload::ScheduleRule {
+            category: Category::Tekun,
+            default: fieldvisit_core::caseload::Interval::Days(10),
+            by_level: Default::default(),
+        }],
+    };
+    let h3_open = || async {
+        open(None)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.household_id == "h3")
+            .map(|e| e.due_on)
+    };
+    s.set_county_schedule("k", Some(&ten_days)).await.unwrap();
+    assert_eq!(h3_open().await, Some(d(11, 15)));
+    s.set_county_schedule("k", None).await.unwrap();
+    assert_eq!(h3_open().await, Some(d(12, 5)));
+    // A correction is not a visit of its own.
+    let mut amends = ledger_visit("c4", "h3", d(11, 25), 44);
+    amends.facts.amends = true;
+    s.ingest_visit(&amends).await.unwrap();
+    assert_eq!(h3_open().await, Some(d(12, 5)));
+    // Moved to another village: its rows follow; the township of v2 no longer holds them.
     s.move_household("h3", "v1", Some("w")).await.unwrap();
-    s.upsert_households(vec![row("v1", "赵六")]).await.unwrap();
-    let book = s.coverage_book(&all).await.unwrap();
-    assert_eq!(book.households.len(), 3);
-    let h3 = &book.households[find(&book, "h3")];
-    assert_eq!((book.village(h3), book.head_name(h3)), ("v1", "赵六"));
-    assert_eq!(book.visits_of(h3).len(), 1);
-    assert!(book.households.iter().all(|h| book.village(h) == "v1"));
+    let moved = ledger_rows(open(None).await.unwrap());
+    assert!(moved.contains(&("h3".into(), "v1".into(), w(), d(12, 5))));
+    let elsewhere = Scope {
+        path: s.org_unit("t10").await.unwrap().unwrap().path,
+        worker_id: None,
+    };
+    assert!(s.due_counts(&elsewhere, &query).await.unwrap().is_empty());
 }
 
 #[tokio::test]

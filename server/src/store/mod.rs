@@ -3,8 +3,8 @@
 
 mod alert_store;
 mod audit_store;
-mod coverage_book;
 mod device_store;
+pub mod dues;
 mod org_store;
 mod report_store;
 mod report_types;
@@ -22,8 +22,8 @@ use fieldvisit_core::caseload::ScheduleConfig;
 
 pub use alert_store::*;
 pub use audit_store::*;
-pub use coverage_book::*;
 pub use device_store::*;
+pub use dues::{DueCount, DueCountQuery, DueEntry, DueRows};
 pub use org_store::*;
 pub use report_store::*;
 pub use report_types::*;
@@ -87,3 +87,5 @@ impl<T> Store for T where
 
 #[cfg(test)]
 mod conformance;
+#[cfg(test)]
+mod upgrade_tests;

@@ -295,7 +295,7 @@ async fn load(state: &AppState, user: &Signed, q: &ReportQuery) -> Result<Loaded
     let report = q.resolve(today)?;
     let actor = user.actor();
     let (data, dir) = tokio::try_join!(
-        coverage::load(state, &actor, &report.filter),
+        coverage::load(state, &actor, &report.filter, today),
         directory::of_branch(state, &actor)
     )?;
     Ok(Loaded {
@@ -304,15 +304,6 @@ async fn load(state: &AppState, user: &Signed, q: &ReportQuery) -> Result<Loaded
         dir,
         today,
     })
-}
-
-/// Runs report arithmetic off the async threads: a county's replay takes a while.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, OpsError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| OpsError::internal("report computation failed"))
 }
 
 fn tiles(r: &Report, c: &Coverage, t: &Msgs) -> Vec<Tile> {
@@ -371,18 +362,12 @@ pub async fn page(
         dir,
         today,
     } = loaded;
-    let f = report.filter.clone();
-    let computed = blocking(move || {
-        let c = coverage::compute(&data, &f, today);
-        let trend = coverage::trend(&data, &f, today, 12);
-        (c, trend, data)
-    })
-    .await;
-    let (c, trend, data) = match computed {
+    let actor = user.actor();
+    let c = coverage::compute(&data, &report.filter);
+    let trend = match coverage::trend(&state, &actor, &report.filter, today, 12).await {
         Ok(x) => x,
         Err(e) => return PageError::new(frame, e).into_response(),
     };
-    let actor = user.actor();
     let by_worker = c.child_level == "worker";
     let children = c
         .children
@@ -517,11 +502,7 @@ pub async fn overdue(
         dir,
         today,
     } = loaded;
-    let f = report.filter.clone();
-    let (c, data) = match blocking(move || (coverage::compute(&data, &f, today), data)).await {
-        Ok(x) => x,
-        Err(e) => return PageError::new(frame, e).into_response(),
-    };
+    let c = coverage::compute(&data, &report.filter);
     let sort = match q.sort.as_str() {
         "" | "days" => "days",
         "due" | "village" | "worker" | "category" => q.sort.as_str(),
@@ -693,22 +674,21 @@ pub async fn households(
             }
         },
     };
-    let loaded = match load(&state, &user, &q.report).await {
-        Ok(l) => l,
+    let today = local_date(Utc::now());
+    let actor = user.actor();
+    let loaded = async {
+        let report = q.report.resolve(today)?;
+        let (lines, dir, (_, scope)) = tokio::try_join!(
+            coverage::households(&state, &actor, &report.filter, today, status),
+            directory::of_branch(&state, &actor),
+            coverage::branch(&state, &actor, &report.filter),
+        )?;
+        Ok::<_, OpsError>((report, lines, dir, scope.path))
+    };
+    let (report, lines, dir, unit_path) = match loaded.await {
+        Ok(x) => x,
         Err(e) => return PageError::new(frame, e).into_response(),
     };
-    let Loaded {
-        report,
-        data,
-        dir,
-        today,
-    } = loaded;
-    let f = report.filter.clone();
-    let (lines, data) =
-        match blocking(move || (coverage::households(&data, &f, today, status), data)).await {
-            Ok(x) => x,
-            Err(e) => return PageError::new(frame, e).into_response(),
-        };
     let code = status_code(status);
     let rows: Vec<HouseholdRow> = lines.iter().map(|h| household_row(h, &dir, t)).collect();
     let list = paginate(rows, q.page.parse().unwrap_or(1), |n| {
@@ -735,8 +715,7 @@ pub async fn households(
         )
     })
     .collect();
-    let actor = user.actor();
-    let heading = heading(&report, &data.unit_path, &dir, &actor, t);
+    let heading = heading(&report, &unit_path, &dir, &actor, t);
     let mut form = filter_form("/coverage/households", &report, t, today);
     form.hidden.push(("status", code.to_owned()));
     let label = status_label(status, t);

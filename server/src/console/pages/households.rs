@@ -13,7 +13,7 @@ use crate::console::format;
 use crate::console::frame::{Frame, Section};
 use crate::console::i18n::Msgs;
 use crate::console::session::Signed;
-use crate::ops::coverage::{self, Filter, local_date};
+use crate::ops::coverage::{self, local_date};
 use crate::ops::{OpsError, directory, households};
 use crate::state::AppState;
 use crate::store::Role;
@@ -92,15 +92,7 @@ pub async fn page(State(state): State<AppState>, user: Signed, Path(id): Path<St
         )?;
         let today = local_date(Utc::now());
         let dues = if actor.role == Role::Supervisor {
-            let filter = Filter {
-                unit_id: Some(profile.row.household.village_id.clone()),
-                from: today,
-                to: today,
-                category: None,
-                worker_id: None,
-            };
-            let data = coverage::load(&state, &actor, &filter).await?;
-            coverage::household_dues(&data, &profile.row.household.id, today)
+            coverage::household_dues(&state, &actor, &profile.row.household, today).await?
         } else {
             Vec::new()
         };

@@ -3,15 +3,14 @@
 use axum::body::Body;
 use axum::http::StatusCode;
 use chrono::{Duration, NaiveDate, TimeZone};
-use fieldvisit_core::caseload::{Category, CategoryRegistration, ScheduleConfig};
+use fieldvisit_core::caseload::{Category, ScheduleConfig};
 use fieldvisit_core::crypto::{Sha256Hash, sha256};
 use fieldvisit_core::geo::{GeoPoint, GpsFix};
 use fieldvisit_core::protocol::PhotoManifest;
 
 use super::*;
 use crate::ops::coverage::{self, Data, Filter};
-use crate::ops::schedules::VillageSchedules;
-use crate::store::CoverageBook;
+use crate::store::{DueCount, DueEntry};
 
 const YEAR: &str = "from=2026-01-01&to=2026-12-31";
 
@@ -158,31 +157,40 @@ async fn coverage_counts_due_late_and_missed_with_masked_overdue_list() {
 }
 
 #[test]
-fn schedule_decides_on_time_late_missed_and_pending() {
+fn compute_adds_the_ledger_counts_up_and_lists_the_most_overdue_first() {
     let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
-    let at = |m, day| Utc.with_ymd_and_hms(2026, m, day, 2, 0, 0).unwrap();
-    // Monthly 特困: h1 visited on time in Sept and Oct, late in Nov (due 11-01, visited 11-05), and
-    // its next visit (due 12-05) is pending; h2 was never visited: its first visit (due at
-    // registration, 10-10) is missed, and nothing after it is due until that visit happens.
-    let mut book = CoverageBook::default();
-    for (id, since, visits) in [
-        ("h1", d(9, 1), vec![at(9, 1), at(10, 1), at(11, 5)]),
-        ("h2", d(10, 10), vec![]),
-    ] {
-        book.begin_household(id, "户主", "320102198001011234", "v", Some("w"));
-        book.add_registration(CategoryRegistration {
-            category: Category::Tekun,
-            since,
-        });
-        for t in visits {
-            book.add_visit("tekun", coverage::local_date(t), None);
-        }
-    }
+    let count = |village: &str, worker: Option<&str>, category: &str, n: [u32; 5]| DueCount {
+        village_id: village.into(),
+        worker_id: worker.map(Into::into),
+        category: category.into(),
+        month: None,
+        due: n[0],
+        on_time: n[1],
+        late: n[2],
+        missed: n[3],
+        pending: n[4],
+        registered: 0,
+    };
+    let overdue = |household: &str, due_on| DueEntry {
+        household_id: household.into(),
+        head_name: "户主".into(),
+        id_number: "320102198001011234".into(),
+        village_id: "v".into(),
+        worker_id: Some("w".into()),
+        category: "tekun".into(),
+        due_on,
+        visited_on: None,
+    };
     let data = Data {
         unit_id: "t".into(),
         unit_path: "/p/t/".into(),
-        book,
-        schedules: VillageSchedules::uniform(ScheduleConfig::default()),
+        today: d(11, 20),
+        counts: vec![
+            count("v", Some("w"), "tekun", [4, 2, 1, 0, 1]),
+            count("v", None, "dibao", [1, 0, 0, 1, 0]),
+            count("v2", Some("w"), "tekun", [1, 1, 0, 0, 0]),
+        ],
+        overdue: vec![overdue("h1", d(11, 1)), overdue("h2", d(10, 10))],
         children: Default::default(),
     };
     let f = Filter {
@@ -192,23 +200,35 @@ fn schedule_decides_on_time_late_missed_and_pending() {
         category: None,
         worker_id: None,
     };
-    let c = coverage::compute(&data, &f, d(11, 20));
+    let c = coverage::compute(&data, &f);
     let t = c.totals;
     assert_eq!(
         (t.due, t.on_time, t.late, t.missed, t.pending),
-        (5, 2, 1, 1, 1)
+        (6, 3, 1, 1, 1)
     );
-    assert_eq!(t.on_time_pct, 50.0);
-    assert_eq!(t.visited_pct, 75.0);
-    assert_eq!(c.overdue.len(), 1);
+    assert_eq!(t.on_time_pct, 60.0);
+    assert_eq!(t.visited_pct, 80.0);
+    let keys = |rows: &[crate::ops::coverage::TallyRow]| {
+        rows.iter().map(|r| r.key.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&c.by_village), ["v", "v2"]);
+    assert_eq!(keys(&c.by_worker), ["-", "w"]);
+    assert_eq!(keys(&c.by_category), ["dibao", "tekun"]);
     assert_eq!(
-        (
-            c.overdue[0].household_id.as_str(),
-            c.overdue[0].days_overdue
-        ),
-        ("h2", 41)
+        c.overdue
+            .iter()
+            .map(|o| (o.household_id.as_str(), o.days_overdue))
+            .collect::<Vec<_>>(),
+        [("h2", 41), ("h1", 19)]
     );
     assert_eq!(c.overdue[0].id_number, "3201**********1234");
+    let only_dibao = Filter {
+        category: Some(Category::Dibao),
+        ..f
+    };
+    let c = coverage::compute(&data, &only_dibao);
+    assert_eq!((c.totals.due, c.totals.missed), (1, 1));
+    assert!(c.overdue.is_empty());
 }
 
 #[tokio::test]

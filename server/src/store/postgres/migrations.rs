@@ -297,7 +297,35 @@ CREATE TABLE signin_failures (
     PRIMARY KEY (minute, staff_id)
 );
 "#,
+    // 8: coverage reads the due ledger (`store::dues`): a row per due date of each household's
+    // category, kept by the transaction that changes the household, its visits or its county's
+    // schedule; overdue lists read names from columns rather than the JSON record. [`migrate`]
+    // fills the ledger from the visits in the same transaction.
+    r#"
+ALTER TABLE households ADD COLUMN head_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE households ADD COLUMN id_number TEXT NOT NULL DEFAULT '';
+UPDATE households SET head_name = coalesce(record_json::jsonb ->> 'head_name', ''),
+    id_number = coalesce(record_json::jsonb ->> 'id_number', '');
+CREATE TABLE dues (
+    household_id TEXT NOT NULL,
+    category TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    due_day INTEGER NOT NULL,
+    due_month INTEGER NOT NULL,
+    visited_day INTEGER,
+    village_id TEXT NOT NULL,
+    worker_id TEXT,
+    PRIMARY KEY (household_id, category, seq)
+);
+CREATE INDEX dues_by_day ON dues (village_id, due_day)
+    INCLUDE (worker_id, category, due_month, visited_day, seq);
+CREATE INDEX dues_open ON dues (village_id, due_day)
+    INCLUDE (worker_id, household_id, category) WHERE visited_day IS NULL;
+"#,
 ];
+
+/// The version whose migration creates the due ledger, filled from the visits as it is made.
+const LEDGER_VERSION: u32 = 8;
 
 /// Current schema version.
 pub fn current_version() -> u32 {
@@ -342,6 +370,9 @@ pub async fn migrate(client: &mut deadpool_postgres::Client) -> StoreResult<u32>
         tx.batch_execute(MIGRATIONS[found as usize])
             .await
             .map_err(backend)?;
+        if found + 1 == LEDGER_VERSION {
+            super::dues::rewrite(&tx, super::dues::Target::Branch("/")).await?;
+        }
         let next = i32::try_from(found + 1)
             .map_err(|_| StoreError::Backend("schema version out of range".into()))?;
         tx.execute(

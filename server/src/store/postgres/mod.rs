@@ -9,6 +9,7 @@ mod alerts;
 mod assignments;
 mod audit;
 mod devices;
+mod dues;
 mod migrations;
 mod org;
 mod reports;

@@ -202,17 +202,21 @@ async fn write_households(
         }
         let n = super::execute_raw(
             tx,
-            "INSERT INTO households (id, village_id, worker_id, record_json, seq)
-             VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO households (id, village_id, worker_id, record_json, seq, head_name,
+                 id_number)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id,
                  worker_id = excluded.worker_id, record_json = excluded.record_json,
-                 seq = excluded.seq",
+                 seq = excluded.seq, head_name = excluded.head_name,
+                 id_number = excluded.id_number",
             &[
                 &row.household.id,
                 &row.household.village_id,
                 &row.worker_id,
                 &json,
                 &seq,
+                &row.household.head_name,
+                &row.household.id_number,
             ],
         )
         .await;
@@ -225,6 +229,7 @@ async fn write_households(
             }
             Err(e) => return Err(backend(e)),
         }
+        super::dues::rewrite(tx, super::dues::Target::Household(&row.household.id)).await?;
     }
     Ok(())
 }

@@ -1,68 +1,16 @@
-//! Report reads: the coverage book (households merged with their visits), visits of a period with their
-//! evidence facts, and county schedules. Visits are read from the report columns filled at ingest;
-//! only the household records (one per household, not per visit) are JSON.
-
-use std::collections::HashMap;
+//! Report reads: the due ledger (`dues.rs`), visits of a period with their evidence facts (from
+//! the report columns filled at ingest), and county schedules.
 
 use chrono::{NaiveDate, Utc};
 use deadpool_postgres::GenericClient;
-use fieldvisit_core::caseload::{Household, ScheduleConfig};
+use fieldvisit_core::caseload::ScheduleConfig;
 use fieldvisit_core::geo::GeoPoint;
 
 use super::{bad_column, col, execute, query};
 use crate::store::{
-    ChainStatus, CountySchedule, CoverageBook, FixFacts, PeriodVisit, Scope, StoreError,
-    StoreResult, VisitFacts, local_date, local_midnight,
+    ChainStatus, CountySchedule, FixFacts, PeriodVisit, Scope, StoreError, StoreResult, VisitFacts,
+    local_midnight,
 };
-
-pub(super) async fn coverage_book<C: GenericClient>(
-    c: &C,
-    scope: &Scope,
-) -> StoreResult<CoverageBook> {
-    let households = query(
-        c,
-        "SELECT h.worker_id, h.record_json FROM households h
-         JOIN org_units o ON o.id = h.village_id
-         WHERE left(o.path, length($1)) = $1 AND ($2::text IS NULL OR h.worker_id = $2)
-         ORDER BY h.village_id COLLATE \"C\", h.worker_id COLLATE \"C\" NULLS FIRST,
-             h.id COLLATE \"C\"",
-        &[&scope.path, &scope.worker_id],
-    )
-    .await?;
-    let visits = query(
-        c,
-        "SELECT v.household_id, v.category, v.started_at, v.level FROM visits v
-         JOIN households h ON h.id = v.household_id JOIN org_units o ON o.id = h.village_id
-         WHERE NOT v.amends AND left(o.path, length($1)) = $1
-             AND ($2::text IS NULL OR h.worker_id = $2)
-         ORDER BY v.household_id COLLATE \"C\", v.started_at",
-        &[&scope.path, &scope.worker_id],
-    )
-    .await?;
-    // Visits come grouped by household: note where each household's run starts.
-    let mut runs: HashMap<&str, (usize, usize)> = HashMap::new();
-    for (i, v) in visits.iter().enumerate() {
-        let hid: &str = col(v, 0)?;
-        runs.entry(hid).or_insert((i, i)).1 = i + 1;
-    }
-    let mut book = CoverageBook::default();
-    for r in &households {
-        let json: String = col(r, 1)?;
-        let h: Household = serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?;
-        let worker: Option<&str> = col(r, 0)?;
-        let run = runs.get(h.id.as_str()).copied();
-        book.begin_household(&h.id, &h.head_name, &h.id_number, &h.village_id, worker);
-        for reg in h.categories {
-            book.add_registration(reg);
-        }
-        if let Some((start, end)) = run {
-            for v in &visits[start..end] {
-                book.add_visit(col(v, 1)?, local_date(col(v, 2)?), col(v, 3)?);
-            }
-        }
-    }
-    Ok(book)
-}
 
 pub(super) async fn period_visits<C: GenericClient>(
     c: &C,
@@ -134,7 +82,23 @@ pub(super) async fn period_visits<C: GenericClient>(
         .collect()
 }
 
-pub(super) async fn set_county_schedule<C: GenericClient>(
+/// Sets or clears a county's schedule and rewrites the county's ledger by it, in one transaction.
+pub(super) async fn set_county_schedule(
+    c: &mut deadpool_postgres::Client,
+    unit_id: &str,
+    schedule: Option<&ScheduleConfig>,
+) -> StoreResult<()> {
+    let tx = c.transaction().await.map_err(super::backend)?;
+    let path = super::org::unit(&tx, unit_id)
+        .await?
+        .ok_or(StoreError::NotFound("org unit"))?
+        .path;
+    write_schedule(&tx, unit_id, schedule).await?;
+    super::dues::rewrite(&tx, super::dues::Target::Branch(&path)).await?;
+    tx.commit().await.map_err(super::backend)
+}
+
+async fn write_schedule<C: GenericClient>(
     c: &C,
     unit_id: &str,
     schedule: Option<&ScheduleConfig>,
@@ -194,8 +158,16 @@ mod as_store {
 
     #[async_trait]
     impl ReportStore for PgStore {
-        async fn coverage_book(&self, scope: &Scope) -> StoreResult<CoverageBook> {
-            reports::coverage_book(&self.client().await?, scope).await
+        async fn due_counts(
+            &self,
+            scope: &Scope,
+            query: &DueCountQuery,
+        ) -> StoreResult<Vec<DueCount>> {
+            dues::counts(&self.client().await?, scope, query).await
+        }
+
+        async fn due_entries(&self, scope: &Scope, rows: DueRows) -> StoreResult<Vec<DueEntry>> {
+            dues::entries(&self.client().await?, scope, rows).await
         }
 
         async fn period_visits(
@@ -212,7 +184,7 @@ mod as_store {
             unit_id: &str,
             schedule: Option<&ScheduleConfig>,
         ) -> StoreResult<()> {
-            reports::set_county_schedule(&self.client().await?, unit_id, schedule).await
+            reports::set_county_schedule(&mut self.client().await?, unit_id, schedule).await
         }
 
         async fn county_schedules(&self) -> StoreResult<Vec<CountySchedule>> {

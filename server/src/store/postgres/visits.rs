@@ -191,6 +191,9 @@ pub(super) async fn ingest(
         )
         .await?;
     }
+    if !f.amends {
+        super::dues::rewrite(&tx, super::dues::Target::Household(&v.household_id)).await?;
+    }
     super::reviews::open_for(&tx, v).await?;
     for alert in AlertDraft::for_visit(v, status) {
         super::alerts::raise_in(&tx, &alert).await?;

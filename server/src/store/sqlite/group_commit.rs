@@ -11,7 +11,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
-use super::{backend, reports, visits};
+use super::{backend, visits};
 use crate::store::{IngestOutcome, NewVisit, StoreError, StoreResult};
 
 /// Most writes in one transaction; bounds the latency the first of them waits for the last.
@@ -157,7 +157,6 @@ fn store_batch(c: &mut Connection, batch: &[Write]) -> StoreResult<Vec<StoreResu
             Err(e) => out.push(Err(e)),
         }
     }
-    reports::prune_changes(&tx)?;
     tx.commit().map_err(backend)?;
     Ok(out)
 }

@@ -2,6 +2,9 @@
 
 use rusqlite::Connection;
 
+use super::backend;
+use crate::store::{StoreError, StoreResult};
+
 /// Migration `i` (1-based) moves the schema from version `i - 1` to `i`.
 pub const MIGRATIONS: &[&str] = &[
     // 1: org tree, staff, sessions, households, devices, visits, photos, audit log.
@@ -228,7 +231,7 @@ CREATE TABLE county_schedules (
     updated_at TEXT NOT NULL
 );
 "#,
-    // 5: each household carries its visit chain (see `visit_chains.rs`), and one index holds all
+    // 5: each household carries its visit chain (until migration 14), and one index holds all
     // that coverage reads of a household, by village: coverage reads a row per household, not one
     // per visit, and the per-visit coverage index is no longer kept up at every ingest.
     r#"
@@ -390,7 +393,39 @@ CREATE TABLE signin_failures (
     PRIMARY KEY (minute, staff_id)
 );
 "#,
+    // 14: coverage reads the due ledger (`store::dues`): a row per due date of each household's
+    // category, kept by the transaction that changes the household, its visits or its county's
+    // schedule. It replaces the visit chains on household rows, their change log and the
+    // snapshot of village books. [`migrate`] fills it from the visits in the same transaction.
+    r#"
+DROP TRIGGER households_change_insert;
+DROP TRIGGER households_change_update;
+DROP TRIGGER households_change_delete;
+DROP TABLE household_changes;
+DROP TABLE coverage_snapshot;
+DROP TABLE coverage_snapshot_mark;
+DROP INDEX households_coverage;
+ALTER TABLE households DROP COLUMN visit_chains;
+ALTER TABLE households DROP COLUMN categories;
+CREATE TABLE dues (
+    household_id TEXT NOT NULL,
+    category TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    due_day INTEGER NOT NULL,
+    due_month INTEGER NOT NULL,
+    visited_day INTEGER,
+    village_id TEXT NOT NULL,
+    worker_id TEXT,
+    PRIMARY KEY (household_id, category, seq)
+) WITHOUT ROWID;
+CREATE INDEX dues_by_day ON dues (village_id, due_day, worker_id, category, due_month,
+    visited_day, seq);
+CREATE INDEX dues_open ON dues (village_id, due_day, worker_id) WHERE visited_day IS NULL;
+"#,
 ];
+
+/// The version whose migration creates the due ledger, filled from the visits as it is made.
+const LEDGER_VERSION: usize = 14;
 
 /// Current schema version.
 pub fn current_version() -> u32 {
@@ -398,19 +433,25 @@ pub fn current_version() -> u32 {
 }
 
 /// Brings the schema up to [`current_version`]; refuses a database newer than this build.
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<u32> {
-    let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+pub fn migrate(conn: &mut Connection) -> StoreResult<u32> {
+    let found: u32 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(backend)?;
     if found > current_version() {
-        return Err(rusqlite::Error::InvalidParameterName(format!(
+        return Err(StoreError::Backend(format!(
             "database schema {found} is newer than this server ({})",
             current_version()
         )));
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
-        tx.commit()?;
+        let tx = conn.transaction().map_err(backend)?;
+        tx.execute_batch(sql).map_err(backend)?;
+        if i + 1 == LEDGER_VERSION {
+            super::dues::rewrite(&tx, super::dues::Target::Branch("/"))?;
+        }
+        tx.pragma_update(None, "user_version", (i + 1) as u32)
+            .map_err(backend)?;
+        tx.commit().map_err(backend)?;
     }
     Ok(current_version())
 }
@@ -431,38 +472,6 @@ mod tests {
             }
             assert_eq!(migrate(&mut conn).unwrap(), current_version());
             assert_eq!(migrate(&mut conn).unwrap(), current_version());
-        }
-    }
-
-    #[test]
-    fn a_snapshot_of_version_9_keeps_its_books_when_they_share_one_mark() {
-        for (seens, kept) in [([4, 4], 2), ([4, 5], 0)] {
-            let mut conn = Connection::open_in_memory().unwrap();
-            for (i, sql) in MIGRATIONS.iter().enumerate().take(9) {
-                conn.execute_batch(sql).unwrap();
-                conn.pragma_update(None, "user_version", (i + 1) as u32)
-                    .unwrap();
-            }
-            for (village, seen) in ["v1", "v2"].iter().zip(seens) {
-                conn.execute(
-                    "INSERT INTO coverage_snapshot (village_id, seen, book) VALUES (?1, ?2, x'01')",
-                    rusqlite::params![village, seen],
-                )
-                .unwrap();
-            }
-            migrate(&mut conn).unwrap();
-            let rows: i64 = conn
-                .query_row("SELECT count(*) FROM coverage_snapshot", [], |r| r.get(0))
-                .unwrap();
-            let marks: Vec<i64> = conn
-                .prepare("SELECT seen FROM coverage_snapshot_mark")
-                .unwrap()
-                .query_map([], |r| r.get(0))
-                .unwrap()
-                .collect::<rusqlite::Result<_>>()
-                .unwrap();
-            assert_eq!(rows, kept, "{seens:?}");
-            assert_eq!(marks, if kept > 0 { vec![4] } else { vec![] }, "{seens:?}");
         }
     }
 

@@ -7,18 +7,14 @@ mod alerts;
 mod assignments;
 mod audit;
 pub(crate) use audit::entries as audit_entries_of;
-mod coverage_cache;
-mod coverage_snapshot;
-mod coverage_upkeep;
 mod devices;
+mod dues;
 mod group_commit;
 mod migrations;
-mod on_every_core;
 mod org;
 mod reports;
 mod reviews;
 mod staff;
-mod visit_chains;
 mod visits;
 
 use std::path::Path;
@@ -45,8 +41,6 @@ pub struct SqliteStore {
     reader_slots: Option<Arc<tokio::sync::Semaphore>>,
     /// Visits waiting to be committed together.
     ingest_queue: Arc<group_commit::IngestQueue>,
-    /// Village books of earlier coverage reports.
-    coverage_cache: Arc<coverage_cache::CoverageCache>,
 }
 
 /// Read-only connections kept for lookups (auth extractors run several per request; ingest at 32
@@ -251,13 +245,12 @@ impl SqliteStore {
             .map_err(backend)?;
         conn.pragma_update(None, "busy_timeout", 5000)
             .map_err(backend)?;
-        migrate(&mut conn).map_err(backend)?;
+        migrate(&mut conn)?;
         let store = SqliteStore {
             conn: Arc::new(Mutex::new(conn)),
             readers: Arc::new(Mutex::new(Vec::new())),
             reader_slots: None,
             ingest_queue: Arc::new(group_commit::IngestQueue::default()),
-            coverage_cache: Arc::default(),
         };
         group_commit::spawn_writer(Arc::clone(&store.ingest_queue), Arc::downgrade(&store.conn))?;
         Ok(store)
@@ -270,25 +263,6 @@ impl SqliteStore {
             .push(write)
             .await
             .map_err(|_| StoreError::Backend("ingest writer stopped".into()))?
-    }
-
-    /// The books of `villages`, in that order, read on several reader connections at once, a run
-    /// of villages each.
-    async fn village_books(
-        &self,
-        villages: Vec<String>,
-        worker: Option<String>,
-    ) -> StoreResult<Vec<CoverageBook>> {
-        let share = villages.len().div_ceil(parallel_reads()).max(1);
-        let reads = villages.chunks(share).map(|run| {
-            let (run, worker) = (run.to_vec(), worker.clone());
-            self.read(move |c| reports::village_books(c, &run, worker.as_deref()))
-        });
-        Ok(futures_util::future::try_join_all(reads)
-            .await?
-            .into_iter()
-            .flatten()
-            .collect())
     }
 
     /// Runs `f` on the connection on the blocking pool.
@@ -380,9 +354,6 @@ impl SqliteStore {
             .await
     }
 }
-
-#[cfg(test)]
-mod coverage_tests;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]

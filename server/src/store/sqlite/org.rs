@@ -98,7 +98,6 @@ pub(super) fn next_seq(tx: &rusqlite::Transaction<'_>) -> StoreResult<u64> {
 pub(super) fn upsert_households(c: &mut Connection, rows: &[HouseholdRow]) -> StoreResult<usize> {
     let tx = c.transaction().map_err(backend)?;
     write_households(&tx, rows, false)?;
-    super::reports::prune_changes(&tx)?;
     tx.commit().map_err(backend)?;
     Ok(rows.len())
 }
@@ -116,7 +115,6 @@ pub(super) fn move_household(
     moved.household.village_id = village_id.to_owned();
     moved.worker_id = worker_id.map(str::to_owned);
     write_households(&tx, std::slice::from_ref(&moved), true)?;
-    super::reports::prune_changes(&tx)?;
     tx.commit().map_err(backend)
 }
 
@@ -181,12 +179,12 @@ fn write_households(
         }
         let h = &row.household;
         tx.execute(
-            "INSERT INTO households (id, village_id, worker_id, record_json, seq, categories,
+            "INSERT INTO households (id, village_id, worker_id, record_json, seq,
                  head_name, id_number, lat, lon)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id,
                  worker_id = excluded.worker_id, record_json = excluded.record_json,
-                 seq = excluded.seq, categories = excluded.categories,
+                 seq = excluded.seq,
                  head_name = excluded.head_name, id_number = excluded.id_number,
                  lat = excluded.lat, lon = excluded.lon",
             params![
@@ -195,7 +193,6 @@ fn write_households(
                 row.worker_id,
                 json,
                 seq,
-                super::reports::categories_column(&h.categories),
                 h.head_name,
                 h.id_number,
                 h.location.map(|p| p.lat),
@@ -203,6 +200,7 @@ fn write_households(
             ],
         )
         .map_err(backend)?;
+        super::dues::rewrite(tx, super::dues::Target::Household(&h.id))?;
     }
     Ok(())
 }

@@ -164,13 +164,7 @@ pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutc
         .map_err(backend)?;
     }
     if !f.amends {
-        super::visit_chains::enter(
-            tx,
-            &v.household_id,
-            v.started_at,
-            &v.category,
-            v.level.as_deref(),
-        )?;
+        super::dues::rewrite(tx, super::dues::Target::Household(&v.household_id))?;
     }
     super::reviews::open_for(tx, v)?;
     for alert in AlertDraft::for_visit(v, status) {

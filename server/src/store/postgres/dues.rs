@@ -1,0 +1,244 @@
+//! The due ledger on PostgreSQL ([`crate::store::dues`]): rewritten inside the writing
+//! transaction with the household rows locked, read by grouped queries over the `dues_by_day`
+//! and `dues_open` indexes.
+
+use std::collections::HashMap;
+
+use deadpool_postgres::GenericClient;
+use fieldvisit_core::caseload::Household;
+
+use super::{bad_column, col, execute, query};
+use crate::store::dues::{
+    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, day_number, dues_of, from_day_number,
+    month_number, schedule_at,
+};
+use crate::store::{Scope, StoreError, StoreResult, local_date};
+
+/// Whose ledger rows to rewrite.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Target<'a> {
+    /// One household (after a visit or a change to its record).
+    Household(&'a str),
+    /// Every household under an org path (after a schedule change, and when the ledger is built).
+    Branch(&'a str),
+}
+
+/// Rows inserted per statement when a branch is rewritten.
+const INSERT_BATCH: usize = 20_000;
+
+/// Rewrites the ledger rows of the target's households from their registrations, visits and
+/// county schedules, inside the caller's transaction. The household rows are locked first, so
+/// two ingests for one household (from two phones) or an ingest and a schedule change write
+/// one after the other, each reading what the other committed. The lock is `NO KEY UPDATE`: it
+/// does not conflict with the key-share lock that inserting a visit takes on its household, so
+/// two ingests that both inserted a visit do not deadlock on it.
+pub(super) async fn rewrite<C: GenericClient>(tx: &C, target: Target<'_>) -> StoreResult<()> {
+    let (households_sql, visits_sql, delete_sql, key) = match target {
+        Target::Household(id) => (
+            "SELECT h.id, h.village_id, h.worker_id, o.path, h.record_json FROM households h
+             JOIN org_units o ON o.id = h.village_id WHERE h.id = $1 FOR NO KEY UPDATE OF h",
+            "SELECT household_id, category, started_at, level FROM visits
+             WHERE household_id = $1 AND NOT amends ORDER BY started_at",
+            "DELETE FROM dues WHERE household_id = $1",
+            id,
+        ),
+        Target::Branch(path) => (
+            "SELECT h.id, h.village_id, h.worker_id, o.path, h.record_json FROM households h
+             JOIN org_units o ON o.id = h.village_id WHERE left(o.path, length($1)) = $1
+             ORDER BY h.id FOR NO KEY UPDATE OF h",
+            "SELECT v.household_id, v.category, v.started_at, v.level FROM visits v
+             JOIN households h ON h.id = v.household_id JOIN org_units o ON o.id = h.village_id
+             WHERE left(o.path, length($1)) = $1 AND NOT v.amends
+             ORDER BY v.household_id, v.started_at",
+            "DELETE FROM dues WHERE household_id IN (SELECT h.id FROM households h
+                 JOIN org_units o ON o.id = h.village_id WHERE left(o.path, length($1)) = $1)",
+            path,
+        ),
+    };
+    let households = query(tx, households_sql, &[&key]).await?;
+    let counties = super::reports::county_schedules(tx).await?;
+    let mut visits: HashMap<String, Vec<DueVisit>> = HashMap::new();
+    for r in query(tx, visits_sql, &[&key]).await? {
+        visits.entry(col(&r, 0)?).or_default().push(DueVisit {
+            category: col(&r, 1)?,
+            on: local_date(col(&r, 2)?),
+            level: col(&r, 3)?,
+        });
+    }
+    execute(tx, delete_sql, &[&key]).await?;
+    let mut rows = Columns::default();
+    let mut schedules = HashMap::new();
+    for r in &households {
+        let id: String = col(r, 0)?;
+        let path: String = col(r, 3)?;
+        let json: String = col(r, 4)?;
+        let record: Household =
+            serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?;
+        let county = counties
+            .iter()
+            .position(|c| path.starts_with(c.path.as_str()));
+        let schedule = schedules
+            .entry(county)
+            .or_insert_with(|| schedule_at(&counties, &path));
+        let own = visits.remove(&id).unwrap_or_default();
+        let (village, worker): (String, Option<String>) = (col(r, 1)?, col(r, 2)?);
+        for d in dues_of(&record.categories, &own, schedule) {
+            rows.household_id.push(id.clone());
+            rows.category.push(d.category.to_owned());
+            rows.seq
+                .push(i32::try_from(d.seq).map_err(|_| bad_column("seq"))?);
+            rows.due_day.push(day_number(d.due_on));
+            rows.due_month.push(month_number(d.due_on));
+            rows.visited_day.push(d.visited_on.map(day_number));
+            rows.village_id.push(village.clone());
+            rows.worker_id.push(worker.clone());
+            if rows.seq.len() == INSERT_BATCH {
+                std::mem::take(&mut rows).insert(tx).await?;
+            }
+        }
+    }
+    rows.insert(tx).await
+}
+
+/// Ledger rows to insert, column by column (one `unnest` statement).
+#[derive(Default)]
+struct Columns {
+    household_id: Vec<String>,
+    category: Vec<String>,
+    seq: Vec<i32>,
+    due_day: Vec<i32>,
+    due_month: Vec<i32>,
+    visited_day: Vec<Option<i32>>,
+    village_id: Vec<String>,
+    worker_id: Vec<Option<String>>,
+}
+
+impl Columns {
+    async fn insert<C: GenericClient>(self, tx: &C) -> StoreResult<()> {
+        if self.seq.is_empty() {
+            return Ok(());
+        }
+        execute(
+            tx,
+            "INSERT INTO dues (household_id, category, seq, due_day, due_month, visited_day,
+                 village_id, worker_id)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::int4[], $5::int4[],
+                 $6::int4[], $7::text[], $8::text[])",
+            &[
+                &self.household_id,
+                &self.category,
+                &self.seq,
+                &self.due_day,
+                &self.due_month,
+                &self.visited_day,
+                &self.village_id,
+                &self.worker_id,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Scope test on `o.path`, and the worker filter on `d.worker_id`.
+const SCOPE: &str = "left(o.path, length($1)) = $1 AND ($2::text IS NULL OR d.worker_id = $2)";
+
+fn count(r: &tokio_postgres::Row, i: usize) -> StoreResult<u32> {
+    let n: i64 = col(r, i)?;
+    u32::try_from(n).map_err(|_| StoreError::Backend(format!("count out of range in column {i}")))
+}
+
+/// Due dates of a period in a scope, counted by village, worker and category (and month).
+pub(super) async fn counts<C: GenericClient>(
+    c: &C,
+    scope: &Scope,
+    q: &DueCountQuery,
+) -> StoreResult<Vec<DueCount>> {
+    let sql = format!(
+        "SELECT d.village_id, d.worker_id, d.category, CASE WHEN $6 THEN d.due_month END AS m,
+             count(*),
+             count(*) FILTER (WHERE d.visited_day <= d.due_day),
+             count(*) FILTER (WHERE d.visited_day > d.due_day),
+             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day < $5),
+             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day >= $5),
+             count(*) FILTER (WHERE d.seq = 0)
+         FROM org_units o JOIN dues d ON d.village_id = o.id
+         WHERE {SCOPE} AND d.due_day BETWEEN $3 AND $4
+         GROUP BY d.village_id, d.worker_id, d.category, m"
+    );
+    let rows = query(
+        c,
+        &sql,
+        &[
+            &scope.path,
+            &scope.worker_id,
+            &day_number(q.from),
+            &day_number(q.to),
+            &day_number(q.today),
+            &q.by_month,
+        ],
+    )
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DueCount {
+                village_id: col(r, 0)?,
+                worker_id: col(r, 1)?,
+                category: col(r, 2)?,
+                month: col(r, 3)?,
+                due: count(r, 4)?,
+                on_time: count(r, 5)?,
+                late: count(r, 6)?,
+                missed: count(r, 7)?,
+                pending: count(r, 8)?,
+                registered: count(r, 9)?,
+            })
+        })
+        .collect()
+}
+
+/// Ledger rows of a scope one by one, with their households' names and ID numbers.
+pub(super) async fn entries<C: GenericClient>(
+    c: &C,
+    scope: &Scope,
+    rows: DueRows,
+) -> StoreResult<Vec<DueEntry>> {
+    const COLUMNS: &str = "d.household_id, h.head_name, h.id_number, d.village_id, d.worker_id,
+        d.category, d.due_day, d.visited_day";
+    let (sql, from, to) = match rows {
+        DueRows::Period { from, to } => (
+            format!(
+                "SELECT {COLUMNS} FROM org_units o JOIN dues d ON d.village_id = o.id
+                 JOIN households h ON h.id = d.household_id
+                 WHERE {SCOPE} AND d.due_day BETWEEN $3 AND $4"
+            ),
+            day_number(from),
+            day_number(to),
+        ),
+        DueRows::Open { before } => (
+            format!(
+                "SELECT {COLUMNS} FROM org_units o JOIN dues d ON d.village_id = o.id
+                 JOIN households h ON h.id = d.household_id
+                 WHERE {SCOPE} AND d.visited_day IS NULL AND d.due_day BETWEEN $3 AND $4"
+            ),
+            i32::MIN,
+            before.map_or(i32::MAX, |b| day_number(b) - 1),
+        ),
+    };
+    query(c, &sql, &[&scope.path, &scope.worker_id, &from, &to])
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(DueEntry {
+                household_id: col(r, 0)?,
+                head_name: col(r, 1)?,
+                id_number: col(r, 2)?,
+                village_id: col(r, 3)?,
+                worker_id: col(r, 4)?,
+                category: col(r, 5)?,
+                due_on: from_day_number(col(r, 6)?),
+                visited_on: col::<Option<i32>>(r, 7)?.map(from_day_number),
+            })
+        })
+        .collect()
+}

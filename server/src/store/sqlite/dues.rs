@@ -1,0 +1,249 @@
+//! The due ledger on SQLite ([`crate::store::dues`]): rewritten inside the writing transaction,
+//! read by grouped queries over the `dues_by_day` and `dues_open` indexes.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use fieldvisit_core::caseload::Household;
+use rusqlite::{Connection, params};
+
+use super::{backend, bad_column};
+use crate::store::dues::{
+    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, day_number, dues_of, from_day_number,
+    month_number, schedule_at,
+};
+use crate::store::{Scope, StoreResult};
+
+/// Whose ledger rows to rewrite.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Target<'a> {
+    /// One household (after a visit or a change to its record).
+    Household(&'a str),
+    /// Every household under an org path (after a schedule change, and when the ledger is built).
+    Branch(&'a str),
+}
+
+/// A household as the ledger needs it.
+struct Subject {
+    id: String,
+    village_id: String,
+    worker_id: Option<String>,
+    path: String,
+    record: Household,
+}
+
+fn subjects(c: &Connection, target: Target<'_>) -> StoreResult<Vec<Subject>> {
+    let (sql, key) = match target {
+        Target::Household(id) => (
+            "SELECT h.id, h.village_id, h.worker_id, o.path, h.record_json FROM households h
+             JOIN org_units o ON o.id = h.village_id WHERE h.id = ?1",
+            id,
+        ),
+        Target::Branch(path) => (
+            "SELECT h.id, h.village_id, h.worker_id, o.path, h.record_json FROM org_units o
+             CROSS JOIN households h ON h.village_id = o.id
+             WHERE substr(o.path, 1, length(?1)) = ?1",
+            path,
+        ),
+    };
+    let mut st = c.prepare_cached(sql).map_err(backend)?;
+    let rows = st
+        .query_map([key], |r| {
+            let json: String = r.get(4)?;
+            Ok(Subject {
+                id: r.get(0)?,
+                village_id: r.get(1)?,
+                worker_id: r.get(2)?,
+                path: r.get(3)?,
+                record: serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?,
+            })
+        })
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)?;
+    Ok(rows)
+}
+
+/// The visits of the target's households (corrections left out), by household in start order.
+fn visits(c: &Connection, target: Target<'_>) -> StoreResult<HashMap<String, Vec<DueVisit>>> {
+    let (sql, key) = match target {
+        Target::Household(id) => (
+            "SELECT household_id, category, started_on, level FROM visits
+             WHERE household_id = ?1 AND amends = 0 ORDER BY started_at",
+            id,
+        ),
+        Target::Branch(path) => (
+            "SELECT v.household_id, v.category, v.started_on, v.level FROM org_units o
+             CROSS JOIN households h ON h.village_id = o.id
+             CROSS JOIN visits v ON v.household_id = h.id
+             WHERE substr(o.path, 1, length(?1)) = ?1 AND v.amends = 0
+             ORDER BY v.household_id, v.started_at",
+            path,
+        ),
+    };
+    let mut st = c.prepare_cached(sql).map_err(backend)?;
+    let mut rows = st.query([key]).map_err(backend)?;
+    let mut out: HashMap<String, Vec<DueVisit>> = HashMap::new();
+    while let Some(r) = rows.next().map_err(backend)? {
+        let day: i32 = r.get(2).map_err(backend)?;
+        let visit = DueVisit {
+            category: r.get(1).map_err(backend)?,
+            on: NaiveDate::from_num_days_from_ce_opt(day)
+                .ok_or_else(|| backend(bad_column("started_on")))?,
+            level: r.get(3).map_err(backend)?,
+        };
+        let household: String = r.get(0).map_err(backend)?;
+        out.entry(household).or_default().push(visit);
+    }
+    Ok(out)
+}
+
+/// Rewrites the ledger rows of the target's households from their registrations, visits and
+/// county schedules, inside the caller's transaction.
+pub(super) fn rewrite(tx: &Connection, target: Target<'_>) -> StoreResult<()> {
+    let counties = super::reports::county_schedules(tx)?;
+    let subjects = subjects(tx, target)?;
+    let mut visits = visits(tx, target)?;
+    let delete = match target {
+        Target::Household(_) => "DELETE FROM dues WHERE household_id = ?1",
+        Target::Branch(_) => {
+            "DELETE FROM dues WHERE village_id IN
+                 (SELECT id FROM org_units WHERE substr(path, 1, length(?1)) = ?1)"
+        }
+    };
+    let key = match target {
+        Target::Household(id) => id,
+        Target::Branch(path) => path,
+    };
+    tx.prepare_cached(delete)
+        .and_then(|mut st| st.execute([key]))
+        .map_err(backend)?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO dues (household_id, category, seq, due_day, due_month, visited_day,
+                 village_id, worker_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(backend)?;
+    // Households share a handful of schedules: resolve each county path once.
+    let mut schedules = HashMap::new();
+    for s in subjects {
+        let county = counties
+            .iter()
+            .position(|c| s.path.starts_with(c.path.as_str()));
+        let schedule = schedules
+            .entry(county)
+            .or_insert_with(|| schedule_at(&counties, &s.path));
+        let own = visits.remove(&s.id).unwrap_or_default();
+        for d in dues_of(&s.record.categories, &own, schedule) {
+            insert
+                .execute(params![
+                    s.id,
+                    d.category,
+                    d.seq,
+                    day_number(d.due_on),
+                    month_number(d.due_on),
+                    d.visited_on.map(day_number),
+                    s.village_id,
+                    s.worker_id,
+                ])
+                .map_err(backend)?;
+        }
+    }
+    Ok(())
+}
+
+/// `LIKE`-free scope test on `o.path`, and the worker filter on `d.worker_id`.
+const SCOPE: &str = "substr(o.path, 1, length(?1)) = ?1 AND (?2 IS NULL OR d.worker_id = ?2)";
+
+/// Due dates of a period in a scope, counted by village, worker and category (and month).
+pub(super) fn counts(
+    c: &Connection,
+    scope: &Scope,
+    q: &DueCountQuery,
+) -> StoreResult<Vec<DueCount>> {
+    let sql = format!(
+        "SELECT d.village_id, d.worker_id, d.category, CASE WHEN ?6 THEN d.due_month END AS m,
+             count(*),
+             count(*) FILTER (WHERE d.visited_day <= d.due_day),
+             count(*) FILTER (WHERE d.visited_day > d.due_day),
+             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day < ?5),
+             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day >= ?5),
+             count(*) FILTER (WHERE d.seq = 0)
+         FROM org_units o CROSS JOIN dues d INDEXED BY dues_by_day ON d.village_id = o.id
+         WHERE {SCOPE} AND d.due_day BETWEEN ?3 AND ?4
+         GROUP BY d.village_id, d.worker_id, d.category, m"
+    );
+    let mut st = c.prepare_cached(&sql).map_err(backend)?;
+    st.query_map(
+        params![
+            scope.path,
+            scope.worker_id,
+            day_number(q.from),
+            day_number(q.to),
+            day_number(q.today),
+            q.by_month,
+        ],
+        |r| {
+            Ok(DueCount {
+                village_id: r.get(0)?,
+                worker_id: r.get(1)?,
+                category: r.get(2)?,
+                month: r.get(3)?,
+                due: r.get(4)?,
+                on_time: r.get(5)?,
+                late: r.get(6)?,
+                missed: r.get(7)?,
+                pending: r.get(8)?,
+                registered: r.get(9)?,
+            })
+        },
+    )
+    .map_err(backend)?
+    .collect::<rusqlite::Result<Vec<_>>>()
+    .map_err(backend)
+}
+
+/// Ledger rows of a scope one by one, with their households' names and ID numbers.
+pub(super) fn entries(c: &Connection, scope: &Scope, rows: DueRows) -> StoreResult<Vec<DueEntry>> {
+    const COLUMNS: &str = "d.household_id, h.head_name, h.id_number, d.village_id, d.worker_id,
+        d.category, d.due_day, d.visited_day";
+    let (sql, from, to) = match rows {
+        DueRows::Period { from, to } => (
+            format!(
+                "SELECT {COLUMNS} FROM org_units o
+                 CROSS JOIN dues d INDEXED BY dues_by_day ON d.village_id = o.id
+                 CROSS JOIN households h ON h.id = d.household_id
+                 WHERE {SCOPE} AND d.due_day BETWEEN ?3 AND ?4"
+            ),
+            day_number(from),
+            day_number(to),
+        ),
+        DueRows::Open { before } => (
+            format!(
+                "SELECT {COLUMNS} FROM org_units o
+                 CROSS JOIN dues d INDEXED BY dues_open ON d.village_id = o.id
+                 CROSS JOIN households h ON h.id = d.household_id
+                 WHERE {SCOPE} AND d.visited_day IS NULL AND d.due_day BETWEEN ?3 AND ?4"
+            ),
+            i32::MIN,
+            before.map_or(i32::MAX, |b| day_number(b) - 1),
+        ),
+    };
+    let mut st = c.prepare_cached(&sql).map_err(backend)?;
+    st.query_map(params![scope.path, scope.worker_id, from, to], |r| {
+        Ok(DueEntry {
+            household_id: r.get(0)?,
+            head_name: r.get(1)?,
+            id_number: r.get(2)?,
+            village_id: r.get(3)?,
+            worker_id: r.get(4)?,
+            category: r.get(5)?,
+            due_on: from_day_number(r.get(6)?),
+            visited_on: r.get::<_, Option<i32>>(7)?.map(from_day_number),
+        })
+    })
+    .map_err(backend)?
+    .collect::<rusqlite::Result<Vec<_>>>()
+    .map_err(backend)
+}
