@@ -16,7 +16,8 @@
 //! Envelopes are sealed before timing with real Ed25519 signatures, real AES-GCM content wrapped with
 //! HPKE to an audience key, and per-device hash chains (each client is one phone sending its own
 //! chain in order). Knobs: `FV_BENCH_VISITS` (default 20000), `FV_BENCH_PHOTO_VISITS` (2000),
-//! `FV_BENCH_CLIENTS` (32), `FV_BENCH_PHOTO_KB` (200), `FV_BENCH_ALERTS` (10000).
+//! `FV_BENCH_CLIENTS` (32), `FV_BENCH_PHOTO_KB` (200), `FV_BENCH_ALERTS` (10000); with
+//! `FV_BENCH_DATABASE=postgres://…` the store is PostgreSQL (a fresh schema, dropped after).
 //!
 //! Run: `cargo bench -p fieldvisit-server --bench ingest`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -36,9 +37,11 @@ use fieldvisit_core::protocol::{
 };
 use fieldvisit_server::alerts::receiver::Receiver;
 use fieldvisit_server::alerts::sender::Sender;
+use fieldvisit_server::blob::FolderBlobStore;
 use fieldvisit_server::ops::csv_import::ParsedRow;
 use fieldvisit_server::ops::users::NewUser;
 use fieldvisit_server::ops::{Actor, devices, households, org, users};
+use fieldvisit_server::store::postgres::PgStore;
 use fieldvisit_server::store::{AlertDraft, AlertKind, AlertUnit, ChannelKind, OrgLevel, Role};
 use fieldvisit_server::{AppState, Config};
 
@@ -461,10 +464,32 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     // Test settings only make password hashing cheap for seeding; ingest does not hash passwords.
     let server_rt = runtime(2);
+    let pg = std::env::var("FV_BENCH_DATABASE")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .map(|url| server_rt.block_on(PgSchema::create(&url)));
     let state = {
         let _g = server_rt.enter();
-        AppState::open(Config::for_tests(dir.path().to_path_buf())).expect("state")
+        let config = Config::for_tests(dir.path().to_path_buf());
+        match &pg {
+            None => AppState::open(config).expect("state"),
+            Some(schema) => {
+                let store = server_rt
+                    .block_on(PgStore::connect_with(schema.config.clone()))
+                    .expect("PostgreSQL store");
+                let blobs = FolderBlobStore::new(&dir.path().join("blobs")).expect("blobs");
+                AppState::new(Arc::new(store), Arc::new(blobs), config).expect("state")
+            }
+        }
     };
+    println!(
+        "store: {}",
+        if pg.is_some() {
+            "PostgreSQL (FV_BENCH_DATABASE), photos in a folder"
+        } else {
+            "SQLite"
+        }
+    );
     let phones = server_rt.block_on(seed(&state, clients));
     let listener = server_rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -691,5 +716,47 @@ fn main() {
         (3 * per_client + photo_per_client) * clients,
         "every visit stored exactly once"
     );
+    if let Some(schema) = pg {
+        drop(state);
+        server_rt.block_on(schema.drop());
+    }
     drop(server_rt);
+}
+
+/// A fresh schema for one run in the database at `FV_BENCH_DATABASE`, dropped at the end.
+struct PgSchema {
+    base: tokio_postgres::Config,
+    config: tokio_postgres::Config,
+    name: String,
+}
+
+impl PgSchema {
+    async fn admin(base: &tokio_postgres::Config) -> tokio_postgres::Client {
+        let (c, conn) = base.connect(tokio_postgres::NoTls).await.expect("connect");
+        tokio::spawn(conn);
+        c
+    }
+
+    async fn create(url: &str) -> Self {
+        let base: tokio_postgres::Config = url.parse().expect("FV_BENCH_DATABASE URL");
+        let name = format!("bench_ingest_{}", std::process::id());
+        Self::admin(&base)
+            .await
+            .batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
+            ))
+            .await
+            .expect("schema");
+        let mut config = base.clone();
+        config.options(format!("-c search_path={name}"));
+        PgSchema { base, config, name }
+    }
+
+    async fn drop(self) {
+        Self::admin(&self.base)
+            .await
+            .batch_execute(&format!("DROP SCHEMA {} CASCADE", self.name))
+            .await
+            .expect("drop schema");
+    }
 }

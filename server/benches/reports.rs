@@ -209,6 +209,7 @@ fn main() {
         role: Role::Supervisor,
         scope_path: "/p/c/k/".into(),
         session: None,
+        session_key: None,
     };
     let filter = |unit: &str| Filter {
         unit_id: Some(unit.into()),

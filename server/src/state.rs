@@ -22,8 +22,6 @@ pub struct AppState {
     /// A hash verified against when the login is unknown, so timing does not reveal accounts; made
     /// on first need, so admin commands and start-up do not pay for it.
     pub dummy_hash: Arc<std::sync::OnceLock<String>>,
-    /// Audience keys unlocked by reviewers, in memory only.
-    pub key_sessions: Arc<crate::ops::keysessions::KeySessions>,
     /// The key alert channel credentials are sealed with, read on first need.
     alert_secrets: Arc<std::sync::OnceLock<Arc<AlertSecrets>>>,
     /// Turns at password work (argon2), `config.argon2_parallel` of them.
@@ -67,7 +65,6 @@ impl AppState {
             config: Arc::new(config),
             upload_locks: Arc::new(UploadLocks::new()),
             dummy_hash: Arc::new(std::sync::OnceLock::new()),
-            key_sessions: Arc::new(Default::default()),
             alert_secrets: Arc::new(std::sync::OnceLock::new()),
         })
     }

@@ -350,10 +350,13 @@ pub fn open_pg_fixture(
             wait: std::time::Duration::from_secs(600),
             ..Default::default()
         };
+        // The fixture is written through the store; only its commits skip the wait for the disk,
+        // which would make a million single-visit transactions take an hour here.
+        let mut seeding = scoped.clone();
+        seeding.options(format!("-c search_path={schema} -c synchronous_commit=off"));
         let n = rt.block_on(async {
             let store = fieldvisit_server::store::postgres::PgStore::connect_with_options(
-                scoped.clone(),
-                &options,
+                seeding, &options,
             )
             .await
             .expect("store");

@@ -162,6 +162,7 @@ pub async fn digest_counts(
         role: Role::Supervisor,
         scope_path: station.path.clone(),
         session: None,
+        session_key: None,
     };
     let month = coverage::Filter {
         unit_id: Some(station.id.clone()),

@@ -28,6 +28,8 @@ pub struct StaffCaller {
     pub session_hash: String,
     /// The password must be changed before anything else.
     pub must_change_password: bool,
+    /// The key made from the session's token, which opens the keys it unlocked.
+    pub session_key: Option<crate::ops::keysessions::SessionKey>,
 }
 
 /// A signed-in staff member who may still have to change an admin-set password: for signing out,
@@ -107,6 +109,7 @@ async fn staff_caller(parts: &Parts, state: &AppState) -> Result<StaffCaller, Ap
         scope_path: caller.unit.path,
         session_hash: caller.session.token_hash,
         must_change_password: caller.staff.must_change_password,
+        session_key: caller.session_key,
     })
 }
 

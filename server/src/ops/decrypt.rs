@@ -2,8 +2,6 @@
 //! then open a visit's content or one photo. Every unlock (and refusal) and every decrypted read is
 //! audited; decrypted data never reaches logs.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use fieldvisit_core::protocol::{SealedEnvelope, VisitContent, open_content, open_photo};
 use serde_json::json;
@@ -12,7 +10,7 @@ use zeroize::Zeroizing;
 use super::Actor;
 use super::audience::keys_serving;
 use super::error::OpsError;
-use super::keysessions::{FAILURE_WINDOW_MIN, MAX_FAILURES, UnlockedKey};
+use super::keysessions::{self, FAILURE_WINDOW_MIN, MAX_FAILURES};
 use crate::audit;
 use crate::blob::BlobKey;
 use crate::ids::is_safe_id;
@@ -85,15 +83,7 @@ pub async fn unlock(
     };
     state.store.unlock_succeeded(&actor.id).await?;
     let expires_at = Utc::now() + state.config.review.key_session;
-    state.key_sessions.put(
-        actor.key_holder(),
-        audience,
-        UnlockedKey {
-            key: Arc::new(key),
-            scope_path: row.scope_path.clone(),
-            expires_at,
-        },
-    );
+    keysessions::put(state, actor, audience, &key, &row.scope_path, expires_at).await?;
     audit::record(
         state.store.as_ref(),
         &actor.id,
@@ -107,7 +97,10 @@ pub async fn unlock(
 
 /// Drops the actor's unlocked keys.
 pub async fn lock(state: &AppState, actor: &Actor) -> Result<bool, OpsError> {
-    let held = state.key_sessions.lock(actor.key_holder());
+    let held = match &actor.session {
+        Some(holder) => keysessions::lock(state, holder).await?,
+        None => false,
+    };
     audit::record(
         state.store.as_ref(),
         &actor.id,
@@ -133,11 +126,10 @@ pub struct DecryptedVisit {
 }
 
 /// Whether the actor's session holds the child-welfare key, and until when.
-pub fn key_until(state: &AppState, actor: &Actor) -> Option<DateTime<Utc>> {
-    state
-        .key_sessions
-        .get(actor.key_holder(), CHILD_WELFARE, Utc::now())
-        .map(|k| k.expires_at)
+pub async fn key_until(state: &AppState, actor: &Actor) -> Result<Option<DateTime<Utc>>, OpsError> {
+    Ok(keysessions::get(state, actor, CHILD_WELFARE, Utc::now())
+        .await?
+        .map(|k| k.expires_at))
 }
 
 async fn opened(
@@ -159,9 +151,8 @@ async fn opened(
             "only child-welfare reviewers read assessments",
         ));
     }
-    let unlocked = state
-        .key_sessions
-        .get(actor.key_holder(), CHILD_WELFARE, Utc::now())
+    let unlocked = keysessions::get(state, actor, CHILD_WELFARE, Utc::now())
+        .await?
         .ok_or_else(|| OpsError::refused("key_locked", "unlock the child-welfare key first"))?;
     let json = state
         .store

@@ -1,14 +1,26 @@
-//! Unlocked audience private keys, held in memory only, per session and audience, until they
-//! expire, the reviewer locks them or signs out. A second sign-in of the same person holds none of
-//! them. Nothing here is written to disk; a restart locks every key. (Behind a load balancer a
-//! reviewer unlocks on each server that serves them.) Wrong passphrases are counted per person in
-//! the database (`StaffStore::unlock_failed`), so the count holds across restarts and processes.
+//! Unlocked audience private keys, per session and audience, until they expire, the reviewer locks
+//! them or the session ends. They live in the database (`key_sessions`), so every server process
+//! behind a load balancer serves the reviewer alike, sealed with AES-256-GCM under a key derived
+//! from the session token by HKDF-SHA256 (RFC 5869). The database holds only the token's hash: a
+//! copy of it, or a person who administers it, opens no key; a request that carries the token
+//! opens its own keys on any process. Ending a session deletes its rows (a foreign key cascades).
+//! Wrong passphrases are counted per person in the database (`StaffStore::unlock_failed`).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
 use fieldvisit_core::crypto::AudiencePrivateKey;
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::hkdf;
+use ring::rand::{SecureRandom, SystemRandom};
+use zeroize::Zeroizing;
+
+use super::Actor;
+use super::error::OpsError;
+use crate::state::AppState;
+use crate::store::KeySessionRow;
 
 /// One unlocked key.
 #[derive(Debug, Clone)]
@@ -26,42 +38,188 @@ pub const MAX_FAILURES: u32 = 5;
 /// The window of counted failures, in minutes.
 pub const FAILURE_WINDOW_MIN: i64 = 15;
 
-/// The unlocked keys of this server process.
-#[derive(Debug, Default)]
-pub struct KeySessions {
-    inner: Mutex<HashMap<(String, String), UnlockedKey>>,
+/// Prefix of the sealed form, so a later scheme can sit beside this one.
+const PREFIX: &str = "v1:";
+
+/// HKDF-SHA256 (RFC 5869): `len` bytes from `ikm` with `salt` and `info`.
+fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], len: usize) -> Option<Vec<u8>> {
+    struct Len(usize);
+    impl hkdf::KeyType for Len {
+        fn len(&self) -> usize {
+            self.0
+        }
+    }
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(ikm);
+    let info = [info];
+    let okm = prk.expand(&info, Len(len)).ok()?;
+    let mut out = vec![0u8; len];
+    okm.fill(&mut out).ok()?;
+    Some(out)
 }
 
-impl KeySessions {
-    /// Holds `key` for a holder (a session) and `audience` until `expires_at`.
-    pub fn put(&self, holder: &str, audience: &str, key: UnlockedKey) {
-        if let Ok(mut m) = self.inner.lock() {
-            let now = Utc::now();
-            m.retain(|_, k| k.expires_at > now);
-            m.insert((holder.to_owned(), audience.to_owned()), key);
-        }
+/// The key a session's unlocked audience keys are sealed with: only a holder of the session token
+/// can make it.
+#[derive(Clone)]
+pub struct SessionKey(Zeroizing<Vec<u8>>);
+
+impl std::fmt::Debug for SessionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionKey(..)")
+    }
+}
+
+impl SessionKey {
+    /// The key of the session whose token is `token`.
+    pub fn of_token(token: &str) -> Option<Self> {
+        hkdf_sha256(
+            b"fieldvisit/key-session/v1",
+            token.as_bytes(),
+            b"audience key wrap",
+            32,
+        )
+        .map(|k| SessionKey(Zeroizing::new(k)))
     }
 
-    /// The live key of a holder for an audience.
-    pub fn get(&self, holder: &str, audience: &str, now: DateTime<Utc>) -> Option<UnlockedKey> {
-        let mut m = self.inner.lock().ok()?;
-        let k = (holder.to_owned(), audience.to_owned());
-        match m.get(&k) {
-            Some(u) if u.expires_at > now => Some(u.clone()),
-            Some(_) => {
-                m.remove(&k);
-                None
-            }
-            None => None,
-        }
+    fn aead(&self) -> Option<LessSafeKey> {
+        UnboundKey::new(&AES_256_GCM, &self.0)
+            .ok()
+            .map(LessSafeKey::new)
     }
 
-    /// Drops every key of a holder; true if one was held.
-    pub fn lock(&self, holder: &str) -> bool {
-        self.inner.lock().is_ok_and(|mut m| {
-            let before = m.len();
-            m.retain(|(s, _), _| s != holder);
-            m.len() != before
+    /// Seals an audience private key for session `holder` (its token hash) and `audience`.
+    fn seal(&self, holder: &str, audience: &str, key: &AudiencePrivateKey) -> Option<String> {
+        let mut nonce = [0u8; NONCE_LEN];
+        SystemRandom::new().fill(&mut nonce).ok()?;
+        let mut buf = key.to_bytes().to_vec();
+        self.aead()?
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad(holder, audience)),
+                &mut buf,
+            )
+            .ok()?;
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&buf);
+        Some(format!("{PREFIX}{}", STANDARD.encode(out)))
+    }
+
+    /// Opens what [`SessionKey::seal`] made for the same session and audience.
+    fn open(&self, holder: &str, audience: &str, sealed: &str) -> Option<AudiencePrivateKey> {
+        let raw = sealed
+            .strip_prefix(PREFIX)
+            .and_then(|b| STANDARD.decode(b).ok())
+            .filter(|b| b.len() > NONCE_LEN)?;
+        let (nonce, body) = raw.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut body = Zeroizing::new(body.to_vec());
+        let plain = self
+            .aead()?
+            .open_in_place(nonce, Aad::from(aad(holder, audience)), &mut body)
+            .ok()?;
+        AudiencePrivateKey::from_bytes(plain).ok()
+    }
+}
+
+fn aad(holder: &str, audience: &str) -> Vec<u8> {
+    format!("fieldvisit/key-session/v1\n{holder}\n{audience}").into_bytes()
+}
+
+fn no_session() -> OpsError {
+    OpsError::refused(
+        "session_required",
+        "unlocking a key needs a signed-in session",
+    )
+}
+
+/// Holds `key` for the actor's session and `audience` until `expires_at`, for every process.
+pub async fn put(
+    state: &AppState,
+    actor: &Actor,
+    audience: &str,
+    key: &AudiencePrivateKey,
+    scope_path: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<(), OpsError> {
+    let (Some(holder), Some(session_key)) = (&actor.session, &actor.session_key) else {
+        return Err(no_session());
+    };
+    let sealed = session_key
+        .seal(holder, audience, key)
+        .ok_or_else(|| OpsError::internal("sealing the unlocked key failed"))?;
+    state
+        .store
+        .put_key_session(&KeySessionRow {
+            token_hash: holder.clone(),
+            audience: audience.to_owned(),
+            sealed_key: sealed,
+            scope_path: scope_path.to_owned(),
+            expires_at,
         })
+        .await?;
+    Ok(())
+}
+
+/// The live key of the actor's session for an audience, if it unlocked one.
+pub async fn get(
+    state: &AppState,
+    actor: &Actor,
+    audience: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<UnlockedKey>, OpsError> {
+    let (Some(holder), Some(session_key)) = (&actor.session, &actor.session_key) else {
+        return Ok(None);
+    };
+    let Some(row) = state.store.key_session(holder, audience, now).await? else {
+        return Ok(None);
+    };
+    // A row that does not open (another token's, or altered) is no key.
+    Ok(session_key
+        .open(holder, audience, &row.sealed_key)
+        .map(|key| UnlockedKey {
+            key: Arc::new(key),
+            scope_path: row.scope_path,
+            expires_at: row.expires_at,
+        }))
+}
+
+/// Drops every key of a session (its token hash); true if one was held.
+pub async fn lock(state: &AppState, holder: &str) -> Result<bool, OpsError> {
+    Ok(state.store.end_key_sessions(holder).await?)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hkdf_matches_rfc_5869_test_case_1() {
+        let ikm = [0x0b; 22];
+        let salt = hex::decode("000102030405060708090a0b0c").unwrap();
+        let info = hex::decode("f0f1f2f3f4f5f6f7f8f9").unwrap();
+        let okm = hkdf_sha256(&salt, &ikm, &info, 42).unwrap();
+        assert_eq!(
+            hex::encode(okm),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
+        );
+    }
+
+    #[test]
+    fn a_sealed_key_opens_with_its_token_only_and_for_its_session_and_audience_only() {
+        let key = AudiencePrivateKey::generate();
+        let mine = SessionKey::of_token("fvs_token-a").unwrap();
+        let sealed = mine.seal("hash-a", "child-welfare", &key).unwrap();
+        let opened = mine.open("hash-a", "child-welfare", &sealed).unwrap();
+        assert_eq!(*opened.to_bytes(), *key.to_bytes());
+        let other = SessionKey::of_token("fvs_token-b").unwrap();
+        assert!(other.open("hash-a", "child-welfare", &sealed).is_none());
+        assert!(mine.open("hash-b", "child-welfare", &sealed).is_none());
+        assert!(mine.open("hash-a", "civil-affairs", &sealed).is_none());
+        // Nothing of the key is in the sealed text.
+        let raw = STANDARD
+            .decode(sealed.strip_prefix(PREFIX).unwrap())
+            .unwrap();
+        let bytes = key.to_bytes();
+        assert!(!raw.windows(bytes.len()).any(|w| w == bytes.as_slice()));
     }
 }

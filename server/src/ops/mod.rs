@@ -38,6 +38,8 @@ pub struct Actor {
     pub scope_path: String,
     /// Hash of the session token the actor signed in with (none for the CLI and scripts).
     pub session: Option<String>,
+    /// The key made from that session's token, which its unlocked audience keys are sealed with.
+    pub session_key: Option<keysessions::SessionKey>,
 }
 
 impl Actor {
@@ -48,6 +50,7 @@ impl Actor {
             role: Role::Admin,
             scope_path: "/".into(),
             session: None,
+            session_key: None,
         }
     }
 
@@ -72,13 +75,8 @@ impl Actor {
             role: staff.role,
             scope_path: unit.path,
             session: None,
+            session_key: None,
         })
-    }
-
-    /// Who holds the audience keys this actor unlocks: the session, so they lock with it; the
-    /// account itself for actors without one (scripts, tests).
-    pub fn key_holder(&self) -> &str {
-        self.session.as_deref().unwrap_or(&self.id)
     }
 
     /// Whether a unit path is inside the actor's branch.
@@ -94,6 +92,7 @@ impl From<&StaffCaller> for Actor {
             role: c.role,
             scope_path: c.scope_path.clone(),
             session: Some(c.session_hash.clone()),
+            session_key: c.session_key.clone(),
         }
     }
 }

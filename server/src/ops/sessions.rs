@@ -36,6 +36,8 @@ pub struct Caller {
     pub staff: Staff,
     /// The root unit of the account's branch.
     pub unit: OrgUnit,
+    /// The key made from the session's token (`keysessions`).
+    pub session_key: Option<super::keysessions::SessionKey>,
 }
 
 impl Caller {
@@ -46,6 +48,7 @@ impl Caller {
             role: self.staff.role,
             scope_path: self.unit.path.clone(),
             session: Some(self.session.token_hash.clone()),
+            session_key: self.session_key.clone(),
         }
     }
 }
@@ -236,9 +239,8 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Caller>, Op
     };
     let idle = chrono::Duration::from_std(state.config.session_idle).map_err(OpsError::internal)?;
     if now - session.last_seen_at > idle {
-        // Idle too long: ended as at sign-out, with the keys it unlocked.
+        // Idle too long: ended as at sign-out (its unlocked keys go with it).
         state.store.end_session(&session.token_hash).await?;
-        state.key_sessions.lock(&session.token_hash);
         return Ok(None);
     }
     if now - session.last_seen_at > TOUCH_EVERY {
@@ -261,15 +263,16 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Caller>, Op
         session,
         staff,
         unit,
+        session_key: super::keysessions::SessionKey::of_token(token),
     }))
 }
 
 /// Ends a session and locks the audience keys it unlocked; audited.
 pub async fn sign_out(state: &AppState, actor: &Actor) -> Result<(), OpsError> {
+    // The keys the session unlocked go with it (`key_sessions` cascades).
     if let Some(session) = &actor.session {
         state.store.end_session(session).await?;
     }
-    state.key_sessions.lock(actor.key_holder());
     audit::record(
         state.store.as_ref(),
         &actor.id,
@@ -326,7 +329,6 @@ pub async fn change_own_password(
             },
         )
         .await?;
-    state.key_sessions.lock(actor.key_holder());
     audit::record(
         state.store.as_ref(),
         &actor.id,
@@ -384,7 +386,6 @@ pub async fn end_own(state: &AppState, actor: &Actor, id: &str) -> Result<(), Op
         .find(|s| s.token_hash.starts_with(id))
         .ok_or(OpsError::NotFound("session"))?;
     state.store.end_session(&session.token_hash).await?;
-    state.key_sessions.lock(&session.token_hash);
     audit::record(
         state.store.as_ref(),
         &actor.id,

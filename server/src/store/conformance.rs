@@ -17,6 +17,7 @@ pub async fn run_all(store: &dyn Store) {
     audience_keys_are_one_per_branch(store).await;
     reviews_move_by_compare_and_set(store).await;
     the_due_ledger_follows_every_change(store).await;
+    key_sessions_go_with_their_session(store).await;
 }
 
 /// A household of `village` with its head's name, on `worker`'s caseload: no registrations,
@@ -581,6 +582,77 @@ async fn the_due_ledger_follows_every_change(s: &dyn Store) {
         worker_id: None,
     };
     assert!(s.due_counts(&elsewhere, &query).await.unwrap().is_empty());
+}
+
+/// A session's unlocked keys: one per audience, none for a session that has ended, gone when
+/// the session ends, not read once expired.
+async fn key_sessions_go_with_their_session(s: &dyn Store) {
+    let now = Utc::now();
+    let session = |hash: &str| Session {
+        token_hash: hash.into(),
+        staff_id: "w".into(),
+        csrf_token: "c".into(),
+        expires_at: now + chrono::Duration::hours(1),
+        last_seen_at: now,
+    };
+    s.add_session(&session("ks-a")).await.unwrap();
+    s.add_session(&session("ks-b")).await.unwrap();
+    let row = |hash: &str, audience: &str, sealed: &str, expires_at| KeySessionRow {
+        token_hash: hash.into(),
+        audience: audience.into(),
+        sealed_key: sealed.into(),
+        scope_path: "/p/".into(),
+        expires_at,
+    };
+    let later = now + chrono::Duration::minutes(30);
+    s.put_key_session(&row("ks-a", "child-welfare", "v1:one", later))
+        .await
+        .unwrap();
+    // Unlocked again: the newer key replaces the older.
+    s.put_key_session(&row("ks-a", "child-welfare", "v1:two", later))
+        .await
+        .unwrap();
+    s.put_key_session(&row(
+        "ks-b",
+        "child-welfare",
+        "v1:b",
+        now - chrono::Duration::seconds(1),
+    ))
+    .await
+    .unwrap();
+    // A session that does not exist holds nothing.
+    s.put_key_session(&row("ks-none", "child-welfare", "v1:x", later))
+        .await
+        .unwrap();
+    let got = s.key_session("ks-a", "child-welfare", now).await.unwrap();
+    assert_eq!(got.map(|r| r.sealed_key), Some("v1:two".to_owned()));
+    assert!(
+        s.key_session("ks-a", "civil-affairs", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.key_session("ks-b", "child-welfare", now)
+            .await
+            .unwrap()
+            .is_none(),
+        "expired"
+    );
+    assert!(
+        s.key_session("ks-none", "child-welfare", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    s.end_session("ks-a").await.unwrap();
+    assert!(
+        s.key_session("ks-a", "child-welfare", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(!s.end_key_sessions("ks-a").await.unwrap());
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod alert_store;
 mod audit_store;
 mod device_store;
 pub mod dues;
+mod key_session_store;
 mod org_store;
 mod report_store;
 mod report_types;
@@ -24,6 +25,7 @@ pub use alert_store::*;
 pub use audit_store::*;
 pub use device_store::*;
 pub use dues::{DueCount, DueCountQuery, DueEntry, DueRows};
+pub use key_session_store::*;
 pub use org_store::*;
 pub use report_store::*;
 pub use report_types::*;
@@ -64,6 +66,7 @@ pub trait Store:
     + ReportStore
     + AuditStore
     + AlertStore
+    + KeySessionStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -79,6 +82,7 @@ impl<T> Store for T where
         + ReportStore
         + AuditStore
         + AlertStore
+        + KeySessionStore
         + Send
         + Sync
         + std::fmt::Debug

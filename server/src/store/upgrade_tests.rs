@@ -54,6 +54,7 @@ async fn reports(state: &AppState) -> Value {
         role: Role::Supervisor,
         scope_path: "/p/c/k/".into(),
         session: None,
+        session_key: None,
     };
     let today = day(2026, 11, 29);
     let (first, last) = (day(2026, 11, 1), day(2026, 11, 30));
@@ -203,6 +204,7 @@ async fn evidence_and_briefing(state: &AppState) -> (Evidence, Vec<Table>) {
         role: Role::Supervisor,
         scope_path: "/p/c/k/".into(),
         session: None,
+        session_key: None,
     };
     let f = filter("k", day(2026, 10, 1), day(2026, 11, 30));
     let visits = evidence::load(state, &sup, &f).await.unwrap();

@@ -90,15 +90,17 @@ pub struct KeyPanel {
     pub until: Option<String>,
 }
 
-fn key_panel(state: &AppState, user: &Signed) -> KeyPanel {
+async fn key_panel(state: &AppState, user: &Signed) -> Result<KeyPanel, OpsError> {
     let reviewer = user.caller.staff.role == Role::ChildWelfareReviewer;
-    KeyPanel {
+    let until = if reviewer {
+        decrypt::key_until(state, &user.actor()).await?
+    } else {
+        None
+    };
+    Ok(KeyPanel {
         may_unlock: reviewer,
-        until: reviewer
-            .then(|| decrypt::key_until(state, &user.actor()))
-            .flatten()
-            .map(format::datetime),
-    }
+        until: until.map(format::datetime),
+    })
 }
 
 #[derive(Template)]
@@ -189,9 +191,13 @@ async fn queue_page(
             &[("township", township), ("page", &n.to_string())],
         )
     });
+    let key = match key_panel(state, user).await {
+        Ok(k) => k,
+        Err(e) => return PageError::new(frame, e).into_response(),
+    };
     let page = QueuePage {
         frame,
-        key: key_panel(state, user),
+        key,
         error: error.as_ref().map(|(_, m)| m.clone()),
         overdue,
         townships,
@@ -376,7 +382,11 @@ async fn case_page(
         Err(e) => return PageError::new(frame, e).into_response(),
     };
     let reviewer = user.caller.staff.role == Role::ChildWelfareReviewer;
-    let unlocked = reviewer && decrypt::key_until(state, &actor).is_some();
+    let unlocked = reviewer
+        && match decrypt::key_until(state, &actor).await {
+            Ok(until) => until.is_some(),
+            Err(e) => return PageError::new(frame, e).into_response(),
+        };
     let (assessment, photos) = if unlocked {
         match decrypt::read_visit(state, &actor, visit_id).await {
             Ok(d) => {
@@ -411,8 +421,12 @@ async fn case_page(
     };
     let view = review::view(row.clone(), &state.config.review, now);
     let village = villages.get(&row.household_id).cloned().unwrap_or_default();
+    let key = match key_panel(state, user).await {
+        Ok(k) => k,
+        Err(e) => return PageError::new(frame, e).into_response(),
+    };
     let page = CasePage {
-        key: key_panel(state, user),
+        key,
         visit_id: row.visit_id.clone(),
         household_id: row.household_id.clone(),
         urgent: row.urgent,

@@ -187,3 +187,82 @@ async fn wrong_passphrases_are_throttled() {
         .unwrap();
     assert_eq!(failures, 0);
 }
+
+/// What another server process on the same store answers for a token.
+async fn content_on(app: &axum::Router, token: &str) -> StatusCode {
+    app.clone()
+        .oneshot(
+            axum::http::Request::get("/api/v1/reviews/g2/content")
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn a_key_unlocked_on_one_server_process_opens_on_another_and_locks_on_both() {
+    let w = world().await;
+    four(&w).await;
+    let rev = w.login("revA").await;
+    let good = json!({ "audience": "child-welfare", "passphrase": PASS });
+    let r = w
+        .json("POST", "/api/v1/reviews/unlock", Some(&rev), good.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    // A second process: its own state and router on the same store, nothing shared in memory.
+    let other = AppState::new(
+        std::sync::Arc::clone(&w.state.store),
+        std::sync::Arc::clone(&w.state.blobs),
+        (*w.state.config).clone(),
+    )
+    .unwrap();
+    let b = crate::app(other);
+    assert_eq!(content_on(&b, &rev).await, StatusCode::OK);
+    // The same reviewer's other session holds no key, on either process.
+    let rev2 = w.login("revA").await;
+    assert_eq!(content_on(&b, &rev2).await, StatusCode::FORBIDDEN);
+    assert_eq!(content_on(&w.app, &rev2).await, StatusCode::FORBIDDEN);
+    // The database holds the key sealed: its row does not open with another session's key.
+    let hash = crate::auth::token::token_hash(&rev);
+    let row = w
+        .state
+        .store
+        .key_session(&hash, "child-welfare", chrono::Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.sealed_key.starts_with("v1:"));
+    // Locked through the second process: locked on the first.
+    let lock = b
+        .clone()
+        .oneshot(
+            axum::http::Request::post("/api/v1/reviews/lock")
+                .header("authorization", format!("Bearer {rev}"))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(lock.status().is_success(), "{}", lock.status());
+    assert_eq!(content_on(&w.app, &rev).await, StatusCode::FORBIDDEN);
+    // Unlocked again, then signed out on the first: the row goes with the session.
+    let r = w
+        .json("POST", "/api/v1/reviews/unlock", Some(&rev), good)
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = w
+        .json("POST", "/api/v1/auth/logout", Some(&rev), json!({}))
+        .await;
+    assert!(r.status.is_success(), "{:?}", r.status);
+    assert!(
+        w.state
+            .store
+            .key_session(&hash, "child-welfare", chrono::Utc::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}

@@ -322,6 +322,19 @@ CREATE INDEX dues_by_day ON dues (village_id, due_day)
 CREATE INDEX dues_open ON dues (village_id, due_day)
     INCLUDE (worker_id, household_id, category) WHERE visited_day IS NULL;
 "#,
+    // 9: audience keys a session unlocked live here, sealed under a key only the session's token
+    // makes, so every server process serves the reviewer alike; they go with the session.
+    r#"
+CREATE TABLE key_sessions (
+    token_hash TEXT NOT NULL REFERENCES sessions(token_hash) ON DELETE CASCADE,
+    audience TEXT NOT NULL,
+    sealed_key TEXT NOT NULL,
+    scope_path TEXT NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (token_hash, audience)
+);
+CREATE INDEX key_sessions_expires ON key_sessions (expires_at);
+"#,
 ];
 
 /// The version whose migration creates the due ledger, filled from the visits as it is made.

@@ -10,6 +10,7 @@ mod assignments;
 mod audit;
 mod devices;
 mod dues;
+mod key_sessions;
 mod migrations;
 mod org;
 mod reports;

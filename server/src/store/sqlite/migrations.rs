@@ -422,6 +422,18 @@ CREATE INDEX dues_by_day ON dues (village_id, due_day, worker_id, category, due_
     visited_day, seq);
 CREATE INDEX dues_open ON dues (village_id, due_day, worker_id) WHERE visited_day IS NULL;
 "#,
+    // 15: audience keys a session unlocked live here, sealed under a key only the session's token
+    // makes, so every server process serves the reviewer alike; they go with the session.
+    r#"
+CREATE TABLE key_sessions (
+    token_hash TEXT NOT NULL REFERENCES sessions(token_hash) ON DELETE CASCADE,
+    audience TEXT NOT NULL,
+    sealed_key TEXT NOT NULL,
+    scope_path TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    PRIMARY KEY (token_hash, audience)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The version whose migration creates the due ledger, filled from the visits as it is made.

@@ -10,6 +10,7 @@ pub(crate) use audit::entries as audit_entries_of;
 mod devices;
 mod dues;
 mod group_commit;
+mod key_sessions;
 mod migrations;
 mod org;
 mod reports;
