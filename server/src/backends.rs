@@ -89,6 +89,11 @@ impl Backends {
         Ok(Backends { database, blobs })
     }
 
+    /// PostgreSQL (for several processes) with photos in one machine's data folder.
+    pub fn photos_local_beside_postgres(&self) -> bool {
+        matches!(self.database, Database::Postgres(_)) && self.blobs == Blobs::DataFolder
+    }
+
     /// Whether anything lives in the data folder.
     pub fn uses_data_folder(&self) -> bool {
         self.database == Database::DataFolder || self.blobs == Blobs::DataFolder

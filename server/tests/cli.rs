@@ -145,16 +145,17 @@ fn admin_commands_then_audit_verify() {
     )
     .unwrap();
     assert!(ok(d, &["household", "import", csv.to_str().unwrap()], "").contains("imported 1"));
-    // The import wrote the coverage books down for the next `serve` to start from.
+    // The import's transaction put the household's first due date (its registration) in the
+    // ledger coverage reads.
     let db = rusqlite::Connection::open(d.join("fieldvisit.db")).unwrap();
-    let village_book: i64 = db
+    let due: (String, Option<i64>) = db
         .query_row(
-            "SELECT count(*) FROM coverage_snapshot WHERE village_id = 'v'",
+            "SELECT category, visited_day FROM dues WHERE household_id = 'h1' AND seq = 0",
             [],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap();
-    assert_eq!(village_book, 1);
+    assert_eq!(due, ("dibao".to_owned(), None));
     drop(db);
     std::fs::write(&csv, "household_id,village_id,head_name,id_number,address,categories,registered_on,lat,lon,worker_id\nh2,v,李四,bad,addr,dibao,2026-01-05,,,\n").unwrap();
     let out = run(d, &["household", "import", csv.to_str().unwrap()], "");

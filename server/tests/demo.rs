@@ -5,11 +5,36 @@
 use std::process::Command;
 
 use fieldvisit_core::template::AnswerValue;
+use fieldvisit_server::AppState;
+use fieldvisit_server::auth::token::{STAFF_PREFIX, new_token, token_hash};
 use fieldvisit_server::demo::{self, DemoArgs, seed::Seeded};
-use fieldvisit_server::ops::{Actor, decrypt};
-use fieldvisit_server::store::Counts;
+use fieldvisit_server::ops::{Actor, decrypt, sessions};
+use fieldvisit_server::store::{Counts, Session};
 
 const HOUSEHOLDS: usize = 24;
+
+/// A session of `staff_id`, as a sign-in makes, and the actor it acts as: unlocked keys belong
+/// to a session.
+async fn signed_in(state: &AppState, staff_id: &str) -> Actor {
+    let token = new_token(STAFF_PREFIX).unwrap();
+    let now = chrono::Utc::now();
+    state
+        .store
+        .add_session(&Session {
+            token_hash: token_hash(&token),
+            staff_id: staff_id.into(),
+            csrf_token: "demo".into(),
+            expires_at: now + chrono::Duration::hours(1),
+            last_seen_at: now,
+        })
+        .await
+        .unwrap();
+    sessions::resolve(state, &token)
+        .await
+        .unwrap()
+        .unwrap()
+        .actor()
+}
 
 fn args() -> DemoArgs {
     DemoArgs {
@@ -47,9 +72,7 @@ async fn demo_county_twice_on_one_folder_stores_everything_once() {
 
     // The child content is sealed to the county's key: the reviewer opens it with the printed
     // passphrase and finds the child living alone.
-    let reviewer = Actor::for_staff(&first.state, "demo-reviewer")
-        .await
-        .unwrap();
+    let reviewer = signed_in(&first.state, "demo-reviewer").await;
     decrypt::unlock(
         &first.state,
         &reviewer,

@@ -1,5 +1,5 @@
-//! `fieldvisit-server serve` as a real process: listens, answers, stops gracefully on SIGTERM and
-//! writes down the coverage books it kept, and has written them down already after its warm-up.
+//! `fieldvisit-server serve` as a real process: listens, answers, stops gracefully on SIGTERM,
+//! logs as JSON with request ids, and refuses PostgreSQL with photos on one machine's disk.
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead, BufReader, Lines, Read, Write};
@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, ChildStderr, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A data folder holding one unit of the tree, so there is a village book to keep.
+/// A data folder holding one unit of the tree.
 fn data_folder() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let added = Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
@@ -47,17 +47,6 @@ fn serve(dir: &Path) -> (Child, Lines<BufReader<ChildStderr>>, u16) {
     (child, lines, port)
 }
 
-/// The villages of the stored coverage snapshot.
-fn snapshot_villages(dir: &Path) -> Vec<String> {
-    let db = rusqlite::Connection::open(dir.join("fieldvisit.db")).unwrap();
-    db.prepare("SELECT village_id FROM coverage_snapshot")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
 #[test]
 fn serves_and_stops_on_sigterm() {
     let dir = data_folder();
@@ -77,26 +66,31 @@ fn serves_and_stops_on_sigterm() {
     assert!(child.wait().unwrap().success());
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
-    assert_eq!(
-        snapshot_villages(dir.path()),
-        ["js"],
-        "the warm-up's books are written at the stop"
-    );
 }
 
 #[test]
-fn a_crash_after_the_start_up_warm_up_leaves_its_books_written_down() {
-    let dir = data_folder();
-    let (mut child, _lines, _port) = serve(dir.path());
-    // The warm-up runs in the background and writes its books as soon as it is done.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while snapshot_villages(dir.path()).is_empty() {
-        assert!(Instant::now() < deadline, "no snapshot after the warm-up");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert_eq!(snapshot_villages(dir.path()), ["js"]);
+fn postgres_with_photos_in_the_data_folder_is_refused_unless_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
+            .args(["--database", "postgres://nobody@127.0.0.1:1/none", "serve"])
+            .args(extra)
+            .env("FIELDVISIT_DATA", dir.path())
+            .env("FIELDVISIT_LISTEN", "127.0.0.1:0")
+            .env("FIELDVISIT_DB_CONNECT_TIMEOUT_SECONDS", "1")
+            .output()
+            .unwrap()
+    };
+    let refused = run(&[]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("--photos-on-one-server"), "{said}");
+    assert!(said.contains("--blobs s3://"), "{said}");
+    // Forced, it goes on to connect (and fails there: nothing listens on port 1).
+    let forced = run(&["--photos-on-one-server"]);
+    assert!(!forced.status.success());
+    let said = String::from_utf8_lossy(&forced.stderr);
+    assert!(!said.contains("--photos-on-one-server"), "{said}");
 }
 
 #[test]

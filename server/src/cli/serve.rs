@@ -83,7 +83,7 @@ pub struct ServeArgs {
     /// Review SLA for LOW-risk assessments, in days.
     #[arg(long, env = "FIELDVISIT_REVIEW_LOW_DAYS", default_value_t = 30)]
     pub review_low_days: u32,
-    /// How long an unlocked audience key stays in memory, in minutes.
+    /// How long an unlocked audience key stays unlocked, in minutes.
     #[arg(long, env = "FIELDVISIT_KEY_SESSION_MINUTES", default_value_t = 30)]
     pub key_session_minutes: u32,
     /// Tiles of the console's visit map: `amap`, `tianditu:<key>`, an `https://…/{z}/{x}/{y}`
@@ -101,6 +101,11 @@ pub struct ServeArgs {
     /// unconfirmed after this, for an admin to resend.
     #[arg(long, env = "FIELDVISIT_ALERT_LEASE_SECONDS", default_value_t = 120)]
     pub alert_lease_seconds: u64,
+    /// With PostgreSQL, keep photos in this machine's data folder anyway. Only this one server
+    /// process may then serve: another process would not find the photos this one stored, and
+    /// losing this machine loses them. Without it, PostgreSQL needs `--blobs s3://…`.
+    #[arg(long, env = "FIELDVISIT_PHOTOS_ON_ONE_SERVER")]
+    pub photos_on_one_server: bool,
 }
 
 impl ServeArgs {
@@ -139,9 +144,18 @@ impl ServeArgs {
     }
 }
 
+/// Why `serve` refuses PostgreSQL with photos in the data folder.
+pub const PHOTOS_BESIDE_POSTGRES: &str = "PostgreSQL 与本机照片目录不能同时使用 / PostgreSQL with \
+     photos in this machine's data folder: a second server process would not find the photos this \
+     one stores. Give --blobs s3://bucket/prefix, or --photos-on-one-server if this process is the \
+     only one and this machine's disk is backed up";
+
 /// Serves until a shutdown signal, letting requests in flight finish.
 pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String> {
     let listen = args.listen.as_str();
+    if config.backends.photos_local_beside_postgres() && !args.photos_on_one_server {
+        return Err(PHOTOS_BESIDE_POSTGRES.into());
+    }
     let state = AppState::connect(config).await.map_err(|e| e.to_string())?;
     // Alerts go out from every server process; claims in the database keep them from sending
     // one twice.
