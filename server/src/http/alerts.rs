@@ -205,7 +205,10 @@ pub async fn resend(
 pub async fn metrics(State(s): State<AppState>) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
     let tally = ops::alerts::tally(&s).await?;
-    let text = s.metrics.render(&tally).map_err(AppError::internal)?;
+    let text = s
+        .metrics
+        .render(&tally, &s.store.load())
+        .map_err(AppError::internal)?;
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,

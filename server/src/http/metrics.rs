@@ -52,6 +52,9 @@ pub struct Metrics {
     photo_bytes: Counter,
     alerts: Family<StateLabel, Gauge>,
     undeliverable: Gauge,
+    connections: Family<StateLabel, Gauge>,
+    waiting: Gauge,
+    queued_writes: Gauge,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -72,6 +75,23 @@ impl Default for Metrics {
         let photo_bytes = Counter::default();
         let alerts = Family::<StateLabel, Gauge>::default();
         let undeliverable = Gauge::default();
+        let connections = Family::<StateLabel, Gauge>::default();
+        let (waiting, queued_writes) = (Gauge::default(), Gauge::default());
+        registry.register(
+            "db_connections",
+            "Database connections of this process: max, open, idle",
+            connections.clone(),
+        );
+        registry.register(
+            "db_waiting",
+            "Requests waiting for a database connection",
+            waiting.clone(),
+        );
+        registry.register(
+            "db_queued_writes",
+            "Writes waiting for the next group commit (SQLite)",
+            queued_writes.clone(),
+        );
         registry.register("http_requests", "Requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -106,6 +126,9 @@ impl Default for Metrics {
             photo_bytes,
             alerts,
             undeliverable,
+            connections,
+            waiting,
+            queued_writes,
         }
     }
 }
@@ -143,8 +166,26 @@ impl Metrics {
         self.photo_bytes.inc_by(n);
     }
 
-    /// The text to serve, with the alert deliveries read just now.
-    pub fn render(&self, alerts: &crate::store::AlertTally) -> Result<String, std::fmt::Error> {
+    /// The text to serve, with the alert deliveries read just now and the store's load.
+    pub fn render(
+        &self,
+        alerts: &crate::store::AlertTally,
+        load: &crate::store::StoreLoad,
+    ) -> Result<String, std::fmt::Error> {
+        let gauge = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        for (state, n) in [
+            ("max", load.connections_max),
+            ("open", load.connections_open),
+            ("idle", load.connections_idle),
+        ] {
+            self.connections
+                .get_or_create(&StateLabel {
+                    state: state.to_owned(),
+                })
+                .set(gauge(n));
+        }
+        self.waiting.set(gauge(load.waiting));
+        self.queued_writes.set(gauge(load.queued_writes));
         for (state, n) in [
             ("pending", alerts.pending),
             ("sending", alerts.sending),

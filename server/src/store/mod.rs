@@ -6,6 +6,7 @@ mod audit_store;
 mod device_store;
 pub mod dues;
 mod key_session_store;
+mod load_store;
 mod org_store;
 mod report_store;
 mod report_types;
@@ -26,6 +27,7 @@ pub use audit_store::*;
 pub use device_store::*;
 pub use dues::{DueCount, DueCountQuery, DueEntry, DueRows};
 pub use key_session_store::*;
+pub use load_store::*;
 pub use org_store::*;
 pub use report_store::*;
 pub use report_types::*;
@@ -67,6 +69,7 @@ pub trait Store:
     + AuditStore
     + AlertStore
     + KeySessionStore
+    + LoadStore
     + Send
     + Sync
     + std::fmt::Debug
@@ -83,6 +86,7 @@ impl<T> Store for T where
         + AuditStore
         + AlertStore
         + KeySessionStore
+        + LoadStore
         + Send
         + Sync
         + std::fmt::Debug

@@ -753,4 +753,17 @@ async fn metrics_count_requests_by_route_ingest_and_photo_bytes() {
     }
     // Route templates only: no visit id, no household.
     assert!(!text.contains("vm\"") && !text.contains("hA"));
+    // The store's connections and queues, as the backend reports them.
+    let load = w.state.store.load();
+    assert!(load.connections_max >= 1 && load.connections_open <= load.connections_max);
+    for line in [
+        format!(
+            "fieldvisit_db_connections{{state=\"max\"}} {}",
+            load.connections_max
+        ),
+        "fieldvisit_db_waiting ".to_owned(),
+        "fieldvisit_db_queued_writes ".to_owned(),
+    ] {
+        assert!(text.contains(&line), "{line} not in:\n{text}");
+    }
 }

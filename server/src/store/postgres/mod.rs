@@ -210,5 +210,18 @@ impl PgStore {
     }
 }
 
+impl LoadStore for PgStore {
+    fn load(&self) -> StoreLoad {
+        let s = self.pool.status();
+        StoreLoad {
+            connections_max: s.max_size as u64,
+            connections_open: s.size as u64,
+            connections_idle: s.available as u64,
+            waiting: s.waiting as u64,
+            queued_writes: 0,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

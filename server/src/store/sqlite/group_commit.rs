@@ -65,6 +65,11 @@ impl IngestQueue {
         rx
     }
 
+    /// Writes waiting now.
+    pub(super) fn depth(&self) -> usize {
+        self.pending.lock().map_or(0, |q| q.len())
+    }
+
     /// The next batch, waiting at most `patience` for one to arrive.
     fn next_batch(&self, patience: Duration) -> Vec<(Write, Reply)> {
         let Ok(mut q) = self.pending.lock() else {

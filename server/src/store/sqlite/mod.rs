@@ -356,6 +356,25 @@ impl SqliteStore {
     }
 }
 
+impl LoadStore for SqliteStore {
+    fn load(&self) -> StoreLoad {
+        // The writer is always open; readers are open from the start (none in memory).
+        let idle_readers = self.readers.lock().map_or(0, |r| r.len()) as u64;
+        let readers = if self.reader_slots.is_some() {
+            READERS as u64
+        } else {
+            0
+        };
+        StoreLoad {
+            connections_max: readers + 1,
+            connections_open: readers + 1,
+            connections_idle: idle_readers,
+            waiting: 0,
+            queued_writes: self.ingest_queue.depth() as u64,
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
