@@ -17,8 +17,6 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// Settings.
     pub config: Arc<Config>,
-    /// Serializes chunk appends per photo.
-    pub upload_locks: Arc<UploadLocks>,
     /// A hash verified against when the login is unknown, so timing does not reveal accounts; made
     /// on first need, so admin commands and start-up do not pay for it.
     pub dummy_hash: Arc<std::sync::OnceLock<String>>,
@@ -63,7 +61,6 @@ impl AppState {
             signin_limiter: crate::http::signin_limit::limiter(&config),
             metrics: Arc::new(crate::http::metrics::Metrics::default()),
             config: Arc::new(config),
-            upload_locks: Arc::new(UploadLocks::new()),
             dummy_hash: Arc::new(std::sync::OnceLock::new()),
             alert_secrets: Arc::new(std::sync::OnceLock::new()),
         })
@@ -106,27 +103,6 @@ impl AppState {
         let store = config.backends.open_store(&config).await?;
         let blobs = config.backends.open_blobs(&config)?;
         Self::new(store, blobs, config)
-    }
-}
-
-/// Striped locks: appends to one photo are serialized without one global lock.
-#[derive(Debug)]
-pub struct UploadLocks {
-    stripes: Vec<tokio::sync::Mutex<()>>,
-}
-
-impl UploadLocks {
-    fn new() -> Self {
-        UploadLocks {
-            stripes: (0..64).map(|_| tokio::sync::Mutex::new(())).collect(),
-        }
-    }
-
-    /// Locks the stripe of `key`.
-    pub async fn lock(&self, key: &str) -> tokio::sync::MutexGuard<'_, ()> {
-        let h = fieldvisit_core::crypto::sha256(key.as_bytes());
-        let i = usize::from(h.0[0]) % self.stripes.len();
-        self.stripes[i].lock().await
     }
 }
 

@@ -45,7 +45,7 @@ impl BlobKey {
 /// Why a blob call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
-    /// The append did not start where the partial object ends.
+    /// The chunk does not start where the stored part of the photo ends.
     #[error("upload offset does not match: the server holds {current} bytes")]
     WrongOffset {
         /// Bytes held.
@@ -59,11 +59,12 @@ pub enum BlobError {
 /// Where photos live.
 #[async_trait]
 pub trait BlobStore: Send + Sync + std::fmt::Debug {
-    /// Appends `data` to the partial object if it currently holds exactly `offset` bytes; returns
-    /// the new length.
+    /// Writes `data` at `offset` of the partial object and returns where it ends. The caller has
+    /// checked `offset` against the progress the database records (`PhotoRecord::received`), so
+    /// the store does not look for it; whatever the store holds at or past `offset` (a chunk
+    /// whose record was lost) is replaced. `WrongOffset` when a store that can tell cheaply finds
+    /// fewer than `offset` bytes.
     async fn append(&self, key: &BlobKey, offset: u64, data: &[u8]) -> Result<u64, BlobError>;
-    /// Bytes in the partial object (0 if none).
-    async fn partial_len(&self, key: &BlobKey) -> Result<u64, BlobError>;
     /// SHA-256 of the partial object.
     async fn partial_sha256(&self, key: &BlobKey) -> Result<Sha256Hash, BlobError>;
     /// Turns the partial object into the final one.

@@ -4,15 +4,13 @@
 //! S3 has no append, and multipart parts must be at least 5 MiB (except the last) while phone
 //! chunks are usually smaller, so a resumable upload is kept as one object per chunk:
 //! `.partial/<key>/<offset, 20 digits>`. Each chunk is written whole by a single PUT (S3 writes are
-//! atomic), so a crash leaves either the chunk or nothing, like the folder store's appended file.
-//! The partial length is the sum of the contiguous chunks from offset 0, found by listing; the
-//! hash reads them in order; commit streams them into the final object (one PUT for a photo,
-//! multipart above 8 MiB) and then deletes them. `.partial` starts with a dot, which no safe id
-//! does, so chunk names never collide with committed keys.
-//!
-//! Chunks are written with "create only" (If-None-Match), so two servers racing on the same
-//! offset cannot both succeed where the service supports it; within one server, appends to one
-//! photo are already serialized by the upload locks.
+//! atomic), so a crash leaves either the chunk or nothing, like the folder store's written file.
+//! How much is stored is the database's record (`photos.received`), so an append is one PUT and
+//! lists nothing; a chunk whose record was lost is written again over the same name. Only the
+//! finish lists the upload once: the hash reads the contiguous chunks from offset 0 in order, and
+//! commit streams them into the final object (one PUT for a photo, multipart above 8 MiB) and then
+//! deletes every chunk. `.partial` starts with a dot, which no safe id does, so chunk names never
+//! collide with committed keys.
 
 use std::sync::Arc;
 
@@ -23,7 +21,7 @@ use object_store::aws::AmazonS3Builder;
 use object_store::buffered::BufWriter;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use tokio::io::AsyncWriteExt;
 
 use super::{BlobError, BlobKey, BlobStore};
@@ -174,8 +172,10 @@ impl S3BlobStore {
         all.sort_by_key(|c| c.offset);
         let (mut contiguous, mut stray) = (Vec::new(), Vec::new());
         let mut end = 0u64;
+        // A chunk left by an earlier attempt that starts inside another is skipped, not the
+        // end of the chain: every chunk of the chain was written since (one name per offset).
         for c in all {
-            if c.offset == end && stray.is_empty() {
+            if c.offset == end {
                 end += c.len;
                 contiguous.push(c);
             } else {
@@ -197,45 +197,20 @@ impl S3BlobStore {
     }
 }
 
-fn held(chunks: &[Chunk]) -> u64 {
-    chunks.last().map_or(0, |c| c.offset + c.len)
-}
-
 #[async_trait]
 impl BlobStore for S3BlobStore {
     async fn append(&self, key: &BlobKey, offset: u64, data: &[u8]) -> Result<u64, BlobError> {
-        let (chunks, stray) = self.chunks(key).await?;
-        let current = held(&chunks);
-        if current != offset {
-            return Err(BlobError::WrongOffset { current });
-        }
-        self.delete_all(&stray).await?;
         if data.is_empty() {
             return Ok(offset);
         }
-        let put = self
-            .store
-            .put_opts(
+        self.store
+            .put(
                 &Self::chunk_path(key, offset),
                 PutPayload::from(data.to_vec()),
-                PutOptions {
-                    mode: PutMode::Create,
-                    ..Default::default()
-                },
             )
-            .await;
-        match put {
-            Ok(_) => Ok(offset + data.len() as u64),
-            // Another writer stored a chunk at this offset first.
-            Err(object_store::Error::AlreadyExists { .. }) => Err(BlobError::WrongOffset {
-                current: held(&self.chunks(key).await?.0),
-            }),
-            Err(e) => Err(os_err(e)),
-        }
-    }
-
-    async fn partial_len(&self, key: &BlobKey) -> Result<u64, BlobError> {
-        Ok(held(&self.chunks(key).await?.0))
+            .await
+            .map_err(os_err)?;
+        Ok(offset + data.len() as u64)
     }
 
     async fn partial_sha256(&self, key: &BlobKey) -> Result<Sha256Hash, BlobError> {

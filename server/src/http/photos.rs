@@ -1,5 +1,7 @@
-//! Resumable photo upload: status, and chunks appended at exactly the held offset; the SHA-256 is
-//! checked against the manifest on completion and a mismatch discards the data.
+//! Resumable photo upload: status, and chunks written at exactly the offset the database records
+//! (`photos.received`); recording a chunk is a compare-and-set, so uploads of one photo through
+//! several server processes take turns without a lock in any of them. The SHA-256 is checked
+//! against the manifest on completion and a mismatch discards the data.
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
@@ -18,18 +20,21 @@ use crate::store::PhotoRecord;
 /// Header naming the bytes the server holds (as in the tus protocol).
 pub const UPLOAD_OFFSET: HeaderName = HeaderName::from_static("upload-offset");
 
+/// 409 naming the bytes the server holds, for the phone to resume from.
+fn wrong_offset(current: u64) -> AppError {
+    let err = AppError::conflict(
+        "wrong_offset",
+        format!("the server holds {current} bytes; resume from there"),
+    );
+    match HeaderValue::from_str(&current.to_string()) {
+        Ok(v) => err.with_header(UPLOAD_OFFSET, v),
+        Err(_) => err,
+    }
+}
+
 fn blob_error(e: BlobError) -> AppError {
     match e {
-        BlobError::WrongOffset { current } => {
-            let err = AppError::conflict(
-                "wrong_offset",
-                format!("the server holds {current} bytes; resume from there"),
-            );
-            match HeaderValue::from_str(&current.to_string()) {
-                Ok(v) => err.with_header(UPLOAD_OFFSET, v),
-                Err(_) => err,
-            }
-        }
+        BlobError::WrongOffset { current } => wrong_offset(current),
         other => AppError::internal(other),
     }
 }
@@ -65,22 +70,13 @@ async fn photo_record(
         .ok_or_else(|| AppError::not_found("photo"))
 }
 
-async fn status_of(
-    state: &AppState,
-    p: &PhotoRecord,
-    key: &BlobKey,
-) -> Result<UploadStatus, AppError> {
-    let received = if p.complete {
-        p.size
-    } else {
-        state.blobs.partial_len(key).await.map_err(blob_error)?
-    };
-    Ok(UploadStatus {
+fn status_of(p: &PhotoRecord) -> UploadStatus {
+    UploadStatus {
         photo_id: p.photo_id.clone(),
-        received,
+        received: if p.complete { p.size } else { p.received },
         size: p.size,
         complete: p.complete,
-    })
+    }
 }
 
 /// `GET /api/v1/visits/{visit_id}/photos/{photo_id}`.
@@ -90,8 +86,8 @@ pub async fn status(
     caller: DeviceCaller,
     ApiPath(ids): ApiPath<(String, String)>,
 ) -> Result<Json<UploadStatus>, AppError> {
-    let (photo, key) = lookup(&state, &caller, &ids.0, &ids.1).await?;
-    Ok(Json(status_of(&state, &photo, &key).await?))
+    let (photo, _) = lookup(&state, &caller, &ids.0, &ids.1).await?;
+    Ok(Json(status_of(&photo)))
 }
 
 fn offset(query: Option<&str>) -> Result<u64, AppError> {
@@ -116,19 +112,12 @@ pub async fn put_chunk(
 ) -> Result<Json<UploadStatus>, AppError> {
     let offset = offset(query.as_deref())?;
     let (photo, key) = lookup(&state, &caller, &ids.0, &ids.1).await?;
-    let _guard = state
-        .upload_locks
-        .lock(&format!("{}/{}", ids.0, ids.1))
-        .await;
-    // Re-read under the lock: another request may have completed it.
-    let photo = if photo.complete {
-        photo
-    } else {
-        photo_record(&state, &ids.0, &ids.1).await?
-    };
     if photo.complete {
         // A retry after a lost response: the photo is already safe.
-        return Ok(Json(status_of(&state, &photo, &key).await?));
+        return Ok(Json(status_of(&photo)));
+    }
+    if offset != photo.received {
+        return Err(wrong_offset(photo.received));
     }
     if offset.saturating_add(chunk.len() as u64) > photo.size {
         return Err(AppError::bad_request(
@@ -141,6 +130,20 @@ pub async fn put_chunk(
         .append(&key, offset, &chunk)
         .await
         .map_err(blob_error)?;
+    if held != offset
+        && !state
+            .store
+            .photo_received(&ids.0, &ids.1, offset, held)
+            .await?
+    {
+        // Another request (on this process or another) recorded a chunk first: resume from
+        // where it left the photo.
+        let now = photo_record(&state, &ids.0, &ids.1).await?;
+        if now.complete {
+            return Ok(Json(status_of(&now)));
+        }
+        return Err(wrong_offset(now.received));
+    }
     state.metrics.photo_bytes(chunk.len() as u64);
     if held == photo.size {
         // A photo sent in one chunk is that chunk: no need to read it back.
@@ -151,6 +154,8 @@ pub async fn put_chunk(
         };
         if hash != photo.sha256 {
             state.blobs.discard(&key).await.map_err(blob_error)?;
+            // The upload starts over from the first byte.
+            state.store.photo_received(&ids.0, &ids.1, held, 0).await?;
             tracing::warn!("photo hash mismatch; partial data discarded");
             return Err(AppError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -402,6 +402,8 @@ pub struct PhotoRecord {
     pub size: u64,
     /// Whether it is complete and checked.
     pub complete: bool,
+    /// Bytes of it stored so far, as the last recorded chunk left them.
+    pub received: u64,
 }
 
 /// An audit entry before it is chained.

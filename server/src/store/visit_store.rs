@@ -29,6 +29,17 @@ pub trait VisitStore: Send + Sync {
     /// Photos of a visit.
     async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>>;
 
+    /// Records that a photo's stored bytes grew from `from` to `to`, if it still held `from` and
+    /// is not complete: false when another request recorded a chunk first. Uploads of one photo
+    /// through several server processes take turns by this.
+    async fn photo_received(
+        &self,
+        visit_id: &str,
+        photo_id: &str,
+        from: u64,
+        to: u64,
+    ) -> StoreResult<bool>;
+
     /// Marks a photo complete.
     async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()>;
 }

@@ -73,12 +73,42 @@ async fn upload_in_chunks(w: &World) {
         .await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "wrong_offset"));
     assert_eq!(r.headers["upload-offset"], "4000");
+    // The next chunk reaches another server process on the same stores: it resumes where the
+    // first recorded the photo, with nothing shared in memory.
+    let other = crate::app(
+        AppState::new(
+            std::sync::Arc::clone(&w.state.store),
+            std::sync::Arc::clone(&w.state.blobs),
+            (*w.state.config).clone(),
+        )
+        .unwrap(),
+    );
+    let put = |app: &Router, offset: usize, bytes: &[u8]| {
+        let req = axum::http::Request::put(format!("{uri}?offset={offset}"))
+            .header("authorization", format!("Bearer {}", p.token))
+            .header("content-type", "application/octet-stream")
+            .body(Body::from(bytes.to_vec()))
+            .unwrap();
+        app.clone().oneshot(req)
+    };
+    let r = put(&other, 4000, &data[4000..7000]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = put(&other, 4000, &data[4000..7000]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(r.headers()["upload-offset"], "7000");
+    // A chunk stored whose record was lost (a process stopped between the two): the phone sends
+    // it again from the recorded offset and it replaces what was stored.
+    w.state
+        .blobs
+        .append(&BlobKey::photo("v1", "p1").unwrap(), 7000, b"lost record")
+        .await
+        .unwrap();
     let r = w
         .call(
             "PUT",
-            &format!("{uri}?offset=4000"),
+            &format!("{uri}?offset=7000"),
             Some(&p.token),
-            data[4000..].to_vec(),
+            data[7000..].to_vec(),
         )
         .await;
     assert_eq!(
@@ -97,9 +127,9 @@ async fn upload_in_chunks(w: &World) {
     let r = w
         .call(
             "PUT",
-            &format!("{uri}?offset=4000"),
+            &format!("{uri}?offset=7000"),
             Some(&p.token),
-            data[4000..].to_vec(),
+            data[7000..].to_vec(),
         )
         .await;
     assert_eq!(r.json["complete"], true);

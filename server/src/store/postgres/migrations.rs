@@ -335,6 +335,13 @@ CREATE TABLE key_sessions (
 );
 CREATE INDEX key_sessions_expires ON key_sessions (expires_at);
 "#,
+    // 10: how much of each photo is stored is recorded here, chunk by chunk, so the photo store
+    // need not be listed to know it and uploads of one photo through several server processes
+    // take turns. Uploads in flight at the upgrade start again from the first byte.
+    r#"
+ALTER TABLE photos ADD COLUMN received BIGINT NOT NULL DEFAULT 0;
+UPDATE photos SET received = size WHERE complete;
+"#,
 ];
 
 /// The version whose migration creates the due ledger, filled from the visits as it is made.

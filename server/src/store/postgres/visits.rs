@@ -293,8 +293,8 @@ pub(super) async fn photos<C: GenericClient>(
 ) -> StoreResult<Vec<PhotoRecord>> {
     query(
         c,
-        "SELECT visit_id, photo_id, sha256, size, complete FROM photos WHERE visit_id = $1
-         ORDER BY photo_id COLLATE \"C\"",
+        "SELECT visit_id, photo_id, sha256, size, complete, received FROM photos
+         WHERE visit_id = $1 ORDER BY photo_id COLLATE \"C\"",
         &[&visit_id],
     )
     .await?
@@ -306,6 +306,7 @@ pub(super) async fn photos<C: GenericClient>(
             sha256: hash_col(r, 2)?,
             size: get_u64(r, 3)?,
             complete: col(r, 4)?,
+            received: get_u64(r, 5)?,
         })
     })
     .collect()
@@ -359,6 +360,24 @@ mod as_store {
 
         async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
             visits::photos(&self.client().await?, visit_id).await
+        }
+
+        async fn photo_received(
+            &self,
+            visit_id: &str,
+            photo_id: &str,
+            from: u64,
+            to: u64,
+        ) -> StoreResult<bool> {
+            let (from, to) = (to_i64(from, "received")?, to_i64(to, "received")?);
+            let n = execute(
+                &self.client().await?,
+                "UPDATE photos SET received = $4
+                 WHERE visit_id = $1 AND photo_id = $2 AND received = $3 AND NOT complete",
+                &[&visit_id, &photo_id, &from, &to],
+            )
+            .await?;
+            Ok(n == 1)
         }
 
         async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()> {

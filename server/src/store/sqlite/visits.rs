@@ -250,8 +250,8 @@ pub(super) fn last_visits_of(
 pub(super) fn photos(c: &Connection, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
     let mut st = c
         .prepare_cached(
-            "SELECT visit_id, photo_id, sha256, size, complete FROM photos WHERE visit_id = ?1
-             ORDER BY photo_id",
+            "SELECT visit_id, photo_id, sha256, size, complete, received FROM photos
+             WHERE visit_id = ?1 ORDER BY photo_id",
         )
         .map_err(backend)?;
     let rows = st
@@ -262,12 +262,30 @@ pub(super) fn photos(c: &Connection, visit_id: &str) -> StoreResult<Vec<PhotoRec
                 sha256: hash_col(r.get(2)?)?,
                 size: r.get(3)?,
                 complete: r.get(4)?,
+                received: r.get(5)?,
             })
         })
         .map_err(backend)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(backend)?;
     Ok(rows)
+}
+
+pub(super) fn photo_received(
+    c: &Connection,
+    visit_id: &str,
+    photo_id: &str,
+    from: u64,
+    to: u64,
+) -> StoreResult<bool> {
+    let n = c
+        .prepare_cached(
+            "UPDATE photos SET received = ?4
+             WHERE visit_id = ?1 AND photo_id = ?2 AND received = ?3 AND complete = 0",
+        )
+        .and_then(|mut st| st.execute(params![visit_id, photo_id, from, to]))
+        .map_err(backend)?;
+    Ok(n == 1)
 }
 
 pub(super) fn photo_completed(c: &Connection, visit_id: &str, photo_id: &str) -> StoreResult<()> {
@@ -325,6 +343,18 @@ mod as_store {
         async fn photos(&self, visit_id: &str) -> StoreResult<Vec<PhotoRecord>> {
             let id = visit_id.to_owned();
             self.point_read(move |c| visits::photos(c, &id)).await
+        }
+
+        async fn photo_received(
+            &self,
+            visit_id: &str,
+            photo_id: &str,
+            from: u64,
+            to: u64,
+        ) -> StoreResult<bool> {
+            let (v, p) = (visit_id.to_owned(), photo_id.to_owned());
+            self.call(move |c| visits::photo_received(c, &v, &p, from, to))
+                .await
         }
 
         async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()> {
