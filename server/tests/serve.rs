@@ -143,3 +143,97 @@ fn json_logs_carry_the_request_id_that_the_response_returns() {
     let _ = child.wait();
     assert!(found, "no JSON access-log line with the request id");
 }
+
+#[test]
+fn serves_https_with_the_given_certificate_and_says_so_in_hsts() {
+    let dir = data_folder();
+    // A throwaway certificate authority, and a certificate for localhost it signs.
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, rcgen::KeyPair::generate().unwrap())
+        .unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let (cert_file, key_file) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
+    std::fs::write(&cert_file, cert.pem()).unwrap();
+    std::fs::write(&key_file, key.serialize_pem()).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
+        .args(["serve", "--tls-cert"])
+        .arg(&cert_file)
+        .arg("--tls-key")
+        .arg(&key_file)
+        .env("FIELDVISIT_DATA", dir.path())
+        .env("FIELDVISIT_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let (port, line): (u16, String) = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.split("127.0.0.1:").nth(1) {
+            let port = rest
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>();
+            break (port.parse().unwrap(), line);
+        }
+    };
+    assert!(line.contains("https"), "{line}");
+    let client = reqwest::blocking::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(ca.as_ref().pem().as_bytes()).unwrap())
+        .resolve("localhost", ([127, 0, 0, 1], port).into())
+        .build()
+        .unwrap();
+    let r = client
+        .get(format!("https://localhost:{port}/livez"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    // Plain HTTP on the same port gets no answer.
+    let plain = reqwest::blocking::Client::new()
+        .get(format!("http://127.0.0.1:{port}/livez"))
+        .timeout(Duration::from_secs(5))
+        .send();
+    assert!(plain.is_err() || !plain.unwrap().status().is_success());
+    // A client that does not trust the authority is refused.
+    let untrusting = reqwest::blocking::Client::builder()
+        .resolve("localhost", ([127, 0, 0, 1], port).into())
+        .build()
+        .unwrap();
+    assert!(
+        untrusting
+            .get(format!("https://localhost:{port}/livez"))
+            .send()
+            .is_err()
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_certificate_file_that_is_not_one_is_refused_with_its_name() {
+    let dir = data_folder();
+    let bad = dir.path().join("not-a-cert.pem");
+    std::fs::write(&bad, "hello").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
+        .args(["serve", "--tls-cert"])
+        .arg(&bad)
+        .arg("--tls-key")
+        .arg(&bad)
+        .env("FIELDVISIT_DATA", dir.path())
+        .env("FIELDVISIT_LISTEN", "127.0.0.1:0")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("not-a-cert.pem") && said.contains("certificate"),
+        "{said}"
+    );
+}

@@ -13,9 +13,16 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "FIELDVISIT_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// Mark cookies Secure (when served over HTTPS).
+    /// Mark cookies Secure (when served over HTTPS); implied by --tls-cert.
     #[arg(long, env = "FIELDVISIT_SECURE_COOKIES")]
     pub secure_cookies: bool,
+    /// Serve HTTPS with this PEM certificate chain (leaf first), for a server that no reverse proxy
+    /// terminates TLS for; needs --tls-key.
+    #[arg(long, env = "FIELDVISIT_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, env = "FIELDVISIT_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Failed logins before answers are slowed.
     #[arg(long, env = "FIELDVISIT_SLOW_AFTER", default_value_t = 3)]
     pub slow_after: u32,
@@ -112,7 +119,7 @@ impl ServeArgs {
     /// The settings these options give for a data folder.
     pub fn config(&self, data: PathBuf) -> Config {
         let mut config = Config::new(data);
-        config.secure_cookies = self.secure_cookies;
+        config.secure_cookies = self.secure_cookies || self.tls_cert.is_some();
         config.lockout.slow_after = self.slow_after;
         config.lockout.lock_after = self.lock_after.max(1);
         config.lockout.lock_for = Duration::from_secs(self.lock_minutes * 60);
@@ -174,18 +181,36 @@ pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String>
             }
         }
     });
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(crate::http::tls::load(cert, key).map_err(|e| e.to_string())?)
+        }
+        _ => None,
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(%addr, "serving");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%addr, scheme, "serving");
     // The peer's address reaches handlers: sign-in attempts are limited per client address.
-    axum::serve(
-        listener,
-        crate::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
+    let app = crate::app(state);
+    match tls {
+        Some(config) => {
+            use crate::http::tls::{PeerAddr, TlsListener, with_peer_addr};
+            let listener = TlsListener::new(listener, config).map_err(|e| e.to_string())?;
+            let app = with_peer_addr(app).into_make_service_with_connect_info::<PeerAddr>();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+        }
+        None => {
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+        }
+    }
     .map_err(|e| e.to_string())?;
     alerts.abort();
     signins.abort();

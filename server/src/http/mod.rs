@@ -20,6 +20,7 @@ mod org;
 mod photos;
 mod reviews;
 pub mod signin_limit;
+pub mod tls;
 mod visits;
 
 use axum::Router;
