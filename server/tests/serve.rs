@@ -21,10 +21,15 @@ fn data_folder() -> tempfile::TempDir {
     dir
 }
 
-/// `serve` on a free port of `dir`: the process, its log lines and the port.
-fn serve(dir: &Path) -> (Child, Lines<BufReader<ChildStderr>>, u16) {
+/// `serve` with `extra` options on a free port of `dir`: the process, its log lines, the port and
+/// the line that named it.
+fn serve_with(
+    dir: &Path,
+    extra: &[&std::ffi::OsStr],
+) -> (Child, Lines<BufReader<ChildStderr>>, u16, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
         .args(["serve"])
+        .args(extra)
         .env("FIELDVISIT_DATA", dir)
         .env("FIELDVISIT_LISTEN", "127.0.0.1:0")
         .env("RUST_LOG", "info")
@@ -33,17 +38,21 @@ fn serve(dir: &Path) -> (Child, Lines<BufReader<ChildStderr>>, u16) {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let port: u16 = loop {
+    loop {
         let line = lines.next().unwrap().unwrap();
         if let Some(rest) = line.split("127.0.0.1:").nth(1) {
-            break rest
+            let port = rest
                 .chars()
                 .take_while(char::is_ascii_digit)
-                .collect::<String>()
-                .parse()
-                .unwrap();
+                .collect::<String>();
+            return (child, lines, port.parse().unwrap(), line);
         }
-    };
+    }
+}
+
+/// `serve` on a free port of `dir`: the process, its log lines and the port.
+fn serve(dir: &Path) -> (Child, Lines<BufReader<ChildStderr>>, u16) {
+    let (child, lines, port, _) = serve_with(dir, &[]);
     (child, lines, port)
 }
 
@@ -160,29 +169,15 @@ fn serves_https_with_the_given_certificate_and_says_so_in_hsts() {
     let (cert_file, key_file) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
     std::fs::write(&cert_file, cert.pem()).unwrap();
     std::fs::write(&key_file, key.serialize_pem()).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fieldvisit-server"))
-        .args(["serve", "--tls-cert"])
-        .arg(&cert_file)
-        .arg("--tls-key")
-        .arg(&key_file)
-        .env("FIELDVISIT_DATA", dir.path())
-        .env("FIELDVISIT_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let (port, line): (u16, String) = loop {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(rest) = line.split("127.0.0.1:").nth(1) {
-            let port = rest
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect::<String>();
-            break (port.parse().unwrap(), line);
-        }
-    };
+    let (mut child, _lines, port, line) = serve_with(
+        dir.path(),
+        &[
+            "--tls-cert".as_ref(),
+            cert_file.as_os_str(),
+            "--tls-key".as_ref(),
+            key_file.as_os_str(),
+        ],
+    );
     assert!(line.contains("https"), "{line}");
     let client = reqwest::blocking::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(ca.as_ref().pem().as_bytes()).unwrap())
