@@ -22,7 +22,8 @@ fn data_folder() -> tempfile::TempDir {
 }
 
 /// `serve` with `extra` options on a free port of `dir`: the process, its log lines, the port and
-/// the line that named it.
+/// the line that named it. The caller waits for the process.
+#[allow(clippy::zombie_processes)]
 fn serve_with(
     dir: &Path,
     extra: &[&std::ffi::OsStr],
