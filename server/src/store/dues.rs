@@ -182,7 +182,7 @@ pub struct DueEntry {
     pub household_id: String,
     /// Head of household (personal data).
     pub head_name: String,
-    /// ID number, unmasked: callers mask it.
+    /// ID number, masked (`3201**********1234`).
     pub id_number: String,
     /// Village id.
     pub village_id: String,

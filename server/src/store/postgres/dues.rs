@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use deadpool_postgres::GenericClient;
-use fieldvisit_core::caseload::Household;
+use fieldvisit_core::caseload::{Household, mask_id_number};
 
 use super::{bad_column, col, execute, query};
 use crate::store::dues::{
@@ -82,7 +82,12 @@ pub(super) async fn rewrite<C: GenericClient>(tx: &C, target: Target<'_>) -> Sto
             .or_insert_with(|| schedule_at(&counties, &path));
         let own = visits.remove(&id).unwrap_or_default();
         let (village, worker): (String, Option<String>) = (col(r, 1)?, col(r, 2)?);
+        let masked = mask_id_number(&record.id_number);
         for d in dues_of(&record.categories, &own, schedule) {
+            // The open date carries what the overdue list shows of its household.
+            let open = d.visited_on.is_none();
+            rows.head_name.push(open.then(|| record.head_name.clone()));
+            rows.id_masked.push(open.then(|| masked.clone()));
             rows.household_id.push(id.clone());
             rows.category.push(d.category.to_owned());
             rows.seq
@@ -111,6 +116,8 @@ struct Columns {
     visited_day: Vec<Option<i32>>,
     village_id: Vec<String>,
     worker_id: Vec<Option<String>>,
+    head_name: Vec<Option<String>>,
+    id_masked: Vec<Option<String>>,
 }
 
 impl Columns {
@@ -121,9 +128,9 @@ impl Columns {
         execute(
             tx,
             "INSERT INTO dues (household_id, category, seq, due_day, due_month, visited_day,
-                 village_id, worker_id)
+                 village_id, worker_id, head_name, id_masked)
              SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::int4[], $5::int4[],
-                 $6::int4[], $7::text[], $8::text[])",
+                 $6::int4[], $7::text[], $8::text[], $9::text[], $10::text[])",
             &[
                 &self.household_id,
                 &self.category,
@@ -133,6 +140,8 @@ impl Columns {
                 &self.visited_day,
                 &self.village_id,
                 &self.worker_id,
+                &self.head_name,
+                &self.id_masked,
             ],
         )
         .await?;
@@ -197,18 +206,19 @@ pub(super) async fn counts<C: GenericClient>(
         .collect()
 }
 
-/// Ledger rows of a scope one by one, with their households' names and ID numbers.
+/// Ledger rows of a scope one by one, with their households' names and masked ID numbers: an
+/// open date carries them; a period's dates read them from the household.
 pub(super) async fn entries<C: GenericClient>(
     c: &C,
     scope: &Scope,
     rows: DueRows,
 ) -> StoreResult<Vec<DueEntry>> {
-    const COLUMNS: &str = "d.household_id, h.head_name, h.id_number, d.village_id, d.worker_id,
-        d.category, d.due_day, d.visited_day";
     let (sql, from, to) = match rows {
         DueRows::Period { from, to } => (
             format!(
-                "SELECT {COLUMNS} FROM org_units o JOIN dues d ON d.village_id = o.id
+                "SELECT d.household_id, h.head_name, h.id_number, d.village_id, d.worker_id,
+                     d.category, d.due_day, d.visited_day
+                 FROM org_units o JOIN dues d ON d.village_id = o.id
                  JOIN households h ON h.id = d.household_id
                  WHERE {SCOPE} AND d.due_day BETWEEN $3 AND $4"
             ),
@@ -217,8 +227,9 @@ pub(super) async fn entries<C: GenericClient>(
         ),
         DueRows::Open { before } => (
             format!(
-                "SELECT {COLUMNS} FROM org_units o JOIN dues d ON d.village_id = o.id
-                 JOIN households h ON h.id = d.household_id
+                "SELECT d.household_id, d.head_name, d.id_masked, d.village_id, d.worker_id,
+                     d.category, d.due_day, d.visited_day
+                 FROM org_units o JOIN dues d ON d.village_id = o.id
                  WHERE {SCOPE} AND d.visited_day IS NULL AND d.due_day BETWEEN $3 AND $4"
             ),
             i32::MIN,
@@ -229,10 +240,11 @@ pub(super) async fn entries<C: GenericClient>(
         .await?
         .iter()
         .map(|r| {
+            let id: Option<String> = col(r, 2)?;
             Ok(DueEntry {
                 household_id: col(r, 0)?,
-                head_name: col(r, 1)?,
-                id_number: col(r, 2)?,
+                head_name: col::<Option<String>>(r, 1)?.unwrap_or_default(),
+                id_number: mask_id_number(id.as_deref().unwrap_or_default()),
                 village_id: col(r, 3)?,
                 worker_id: col(r, 4)?,
                 category: col(r, 5)?,

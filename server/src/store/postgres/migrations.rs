@@ -300,7 +300,7 @@ CREATE TABLE signin_failures (
     // 8: coverage reads the due ledger (`store::dues`): a row per due date of each household's
     // category, kept by the transaction that changes the household, its visits or its county's
     // schedule; overdue lists read names from columns rather than the JSON record. [`migrate`]
-    // fills the ledger from the visits in the same transaction.
+    // fills the ledger from the visits at version 11.
     r#"
 ALTER TABLE households ADD COLUMN head_name TEXT NOT NULL DEFAULT '';
 ALTER TABLE households ADD COLUMN id_number TEXT NOT NULL DEFAULT '';
@@ -342,10 +342,21 @@ CREATE INDEX key_sessions_expires ON key_sessions (expires_at);
 ALTER TABLE photos ADD COLUMN received BIGINT NOT NULL DEFAULT 0;
 UPDATE photos SET received = size WHERE complete;
 "#,
+    // 11: an open due date carries its household's name and masked ID number, so the overdue
+    // list of a county is read from one covering index, with no lookup per household. [`migrate`]
+    // rewrites the ledger to fill them.
+    r#"
+ALTER TABLE dues ADD COLUMN head_name TEXT;
+ALTER TABLE dues ADD COLUMN id_masked TEXT;
+DROP INDEX dues_open;
+CREATE INDEX dues_open ON dues (village_id, due_day)
+    INCLUDE (worker_id, household_id, category, head_name, id_masked) WHERE visited_day IS NULL;
+"#,
 ];
 
-/// The version whose migration creates the due ledger, filled from the visits as it is made.
-const LEDGER_VERSION: u32 = 8;
+/// The version after whose migration the due ledger is built again from the visits, in the same
+/// transaction: the last one that changed what a ledger row holds (8 made the ledger).
+const LEDGER_REBUILT_AT: u32 = 11;
 
 /// Current schema version.
 pub fn current_version() -> u32 {
@@ -390,7 +401,7 @@ pub async fn migrate(client: &mut deadpool_postgres::Client) -> StoreResult<u32>
         tx.batch_execute(MIGRATIONS[found as usize])
             .await
             .map_err(backend)?;
-        if found + 1 == LEDGER_VERSION {
+        if found + 1 == LEDGER_REBUILT_AT {
             super::dues::rewrite(&tx, super::dues::Target::Branch("/")).await?;
         }
         let next = i32::try_from(found + 1)

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use fieldvisit_core::caseload::Household;
+use fieldvisit_core::caseload::{Household, mask_id_number};
 use rusqlite::{Connection, params};
 
 use super::{backend, bad_column};
@@ -121,8 +121,8 @@ pub(super) fn rewrite(tx: &Connection, target: Target<'_>) -> StoreResult<()> {
     let mut insert = tx
         .prepare_cached(
             "INSERT INTO dues (household_id, category, seq, due_day, due_month, visited_day,
-                 village_id, worker_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 village_id, worker_id, head_name, id_masked)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .map_err(backend)?;
     // Households share a handful of schedules: resolve each county path once.
@@ -135,7 +135,10 @@ pub(super) fn rewrite(tx: &Connection, target: Target<'_>) -> StoreResult<()> {
             .entry(county)
             .or_insert_with(|| schedule_at(&counties, &s.path));
         let own = visits.remove(&s.id).unwrap_or_default();
+        let masked = mask_id_number(&s.record.id_number);
         for d in dues_of(&s.record.categories, &own, schedule) {
+            // The open date carries what the overdue list shows of its household.
+            let open = d.visited_on.is_none();
             insert
                 .execute(params![
                     s.id,
@@ -146,6 +149,8 @@ pub(super) fn rewrite(tx: &Connection, target: Target<'_>) -> StoreResult<()> {
                     d.visited_on.map(day_number),
                     s.village_id,
                     s.worker_id,
+                    open.then_some(s.record.head_name.as_str()),
+                    open.then_some(masked.as_str()),
                 ])
                 .map_err(backend)?;
         }
@@ -153,22 +158,50 @@ pub(super) fn rewrite(tx: &Connection, target: Target<'_>) -> StoreResult<()> {
     Ok(())
 }
 
-/// `LIKE`-free scope test on `o.path`, and the worker filter on `d.worker_id`.
-const SCOPE: &str = "substr(o.path, 1, length(?1)) = ?1 AND (?2 IS NULL OR d.worker_id = ?2)";
+/// `LIKE`-free scope test on `o.path`, the worker filter on `d.worker_id`, and a run of village
+/// ids (`?5..=?6`), so a county is read on several connections at once.
+const SCOPE: &str = "substr(o.path, 1, length(?1)) = ?1 AND (?2 IS NULL OR d.worker_id = ?2)
+    AND o.id BETWEEN ?5 AND ?6";
 
-/// Due dates of a period in a scope, counted by village, worker and category (and month).
+/// The village ids under `path`, in order, cut into `runs` runs of about equal length, each given
+/// by its first and last id.
+pub(super) fn village_runs(
+    c: &Connection,
+    path: &str,
+    runs: usize,
+) -> StoreResult<Vec<(String, String)>> {
+    let ids: Vec<String> = c
+        .prepare_cached(
+            "SELECT id FROM org_units WHERE substr(path, 1, length(?1)) = ?1 AND level = 'village'
+             ORDER BY id",
+        )
+        .and_then(|mut st| {
+            st.query_map([path], |r| r.get(0))?
+                .collect::<rusqlite::Result<Vec<String>>>()
+        })
+        .map_err(backend)?;
+    let share = ids.len().div_ceil(runs.max(1)).max(1);
+    Ok(ids
+        .chunks(share)
+        .filter_map(|run| Some((run.first()?.clone(), run.last()?.clone())))
+        .collect())
+}
+
+/// Due dates of a period in a scope and a run of villages, counted by village, worker and
+/// category (and month).
 pub(super) fn counts(
     c: &Connection,
     scope: &Scope,
+    run: &(String, String),
     q: &DueCountQuery,
 ) -> StoreResult<Vec<DueCount>> {
     let sql = format!(
-        "SELECT d.village_id, d.worker_id, d.category, CASE WHEN ?6 THEN d.due_month END AS m,
+        "SELECT d.village_id, d.worker_id, d.category, CASE WHEN ?8 THEN d.due_month END AS m,
              count(*),
              count(*) FILTER (WHERE d.visited_day <= d.due_day),
              count(*) FILTER (WHERE d.visited_day > d.due_day),
-             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day < ?5),
-             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day >= ?5),
+             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day < ?7),
+             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day >= ?7),
              count(*) FILTER (WHERE d.seq = 0)
          FROM org_units o CROSS JOIN dues d INDEXED BY dues_by_day ON d.village_id = o.id
          WHERE {SCOPE} AND d.due_day BETWEEN ?3 AND ?4
@@ -181,6 +214,8 @@ pub(super) fn counts(
             scope.worker_id,
             day_number(q.from),
             day_number(q.to),
+            run.0,
+            run.1,
             day_number(q.today),
             q.by_month,
         ],
@@ -204,14 +239,20 @@ pub(super) fn counts(
     .map_err(backend)
 }
 
-/// Ledger rows of a scope one by one, with their households' names and ID numbers.
-pub(super) fn entries(c: &Connection, scope: &Scope, rows: DueRows) -> StoreResult<Vec<DueEntry>> {
-    const COLUMNS: &str = "d.household_id, h.head_name, h.id_number, d.village_id, d.worker_id,
-        d.category, d.due_day, d.visited_day";
+/// Ledger rows of a scope and a run of villages one by one, with their households' names and
+/// masked ID numbers: an open date carries them; a period's dates read them from the household.
+pub(super) fn entries(
+    c: &Connection,
+    scope: &Scope,
+    run: &(String, String),
+    rows: DueRows,
+) -> StoreResult<Vec<DueEntry>> {
     let (sql, from, to) = match rows {
         DueRows::Period { from, to } => (
             format!(
-                "SELECT {COLUMNS} FROM org_units o
+                "SELECT d.household_id, h.head_name, h.id_number, d.village_id, d.worker_id,
+                     d.category, d.due_day, d.visited_day
+                 FROM org_units o
                  CROSS JOIN dues d INDEXED BY dues_by_day ON d.village_id = o.id
                  CROSS JOIN households h ON h.id = d.household_id
                  WHERE {SCOPE} AND d.due_day BETWEEN ?3 AND ?4"
@@ -221,9 +262,10 @@ pub(super) fn entries(c: &Connection, scope: &Scope, rows: DueRows) -> StoreResu
         ),
         DueRows::Open { before } => (
             format!(
-                "SELECT {COLUMNS} FROM org_units o
+                "SELECT d.household_id, d.head_name, d.id_masked, d.village_id, d.worker_id,
+                     d.category, d.due_day, d.visited_day
+                 FROM org_units o
                  CROSS JOIN dues d INDEXED BY dues_open ON d.village_id = o.id
-                 CROSS JOIN households h ON h.id = d.household_id
                  WHERE {SCOPE} AND d.visited_day IS NULL AND d.due_day BETWEEN ?3 AND ?4"
             ),
             i32::MIN,
@@ -231,18 +273,22 @@ pub(super) fn entries(c: &Connection, scope: &Scope, rows: DueRows) -> StoreResu
         ),
     };
     let mut st = c.prepare_cached(&sql).map_err(backend)?;
-    st.query_map(params![scope.path, scope.worker_id, from, to], |r| {
-        Ok(DueEntry {
-            household_id: r.get(0)?,
-            head_name: r.get(1)?,
-            id_number: r.get(2)?,
-            village_id: r.get(3)?,
-            worker_id: r.get(4)?,
-            category: r.get(5)?,
-            due_on: from_day_number(r.get(6)?),
-            visited_on: r.get::<_, Option<i32>>(7)?.map(from_day_number),
-        })
-    })
+    st.query_map(
+        params![scope.path, scope.worker_id, from, to, run.0, run.1],
+        |r| {
+            let id: Option<String> = r.get(2)?;
+            Ok(DueEntry {
+                household_id: r.get(0)?,
+                head_name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                id_number: mask_id_number(id.as_deref().unwrap_or_default()),
+                village_id: r.get(3)?,
+                worker_id: r.get(4)?,
+                category: r.get(5)?,
+                due_on: from_day_number(r.get(6)?),
+                visited_on: r.get::<_, Option<i32>>(7)?.map(from_day_number),
+            })
+        },
+    )
     .map_err(backend)?
     .collect::<rusqlite::Result<Vec<_>>>()
     .map_err(backend)

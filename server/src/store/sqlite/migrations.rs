@@ -396,7 +396,7 @@ CREATE TABLE signin_failures (
     // 14: coverage reads the due ledger (`store::dues`): a row per due date of each household's
     // category, kept by the transaction that changes the household, its visits or its county's
     // schedule. It replaces the visit chains on household rows, their change log and the
-    // snapshot of village books. [`migrate`] fills it from the visits in the same transaction.
+    // snapshot of village books. [`migrate`] fills it from the visits at version 17.
     r#"
 DROP TRIGGER households_change_insert;
 DROP TRIGGER households_change_update;
@@ -441,10 +441,21 @@ CREATE TABLE key_sessions (
 ALTER TABLE photos ADD COLUMN received INTEGER NOT NULL DEFAULT 0;
 UPDATE photos SET received = size WHERE complete = 1;
 "#,
+    // 17: an open due date carries its household's name and masked ID number, so the overdue
+    // list of a county is read from one covering index, with no lookup per household. [`migrate`]
+    // rewrites the ledger to fill them.
+    r#"
+ALTER TABLE dues ADD COLUMN head_name TEXT;
+ALTER TABLE dues ADD COLUMN id_masked TEXT;
+DROP INDEX dues_open;
+CREATE INDEX dues_open ON dues (village_id, due_day, worker_id, head_name, id_masked)
+    WHERE visited_day IS NULL;
+"#,
 ];
 
-/// The version whose migration creates the due ledger, filled from the visits as it is made.
-const LEDGER_VERSION: usize = 14;
+/// The version after whose migration the due ledger is built again from the visits, in the same
+/// transaction: the last one that changed what a ledger row holds (14 made the ledger).
+const LEDGER_REBUILT_AT: usize = 17;
 
 /// Current schema version.
 pub fn current_version() -> u32 {
@@ -465,7 +476,7 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<u32> {
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let tx = conn.transaction().map_err(backend)?;
         tx.execute_batch(sql).map_err(backend)?;
-        if i + 1 == LEDGER_VERSION {
+        if i + 1 == LEDGER_REBUILT_AT {
             super::dues::rewrite(&tx, super::dues::Target::Branch("/"))?;
         }
         tx.pragma_update(None, "user_version", (i + 1) as u32)

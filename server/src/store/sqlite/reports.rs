@@ -171,13 +171,36 @@ mod as_store {
             scope: &Scope,
             query: &DueCountQuery,
         ) -> StoreResult<Vec<DueCount>> {
-            let (scope, query) = (scope.clone(), query.clone());
-            self.read(move |c| dues::counts(c, &scope, &query)).await
+            // A county is read as runs of villages, one per core, side by side.
+            let path = scope.path.clone();
+            let runs = self
+                .read(move |c| dues::village_runs(c, &path, parallel_reads()))
+                .await?;
+            let reads = runs.into_iter().map(|run| {
+                let (scope, query) = (scope.clone(), query.clone());
+                self.read(move |c| dues::counts(c, &scope, &run, &query))
+            });
+            Ok(futures_util::future::try_join_all(reads)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect())
         }
 
         async fn due_entries(&self, scope: &Scope, rows: DueRows) -> StoreResult<Vec<DueEntry>> {
-            let scope = scope.clone();
-            self.read(move |c| dues::entries(c, &scope, rows)).await
+            let path = scope.path.clone();
+            let runs = self
+                .read(move |c| dues::village_runs(c, &path, parallel_reads()))
+                .await?;
+            let reads = runs.into_iter().map(|run| {
+                let scope = scope.clone();
+                self.read(move |c| dues::entries(c, &scope, &run, rows))
+            });
+            Ok(futures_util::future::try_join_all(reads)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect())
         }
 
         async fn period_visits(
