@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use fieldvisit_core::caseload::{Category, Interval, mask_id_number};
+use fieldvisit_core::caseload::{Category, Interval};
 use serde::Serialize;
 
 use super::Actor;
@@ -394,7 +394,8 @@ pub fn compute(data: &Data, filter: &Filter) -> Coverage {
         .map(|e| OverdueItem {
             household_id: e.household_id.clone(),
             head_name: e.head_name.clone(),
-            id_number: mask_id_number(&e.id_number),
+            // The store hands ID numbers out masked.
+            id_number: e.id_number.clone(),
             village_id: e.village_id.clone(),
             category: e.category.clone(),
             worker_id: e.worker_id.clone(),
@@ -596,7 +597,7 @@ pub async fn households(
     let line = |e: &DueEntry| HouseholdLine {
         household_id: e.household_id.clone(),
         head_name: e.head_name.clone(),
-        id_number: mask_id_number(&e.id_number),
+        id_number: e.id_number.clone(),
         village_id: e.village_id.clone(),
         worker_id: e.worker_id.clone(),
         category: e.category.clone(),

@@ -149,8 +149,40 @@ impl Columns {
     }
 }
 
-/// Scope test on `o.path`, and the worker filter on `d.worker_id`.
-const SCOPE: &str = "left(o.path, length($1)) = $1 AND ($2::text IS NULL OR d.worker_id = $2)";
+/// Scope test on `o.path`, the worker filter on `d.worker_id`, and a run of village ids
+/// (`$5..=$6`), so a county is read on several connections at once.
+const SCOPE: &str = "left(o.path, length($1)) = $1 AND ($2::text IS NULL OR d.worker_id = $2)
+    AND o.id COLLATE \"C\" BETWEEN $5 AND $6";
+
+/// Runs of villages a large scope is read in, side by side: one per core of this machine, at most
+/// four (each takes a pooled connection while it reads).
+pub(super) fn runs_wanted() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4))
+}
+
+/// The village ids under `path`, in byte order, cut into `runs` runs of about equal length, each
+/// given by its first and last id.
+pub(super) async fn village_runs<C: GenericClient>(
+    c: &C,
+    path: &str,
+    runs: usize,
+) -> StoreResult<Vec<(String, String)>> {
+    let ids: Vec<String> = query(
+        c,
+        "SELECT id FROM org_units WHERE left(path, length($1)) = $1 AND level = 'village'
+         ORDER BY id COLLATE \"C\"",
+        &[&path],
+    )
+    .await?
+    .iter()
+    .map(|r| col(r, 0))
+    .collect::<StoreResult<_>>()?;
+    let share = ids.len().div_ceil(runs.max(1)).max(1);
+    Ok(ids
+        .chunks(share)
+        .filter_map(|run| Some((run.first()?.clone(), run.last()?.clone())))
+        .collect())
+}
 
 fn count(r: &tokio_postgres::Row, i: usize) -> StoreResult<u32> {
     let n: i64 = col(r, i)?;
@@ -161,15 +193,16 @@ fn count(r: &tokio_postgres::Row, i: usize) -> StoreResult<u32> {
 pub(super) async fn counts<C: GenericClient>(
     c: &C,
     scope: &Scope,
+    run: &(String, String),
     q: &DueCountQuery,
 ) -> StoreResult<Vec<DueCount>> {
     let sql = format!(
-        "SELECT d.village_id, d.worker_id, d.category, CASE WHEN $6 THEN d.due_month END AS m,
+        "SELECT d.village_id, d.worker_id, d.category, CASE WHEN $8 THEN d.due_month END AS m,
              count(*),
              count(*) FILTER (WHERE d.visited_day <= d.due_day),
              count(*) FILTER (WHERE d.visited_day > d.due_day),
-             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day < $5),
-             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day >= $5),
+             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day < $7),
+             count(*) FILTER (WHERE d.visited_day IS NULL AND d.due_day >= $7),
              count(*) FILTER (WHERE d.seq = 0)
          FROM org_units o JOIN dues d ON d.village_id = o.id
          WHERE {SCOPE} AND d.due_day BETWEEN $3 AND $4
@@ -183,6 +216,8 @@ pub(super) async fn counts<C: GenericClient>(
             &scope.worker_id,
             &day_number(q.from),
             &day_number(q.to),
+            &run.0,
+            &run.1,
             &day_number(q.today),
             &q.by_month,
         ],
@@ -211,6 +246,7 @@ pub(super) async fn counts<C: GenericClient>(
 pub(super) async fn entries<C: GenericClient>(
     c: &C,
     scope: &Scope,
+    run: &(String, String),
     rows: DueRows,
 ) -> StoreResult<Vec<DueEntry>> {
     let (sql, from, to) = match rows {
@@ -228,7 +264,7 @@ pub(super) async fn entries<C: GenericClient>(
         DueRows::Open { before } => (
             format!(
                 "SELECT d.household_id, d.head_name, d.id_masked, d.village_id, d.worker_id,
-                     d.category, d.due_day, d.visited_day
+                     d.category, d.due_day, NULL::int4
                  FROM org_units o JOIN dues d ON d.village_id = o.id
                  WHERE {SCOPE} AND d.visited_day IS NULL AND d.due_day BETWEEN $3 AND $4"
             ),
@@ -236,21 +272,25 @@ pub(super) async fn entries<C: GenericClient>(
             before.map_or(i32::MAX, |b| day_number(b) - 1),
         ),
     };
-    query(c, &sql, &[&scope.path, &scope.worker_id, &from, &to])
-        .await?
-        .iter()
-        .map(|r| {
-            let id: Option<String> = col(r, 2)?;
-            Ok(DueEntry {
-                household_id: col(r, 0)?,
-                head_name: col::<Option<String>>(r, 1)?.unwrap_or_default(),
-                id_number: mask_id_number(id.as_deref().unwrap_or_default()),
-                village_id: col(r, 3)?,
-                worker_id: col(r, 4)?,
-                category: col(r, 5)?,
-                due_on: from_day_number(col(r, 6)?),
-                visited_on: col::<Option<i32>>(r, 7)?.map(from_day_number),
-            })
+    query(
+        c,
+        &sql,
+        &[&scope.path, &scope.worker_id, &from, &to, &run.0, &run.1],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        let id: Option<String> = col(r, 2)?;
+        Ok(DueEntry {
+            household_id: col(r, 0)?,
+            head_name: col::<Option<String>>(r, 1)?.unwrap_or_default(),
+            id_number: mask_id_number(id.as_deref().unwrap_or_default()),
+            village_id: col(r, 3)?,
+            worker_id: col(r, 4)?,
+            category: col(r, 5)?,
+            due_on: from_day_number(col(r, 6)?),
+            visited_on: col::<Option<i32>>(r, 7)?.map(from_day_number),
         })
-        .collect()
+    })
+    .collect()
 }

@@ -163,11 +163,30 @@ mod as_store {
             scope: &Scope,
             query: &DueCountQuery,
         ) -> StoreResult<Vec<DueCount>> {
-            dues::counts(&self.client().await?, scope, query).await
+            // A county is read as runs of villages side by side, each on its own connection.
+            let runs =
+                dues::village_runs(&self.client().await?, &scope.path, dues::runs_wanted()).await?;
+            let reads = runs.iter().map(|run| async move {
+                dues::counts(&self.client().await?, scope, run, query).await
+            });
+            Ok(futures_util::future::try_join_all(reads)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect())
         }
 
         async fn due_entries(&self, scope: &Scope, rows: DueRows) -> StoreResult<Vec<DueEntry>> {
-            dues::entries(&self.client().await?, scope, rows).await
+            let runs =
+                dues::village_runs(&self.client().await?, &scope.path, dues::runs_wanted()).await?;
+            let reads = runs.iter().map(|run| async move {
+                dues::entries(&self.client().await?, scope, run, rows).await
+            });
+            Ok(futures_util::future::try_join_all(reads)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect())
         }
 
         async fn period_visits(

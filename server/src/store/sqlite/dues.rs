@@ -263,7 +263,7 @@ pub(super) fn entries(
         DueRows::Open { before } => (
             format!(
                 "SELECT d.household_id, d.head_name, d.id_masked, d.village_id, d.worker_id,
-                     d.category, d.due_day, d.visited_day
+                     d.category, d.due_day, NULL
                  FROM org_units o
                  CROSS JOIN dues d INDEXED BY dues_open ON d.village_id = o.id
                  WHERE {SCOPE} AND d.visited_day IS NULL AND d.due_day BETWEEN ?3 AND ?4"
