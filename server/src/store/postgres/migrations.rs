@@ -352,6 +352,15 @@ DROP INDEX dues_open;
 CREATE INDEX dues_open ON dues (village_id, due_day)
     INCLUDE (worker_id, household_id, category, head_name, id_masked) WHERE visited_day IS NULL;
 "#,
+    // 12: a household's registered location in columns, as on SQLite: evidence and the briefing
+    // read it for every visit of a period, and parsing the JSON record each time was most of
+    // their cost.
+    r#"
+ALTER TABLE households ADD COLUMN lat DOUBLE PRECISION;
+ALTER TABLE households ADD COLUMN lon DOUBLE PRECISION;
+UPDATE households SET lat = (record_json::jsonb #>> '{location,lat}')::float8,
+    lon = (record_json::jsonb #>> '{location,lon}')::float8;
+"#,
 ];
 
 /// The version after whose migration the due ledger is built again from the visits, in the same

@@ -203,12 +203,12 @@ async fn write_households(
         let n = super::execute_raw(
             tx,
             "INSERT INTO households (id, village_id, worker_id, record_json, seq, head_name,
-                 id_number)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 id_number, lat, lon)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id,
                  worker_id = excluded.worker_id, record_json = excluded.record_json,
                  seq = excluded.seq, head_name = excluded.head_name,
-                 id_number = excluded.id_number",
+                 id_number = excluded.id_number, lat = excluded.lat, lon = excluded.lon",
             &[
                 &row.household.id,
                 &row.household.village_id,
@@ -217,6 +217,8 @@ async fn write_households(
                 &seq,
                 &row.household.head_name,
                 &row.household.id_number,
+                &row.household.location.map(|p| p.lat),
+                &row.household.location.map(|p| p.lon),
             ],
         )
         .await;

@@ -25,8 +25,7 @@ pub(super) async fn period_visits<C: GenericClient>(
         "SELECT v.visit_id, v.household_id, v.worker_id, v.category, v.level, v.started_at,
              v.ended_at, v.chain_status, v.fix_lat, v.fix_lon, v.fix_accuracy_m, v.fix_mock,
              v.fix_age_s, v.distance_m, v.flags, v.photo_count,
-             (h.record_json::jsonb #>> '{location,lat}')::float8,
-             (h.record_json::jsonb #>> '{location,lon}')::float8
+             h.lat, h.lon
          FROM visits v JOIN households h ON h.id = v.household_id
          JOIN org_units o ON o.id = h.village_id
          WHERE v.started_at >= $3 AND v.started_at < $4 AND NOT v.amends
