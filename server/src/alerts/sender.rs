@@ -107,7 +107,11 @@ impl Sender {
                 .claim_alerts(now, now + lease, self.settings.batch)
                 .await?;
             if batch.is_empty() {
-                return Ok(total);
+                // A store fans out a bounded number of events at a time: more may be waiting.
+                if store.fan_out_alerts(Utc::now()).await? == 0 {
+                    return Ok(total);
+                }
+                continue;
             }
             let outcomes = self.send_all(state, &channels, batch).await;
             let d = self.record(state, &outcomes).await?;

@@ -18,6 +18,7 @@ pub async fn run_all(store: &dyn Store) {
     reviews_move_by_compare_and_set(store).await;
     the_due_ledger_follows_every_change(store).await;
     key_sessions_go_with_their_session(store).await;
+    stepped_and_replayed_ledgers_agree(store).await;
 }
 
 /// A household of `village` with its head's name, on `worker`'s caseload: no registrations,
@@ -656,6 +657,66 @@ async fn key_sessions_go_with_their_session(s: &dyn Store) {
             .is_none()
     );
     assert!(!s.end_key_sessions("ks-a").await.unwrap());
+}
+
+/// Visits stored one by one, in start order and out of it, on one day and on the next, leave the
+/// ledger a full replay of the household makes.
+async fn stepped_and_replayed_ledgers_agree(s: &dyn Store) {
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let mut row = household_row("h5", "v1", "赵六", Some("w"));
+    row.household.categories = [Category::Tekun, Category::LeftBehindChild]
+        .into_iter()
+        .map(|category| CategoryRegistration {
+            category,
+            since: d(1, 5),
+        })
+        .collect();
+    s.upsert_households(vec![row]).await.unwrap();
+    let levels = [Some("HIGH"), None, Some("LOW"), Some("MEDIUM")];
+    // Mostly in order; every seventh arrives after the next three; pairs on one day.
+    let mut plan: Vec<(usize, NaiveDate)> = (0..28)
+        .map(|i| (i, d(1, 6) + chrono::Days::new((i as u64 / 2) * 9)))
+        .collect();
+    for i in (0..plan.len().saturating_sub(3)).step_by(7) {
+        plan[i..i + 4].rotate_left(1);
+    }
+    for (n, (i, on)) in plan.into_iter().enumerate() {
+        let mut v = ledger_visit(&format!("st{i}"), "h5", on, 200 + n as u64);
+        v.category = if i % 3 == 0 {
+            "tekun"
+        } else {
+            "left_behind_child"
+        }
+        .into();
+        v.level = levels[i % levels.len()].map(str::to_owned);
+        v.started_at += chrono::Duration::minutes(i as i64);
+        s.ingest_visit(&v).await.unwrap();
+    }
+    let ledger = || async {
+        let scope = Scope {
+            path: "/p/".into(),
+            worker_id: None,
+        };
+        let all = DueRows::Period {
+            from: d(1, 1),
+            to: NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
+        };
+        let mut rows: Vec<_> = s
+            .due_entries(&scope, all)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.household_id == "h5")
+            .map(|e| (e.category, e.due_on, e.visited_on))
+            .collect();
+        rows.sort();
+        rows
+    };
+    let stepped = ledger().await;
+    assert!(stepped.len() > 20, "{stepped:?}");
+    // Setting a county's schedule replays every household of the county.
+    s.set_county_schedule("k", None).await.unwrap();
+    assert_eq!(ledger().await, stepped);
 }
 
 #[tokio::test]

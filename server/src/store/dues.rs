@@ -81,6 +81,46 @@ pub fn dues_of(
     out
 }
 
+/// What a newly stored visit changes in its household's ledger, found from the last ledger row
+/// of its category: most visits are later than every visit counted so far, and then only the open
+/// date closes and the next one opens; any other visit replays the household.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Nothing: the category has no open date, and the visit comes after every visit counted (a
+    /// one-off category already visited, or a category the household is not registered for).
+    Nothing,
+    /// The visit closes open date `seq`; `next` is due after it (none for a one-off category).
+    Close {
+        /// The open date's number.
+        seq: u32,
+        /// The next due date.
+        next: Option<NaiveDate>,
+    },
+    /// The visit is not later than the last one counted: replay the household's visits.
+    Replay,
+}
+
+/// The [`Step`] for a visit on `on`, given the category's open date (its number), the day of the
+/// last visit counted, and when the next date falls after a visit on a given day.
+pub fn step(
+    open: Option<u32>,
+    last_visited: Option<NaiveDate>,
+    on: NaiveDate,
+    next_after: impl FnOnce(NaiveDate) -> Option<NaiveDate>,
+) -> Step {
+    // Visits on one day are ordered by their time, which the ledger does not keep: replay.
+    if last_visited.is_some_and(|last| on <= last) {
+        return Step::Replay;
+    }
+    match open {
+        None => Step::Nothing,
+        Some(seq) => Step::Close {
+            seq,
+            next: next_after(on),
+        },
+    }
+}
+
 /// A county's schedule: core's defaults with the county's own rules in their place.
 pub fn county_schedule(overrides: Option<&ScheduleConfig>) -> ScheduleConfig {
     let mut s = ScheduleConfig::default();
@@ -267,6 +307,77 @@ mod tests {
         let rows = dues_of(&regs, &visits, &once);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].visited_on, Some(d(2, 3)));
+    }
+
+    /// The ledger a household's visits make, replayed whole or one visit at a time with
+    /// [`step`], is the same whenever the visits arrive in start order (and `step` says to replay
+    /// when they do not).
+    #[test]
+    fn stepping_one_visit_at_a_time_gives_the_ledger_a_replay_gives() {
+        let schedule = ScheduleConfig::default();
+        let regs = [
+            CategoryRegistration {
+                category: Category::LeftBehindChild,
+                since: d(1, 10),
+            },
+            CategoryRegistration {
+                category: Category::TemporaryAssistance,
+                since: d(1, 10),
+            },
+        ];
+        let levels = [Some("HIGH"), Some("LOW"), None, Some("MEDIUM")];
+        let mut visits: Vec<DueVisit> = Vec::new();
+        let mut rows = dues_of(&regs, &visits, &schedule);
+        for (i, day) in [12u32, 15, 40, 41, 90, 91, 200].into_iter().enumerate() {
+            let on = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Days::new(day.into());
+            for category in ["left_behind_child", "temporary_assistance", "orphan"] {
+                let level = levels[i % levels.len()];
+                let open = rows
+                    .iter()
+                    .find(|r| r.category == category && r.visited_on.is_none())
+                    .map(|r| r.seq);
+                let last_visited = rows
+                    .iter()
+                    .filter(|r| r.category == category)
+                    .filter_map(|r| r.visited_on)
+                    .max();
+                let rule = Category::from_code(category).and_then(|c| schedule.rule(c));
+                let next = |on| rule.and_then(|r| r.interval(level).after(on));
+                visits.push(visit(category, on, level));
+                match step(open, last_visited, on, next) {
+                    Step::Nothing => {}
+                    Step::Replay => panic!("visits in start order never replay"),
+                    Step::Close { seq, next } => {
+                        let r = rows
+                            .iter_mut()
+                            .find(|r| r.category == category && r.seq == seq)
+                            .unwrap();
+                        r.visited_on = Some(on);
+                        let code = r.category;
+                        if let Some(due_on) = next {
+                            rows.push(Due {
+                                category: code,
+                                seq: seq + 1,
+                                due_on,
+                                visited_on: None,
+                            });
+                        }
+                    }
+                }
+                let mut replayed = dues_of(&regs, &visits, &schedule);
+                let key = |r: &Due| (r.category, r.seq);
+                replayed.sort_by_key(key);
+                rows.sort_by_key(key);
+                assert_eq!(rows, replayed, "after the visit of {category} on {on}");
+            }
+        }
+        // A visit on or before the last one counted replays.
+        assert_eq!(
+            step(Some(3), Some(d(5, 1)), d(5, 1), |_| None),
+            Step::Replay
+        );
+        assert_eq!(step(None, Some(d(5, 1)), d(4, 1), |_| None), Step::Replay);
+        assert_eq!(step(None, None, d(4, 1), |_| None), Step::Nothing);
     }
 
     #[test]

@@ -4,13 +4,14 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
-use fieldvisit_core::caseload::{Household, mask_id_number};
+use fieldvisit_core::caseload::{Category, Household, mask_id_number};
 
-use super::{bad_column, col, execute, query};
+use super::{bad_column, col, execute, query, query_opt};
 use crate::store::dues::{
-    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, day_number, dues_of, from_day_number,
-    month_number, schedule_at,
+    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, day_number, dues_of,
+    from_day_number, month_number, schedule_at, step,
 };
 use crate::store::{Scope, StoreError, StoreResult, local_date};
 
@@ -21,6 +22,104 @@ pub(super) enum Target<'a> {
     Household(&'a str),
     /// Every household under an org path (after a schedule change, and when the ledger is built).
     Branch(&'a str),
+}
+
+/// Brings the ledger up to date with a visit just stored (not a correction) of `category` on
+/// `on`, inside the caller's transaction, with the household row locked first: one row closed and
+/// one opened when the visit is the household's latest in its category (almost always), the
+/// household replayed otherwise.
+pub(super) async fn after_visit<C: GenericClient>(
+    tx: &C,
+    household_id: &str,
+    category: &str,
+    on: NaiveDate,
+    level: Option<&str>,
+) -> StoreResult<()> {
+    let Some(h) = query_opt(
+        tx,
+        "SELECT h.village_id, h.worker_id, o.path, h.record_json FROM households h
+         JOIN org_units o ON o.id = h.village_id WHERE h.id = $1 FOR NO KEY UPDATE OF h",
+        &[&household_id],
+    )
+    .await?
+    else {
+        // Visits of a household not imported yet count once it is (its import replays them).
+        return Ok(());
+    };
+    let last = query_opt(
+        tx,
+        "SELECT seq, visited_day FROM dues WHERE household_id = $1 AND category = $2
+         ORDER BY seq DESC LIMIT 1",
+        &[&household_id, &category],
+    )
+    .await?;
+    let (open, last_visited) = match last {
+        None => (None, None),
+        Some(r) => {
+            let (seq, visited): (i32, Option<i32>) = (col(&r, 0)?, col(&r, 1)?);
+            match (seq, visited) {
+                (_, Some(day)) => (None, Some(day)),
+                (0, None) => (Some(0), None),
+                (seq, None) => {
+                    let day = query_opt(
+                        tx,
+                        "SELECT visited_day FROM dues
+                         WHERE household_id = $1 AND category = $2 AND seq = $3",
+                        &[&household_id, &category, &(seq - 1)],
+                    )
+                    .await?
+                    .map(|r| col::<Option<i32>>(&r, 0))
+                    .transpose()?
+                    .flatten();
+                    (u32::try_from(seq).ok(), day)
+                }
+            }
+        }
+    };
+    let path: String = col(&h, 2)?;
+    let counties = super::reports::county_schedules(tx).await?;
+    let rule =
+        Category::from_code(category).and_then(|c| schedule_at(&counties, &path).rule(c).cloned());
+    let next_after = |day| rule.as_ref().and_then(|r| r.interval(level).after(day));
+    match step(open, last_visited.map(from_day_number), on, next_after) {
+        Step::Nothing => Ok(()),
+        Step::Replay => rewrite(tx, Target::Household(household_id)).await,
+        Step::Close { seq, next } => {
+            let seq = i32::try_from(seq).map_err(|_| bad_column("seq"))?;
+            execute(
+                tx,
+                "UPDATE dues SET visited_day = $4, head_name = NULL, id_masked = NULL
+                 WHERE household_id = $1 AND category = $2 AND seq = $3",
+                &[&household_id, &category, &seq, &day_number(on)],
+            )
+            .await?;
+            if let Some(due_on) = next {
+                let json: String = col(&h, 3)?;
+                let record: Household =
+                    serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?;
+                let (village, worker): (String, Option<String>) = (col(&h, 0)?, col(&h, 1)?);
+                execute(
+                    tx,
+                    "INSERT INTO dues (household_id, category, seq, due_day, due_month,
+                         visited_day, village_id, worker_id, head_name, id_masked)
+                     VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9)",
+                    &[
+                        &household_id,
+                        &category,
+                        &(seq + 1),
+                        &day_number(due_on),
+                        &month_number(due_on),
+                        &village,
+                        &worker,
+                        &record.head_name,
+                        &mask_id_number(&record.id_number),
+                    ],
+                )
+                .await?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Rows inserted per statement when a branch is rewritten.

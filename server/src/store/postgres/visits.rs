@@ -192,7 +192,14 @@ pub(super) async fn ingest(
         .await?;
     }
     if !f.amends {
-        super::dues::rewrite(&tx, super::dues::Target::Household(&v.household_id)).await?;
+        super::dues::after_visit(
+            &tx,
+            &v.household_id,
+            &v.category,
+            crate::store::local_date(v.started_at),
+            v.level.as_deref(),
+        )
+        .await?;
     }
     super::reviews::open_for(&tx, v).await?;
     for alert in AlertDraft::for_visit(v, status) {

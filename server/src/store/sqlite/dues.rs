@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use fieldvisit_core::caseload::{Household, mask_id_number};
-use rusqlite::{Connection, params};
+use fieldvisit_core::caseload::{Category, Household, mask_id_number};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{backend, bad_column};
 use crate::store::dues::{
-    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, day_number, dues_of, from_day_number,
-    month_number, schedule_at,
+    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, day_number, dues_of,
+    from_day_number, month_number, schedule_at, step,
 };
 use crate::store::{Scope, StoreResult};
 
@@ -156,6 +156,108 @@ pub(super) fn rewrite(tx: &Connection, target: Target<'_>) -> StoreResult<()> {
         }
     }
     Ok(())
+}
+
+/// Brings the ledger up to date with a visit just stored (not a correction) of `category` on
+/// `on`, inside the caller's transaction: one row closed and one opened when the visit is the
+/// household's latest in its category (almost always), the household replayed otherwise.
+pub(super) fn after_visit(
+    tx: &Connection,
+    household_id: &str,
+    category: &str,
+    on: NaiveDate,
+    level: Option<&str>,
+) -> StoreResult<()> {
+    let last: Option<(u32, Option<i32>)> = tx
+        .prepare_cached(
+            "SELECT seq, visited_day FROM dues WHERE household_id = ?1 AND category = ?2
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .and_then(|mut st| {
+            st.query_row([household_id, category], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(backend)?;
+    let (open, last_visited) = match last {
+        None => (None, None),
+        Some((_, Some(day))) => (None, Some(day)),
+        Some((0, None)) => (Some(0), None),
+        Some((seq, None)) => {
+            let day: Option<i32> = tx
+                .prepare_cached(
+                    "SELECT visited_day FROM dues
+                     WHERE household_id = ?1 AND category = ?2 AND seq = ?3",
+                )
+                .and_then(|mut st| {
+                    st.query_row(params![household_id, category, seq - 1], |r| r.get(0))
+                        .optional()
+                })
+                .map_err(backend)?
+                .flatten();
+            (Some(seq), day)
+        }
+    };
+    // The schedule rule is looked up only when a date closes.
+    let mut subject = None;
+    let mut rule_error = None;
+    let step = step(open, last_visited.map(from_day_number), on, |day| {
+        let found = subjects(tx, Target::Household(household_id))
+            .and_then(|mut s| Ok((s.pop(), super::reports::county_schedules(tx)?)));
+        match found {
+            Ok((Some(s), counties)) => {
+                let next = Category::from_code(category)
+                    .and_then(|c| schedule_at(&counties, &s.path).rule(c).cloned())
+                    .and_then(|rule| rule.interval(level).after(day));
+                subject = Some(s);
+                next
+            }
+            Ok((None, _)) => None,
+            Err(e) => {
+                rule_error = Some(e);
+                None
+            }
+        }
+    });
+    if let Some(e) = rule_error {
+        return Err(e);
+    }
+    match (step, subject) {
+        (Step::Nothing, _) => Ok(()),
+        (Step::Close { seq, next }, Some(s)) => {
+            tx.prepare_cached(
+                "UPDATE dues SET visited_day = ?4, head_name = NULL, id_masked = NULL
+                 WHERE household_id = ?1 AND category = ?2 AND seq = ?3",
+            )
+            .and_then(|mut st| st.execute(params![household_id, category, seq, day_number(on)]))
+            .map_err(backend)?;
+            if let Some(due_on) = next {
+                tx.prepare_cached(
+                    "INSERT INTO dues (household_id, category, seq, due_day, due_month,
+                         visited_day, village_id, worker_id, head_name, id_masked)
+                     VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9)",
+                )
+                .and_then(|mut st| {
+                    st.execute(params![
+                        household_id,
+                        category,
+                        seq + 1,
+                        day_number(due_on),
+                        month_number(due_on),
+                        s.village_id,
+                        s.worker_id,
+                        s.record.head_name,
+                        mask_id_number(&s.record.id_number),
+                    ])
+                })
+                .map_err(backend)?;
+            }
+            Ok(())
+        }
+        // A date to close but no household to read its rule from: replay, which knows.
+        (Step::Close { .. }, None) | (Step::Replay, _) => {
+            rewrite(tx, Target::Household(household_id))
+        }
+    }
 }
 
 /// `LIKE`-free scope test on `o.path`, the worker filter on `d.worker_id`, and a run of village

@@ -164,7 +164,13 @@ pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutc
         .map_err(backend)?;
     }
     if !f.amends {
-        super::dues::rewrite(tx, super::dues::Target::Household(&v.household_id))?;
+        super::dues::after_visit(
+            tx,
+            &v.household_id,
+            &v.category,
+            crate::store::local_date(v.started_at),
+            v.level.as_deref(),
+        )?;
     }
     super::reviews::open_for(tx, v)?;
     for alert in AlertDraft::for_visit(v, status) {
