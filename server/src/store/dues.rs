@@ -11,6 +11,15 @@ use fieldvisit_core::caseload::{CategoryRegistration, ScheduleConfig};
 
 use super::CountySchedule;
 
+/// Whose ledger rows a backend rewrites.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// One household (after a visit or a change to its record).
+    Household(&'a str),
+    /// Every household under an org path (after a schedule change, and when the ledger is built).
+    Branch(&'a str),
+}
+
 /// A visit as the ledger reads it: corrections are never given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueVisit {

@@ -10,19 +10,10 @@ use fieldvisit_core::caseload::{Category, Household, mask_id_number};
 
 use super::{bad_column, col, execute, query, query_opt};
 use crate::store::dues::{
-    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, day_number, dues_of,
+    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, Target, day_number, dues_of,
     from_day_number, month_number, schedule_at, step,
 };
 use crate::store::{Scope, StoreError, StoreResult, local_date};
-
-/// Whose ledger rows to rewrite.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Target<'a> {
-    /// One household (after a visit or a change to its record).
-    Household(&'a str),
-    /// Every household under an org path (after a schedule change, and when the ledger is built).
-    Branch(&'a str),
-}
 
 /// Brings the ledger up to date with a visit just stored (not a correction) of `category` on
 /// `on`, inside the caller's transaction, with the household row locked first: one row closed and

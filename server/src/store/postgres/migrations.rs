@@ -411,7 +411,7 @@ pub async fn migrate(client: &mut deadpool_postgres::Client) -> StoreResult<u32>
             .await
             .map_err(backend)?;
         if found + 1 == LEDGER_REBUILT_AT {
-            super::dues::rewrite(&tx, super::dues::Target::Branch("/")).await?;
+            super::dues::rewrite(&tx, crate::store::dues::Target::Branch("/")).await?;
         }
         let next = i32::try_from(found + 1)
             .map_err(|_| StoreError::Backend("schema version out of range".into()))?;

@@ -231,7 +231,7 @@ async fn write_households(
             }
             Err(e) => return Err(backend(e)),
         }
-        super::dues::rewrite(tx, super::dues::Target::Household(&row.household.id)).await?;
+        super::dues::rewrite(tx, crate::store::dues::Target::Household(&row.household.id)).await?;
     }
     Ok(())
 }

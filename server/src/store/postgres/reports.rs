@@ -93,7 +93,7 @@ pub(super) async fn set_county_schedule(
         .ok_or(StoreError::NotFound("org unit"))?
         .path;
     write_schedule(&tx, unit_id, schedule).await?;
-    super::dues::rewrite(&tx, super::dues::Target::Branch(&path)).await?;
+    super::dues::rewrite(&tx, crate::store::dues::Target::Branch(&path)).await?;
     tx.commit().await.map_err(super::backend)
 }
 

@@ -9,19 +9,10 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{backend, bad_column};
 use crate::store::dues::{
-    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, day_number, dues_of,
+    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, Target, day_number, dues_of,
     from_day_number, month_number, schedule_at, step,
 };
 use crate::store::{Scope, StoreResult};
-
-/// Whose ledger rows to rewrite.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Target<'a> {
-    /// One household (after a visit or a change to its record).
-    Household(&'a str),
-    /// Every household under an org path (after a schedule change, and when the ledger is built).
-    Branch(&'a str),
-}
 
 /// A household as the ledger needs it.
 struct Subject {

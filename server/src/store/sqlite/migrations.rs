@@ -484,7 +484,7 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<u32> {
         let tx = conn.transaction().map_err(backend)?;
         tx.execute_batch(sql).map_err(backend)?;
         if i + 1 == LEDGER_REBUILT_AT {
-            super::dues::rewrite(&tx, super::dues::Target::Branch("/"))?;
+            super::dues::rewrite(&tx, crate::store::dues::Target::Branch("/"))?;
         }
         tx.pragma_update(None, "user_version", (i + 1) as u32)
             .map_err(backend)?;

@@ -200,7 +200,7 @@ fn write_households(
             ],
         )
         .map_err(backend)?;
-        super::dues::rewrite(tx, super::dues::Target::Household(&h.id))?;
+        super::dues::rewrite(tx, crate::store::dues::Target::Household(&h.id))?;
     }
     Ok(())
 }

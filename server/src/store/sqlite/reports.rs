@@ -7,7 +7,8 @@ use fieldvisit_core::geo::GeoPoint;
 use rusqlite::{Connection, params};
 
 use super::backend;
-use super::dues::{self, Target};
+use super::dues;
+use crate::store::dues::Target;
 use crate::store::{
     ChainStatus, CountySchedule, FixFacts, PeriodVisit, Scope, StoreError, StoreResult, VisitFacts,
 };
