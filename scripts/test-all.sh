@@ -40,10 +40,15 @@ pg_port=$(pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" { p
 as_postgres psql -q -p "$pg_port" -v ON_ERROR_STOP=1 -c "DO \$\$ BEGIN
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fieldvisit_test') THEN
         CREATE ROLE fieldvisit_test LOGIN PASSWORD 'fieldvisit_test';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fieldvisit_app') THEN
+        CREATE ROLE fieldvisit_app LOGIN PASSWORD 'fieldvisit_app';
     END IF; END \$\$;"
 as_postgres dropdb -p "$pg_port" --if-exists fieldvisit_test
 as_postgres createdb -p "$pg_port" -O fieldvisit_test fieldvisit_test
 export FIELDVISIT_TEST_PG="postgres://fieldvisit_test:fieldvisit_test@127.0.0.1:$pg_port/fieldvisit_test"
+# A role with data rights only, as production should run (docs/deploy.md); tests grant it rights.
+export FIELDVISIT_TEST_PG_APP="postgres://fieldvisit_app:fieldvisit_app@127.0.0.1:$pg_port/fieldvisit_test"
 
 if ! python3 -c 'import ensurepip, venv' 2> /dev/null; then
     as_root apt-get update -qq

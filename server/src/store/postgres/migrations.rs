@@ -384,13 +384,21 @@ pub async fn migrate(client: &mut deadpool_postgres::Client) -> StoreResult<u32>
         )
         .await
         .map_err(backend)?;
-        tx.batch_execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (
-                 id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
-             INSERT INTO schema_version (id, version) VALUES (1, 0) ON CONFLICT DO NOTHING;",
-        )
-        .await
-        .map_err(backend)?;
+        // A schema already up to date is only read: a production role without rights to create
+        // or alter tables (`docs/deploy.md`) serves once the owner has migrated.
+        let exists: bool = query_opt(&tx, "SELECT to_regclass('schema_version') IS NOT NULL", &[])
+            .await?
+            .ok_or(StoreError::Backend("to_regclass returned no row".into()))?
+            .get(0);
+        if !exists {
+            tx.batch_execute(
+                "CREATE TABLE schema_version (
+                     id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+                 INSERT INTO schema_version (id, version) VALUES (1, 0);",
+            )
+            .await
+            .map_err(backend)?;
+        }
         let found: i32 = query_opt(&tx, "SELECT version FROM schema_version WHERE id = 1", &[])
             .await?
             .ok_or(StoreError::Backend("schema_version has no row".into()))?

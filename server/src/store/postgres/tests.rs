@@ -458,3 +458,53 @@ async fn a_statement_runs_out_of_time_and_a_request_does_not_wait_forever_for_a_
     assert!(store.org_unit("-").await.unwrap().is_none());
     db.finish().await;
 }
+
+/// A production role with data rights only (`docs/deploy.md`): once the owner has migrated, it
+/// serves (reads, writes, ingest with the due ledger), and cannot change tables or the audit log.
+#[tokio::test]
+async fn a_role_without_rights_to_change_tables_serves_once_the_owner_migrated() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let Some(app_url) = testenv::backend("FIELDVISIT_TEST_PG_APP") else {
+        db.finish().await;
+        return;
+    };
+    let schema = db.schema.name().to_owned();
+    admin_client(&db.config)
+        .await
+        .batch_execute(&format!(
+            "GRANT USAGE ON SCHEMA \"{schema}\" TO fieldvisit_app;
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"{schema}\"
+                 TO fieldvisit_app;
+             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA \"{schema}\" TO fieldvisit_app;"
+        ))
+        .await
+        .unwrap();
+    let mut app: tokio_postgres::Config = app_url.parse().unwrap();
+    app.options(format!("-c search_path={schema}"));
+    // Opening the store finds the schema current and changes nothing.
+    let store = PgStore::connect_with(app.clone()).await.unwrap();
+    seed(&store).await;
+    for seq in 1..=3 {
+        assert!(matches!(
+            store.ingest_visit(&chained("d1", seq, "t")).await.unwrap(),
+            IngestOutcome::Stored(_)
+        ));
+    }
+    crate::audit::record(&store, "cli", "test.entry", "-", serde_json::json!({}))
+        .await
+        .unwrap();
+    let client = admin_client(&app).await;
+    for sql in [
+        "CREATE TABLE intruder (a INTEGER)",
+        "ALTER TABLE visits ADD COLUMN intruder INTEGER",
+        "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+        "DROP TABLE dues",
+        "UPDATE audit_log SET action = 'rewritten'",
+        "DELETE FROM audit_log",
+    ] {
+        assert!(client.batch_execute(sql).await.is_err(), "{sql}");
+    }
+    db.finish().await;
+}
