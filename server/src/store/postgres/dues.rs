@@ -10,7 +10,7 @@ use fieldvisit_core::caseload::{Category, Household, mask_id_number};
 
 use super::{bad_column, col, execute, query, query_opt};
 use crate::store::dues::{
-    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, Target, day_number, dues_of,
+    Due, DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, Target, day_number, dues_of,
     from_day_number, month_number, schedule_at, step,
 };
 use crate::store::{Scope, StoreError, StoreResult, local_date};
@@ -26,91 +26,90 @@ pub(super) async fn after_visit<C: GenericClient>(
     on: NaiveDate,
     level: Option<&str>,
 ) -> StoreResult<()> {
-    let Some(h) = query_opt(
-        tx,
-        "SELECT h.village_id, h.worker_id, o.path, h.record_json FROM households h
-         JOIN org_units o ON o.id = h.village_id WHERE h.id = $1 FOR NO KEY UPDATE OF h",
-        &[&household_id],
-    )
-    .await?
-    else {
+    let Some(s) = subjects(tx, Target::Household(household_id)).await?.pop() else {
         // Visits of a household not imported yet count once it is (its import replays them).
         return Ok(());
     };
+    // Visits close dates in start order, so the latest visited day is the last visit's.
     let last = query_opt(
         tx,
-        "SELECT seq, visited_day FROM dues WHERE household_id = $1 AND category = $2
-         ORDER BY seq DESC LIMIT 1",
+        "SELECT max(seq) FILTER (WHERE visited_day IS NULL), max(visited_day) FROM dues
+         WHERE household_id = $1 AND category = $2",
         &[&household_id, &category],
     )
-    .await?;
-    let (open, last_visited) = match last {
-        None => (None, None),
-        Some(r) => {
-            let (seq, visited): (i32, Option<i32>) = (col(&r, 0)?, col(&r, 1)?);
-            match (seq, visited) {
-                (_, Some(day)) => (None, Some(day)),
-                (0, None) => (Some(0), None),
-                (seq, None) => {
-                    let day = query_opt(
-                        tx,
-                        "SELECT visited_day FROM dues
-                         WHERE household_id = $1 AND category = $2 AND seq = $3",
-                        &[&household_id, &category, &(seq - 1)],
-                    )
-                    .await?
-                    .map(|r| col::<Option<i32>>(&r, 0))
-                    .transpose()?
-                    .flatten();
-                    (u32::try_from(seq).ok(), day)
-                }
-            }
-        }
-    };
-    let path: String = col(&h, 2)?;
+    .await?
+    .ok_or(StoreError::Backend("an aggregate returned no row".into()))?;
+    let (open, last_visited): (Option<i32>, Option<i32>) = (col(&last, 0)?, col(&last, 1)?);
     let counties = super::reports::county_schedules(tx).await?;
-    let rule =
-        Category::from_code(category).and_then(|c| schedule_at(&counties, &path).rule(c).cloned());
+    let code = Category::from_code(category);
+    let rule = code.and_then(|c| schedule_at(&counties, &s.path).rule(c).cloned());
     let next_after = |day| rule.as_ref().and_then(|r| r.interval(level).after(day));
+    let open = open.and_then(|seq| u32::try_from(seq).ok());
     match step(open, last_visited.map(from_day_number), on, next_after) {
         Step::Nothing => Ok(()),
         Step::Replay => rewrite(tx, Target::Household(household_id)).await,
         Step::Close { seq, next } => {
-            let seq = i32::try_from(seq).map_err(|_| bad_column("seq"))?;
+            let closed = i32::try_from(seq).map_err(|_| bad_column("seq"))?;
             execute(
                 tx,
                 "UPDATE dues SET visited_day = $4, head_name = NULL, id_masked = NULL
                  WHERE household_id = $1 AND category = $2 AND seq = $3",
-                &[&household_id, &category, &seq, &day_number(on)],
+                &[&household_id, &category, &closed, &day_number(on)],
             )
             .await?;
-            if let Some(due_on) = next {
-                let json: String = col(&h, 3)?;
-                let record: Household =
-                    serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?;
-                let (village, worker): (String, Option<String>) = (col(&h, 0)?, col(&h, 1)?);
-                execute(
-                    tx,
-                    "INSERT INTO dues (household_id, category, seq, due_day, due_month,
-                         visited_day, village_id, worker_id, head_name, id_masked)
-                     VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8, $9)",
-                    &[
-                        &household_id,
-                        &category,
-                        &(seq + 1),
-                        &day_number(due_on),
-                        &month_number(due_on),
-                        &village,
-                        &worker,
-                        &record.head_name,
-                        &mask_id_number(&record.id_number),
-                    ],
-                )
-                .await?;
+            let mut rows = Columns::default();
+            if let (Some(due_on), Some(c)) = (next, code) {
+                let due = Due {
+                    category: c.code(),
+                    seq: seq + 1,
+                    due_on,
+                    visited_on: None,
+                };
+                rows.push(&s, &due)?;
             }
-            Ok(())
+            rows.insert(tx).await
         }
     }
+}
+
+/// A household as the ledger needs it, its row locked.
+struct Subject {
+    id: String,
+    village_id: String,
+    worker_id: Option<String>,
+    path: String,
+    record: Household,
+}
+
+/// The target's households, their rows locked `FOR NO KEY UPDATE` (see [`rewrite`]).
+async fn subjects<C: GenericClient>(tx: &C, target: Target<'_>) -> StoreResult<Vec<Subject>> {
+    let (sql, key) = match target {
+        Target::Household(id) => (
+            "SELECT h.id, h.village_id, h.worker_id, o.path, h.record_json FROM households h
+             JOIN org_units o ON o.id = h.village_id WHERE h.id = $1 FOR NO KEY UPDATE OF h",
+            id,
+        ),
+        Target::Branch(path) => (
+            "SELECT h.id, h.village_id, h.worker_id, o.path, h.record_json FROM households h
+             JOIN org_units o ON o.id = h.village_id WHERE left(o.path, length($1)) = $1
+             ORDER BY h.id FOR NO KEY UPDATE OF h",
+            path,
+        ),
+    };
+    query(tx, sql, &[&key])
+        .await?
+        .iter()
+        .map(|r| {
+            let json: String = col(r, 4)?;
+            Ok(Subject {
+                id: col(r, 0)?,
+                village_id: col(r, 1)?,
+                worker_id: col(r, 2)?,
+                path: col(r, 3)?,
+                record: serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?,
+            })
+        })
+        .collect()
 }
 
 /// Rows inserted per statement when a branch is rewritten.
@@ -123,19 +122,14 @@ const INSERT_BATCH: usize = 20_000;
 /// does not conflict with the key-share lock that inserting a visit takes on its household, so
 /// two ingests that both inserted a visit do not deadlock on it.
 pub(super) async fn rewrite<C: GenericClient>(tx: &C, target: Target<'_>) -> StoreResult<()> {
-    let (households_sql, visits_sql, delete_sql, key) = match target {
+    let (visits_sql, delete_sql, key) = match target {
         Target::Household(id) => (
-            "SELECT h.id, h.village_id, h.worker_id, o.path, h.record_json FROM households h
-             JOIN org_units o ON o.id = h.village_id WHERE h.id = $1 FOR NO KEY UPDATE OF h",
             "SELECT household_id, category, started_at, level FROM visits
              WHERE household_id = $1 AND NOT amends ORDER BY started_at",
             "DELETE FROM dues WHERE household_id = $1",
             id,
         ),
         Target::Branch(path) => (
-            "SELECT h.id, h.village_id, h.worker_id, o.path, h.record_json FROM households h
-             JOIN org_units o ON o.id = h.village_id WHERE left(o.path, length($1)) = $1
-             ORDER BY h.id FOR NO KEY UPDATE OF h",
             "SELECT v.household_id, v.category, v.started_at, v.level FROM visits v
              JOIN households h ON h.id = v.household_id JOIN org_units o ON o.id = h.village_id
              WHERE left(o.path, length($1)) = $1 AND NOT v.amends
@@ -145,7 +139,7 @@ pub(super) async fn rewrite<C: GenericClient>(tx: &C, target: Target<'_>) -> Sto
             path,
         ),
     };
-    let households = query(tx, households_sql, &[&key]).await?;
+    let subjects = subjects(tx, target).await?;
     let counties = super::reports::county_schedules(tx).await?;
     let mut visits: HashMap<String, Vec<DueVisit>> = HashMap::new();
     for r in query(tx, visits_sql, &[&key]).await? {
@@ -157,36 +151,18 @@ pub(super) async fn rewrite<C: GenericClient>(tx: &C, target: Target<'_>) -> Sto
     }
     execute(tx, delete_sql, &[&key]).await?;
     let mut rows = Columns::default();
+    // Households share a handful of schedules: resolve each county path once.
     let mut schedules = HashMap::new();
-    for r in &households {
-        let id: String = col(r, 0)?;
-        let path: String = col(r, 3)?;
-        let json: String = col(r, 4)?;
-        let record: Household =
-            serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?;
+    for s in &subjects {
         let county = counties
             .iter()
-            .position(|c| path.starts_with(c.path.as_str()));
+            .position(|c| s.path.starts_with(c.path.as_str()));
         let schedule = schedules
             .entry(county)
-            .or_insert_with(|| schedule_at(&counties, &path));
-        let own = visits.remove(&id).unwrap_or_default();
-        let (village, worker): (String, Option<String>) = (col(r, 1)?, col(r, 2)?);
-        let masked = mask_id_number(&record.id_number);
-        for d in dues_of(&record.categories, &own, schedule) {
-            // The open date carries what the overdue list shows of its household.
-            let open = d.visited_on.is_none();
-            rows.head_name.push(open.then(|| record.head_name.clone()));
-            rows.id_masked.push(open.then(|| masked.clone()));
-            rows.household_id.push(id.clone());
-            rows.category.push(d.category.to_owned());
-            rows.seq
-                .push(i32::try_from(d.seq).map_err(|_| bad_column("seq"))?);
-            rows.due_day.push(day_number(d.due_on));
-            rows.due_month.push(month_number(d.due_on));
-            rows.visited_day.push(d.visited_on.map(day_number));
-            rows.village_id.push(village.clone());
-            rows.worker_id.push(worker.clone());
+            .or_insert_with(|| schedule_at(&counties, &s.path));
+        let own = visits.remove(&s.id).unwrap_or_default();
+        for d in dues_of(&s.record.categories, &own, schedule) {
+            rows.push(s, &d)?;
             if rows.seq.len() == INSERT_BATCH {
                 std::mem::take(&mut rows).insert(tx).await?;
             }
@@ -211,6 +187,26 @@ struct Columns {
 }
 
 impl Columns {
+    /// Adds one ledger row of household `s`; an open date carries what the overdue list shows
+    /// of its household.
+    fn push(&mut self, s: &Subject, d: &Due) -> StoreResult<()> {
+        let open = d.visited_on.is_none();
+        self.household_id.push(s.id.clone());
+        self.category.push(d.category.to_owned());
+        self.seq
+            .push(i32::try_from(d.seq).map_err(|_| bad_column("seq"))?);
+        self.due_day.push(day_number(d.due_on));
+        self.due_month.push(month_number(d.due_on));
+        self.visited_day.push(d.visited_on.map(day_number));
+        self.village_id.push(s.village_id.clone());
+        self.worker_id.push(s.worker_id.clone());
+        self.head_name
+            .push(open.then(|| s.record.head_name.clone()));
+        self.id_masked
+            .push(open.then(|| mask_id_number(&s.record.id_number)));
+        Ok(())
+    }
+
     async fn insert<C: GenericClient>(self, tx: &C) -> StoreResult<()> {
         if self.seq.is_empty() {
             return Ok(());

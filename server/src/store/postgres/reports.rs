@@ -151,6 +151,27 @@ pub(super) async fn county_schedules<C: GenericClient>(c: &C) -> StoreResult<Vec
     .collect()
 }
 
+impl super::PgStore {
+    /// `read` of each run of the villages under `path` (each read takes its own pooled
+    /// connection), side by side: how a county's ledger is read.
+    async fn by_village_runs<T, F, Fut>(&self, path: &str, read: F) -> StoreResult<Vec<T>>
+    where
+        F: Fn((String, String)) -> Fut,
+        Fut: std::future::Future<Output = StoreResult<Vec<T>>>,
+    {
+        let runs =
+            super::dues::village_runs(&self.client().await?, path, super::dues::runs_wanted())
+                .await?;
+        Ok(
+            futures_util::future::try_join_all(runs.into_iter().map(read))
+                .await?
+                .into_iter()
+                .flatten()
+                .collect(),
+        )
+    }
+}
+
 /// [`ReportStore`](crate::store::ReportStore) over the SQL above.
 mod as_store {
     use super::super::*;
@@ -162,30 +183,17 @@ mod as_store {
             scope: &Scope,
             query: &DueCountQuery,
         ) -> StoreResult<Vec<DueCount>> {
-            // A county is read as runs of villages side by side, each on its own connection.
-            let runs =
-                dues::village_runs(&self.client().await?, &scope.path, dues::runs_wanted()).await?;
-            let reads = runs.iter().map(|run| async move {
-                dues::counts(&self.client().await?, scope, run, query).await
-            });
-            Ok(futures_util::future::try_join_all(reads)
-                .await?
-                .into_iter()
-                .flatten()
-                .collect())
+            self.by_village_runs(&scope.path, move |run| async move {
+                dues::counts(&self.client().await?, scope, &run, query).await
+            })
+            .await
         }
 
         async fn due_entries(&self, scope: &Scope, rows: DueRows) -> StoreResult<Vec<DueEntry>> {
-            let runs =
-                dues::village_runs(&self.client().await?, &scope.path, dues::runs_wanted()).await?;
-            let reads = runs.iter().map(|run| async move {
-                dues::entries(&self.client().await?, scope, run, rows).await
-            });
-            Ok(futures_util::future::try_join_all(reads)
-                .await?
-                .into_iter()
-                .flatten()
-                .collect())
+            self.by_village_runs(&scope.path, move |run| async move {
+                dues::entries(&self.client().await?, scope, &run, rows).await
+            })
+            .await
         }
 
         async fn period_visits(

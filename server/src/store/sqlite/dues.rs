@@ -5,11 +5,11 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use fieldvisit_core::caseload::{Category, Household, mask_id_number};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
 use super::{backend, bad_column};
 use crate::store::dues::{
-    DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, Target, day_number, dues_of,
+    Due, DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, Target, day_number, dues_of,
     from_day_number, month_number, schedule_at, step,
 };
 use crate::store::{Scope, StoreResult};
@@ -109,13 +109,6 @@ pub(super) fn rewrite(tx: &Connection, target: Target<'_>) -> StoreResult<()> {
     tx.prepare_cached(delete)
         .and_then(|mut st| st.execute([key]))
         .map_err(backend)?;
-    let mut insert = tx
-        .prepare_cached(
-            "INSERT INTO dues (household_id, category, seq, due_day, due_month, visited_day,
-                 village_id, worker_id, head_name, id_masked)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )
-        .map_err(backend)?;
     // Households share a handful of schedules: resolve each county path once.
     let mut schedules = HashMap::new();
     for s in subjects {
@@ -126,28 +119,48 @@ pub(super) fn rewrite(tx: &Connection, target: Target<'_>) -> StoreResult<()> {
             .entry(county)
             .or_insert_with(|| schedule_at(&counties, &s.path));
         let own = visits.remove(&s.id).unwrap_or_default();
-        let masked = mask_id_number(&s.record.id_number);
         for d in dues_of(&s.record.categories, &own, schedule) {
-            // The open date carries what the overdue list shows of its household.
-            let open = d.visited_on.is_none();
-            insert
-                .execute(params![
-                    s.id,
-                    d.category,
-                    d.seq,
-                    day_number(d.due_on),
-                    month_number(d.due_on),
-                    d.visited_on.map(day_number),
-                    s.village_id,
-                    s.worker_id,
-                    open.then_some(s.record.head_name.as_str()),
-                    open.then_some(masked.as_str()),
-                ])
-                .map_err(backend)?;
+            insert(tx, &s, &d)?;
         }
     }
     Ok(())
 }
+
+/// Stores one ledger row of household `s`; an open date carries what the overdue list shows of
+/// its household.
+fn insert(tx: &Connection, s: &Subject, d: &Due) -> StoreResult<()> {
+    let open = d.visited_on.is_none();
+    tx.prepare_cached(
+        "INSERT INTO dues (household_id, category, seq, due_day, due_month, visited_day,
+             village_id, worker_id, head_name, id_masked)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .and_then(|mut st| {
+        st.execute(params![
+            s.id,
+            d.category,
+            d.seq,
+            day_number(d.due_on),
+            month_number(d.due_on),
+            d.visited_on.map(day_number),
+            s.village_id,
+            s.worker_id,
+            open.then_some(s.record.head_name.as_str()),
+            open.then(|| mask_id_number(&s.record.id_number)),
+        ])
+    })
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// The open date of a household's category (its number) and the day of the last visit counted:
+/// visits close dates in start order, so the latest visited day is the last visit's.
+const LAST_OF_CATEGORY: &str = "SELECT max(seq) FILTER (WHERE visited_day IS NULL),
+    max(visited_day) FROM dues WHERE household_id = ?1 AND category = ?2";
+
+/// Closes an open date with the day of its visit; the closed row no longer carries names.
+const CLOSE: &str = "UPDATE dues SET visited_day = ?4, head_name = NULL, id_masked = NULL
+    WHERE household_id = ?1 AND category = ?2 AND seq = ?3";
 
 /// Brings the ledger up to date with a visit just stored (not a correction) of `category` on
 /// `on`, inside the caller's transaction: one row closed and one opened when the visit is the
@@ -159,94 +172,38 @@ pub(super) fn after_visit(
     on: NaiveDate,
     level: Option<&str>,
 ) -> StoreResult<()> {
-    let last: Option<(u32, Option<i32>)> = tx
-        .prepare_cached(
-            "SELECT seq, visited_day FROM dues WHERE household_id = ?1 AND category = ?2
-             ORDER BY seq DESC LIMIT 1",
-        )
-        .and_then(|mut st| {
-            st.query_row([household_id, category], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-        })
-        .map_err(backend)?;
-    let (open, last_visited) = match last {
-        None => (None, None),
-        Some((_, Some(day))) => (None, Some(day)),
-        Some((0, None)) => (Some(0), None),
-        Some((seq, None)) => {
-            let day: Option<i32> = tx
-                .prepare_cached(
-                    "SELECT visited_day FROM dues
-                     WHERE household_id = ?1 AND category = ?2 AND seq = ?3",
-                )
-                .and_then(|mut st| {
-                    st.query_row(params![household_id, category, seq - 1], |r| r.get(0))
-                        .optional()
-                })
-                .map_err(backend)?
-                .flatten();
-            (Some(seq), day)
-        }
+    let Some(s) = subjects(tx, Target::Household(household_id))?.pop() else {
+        // Visits of a household not imported yet count once it is (its import replays them).
+        return Ok(());
     };
-    // The schedule rule is looked up only when a date closes.
-    let mut subject = None;
-    let mut rule_error = None;
-    let step = step(open, last_visited.map(from_day_number), on, |day| {
-        let found = subjects(tx, Target::Household(household_id))
-            .and_then(|mut s| Ok((s.pop(), super::reports::county_schedules(tx)?)));
-        match found {
-            Ok((Some(s), counties)) => {
-                let next = Category::from_code(category)
-                    .and_then(|c| schedule_at(&counties, &s.path).rule(c).cloned())
-                    .and_then(|rule| rule.interval(level).after(day));
-                subject = Some(s);
-                next
-            }
-            Ok((None, _)) => None,
-            Err(e) => {
-                rule_error = Some(e);
-                None
-            }
-        }
-    });
-    if let Some(e) = rule_error {
-        return Err(e);
-    }
-    match (step, subject) {
-        (Step::Nothing, _) => Ok(()),
-        (Step::Close { seq, next }, Some(s)) => {
-            tx.prepare_cached(
-                "UPDATE dues SET visited_day = ?4, head_name = NULL, id_masked = NULL
-                 WHERE household_id = ?1 AND category = ?2 AND seq = ?3",
-            )
-            .and_then(|mut st| st.execute(params![household_id, category, seq, day_number(on)]))
-            .map_err(backend)?;
-            if let Some(due_on) = next {
-                tx.prepare_cached(
-                    "INSERT INTO dues (household_id, category, seq, due_day, due_month,
-                         visited_day, village_id, worker_id, head_name, id_masked)
-                     VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7, ?8, ?9)",
-                )
-                .and_then(|mut st| {
-                    st.execute(params![
-                        household_id,
-                        category,
-                        seq + 1,
-                        day_number(due_on),
-                        month_number(due_on),
-                        s.village_id,
-                        s.worker_id,
-                        s.record.head_name,
-                        mask_id_number(&s.record.id_number),
-                    ])
-                })
+    let (open, last_visited): (Option<u32>, Option<i32>) = tx
+        .prepare_cached(LAST_OF_CATEGORY)
+        .and_then(|mut st| st.query_row([household_id, category], |r| Ok((r.get(0)?, r.get(1)?))))
+        .map_err(backend)?;
+    let counties = super::reports::county_schedules(tx)?;
+    let code = Category::from_code(category);
+    let rule = code.and_then(|c| schedule_at(&counties, &s.path).rule(c).cloned());
+    let next_after = |day| rule.as_ref().and_then(|r| r.interval(level).after(day));
+    match step(open, last_visited.map(from_day_number), on, next_after) {
+        Step::Nothing => Ok(()),
+        Step::Replay => rewrite(tx, Target::Household(household_id)),
+        Step::Close { seq, next } => {
+            tx.prepare_cached(CLOSE)
+                .and_then(|mut st| st.execute(params![household_id, category, seq, day_number(on)]))
                 .map_err(backend)?;
+            match (next, code) {
+                (Some(due_on), Some(c)) => insert(
+                    tx,
+                    &s,
+                    &Due {
+                        category: c.code(),
+                        seq: seq + 1,
+                        due_on,
+                        visited_on: None,
+                    },
+                ),
+                _ => Ok(()),
             }
-            Ok(())
-        }
-        // A date to close but no household to read its rule from: replay, which knows.
-        (Step::Close { .. }, None) | (Step::Replay, _) => {
-            rewrite(tx, Target::Household(household_id))
         }
     }
 }

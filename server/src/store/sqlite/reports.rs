@@ -6,8 +6,8 @@ use fieldvisit_core::caseload::ScheduleConfig;
 use fieldvisit_core::geo::GeoPoint;
 use rusqlite::{Connection, params};
 
-use super::backend;
 use super::dues;
+use super::{SqliteStore, backend};
 use crate::store::dues::Target;
 use crate::store::{
     ChainStatus, CountySchedule, FixFacts, PeriodVisit, Scope, StoreError, StoreResult, VisitFacts,
@@ -161,6 +161,30 @@ pub(super) fn county_schedules(c: &Connection) -> StoreResult<Vec<CountySchedule
     .map_err(backend)
 }
 
+impl SqliteStore {
+    /// `read` of each run of the villages under `path`, one run per core, on reader connections
+    /// side by side: how a county's ledger is read.
+    async fn by_village_runs<T, F>(&self, path: &str, read: F) -> StoreResult<Vec<T>>
+    where
+        T: Send + 'static,
+        F: Fn(&Connection, &(String, String)) -> StoreResult<Vec<T>> + Clone + Send + 'static,
+    {
+        let path = path.to_owned();
+        let runs = self
+            .read(move |c| dues::village_runs(c, &path, super::parallel_reads()))
+            .await?;
+        let reads = runs.into_iter().map(|run| {
+            let read = read.clone();
+            self.read(move |c| read(c, &run))
+        });
+        Ok(futures_util::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+}
+
 /// [`ReportStore`](crate::store::ReportStore) over the SQL above.
 mod as_store {
     use super::super::*;
@@ -172,36 +196,19 @@ mod as_store {
             scope: &Scope,
             query: &DueCountQuery,
         ) -> StoreResult<Vec<DueCount>> {
-            // A county is read as runs of villages, one per core, side by side.
-            let path = scope.path.clone();
-            let runs = self
-                .read(move |c| dues::village_runs(c, &path, parallel_reads()))
-                .await?;
-            let reads = runs.into_iter().map(|run| {
-                let (scope, query) = (scope.clone(), query.clone());
-                self.read(move |c| dues::counts(c, &scope, &run, &query))
-            });
-            Ok(futures_util::future::try_join_all(reads)
-                .await?
-                .into_iter()
-                .flatten()
-                .collect())
+            let (scope, query) = (scope.clone(), query.clone());
+            self.by_village_runs(&scope.path.clone(), move |c, run| {
+                dues::counts(c, &scope, run, &query)
+            })
+            .await
         }
 
         async fn due_entries(&self, scope: &Scope, rows: DueRows) -> StoreResult<Vec<DueEntry>> {
-            let path = scope.path.clone();
-            let runs = self
-                .read(move |c| dues::village_runs(c, &path, parallel_reads()))
-                .await?;
-            let reads = runs.into_iter().map(|run| {
-                let scope = scope.clone();
-                self.read(move |c| dues::entries(c, &scope, &run, rows))
-            });
-            Ok(futures_util::future::try_join_all(reads)
-                .await?
-                .into_iter()
-                .flatten()
-                .collect())
+            let scope = scope.clone();
+            self.by_village_runs(&scope.path.clone(), move |c, run| {
+                dues::entries(c, &scope, run, rows)
+            })
+            .await
         }
 
         async fn period_visits(
