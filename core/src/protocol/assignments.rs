@@ -54,6 +54,38 @@ pub struct LastVisitRecord {
     pub level: Option<String>,
 }
 
+/// A person of the worker's station, offered when a form asks for its investigators, so that two
+/// investigators are two people rather than two spellings of one name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffMember {
+    /// Staff account id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+}
+
+/// The local low-income standard (低保标准) a county set for one year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LowIncomeStandard {
+    /// The year it applies to.
+    pub year: i32,
+    /// Yuan per person per month.
+    pub yuan_per_person_month: f64,
+}
+
+/// What a county sets for its phones' checks beside its schedule (docs/domain.md §3): the values
+/// its templates compare answers against.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountyParameters {
+    /// The low-income standards the county set, one per year; a visit compares against its own
+    /// year's, or the latest earlier one.
+    #[serde(default)]
+    pub low_income_standards: Vec<LowIncomeStandard>,
+}
+
 /// One pull of assignments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,4 +114,10 @@ pub struct Assignments {
     /// holds; a phone's own newer visits win. (Absent from older servers.)
     #[serde(default)]
     pub last_visits: Vec<LastVisitRecord>,
+    /// The worker's station staff, for picking investigators. (Absent from older servers.)
+    #[serde(default)]
+    pub staff: Vec<StaffMember>,
+    /// The county's parameters. (Absent from older servers.)
+    #[serde(default)]
+    pub parameters: CountyParameters,
 }

@@ -9,7 +9,8 @@ mod ids;
 mod messages;
 
 pub use assignments::{
-    Assignments, AudienceKeyRecord, LastVisitRecord, MAX_HELD_TEMPLATES, ReturnedAssessment,
+    Assignments, AudienceKeyRecord, CountyParameters, LastVisitRecord, LowIncomeStandard,
+    MAX_HELD_TEMPLATES, ReturnedAssessment, StaffMember,
 };
 pub use content::{
     PhotoContent, ScoreOutcome, VisitContent, content_aad, open_content, open_photo, photo_aad,

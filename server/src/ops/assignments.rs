@@ -4,7 +4,7 @@
 
 use fieldvisit_core::caseload::ScheduleConfig;
 use fieldvisit_core::geo::EvidenceThresholds;
-use fieldvisit_core::protocol::{Assignments, WIRE_VERSION};
+use fieldvisit_core::protocol::{Assignments, CountyParameters, WIRE_VERSION};
 use fieldvisit_core::template::builtin::builtin_templates;
 use serde_json::json;
 
@@ -95,5 +95,7 @@ pub async fn for_device(
         audience_keys,
         returned: delta.returned,
         last_visits,
+        staff: Vec::new(),
+        parameters: CountyParameters::default(),
     })
 }
