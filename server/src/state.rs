@@ -28,6 +28,8 @@ pub struct AppState {
     pub signin_limiter: crate::http::signin_limit::Limiter,
     /// What `/metrics` reports.
     pub metrics: Arc<crate::http::metrics::Metrics>,
+    /// Issued template versions as this process last read them.
+    pub templates: Arc<crate::ops::templates::TemplateCache>,
 }
 
 /// Why the server could not start.
@@ -60,6 +62,7 @@ impl AppState {
             password_work: Arc::new(tokio::sync::Semaphore::new(config.argon2_parallel.max(1))),
             signin_limiter: crate::http::signin_limit::limiter(&config),
             metrics: Arc::new(crate::http::metrics::Metrics::default()),
+            templates: Arc::default(),
             config: Arc::new(config),
             dummy_hash: Arc::new(std::sync::OnceLock::new()),
             alert_secrets: Arc::new(std::sync::OnceLock::new()),

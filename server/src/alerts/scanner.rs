@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Utc};
-use fieldvisit_core::geo::EvidenceThresholds;
 
 use super::message::DigestCounts;
 use crate::ops::{self, Actor, coverage, evidence};
@@ -181,8 +180,8 @@ pub async fn digest_counts(
         to: yesterday,
         ..month
     };
-    let visits = evidence::load(state, &actor, &day).await?;
-    let suspicious_yesterday = evidence::compute(&visits, &day, &EvidenceThresholds::default())
+    let suspicious_yesterday = evidence::report(state, &actor, &day)
+        .await?
         .summary
         .suspicious;
     let (start, end) = (

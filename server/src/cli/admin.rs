@@ -152,6 +152,8 @@ pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
             Err("serve, demo, backup and restore are not admin commands".into())
         }
         Command::Schedule(c) => super::schedule::run(&state, &actor, c).await,
+        Command::Parameters(c) => super::county::run_parameters(&state, &actor, c).await,
+        Command::Template(c) => super::county::run_template(&state, &actor, c).await,
         Command::Alerts(c) => super::alerts::run(&state, &actor, c).await,
         Command::Org(OrgCommand::Add {
             id,

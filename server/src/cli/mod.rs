@@ -3,6 +3,7 @@
 mod admin;
 mod alerts;
 pub mod backends;
+mod county;
 mod errors;
 mod schedule;
 pub mod serve;
@@ -71,6 +72,12 @@ pub enum Command {
     /// Visit schedules per county.
     #[command(subcommand)]
     Schedule(schedule::ScheduleCommand),
+    /// A county's parameters: low-income standards by year, evidence thresholds.
+    #[command(subcommand)]
+    Parameters(county::ParametersCommand),
+    /// Template versions a county publishes for its branch.
+    #[command(subcommand)]
+    Template(county::TemplateCommand),
     /// Alert channels (WeCom, DingTalk, webhooks), tests and delivery history.
     #[command(subcommand)]
     Alerts(alerts::AlertsCommand),

@@ -8,7 +8,6 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fieldvisit_core::caseload::Category;
-use fieldvisit_core::geo::EvidenceThresholds;
 use unicode_width::UnicodeWidthStr;
 
 use super::DemoError;
@@ -16,6 +15,7 @@ use super::county::{TOWNSHIPS, township_of, village_name};
 use crate::ops::Actor;
 use crate::ops::coverage::{self, Coverage, Filter, Tally};
 use crate::ops::evidence::{self, Evidence};
+use crate::ops::parameters::Parameters;
 use crate::ops::review::{self, ReviewView};
 use crate::state::AppState;
 use crate::store::{Counts, Scope, VisitMeta};
@@ -110,7 +110,11 @@ pub async fn compute(
         .await
         .map_err(op("evidence"))?;
     let cov = coverage::compute(&data, &filter);
-    let ev = evidence::compute(&visits, &filter, &EvidenceThresholds::default());
+    let ev = evidence::compute(
+        &visits,
+        &filter,
+        &Parameters::load(state).await.map_err(op("parameters"))?,
+    );
     let queue = review::queue(state, &reviewer, now)
         .await
         .map_err(op("review queue"))?;

@@ -6,7 +6,6 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate, Utc};
 use fieldvisit_core::caseload::Category;
-use fieldvisit_core::geo::EvidenceThresholds;
 use tracing::instrument;
 
 use crate::auth::StaffCaller;
@@ -146,12 +145,7 @@ pub async fn evidence(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Evidence>, AppError> {
     let f = filter(query.as_deref())?;
-    let visits = evidence::load(&s, &Actor::from(&caller), &f).await?;
-    Ok(Json(evidence::compute(
-        &visits,
-        &f,
-        &EvidenceThresholds::default(),
-    )))
+    Ok(Json(evidence::report(&s, &Actor::from(&caller), &f).await?))
 }
 
 /// `GET /api/v1/reports/briefing?unit=&month=YYYY-MM&format=csv|xlsx`, or with `from`, `to` and

@@ -6,6 +6,7 @@ mod assignments;
 mod audit;
 pub(crate) mod auth;
 mod client;
+mod counties;
 mod coverage;
 mod devices;
 mod extract;
@@ -70,6 +71,18 @@ pub fn app(state: AppState) -> Router {
             post(org::import_households).layer(DefaultBodyLimit::max(limits.csv)),
         )
         .route("/households/{household_id}/move", post(org::move_household))
+        .route(
+            "/counties/{county_id}/parameters",
+            get(counties::get_parameters)
+                .put(counties::put_parameters)
+                .delete(counties::clear_parameters),
+        )
+        .route(
+            "/counties/{county_id}/templates",
+            get(counties::list_templates)
+                .post(counties::publish_template)
+                .layer(DefaultBodyLimit::max(limits.envelope)),
+        )
         .route("/assignments", get(assignments::pull))
         .route(
             "/audience-keys",

@@ -118,9 +118,63 @@ pub fn components() -> Components {
                     ("audience_keys", Obj),
                     ("returned", Obj),
                     ("last_visits", Obj),
+                    ("staff", Obj),
+                    ("parameters", Obj),
                 ],
             ),
         )
+        .schema(
+            "CountyParameterSet",
+            object(
+                "What a county sets beside its schedule: low_income_standards [{year, yuan_per_person_month}] and optional evidence_thresholds {max_distance_m, max_accuracy_m, max_fix_age_s, min_duration_s}",
+                &[("low_income_standards", Obj)],
+            ),
+        )
+        .schema(
+            "ParametersView",
+            object(
+                "A county's own parameters (null when unset) and those in force",
+                &[
+                    ("county_id", Str),
+                    ("own", Obj),
+                    ("low_income_standards", Obj),
+                    ("evidence_thresholds", Obj),
+                ],
+            ),
+        )
+        .schema(
+            "TemplateDocument",
+            object(
+                "A checklist template document (core/TEMPLATES.md)",
+                &[
+                    ("format", Int),
+                    ("id", Str),
+                    ("version", Int),
+                    ("title", Obj),
+                    ("visit_kind", Str),
+                    ("categories", StrList),
+                    ("audiences", StrList),
+                    ("sections", Obj),
+                ],
+            ),
+        )
+        .schema(
+            "TemplateVersionView",
+            object(
+                "A template version issued to a county's branch",
+                &[
+                    ("id", Str),
+                    ("version", Int),
+                    ("title_zh", Str),
+                    ("title_en", Str),
+                    ("categories", StrList),
+                    ("origin", Str),
+                    ("current", Bool),
+                    ("published_at", Time),
+                ],
+            ),
+        )
+        .schema("TemplateVersionViewList", list("TemplateVersionView"))
         .schema("StaffViewList", list("StaffView"))
         .schema("HouseholdViewList", list("HouseholdView"))
         .schema(

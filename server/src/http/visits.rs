@@ -127,7 +127,9 @@ pub async fn put_visit(
             ));
         }
     }
-    let allowed = crate::ops::photo_allowance::for_visit(&body.template_id, body.template_version);
+    let allowed =
+        crate::ops::templates::photos_allowed(&state, &body.template_id, body.template_version)
+            .await?;
     if body.photos.len() as u64 > allowed {
         return Err(AppError::bad_request(
             "too_many_photos",

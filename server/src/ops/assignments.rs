@@ -1,17 +1,15 @@
 //! What a phone pulls: its worker's caseload changes since an opaque token, templates, its county's
-//! schedule,
-//! evidence thresholds, audience public keys and assessments returned for rework.
+//! schedule, parameters and evidence thresholds, its station's staff, audience public keys and
+//! assessments returned for rework.
 
 use fieldvisit_core::caseload::ScheduleConfig;
-use fieldvisit_core::geo::EvidenceThresholds;
-use fieldvisit_core::protocol::{Assignments, CountyParameters, WIRE_VERSION};
-use fieldvisit_core::template::builtin::builtin_templates;
+use fieldvisit_core::protocol::{Assignments, StaffMember, WIRE_VERSION};
 use serde_json::json;
 
 use super::error::OpsError;
 use crate::audit;
 use crate::state::AppState;
-use crate::store::Device;
+use crate::store::{Device, OrgLevel, OrgUnit, Role, Scope};
 
 /// Prefix of since-tokens; the number after it is the server's change sequence.
 const TOKEN_PREFIX: &str = "c";
@@ -58,8 +56,14 @@ pub async fn for_device(
     // Every pull: a phone's caseload is small, and a visit made on another phone of the worker
     // (or a replaced one) changes its due dates as much as a changed household does.
     let last_visits = state.store.last_visits_of(&worker.id).await?;
-    let mut templates = builtin_templates().map_err(OpsError::internal)?;
-    templates.retain(|t| !held.iter().any(|(id, v)| *id == t.id && *v == t.version));
+    let templates = super::templates::all(state)
+        .await?
+        .current_at(&unit.path)
+        .into_iter()
+        .map(|t| &t.template)
+        .filter(|t| !held.iter().any(|(id, v)| *id == t.id && *v == t.version))
+        .cloned()
+        .collect();
     let audience_keys = super::audience::public_keys_for(state, &unit.path).await?;
     // The county's schedule, so the phone computes the same due dates as coverage. A worker placed
     // above county level gets the defaults.
@@ -68,6 +72,8 @@ pub async fn for_device(
             .await?
             .for_path(&unit.path),
     );
+    let parameters = super::parameters::Parameters::load(state).await?;
+    let staff = station_staff(state, &unit).await?;
     if !delta.households.is_empty() || !delta.removed.is_empty() || !delta.returned.is_empty() {
         audit::record(
             state.store.as_ref(),
@@ -91,11 +97,40 @@ pub async fn for_device(
         removed_households: delta.removed,
         templates,
         schedule,
-        evidence_thresholds: EvidenceThresholds::default(),
+        evidence_thresholds: parameters.thresholds_for(&unit.path).clone(),
         audience_keys,
         returned: delta.returned,
         last_visits,
-        staff: Vec::new(),
-        parameters: CountyParameters::default(),
+        staff,
+        parameters: parameters.wire_for(&unit.path),
     })
+}
+
+/// The staff of the station (township) a worker's unit belongs to who may investigate: workers
+/// and supervisors, enabled, by name.
+async fn station_staff(state: &AppState, unit: &OrgUnit) -> Result<Vec<StaffMember>, OpsError> {
+    let station_path = match (unit.level, &unit.parent_id) {
+        (OrgLevel::Village, Some(parent)) => state
+            .store
+            .org_unit(parent)
+            .await?
+            .map_or_else(|| unit.path.clone(), |p| p.path),
+        _ => unit.path.clone(),
+    };
+    let mut staff: Vec<StaffMember> = state
+        .store
+        .staff_in(&Scope {
+            path: station_path,
+            worker_id: None,
+        })
+        .await?
+        .into_iter()
+        .filter(|s| !s.disabled && matches!(s.role, Role::Worker | Role::Supervisor))
+        .map(|s| StaffMember {
+            id: s.id,
+            name: s.display_name,
+        })
+        .collect();
+    staff.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    Ok(staff)
 }

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use fieldvisit_core::caseload::Category;
-use fieldvisit_core::geo::EvidenceThresholds;
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet};
 use serde_json::json;
 
@@ -16,6 +15,7 @@ use super::Actor;
 use super::coverage::{self, Coverage, Filter, TallyRow, local_date};
 use super::error::OpsError;
 use super::evidence::{self, Evidence};
+use super::parameters::Parameters;
 use crate::audit;
 use crate::state::AppState;
 use crate::store::{ReviewRow, Scope};
@@ -198,15 +198,18 @@ async fn build(
         Ok::<_, OpsError>((data, cov, overdue, names, staff))
     };
     // Independent work: the period's visits load while coverage is read and replayed.
-    let ((data, cov, overdue, names, staff), visits) =
-        tokio::try_join!(covered, evidence::load(state, actor, filter))?;
+    let ((data, cov, overdue, names, staff), visits, parameters) = tokio::try_join!(
+        covered,
+        evidence::load(state, actor, filter),
+        Parameters::load(state)
+    )?;
     let Coverage {
         unit_id: cov_unit,
         by_village,
         by_worker,
         ..
     } = cov;
-    let ev: Evidence = evidence::compute(&visits, filter, &EvidenceThresholds::default());
+    let ev: Evidence = evidence::compute(&visits, filter, &parameters);
     let unit_name = |id: &str| name_of(&names, id);
     let worker_name = |id: &str| name_of(&staff, id);
 

@@ -121,6 +121,9 @@ pub struct DecryptedVisit {
     pub template_id: String,
     /// Its version.
     pub template_version: u32,
+    /// That version of the template, as issued to the household's branch: the labels the visit
+    /// was answered with (absent only for a version this server never issued).
+    pub template: Option<fieldvisit_core::template::Template>,
     /// Answers, computed values, scores with fired rules, photos.
     pub content: VisitContent,
 }
@@ -188,10 +191,19 @@ pub async fn read_visit(
         json!({ "photos": content.photos.len() }),
     )
     .await?;
+    let path = state
+        .store
+        .household(&review.household_id)
+        .await?
+        .map(|(_, path)| path)
+        .unwrap_or_default();
+    let template =
+        super::templates::version_at(state, &template_id, template_version, &path).await?;
     Ok(DecryptedVisit {
         review,
         template_id,
         template_version,
+        template,
         content,
     })
 }

@@ -6,12 +6,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use fieldvisit_core::geo::EvidenceThresholds;
 use serde::Serialize;
 
 use super::Actor;
 use super::coverage::{Filter, local_date};
 use super::error::OpsError;
+use super::parameters::Parameters;
 use crate::state::AppState;
 use crate::store::{ChainStatus, PeriodVisit, Role};
 
@@ -86,8 +86,20 @@ pub async fn load(
         .await?)
 }
 
-/// Computes evidence for the visits in the filter's period (and category).
-pub fn compute(visits: &[PeriodVisit], filter: &Filter, th: &EvidenceThresholds) -> Evidence {
+/// Loads the period's visits and every county's thresholds, and computes the report.
+pub async fn report(
+    state: &AppState,
+    actor: &Actor,
+    filter: &Filter,
+) -> Result<Evidence, OpsError> {
+    let (visits, parameters) =
+        tokio::try_join!(load(state, actor, filter), Parameters::load(state))?;
+    Ok(compute(&visits, filter, &parameters))
+}
+
+/// Computes evidence for the visits in the filter's period (and category), each by its
+/// county's thresholds.
+pub fn compute(visits: &[PeriodVisit], filter: &Filter, parameters: &Parameters) -> Evidence {
     let visits: Vec<&PeriodVisit> = visits
         .iter()
         .filter(|p| in_period(p.started_at, filter))
@@ -119,6 +131,7 @@ pub fn compute(visits: &[PeriodVisit], filter: &Filter, th: &EvidenceThresholds)
     let mut suspicious = Vec::new();
     for v in visits {
         let (facts, home) = (&v.facts, v.home);
+        let th = parameters.thresholds_for(&v.village_path);
         let mut reasons: Vec<&'static str> = Vec::new();
         let secs = (v.ended_at - v.started_at).num_seconds();
         minutes.push(secs / 60);

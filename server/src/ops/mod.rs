@@ -16,10 +16,12 @@ pub mod evidence;
 pub mod households;
 pub mod keysessions;
 pub mod org;
+pub mod parameters;
 pub mod photo_allowance;
 pub mod review;
 pub mod schedules;
 pub mod sessions;
+pub mod templates;
 pub mod users;
 
 pub use error::OpsError;

@@ -2,10 +2,6 @@
 //! against at ingest, so a phone (or anyone holding its key) cannot store more photos than its
 //! form could have taken.
 
-use std::collections::HashMap;
-use std::sync::OnceLock;
-
-use fieldvisit_core::template::builtin::builtin_templates;
 use fieldvisit_core::template::{Item, ItemKind, Template};
 
 /// Most photos any visit may carry, whatever its template says.
@@ -34,23 +30,6 @@ pub fn of_template(template: &Template) -> u64 {
         .min(MAX_PHOTOS_PER_VISIT)
 }
 
-/// The allowance of the template a visit names, when the server knows that template and
-/// version; [`MAX_PHOTOS_PER_VISIT`] otherwise.
-pub fn for_visit(template_id: &str, version: u32) -> u64 {
-    static KNOWN: OnceLock<HashMap<(String, u32), u64>> = OnceLock::new();
-    let known = KNOWN.get_or_init(|| {
-        builtin_templates()
-            .unwrap_or_default()
-            .iter()
-            .map(|t| ((t.id.clone(), t.version), of_template(t)))
-            .collect()
-    });
-    known
-        .get(&(template_id.to_owned(), version))
-        .copied()
-        .unwrap_or(MAX_PHOTOS_PER_VISIT)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -58,14 +37,13 @@ mod tests {
 
     #[test]
     fn each_builtin_template_allows_some_photos_and_no_more_than_the_cap() {
-        for t in builtin_templates().unwrap() {
-            let n = for_visit(&t.id, t.version);
+        for t in fieldvisit_core::template::builtin::builtin_templates().unwrap() {
+            let n = of_template(&t);
             assert!(
                 (1..=MAX_PHOTOS_PER_VISIT).contains(&n),
                 "{} allows {n}",
                 t.id
             );
         }
-        assert_eq!(for_visit("unknown", 1), MAX_PHOTOS_PER_VISIT);
     }
 }

@@ -13,7 +13,7 @@ use super::Actor;
 use super::error::OpsError;
 use crate::audit;
 use crate::state::AppState;
-use crate::store::{CountySchedule, OrgLevel, Role, Scope};
+use crate::store::{CountySchedule, OrgLevel, OrgUnit, Role, Scope};
 
 /// Parses and checks a county's schedule file (JSON, core's `ScheduleConfig`): each category at
 /// most once, every interval at least one day or month.
@@ -57,16 +57,7 @@ pub async fn set(
     county_id: &str,
     schedule: Option<ScheduleConfig>,
 ) -> Result<(), OpsError> {
-    if actor.role != Role::Admin {
-        return Err(OpsError::ForbiddenRole("schedules are set by admins"));
-    }
-    let unit = super::org::unit_in_scope(state, actor, county_id, "county").await?;
-    if unit.level != OrgLevel::County {
-        return Err(OpsError::invalid(
-            "not_a_county",
-            format!("排班按县(区)设置 / schedules belong to a county; {county_id} is not one"),
-        ));
-    }
+    let unit = county_of_admin(state, actor, county_id).await?;
     state
         .store
         .set_county_schedule(&unit.id, schedule.as_ref())
@@ -119,25 +110,54 @@ impl Schedules {
     }
 }
 
-/// The counties of an admin's branch (or the one holding it) with their own schedule, if set.
-pub async fn by_county(
+/// A county of an admin's branch, for setting what a county sets (its schedule, its parameters,
+/// its templates).
+pub async fn county_of_admin(
     state: &AppState,
     actor: &Actor,
-) -> Result<Vec<(crate::store::OrgUnit, Option<ScheduleConfig>)>, OpsError> {
+    county_id: &str,
+) -> Result<OrgUnit, OpsError> {
     if actor.role != Role::Admin {
-        return Err(OpsError::ForbiddenRole("schedules are set by admins"));
+        return Err(OpsError::ForbiddenRole("county settings are set by admins"));
+    }
+    let unit = super::org::unit_in_scope(state, actor, county_id, "county").await?;
+    if unit.level != OrgLevel::County {
+        return Err(OpsError::invalid(
+            "not_a_county",
+            format!("按县(区)设置 / this is set per county; {county_id} is not a county"),
+        ));
+    }
+    Ok(unit)
+}
+
+/// The counties of an admin's branch.
+pub async fn counties_of_admin(state: &AppState, actor: &Actor) -> Result<Vec<OrgUnit>, OpsError> {
+    if actor.role != Role::Admin {
+        return Err(OpsError::ForbiddenRole("county settings are set by admins"));
     }
     let scope = Scope {
         path: actor.scope_path.clone(),
         worker_id: None,
     };
-    let (units, rows) = tokio::try_join!(
-        state.store.org_units(&scope),
-        state.store.county_schedules()
-    )?;
-    Ok(units
+    Ok(state
+        .store
+        .org_units(&scope)
+        .await?
         .into_iter()
         .filter(|u| u.level == OrgLevel::County)
+        .collect())
+}
+
+/// The counties of an admin's branch with their own schedule, if set.
+pub async fn by_county(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<Vec<(OrgUnit, Option<ScheduleConfig>)>, OpsError> {
+    let (units, rows) = tokio::try_join!(counties_of_admin(state, actor), async {
+        Ok(state.store.county_schedules().await?)
+    })?;
+    Ok(units
+        .into_iter()
         .map(|u| {
             let own = rows
                 .iter()

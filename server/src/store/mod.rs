@@ -3,6 +3,7 @@
 
 mod alert_store;
 mod audit_store;
+mod config_store;
 mod device_store;
 pub mod dues;
 mod key_session_store;
@@ -24,6 +25,7 @@ use fieldvisit_core::caseload::ScheduleConfig;
 
 pub use alert_store::*;
 pub use audit_store::*;
+pub use config_store::*;
 pub use device_store::*;
 pub use dues::{DueCount, DueCountQuery, DueEntry, DueRows};
 pub use key_session_store::*;
@@ -68,6 +70,7 @@ pub trait Store:
     + ReportStore
     + AuditStore
     + AlertStore
+    + ConfigStore
     + KeySessionStore
     + LoadStore
     + Send
@@ -85,6 +88,7 @@ impl<T> Store for T where
         + ReportStore
         + AuditStore
         + AlertStore
+        + ConfigStore
         + KeySessionStore
         + LoadStore
         + Send

@@ -101,6 +101,8 @@ pub struct PeriodVisit {
     pub facts: VisitFacts,
     /// Where its household is registered.
     pub home: Option<GeoPoint>,
+    /// Org path of its household's village (whose county's evidence thresholds apply).
+    pub village_path: String,
 }
 
 /// A schedule configured for one county.

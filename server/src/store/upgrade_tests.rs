@@ -20,7 +20,6 @@ use crate::ops::evidence::{self, Evidence};
 use crate::store::Role;
 use crate::store::postgres::PgStore;
 use crate::{AppState, Config};
-use fieldvisit_core::geo::EvidenceThresholds;
 
 fn fixture(name: &str) -> Vec<u8> {
     let path = concat!(
@@ -207,8 +206,7 @@ async fn evidence_and_briefing(state: &AppState) -> (Evidence, Vec<Table>) {
         session_key: None,
     };
     let f = filter("k", day(2026, 10, 1), day(2026, 11, 30));
-    let visits = evidence::load(state, &sup, &f).await.unwrap();
-    let ev = evidence::compute(&visits, &f, &EvidenceThresholds::default());
+    let ev = evidence::report(state, &sup, &f).await.unwrap();
     let november = briefing::month_filter(Some("k".into()), "2026-11").unwrap();
     let (_, tables) = briefing::tables(state, &sup, &november).await.unwrap();
     (ev, tables)

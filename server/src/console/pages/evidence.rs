@@ -7,7 +7,6 @@ use axum::http::HeaderValue;
 use axum::http::header::CONTENT_SECURITY_POLICY;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use fieldvisit_core::geo::EvidenceThresholds;
 
 use super::coverage::{FilterForm, Heading};
 use crate::console::errors::{self, PageError};
@@ -73,8 +72,8 @@ pub async fn page(
     let actor = user.actor();
     let loaded = async {
         let report = q.report.resolve(today)?;
-        let (visits, dir) = tokio::try_join!(
-            evidence::load(&state, &actor, &report.filter),
+        let (ev, dir) = tokio::try_join!(
+            evidence::report(&state, &actor, &report.filter),
             directory::of_branch(&state, &actor)
         )?;
         // `load` has checked the unit is in the branch; its path names the heading.
@@ -82,13 +81,12 @@ pub async fn page(
             Some(id) => dir.unit(id).map_or_else(String::new, |u| u.path.clone()),
             None => actor.scope_path.clone(),
         };
-        Ok::<_, OpsError>((report, visits, dir, path))
+        Ok::<_, OpsError>((report, ev, dir, path))
     };
-    let (report, visits, dir, path) = match loaded.await {
+    let (report, ev, dir, path) = match loaded.await {
         Ok(x) => x,
         Err(e) => return PageError::new(frame, e).into_response(),
     };
-    let ev = evidence::compute(&visits, &report.filter, &EvidenceThresholds::default());
     let mut rows: Vec<SuspectRow> = ev
         .suspicious
         .iter()

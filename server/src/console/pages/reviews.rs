@@ -8,7 +8,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use fieldvisit_core::template::builtin::builtin_templates;
 use serde::Deserialize;
 
 use crate::console::assessment::AssessmentView;
@@ -390,10 +389,9 @@ async fn case_page(
     let (assessment, photos) = if unlocked {
         match decrypt::read_visit(state, &actor, visit_id).await {
             Ok(d) => {
-                let templates = builtin_templates().unwrap_or_default();
-                let view = templates
-                    .iter()
-                    .find(|tp| tp.id == d.template_id)
+                let view = d
+                    .template
+                    .as_ref()
                     .map(|tp| AssessmentView::of(tp, &d.content, t));
                 let photos = view
                     .as_ref()

@@ -166,7 +166,10 @@ async fn bad_input_table() {
             vec![sized("p1", 16 * 1024 * 1024 + 1)],
         ),
     );
-    let allowed = crate::ops::photo_allowance::for_visit("economic", 1) as usize;
+    // The envelopes here name economic version 1.
+    let allowed = crate::ops::templates::photos_allowed(&w.state, "economic", 1)
+        .await
+        .unwrap() as usize;
     let (too_many_photos, _) = seal(
         &p,
         &body(

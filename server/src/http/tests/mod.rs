@@ -9,6 +9,7 @@ mod backup;
 mod branch_escapes;
 mod concurrency;
 mod console;
+mod county_settings;
 mod coverage;
 mod decrypt;
 mod devices;

@@ -42,6 +42,16 @@ async fn key(w: &World) -> fieldvisit_core::crypto::AudiencePublicKey {
     fieldvisit_core::crypto::AudiencePublicKey::from_bytes(&bytes).unwrap()
 }
 
+/// The version of a built-in template this build issues.
+pub fn builtin_version(id: &str) -> u32 {
+    fieldvisit_core::template::builtin::builtin_templates()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id == id)
+        .unwrap()
+        .version
+}
+
 /// Uploads a guardianship assessment of `household` with encrypted content (and one photo).
 #[allow(clippy::too_many_arguments)]
 pub async fn upload(
@@ -84,6 +94,7 @@ pub async fn upload(
     };
     let mut b = body(phone, visit_id, household, seq, prev, vec![manifest]);
     b.template_id = "child-guardianship".into();
+    b.template_version = builtin_version("child-guardianship");
     b.category = "left_behind_child".into();
     b.level = Some(fieldvisit_core::protocol::VisitLevel {
         score: "risk".into(),

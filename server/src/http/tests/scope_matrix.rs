@@ -151,6 +151,25 @@ fn row(method: &str, path: &str) -> Option<Row> {
                 Some(|| json!({"village_id": "vB"})),
             )),
         },
+        ("GET" | "DELETE", "/api/v1/counties/{county_id}/parameters")
+        | ("GET", "/api/v1/counties/{county_id}/templates") => Names {
+            // A township's staff reach nothing of the county above them.
+            sibling: "/api/v1/counties/k/parameters",
+            body: None,
+            parent: None,
+        },
+        ("PUT", "/api/v1/counties/{county_id}/parameters") => Names {
+            sibling: "/api/v1/counties/k/parameters",
+            body: Some(
+                || json!({"low_income_standards": [{"year": 2026, "yuan_per_person_month": 1}]}),
+            ),
+            parent: None,
+        },
+        ("POST", "/api/v1/counties/{county_id}/templates") => Names {
+            sibling: "/api/v1/counties/k/templates",
+            body: Some(|| json!({"format": 1})),
+            parent: None,
+        },
         ("POST", "/api/v1/audience-keys") => Names {
             sibling: "/api/v1/audience-keys",
             body: Some(

@@ -361,6 +361,26 @@ ALTER TABLE households ADD COLUMN lon DOUBLE PRECISION;
 UPDATE households SET lat = (record_json::jsonb #>> '{location,lat}')::float8,
     lon = (record_json::jsonb #>> '{location,lon}')::float8;
 "#,
+    // 13: what a county sets beside its schedule (its low-income standards by year, its
+    // evidence thresholds), and every template version the server has issued: the built-in ones
+    // (scope `/`) as each server build first issues them, and the versions counties publish for
+    // their branch, so a visit is always read with the labels of the version it was answered on.
+    r#"
+CREATE TABLE county_parameters (
+    unit_id TEXT PRIMARY KEY REFERENCES org_units(id),
+    parameters_json TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE templates (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    scope_path TEXT NOT NULL,
+    template_json TEXT NOT NULL,
+    published_by TEXT NOT NULL,
+    published_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (id, version, scope_path)
+);
+"#,
 ];
 
 /// The version after whose migration the due ledger is built again from the visits, in the same

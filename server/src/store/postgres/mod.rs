@@ -8,6 +8,7 @@
 mod alerts;
 mod assignments;
 mod audit;
+mod config;
 mod devices;
 mod dues;
 mod key_sessions;

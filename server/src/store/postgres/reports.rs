@@ -1,12 +1,12 @@
 //! Report reads: the due ledger (`dues.rs`), visits of a period with their evidence facts (from
 //! the report columns filled at ingest), and county schedules.
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
 use fieldvisit_core::caseload::ScheduleConfig;
 use fieldvisit_core::geo::GeoPoint;
 
-use super::{bad_column, col, execute, query};
+use super::{bad_column, col, query};
 use crate::store::{
     ChainStatus, CountySchedule, FixFacts, PeriodVisit, Scope, StoreError, StoreResult, VisitFacts,
     local_midnight,
@@ -25,7 +25,7 @@ pub(super) async fn period_visits<C: GenericClient>(
         "SELECT v.visit_id, v.household_id, v.worker_id, v.category, v.level, v.started_at,
              v.ended_at, v.chain_status, v.fix_lat, v.fix_lon, v.fix_accuracy_m, v.fix_mock,
              v.fix_age_s, v.distance_m, v.flags, v.photo_count,
-             h.lat, h.lon
+             h.lat, h.lon, o.path
          FROM visits v JOIN households h ON h.id = v.household_id
          JOIN org_units o ON o.id = h.village_id
          WHERE v.started_at >= $3 AND v.started_at < $4 AND NOT v.amends
@@ -76,6 +76,7 @@ pub(super) async fn period_visits<C: GenericClient>(
                     photo_count: u32::try_from(photos).map_err(|_| bad_column("photo_count"))?,
                 },
                 home,
+                village_path: col(r, 18)?,
             })
         })
         .collect()
@@ -102,33 +103,11 @@ async fn write_schedule<C: GenericClient>(
     unit_id: &str,
     schedule: Option<&ScheduleConfig>,
 ) -> StoreResult<()> {
-    match schedule {
-        None => {
-            execute(
-                c,
-                "DELETE FROM county_schedules WHERE unit_id = $1",
-                &[&unit_id],
-            )
-            .await?;
-        }
-        Some(s) => {
-            let json = serde_json::to_string(s)
-                .map_err(|e| StoreError::Backend(format!("schedule json: {e}")))?;
-            let n = execute(
-                c,
-                "INSERT INTO county_schedules (unit_id, schedule_json, updated_at)
-                 SELECT id, $2, $3 FROM org_units WHERE id = $1
-                 ON CONFLICT (unit_id) DO UPDATE SET schedule_json = excluded.schedule_json,
-                     updated_at = excluded.updated_at",
-                &[&unit_id, &json, &super::micros(Utc::now())],
-            )
-            .await?;
-            if n == 0 {
-                return Err(StoreError::NotFound("org unit"));
-            }
-        }
-    }
-    Ok(())
+    let json = schedule
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Backend(format!("schedule json: {e}")))?;
+    super::config::write_county_json(c, "county_schedules", "schedule_json", unit_id, json).await
 }
 
 pub(super) async fn county_schedules<C: GenericClient>(c: &C) -> StoreResult<Vec<CountySchedule>> {

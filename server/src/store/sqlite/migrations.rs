@@ -458,6 +458,26 @@ DROP INDEX dues_open;
 CREATE INDEX dues_open ON dues (village_id, due_day, worker_id, head_name, id_masked, visited_day)
     WHERE visited_day IS NULL;
 "#,
+    // 19: what a county sets beside its schedule (its low-income standards by year, its
+    // evidence thresholds), and every template version the server has issued: the built-in ones
+    // (scope `/`) as each server build first issues them, and the versions counties publish for
+    // their branch, so a visit is always read with the labels of the version it was answered on.
+    r#"
+CREATE TABLE county_parameters (
+    unit_id TEXT PRIMARY KEY REFERENCES org_units(id),
+    parameters_json TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE templates (
+    id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    scope_path TEXT NOT NULL,
+    template_json TEXT NOT NULL,
+    published_by TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    PRIMARY KEY (id, version, scope_path)
+);
+"#,
 ];
 
 /// The version after whose migration the due ledger is built again from the visits, in the same

@@ -7,6 +7,7 @@ mod alerts;
 mod assignments;
 mod audit;
 pub(crate) use audit::entries as audit_entries_of;
+mod config;
 mod devices;
 mod dues;
 mod group_commit;

@@ -42,7 +42,7 @@ pub(super) fn period_visits(
         .prepare_cached(
             "SELECT v.visit_id, v.household_id, v.worker_id, v.category, v.level, v.started_at,
                  v.ended_at, v.chain_status, v.fix_lat, v.fix_lon, v.fix_accuracy_m, v.fix_mock,
-                 v.fix_age_s, v.distance_m, v.flags, v.photo_count, h.lat, h.lon
+                 v.fix_age_s, v.distance_m, v.flags, v.photo_count, h.lat, h.lon, o.path
              FROM visits v INDEXED BY visits_period
              JOIN households h INDEXED BY households_home ON h.id = v.household_id
              JOIN org_units o ON o.id = h.village_id
@@ -84,6 +84,7 @@ pub(super) fn period_visits(
                         photo_count: r.get(15)?,
                     },
                     home: point(r.get(16)?, r.get(17)?),
+                    village_path: r.get(18)?,
                 })
             },
         )
@@ -115,29 +116,10 @@ fn write_schedule(
     unit_id: &str,
     schedule: Option<&ScheduleConfig>,
 ) -> StoreResult<()> {
-    match schedule {
-        None => {
-            c.execute("DELETE FROM county_schedules WHERE unit_id = ?1", [unit_id])
-                .map_err(backend)?;
-        }
-        Some(s) => {
-            let json = serde_json::to_string(s)
-                .map_err(|e| StoreError::Backend(format!("schedule json: {e}")))?;
-            let n = c
-                .execute(
-                    "INSERT INTO county_schedules (unit_id, schedule_json, updated_at)
-                     SELECT id, ?2, ?3 FROM org_units WHERE id = ?1
-                     ON CONFLICT (unit_id) DO UPDATE SET schedule_json = excluded.schedule_json,
-                         updated_at = excluded.updated_at",
-                    params![unit_id, json, super::ts(Utc::now())],
-                )
-                .map_err(backend)?;
-            if n == 0 {
-                return Err(StoreError::NotFound("org unit"));
-            }
-        }
-    }
-    Ok(())
+    let json = schedule
+        .map(|s| super::config::to_json("schedule", s))
+        .transpose()?;
+    super::config::write_county_json(c, "county_schedules", "schedule_json", unit_id, json)
 }
 
 pub(super) fn county_schedules(c: &Connection) -> StoreResult<Vec<CountySchedule>> {
