@@ -341,7 +341,8 @@ fn phone_tasks(
 }
 
 /// Signs in to the JSON API and lists the devices.
-fn api_devices(demo: &Demo, login: &str) -> Result<Vec<Value>, String> {
+/// `GET` of an API path as `login`, signed in through the API.
+fn api_get(demo: &Demo, login: &str, path: &str) -> Result<Value, String> {
     let client = reqwest::blocking::Client::new();
     let password = demo.file.passwords.get(login).cloned().unwrap_or_default();
     let token = client
@@ -355,12 +356,19 @@ fn api_devices(demo: &Demo, login: &str) -> Result<Vec<Value>, String> {
         .map(str::to_owned)
         .ok_or("the API sign-in gave no token")?;
     client
-        .get(format!("{}/api/v1/devices", demo.url))
+        .get(format!("{}{path}", demo.url))
         .bearer_auth(token)
         .send()
         .and_then(|r| r.error_for_status())
-        .and_then(|r| r.json::<Vec<Value>>())
-        .map_err(|e| format!("GET /api/v1/devices: {e}"))
+        .and_then(|r| r.json::<Value>())
+        .map_err(|e| format!("GET {path}: {e}"))
+}
+
+fn api_devices(demo: &Demo, login: &str) -> Result<Vec<Value>, String> {
+    match api_get(demo, login, "/api/v1/devices")? {
+        Value::Array(devices) => Ok(devices),
+        other => Err(format!("GET /api/v1/devices gave no list: {other}")),
+    }
 }
 
 fn wanted(name: &str) -> bool {
@@ -513,6 +521,29 @@ fn the_console_works_in_a_real_browser() {
             }
         });
         record("alerts", r);
+    }
+
+    // 3c. The admin sets the county's low-income standard on /admin/parameters; the API gives the
+    // same number.
+    if wanted("parameters") {
+        let input = json!({ "county": county::COUNTY_ID, "year": 2026, "yuan": 1050 });
+        let r = run_node(&browser, &demo, "parameters.mjs", "admin", &input).and_then(|o| {
+            let path = format!("/api/v1/counties/{}/parameters", county::COUNTY_ID);
+            let api = api_get(&demo, "admin", &path)?;
+            let standards = &api["low_income_standards"];
+            let shown = o.data["shown"].as_str().unwrap_or_default().to_owned();
+            if standards[0]["year"] == 2026
+                && standards[0]["yuan_per_person_month"].as_f64() == Some(1050.0)
+                && shown == "1050"
+            {
+                Ok(o)
+            } else {
+                Err(format!(
+                    "the page shows {shown:?} for 2026 and the API gives {standards}"
+                ))
+            }
+        });
+        record("parameters", r);
     }
 
     // 4. Township isolation for the station head of township A.

@@ -34,6 +34,8 @@ pub enum Section {
     Keys,
     /// County schedules.
     Schedules,
+    /// County parameters and templates.
+    Parameters,
     /// Alert channels and deliveries.
     Alerts,
     /// The audit log.
@@ -100,6 +102,7 @@ fn nav(t: &'static Msgs, role: Role, section: Section) -> Vec<NavItem> {
             item("/admin/import", t.nav_import, Section::Import),
             item("/admin/keys", t.nav_keys, Section::Keys),
             item("/admin/schedules", t.nav_schedules, Section::Schedules),
+            item("/admin/parameters", t.nav_parameters, Section::Parameters),
             item("/admin/alerts", t.nav_alerts, Section::Alerts),
             item("/admin/audit", t.nav_audit, Section::Audit),
         ],

@@ -33,8 +33,8 @@ pub fn router(
     signin: &crate::http::signin_limit::Limiter,
 ) -> Router<AppState> {
     use pages::{
-        admin, alerts, audit, coverage, evidence, households, import, keys, login, reviews,
-        schedules,
+        admin, alerts, audit, coverage, evidence, households, import, keys, login, parameters,
+        reviews, schedules,
     };
     Router::new()
         .route("/", get(login::home))
@@ -92,6 +92,12 @@ pub fn router(
         )
         .route("/admin/keys", get(keys::list).post(keys::create))
         .route("/admin/schedules", get(schedules::list))
+        .route("/admin/parameters", get(parameters::list))
+        .route(
+            "/admin/parameters/{county_id}",
+            axum::routing::post(parameters::set)
+                .layer(axum::extract::DefaultBodyLimit::max(limits.envelope)),
+        )
         .route("/admin/alerts", get(alerts::show))
         .route("/admin/alerts/channels", axum::routing::post(alerts::add))
         .route(

@@ -10,6 +10,7 @@ pub mod households;
 pub mod import;
 pub mod keys;
 pub mod login;
+pub mod parameters;
 pub mod reviews;
 pub mod schedules;
 

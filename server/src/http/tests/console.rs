@@ -551,3 +551,104 @@ async fn the_account_page_lists_ones_sessions_and_ends_another() {
         "the ended session signs in again"
     );
 }
+
+#[tokio::test]
+async fn admins_set_county_standards_and_thresholds_and_publish_templates_on_the_page() {
+    let w = world().await;
+    let (s, csrf) = w.browser("admin").await;
+    let post = |fields: Vec<(&'static str, String)>| {
+        let mut all = vec![("csrf", csrf.clone())];
+        all.extend(fields);
+        serde_urlencoded::to_string(all).unwrap()
+    };
+    let form = post(vec![
+        ("action", "standard".into()),
+        ("year", "2026".into()),
+        ("yuan", "1020".into()),
+    ]);
+    let p = w
+        .page("POST", "/admin/parameters/k", Some(&s), Some(form))
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let form = post(vec![
+        ("action", "thresholds".into()),
+        ("max_distance_m", "350".into()),
+        ("min_minutes", "15".into()),
+    ]);
+    let p = w
+        .page("POST", "/admin/parameters/k", Some(&s), Some(form))
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let p = w.page("GET", "/admin/parameters", Some(&s), None).await;
+    assert!(p.html.contains("data-yuan=\"2026\">1020<"), "{}", p.html);
+    assert!(p.html.contains("value=\"350\"") && p.html.contains("value=\"15\""));
+    // The page shows what the API gives.
+    let token = w.login("admin").await;
+    let api = w
+        .call(
+            "GET",
+            "/api/v1/counties/k/parameters",
+            Some(&token),
+            Body::empty(),
+        )
+        .await;
+    assert_eq!(
+        api.json["low_income_standards"][0]["yuan_per_person_month"],
+        1020.0
+    );
+    assert_eq!(api.json["evidence_thresholds"]["min_duration_s"], 900);
+
+    // A bad number is refused with the field named; nothing stored changes.
+    let form = post(vec![
+        ("action", "standard".into()),
+        ("year", "二〇二七".into()),
+        ("yuan", "1100".into()),
+    ]);
+    let p = w
+        .page("POST", "/admin/parameters/k", Some(&s), Some(form))
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.html.contains("year"), "{}", p.html);
+
+    // Publishing needs a key for the template's audiences; a broken document lists its problem.
+    let form = post(vec![
+        ("action", "publish".into()),
+        ("template", "{\"format\": 1, \"id\": \"x\"}".into()),
+    ]);
+    let p = w
+        .page("POST", "/admin/parameters/k", Some(&s), Some(form))
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    ops::audience::create_key_for(
+        &w.state,
+        &Actor::cli(),
+        Some("k"),
+        "civil-affairs",
+        "a long passphrase here",
+    )
+    .await
+    .unwrap();
+    let mut t: serde_json::Value =
+        serde_json::from_str(fieldvisit_core::template::builtin::ELDERLY_JSON).unwrap();
+    let next = t["version"].as_u64().unwrap() + 1;
+    t["version"] = serde_json::json!(next);
+    let form = post(vec![
+        ("action", "publish".into()),
+        ("template", t.to_string()),
+    ]);
+    let p = w
+        .page("POST", "/admin/parameters/k", Some(&s), Some(form))
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let p = w.page("GET", "/admin/parameters", Some(&s), None).await;
+    assert!(
+        p.html.contains(&format!(
+            "data-template=\"elderly-welfare\" data-version=\"{next}\""
+        )),
+        "{}",
+        p.html
+    );
+    let (sa, _) = w.browser("adminA").await;
+    let p = w.page("GET", "/admin/parameters", Some(&sa), None).await;
+    assert!(!p.html.contains("data-county=\"k\""), "{}", p.html);
+}
