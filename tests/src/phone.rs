@@ -123,6 +123,17 @@ impl Phone {
         self.finish_and_seal(&visit, at)
     }
 
+    /// Starts a visit to `household` at `at` and answers the template's sample, leaving it a
+    /// draft; [`Phone::seal_draft`] finishes it.
+    pub fn draft(&self, household: &Household, at: DateTime<Utc>) -> String {
+        self.start_sample_visit(household, at).0
+    }
+
+    /// Finishes and seals a draft started at `at`.
+    pub fn seal_draft(&self, visit: &str, at: DateTime<Utc>) -> SealedSummary {
+        self.finish_and_seal(visit, at)
+    }
+
     /// Starts a visit at `at` with a good fix near home and answers the template's sample.
     fn start_sample_visit(
         &self,
