@@ -7,11 +7,16 @@
 //!   calendar;
 //! - answers, assignments, templates and computed values cross as **JSON strings** in the formats of
 //!   `core/TEMPLATES.md` and `core/src/protocol/`;
-//! - every failure is one [`FieldVisitError`], mapped from the core's errors in `error.rs`;
-//! - the surface is synchronous and thread-safe: apps call it from a background thread.
+//! - counts are `i32` and sizes `i64` (Kotlin `Int`/`Long`), never unsigned (`counts.rs`);
+//! - every failure is one flat [`FieldVisitError`] whose message is its Display text, mapped from
+//!   the core's errors in `error.rs`;
+//! - the surface is synchronous and thread-safe: the Android library's `suspend` functions and the
+//!   Swift package's `async` ones run it off the main thread and cancel a sync with `SyncCancel`.
 //!
 //! [`Engine`]: fieldvisit_core::Engine
 
+mod answers;
+mod counts;
 mod error;
 mod keys;
 mod records;
@@ -19,8 +24,9 @@ mod store;
 mod sync;
 mod time;
 
+pub use answers::DraftAnswer;
 pub use error::FieldVisitError;
-pub use keys::KeyProvider;
+pub use keys::{KeyProvider, KeyProviderError};
 pub use records::{
     CaseloadItem, DraftRecord, EvaluationRecord, GpsFixRecord, HouseholdInfo, SealedRecord,
 };

@@ -12,6 +12,7 @@ use fieldvisit_core::template::builtin::sample::sample_answers;
 use fieldvisit_core::visit::LevelOverride;
 
 use crate::FieldVisitError;
+use crate::counts::long;
 use crate::error::bad_json;
 use crate::keys::{ForeignKeys, KeyProvider};
 use crate::records::{
@@ -29,7 +30,7 @@ pub struct FieldVisitStore {
 fn category(code: &str) -> Result<Category, FieldVisitError> {
     Category::from_code(code).ok_or_else(|| FieldVisitError::InvalidInput {
         item: "category".to_string(),
-        reason: format!("unknown category code `{code}`"),
+        reason: format!("category: unknown category code `{code}`"),
     })
 }
 
@@ -101,7 +102,8 @@ impl FieldVisitStore {
     }
 
     /// Answers one item (`item` or `group[n].item`) with a JSON value (`null` clears it). Refused
-    /// answers fail with `InvalidInput` naming the item.
+    /// answers fail with `InvalidInput` naming the item. `DraftRecord.answers` holds a draft's
+    /// answers in this same form.
     pub fn answer(
         &self,
         visit_id: String,
@@ -175,16 +177,18 @@ impl FieldVisitStore {
         &self,
         visit_id: String,
         group: String,
-        index: u32,
+        index: i32,
     ) -> Result<(), FieldVisitError> {
-        Ok(self
-            .inner
-            .remove_instance(&visit_id, &group, index as usize)?)
+        let index = usize::try_from(index).map_err(|_| FieldVisitError::InvalidInput {
+            item: "index".to_string(),
+            reason: "index: an instance number cannot be negative".to_string(),
+        })?;
+        Ok(self.inner.remove_instance(&visit_id, &group, index)?)
     }
 
     /// One draft (or sealed visit) as stored.
     pub fn draft(&self, visit_id: String) -> Result<DraftRecord, FieldVisitError> {
-        self.inner.draft(&visit_id)?.try_into()
+        Ok(self.inner.draft(&visit_id)?.into())
     }
 
     /// Every unsealed draft, oldest first (they survive restarts).
@@ -193,7 +197,7 @@ impl FieldVisitStore {
             .store()
             .draft_ids()?
             .iter()
-            .map(|id| self.inner.draft(id)?.try_into())
+            .map(|id| Ok(self.inner.draft(id)?.into()))
             .collect()
     }
 
@@ -212,8 +216,8 @@ impl FieldVisitStore {
     }
 
     /// Checks signatures and links of every sealed visit; returns how many were checked.
-    pub fn verify_chain(&self) -> Result<u64, FieldVisitError> {
-        Ok(self.inner.verify_chain()?)
+    pub fn verify_chain(&self) -> Result<i64, FieldVisitError> {
+        Ok(long(self.inner.verify_chain()?))
     }
 }
 
