@@ -5,6 +5,7 @@
 //! - instants (start, finish, photo capture, GPS fix, sealing) are **i64 milliseconds since the Unix
 //!   epoch, UTC**; calendar days (today, due dates) are **`YYYY-MM-DD` strings** in the worker's local
 //!   calendar;
+//! - templates cross typed for rendering (`template.rs`), and whole as JSON;
 //! - answers, assignments, templates and computed values cross as **JSON strings** in the formats of
 //!   `core/TEMPLATES.md` and `core/src/protocol/`;
 //! - counts are `i32` and sizes `i64` (Kotlin `Int`/`Long`), never unsigned (`counts.rs`);
@@ -22,6 +23,7 @@ mod keys;
 mod records;
 mod store;
 mod sync;
+mod template;
 mod time;
 
 pub use answers::DraftAnswer;
@@ -32,5 +34,6 @@ pub use records::{
 };
 pub use store::{FieldVisitStore, category_code, category_label, sample_answers_json};
 pub use sync::{ReturnedTask, SyncCancel, SyncListener, SyncSummary};
+pub use template::{ItemKindRecord, ItemRecord, SectionRecord, TemplateRecord};
 
 uniffi::setup_scaffolding!();

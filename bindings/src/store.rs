@@ -18,6 +18,7 @@ use crate::keys::{ForeignKeys, KeyProvider};
 use crate::records::{
     CaseloadItem, DraftRecord, EvaluationRecord, GpsFixRecord, HouseholdInfo, SealedRecord,
 };
+use crate::template::TemplateRecord;
 use crate::time::{day, instant};
 
 /// An open, encrypted store on the phone with its engine. Thread-safe; call it from a background
@@ -78,7 +79,17 @@ impl FieldVisitStore {
             .map(HouseholdInfo::from))
     }
 
-    /// The newest template for a category code, as JSON (`core/TEMPLATES.md`), to render the form.
+    /// The newest template for a category code, typed, to render the form.
+    pub fn template(&self, category_code: String) -> Result<TemplateRecord, FieldVisitError> {
+        Ok(self
+            .inner
+            .template_for(category(&category_code)?)?
+            .as_ref()
+            .into())
+    }
+
+    /// The newest template for a category code, as JSON (`core/TEMPLATES.md`), whole: with its
+    /// conditions, computed values and scores.
     pub fn template_json(&self, category_code: String) -> Result<String, FieldVisitError> {
         let t = self.inner.template_for(category(&category_code)?)?;
         serde_json::to_string(t.as_ref()).map_err(|e| bad_json("template", &e))

@@ -18,6 +18,7 @@ import uniffi.fieldvisit_core.LevelOverride
 import uniffi.fieldvisit_ffi.FieldVisitException
 import uniffi.fieldvisit_ffi.FieldVisitStore
 import uniffi.fieldvisit_ffi.GpsFixRecord
+import uniffi.fieldvisit_ffi.ItemKindRecord
 import uniffi.fieldvisit_ffi.categoryCode
 import uniffi.fieldvisit_ffi.categoryLabel
 import uniffi.fieldvisit_ffi.sampleAnswersJson
@@ -56,9 +57,17 @@ fun main() {
         assertTrue("王小明" !in bad.message.orEmpty(), bad.message)
     }
 
-    check("the child template is served as JSON") {
+    check("the child template is served typed, and whole as JSON") {
         val t = Json.parse(store.templateJson("left_behind_child")) as Json.Obj
         assertEquals(Json.Str("child-guardianship"), t["id"])
+        val typed = store.template("left_behind_child")
+        assertEquals("child-guardianship", typed.id)
+        val items = typed.sections.flatMap { it.items }
+        val notified = items.single { it.id == "entrustment_notified" }
+        assertEquals(ItemKindRecord.YesNo, notified.kind)
+        assertTrue(items.any { it.kind is ItemKindRecord.Photo && (it.kind as ItemKindRecord.Photo).maxCount > 0 })
+        assertTrue(items.filter { it.kind is ItemKindRecord.SingleChoice }.all { (it.kind as ItemKindRecord.SingleChoice).options.isNotEmpty() })
+        assertTrue(items.any { it.conditional }, "some items are shown only under a condition")
     }
 
     check("a visit starts with a GPS fix carrying the mock flag") {

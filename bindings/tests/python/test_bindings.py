@@ -118,6 +118,16 @@ def _():
     assert entry.days_overdue == 135
 
 
+@check("the template crosses typed: kinds with their options")
+def _():
+    t = store.template("left_behind_child")
+    assert t.id == "child-guardianship", t.id
+    items = [i for s in t.sections for i in s.items]
+    kinds = {type(i.kind).__name__.rsplit(".", 1)[-1] for i in items}
+    assert {"YES_NO", "SINGLE_CHOICE", "PHOTO"} <= kinds, kinds
+    assert all(i.kind.options for i in items if i.kind.is_SINGLE_CHOICE()), "choice items have options"
+
+
 @check("a visit starts with a GPS fix")
 def _():
     fix = GpsFixRecord(point=GeoPoint(lat=31.9501, lon=118.8401), accuracy_m=12.0,

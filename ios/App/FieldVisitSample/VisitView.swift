@@ -20,7 +20,7 @@ final class VisitModel: ObservableObject {
                     let id = try store.startVisit(
                         householdId: householdId, categoryCode: categoryCode, fix: fix,
                         startedAtMs: FieldVisit.nowMs())
-                    let form = try FormState(templateJSON: try store.templateJson(categoryCode: categoryCode))
+                    let form = FormState(template: try store.template(categoryCode: categoryCode))
                     let ev = try store.evaluate(visitId: id)
                     DispatchQueue.main.async {
                         self.visitId = id

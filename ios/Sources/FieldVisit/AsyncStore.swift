@@ -103,7 +103,12 @@ public final class AsyncStore: @unchecked Sendable {
         try await run { try $0.household(householdId: householdId) }
     }
 
-    /// The newest template for a category code, as JSON.
+    /// The newest template for a category code, typed, to render the form.
+    public func template(categoryCode: String) async throws -> TemplateRecord {
+        try await run { try $0.template(categoryCode: categoryCode) }
+    }
+
+    /// The newest template for a category code, as JSON, whole.
     public func templateJson(categoryCode: String) async throws -> String {
         try await run { try $0.templateJson(categoryCode: categoryCode) }
     }

@@ -21,6 +21,7 @@ import uniffi.fieldvisit_ffi.SealedRecord
 import uniffi.fieldvisit_ffi.SyncCancel
 import uniffi.fieldvisit_ffi.SyncListener
 import uniffi.fieldvisit_ffi.SyncSummary
+import uniffi.fieldvisit_ffi.TemplateRecord
 
 /**
  * The store for coroutines: every call is a `suspend` function that runs the synchronous core on
@@ -98,7 +99,10 @@ class SuspendingStore(
     /** A household for display; `null` if it is not on this phone. */
     suspend fun household(householdId: String): HouseholdInfo? = onIo { it.household(householdId) }
 
-    /** The newest template for a category code, as JSON. */
+    /** The newest template for a category code, typed, to render the form. */
+    suspend fun template(categoryCode: String): TemplateRecord = onIo { it.template(categoryCode) }
+
+    /** The newest template for a category code, as JSON, whole. */
     suspend fun templateJson(categoryCode: String): String = onIo { it.templateJson(categoryCode) }
 
     /** Starts a visit; returns its id. */

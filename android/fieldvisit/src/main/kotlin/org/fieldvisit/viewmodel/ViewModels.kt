@@ -81,7 +81,7 @@ class VisitViewModel private constructor(
             fix: GpsFixRecord?, nowMs: Long,
         ): VisitViewModel {
             val visitId = store.startVisit(householdId, categoryCode, fix, nowMs)
-            val vm = VisitViewModel(store, visitId, FormState(FormTemplate.parse(store.templateJson(categoryCode))))
+            val vm = VisitViewModel(store, visitId, FormState(FormTemplate.of(store.template(categoryCode))))
             vm.reevaluate()
             return vm
         }
@@ -90,7 +90,7 @@ class VisitViewModel private constructor(
         fun resume(store: FieldVisitStoreInterface, visitId: String): VisitViewModel {
             val draft = store.draft(visitId)
             val code = uniffi.fieldvisit_ffi.categoryCode(draft.category)
-            val vm = VisitViewModel(store, visitId, FormState(FormTemplate.parse(store.templateJson(code))))
+            val vm = VisitViewModel(store, visitId, FormState(FormTemplate.of(store.template(code))))
             vm.form.restore(draft.answers, draft.photos, draft.instances)
             vm.reevaluate()
             return vm

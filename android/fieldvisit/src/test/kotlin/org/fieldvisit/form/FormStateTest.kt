@@ -50,12 +50,14 @@ fun main() {
     val minute = 60_000L
 
     for (case in CASES) {
-        check("${case.templateId}: every item of the template has a known type") {
-            val t = FormTemplate.parse(store.templateJson(case.category))
+        check("${case.templateId}: the typed template carries every item with its kind") {
+            val t = FormTemplate.of(store.template(case.category))
             assertEquals(case.templateId, t.id)
             assertTrue(t.sections.isNotEmpty())
             val all = t.items + t.items.flatMap { it.items }
-            assertTrue(all.none { it.type == ItemType.UNKNOWN }, all.filter { it.type == ItemType.UNKNOWN }.toString())
+            val ids = Regex("\"id\"\\s*:\\s*\"([^\"]+)\"").findAll(store.templateJson(case.category)).map { it.groupValues[1] }.toSet()
+            assertTrue(all.all { it.id in ids }, "every typed item is in the template's JSON")
+            assertTrue(all.filter { it.type == ItemType.REPEAT }.all { it.items.isNotEmpty() })
             assertTrue(all.all { it.label.zh.isNotEmpty() })
             assertTrue(all.filter { it.type == ItemType.SINGLE_CHOICE }.all { it.options.isNotEmpty() })
         }
@@ -182,7 +184,7 @@ fun main() {
     }
 
     check("input turns what was typed into answer JSON") {
-        val t = FormTemplate.parse(store.templateJson("tekun"))
+        val t = FormTemplate.of(store.template("tekun"))
         val f = FormState(t)
         fun first(type: ItemType) = t.items.first { it.type == type }
         assertEquals(Json.Bool(true), f.input(first(ItemType.YES_NO), "是"))
