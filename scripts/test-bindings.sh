@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Tests of the FFI: the generated Kotlin (kotlinc + JNA on the JVM) and Python bindings against the
-# host library, each ending with enrollment and sync against a real fieldvisit-server that this
+# host library, every error variant an app acts on (against a stand-in server the Kotlin test runs),
+# the Android library's coroutine layer, each ending with enrollment and sync against a real
+# fieldvisit-server that this
 # script seeds with its admin CLI and starts on a free loopback port (one enrollment code per
 # language, passed as FIELDVISIT_TEST_SERVER and FIELDVISIT_TEST_CODE_{KOTLIN,PYTHON}), the
 # Android module's pure-Kotlin form state and view models, a syntax check of the
@@ -118,10 +120,13 @@ echo "fieldvisit-server serving $FIELDVISIT_TEST_SERVER (pid $server_pid)"
 
 # ---- Kotlin -----------------------------------------------------------------------------------
 gen_kt="android/fieldvisit/src/main/kotlin/uniffi"
-pure_kt=(android/fieldvisit/src/main/kotlin/org/fieldvisit/form android/fieldvisit/src/main/kotlin/org/fieldvisit/viewmodel)
+pure_kt=(android/fieldvisit/src/main/kotlin/org/fieldvisit/form android/fieldvisit/src/main/kotlin/org/fieldvisit/viewmodel
+    android/fieldvisit/src/main/kotlin/org/fieldvisit/store)
 out="$tools/kotlin-tests"
 mkdir -p "$out"
-cp_run="$out/tests.jar:$jna:$klib/kotlin-stdlib.jar:$klib/kotlin-test.jar"
+# kotlinx-coroutines ships with the compiler package: the suspend layer needs nothing more.
+coroutines="$klib/kotlinx-coroutines-core-jvm.jar"
+cp_run="$out/tests.jar:$jna:$klib/kotlin-stdlib.jar:$klib/kotlin-test.jar:$coroutines"
 
 kt_sources=("$gen_kt" "${pure_kt[@]}" bindings/tests/kotlin android/fieldvisit/src/test/kotlin)
 # kotlinc takes most of this script's time: reuse the jar when no Kotlin source changed.
@@ -131,7 +136,7 @@ if [ -f "$out/tests.jar" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$kt_stamp" 
 else
     step "kotlin: compiling generated bindings, pure-Kotlin Android code and tests"
     rm -f "$out/stamp"
-    kotlinc -cp "$jna:$klib/kotlin-test.jar" -d "$out/tests.jar" "${kt_sources[@]}"
+    kotlinc -cp "$jna:$klib/kotlin-test.jar:$coroutines" -d "$out/tests.jar" "${kt_sources[@]}"
     echo "$kt_stamp" > "$out/stamp"
 fi
 

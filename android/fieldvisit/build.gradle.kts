@@ -25,6 +25,8 @@ dependencies {
     // uniffi's Kotlin loads the library through JNA; the @aar variant carries JNA's Android .so files.
     implementation("net.java.dev.jna:jna:5.15.0@aar")
     implementation("androidx.work:work-runtime-ktx:2.10.0")
+    // The suspend layer (org.fieldvisit.store) is part of the library's API.
+    api("org.jetbrains.kotlinx:kotlinx-coroutines-android:1.9.0")
     implementation("com.google.android.gms:play-services-location:21.3.0")
     testImplementation(kotlin("test"))
 }

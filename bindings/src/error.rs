@@ -1,8 +1,10 @@
 //! The one error type of the FFI, and the single place where the core's errors map onto it.
 //!
-//! Variants are what an app can act on. Messages name ids, items and reasons, never answers, names or
-//! key material: the core's errors already keep personal data out, and database and JSON errors are
-//! reduced to codes and redacted positions here.
+//! Variants are what an app can act on: sync failures come as `Network` (transient: retry later),
+//! `EnrollmentRefused`, `NotEnrolled`, `Revoked` and `Refused` (permanent: the worker must act),
+//! and `Cancelled`. Messages name ids, items and reasons, never answers, names or key material: the
+//! core's errors already keep personal data out, and database and JSON errors are reduced to codes
+//! and redacted positions here.
 
 use fieldvisit_core::crypto::{CryptoError, KeyProviderError};
 use fieldvisit_core::protocol::ProtocolError;
@@ -11,49 +13,53 @@ use fieldvisit_core::sync::SyncError;
 use fieldvisit_core::template::{AnswerError, TemplateError};
 use fieldvisit_core::visit::VisitError;
 
-/// Why an operation failed. The Display text is the readable message: Kotlin `toString()`, Swift
-/// `description` (uniffi 0.32's Python shows the fields instead). Free-text fields are called
-/// `detail`, not `message`, which Kotlin's `Throwable` already has.
+/// Why an operation failed. A flat error: Kotlin `FieldVisitException.<Variant>` and Swift
+/// `FieldVisitError.<Variant>(message:)` carry the Display text below as their message, one
+/// readable sentence in Chinese with English beside it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
-#[uniffi::export(Display)]
+#[uniffi(flat_error)]
 pub enum FieldVisitError {
     /// The master key does not open this store. Nothing was changed.
-    #[error("the master key does not match this store; nothing was changed")]
+    #[error(
+        "主密钥与本机数据不符，未作任何更改 / the master key does not match this store; nothing was changed"
+    )]
     WrongKey,
     /// The platform keystore could not give the master key (locked, refused, missing).
-    #[error("the master key is unavailable: {reason}")]
+    #[error("无法取得主密钥 / the master key is unavailable: {reason}")]
     KeyUnavailable {
         /// Why, as the platform said it.
         reason: String,
     },
     /// A visit, household, template, photo or audience key is not on this phone.
-    #[error("not found: {what}")]
+    #[error("未找到 / not found: {what}")]
     NotFound {
         /// What is missing, by kind and id.
         what: String,
     },
-    /// An argument or answer was refused; `item` names the item path or argument.
-    #[error("{item}: {reason}")]
+    /// An argument or answer was refused; the message names the item path or argument.
+    #[error("输入有误 / invalid input: {reason}")]
     InvalidInput {
         /// Item path (`item`, `group[n].item`), score id or argument name.
         item: String,
-        /// Why.
+        /// Why, naming the item.
         reason: String,
     },
     /// The visit cannot be sealed yet; every problem is listed.
-    #[error("the visit cannot be sealed yet: {}", problems.join("; "))]
+    #[error("走访尚不能封存 / the visit cannot be sealed yet: {}", problems.join("; "))]
     Incomplete {
         /// One line per problem, each naming its item.
         problems: Vec<String>,
     },
     /// The visit is sealed and cannot change; a correction is a new visit that amends it.
-    #[error("visit {visit_id} is sealed and cannot change")]
+    #[error("走访已封存，不能修改 / visit {visit_id} is sealed and cannot change")]
     Sealed {
         /// Visit id.
         visit_id: String,
     },
     /// The chain of sealed visits on this device is broken.
-    #[error("the chain of sealed visits is broken at sequence {seq}: {reason}")]
+    #[error(
+        "已封存走访的链条断裂 / the chain of sealed visits is broken at sequence {seq}: {reason}"
+    )]
     BrokenChain {
         /// Sequence number of the first bad link.
         seq: u64,
@@ -61,28 +67,53 @@ pub enum FieldVisitError {
         reason: String,
     },
     /// The local store failed or is damaged.
-    #[error("storage error: {detail}")]
+    #[error("本机存储出错 / storage failed: {detail}")]
     Storage {
         /// What failed.
         detail: String,
     },
     /// A cryptographic operation failed.
-    #[error("cryptography error: {detail}")]
+    #[error("加密操作出错 / cryptography failed: {detail}")]
     Crypto {
         /// What failed.
         detail: String,
     },
-    /// The server could not be reached or answered with an error; try again later.
-    #[error("network error: {detail}")]
+    /// The server could not be reached, or is down or busy: transient, try again later.
+    #[error(
+        "暂时无法连接服务器，请稍后再试 / the server cannot be reached now; try again later ({detail})"
+    )]
     Network {
         /// What failed.
         detail: String,
     },
-    /// The server has revoked this device.
-    #[error("this device has been revoked; enroll it again")]
+    /// The server refused the enrollment code (unknown, used or expired): permanent, ask for a new
+    /// code.
+    #[error(
+        "注册码无效、已使用或已过期，请向管理员索取新码 / the enrollment code is unknown, already used or expired; ask for a new one"
+    )]
+    EnrollmentRefused,
+    /// The phone has not enrolled, or the server does not know it: permanent, enroll first.
+    #[error(
+        "本机尚未注册，请先扫描注册码 / this device is not enrolled; scan an enrollment code first"
+    )]
+    NotEnrolled,
+    /// The server has revoked this device: permanent, it must be enrolled again.
+    #[error(
+        "本机已被停用，请联系管理员重新注册 / this device has been revoked; ask an administrator to enroll it again"
+    )]
     Revoked,
+    /// The server refused the request for another reason: permanent until the app or the server
+    /// changes.
+    #[error("服务器拒绝了请求 / the server refused the request: {detail}")]
+    Refused {
+        /// The server's status and error code.
+        detail: String,
+    },
+    /// The sync was cancelled through its `SyncCancel` (or the coroutine or task running it).
+    #[error("同步已取消 / the sync was cancelled")]
+    Cancelled,
     /// A foreign callback (key provider, listener) failed in a way it did not declare.
-    #[error("internal error: {detail}")]
+    #[error("内部错误 / internal error: {detail}")]
     Internal {
         /// What failed.
         detail: String,
@@ -91,17 +122,35 @@ pub enum FieldVisitError {
 
 impl From<SyncError> for FieldVisitError {
     fn from(e: SyncError) -> Self {
+        let transient = e.is_transient();
         match e {
+            SyncError::Network(detail) => FieldVisitError::Network { detail },
+            SyncError::Server {
+                status,
+                code,
+                retry_after,
+                ..
+            } if transient => FieldVisitError::Network {
+                detail: match retry_after {
+                    Some(s) => format!("HTTP {status} {code}, retry after {s} s"),
+                    None => format!("HTTP {status} {code}"),
+                },
+            },
+            // The server's own message is English for operators; the status and code suffice here.
+            SyncError::Server { status, code, .. } => FieldVisitError::Refused {
+                detail: format!("HTTP {status} {code}"),
+            },
+            SyncError::EnrollmentRefused => FieldVisitError::EnrollmentRefused,
+            SyncError::NotEnrolled => FieldVisitError::NotEnrolled,
             SyncError::Revoked => FieldVisitError::Revoked,
+            SyncError::Cancelled => FieldVisitError::Cancelled,
+            e @ SyncError::InvalidAddress => FieldVisitError::InvalidInput {
+                item: "base_url".to_string(),
+                reason: format!("base_url: {e}"),
+            },
             SyncError::Store(s) => s.into(),
             SyncError::Visit(v) => v.into(),
             SyncError::Protocol(p) => p.into(),
-            e @ (SyncError::Network(_)
-            | SyncError::Server { .. }
-            | SyncError::NotEnrolled
-            | SyncError::Cancelled) => FieldVisitError::Network {
-                detail: e.to_string(),
-            },
         }
     }
 }
@@ -109,8 +158,22 @@ impl From<SyncError> for FieldVisitError {
 impl From<uniffi::UnexpectedUniFFICallbackError> for FieldVisitError {
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         FieldVisitError::Internal {
-            detail: format!("a callback failed: {}", e.reason),
+            detail: format!("a callback failed: {}", foreign_reason(&e.reason)),
         }
+    }
+}
+
+/// What a foreign exception said, without the stack trace Kotlin sends and without the
+/// exception's class name (`java.lang.IllegalStateException: keystore died` → `keystore died`).
+pub(crate) fn foreign_reason(reason: &str) -> &str {
+    let line = reason.lines().next().unwrap_or("").trim();
+    match line.split_once(": ") {
+        Some((class, said))
+            if class.contains('.') && !class.contains(char::is_whitespace) && !said.is_empty() =>
+        {
+            said.trim()
+        }
+        _ => line,
     }
 }
 
@@ -229,16 +292,16 @@ impl From<VisitError> for FieldVisitError {
             },
             VisitError::Photo(reason) => FieldVisitError::InvalidInput {
                 item: "photo".to_string(),
-                reason,
+                reason: format!("photo: {reason}"),
             },
             // The media pipeline's messages name the format or limit, never image content.
             VisitError::Media(m) => FieldVisitError::InvalidInput {
                 item: "photo".to_string(),
-                reason: m.to_string(),
+                reason: format!("photo: {m}"),
             },
             e @ VisitError::BadFix => FieldVisitError::InvalidInput {
                 item: "fix".to_string(),
-                reason: e.to_string(),
+                reason: format!("fix: {e}"),
             },
             VisitError::Chain { seq, reason } => FieldVisitError::BrokenChain {
                 seq,
@@ -256,7 +319,10 @@ impl From<VisitError> for FieldVisitError {
 pub(crate) fn bad_json(item: &str, e: &serde_json::Error) -> FieldVisitError {
     FieldVisitError::InvalidInput {
         item: item.to_string(),
-        reason: fieldvisit_core::protocol::redacted_json_error(e),
+        reason: format!(
+            "{item}: {}",
+            fieldvisit_core::protocol::redacted_json_error(e)
+        ),
     }
 }
 
@@ -290,5 +356,86 @@ mod tests {
         let e = serde_json::from_str::<u32>("\"张三\"").err();
         let text = e.map(|e| bad_json("x", &e).to_string()).unwrap_or_default();
         assert!(!text.contains("张三"), "{text}");
+    }
+
+    fn server(status: u16, code: &str) -> SyncError {
+        SyncError::Server {
+            status,
+            code: code.into(),
+            message: "from the server".into(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn sync_failures_keep_what_an_app_acts_on() {
+        let cases = [
+            (
+                SyncError::EnrollmentRefused,
+                FieldVisitError::EnrollmentRefused,
+            ),
+            (SyncError::NotEnrolled, FieldVisitError::NotEnrolled),
+            (SyncError::Revoked, FieldVisitError::Revoked),
+            (SyncError::Cancelled, FieldVisitError::Cancelled),
+        ];
+        for (core, ffi) in cases {
+            assert_eq!(FieldVisitError::from(core), ffi);
+        }
+        assert!(matches!(
+            FieldVisitError::from(server(503, "busy")),
+            FieldVisitError::Network { .. }
+        ));
+        assert!(matches!(
+            FieldVisitError::from(SyncError::Network("connection refused".into())),
+            FieldVisitError::Network { .. }
+        ));
+        assert_eq!(
+            FieldVisitError::from(server(400, "unsupported_version")),
+            FieldVisitError::Refused {
+                detail: "HTTP 400 unsupported_version".into()
+            }
+        );
+        assert!(matches!(
+            FieldVisitError::from(SyncError::InvalidAddress),
+            FieldVisitError::InvalidInput { item, .. } if item == "base_url"
+        ));
+    }
+
+    #[test]
+    fn messages_are_one_sentence_without_a_repeated_prefix() {
+        let network = FieldVisitError::from(SyncError::Network("connection refused".into()));
+        let text = network.to_string();
+        assert_eq!(text.matches("try again later").count(), 1, "{text}");
+        assert!(text.contains("connection refused"), "{text}");
+        let input = FieldVisitError::from(AnswerError::Required {
+            item: "child_age".into(),
+        })
+        .to_string();
+        assert_eq!(input.matches("child_age").count(), 1, "{input}");
+        for unit in [
+            FieldVisitError::WrongKey,
+            FieldVisitError::Revoked,
+            FieldVisitError::NotEnrolled,
+            FieldVisitError::EnrollmentRefused,
+            FieldVisitError::Cancelled,
+        ] {
+            let text = unit.to_string();
+            assert!(text.contains(" / ") && !text.contains('\n'), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_foreign_stack_trace_is_cut_to_what_it_said() {
+        let trace =
+            "java.lang.IllegalStateException: keystore locked\n\tat Keys.masterKey(Keys.kt:3)\n";
+        assert_eq!(foreign_reason(trace), "keystore locked");
+        assert_eq!(
+            foreign_reason("Keychain unavailable: -25308"),
+            "Keychain unavailable: -25308"
+        );
+        assert_eq!(
+            foreign_reason("java.lang.NullPointerException"),
+            "java.lang.NullPointerException"
+        );
     }
 }

@@ -5,26 +5,35 @@
 //! - instants (start, finish, photo capture, GPS fix, sealing) are **i64 milliseconds since the Unix
 //!   epoch, UTC**; calendar days (today, due dates) are **`YYYY-MM-DD` strings** in the worker's local
 //!   calendar;
+//! - templates cross typed for rendering (`template.rs`), and whole as JSON;
 //! - answers, assignments, templates and computed values cross as **JSON strings** in the formats of
 //!   `core/TEMPLATES.md` and `core/src/protocol/`;
-//! - every failure is one [`FieldVisitError`], mapped from the core's errors in `error.rs`;
-//! - the surface is synchronous and thread-safe: apps call it from a background thread.
+//! - counts are `i32` and sizes `i64` (Kotlin `Int`/`Long`), never unsigned (`counts.rs`);
+//! - every failure is one flat [`FieldVisitError`] whose message is its Display text, mapped from
+//!   the core's errors in `error.rs`;
+//! - the surface is synchronous and thread-safe: the Android library's `suspend` functions and the
+//!   Swift package's `async` ones run it off the main thread and cancel a sync with `SyncCancel`.
 //!
 //! [`Engine`]: fieldvisit_core::Engine
 
+mod answers;
+mod counts;
 mod error;
 mod keys;
 mod records;
 mod store;
 mod sync;
+mod template;
 mod time;
 
+pub use answers::DraftAnswer;
 pub use error::FieldVisitError;
-pub use keys::KeyProvider;
+pub use keys::{KeyProvider, KeyProviderError};
 pub use records::{
     CaseloadItem, DraftRecord, EvaluationRecord, GpsFixRecord, HouseholdInfo, SealedRecord,
 };
 pub use store::{FieldVisitStore, category_code, category_label, sample_answers_json};
 pub use sync::{ReturnedTask, SyncCancel, SyncListener, SyncSummary};
+pub use template::{ItemKindRecord, ItemRecord, SectionRecord, TemplateRecord};
 
 uniffi::setup_scaffolding!();

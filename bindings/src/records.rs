@@ -12,6 +12,8 @@ use fieldvisit_core::template::{Evaluation, Label, ScoreResult};
 use fieldvisit_core::visit::{Draft, LevelOverride};
 
 use crate::FieldVisitError;
+use crate::answers::{DraftAnswer, plain_answers};
+use crate::counts::{count, long};
 use crate::time::{day_text, instant, millis};
 
 /// One line of the caseload list.
@@ -65,7 +67,7 @@ pub struct HouseholdInfo {
     /// Registered location, if surveyed.
     pub location: Option<GeoPoint>,
     /// Number of members.
-    pub member_count: u32,
+    pub member_count: i32,
 }
 
 impl From<Household> for HouseholdInfo {
@@ -77,7 +79,7 @@ impl From<Household> for HouseholdInfo {
                 .iter()
                 .map(|c| c.category.code().to_string())
                 .collect(),
-            member_count: u32::try_from(h.members.len()).unwrap_or(u32::MAX),
+            member_count: count(h.members.len()),
             id: h.id,
             village_id: h.village_id,
             head_name: h.head_name,
@@ -125,16 +127,20 @@ pub struct DraftRecord {
     /// Template id.
     pub template_id: String,
     /// Template version.
-    pub template_version: u32,
+    pub template_version: i32,
     /// Start, epoch milliseconds.
     pub started_at_ms: i64,
     /// Finish, epoch milliseconds, once finished.
     pub finished_at_ms: Option<i64>,
     /// When "reported to police" was marked, epoch milliseconds.
     pub reported_to_police_at_ms: Option<i64>,
-    /// Answers as stored by the core: a JSON object by item id whose values are tagged
-    /// `{"t": "choice", "v": "…"}` (see `core/src/template/answer.rs`).
-    pub answers_json: String,
+    /// Answers as `answer()` takes them, one per item path (`item`, `group[n].item`): replaying
+    /// them with `answer()` restores the form.
+    pub answers: Vec<DraftAnswer>,
+    /// Photo ids by item path, in the order they were attached.
+    pub photos: HashMap<String, Vec<String>>,
+    /// Number of instances of each repeat group that has any.
+    pub instances: HashMap<String, i32>,
     /// Level overrides by score id.
     pub overrides: HashMap<String, LevelOverride>,
     /// Investigators present.
@@ -147,17 +153,18 @@ pub struct DraftRecord {
     pub amends: Option<String>,
 }
 
-impl TryFrom<Draft> for DraftRecord {
-    type Error = FieldVisitError;
-    fn try_from(d: Draft) -> Result<Self, Self::Error> {
-        Ok(DraftRecord {
-            answers_json: serde_json::to_string(&d.answers)
-                .map_err(|e| crate::error::bad_json("answers", &e))?,
+impl From<Draft> for DraftRecord {
+    fn from(d: Draft) -> Self {
+        let plain = plain_answers(&d.answers);
+        DraftRecord {
+            answers: plain.answers,
+            photos: plain.photos,
+            instances: plain.instances,
             visit_id: d.visit_id,
             household_id: d.household_id,
             category: d.category,
             template_id: d.template_id,
-            template_version: d.template_version,
+            template_version: count(d.template_version),
             started_at_ms: millis(d.started_at),
             finished_at_ms: d.finished_at.map(millis),
             reported_to_police_at_ms: d.reported_to_police_at.map(millis),
@@ -166,7 +173,7 @@ impl TryFrom<Draft> for DraftRecord {
             notes: d.notes,
             photo_ids: d.photos.into_iter().map(|p| p.photo_id).collect(),
             amends: d.amends,
-        })
+        }
     }
 }
 
@@ -199,7 +206,7 @@ pub struct SealedRecord {
     /// Visit id.
     pub visit_id: String,
     /// Position in this device's chain of sealed visits (from 1).
-    pub seq: u64,
+    pub seq: i64,
     /// Chain hash, lowercase hex SHA-256.
     pub hash_hex: String,
     /// Level of the template's schedule score (e.g. child risk `HIGH`), if any.
@@ -210,7 +217,7 @@ impl From<SealedSummary> for SealedRecord {
     fn from(s: SealedSummary) -> Self {
         SealedRecord {
             visit_id: s.visit_id,
-            seq: s.seq,
+            seq: long(s.seq),
             hash_hex: s.hash.to_hex(),
             level: s.level,
         }

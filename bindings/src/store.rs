@@ -12,11 +12,13 @@ use fieldvisit_core::template::builtin::sample::sample_answers;
 use fieldvisit_core::visit::LevelOverride;
 
 use crate::FieldVisitError;
+use crate::counts::long;
 use crate::error::bad_json;
 use crate::keys::{ForeignKeys, KeyProvider};
 use crate::records::{
     CaseloadItem, DraftRecord, EvaluationRecord, GpsFixRecord, HouseholdInfo, SealedRecord,
 };
+use crate::template::TemplateRecord;
 use crate::time::{day, instant};
 
 /// An open, encrypted store on the phone with its engine. Thread-safe; call it from a background
@@ -29,7 +31,7 @@ pub struct FieldVisitStore {
 fn category(code: &str) -> Result<Category, FieldVisitError> {
     Category::from_code(code).ok_or_else(|| FieldVisitError::InvalidInput {
         item: "category".to_string(),
-        reason: format!("unknown category code `{code}`"),
+        reason: format!("category: unknown category code `{code}`"),
     })
 }
 
@@ -77,7 +79,17 @@ impl FieldVisitStore {
             .map(HouseholdInfo::from))
     }
 
-    /// The newest template for a category code, as JSON (`core/TEMPLATES.md`), to render the form.
+    /// The newest template for a category code, typed, to render the form.
+    pub fn template(&self, category_code: String) -> Result<TemplateRecord, FieldVisitError> {
+        Ok(self
+            .inner
+            .template_for(category(&category_code)?)?
+            .as_ref()
+            .into())
+    }
+
+    /// The newest template for a category code, as JSON (`core/TEMPLATES.md`), whole: with its
+    /// conditions, computed values and scores.
     pub fn template_json(&self, category_code: String) -> Result<String, FieldVisitError> {
         let t = self.inner.template_for(category(&category_code)?)?;
         serde_json::to_string(t.as_ref()).map_err(|e| bad_json("template", &e))
@@ -101,7 +113,8 @@ impl FieldVisitStore {
     }
 
     /// Answers one item (`item` or `group[n].item`) with a JSON value (`null` clears it). Refused
-    /// answers fail with `InvalidInput` naming the item.
+    /// answers fail with `InvalidInput` naming the item. `DraftRecord.answers` holds a draft's
+    /// answers in this same form.
     pub fn answer(
         &self,
         visit_id: String,
@@ -175,16 +188,18 @@ impl FieldVisitStore {
         &self,
         visit_id: String,
         group: String,
-        index: u32,
+        index: i32,
     ) -> Result<(), FieldVisitError> {
-        Ok(self
-            .inner
-            .remove_instance(&visit_id, &group, index as usize)?)
+        let index = usize::try_from(index).map_err(|_| FieldVisitError::InvalidInput {
+            item: "index".to_string(),
+            reason: "index: an instance number cannot be negative".to_string(),
+        })?;
+        Ok(self.inner.remove_instance(&visit_id, &group, index)?)
     }
 
     /// One draft (or sealed visit) as stored.
     pub fn draft(&self, visit_id: String) -> Result<DraftRecord, FieldVisitError> {
-        self.inner.draft(&visit_id)?.try_into()
+        Ok(self.inner.draft(&visit_id)?.into())
     }
 
     /// Every unsealed draft, oldest first (they survive restarts).
@@ -193,7 +208,7 @@ impl FieldVisitStore {
             .store()
             .draft_ids()?
             .iter()
-            .map(|id| self.inner.draft(id)?.try_into())
+            .map(|id| Ok(self.inner.draft(id)?.into()))
             .collect()
     }
 
@@ -212,8 +227,8 @@ impl FieldVisitStore {
     }
 
     /// Checks signatures and links of every sealed visit; returns how many were checked.
-    pub fn verify_chain(&self) -> Result<u64, FieldVisitError> {
-        Ok(self.inner.verify_chain()?)
+    pub fn verify_chain(&self) -> Result<i64, FieldVisitError> {
+        Ok(long(self.inner.verify_chain()?))
     }
 }
 

@@ -7,30 +7,31 @@ use fieldvisit_core::sync::{
     self, CancelToken, ProgressListener, SyncOptions, SyncProgress, Syncer,
 };
 
+use crate::counts::{count, long};
 use crate::{FieldVisitError, FieldVisitStore};
 
 /// Receives progress of a sync run. Called on the thread that runs the sync.
 #[uniffi::export(with_foreign)]
 pub trait SyncListener: Send + Sync {
     /// `done` of `total` sealed visits uploaded so far in this run.
-    fn on_progress(&self, done: u64, total: u64);
-    /// The run ended; `error` is `None` on success, else a message without personal data.
-    fn on_finished(&self, uploaded: u64, error: Option<String>);
+    fn on_progress(&self, done: i32, total: i32);
+    /// The run ended; `error` is `None` on success, else the error's message (no personal data).
+    fn on_finished(&self, uploaded: i32, error: Option<String>);
 }
 
 /// What one sync run did.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SyncSummary {
     /// Households added or changed by the pull.
-    pub households_received: u64,
+    pub households_received: i32,
     /// Assessments returned to the worker.
-    pub tasks_received: u64,
+    pub tasks_received: i32,
     /// Visits now fully on the server.
-    pub visits_completed: u64,
+    pub visits_completed: i32,
     /// Photos completed.
-    pub photos_completed: u64,
+    pub photos_completed: i32,
     /// Bytes sent.
-    pub bytes_sent: u64,
+    pub bytes_sent: i64,
     /// Visit ids the server refused for good, with its error code (`visit_id: code`).
     pub refused: Vec<String>,
 }
@@ -48,7 +49,8 @@ pub struct ReturnedTask {
     pub returned_at: String,
 }
 
-/// Cancels a sync run from another thread.
+/// Cancels a sync run from another thread (the Kotlin and Swift async layers call it when the
+/// coroutine or task is cancelled).
 #[derive(Debug, Default, uniffi::Object)]
 pub struct SyncCancel {
     token: CancelToken,
@@ -62,7 +64,8 @@ impl SyncCancel {
         Arc::new(SyncCancel::default())
     }
 
-    /// Stops the run at the next request boundary; it then fails with `Cancelled`.
+    /// Stops the run at the next request boundary, or at once while it waits to retry; it then
+    /// fails with `Cancelled`.
     pub fn cancel(&self) {
         self.token.cancel();
     }
@@ -72,13 +75,17 @@ struct Forward(Arc<dyn SyncListener>);
 
 impl ProgressListener for Forward {
     fn on_progress(&self, p: SyncProgress) {
-        self.0.on_progress(p.items_done, p.items_total);
+        self.0
+            .on_progress(count(p.items_done), count(p.items_total));
     }
 }
 
 #[uniffi::export]
 impl FieldVisitStore {
-    /// Redeems an enrollment code at `base_url`; the device id and token are kept in the store.
+    /// Redeems an enrollment code at `base_url` (`https://…`); the device id, token and server
+    /// address are kept in the store, so later syncs need no address. Fails with
+    /// `EnrollmentRefused` for an unknown, used or expired code, `Network` when the server cannot
+    /// be reached, `InvalidInput` for an address that is not an http(s) URL.
     pub fn enroll(
         &self,
         base_url: String,
@@ -89,11 +96,17 @@ impl FieldVisitStore {
         Ok(())
     }
 
-    /// Runs one sync: pulls assignments, then uploads sealed visits and their photos, resuming
-    /// where an earlier run stopped.
+    /// The server this phone enrolled with; `None` before enrollment.
+    pub fn server_url(&self) -> Result<Option<String>, FieldVisitError> {
+        Ok(sync::enrolled_server(&self.inner)?)
+    }
+
+    /// Runs one sync with the server enrollment stored: pulls assignments, then uploads sealed
+    /// visits and their photos, resuming where an earlier run stopped. Transient failures are
+    /// retried inside the run a few times before it fails with `Network`; `NotEnrolled`,
+    /// `Revoked` and `Refused` are permanent; `Cancelled` after `cancel.cancel()`.
     pub fn sync(
         &self,
-        base_url: String,
         listener: Option<Arc<dyn SyncListener>>,
         cancel: Option<Arc<SyncCancel>>,
     ) -> Result<SyncSummary, FieldVisitError> {
@@ -104,21 +117,16 @@ impl FieldVisitStore {
             None => &none,
         };
         let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
-        let result = Syncer::new(
-            &self.inner,
-            &base_url,
-            SyncOptions::default(),
-            progress,
-            token,
-        )
-        .and_then(|s| s.run());
+        let result =
+            Syncer::with_enrolled_server(&self.inner, SyncOptions::default(), progress, token)
+                .and_then(|s| s.run());
         let result: Result<SyncSummary, FieldVisitError> = result
             .map(|r| SyncSummary {
-                households_received: r.households_received as u64,
-                tasks_received: r.tasks_received as u64,
-                visits_completed: r.visits_completed,
-                photos_completed: r.photos_completed,
-                bytes_sent: r.bytes_sent,
+                households_received: count(r.households_received),
+                tasks_received: count(r.tasks_received),
+                visits_completed: count(r.visits_completed),
+                photos_completed: count(r.photos_completed),
+                bytes_sent: long(r.bytes_sent),
                 refused: r
                     .refused
                     .into_iter()
@@ -137,13 +145,14 @@ impl FieldVisitStore {
 
     /// Sealed visits not yet wholly on the server (envelope or a photo missing); the apps show it
     /// as "waiting to upload".
-    pub fn pending_uploads(&self) -> Result<u64, FieldVisitError> {
-        Ok(self
-            .inner
-            .store()
-            .outbox()
-            .map_err(FieldVisitError::from)?
-            .len() as u64)
+    pub fn pending_uploads(&self) -> Result<i32, FieldVisitError> {
+        Ok(count(
+            self.inner
+                .store()
+                .outbox()
+                .map_err(FieldVisitError::from)?
+                .len(),
+        ))
     }
 
     /// Assessments returned by reviewers, oldest first.

@@ -9,7 +9,7 @@ use crate::FieldVisitError;
 pub(crate) fn instant(ms: i64, what: &str) -> Result<DateTime<Utc>, FieldVisitError> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| FieldVisitError::InvalidInput {
         item: what.to_string(),
-        reason: "not a representable time in milliseconds since 1970-01-01 UTC".to_string(),
+        reason: format!("{what}: not a representable time in milliseconds since 1970-01-01 UTC"),
     })
 }
 
@@ -22,7 +22,7 @@ pub(crate) fn millis(t: DateTime<Utc>) -> i64 {
 pub(crate) fn day(text: &str, what: &str) -> Result<NaiveDate, FieldVisitError> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| FieldVisitError::InvalidInput {
         item: what.to_string(),
-        reason: "expected a date as YYYY-MM-DD".to_string(),
+        reason: format!("{what}: expected a date as YYYY-MM-DD"),
     })
 }
 

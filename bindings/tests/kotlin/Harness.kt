@@ -6,8 +6,9 @@ import java.nio.file.Files
 import java.security.KeyPairGenerator
 import java.util.Base64
 import javax.imageio.ImageIO
-import uniffi.fieldvisit_ffi.FieldVisitException
+import kotlinx.coroutines.runBlocking
 import uniffi.fieldvisit_ffi.KeyProvider
+import uniffi.fieldvisit_ffi.KeyProviderException
 
 /** Counts checks and prints `N passed, N failed` last; the process exits non-zero on failure. */
 object Checks {
@@ -26,6 +27,9 @@ object Checks {
         }
     }
 
+    /** [check] for a body that calls `suspend` functions, run to the end on this thread. */
+    fun checkSuspending(name: String, body: suspend () -> Unit) = check(name) { runBlocking { body() } }
+
     fun finish(): Nothing {
         println("$passed passed, $failed failed")
         kotlin.system.exitProcess(if (failed == 0) 0 else 1)
@@ -39,7 +43,7 @@ class StaticKeys(private val key: ByteArray) : KeyProvider {
 
 /** A key provider whose keystore is locked. */
 class LockedKeys : KeyProvider {
-    override fun masterKey(): ByteArray = throw FieldVisitException.KeyUnavailable("keystore locked (test)")
+    override fun masterKey(): ByteArray = throw KeyProviderException.Unavailable("keystore locked (test)")
 }
 
 object Fixtures {

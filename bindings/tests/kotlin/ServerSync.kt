@@ -1,35 +1,38 @@
-// The generated Kotlin against a real fieldvisit-server that scripts/test-bindings.sh seeds and
-// starts: enroll through the FFI with a fresh code, pull the caseload, seal a child visit with a
-// photo and sync it; a second sync finds nothing left to send.
+// The Android library's coroutine layer (SuspendingStore) against a real fieldvisit-server that
+// scripts/test-bindings.sh seeds and starts, in the order of android/API.md: open, enroll with a
+// fresh code, sync, read the caseload, record and seal a child visit with a photo, sync it; a second
+// sync finds nothing left to send.
 package org.fieldvisit.test
 
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
+import kotlinx.coroutines.runBlocking
 import org.fieldvisit.form.Json
+import org.fieldvisit.store.SuspendingStore
 import org.fieldvisit.test.Checks.check
+import org.fieldvisit.test.Checks.checkSuspending
 import org.fieldvisit.test.Fixtures.T0
 import uniffi.fieldvisit_core.Category
 import uniffi.fieldvisit_core.GeoPoint
 import uniffi.fieldvisit_ffi.FieldVisitException
 import uniffi.fieldvisit_ffi.FieldVisitStore
 import uniffi.fieldvisit_ffi.GpsFixRecord
-import uniffi.fieldvisit_ffi.SyncCancel
 import uniffi.fieldvisit_ffi.SyncListener
 import uniffi.fieldvisit_ffi.sampleAnswersJson
 
 /** Records what a sync run reported through the foreign listener. */
 class RecordingListener : SyncListener {
-    val progress = mutableListOf<Pair<ULong, ULong>>()
-    var finished: ULong? = null
+    val progress = mutableListOf<Pair<Int, Int>>()
+    var finished: Int? = null
     var error: String? = null
 
-    override fun onProgress(done: ULong, total: ULong) {
+    override fun onProgress(done: Int, total: Int) {
         progress += done to total
     }
 
-    override fun onFinished(uploaded: ULong, error: String?) {
+    override fun onFinished(uploaded: Int, error: String?) {
         finished = uploaded
         this.error = error
     }
@@ -46,20 +49,21 @@ object ServerSync {
         }
         if (url == null || code == null) return
         val minute = 60_000L
-        val store = FieldVisitStore.open(Fixtures.tempStorePath(), StaticKeys(ByteArray(32) { 0x17 }))
+        val store = runBlocking { SuspendingStore.open(Fixtures.tempStorePath(), StaticKeys(ByteArray(32) { 0x17 })) }
         var household = ""
         var visit = ""
 
         check("server: a sync before enrolling is refused as not enrolled") {
-            val e = assertFailsWith<FieldVisitException.Network> { store.sync(url, null, null) }
-            assertTrue("not enrolled" in e.toString(), e.toString())
+            val e = assertFailsWith<FieldVisitException.NotEnrolled> { runBlocking { store.sync() } }
+            assertReadable(e, "not enrolled")
         }
 
-        check("server: enrolls through the FFI and pulls its caseload, templates and keys") {
+        checkSuspending("server: enrolls through the FFI and pulls its caseload, templates and keys") {
             store.enroll(url, code, "kotlin test phone")
-            val first = store.sync(url, null, null)
-            assertEquals(1uL, first.householdsReceived)
-            assertEquals(0uL, first.visitsCompleted)
+            assertEquals(url, store.serverUrl())
+            val first = store.sync()
+            assertEquals(1, first.householdsReceived)
+            assertEquals(0, first.visitsCompleted)
             val entry = store.caseload("2026-05-20").single()
             assertEquals(Category.LEFT_BEHIND_CHILD, entry.category)
             household = entry.householdId
@@ -67,11 +71,12 @@ object ServerSync {
 
         check("server: a used enrollment code is refused") {
             FieldVisitStore.open(Fixtures.tempStorePath(), StaticKeys(ByteArray(32) { 0x18 })).use { other ->
-                assertFailsWith<FieldVisitException.Network> { other.enroll(url, code, "second phone") }
+                val e = assertFailsWith<FieldVisitException.EnrollmentRefused> { other.enroll(url, code, "second phone") }
+                assertReadable(e, "enrollment code")
             }
         }
 
-        check("server: a child visit with a photo seals against the server's audience keys") {
+        checkSuspending("server: a child visit with a photo seals against the server's audience keys") {
             val fix = GpsFixRecord(GeoPoint(31.9502, 118.8401), 10.0, T0 - 15_000, mock = false)
             visit = store.startVisit(household, "left_behind_child", fix, T0)
             val sample = Json.parse(assertNotNull(sampleAnswersJson("child-guardianship"))) as Json.Obj
@@ -79,28 +84,26 @@ object ServerSync {
             store.setInvestigators(visit, listOf("李明", "王芳"))
             store.attachPhoto(visit, "entrustment_letter", Fixtures.jpeg(11), T0 + 5 * minute)
             store.finish(visit, T0 + 30 * minute)
-            assertEquals(1uL, store.seal(visit, T0 + 31 * minute).seq)
-            assertEquals(1uL, store.pendingUploads())
+            assertEquals(1L, store.seal(visit, T0 + 31 * minute).seq)
+            assertEquals(1, store.pendingUploads())
         }
 
-        check("server: sync uploads the visit and its photo; the server's receipt empties the outbox") {
-            val listener = RecordingListener()
-            val summary = store.sync(url, listener, SyncCancel())
-            assertEquals(1uL, summary.visitsCompleted)
-            assertEquals(1uL, summary.photosCompleted)
+        checkSuspending("server: sync uploads the visit and its photo; the server's receipt empties the outbox") {
+            val progress = mutableListOf<Pair<Int, Int>>()
+            val summary = store.sync { done, total -> progress += done to total }
+            assertEquals(1, summary.visitsCompleted)
+            assertEquals(1, summary.photosCompleted)
             assertTrue(summary.refused.isEmpty(), summary.refused.toString())
-            assertTrue(summary.bytesSent > 1_000uL, summary.toString())
-            assertEquals(0uL, store.pendingUploads())
-            assertEquals(1uL, listener.finished)
-            assertEquals(null, listener.error)
-            assertEquals(1uL to 1uL, listener.progress.last())
+            assertTrue(summary.bytesSent > 1_000L, summary.toString())
+            assertEquals(0, store.pendingUploads())
+            assertEquals(1 to 1, progress.last())
         }
 
-        check("server: a second sync sends nothing; the chain still verifies") {
-            val again = store.sync(url, null, null)
-            assertEquals(0uL, again.visitsCompleted)
-            assertEquals(0uL, again.bytesSent)
-            assertEquals(1uL, store.verifyChain())
+        checkSuspending("server: a second sync sends nothing; the chain still verifies") {
+            val again = store.sync()
+            assertEquals(0, again.visitsCompleted)
+            assertEquals(0L, again.bytesSent)
+            assertEquals(1L, store.verifyChain())
             assertTrue(store.returnedTasks().isEmpty())
         }
         store.close()

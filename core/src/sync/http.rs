@@ -22,23 +22,41 @@ pub struct ServerApi {
 }
 
 fn network(e: reqwest::Error) -> SyncError {
-    // reqwest's message names the URL and the failure, not request bodies.
-    SyncError::Network(e.without_url().to_string())
+    // reqwest's own text ("error sending request") hides why; its innermost source says it
+    // ("Connection refused", "timed out"). Neither holds request bodies.
+    let e = e.without_url();
+    let mut root: Option<&dyn std::error::Error> = None;
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        root = Some(s);
+        source = s.source();
+    }
+    SyncError::Network(match root {
+        Some(r) => format!("{e}: {r}"),
+        None => e.to_string(),
+    })
 }
 
 impl ServerApi {
     /// A client of the server at `base_url` (e.g. `https://fv.example.gov.cn`).
+    /// Fails with [`SyncError::InvalidAddress`] unless `base_url` is an `http(s)` URL with a host.
     pub fn new(base_url: &str) -> Result<Self, SyncError> {
+        let base = server_address(base_url)?;
         let client = Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(network)?;
         Ok(ServerApi {
-            base: base_url.trim_end_matches('/').to_string(),
+            base,
             client,
             token: None,
         })
+    }
+
+    /// The server's address as checked, without a trailing `/`.
+    pub fn base(&self) -> &str {
+        &self.base
     }
 
     /// The same client acting with a device token.
@@ -52,8 +70,7 @@ impl ServerApi {
     }
 
     fn parsed_url(&self, path: &str) -> Result<reqwest::Url, SyncError> {
-        reqwest::Url::parse(&self.url(path))
-            .map_err(|_| SyncError::Network("the server address is not a valid URL".into()))
+        reqwest::Url::parse(&self.url(path)).map_err(|_| SyncError::InvalidAddress)
     }
 
     fn auth(&self, rb: RequestBuilder) -> RequestBuilder {
@@ -67,7 +84,7 @@ impl ServerApi {
         let resp = self.auth(rb).send().map_err(network)?;
         let resp = check(resp)?;
         resp.json::<T>()
-            .map_err(|e| SyncError::Network(format!("unreadable response: {}", e.without_url())))
+            .map_err(|e| SyncError::Network(format!("unreadable answer: {}", e.without_url())))
     }
 
     /// Redeems an enrollment code.
@@ -151,13 +168,87 @@ fn check(resp: Response) -> Result<Response, SyncError> {
         },
         |b| (b.error.code, b.error.message),
     );
-    if status == StatusCode::FORBIDDEN && code == "device_revoked" {
-        return Err(SyncError::Revoked);
-    }
-    Err(SyncError::Server {
+    Err(refusal(status, &code).unwrap_or(SyncError::Server {
         status: status.as_u16(),
         code,
         message,
         retry_after,
-    })
+    }))
+}
+
+/// The refusals an app acts on by their own variant: an enrollment code that cannot be used, a
+/// revoked device, and a token the server does not know (401: the device must enroll again).
+fn refusal(status: StatusCode, code: &str) -> Option<SyncError> {
+    match (status, code) {
+        (StatusCode::FORBIDDEN, "device_revoked") => Some(SyncError::Revoked),
+        (StatusCode::FORBIDDEN, "enrollment_refused") => Some(SyncError::EnrollmentRefused),
+        (StatusCode::UNAUTHORIZED, _) => Some(SyncError::NotEnrolled),
+        _ => None,
+    }
+}
+
+/// The server address without a trailing `/`, checked to be an `http(s)` URL with a host and no
+/// query or fragment.
+pub fn server_address(base_url: &str) -> Result<String, SyncError> {
+    let trimmed = base_url.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(trimmed).map_err(|_| SyncError::InvalidAddress)?;
+    let usable = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some_and(|h| !h.is_empty())
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if usable {
+        Ok(trimmed.to_string())
+    } else {
+        Err(SyncError::InvalidAddress)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_checked_before_any_request() {
+        assert_eq!(
+            server_address(" https://fv.example.gov.cn/ ")
+                .ok()
+                .as_deref(),
+            Some("https://fv.example.gov.cn")
+        );
+        assert_eq!(
+            server_address("http://127.0.0.1:8080/base").ok().as_deref(),
+            Some("http://127.0.0.1:8080/base")
+        );
+        for bad in [
+            "",
+            "fv.example.gov.cn",
+            "ftp://fv.example.gov.cn",
+            "http://",
+            "https://fv.example.gov.cn/?x=1",
+            "not a url",
+        ] {
+            assert!(
+                matches!(server_address(bad), Err(SyncError::InvalidAddress)),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn refusals_get_their_own_errors() {
+        assert!(matches!(
+            refusal(StatusCode::FORBIDDEN, "enrollment_refused"),
+            Some(SyncError::EnrollmentRefused)
+        ));
+        assert!(matches!(
+            refusal(StatusCode::FORBIDDEN, "device_revoked"),
+            Some(SyncError::Revoked)
+        ));
+        assert!(matches!(
+            refusal(StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Some(SyncError::NotEnrolled)
+        ));
+        assert!(refusal(StatusCode::FORBIDDEN, "forbidden_role").is_none());
+        assert!(refusal(StatusCode::SERVICE_UNAVAILABLE, "busy").is_none());
+    }
 }

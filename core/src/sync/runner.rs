@@ -2,6 +2,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::error::is_transient_status;
+use super::server::{enrolled_server, remember_server};
 use super::{
     Backoff, CancelToken, Operation, ProgressListener, ServerApi, SyncError, SyncProgress, plan,
 };
@@ -65,7 +67,8 @@ impl std::fmt::Debug for Syncer<'_> {
     }
 }
 
-/// Redeems an enrollment code with the device's public key and records the identity it gives.
+/// Redeems an enrollment code with the device's public key and records the identity it gives and
+/// the server's address, which later syncs use.
 pub fn enroll(
     engine: &Engine,
     base_url: &str,
@@ -79,7 +82,10 @@ pub fn enroll(
         public_key: b64_encode(&key.public_key()),
         device_label: device_label.to_string(),
     };
-    let resp = ServerApi::new(base_url)?.enroll(&req)?;
+    let api = ServerApi::new(base_url)?;
+    let resp = api.enroll(&req)?;
+    // The address first: an identity without one would leave a phone that cannot sync.
+    remember_server(engine, api.base())?;
     let identity = DeviceIdentity {
         device_id: resp.device_id,
         worker_id: resp.worker_id,
@@ -90,7 +96,18 @@ pub fn enroll(
 }
 
 impl<'a> Syncer<'a> {
-    /// A syncer for an enrolled engine.
+    /// A syncer for an enrolled engine, talking to the server it enrolled with.
+    pub fn with_enrolled_server(
+        engine: &'a Engine,
+        options: SyncOptions,
+        listener: &'a dyn ProgressListener,
+        cancel: CancelToken,
+    ) -> Result<Self, SyncError> {
+        let address = enrolled_server(engine)?.ok_or(SyncError::NotEnrolled)?;
+        Syncer::new(engine, &address, options, listener, cancel)
+    }
+
+    /// A syncer for an enrolled engine, talking to the server at `base_url`.
     pub fn new(
         engine: &'a Engine,
         base_url: &str,
@@ -123,7 +140,12 @@ impl<'a> Syncer<'a> {
                 Ok(v) => return Ok(v),
                 Err(e) if e.is_transient() && attempt + 1 < self.options.backoff.max_attempts => {
                     attempt += 1;
-                    std::thread::sleep(self.options.backoff.delay(attempt, e.retry_after()));
+                    if self
+                        .cancel
+                        .sleep(self.options.backoff.delay(attempt, e.retry_after()))
+                    {
+                        return Err(SyncError::Cancelled);
+                    }
                 }
                 Err(e) => return Err(e),
             }
@@ -194,7 +216,7 @@ impl<'a> Syncer<'a> {
                             receipts.insert(visit_id, receipt);
                         }
                         Err(SyncError::Server { status, code, .. })
-                            if (400..500).contains(&status) && status != 429 =>
+                            if !is_transient_status(status) =>
                         {
                             store.outbox_finish(&visit_id, OutboxState::Failed, Some(&code))?;
                             report.refused.push((visit_id.clone(), code));
@@ -300,7 +322,12 @@ impl<'a> Syncer<'a> {
                 Err(e) if e.is_transient() && attempt + 1 < self.options.backoff.max_attempts => {
                     sent += len;
                     attempt += 1;
-                    std::thread::sleep(self.options.backoff.delay(attempt, e.retry_after()));
+                    if self
+                        .cancel
+                        .sleep(self.options.backoff.delay(attempt, e.retry_after()))
+                    {
+                        return Err(SyncError::Cancelled);
+                    }
                     status = self.retry(|| self.api.photo_status(visit_id, photo_id))?;
                 }
                 Err(e) => return Err(e),

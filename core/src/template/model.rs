@@ -110,6 +110,7 @@ pub struct Item {
 }
 
 /// One option of a choice item.
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ChoiceOption {

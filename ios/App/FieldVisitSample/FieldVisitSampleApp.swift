@@ -18,105 +18,100 @@ struct FieldVisitSampleApp: App {
     }
 }
 
-/// The open store, shared by the screens. Work runs on a background queue; results come back on main.
+/// The open store, shared by the screens. Form work runs on a background queue with the blocking
+/// store; enrollment and sync use the `async` layer (`AsyncStore`) in main-actor tasks, so results
+/// are published on main.
 final class AppModel: ObservableObject {
     @Published var rows: [CaseloadItem] = []
     @Published var names: [String: String] = [:]
     @Published var error: String?
     @Published var pendingDrafts = 0
-    @Published var pendingUploads: UInt64 = 0
+    @Published var pendingUploads = 0
     @Published var returnedTasks = 0
     @Published var syncLine = "尚未同步 / not synced yet"
     @Published var syncing = false
-    /// The station's server, remembered at enrollment.
-    @Published var serverUrl: String? = UserDefaults.standard.string(forKey: "fieldvisit.serverUrl")
+    /// The server the phone enrolled with (the store keeps it); `nil` before enrollment.
+    @Published var serverUrl: String?
     let queue = DispatchQueue(label: "org.fieldvisit.core")
     private(set) var store: FieldVisitStore?
+    private var syncTask: Task<Void, Never>?
+
+    @MainActor
+    private func asyncStore() async throws -> AsyncStore {
+        if let store = store { return AsyncStore(store) }
+        let opened = try await AsyncStore.open()
+        store = opened.blocking
+        return opened
+    }
 
     func load() {
-        queue.async {
+        Task { @MainActor in
             do {
-                let store = try self.store ?? FieldVisit.open()
-                let rows = try store.caseload(today: FieldVisit.today())
+                let s = try await asyncStore()
+                let rows = try await s.caseload(today: FieldVisit.today())
                 var names: [String: String] = [:]
                 for row in rows {
-                    names[row.householdId] = try store.household(householdId: row.householdId)?.headName
+                    names[row.householdId] = try await s.household(householdId: row.householdId)?.headName
                 }
-                let drafts = try store.drafts().count
-                let uploads = try store.pendingUploads()
-                let tasks = try store.returnedTasks().count
-                DispatchQueue.main.async {
-                    self.store = store
-                    self.rows = rows
-                    self.names = names
-                    self.pendingDrafts = drafts
-                    self.pendingUploads = uploads
-                    self.returnedTasks = tasks
-                    self.error = nil
-                }
+                self.rows = rows
+                self.names = names
+                self.pendingDrafts = try await s.drafts().count
+                self.pendingUploads = try await s.pendingUploads()
+                self.returnedTasks = try await s.returnedTasks().count
+                self.serverUrl = try await s.serverUrl()
+                self.error = nil
+            } catch let e as FieldVisitError {
+                self.error = e.message
             } catch {
-                DispatchQueue.main.async { self.error = "\(error)" }
+                self.error = "\(error)"
             }
         }
     }
 
-    /// Redeems the enrollment code from the station's admin and remembers the server.
+    /// Redeems the enrollment code from the station's admin; the store remembers the server.
     func enroll(server: String, code: String) {
-        let server = server.trimmingCharacters(in: .whitespaces)
-        queue.async {
+        Task { @MainActor in
             do {
-                let store = try self.store ?? FieldVisit.open()
-                try store.enroll(baseUrl: server, code: code.trimmingCharacters(in: .whitespaces),
-                                 deviceLabel: "iOS")
-                UserDefaults.standard.set(server, forKey: "fieldvisit.serverUrl")
-                DispatchQueue.main.async {
-                    self.serverUrl = server
-                    self.syncLine = "已注册 / enrolled"
-                }
-                self.load()
+                let s = try await asyncStore()
+                try await s.enroll(baseUrl: server.trimmingCharacters(in: .whitespaces),
+                                   code: code.trimmingCharacters(in: .whitespaces), deviceLabel: "iOS")
+                syncLine = "已注册 / enrolled"
+                load()
+            } catch let e as FieldVisitError {
+                syncLine = "注册失败 / enrollment failed: \(e.message)"
             } catch {
-                DispatchQueue.main.async { self.syncLine = "注册失败 / enrollment failed: \(error)" }
+                syncLine = "注册失败 / enrollment failed: \(error)"
             }
         }
     }
 
     /// Pulls assignments and uploads sealed visits and photos, resuming where a run stopped.
     func syncNow() {
-        guard let server = serverUrl, !syncing else { return }
+        guard serverUrl != nil, !syncing else { return }
         syncing = true
-        queue.async {
+        syncTask = Task { @MainActor in
+            defer { self.syncing = false }
             do {
-                let store = try self.store ?? FieldVisit.open()
-                let summary = try store.sync(baseUrl: server, listener: SyncProgress(model: self), cancel: nil)
+                let s = try await asyncStore()
+                let summary = try await s.sync { done, total in
+                    Task { @MainActor in self.syncLine = "同步中 / syncing \(done)/\(total)" }
+                }
                 let refused = summary.refused.isEmpty ? "" : "，拒收 refused \(summary.refused.count)"
-                DispatchQueue.main.async {
-                    self.syncLine = "已同步 / synced: 上传 uploaded \(summary.visitsCompleted)，"
-                        + "照片 photos \(summary.photosCompleted)，新任务 new tasks \(summary.tasksReceived)\(refused)"
-                    self.syncing = false
-                }
-                self.load()
+                syncLine = "已同步 / synced: 上传 uploaded \(summary.visitsCompleted)，"
+                    + "照片 photos \(summary.photosCompleted)，新任务 new tasks \(summary.tasksReceived)\(refused)"
+                load()
+            } catch let e as FieldVisitError {
+                // Only a transient failure is worth a retry button; a refusal needs enrollment.
+                syncLine = "同步失败 / sync failed: \(e.message)"
+                if e.needsEnrollment { serverUrl = nil }
             } catch {
-                DispatchQueue.main.async {
-                    self.syncLine = "同步失败 / sync failed: \(error)"
-                    self.syncing = false
-                }
+                syncLine = "同步失败 / sync failed: \(error)"
             }
         }
     }
-}
 
-/// Forwards the core's sync progress to the status line. The model is only touched on the main
-/// queue, which makes sharing the listener with the core's sync thread safe.
-final class SyncProgress: SyncListener, @unchecked Sendable {
-    private weak var model: AppModel?
-
-    init(model: AppModel) {
-        self.model = model
+    /// Stops a running sync; it ends with `FieldVisitError.Cancelled`.
+    func cancelSync() {
+        syncTask?.cancel()
     }
-
-    func onProgress(done: UInt64, total: UInt64) {
-        DispatchQueue.main.async { self.model?.syncLine = "同步中 / syncing \(done)/\(total)" }
-    }
-
-    func onFinished(uploaded: UInt64, error: String?) {}
 }

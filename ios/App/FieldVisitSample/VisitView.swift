@@ -20,7 +20,7 @@ final class VisitModel: ObservableObject {
                     let id = try store.startVisit(
                         householdId: householdId, categoryCode: categoryCode, fix: fix,
                         startedAtMs: FieldVisit.nowMs())
-                    let form = try FormState(templateJSON: try store.templateJson(categoryCode: categoryCode))
+                    let form = FormState(template: try store.template(categoryCode: categoryCode))
                     let ev = try store.evaluate(visitId: id)
                     DispatchQueue.main.async {
                         self.visitId = id
@@ -42,8 +42,8 @@ final class VisitModel: ObservableObject {
             var refusal: String?
             do {
                 try store.answer(visitId: id, path: path, valueJson: text)
-            } catch FieldVisitError.InvalidInput(_, let reason) {
-                refusal = reason
+            } catch let e as FieldVisitError {
+                refusal = e.message
             } catch {
                 refusal = "\(error)"
             }
@@ -80,7 +80,7 @@ final class VisitModel: ObservableObject {
         }
         app.queue.async {
             do {
-                try store.removeInstance(visitId: id, group: group, index: UInt32(n))
+                try store.removeInstance(visitId: id, group: group, index: Int32(n))
                 let ev = try store.evaluate(visitId: id)
                 DispatchQueue.main.async {
                     form.removeInstance(group, n)
@@ -101,8 +101,8 @@ final class VisitModel: ObservableObject {
                 try store.finish(visitId: id, atMs: FieldVisit.nowMs())
                 let sealed = try store.seal(visitId: id, nowMs: FieldVisit.nowMs())
                 text = "已封存 #\(sealed.seq) \(sealed.level ?? "")"
-            } catch FieldVisitError.Incomplete(let problems) {
-                text = problems.joined(separator: "\n")
+            } catch let e as FieldVisitError {
+                text = e.message
             } catch {
                 text = "\(error)"
             }

@@ -2,9 +2,10 @@ import Foundation
 import FieldVisitFFI
 
 /// Opens the app's store in Application Support with the Keychain master key. Every method of the
-/// returned store `throws` a `FieldVisitError` (`.WrongKey`, `.InvalidInput(item:reason:)`,
-/// `.Incomplete(problems:)`, `.Sealed(visitId:)` …). Call it off the main thread: the core is
-/// synchronous. Instants are epoch milliseconds, days are `YYYY-MM-DD`.
+/// returned store `throws` a `FieldVisitError` (`.WrongKey(message:)`, `.InvalidInput(message:)`,
+/// `.Network(message:)` …; `error.message` is the readable text). The blocking store is for code off
+/// the main thread; `AsyncStore.open()` gives the `async` one. Instants are epoch milliseconds,
+/// days are `YYYY-MM-DD`.
 public enum FieldVisit {
     public static func open(keys: KeyProvider = KeychainKeyProvider()) throws -> FieldVisitStore {
         let support = try FileManager.default.url(

@@ -1,5 +1,6 @@
 import Combine
 import Foundation
+import FieldVisitFFI
 
 /// A choice item's option.
 public struct FormOption: Hashable {
@@ -21,23 +22,53 @@ public struct FormItem: Identifiable {
     public let unit: String?
     public let items: [FormItem]
 
-    init(json: [String: Any]) {
-        id = json["id"] as? String ?? ""
-        type = json["type"] as? String ?? ""
-        label = FormItem.zh(json["label"])
-        required = json["required"] as? Bool ?? false
-        conditional = json["visible_if"] != nil
-        options = (json["options"] as? [[String: Any]] ?? []).map {
-            FormOption(value: $0["value"] as? String ?? "", label: FormItem.zh($0["label"]))
+    /// Flattens the typed item; a kind's parameters become the fields that apply to it.
+    init(_ item: ItemRecord) {
+        id = item.id
+        label = item.label.zh
+        required = item.required
+        conditional = item.conditional
+        var options: [FormOption] = []
+        var minCount = 0
+        var maxCount: Int?
+        var unit: String?
+        var items: [FormItem] = []
+        switch item.kind {
+        case .yesNo:
+            type = "yes_no"
+        case .singleChoice(let o):
+            type = "single_choice"
+            options = o.map { FormOption(value: $0.value, label: $0.label.zh) }
+        case .multiChoice(let o, _):
+            type = "multi_choice"
+            options = o.map { FormOption(value: $0.value, label: $0.label.zh) }
+        case .integer(let u, _, _):
+            type = "integer"
+            unit = u?.zh
+        case .decimal(let u, _, _):
+            type = "decimal"
+            unit = u?.zh
+        case .text:
+            type = "text"
+        case .date:
+            type = "date"
+        case .photo(let min, let max, _):
+            type = "photo"
+            minCount = Int(min)
+            maxCount = Int(max)
+        case .`repeat`(let children, let min, let max):
+            type = "repeat"
+            items = children.map(FormItem.init)
+            minCount = Int(min)
+            maxCount = Int(max)
+        case .signature:
+            type = "signature"
         }
-        minCount = json["min_count"] as? Int ?? 0
-        maxCount = json["max_count"] as? Int
-        unit = (json["unit"] as? [String: Any]).map { FormItem.zh($0) }
-        items = (json["items"] as? [[String: Any]] ?? []).map(FormItem.init(json:))
-    }
-
-    static func zh(_ label: Any?) -> String {
-        (label as? [String: Any])?["zh"] as? String ?? ""
+        self.options = options
+        self.minCount = minCount
+        self.maxCount = maxCount
+        self.unit = unit
+        self.items = items
     }
 }
 
@@ -62,23 +93,15 @@ public final class FormState: ObservableObject {
     /// Entries per repeat group that the core holds (an entry reaches it with its first answer).
     private var storedCounts: [String: Int] = [:]
 
-    public init(templateJSON: String) throws {
-        let object = try JSONSerialization.jsonObject(with: Data(templateJSON.utf8))
-        guard let t = object as? [String: Any] else {
-            throw NSError(domain: "FieldVisit", code: 1, userInfo: [NSLocalizedDescriptionKey: "a template is a JSON object"])
-        }
-        templateId = t["id"] as? String ?? ""
-        title = FormItem.zh(t["title"])
-        sections = (t["sections"] as? [[String: Any]] ?? []).map { s in
-            FormSection(
-                id: s["id"] as? String ?? "",
-                title: FormItem.zh(s["title"]),
-                items: (s["items"] as? [[String: Any]] ?? []).map(FormItem.init(json:))
-            )
+    /// The form of a template as `FieldVisitStore.template(categoryCode:)` returns it.
+    public init(template t: TemplateRecord) {
+        templateId = t.id
+        title = t.title.zh
+        sections = t.sections.map { s in
+            FormSection(id: s.id, title: s.title.zh, items: s.items.map(FormItem.init))
         }
     }
 
-    /// Records a value and returns the JSON text to send to the core (`null` clears).
     public func set(_ path: String, _ value: Any?) -> String {
         answers[path] = value
         guard let value = value,

@@ -21,7 +21,7 @@ public final class KeychainKeyProvider: KeyProvider {
             SecRandomCopyBytes(kSecRandomDefault, 32, buffer.baseAddress!)
         }
         guard status == errSecSuccess else {
-            throw FieldVisitError.KeyUnavailable(reason: "SecRandomCopyBytes failed (\(status))")
+            throw KeyProviderError.Unavailable(reason: "SecRandomCopyBytes failed (\(status))")
         }
         let add: [String: Any] = [
             kSecClass as String: kSecClassGenericPassword,
@@ -32,7 +32,7 @@ public final class KeychainKeyProvider: KeyProvider {
         ]
         let added = SecItemAdd(add as CFDictionary, nil)
         guard added == errSecSuccess else {
-            throw FieldVisitError.KeyUnavailable(reason: "Keychain refused to store the key (\(added))")
+            throw KeyProviderError.Unavailable(reason: "Keychain refused to store the key (\(added))")
         }
         return key
     }
@@ -54,7 +54,7 @@ public final class KeychainKeyProvider: KeyProvider {
             return nil
         default:
             // errSecInteractionNotAllowed: the device has not been unlocked since boot.
-            throw FieldVisitError.KeyUnavailable(reason: "Keychain unavailable (\(status))")
+            throw KeyProviderError.Unavailable(reason: "Keychain unavailable (\(status))")
         }
     }
 }

@@ -8,18 +8,21 @@ import android.widget.LinearLayout
 import android.widget.ScrollView
 import android.widget.TextView
 import androidx.activity.ComponentActivity
+import androidx.lifecycle.lifecycleScope
 import androidx.work.WorkManager
 import java.time.LocalDate
-import java.util.concurrent.Executors
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.withContext
 import org.fieldvisit.android.FieldVisit
 import org.fieldvisit.android.SyncWorker
+import org.fieldvisit.store.SuspendingStore
 import org.fieldvisit.viewmodel.CaseloadViewModel
 import org.fieldvisit.viewmodel.SyncViewModel
 import uniffi.fieldvisit_ffi.FieldVisitStore
 
 /** The caseload list (most overdue first), enrollment, and the sync status with "sync now". */
 class CaseloadActivity : ComponentActivity() {
-    private val io = Executors.newSingleThreadExecutor()
     private lateinit var list: LinearLayout
     private lateinit var sync: TextView
     private lateinit var enrollRow: LinearLayout
@@ -64,45 +67,42 @@ class CaseloadActivity : ComponentActivity() {
         refresh()
     }
 
-    /** Reloads the list and the status line off the main thread. */
+    private fun store() = SuspendingStore(Stores.get(this))
+
+    /** Reloads the list and the status line; the core runs on `Dispatchers.IO`. */
     private fun refresh() {
-        io.execute {
-            val store = Stores.get(this)
-            val vm = CaseloadViewModel(store)
-            vm.refresh(LocalDate.now().toString())
-            val line = statusLine()
-            runOnUiThread { render(vm, line) }
+        lifecycleScope.launch {
+            val store = store()
+            val vm = withContext(Dispatchers.IO) {
+                CaseloadViewModel(store.blocking).apply { refresh(LocalDate.now().toString()) }
+            }
+            val enrolled = store.serverUrl() != null
+            render(vm, statusLine(store, enrolled), enrolled)
         }
     }
 
-    private fun syncModel(): SyncViewModel? =
-        FieldVisit.serverUrl(this)?.let { SyncViewModel(Stores.get(this), it) }
-
-    /** Called on `io`. */
-    private fun statusLine(): String {
-        val vm = syncModel() ?: return "尚未注册 / not enrolled — 草稿 / drafts: ${Stores.get(this).drafts().size}"
-        val s = vm.state()
+    private suspend fun statusLine(store: SuspendingStore, enrolled: Boolean): String {
+        if (!enrolled) return "尚未注册 / not enrolled — 草稿 / drafts: ${store.drafts().size}"
+        val s = SyncViewModel(store).state()
         return "草稿 / drafts: ${s.pendingDrafts} · 待上传 / to upload: ${s.pendingUploads} · " +
             "退回 / returned: ${s.returnedTasks} — ${s.message}"
     }
 
     private fun enroll(server: String, code: String) {
-        io.execute {
-            val vm = SyncViewModel(Stores.get(this), server.trim())
-            val ok = vm.enroll(code, android.os.Build.MODEL)
-            if (ok) FieldVisit.setServerUrl(this, server)
-            val message = vm.state().message
-            runOnUiThread { sync.text = message }
+        lifecycleScope.launch {
+            val vm = SyncViewModel(store())
+            val ok = vm.enroll(server.trim(), code, android.os.Build.MODEL)
+            sync.text = vm.message
             if (ok) refresh()
         }
     }
 
+    /** Runs on the activity's scope: leaving the screen cancels the coroutine, and with it the sync. */
     private fun syncNow() {
-        io.execute {
-            val vm = syncModel() ?: return@execute
+        lifecycleScope.launch {
+            val vm = SyncViewModel(store())
             vm.onChange = {
-                val s = vm.state()
-                val text = if (s.running) "同步中 / syncing ${s.done}/${s.total}" else s.message
+                val text = if (vm.running) "同步中 / syncing ${vm.done}/${vm.total}" else vm.message
                 runOnUiThread { sync.text = text }
             }
             vm.syncNow()
@@ -110,8 +110,8 @@ class CaseloadActivity : ComponentActivity() {
         }
     }
 
-    private fun render(vm: CaseloadViewModel, syncLine: String) {
-        enrollRow.visibility = if (FieldVisit.serverUrl(this) == null) android.view.View.VISIBLE else android.view.View.GONE
+    private fun render(vm: CaseloadViewModel, syncLine: String, enrolled: Boolean) {
+        enrollRow.visibility = if (enrolled) android.view.View.GONE else android.view.View.VISIBLE
         sync.text = syncLine
         list.removeAllViews()
         vm.error?.let { list.addView(TextView(this).apply { text = it }) }
@@ -134,5 +134,5 @@ object Stores {
     @Volatile private var store: FieldVisitStore? = null
 
     fun get(activity: ComponentActivity): FieldVisitStore =
-        store ?: synchronized(this) { store ?: FieldVisit.open(activity.applicationContext).also { store = it } }
+        store ?: synchronized(this) { store ?: FieldVisit.openBlocking(activity.applicationContext).also { store = it } }
 }

@@ -80,7 +80,7 @@ class VisitActivity : ComponentActivity() {
                     runOnUiThread {
                         val message = when (outcome) {
                             is SealOutcome.Sealed -> "已封存 #${outcome.record.seq} ${outcome.record.level ?: ""}"
-                            is SealOutcome.Incomplete -> outcome.problems.joinToString("\n")
+                            is SealOutcome.Incomplete -> outcome.message
                             is SealOutcome.Failed -> outcome.message
                         }
                         body.addView(TextView(context).apply { text = message })

@@ -10,8 +10,8 @@ import javax.crypto.Cipher
 import javax.crypto.KeyGenerator
 import javax.crypto.SecretKey
 import javax.crypto.spec.GCMParameterSpec
-import uniffi.fieldvisit_ffi.FieldVisitException
 import uniffi.fieldvisit_ffi.KeyProvider
+import uniffi.fieldvisit_ffi.KeyProviderException
 
 /**
  * The store's 32-byte master key, wrapped by a non-exportable AES-256-GCM key in the Android
@@ -23,11 +23,11 @@ class KeystoreKeyProvider(context: Context) : KeyProvider {
 
     override fun masterKey(): ByteArray = try {
         if (file.exists()) unwrap(file.readBytes()) else create()
-    } catch (e: FieldVisitException) {
+    } catch (e: KeyProviderException) {
         throw e
     } catch (e: Exception) {
         // The exception class only: its message may contain device details, never key bytes.
-        throw FieldVisitException.KeyUnavailable("Android Keystore: ${e.javaClass.simpleName}")
+        throw KeyProviderException.Unavailable("Android Keystore: ${e.javaClass.simpleName}")
     }
 
     private fun create(): ByteArray {

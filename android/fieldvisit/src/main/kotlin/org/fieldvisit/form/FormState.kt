@@ -1,5 +1,7 @@
 package org.fieldvisit.form
 
+import uniffi.fieldvisit_ffi.DraftAnswer
+
 /**
  * The state of a visit form, independent of Android: answers in the app's answer JSON (what
  * `FieldVisitStore.answer` takes), photos per item, the items the core currently hides, and the
@@ -194,48 +196,29 @@ class FormState(val template: FormTemplate) {
         }
     }
 
-    /** Restores answers from a stored draft (`DraftRecord.answersJson`, core's tagged form). */
-    fun restore(storedAnswersJson: String, photoItems: Map<String, List<String>> = emptyMap()) {
+    /**
+     * Restores a stored draft: `DraftRecord.answers` (each the path and JSON that `answer` takes),
+     * `DraftRecord.photos` (photo ids by item path) and `DraftRecord.instances` (entries of each
+     * repeat group, including entries that hold only photos).
+     */
+    fun restore(
+        storedAnswers: List<DraftAnswer>,
+        photoItems: Map<String, List<String>> = emptyMap(),
+        instances: Map<String, Int> = emptyMap(),
+    ) {
         answers.clear()
         photos.clear()
         errors.clear()
         stored.clear()
-        val obj = Json.parse(storedAnswersJson) as? Json.Obj ?: return
-        for ((id, tagged) in obj.fields) {
-            val (tag, v) = untag(tagged) ?: continue
-            when (tag) {
-                "photos" -> photoIds(v).forEach { photoAdded(id, it) }
-                "repeat" -> {
-                    val list = (v as? Json.Arr)?.items.orEmpty()
-                    answers[id] = plain(tag, v)
-                    stored[id] = list.size
-                    list.forEachIndexed { n, inst ->
-                        (inst as? Json.Obj)?.fields?.forEach { (child, tv) ->
-                            untag(tv)?.let { (t, x) -> if (t == "photos") photoIds(x).forEach { photoAdded("$id[$n].$child", it) } }
-                        }
-                    }
-                }
-                else -> answers[id] = plain(tag, v)
-            }
+        for ((group, n) in instances) {
+            answers[group] = Json.Arr(List(n) { Json.Obj(LinkedHashMap()) })
+            stored[group] = n
+        }
+        for (a in storedAnswers) {
+            set(a.path, Json.parse(a.valueJson))
+            accepted(a.path)
         }
         photoItems.forEach { (path, ids) -> ids.forEach { photoAdded(path, it) } }
-    }
-
-    private fun photoIds(v: Json): List<String> = (v as? Json.Arr)?.items.orEmpty().mapNotNull { (it as? Json.Str)?.value }
-
-    private fun untag(j: Json): Pair<String, Json>? {
-        val o = j as? Json.Obj ?: return null
-        val tag = (o["t"] as? Json.Str)?.value ?: return null
-        return tag to (o["v"] ?: Json.Null)
-    }
-
-    private fun plain(tag: String, v: Json): Json = when (tag) {
-        "repeat" -> Json.Arr((v as? Json.Arr)?.items.orEmpty().map { inst ->
-            val fields = LinkedHashMap<String, Json>()
-            (inst as? Json.Obj)?.fields?.forEach { (k, tv) -> untag(tv)?.let { (t, x) -> if (t != "photos") fields[k] = plain(t, x) } }
-            Json.Obj(fields)
-        })
-        else -> v
     }
 
     private fun Json?.isBlank(): Boolean = when (this) {

@@ -1,28 +1,25 @@
 package org.fieldvisit.form
 
+import uniffi.fieldvisit_core.Label
+import uniffi.fieldvisit_ffi.ItemKindRecord
+import uniffi.fieldvisit_ffi.ItemRecord
+import uniffi.fieldvisit_ffi.TemplateRecord
+
 /** A text shown to users, Chinese first. */
 data class Text(val zh: String, val en: String) {
     companion object {
-        fun of(j: Json?): Text? = (j as? Json.Obj)?.let {
-            Text((it["zh"] as? Json.Str)?.value ?: "", (it["en"] as? Json.Str)?.value ?: "")
-        }
+        fun of(l: Label): Text = Text(l.zh, l.en)
     }
 }
 
-/** Item types of `core/TEMPLATES.md` §3; an unknown type is rendered as read-only text. */
-enum class ItemType(val code: String) {
-    YES_NO("yes_no"), SINGLE_CHOICE("single_choice"), MULTI_CHOICE("multi_choice"),
-    INTEGER("integer"), DECIMAL("decimal"), TEXT("text"), DATE("date"), PHOTO("photo"),
-    REPEAT("repeat"), SIGNATURE("signature"), UNKNOWN("");
-
-    companion object {
-        fun of(code: String): ItemType = entries.firstOrNull { it.code == code } ?: UNKNOWN
-    }
+/** Item types of `core/TEMPLATES.md` §3, one per `ItemKindRecord` variant. */
+enum class ItemType {
+    YES_NO, SINGLE_CHOICE, MULTI_CHOICE, INTEGER, DECIMAL, TEXT, DATE, PHOTO, REPEAT, SIGNATURE,
 }
 
 data class Option(val value: String, val label: Text)
 
-/** One item as the form needs it; conditions and scoring stay in the core. */
+/** One item as the form needs it, flattened from the typed `ItemRecord`. */
 data class FormItem(
     val id: String,
     val type: ItemType,
@@ -39,11 +36,42 @@ data class FormItem(
     val minCount: Int,
     val maxCount: Int?,
     val items: List<FormItem>,
-)
+) {
+    companion object {
+        /** Flattens the typed item; a kind's parameters become the fields that apply to it. */
+        fun of(i: ItemRecord): FormItem {
+            val base = FormItem(
+                id = i.id, type = ItemType.YES_NO, label = Text.of(i.label), help = i.help?.let(Text::of),
+                required = i.required, conditional = i.conditional, options = emptyList(), exclusive = emptySet(),
+                min = null, max = null, unit = null, maxLength = null, minCount = 0, maxCount = null, items = emptyList(),
+            )
+            return when (val k = i.kind) {
+                is ItemKindRecord.YesNo -> base
+                is ItemKindRecord.SingleChoice -> base.copy(type = ItemType.SINGLE_CHOICE, options = options(k.options))
+                is ItemKindRecord.MultiChoice ->
+                    base.copy(type = ItemType.MULTI_CHOICE, options = options(k.options), exclusive = k.exclusive.toSet())
+                is ItemKindRecord.Integer -> base.copy(
+                    type = ItemType.INTEGER, unit = k.unit?.let(Text::of), min = k.min?.toDouble(), max = k.max?.toDouble(),
+                )
+                is ItemKindRecord.Decimal ->
+                    base.copy(type = ItemType.DECIMAL, unit = k.unit?.let(Text::of), min = k.min, max = k.max)
+                is ItemKindRecord.Text -> base.copy(type = ItemType.TEXT, maxLength = k.maxLength)
+                is ItemKindRecord.Date -> base.copy(type = ItemType.DATE)
+                is ItemKindRecord.Photo -> base.copy(type = ItemType.PHOTO, minCount = k.minCount, maxCount = k.maxCount)
+                is ItemKindRecord.Repeat -> base.copy(
+                    type = ItemType.REPEAT, minCount = k.minCount, maxCount = k.maxCount, items = k.items.map(::of),
+                )
+                is ItemKindRecord.Signature -> base.copy(type = ItemType.SIGNATURE)
+            }
+        }
+
+        private fun options(list: List<uniffi.fieldvisit_core.ChoiceOption>) = list.map { Option(it.value, Text.of(it.label)) }
+    }
+}
 
 data class FormSection(val id: String, val title: Text, val items: List<FormItem>)
 
-/** The parts of a template (core's template JSON) that a form renders. */
+/** The parts of a template that a form renders, from the core's typed `TemplateRecord`. */
 data class FormTemplate(
     val id: String,
     val version: Int,
@@ -57,47 +85,13 @@ data class FormTemplate(
     fun item(id: String): FormItem? = items.firstOrNull { it.id == id }
 
     companion object {
-        /** Reads core's template JSON (`FieldVisitStore.templateJson`). */
-        fun parse(json: String): FormTemplate {
-            val t = Json.parse(json) as? Json.Obj ?: throw IllegalArgumentException("a template is a JSON object")
-            return FormTemplate(
-                id = t.string("id"),
-                version = t.int("version") ?: 0,
-                title = Text.of(t["title"]) ?: Text("", ""),
-                minInvestigators = t.int("min_investigators") ?: 0,
-                sections = t.list("sections").map { s ->
-                    s as Json.Obj
-                    FormSection(s.string("id"), Text.of(s["title"]) ?: Text("", ""), s.list("items").map(::item))
-                },
-            )
-        }
-
-        private fun item(j: Json): FormItem {
-            val o = j as? Json.Obj ?: throw IllegalArgumentException("an item is a JSON object")
-            return FormItem(
-                id = o.string("id"),
-                type = ItemType.of(o.string("type")),
-                label = Text.of(o["label"]) ?: Text("", ""),
-                help = Text.of(o["help"]),
-                required = (o["required"] as? Json.Bool)?.value ?: false,
-                conditional = o["visible_if"] != null,
-                options = o.list("options").map {
-                    it as Json.Obj
-                    Option(it.string("value"), Text.of(it["label"]) ?: Text("", ""))
-                },
-                exclusive = o.list("exclusive").mapNotNull { (it as? Json.Str)?.value }.toSet(),
-                min = (o["min"] as? Json.Num)?.asDouble,
-                max = (o["max"] as? Json.Num)?.asDouble,
-                unit = Text.of(o["unit"]),
-                maxLength = o.int("max_length"),
-                minCount = o.int("min_count") ?: 0,
-                maxCount = o.int("max_count"),
-                items = o.list("items").map(::item),
-            )
-        }
-
-        private fun Json.Obj.string(key: String) = (this[key] as? Json.Str)?.value ?: ""
-        private fun Json.Obj.int(key: String) = (this[key] as? Json.Num)?.asLongOrNull?.toInt()
-        private fun Json.Obj.list(key: String) = (this[key] as? Json.Arr)?.items ?: emptyList()
+        /** The form of a template as `FieldVisitStore.template(categoryCode)` returns it. */
+        fun of(t: TemplateRecord): FormTemplate = FormTemplate(
+            id = t.id,
+            version = t.version,
+            title = Text.of(t.title),
+            minInvestigators = t.minInvestigators,
+            sections = t.sections.map { s -> FormSection(s.id, Text.of(s.title), s.items.map(FormItem::of)) },
+        )
     }
 }

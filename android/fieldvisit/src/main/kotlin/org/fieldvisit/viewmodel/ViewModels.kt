@@ -1,19 +1,24 @@
 package org.fieldvisit.viewmodel
 
+import kotlin.coroutines.cancellation.CancellationException
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.currentCoroutineContext
 import org.fieldvisit.form.FormState
 import org.fieldvisit.form.FormTemplate
 import org.fieldvisit.form.Json
+import org.fieldvisit.store.SuspendingStore
+import org.fieldvisit.store.isTransient
+import org.fieldvisit.store.needsEnrollment
 import uniffi.fieldvisit_core.DueStatus
 import uniffi.fieldvisit_ffi.FieldVisitException
 import uniffi.fieldvisit_ffi.FieldVisitStoreInterface
 import uniffi.fieldvisit_ffi.GpsFixRecord
 import uniffi.fieldvisit_ffi.SealedRecord
-import uniffi.fieldvisit_ffi.SyncCancel
-import uniffi.fieldvisit_ffi.SyncListener
 import uniffi.fieldvisit_ffi.SyncSummary
 
 // Plain-Kotlin view models of the sample app's screens. No Android imports: the activities observe
-// them through `onChange` and call them from a background thread (the core is synchronous).
+// them through `onChange`. The caseload and visit models call the blocking store from a background
+// thread; the sync model is `suspend` on the coroutine layer (`org.fieldvisit.store`).
 
 /** One row of the caseload screen. */
 data class CaseloadRow(
@@ -46,7 +51,7 @@ class CaseloadViewModel(private val store: FieldVisitStoreInterface) {
             }
             error = null
         } catch (e: FieldVisitException) {
-            error = e.toString()
+            error = e.message
         }
         onChange()
     }
@@ -55,7 +60,8 @@ class CaseloadViewModel(private val store: FieldVisitStoreInterface) {
 /** The outcome of trying to seal. */
 sealed interface SealOutcome {
     data class Sealed(val record: SealedRecord) : SealOutcome
-    data class Incomplete(val problems: List<String>) : SealOutcome
+    /** The core's `Incomplete` message, listing every problem by item. */
+    data class Incomplete(val message: String) : SealOutcome
     data class Failed(val message: String) : SealOutcome
 }
 
@@ -75,7 +81,7 @@ class VisitViewModel private constructor(
             fix: GpsFixRecord?, nowMs: Long,
         ): VisitViewModel {
             val visitId = store.startVisit(householdId, categoryCode, fix, nowMs)
-            val vm = VisitViewModel(store, visitId, FormState(FormTemplate.parse(store.templateJson(categoryCode))))
+            val vm = VisitViewModel(store, visitId, FormState(FormTemplate.of(store.template(categoryCode))))
             vm.reevaluate()
             return vm
         }
@@ -84,8 +90,8 @@ class VisitViewModel private constructor(
         fun resume(store: FieldVisitStoreInterface, visitId: String): VisitViewModel {
             val draft = store.draft(visitId)
             val code = uniffi.fieldvisit_ffi.categoryCode(draft.category)
-            val vm = VisitViewModel(store, visitId, FormState(FormTemplate.parse(store.templateJson(code))))
-            vm.form.restore(draft.answersJson)
+            val vm = VisitViewModel(store, visitId, FormState(FormTemplate.of(store.template(code))))
+            vm.form.restore(draft.answers, draft.photos, draft.instances)
             vm.reevaluate()
             return vm
         }
@@ -98,11 +104,8 @@ class VisitViewModel private constructor(
             store.answer(visitId, path, text)
             form.accepted(path)
             true
-        } catch (e: FieldVisitException.InvalidInput) {
-            form.rejected(path, e.reason)
-            false
         } catch (e: FieldVisitException) {
-            form.rejected(path, e.toString())
+            form.rejected(path, e.message.orEmpty())
             false
         }
         reevaluate()
@@ -115,12 +118,8 @@ class VisitViewModel private constructor(
         form.accepted(path)
         reevaluate()
         true
-    } catch (e: FieldVisitException.InvalidInput) {
-        form.rejected(path, e.reason)
-        onChange()
-        false
     } catch (e: FieldVisitException) {
-        form.rejected(path, e.toString())
+        form.rejected(path, e.message.orEmpty())
         onChange()
         false
     }
@@ -143,16 +142,12 @@ class VisitViewModel private constructor(
             return true
         }
         return try {
-            store.removeInstance(visitId, group, n.toUInt())
+            store.removeInstance(visitId, group, n)
             form.removeInstance(group, n)
             reevaluate()
             true
-        } catch (e: FieldVisitException.InvalidInput) {
-            form.rejected(group, e.reason)
-            onChange()
-            false
         } catch (e: FieldVisitException) {
-            form.rejected(group, e.toString())
+            form.rejected(group, e.message.orEmpty())
             onChange()
             false
         }
@@ -167,9 +162,9 @@ class VisitViewModel private constructor(
         store.finish(visitId, nowMs)
         SealOutcome.Sealed(store.seal(visitId, nowMs))
     } catch (e: FieldVisitException.Incomplete) {
-        SealOutcome.Incomplete(e.problems)
+        SealOutcome.Incomplete(e.message.orEmpty())
     } catch (e: FieldVisitException) {
-        SealOutcome.Failed(e.toString())
+        SealOutcome.Failed(e.message.orEmpty())
     }
 
     private fun reevaluate() {
@@ -186,99 +181,116 @@ data class SyncState(
     /** Visits still being recorded (not sealed). */
     val pendingDrafts: Int,
     /** Sealed visits not yet wholly on the server. */
-    val pendingUploads: Long,
+    val pendingUploads: Int,
     /** Assessments a reviewer returned, waiting for the worker. */
     val returnedTasks: Int,
     /** A sync is running. */
     val running: Boolean,
     /** Visits uploaded of those queued, during a run. */
-    val done: Long,
-    val total: Long,
+    val done: Int,
+    val total: Int,
     /** What happened last, for the status line (zh / en). */
     val message: String,
     /** The last run failed; `message` says why. */
     val failed: Boolean,
+    /** The last failure is transient: syncing again later can succeed. */
+    val retryable: Boolean,
+    /** The phone must enroll (again) with a new code before it can sync. */
+    val needsEnrollment: Boolean,
 )
 
 /**
  * The sync screen: enroll once with the code from the station's admin, then sync on demand (the
- * WorkManager worker syncs in the background too). Call `enroll` and `syncNow` from a background
- * thread; progress arrives through `onChange` on that thread.
+ * WorkManager worker syncs in the background too). Every call is `suspend` and runs the core on
+ * `Dispatchers.IO`; progress arrives through `onChange` on the sync's thread. Cancelling the
+ * coroutine that runs [syncNow] (or calling [cancel]) stops the sync.
  */
-class SyncViewModel(private val store: FieldVisitStoreInterface, private val serverUrl: String) {
+class SyncViewModel(private val store: SuspendingStore) {
     var onChange: () -> Unit = {}
-    private var running = false
-    private var done = 0L
-    private var total = 0L
-    private var message = "尚未同步 / not synced yet"
-    private var failed = false
-    private var cancel: SyncCancel? = null
 
-    fun state(): SyncState = SyncState(
+    /** A sync is running (readable from `onChange` without suspending). */
+    var running = false
+        private set
+    /** Visits uploaded of those queued, during a run. */
+    var done = 0
+        private set
+    var total = 0
+        private set
+
+    /** What happened last, for the status line (zh / en). */
+    var message = "尚未同步 / not synced yet"
+        private set
+    private var failed = false
+    private var retryable = false
+    private var needsEnrollment = false
+    private var job: Job? = null
+
+    suspend fun state(): SyncState = SyncState(
         pendingDrafts = store.drafts().size,
-        pendingUploads = store.pendingUploads().toLong(),
+        pendingUploads = store.pendingUploads(),
         returnedTasks = store.returnedTasks().size,
         running = running,
         done = done,
         total = total,
         message = message,
         failed = failed,
+        retryable = retryable,
+        needsEnrollment = needsEnrollment,
     )
 
-    /** Redeems an enrollment code; false (with the reason in the state) when refused. */
-    fun enroll(code: String, deviceLabel: String): Boolean = try {
+    /** Redeems an enrollment code at the station's server; false (with the reason) when refused. */
+    suspend fun enroll(serverUrl: String, code: String, deviceLabel: String): Boolean = try {
         store.enroll(serverUrl, code.trim(), deviceLabel)
-        finish("已注册 / enrolled", false)
+        finish("已注册 / enrolled", null)
         true
     } catch (e: FieldVisitException) {
-        finish("注册失败 / enrollment failed: $e", true)
+        finish("注册失败 / enrollment failed: ${e.message}", e)
         false
     }
 
-    /** Runs one sync to the end (or until `cancel`); the summary, or null when it failed. */
-    fun syncNow(): SyncSummary? {
-        val token = SyncCancel()
-        cancel = token
+    /** Runs one sync to the end; the summary, or null when it failed or was cancelled. */
+    suspend fun syncNow(): SyncSummary? {
+        job = currentCoroutineContext()[Job]
         running = true
         done = 0
         total = 0
         onChange()
         return try {
-            val s = store.sync(serverUrl, Progress(), token)
+            val s = store.sync { d, t ->
+                done = d
+                total = t
+                onChange()
+            }
             val refused = if (s.refused.isEmpty()) "" else "，拒收 refused ${s.refused.size}"
             finish(
                 "已同步 / synced: 上传 uploaded ${s.visitsCompleted}，照片 photos ${s.photosCompleted}，" +
                     "新任务 new tasks ${s.tasksReceived}$refused",
-                s.refused.isNotEmpty(),
+                null,
             )
+            if (s.refused.isNotEmpty()) failed = true
             s
         } catch (e: FieldVisitException) {
-            finish("同步失败 / sync failed: $e", true)
+            finish("同步失败 / sync failed: ${e.message}", e)
             null
+        } catch (e: CancellationException) {
+            finish("同步已取消 / sync cancelled", null)
+            throw e
         } finally {
-            cancel = null
+            job = null
         }
     }
 
-    /** Stops a running sync at its next request; it then ends as failed (cancelled). */
+    /** Stops a running sync: the core stops at its next request, or at once while it waits. */
     fun cancel() {
-        cancel?.cancel()
+        job?.cancel()
     }
 
-    private fun finish(text: String, isFailure: Boolean) {
+    private fun finish(text: String, error: FieldVisitException?) {
         running = false
         message = text
-        failed = isFailure
+        failed = error != null
+        retryable = error?.isTransient ?: false
+        needsEnrollment = error?.needsEnrollment ?: false
         onChange()
-    }
-
-    private inner class Progress : SyncListener {
-        override fun onProgress(done: ULong, total: ULong) {
-            this@SyncViewModel.done = done.toLong()
-            this@SyncViewModel.total = total.toLong()
-            onChange()
-        }
-
-        override fun onFinished(uploaded: ULong, error: String?) {}
     }
 }

@@ -8,7 +8,9 @@ import kotlin.test.assertNotNull
 import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import org.fieldvisit.test.Checks
+import org.fieldvisit.store.SuspendingStore
 import org.fieldvisit.test.Checks.check
+import org.fieldvisit.test.Checks.checkSuspending
 import org.fieldvisit.test.Fixtures
 import org.fieldvisit.test.Fixtures.T0
 import org.fieldvisit.test.StaticKeys
@@ -48,12 +50,14 @@ fun main() {
     val minute = 60_000L
 
     for (case in CASES) {
-        check("${case.templateId}: every item of the template has a known type") {
-            val t = FormTemplate.parse(store.templateJson(case.category))
+        check("${case.templateId}: the typed template carries every item with its kind") {
+            val t = FormTemplate.of(store.template(case.category))
             assertEquals(case.templateId, t.id)
             assertTrue(t.sections.isNotEmpty())
             val all = t.items + t.items.flatMap { it.items }
-            assertTrue(all.none { it.type == ItemType.UNKNOWN }, all.filter { it.type == ItemType.UNKNOWN }.toString())
+            val ids = Regex("\"id\"\\s*:\\s*\"([^\"]+)\"").findAll(store.templateJson(case.category)).map { it.groupValues[1] }.toSet()
+            assertTrue(all.all { it.id in ids }, "every typed item is in the template's JSON")
+            assertTrue(all.filter { it.type == ItemType.REPEAT }.all { it.items.isNotEmpty() })
             assertTrue(all.all { it.label.zh.isNotEmpty() })
             assertTrue(all.filter { it.type == ItemType.SINGLE_CHOICE }.all { it.options.isNotEmpty() })
         }
@@ -77,7 +81,7 @@ fun main() {
             if (missing.isNotEmpty()) {
                 val refused = vm.finishAndSeal(T0 + 30 * minute)
                 assertTrue(refused is SealOutcome.Incomplete, refused.toString())
-                for (item in missing) assertTrue(refused.problems.any { item in it }, "$item in ${refused.problems}")
+                for (item in missing) assertTrue(item in refused.message, "$item in ${refused.message}")
             }
             for (item in missing) {
                 val need = maxOf(form.template.item(item)!!.minCount, 1)
@@ -122,9 +126,10 @@ fun main() {
         val members = assertNotNull(form.template.item("members"))
         fun child(id: String) = members.items.single { it.id == id }
         fun storedNames(): List<String?> {
-            val tagged = (Json.parse(store.draft(vm.visitId).answersJson) as Json.Obj)["members"] as? Json.Obj
-            return ((tagged?.get("v") as? Json.Arr)?.items.orEmpty()).map { inst ->
-                (((inst as Json.Obj)["name"] as? Json.Obj)?.get("v") as? Json.Str)?.value
+            val draft = store.draft(vm.visitId)
+            val byPath = draft.answers.associate { it.path to it.valueJson }
+            return List(draft.instances["members"] ?: 0) { n ->
+                byPath["members[$n].name"]?.let { (Json.parse(it) as? Json.Str)?.value }
             }
         }
 
@@ -179,7 +184,7 @@ fun main() {
     }
 
     check("input turns what was typed into answer JSON") {
-        val t = FormTemplate.parse(store.templateJson("tekun"))
+        val t = FormTemplate.of(store.template("tekun"))
         val f = FormState(t)
         fun first(type: ItemType) = t.items.first { it.type == type }
         assertEquals(Json.Bool(true), f.input(first(ItemType.YES_NO), "是"))
@@ -202,8 +207,8 @@ fun main() {
         assertNotNull(vm.error)
     }
 
-    check("sync view model: shows drafts and queue; a store not enrolled fails plainly, touching nothing") {
-        val vm = SyncViewModel(store, "http://127.0.0.1:9")
+    checkSuspending("sync view model: shows drafts and queue; a store not enrolled fails plainly, touching nothing") {
+        val vm = SyncViewModel(SuspendingStore(store))
         var changes = 0
         vm.onChange = { changes++ }
         val before = vm.state()
@@ -212,27 +217,29 @@ fun main() {
         assertNull(vm.syncNow())
         val after = vm.state()
         assertTrue(after.failed && !after.running, after.toString())
-        assertTrue(after.message.startsWith("同步失败 / sync failed"), after.message)
+        assertTrue(after.needsEnrollment && !after.retryable, after.toString())
+        assertTrue(after.message.startsWith("同步失败 / sync failed: 本机尚未注册"), after.message)
         assertTrue(changes >= 2)
     }
 
-    check("sync view model enrolls and syncs with the real server") {
+    checkSuspending("sync view model enrolls and syncs with the real server") {
         val server = System.getenv("FIELDVISIT_TEST_SERVER")
         val code = System.getenv("FIELDVISIT_TEST_CODE_ANDROID")
         assertNotNull(server, "FIELDVISIT_TEST_SERVER is not set (scripts/test-bindings.sh sets it)")
         assertNotNull(code, "FIELDVISIT_TEST_CODE_ANDROID is not set (scripts/test-bindings.sh sets it)")
-        FieldVisitStore.open(Fixtures.tempStorePath(), StaticKeys(ByteArray(32) { 5 })).use { phone ->
-            val vm = SyncViewModel(phone, server)
-            assertFalse(vm.enroll("not-a-code", "jvm"))
-            assertTrue(vm.state().failed)
-            assertTrue(vm.enroll(code, "jvm"), vm.state().message)
+        SuspendingStore.open(Fixtures.tempStorePath(), StaticKeys(ByteArray(32) { 5 })).use { phone ->
+            val vm = SyncViewModel(phone)
+            assertFalse(vm.enroll(server, "not-a-code", "jvm"))
+            val refused = vm.state()
+            assertTrue(refused.failed && refused.needsEnrollment && !refused.retryable, refused.toString())
+            assertTrue(vm.enroll(server, code, "jvm"), vm.state().message)
             var progressSeen = false
-            vm.onChange = { if (vm.state().running) progressSeen = true }
+            vm.onChange = { if (vm.running) progressSeen = true }
             val summary = assertNotNull(vm.syncNow(), vm.state().message)
-            assertEquals(1uL, summary.householdsReceived)
+            assertEquals(1, summary.householdsReceived)
             val s = vm.state()
             assertFalse(s.failed, s.message)
-            assertEquals(0L, s.pendingUploads)
+            assertEquals(0, s.pendingUploads)
             assertTrue(s.message.startsWith("已同步 / synced"), s.message)
             assertTrue(progressSeen)
         }
