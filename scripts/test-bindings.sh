@@ -8,13 +8,14 @@
 # Android module's pure-Kotlin form state and view models, a syntax check of the
 # generated and hand-written Swift (tree-sitter) and of the generated C headers (gcc), and
 # clippy/fmt of the bindings crate. Idempotent; installs what is missing on a fresh Debian machine:
-#   libjna-java (apt), kotlin-compiler@2.4.20 (npm pack, cached in target/kotlin/),
-#   tree-sitter==0.26.1 + tree-sitter-swift==0.7.4 (PyPI, venv in target/venv-bindings/).
+#   libjna-java (apt), kotlin-compiler@2.4.20 (npm pack) and tree-sitter==0.26.1 +
+#   tree-sitter-swift==0.7.4 (PyPI venv), both cached outside the clone in
+#   ${XDG_CACHE_HOME:-$HOME/.cache}/fieldvisit so a fresh clone on the same machine skips them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 target="${CARGO_TARGET_DIR:-$root/target}"
-tools="$root/target"
+tools="${XDG_CACHE_HOME:-$HOME/.cache}/fieldvisit"
 kotlin_version=2.4.20
 
 step() { printf '\n== %s\n' "$*"; }
@@ -122,7 +123,7 @@ echo "fieldvisit-server serving $FIELDVISIT_TEST_SERVER (pid $server_pid)"
 gen_kt="android/fieldvisit/src/main/kotlin/uniffi"
 pure_kt=(android/fieldvisit/src/main/kotlin/org/fieldvisit/form android/fieldvisit/src/main/kotlin/org/fieldvisit/viewmodel
     android/fieldvisit/src/main/kotlin/org/fieldvisit/store)
-out="$tools/kotlin-tests"
+out="$root/target/kotlin-tests"
 mkdir -p "$out"
 # kotlinx-coroutines ships with the compiler package: the suspend layer needs nothing more.
 coroutines="$klib/kotlinx-coroutines-core-jvm.jar"
