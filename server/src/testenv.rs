@@ -125,7 +125,17 @@ impl PgSchema {
 /// An S3 blob store on a fresh prefix of the bucket in `FIELDVISIT_TEST_S3`
 /// (`http://host:port/bucket`), or `None` when S3 is not configured.
 pub(crate) fn s3_store() -> Option<crate::blob::S3BlobStore> {
-    use crate::blob::{S3BlobStore, S3Location, S3Options};
+    let (location, options) = s3_target()?;
+    Some(
+        crate::blob::S3BlobStore::connect(&location, &options)
+            .expect("connect to FIELDVISIT_TEST_S3"),
+    )
+}
+
+/// A fresh prefix of the bucket in `FIELDVISIT_TEST_S3` and the options to reach it, or `None`
+/// when S3 is not configured.
+pub(crate) fn s3_target() -> Option<(crate::blob::S3Location, crate::blob::S3Options)> {
+    use crate::blob::{S3Location, S3Options};
     let url = backend("FIELDVISIT_TEST_S3")?;
     let (endpoint, bucket) = url
         .trim_end_matches('/')
@@ -147,5 +157,5 @@ pub(crate) fn s3_store() -> Option<crate::blob::S3BlobStore> {
         region: Some("us-east-1".into()),
         credentials,
     };
-    Some(S3BlobStore::connect(&location, &options).expect("connect to FIELDVISIT_TEST_S3"))
+    Some((location, options))
 }

@@ -148,8 +148,12 @@ pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
     let state = AppState::connect(config).await.map_err(|e| e.to_string())?;
     let actor = Actor::cli();
     match command {
-        Command::Serve(_) | Command::Demo(_) | Command::Backup { .. } | Command::Restore { .. } => {
-            Err("serve, demo, backup and restore are not admin commands".into())
+        Command::Serve(_)
+        | Command::Demo(_)
+        | Command::Backup { .. }
+        | Command::Restore { .. }
+        | Command::Migrate(_) => {
+            Err("serve, demo, backup, restore and migrate are not admin commands".into())
         }
         Command::Schedule(c) => super::schedule::run(&state, &actor, c).await,
         Command::Parameters(c) => super::county::run_parameters(&state, &actor, c).await,

@@ -5,6 +5,7 @@ mod alerts;
 pub mod backends;
 mod county;
 mod errors;
+pub mod migrate;
 mod schedule;
 pub mod serve;
 
@@ -87,6 +88,9 @@ pub enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Move the data folder (SQLite and photos) to PostgreSQL and an S3-compatible bucket, for
+    /// several servers; run it with the server stopped.
+    Migrate(migrate::MigrateArgs),
     /// Restore a backup into a data folder that holds no database yet; verified before and after.
     Restore {
         /// The backup folder.
@@ -175,6 +179,11 @@ pub fn run(cli: Cli) -> ExitCode {
                     held.audit_entries
                 );
                 Ok(ExitCode::SUCCESS)
+            }
+            Command::Migrate(args) => {
+                let mut config = crate::config::Config::new(cli.data.unwrap_or_else(default_data));
+                config.backends = backends;
+                migrate::run(&config, &args).await
             }
             Command::Serve(args) => {
                 let mut config = args.config(cli.data.unwrap_or_else(default_data));

@@ -228,3 +228,46 @@ async fn both_backends_give_the_same_evidence_and_briefing_on_the_fixture() {
     drop(pg);
     schema.drop_schema().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fixture_moved_to_postgres_by_migrate_gives_the_same_reports() {
+    let Some(schema) = crate::testenv::PgSchema::create("fv_moved").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let lite = sqlite_state(&dir);
+    let (lite_ev, lite_tables) = evidence_and_briefing(&lite).await;
+    let config = lite.config.as_ref().clone();
+    drop(lite);
+    let base = std::env::var("FIELDVISIT_TEST_PG").unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let target = crate::backends::Backends {
+        database: crate::backends::Database::Postgres(format!(
+            "{base}{sep}options=-c%20search_path%3D{}",
+            schema.name()
+        )),
+        blobs: crate::backends::Blobs::DataFolder,
+    };
+    let moved = crate::cli::migrate::migrate(&config, &target)
+        .await
+        .unwrap();
+    assert!(
+        moved
+            .tables
+            .iter()
+            .any(|(t, n)| *t == "visits" && *n > 1000)
+    );
+    let store = PgStore::connect_with(schema.config.clone()).await.unwrap();
+    let pg = AppState::new(
+        Arc::new(store),
+        Arc::new(FolderBlobStore::new(&config.blob_dir()).unwrap()),
+        config,
+    )
+    .unwrap();
+    assert_same_reports(reports(&pg).await);
+    let (pg_ev, pg_tables) = evidence_and_briefing(&pg).await;
+    assert_eq!(pg_ev, lite_ev);
+    assert_eq!(pg_tables, lite_tables);
+    drop(pg);
+    schema.drop_schema().await;
+}

@@ -16,6 +16,7 @@ mod devices;
 mod end_to_end;
 mod ingest;
 mod logs;
+mod migrate;
 mod openapi;
 mod org;
 mod photos;

@@ -11,6 +11,8 @@ mod audit;
 mod config;
 mod devices;
 mod dues;
+mod from_sqlite;
+pub use from_sqlite::{Copied, left_out};
 mod key_sessions;
 mod migrations;
 mod org;
@@ -203,7 +205,7 @@ impl PgStore {
         Ok(store)
     }
 
-    async fn client(&self) -> StoreResult<deadpool_postgres::Client> {
+    pub(crate) async fn client(&self) -> StoreResult<deadpool_postgres::Client> {
         self.pool
             .get()
             .await
