@@ -89,6 +89,23 @@ async fn copy_photos(
     Ok(copied)
 }
 
+/// Checks the rows written against the source's own counts.
+fn verify_counts(db: &std::path::Path, copied: &[(&'static str, u64)]) -> Result<(), String> {
+    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("reading counts: {e}"))?;
+    for (table, rows) in copied {
+        let held: u64 = c
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .map_err(|e| format!("counting {table}: {e}"))?;
+        if held != *rows {
+            return Err(format!(
+                "table {table}: {held} rows in SQLite, {rows} copied"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The targets `args` name.
 pub fn targets(args: &MigrateArgs) -> Result<Backends, String> {
     let target = Backends::parse(
@@ -129,6 +146,18 @@ pub async fn migrate(config: &Config, target: &Backends) -> Result<Migrated, Str
         .await
         .map_err(|e| e.to_string())?;
     let copied = store.import_sqlite(&db).await.map_err(|e| e.to_string())?;
+    verify_counts(&db, &copied.tables)?;
+    match crate::audit::verify(&store)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        crate::audit::Verification::Intact { .. } => {}
+        broken => {
+            return Err(format!(
+                "the copied audit chain does not verify: {broken:?}"
+            ));
+        }
+    }
     let photos = match &target.blobs {
         Blobs::DataFolder => 0,
         Blobs::S3(..) => {

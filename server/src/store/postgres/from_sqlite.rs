@@ -49,7 +49,7 @@ const LEFT_OUT: &[(&str, &str)] = &[
 /// Rows read from SQLite per `COPY` chunk.
 const CHUNK: i64 = 5_000;
 
-/// What was copied: rows per table.
+/// What was copied: rows the target holds per table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Copied {
     /// Table and rows, in copy order.
@@ -214,8 +214,19 @@ impl PgStore {
                     break;
                 }
             }
-            sink.finish().await.map_err(backend)?;
-            copied.push((table, rows));
+            let written = sink.finish().await.map_err(backend)?;
+            if written != rows {
+                return Err(StoreError::Backend(format!(
+                    "table {table}: {rows} rows read, {written} written"
+                )));
+            }
+            // What the target holds, for the caller to check against the source's own count.
+            let held: i64 = query(&tx, &format!("SELECT count(*) FROM {table}"), &[])
+                .await?
+                .first()
+                .map(|r| r.get(0))
+                .unwrap_or(0);
+            copied.push((table, u64::try_from(held).unwrap_or(0)));
         }
         // Sequences continue after the copied ids; the chain head is the last copied entry.
         let serial = query(
