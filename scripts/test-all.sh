@@ -47,6 +47,15 @@ as_postgres psql -q -p "$pg_port" -v ON_ERROR_STOP=1 -c "DO \$\$ BEGIN
 as_postgres dropdb -p "$pg_port" --if-exists fieldvisit_test
 as_postgres createdb -p "$pg_port" -O fieldvisit_test fieldvisit_test
 export FIELDVISIT_TEST_PG="postgres://fieldvisit_test:fieldvisit_test@127.0.0.1:$pg_port/fieldvisit_test"
+# Debian's cluster serves TLS with its snakeoil certificate: the verify-full test connects with it
+# as the CA, to the host it names.
+if [ "$(as_postgres psql -At -p "$pg_port" -c 'SHOW ssl')" = on ]; then
+    pg_cert=$(as_postgres psql -At -p "$pg_port" -c 'SHOW ssl_cert_file')
+    export FIELDVISIT_TEST_PG_CA="$pg_cert"
+    FIELDVISIT_TEST_PG_TLS_HOST=$(openssl x509 -in "$pg_cert" -noout -subject -nameopt multiline 2> /dev/null \
+        | awk '/commonName/ { print $3 }')
+    export FIELDVISIT_TEST_PG_TLS_HOST="${FIELDVISIT_TEST_PG_TLS_HOST:-$(hostname)}"
+fi
 # A role with data rights only, as production should run (docs/deploy.md); tests grant it rights.
 export FIELDVISIT_TEST_PG_APP="postgres://fieldvisit_app:fieldvisit_app@127.0.0.1:$pg_port/fieldvisit_test"
 

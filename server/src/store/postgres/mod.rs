@@ -19,6 +19,7 @@ mod org;
 mod reports;
 mod reviews;
 mod staff;
+pub mod transport;
 mod visits;
 
 use async_trait::async_trait;
@@ -159,10 +160,19 @@ pub(crate) async fn execute_raw<C: GenericClient>(
 impl PgStore {
     /// Connects to `url` (`postgres://user:pass@host:port/db`, or key=value form) and migrates.
     pub async fn connect(url: &str, options: &PgOptions) -> StoreResult<Self> {
+        let (url, transport) = transport::split_url(url)?;
         let config: tokio_postgres::Config = url
             .parse()
             .map_err(|_| StoreError::Backend("the PostgreSQL URL is not valid".into()))?;
-        Self::connect_with_options(config, options).await
+        match transport {
+            transport::Transport::Plain => Self::connect_with_options(config, options).await,
+            transport::Transport::VerifyFull(ca) => {
+                let mut config = config;
+                // Never falls back to the clear when the server offers no TLS.
+                config.ssl_mode(tokio_postgres::config::SslMode::Require);
+                Self::connect_over(config, options, transport::connector(&ca)?).await
+            }
+        }
     }
 
     /// Connects with a parsed configuration (tests use it to set a per-test `search_path`).
@@ -172,9 +182,28 @@ impl PgStore {
 
     /// Connects with a parsed configuration and the given pool and timeouts.
     pub async fn connect_with_options(
-        mut config: tokio_postgres::Config,
+        config: tokio_postgres::Config,
         options: &PgOptions,
     ) -> StoreResult<Self> {
+        Self::connect_over(config, options, NoTls).await
+    }
+
+    /// Connects through a TLS connector (or [`NoTls`]).
+    pub async fn connect_over<T>(
+        mut config: tokio_postgres::Config,
+        options: &PgOptions,
+        tls: T,
+    ) -> StoreResult<Self>
+    where
+        T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>
+            + Clone
+            + Sync
+            + Send
+            + 'static,
+        T::Stream: Sync + Send,
+        T::TlsConnect: Sync + Send,
+        <T::TlsConnect as tokio_postgres::tls::TlsConnect<tokio_postgres::Socket>>::Future: Send,
+    {
         config.connect_timeout(options.connect_timeout);
         let statement = format!(
             "-c statement_timeout={}",
@@ -187,7 +216,7 @@ impl PgStore {
         config.options(merged);
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -206,10 +235,17 @@ impl PgStore {
     }
 
     pub(crate) async fn client(&self) -> StoreResult<deadpool_postgres::Client> {
-        self.pool
-            .get()
-            .await
-            .map_err(|e| StoreError::Backend(format!("postgres pool: {e}")))
+        self.pool.get().await.map_err(|e| {
+            // The causes say what failed (a refused certificate, a refused password); a
+            // database's own errors are reduced by `backend` and never carry row values here.
+            let mut text = format!("postgres pool: {e}");
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                text.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            StoreError::Backend(text)
+        })
     }
 }
 

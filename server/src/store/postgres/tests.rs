@@ -508,3 +508,80 @@ async fn a_role_without_rights_to_change_tables_serves_once_the_owner_migrated()
     }
     db.finish().await;
 }
+
+/// `FIELDVISIT_TEST_PG` pointed at `host`, with TLS parameters and a schema of its own.
+fn tls_url(host: &str, ca: &str, schema: &str) -> String {
+    let base = testenv::backend("FIELDVISIT_TEST_PG").unwrap_or_default();
+    let config: tokio_postgres::Config = base.parse().unwrap();
+    let user = config.get_user().unwrap_or("postgres");
+    let password = config
+        .get_password()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .unwrap_or_default();
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let db = config.get_dbname().unwrap_or("postgres");
+    format!(
+        "postgres://{user}:{password}@{host}:{port}/{db}?sslmode=verify-full&sslrootcert={ca}\
+         &options=-c%20search_path%3D{schema}"
+    )
+}
+
+#[tokio::test]
+async fn verify_full_reaches_only_the_host_the_certificate_names_under_its_ca() {
+    let (Some(ca), Some(host)) = (
+        testenv::backend("FIELDVISIT_TEST_PG_CA"),
+        testenv::backend("FIELDVISIT_TEST_PG_TLS_HOST"),
+    ) else {
+        return;
+    };
+    let Some(schema) = testenv::PgSchema::create("fv_tls").await else {
+        return;
+    };
+    let options = PgOptions::default();
+    let store = PgStore::connect(&tls_url(&host, &ca, schema.name()), &options)
+        .await
+        .unwrap_or_else(|e| panic!("verify-full to {host}: {e}"));
+    let encrypted: bool = store
+        .client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(encrypted, "the connection is not encrypted");
+    drop(store);
+
+    // The same certificate does not name 127.0.0.1 (unless the host is that address).
+    if host != "127.0.0.1" {
+        let wrong_name = PgStore::connect(&tls_url("127.0.0.1", &ca, schema.name()), &options)
+            .await
+            .err()
+            .expect("a certificate that does not name 127.0.0.1 is refused");
+        assert!(
+            wrong_name.to_string().contains("certificate"),
+            "{wrong_name}"
+        );
+    }
+    // A CA that did not sign the database's certificate.
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other-ca.pem");
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec![host.clone()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    std::fs::write(&other, cert.pem()).unwrap();
+    let stranger = PgStore::connect(
+        &tls_url(&host, other.to_str().unwrap(), schema.name()),
+        &options,
+    )
+    .await
+    .err()
+    .expect("a certificate from another CA is refused");
+    assert!(stranger.to_string().contains("certificate"), "{stranger}");
+    schema.drop_schema().await;
+}
