@@ -559,8 +559,7 @@ async fn verify_full_reaches_only_the_host_the_certificate_names_under_its_ca() 
     if host != "127.0.0.1" {
         let wrong_name = PgStore::connect(&tls_url("127.0.0.1", &ca, schema.name()), &options)
             .await
-            .err()
-            .expect("a certificate that does not name 127.0.0.1 is refused");
+            .expect_err("a certificate that does not name 127.0.0.1 is refused");
         assert!(
             wrong_name.to_string().contains("certificate"),
             "{wrong_name}"
@@ -580,8 +579,7 @@ async fn verify_full_reaches_only_the_host_the_certificate_names_under_its_ca() 
         &options,
     )
     .await
-    .err()
-    .expect("a certificate from another CA is refused");
+    .expect_err("a certificate from another CA is refused");
     assert!(stranger.to_string().contains("certificate"), "{stranger}");
     schema.drop_schema().await;
 }
