@@ -196,7 +196,7 @@ pub async fn read_visit(
         .household(&review.household_id)
         .await?
         .map(|(_, path)| path)
-        .unwrap_or_default();
+        .unwrap_or_else(|| super::templates::EVERYWHERE.to_owned());
     let template =
         super::templates::version_at(state, &template_id, template_version, &path).await?;
     Ok(DecryptedVisit {
