@@ -1,6 +1,7 @@
-//! The child's age windows come from the computed age, at every boundary: unattended care under 8,
-//! living alone under 16, compulsory education (6–15) and the 14–16 school window (inclusive).
-//! The schooling options say what is so, whatever the age; the age decides whether it is a risk.
+//! Age windows come from the computed age, at every boundary. The child: unattended care under 8,
+//! living alone under 16, compulsory education (6–15) and the 14–16 school window (inclusive); the
+//! schooling options say what is so, whatever the age, and the age decides whether it is a risk.
+//! The elderly: 60 for the KEY rules, 80 for living alone and the ability assessment.
 
 use serde_json::json;
 
@@ -99,4 +100,58 @@ fn without_a_birth_date_no_age_window_fires() {
         set(&t, &mut a, id, v);
     }
     assert_score(&t, &a, "risk", "LOW", &[]);
+}
+
+/// The elderly sample aged `age` on the visit date, with the given answers.
+fn elder_at(age: i32, changes: &[(&str, Value)]) -> Evaluation {
+    let (t, mut a) = sample(ELDERLY);
+    set(&t, &mut a, "birth_date", json!(born_years_ago(age)));
+    for (id, v) in changes {
+        set(&t, &mut a, id, v.clone());
+    }
+    eval(&t, &a)
+}
+
+fn tier_at(age: i32, changes: &[(&str, Value)]) -> (String, Vec<String>) {
+    let s = elder_at(age, changes).score("tier").cloned().unwrap();
+    (s.level, s.fired)
+}
+
+fn fired(rules: &[&str]) -> Vec<String> {
+    rules.iter().map(|r| r.to_string()).collect()
+}
+
+#[test]
+fn elderly_key_rules_start_at_60() {
+    let disabled = [("can_bathe", json!(false))];
+    assert_eq!(tier_at(59, &disabled), ("GENERAL".into(), fired(&[])));
+    assert_eq!(
+        tier_at(60, &disabled),
+        ("KEY".into(), fired(&["k_disabled_60"]))
+    );
+    let dementia = [("diseases", json!(["dementia"]))];
+    assert_eq!(tier_at(59, &dementia), ("GENERAL".into(), fired(&[])));
+    assert_eq!(
+        tier_at(60, &dementia),
+        ("KEY".into(), fired(&["k_dementia"]))
+    );
+}
+
+#[test]
+fn elderly_living_alone_and_the_ability_assessment_start_at_80() {
+    let alone = [("living_arrangement", json!("alone"))];
+    assert_eq!(tier_at(79, &alone), ("GENERAL".into(), fired(&[])));
+    assert_eq!(
+        tier_at(80, &alone),
+        ("HIGH_RISK".into(), fired(&["t_aged_alone"]))
+    );
+    let assessment = |age| {
+        elder_at(age, &[])
+            .score("ability_assessment")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(assessment(79).level, "NOT_NEEDED");
+    assert_eq!(assessment(80).level, "NEEDED");
+    assert_eq!(assessment(80).fired, fired(&["aa_aged"]));
 }
