@@ -8,46 +8,59 @@ use super::facts::FactName;
 use super::index::{Def, Scope};
 use super::{Condition, Expr, Item, ItemKind, Template, TemplateError};
 
-/// Runs every check; the first problem found is returned.
-pub(crate) fn check_template(t: &Template) -> Result<(), TemplateError> {
+/// Runs every check and returns every problem, in document order: each section, item, computed
+/// value and score is checked on its own, so one mistake does not hide the next. Checks that
+/// need a sound index of ids (references, cycles) run only when the ids are sound.
+pub(crate) fn problems(t: &Template) -> Vec<TemplateError> {
+    let mut out = Vec::new();
     if t.id.trim().is_empty() {
-        return Err(invalid("`id` is empty"));
+        out.push(invalid("`id` is empty"));
     }
     if t.audiences.is_empty() {
-        return Err(invalid(
+        out.push(invalid(
             "`audiences` is empty: nobody could read the content",
         ));
     }
     if t.min_investigators == 0 {
-        return Err(invalid("`min_investigators` must be at least 1"));
+        out.push(invalid("`min_investigators` must be at least 1"));
     }
     if t.categories.is_empty() {
-        return Err(invalid("`categories` is empty"));
+        out.push(invalid("`categories` is empty"));
     }
-    unique(t.sections.iter().map(|s| s.id.as_str()))?;
-    unique(t.scores.iter().map(|s| s.id.as_str()))?;
-    let top = Scope::of_template(t)?;
-    for section in &t.sections {
-        if let Some(c) = &section.visible_if {
-            check_condition(c, &top, None, &format!("section {}", section.id))?;
-        }
-        for item in &section.items {
-            check_item(item, &top, None)?;
-        }
-    }
-    for c in &t.computed {
-        check_expr(&c.expr, &top, None, &c.id)?;
-    }
-    check_scores(t, &top)?;
+    out.extend(unique(t.sections.iter().map(|s| s.id.as_str())).err());
+    out.extend(unique(t.scores.iter().map(|s| s.id.as_str())).err());
     if let Some(s) = &t.schedule_score
         && !t.scores.iter().any(|x| &x.id == s)
     {
-        return Err(invalid(&format!(
+        out.push(invalid(&format!(
             "`schedule_score` names score `{s}`, which does not exist"
         )));
     }
-    super::cycles::check_cycles(t)?;
-    Ok(())
+    let top = match Scope::of_template(t) {
+        Ok(top) => top,
+        Err(e) => {
+            out.push(e);
+            return out;
+        }
+    };
+    for section in &t.sections {
+        if let Some(c) = &section.visible_if {
+            out.extend(check_condition(c, &top, None, &format!("section {}", section.id)).err());
+        }
+        for item in &section.items {
+            out.extend(check_item(item, &top, None).err());
+        }
+    }
+    for c in &t.computed {
+        out.extend(check_expr(&c.expr, &top, None, &c.id).err());
+    }
+    for score in &t.scores {
+        out.extend(check_score(score, &top).err());
+    }
+    if out.is_empty() {
+        out.extend(super::cycles::check_cycles(t).err());
+    }
+    out
 }
 
 fn invalid(reason: &str) -> TemplateError {
@@ -341,40 +354,38 @@ fn group_scope<'a>(id: &str, top: &Scope<'a>, at: &str) -> Result<Scope<'a>, Tem
     }
 }
 
-fn check_scores(t: &Template, top: &Scope<'_>) -> Result<(), TemplateError> {
-    for score in &t.scores {
-        let bad = |reason: String| TemplateError::BadScore {
-            score: score.id.clone(),
-            reason,
-        };
-        if score.levels.is_empty() {
-            return Err(bad("no levels".into()));
+fn check_score(score: &super::Score, top: &Scope<'_>) -> Result<(), TemplateError> {
+    let bad = |reason: String| TemplateError::BadScore {
+        score: score.id.clone(),
+        reason,
+    };
+    if score.levels.is_empty() {
+        return Err(bad("no levels".into()));
+    }
+    let mut levels = HashSet::new();
+    for l in &score.levels {
+        if !levels.insert(l.id.as_str()) {
+            return Err(bad(format!("level `{}` appears twice", l.id)));
         }
-        let mut levels = HashSet::new();
-        for l in &score.levels {
-            if !levels.insert(l.id.as_str()) {
-                return Err(bad(format!("level `{}` appears twice", l.id)));
-            }
+    }
+    if !levels.contains(score.default_level.as_str()) {
+        return Err(bad(format!(
+            "default level `{}` is not a level",
+            score.default_level
+        )));
+    }
+    let mut rules = HashSet::new();
+    for r in &score.rules {
+        if !rules.insert(r.id.as_str()) {
+            return Err(TemplateError::DuplicateId { id: r.id.clone() });
         }
-        if !levels.contains(score.default_level.as_str()) {
+        if !levels.contains(r.level.as_str()) {
             return Err(bad(format!(
-                "default level `{}` is not a level",
-                score.default_level
+                "rule `{}` gives level `{}`, which is not a level",
+                r.id, r.level
             )));
         }
-        let mut rules = HashSet::new();
-        for r in &score.rules {
-            if !rules.insert(r.id.as_str()) {
-                return Err(TemplateError::DuplicateId { id: r.id.clone() });
-            }
-            if !levels.contains(r.level.as_str()) {
-                return Err(bad(format!(
-                    "rule `{}` gives level `{}`, which is not a level",
-                    r.id, r.level
-                )));
-            }
-            check_condition(&r.when, top, None, &format!("rule {}", r.id))?;
-        }
+        check_condition(&r.when, top, None, &format!("rule {}", r.id))?;
     }
     Ok(())
 }

@@ -3,7 +3,6 @@
 
 use serde_json::{Map, Value};
 
-use super::check::check_template;
 use super::{Item, TEMPLATE_FORMAT, Template, TemplateError};
 use crate::protocol::redacted_json_error;
 
@@ -25,6 +24,24 @@ fn type_fields(type_name: &str) -> Option<&'static [&'static str]> {
 
 /// Parses and checks a template document.
 pub fn load_template(json: &str) -> Result<Template, TemplateError> {
+    load_template_listing_problems(json).map_err(|mut all| all.remove(0))
+}
+
+/// Parses and checks a template document, listing every problem the semantic checks find (a
+/// document that does not parse, or whose items have the wrong shape, has that one problem).
+/// What an admin publishing a template is shown. The list is never empty on `Err`.
+pub fn load_template_listing_problems(json: &str) -> Result<Template, Vec<TemplateError>> {
+    let template = parse_document(json).map_err(|e| vec![e])?;
+    let problems = super::check::problems(&template);
+    if problems.is_empty() {
+        Ok(template)
+    } else {
+        Err(problems)
+    }
+}
+
+/// JSON syntax, the format number, item shapes, then the typed document.
+fn parse_document(json: &str) -> Result<Template, TemplateError> {
     let doc: Value = serde_json::from_str(json).map_err(|e| TemplateError::Json {
         reason: redacted_json_error(&e),
     })?;
@@ -51,11 +68,9 @@ pub fn load_template(json: &str) -> Result<Template, TemplateError> {
         }
     }
     // Parsed from the text (not the value) so that any remaining error keeps its line and column.
-    let template: Template = serde_json::from_str(json).map_err(|e| TemplateError::Json {
+    serde_json::from_str(json).map_err(|e| TemplateError::Json {
         reason: redacted_json_error(&e),
-    })?;
-    check_template(&template)?;
-    Ok(template)
+    })
 }
 
 /// Checks that every item has an id and a known type and only the fields that type has, so that a

@@ -26,7 +26,7 @@ pub use investigators::{
     Investigator, SAME_PERSON_TWICE, VISIT_INVESTIGATORS, people_of_visit, resolve_staff,
     same_person_twice, typed_investigators,
 };
-pub use load::load_template;
+pub use load::{load_template, load_template_listing_problems};
 pub use model::{
     ChoiceOption, Computed, Constant, Item, ItemKind, Label, Level, Rule, Score, Section,
     TEMPLATE_FORMAT, Template, VisitKind,

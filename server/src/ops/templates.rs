@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use fieldvisit_core::protocol::is_safe_id;
 use fieldvisit_core::template::builtin::builtin_templates;
-use fieldvisit_core::template::{Template, load_template};
+use fieldvisit_core::template::{Template, load_template_listing_problems};
 use serde_json::json;
 
 use super::Actor;
@@ -199,10 +199,19 @@ pub async fn publish(
     json_text: &str,
 ) -> Result<IssuedTemplate, OpsError> {
     let unit = county_of_admin(state, actor, county_id).await?;
-    let template = load_template(json_text).map_err(|e| {
+    let template = load_template_listing_problems(json_text).map_err(|problems| {
+        let listed: Vec<String> = problems
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("{}. {p}", i + 1))
+            .collect();
         OpsError::invalid(
             "invalid_template",
-            format!("模板未通过校验 / the template does not load: {e}"),
+            format!(
+                "模板未通过校验，共 {n} 处问题 / the template does not load, {n} problem(s): {}",
+                listed.join("; "),
+                n = problems.len()
+            ),
         )
     })?;
     if !is_safe_id(&template.id) {

@@ -534,3 +534,36 @@ fn builtin_templates_round_trip() {
         assert_eq!(t, again, "{id}");
     }
 }
+
+#[test]
+fn every_problem_of_a_template_is_listed_not_only_the_first() {
+    let doc = doc_with(
+        json!([
+            choice("a", &["x", "x"]),
+            yes_no_if("b", json!({"equals": {"item": "nowhere", "value": true}})),
+            {"id": "n", "type": "integer", "label": label(), "min": 5, "max": 1},
+        ]),
+        json!({"audiences": [], "schedule_score": "missing"}),
+    );
+    let problems = crate::template::load_template_listing_problems(&doc.to_string())
+        .err()
+        .expect("the template has problems");
+    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 5, "{text:#?}");
+    for (i, words) in [
+        &["audiences"][..],
+        &["schedule_score", "missing"],
+        &["x"],
+        &["nowhere"],
+        &["n"],
+    ]
+    .iter()
+    .enumerate()
+    {
+        for w in *words {
+            assert!(text[i].contains(w), "problem {i} `{}` lacks `{w}`", text[i]);
+        }
+    }
+    // The first is what `load_template` reports.
+    assert_eq!(load_doc_err(doc), problems[0]);
+}

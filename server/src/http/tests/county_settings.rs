@@ -183,13 +183,16 @@ async fn a_county_template_version_reaches_phones_and_old_visits_keep_their_labe
     assert_eq!(r.code(), "template_version_taken", "{:?}", r.json);
     let mut broken = county_child(builtin + 2);
     broken["schedule_score"] = json!("no-such-score");
+    broken["audiences"] = json!([]);
     let r = w.json("POST", uri, Some(&admin), broken).await;
     assert_eq!(r.code(), "invalid_template", "{:?}", r.json);
+    let message = r.json["error"]["message"].as_str().unwrap();
     assert!(
-        r.json["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no-such-score")
+        message.contains("2 problem(s)")
+            && message.contains("1. template: `audiences` is empty")
+            && message.contains("2. ")
+            && message.contains("no-such-score"),
+        "every problem is listed: {message}"
     );
     let mut other = county_child(1);
     other["id"] = json!("k-child");
