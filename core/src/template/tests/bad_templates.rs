@@ -546,8 +546,7 @@ fn every_problem_of_a_template_is_listed_not_only_the_first() {
         json!({"audiences": [], "schedule_score": "missing"}),
     );
     let problems = crate::template::load_template_listing_problems(&doc.to_string())
-        .err()
-        .expect("the template has problems");
+        .expect_err("the template has problems");
     let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
     assert_eq!(problems.len(), 5, "{text:#?}");
     for (i, words) in [
