@@ -176,11 +176,18 @@ struct VersionProbe {
 }
 
 impl SealedEnvelope {
-    /// Serializes and signs a body.
+    /// Serializes and signs a body. A body of another version is refused: the envelope would
+    /// carry this version around it, and no verifier would accept the pair.
     pub fn sign(
         body: &EnvelopeBody,
         key: &DeviceSigningKey,
     ) -> Result<(Self, Sha256Hash), ProtocolError> {
+        if body.version != ENVELOPE_VERSION {
+            return Err(ProtocolError::VersionMismatch {
+                outer: ENVELOPE_VERSION,
+                inner: body.version,
+            });
+        }
         let bytes = serde_json::to_vec(body).map_err(|e| malformed("envelope body", e))?;
         let signature = key.sign(&signing_message(&bytes));
         Ok((
