@@ -9,7 +9,11 @@ fuzz_target!(|data: &[u8]| {
     let lines = data.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
     if let Err(errors) = parse(data, &mut || {}) {
         for e in errors {
-            assert!(e.line <= lines + 1, "row error at line {} of {lines}", e.line);
+            assert!(
+                e.line <= lines + 1,
+                "row error at line {} of {lines}",
+                e.line
+            );
         }
     }
 });

@@ -8,7 +8,10 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let config = PhotoConfig::default();
     if let Ok(photo) = process_photo(data, &config) {
-        assert!(photo.jpeg.starts_with(&[0xff, 0xd8]), "the output is a JPEG");
+        assert!(
+            photo.jpeg.starts_with(&[0xff, 0xd8]),
+            "the output is a JPEG"
+        );
         assert!(photo.width.max(photo.height) <= config.max_long_side);
     }
 });
