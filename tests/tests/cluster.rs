@@ -136,11 +136,20 @@ fn phones_and_reviewers_lose_nothing_through_a_server_kill_a_database_restart_an
         "cluster: {SERVERS} servers, 3 Garage nodes (rf 3), PostgreSQL, HAProxy; setup {setup:.1?}, traffic {traffic:.1?}"
     );
     for r in &recoveries {
+        let restart = r
+            .restart_to_ready
+            .map(|d| format!(" (restarted process ready {d:.0?} after its start)"))
+            .unwrap_or_default();
         println!(
-            "  {:<24} first 200 through the LB after {:>7.0?}; every server ready after {:>7.0?}",
+            "  {:<24} first 200 through the LB after {:>7.0?}; every server ready after {:>7.0?}{restart}",
             r.fault, r.through_lb, r.all_servers_ready
         );
     }
+    let restarted_uploads: usize = cluster
+        .servers
+        .iter()
+        .map(|s| s.log_lines_containing("photo hash mismatch"))
+        .sum();
     println!(
         "  visits: {} sealed, {} lost, {} duplicated; photos: {} sealed, {} lost, {} duplicated, {} hash mismatches",
         tally.visits_sealed,
@@ -152,7 +161,7 @@ fn phones_and_reviewers_lose_nothing_through_a_server_kill_a_database_restart_an
         tally.photos_hash_mismatch
     );
     println!(
-        "  sync runs {syncs} ({failed_syncs} failed and retried); coverage counts {covered} of {recorded} recorded"
+        "  sync runs {syncs} ({failed_syncs} failed and retried); photo uploads the servers discarded on a hash mismatch and the phones sent again: {restarted_uploads}; coverage counts {covered} of {recorded} recorded"
     );
     println!(
         "  decisions: {} made ({unanswered} with a lost answer), {decisions_once} in their history once; audit chain intact ({audit_entries} entries)",

@@ -122,6 +122,16 @@ impl ServerProcess {
         self.starts
     }
 
+    /// Lines of its logs (every start) that contain `needle`.
+    pub fn log_lines_containing(&self, needle: &str) -> usize {
+        (1..=self.starts)
+            .filter_map(|n| {
+                std::fs::read_to_string(self.folder().join(format!("serve-{n}.log"))).ok()
+            })
+            .map(|log| log.lines().filter(|l| l.contains(needle)).count())
+            .sum()
+    }
+
     /// Its data folder (logs).
     pub fn folder(&self) -> PathBuf {
         self.settings.dir.join(format!("server{}", self.number))

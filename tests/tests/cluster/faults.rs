@@ -17,6 +17,8 @@ pub struct Recovery {
     pub through_lb: Duration,
     /// Until every server process answered `/readyz` 200 on its own port again.
     pub all_servers_ready: Duration,
+    /// For a restarted process: from its start until its `/readyz` answered 200.
+    pub restart_to_ready: Option<Duration>,
 }
 
 fn measure(cluster: &Cluster, fault: &'static str, since: Instant, path: &str) -> Recovery {
@@ -37,6 +39,7 @@ fn measure(cluster: &Cluster, fault: &'static str, since: Instant, path: &str) -
         fault,
         through_lb,
         all_servers_ready,
+        restart_to_ready: None,
     }
 }
 
@@ -47,9 +50,16 @@ pub fn kill_a_server(cluster: &mut Cluster, down: Duration) -> Recovery {
     let through_lb = time_until_ok(cluster.haproxy.api_port, "/healthz", since, RECOVERY_LIMIT)
         .unwrap_or_else(|| panic!("no 200 through the load balancer with a server killed"));
     std::thread::sleep(down.saturating_sub(since.elapsed()));
+    let restarted = Instant::now();
     cluster.servers[1].restart();
     let mut r = measure(cluster, "SIGKILL of a server", since, "/healthz");
     r.through_lb = through_lb;
+    r.restart_to_ready = time_until_ok(
+        cluster.servers[1].port,
+        "/readyz",
+        restarted,
+        RECOVERY_LIMIT,
+    );
     r
 }
 
