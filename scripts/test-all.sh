@@ -98,7 +98,15 @@ export FIELDVISIT_TEST_S3="http://127.0.0.1:$moto_port/fieldvisit-test"
 source scripts/install-browser.sh
 export FIELDVISIT_REQUIRE_BROWSER=1
 
-# Rust unit, integration and end-to-end tests (includes the SIGKILL crash-safety test).
+# ---- The cluster fault test: PostgreSQL's binaries, HAProxy and a Garage build (once) ----
+# tests/tests/cluster.rs reads FIELDVISIT_GARAGE, FIELDVISIT_HAPROXY and FIELDVISIT_PG_BIN and runs
+# its own PostgreSQL instance, so restarting it disturbs no other test's database;
+# FIELDVISIT_REQUIRE_CLUSTER=1 makes it fail, not skip, when they are missing.
+source scripts/install-cluster.sh
+export FIELDVISIT_REQUIRE_CLUSTER=1
+
+# Rust unit, integration and end-to-end tests (includes the SIGKILL crash-safety test and the
+# cluster fault test).
 cargo test --workspace --locked
 
 # The server's router tests again, every one of them on PostgreSQL (SQLite above). The same

@@ -2,6 +2,7 @@
 //! seeded county, simulated phones that run the real core, a fault-injecting TCP proxy and a counting one.
 
 pub mod camera;
+pub mod cluster;
 pub mod harness;
 pub mod phone;
 pub mod proxy;

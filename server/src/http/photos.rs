@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
-use fieldvisit_core::crypto::sha256;
+use fieldvisit_core::crypto::{Sha256Hash, sha256};
 use fieldvisit_core::protocol::UploadStatus;
 use tracing::instrument;
 
@@ -101,6 +101,18 @@ fn offset(query: Option<&str>) -> Result<u64, AppError> {
         })
 }
 
+/// Whether an earlier request already committed this photo whole: one that stopped, or lost its
+/// database, between the commit (which removes the chunks) and recording the completion. All
+/// bytes are then recorded but no chunk is left, so the retry must complete, not start over.
+async fn committed_before(
+    state: &AppState,
+    key: &BlobKey,
+    expected: &Sha256Hash,
+) -> Result<bool, AppError> {
+    let committed = state.blobs.get(key).await.map_err(blob_error)?;
+    Ok(committed.is_some_and(|bytes| sha256(&bytes) == *expected))
+}
+
 /// `PUT /api/v1/visits/{visit_id}/photos/{photo_id}?offset=N`.
 #[instrument(skip_all, fields(device_id = %caller.device.id, visit_id = %ids.0, photo_id = %ids.1))]
 pub async fn put_chunk(
@@ -118,6 +130,16 @@ pub async fn put_chunk(
     }
     if offset != photo.received {
         return Err(wrong_offset(photo.received));
+    }
+    if photo.received == photo.size
+        && photo.size > 0
+        && committed_before(&state, &key, &photo.sha256).await?
+    {
+        state.store.photo_completed(&ids.0, &ids.1).await?;
+        return Ok(Json(status_of(&PhotoRecord {
+            complete: true,
+            ..photo
+        })));
     }
     if offset.saturating_add(chunk.len() as u64) > photo.size {
         return Err(AppError::bad_request(

@@ -137,6 +137,56 @@ async fn upload_in_chunks(w: &World) {
     assert!(photos[0].complete);
 }
 
+/// The database went away after the last chunk's request committed the photo (its chunks
+/// deleted) but before it recorded the completion: the phone's retry, an empty chunk at the end,
+/// completes the photo instead of discarding it as a hash mismatch.
+#[tokio::test]
+async fn a_commit_whose_completion_was_not_recorded_completes_on_the_retry() {
+    let w = world().await;
+    let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+    let p = visit_with_photo(&w, &data).await;
+    let uri = "/api/v1/visits/v1/photos/p1";
+    let r = w
+        .call(
+            "PUT",
+            &format!("{uri}?offset=0"),
+            Some(&p.token),
+            data[..7000].to_vec(),
+        )
+        .await;
+    assert_eq!(r.json["received"], 7000);
+    // What the last chunk's request did before the database failed.
+    let key = BlobKey::photo("v1", "p1").unwrap();
+    w.state
+        .blobs
+        .append(&key, 7000, &data[7000..])
+        .await
+        .unwrap();
+    assert!(
+        w.state
+            .store
+            .photo_received("v1", "p1", 7000, 10_000)
+            .await
+            .unwrap()
+    );
+    w.state.blobs.commit(&key).await.unwrap();
+
+    let r = w
+        .call(
+            "PUT",
+            &format!("{uri}?offset=10000"),
+            Some(&p.token),
+            Vec::new(),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json["complete"].clone()),
+        (StatusCode::OK, true.into())
+    );
+    assert_eq!(w.state.blobs.get(&key).await.unwrap().unwrap(), data);
+    assert!(w.state.store.photos("v1").await.unwrap()[0].complete);
+}
+
 #[tokio::test]
 async fn bad_photo_uploads() {
     let w = world().await;
