@@ -35,13 +35,13 @@ final class VisitModel: ObservableObject {
         }
     }
 
-    func answer(app: AppModel, path: String, value: Any?) {
+    func answer(app: AppModel, path: String, value: AnswerValue?) {
         guard let form = form, let id = visitId, let store = app.store else { return }
-        let text = form.set(path, value)
+        form.set(path, value)
         app.queue.async {
             var refusal: String?
             do {
-                try store.answer(visitId: id, path: path, valueJson: text)
+                try store.answer(visitId: id, path: path, value: value)
             } catch let e as FieldVisitError {
                 refusal = e.message
             } catch {
@@ -175,12 +175,12 @@ struct ItemView: View {
             switch item.type {
             case "yes_no":
                 Toggle("是", isOn: Binding(
-                    get: { form.answers[path] as? Bool ?? false },
-                    set: { model.answer(app: app, path: path, value: $0) }))
+                    get: { form.answers[path] == .bool(value: true) },
+                    set: { model.answer(app: app, path: path, value: .bool(value: $0)) }))
             case "single_choice":
                 Picker(item.label, selection: Binding(
-                    get: { form.answers[path] as? String ?? "" },
-                    set: { model.answer(app: app, path: path, value: $0) })) {
+                    get: { form.inputText(path) },
+                    set: { model.answer(app: app, path: path, value: .choice(value: $0)) })) {
                     ForEach(item.options, id: \.value) { option in
                         Text(option.label).tag(option.value)
                     }
@@ -191,11 +191,9 @@ struct ItemView: View {
                 AnyView(GroupView(group: item, form: form, model: model, cameraItem: $cameraItem))
             default:
                 TextField(item.unit ?? "", text: $text, onCommit: {
-                    let trimmed = text.trimmingCharacters(in: .whitespaces)
-                    let value: Any? = trimmed.isEmpty ? nil : (item.type == "integer" || item.type == "decimal")
-                        ? (Double(trimmed).map { $0 as Any } ?? trimmed) : trimmed
-                    model.answer(app: app, path: path, value: value)
+                    model.answer(app: app, path: path, value: form.input(item, text))
                 })
+                .onAppear { text = form.inputText(path) }
             }
             if let error = form.errors[path] {
                 Text(error).font(.caption).foregroundColor(.red)

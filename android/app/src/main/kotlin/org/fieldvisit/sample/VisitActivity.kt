@@ -18,9 +18,9 @@ import java.util.concurrent.Executors
 import org.fieldvisit.android.LocationAdapter
 import org.fieldvisit.form.FormItem
 import org.fieldvisit.form.ItemType
-import org.fieldvisit.form.Json
 import org.fieldvisit.viewmodel.SealOutcome
 import org.fieldvisit.viewmodel.VisitViewModel
+import uniffi.fieldvisit_ffi.AnswerValue
 
 /**
  * The form screen: renders any template the core serves, sends each answer to the core as it is
@@ -91,7 +91,7 @@ class VisitActivity : ComponentActivity() {
         })
     }
 
-    private fun send(vm: VisitViewModel, path: String, value: Json?) = io.execute {
+    private fun send(vm: VisitViewModel, path: String, value: AnswerValue?) = io.execute {
         vm.answer(path, value)
         runOnUiThread(::render)
     }
@@ -103,24 +103,24 @@ class VisitActivity : ComponentActivity() {
         when (item.type) {
             ItemType.YES_NO -> body.addView(CheckBox(this).apply {
                 text = "是"
-                isChecked = form.answer(path) == Json.Bool(true)
-                setOnCheckedChangeListener { _, checked -> send(vm, path, Json.Bool(checked)) }
+                isChecked = form.answer(path) == AnswerValue.Bool(true)
+                setOnCheckedChangeListener { _, checked -> send(vm, path, AnswerValue.Bool(checked)) }
             })
             ItemType.SINGLE_CHOICE -> item.options.forEach { o ->
                 body.addView(Button(this).apply {
-                    text = (if (form.answer(path) == Json.Str(o.value)) "● " else "○ ") + o.label.zh
-                    setOnClickListener { send(vm, path, Json.Str(o.value)) }
+                    text = (if (form.answer(path) == AnswerValue.Choice(o.value)) "● " else "○ ") + o.label.zh
+                    setOnClickListener { send(vm, path, AnswerValue.Choice(o.value)) }
                 })
             }
             ItemType.MULTI_CHOICE -> {
-                val chosen = (form.answer(path) as? Json.Arr)?.items.orEmpty().toMutableList()
+                val chosen = (form.answer(path) as? AnswerValue.Choices)?.values.orEmpty().toMutableList()
                 item.options.forEach { o ->
                     body.addView(CheckBox(this).apply {
                         text = o.label.zh
-                        isChecked = Json.Str(o.value) in chosen
+                        isChecked = o.value in chosen
                         setOnCheckedChangeListener { _, on ->
-                            if (on) chosen += Json.Str(o.value) else chosen -= Json.Str(o.value)
-                            send(vm, path, Json.Arr(chosen.toList()))
+                            if (on) chosen += o.value else chosen -= o.value
+                            send(vm, path, AnswerValue.Choices(chosen.toList()))
                         }
                     })
                 }
@@ -142,9 +142,7 @@ class VisitActivity : ComponentActivity() {
                     else -> InputType.TYPE_CLASS_TEXT
                 }
                 hint = item.unit?.zh ?: if (item.type == ItemType.DATE) "YYYY-MM-DD" else ""
-                setText(when (val a = form.answer(path)) {
-                    is Json.Str -> a.value; is Json.Num -> a.text; is Json.Obj -> (a["signer"] as? Json.Str)?.value ?: ""; else -> ""
-                })
+                setText(form.inputText(path))
                 setOnFocusChangeListener { _, focused -> if (!focused) send(vm, path, form.input(item, text.toString())) }
             })
         }

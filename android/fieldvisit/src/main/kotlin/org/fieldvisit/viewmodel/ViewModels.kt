@@ -5,11 +5,11 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.currentCoroutineContext
 import org.fieldvisit.form.FormState
 import org.fieldvisit.form.FormTemplate
-import org.fieldvisit.form.Json
 import org.fieldvisit.store.SuspendingStore
 import org.fieldvisit.store.isTransient
 import org.fieldvisit.store.needsEnrollment
 import uniffi.fieldvisit_core.DueStatus
+import uniffi.fieldvisit_ffi.AnswerValue
 import uniffi.fieldvisit_ffi.FieldVisitException
 import uniffi.fieldvisit_ffi.FieldVisitStoreInterface
 import uniffi.fieldvisit_ffi.GpsFixRecord
@@ -97,11 +97,14 @@ class VisitViewModel private constructor(
         }
     }
 
-    /** Sends one answer; a refusal is kept on the item. Returns whether the core accepted it. */
-    fun answer(path: String, value: Json?): Boolean {
-        val text = form.set(path, value)
+    /**
+     * Sends one answer (`null` clears it); a refusal is kept on the item. Returns whether the core
+     * accepted it.
+     */
+    fun answer(path: String, value: AnswerValue?): Boolean {
+        form.set(path, value)
         val ok = try {
-            store.answer(visitId, path, text)
+            store.answer(visitId, path, value)
             form.accepted(path)
             true
         } catch (e: FieldVisitException) {
