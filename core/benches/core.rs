@@ -12,6 +12,7 @@ use fieldvisit_core::crypto::{AudiencePrivateKey, StaticKeyProvider, b64_encode}
 use fieldvisit_core::geo::{GeoPoint, GpsFix};
 use fieldvisit_core::protocol::AudienceKeyRecord;
 use fieldvisit_core::store::{SCHEMA_VERSION, Store};
+use fieldvisit_core::template::Facts;
 use fieldvisit_core::template::builtin::sample::sample_answers;
 use fieldvisit_core::visit::{SealInput, seal_visit};
 
@@ -129,6 +130,7 @@ fn bench_seal(c: &mut Criterion) {
     let signing_key = engine.store().device_key().unwrap();
     let identity = engine.store().identity().unwrap();
     let thresholds = engine.store().thresholds().unwrap();
+    let facts = Facts::default();
     group.bench_function("seal_30_answer_visit_compute_only", |b| {
         b.iter(|| {
             seal_visit(SealInput {
@@ -141,6 +143,7 @@ fn bench_seal(c: &mut Criterion) {
                 worker_id: &identity.worker_id,
                 chain_head: (7, Sha256Hash::ZERO),
                 thresholds: &thresholds,
+                facts: &facts,
                 now: Utc::now(),
                 photos: Vec::new(),
             })

@@ -213,10 +213,10 @@ fn every_validation_error_names_the_item() {
         }
         other => panic!("expected Incomplete, got {other:?}"),
     }
-    // Economic checks need two investigators.
+    // Economic checks need two investigators, counted in the template's investigators item.
     let econ = f.record("hh-econ", Category::Tekun, at);
     f.engine
-        .set_investigators(&econ, vec!["张社工".into()])
+        .answer(&econ, "investigators", &json!([{"name": "张社工"}]))
         .unwrap();
     match f.engine.seal(&econ, at + Duration::hours(1)) {
         Err(VisitError::Incomplete(p)) => assert!(p.iter().any(|p| matches!(

@@ -12,7 +12,7 @@ use crate::media::PhotoConfig;
 use crate::store::{Store, VisitState};
 use crate::template::{
     AnswerError, AnswerValue, Answers, Evaluation, ItemKind, ItemPath, Template, evaluate,
-    find_item, parse_answer,
+    find_item, parse_answer, resolve_staff, typed_investigators,
 };
 use crate::visit::{Draft, DraftPhoto, LevelOverride, VisitError, prepare_photo};
 
@@ -179,22 +179,25 @@ impl Engine {
     }
 
     /// Answers one item (`item` or `group[n].item`) with a JSON value; `null` clears it. The answer
-    /// is checked against the item at once.
+    /// is checked against the item at once; investigators picked by staff id take their names
+    /// from the station's staff list.
     pub fn answer(&self, visit_id: &str, path: &str, value: &Value) -> Result<(), VisitError> {
-        self.edit(visit_id, |draft, template| {
-            let (path, value) = parse_answer(template, path, value)?;
+        let template = self.draft_template(visit_id)?;
+        let (path, mut value) = parse_answer(&template, path, value)?;
+        if let Some(AnswerValue::Investigators(people)) = &mut value {
+            resolve_staff(&path.to_string(), people, &self.store.staff()?)?;
+        }
+        self.edit(visit_id, |draft, _| {
             Ok(put_answer(&mut draft.answers, &path, value)?)
         })
     }
 
-    /// Sets who is present (economic checks need at least two).
+    /// Sets the names of who is present, for templates without an investigators item; the same
+    /// name twice is refused.
     pub fn set_investigators(&self, visit_id: &str, names: Vec<String>) -> Result<(), VisitError> {
+        let names = typed_investigators(names)?;
         self.edit(visit_id, |draft, _| {
-            draft.investigators = names
-                .into_iter()
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty())
-                .collect();
+            draft.investigators = names;
             Ok(())
         })
     }
@@ -431,14 +434,17 @@ impl Engine {
             .1)
     }
 
-    /// Live visibility, computed values and scores of a draft, for the form.
+    /// Live visibility, computed values and scores of a draft, for the form, with the county's
+    /// parameters and the household's previous visit.
     pub fn evaluate(&self, visit_id: &str) -> Result<Evaluation, VisitError> {
         let draft = self.draft(visit_id)?;
         let template = self.template(&draft.template_id, draft.template_version)?;
+        let facts = self.facts_of(&draft)?;
         Ok(evaluate(
             &template,
             &draft.answers,
             draft.started_at.date_naive(),
+            &facts,
         )?)
     }
 }

@@ -4,6 +4,7 @@
 mod caseload_ops;
 mod chain;
 mod draft_ops;
+mod facts;
 mod seal_ops;
 
 pub use seal_ops::SealedSummary;
@@ -14,7 +15,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::caseload::Category;
 use crate::crypto::KeyProvider;
-use crate::protocol::{Assignments, ProtocolError, WIRE_VERSION};
+use crate::protocol::{Assignments, ProtocolError, StaffMember, WIRE_VERSION};
 use crate::store::{RowCipher, Store, VisitState};
 use crate::template::{Template, builtin};
 use crate::visit::{Draft, VisitError};
@@ -109,7 +110,14 @@ impl Engine {
             .ok_or_else(|| VisitError::NoTemplate(category.code().to_string()))
     }
 
-    /// Applies a pull of assignments: households, templates, schedule, thresholds, audience keys.
+    /// The station's staff, for the app's picker of investigators (empty until a server sends it).
+    pub fn station_staff(&self) -> Result<Vec<StaffMember>, VisitError> {
+        Ok(self.store.staff()?)
+    }
+
+    /// Applies a pull of assignments: households, templates, schedule, thresholds, audience keys,
+    /// the station's staff and the county's parameters. An empty staff list or parameter set (as
+    /// older servers send) keeps what the phone has.
     pub fn apply_assignments(&self, a: &Assignments) -> Result<(), VisitError> {
         if a.version != WIRE_VERSION {
             return Err(ProtocolError::UnsupportedVersion {
@@ -127,6 +135,12 @@ impl Engine {
         self.store.put_thresholds(&a.evidence_thresholds)?;
         self.store.put_audience_keys(&a.audience_keys)?;
         self.store.merge_last_visits(&a.last_visits)?;
+        if !a.staff.is_empty() {
+            self.store.put_staff(&a.staff)?;
+        }
+        if !a.parameters.low_income_standards.is_empty() {
+            self.store.put_parameters(&a.parameters)?;
+        }
         Ok(())
     }
 }

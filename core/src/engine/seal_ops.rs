@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::facts::draft_facts;
 use super::{Engine, draft_in_tx};
 use crate::crypto::Sha256Hash;
 use crate::store::Store;
@@ -34,8 +35,11 @@ impl Engine {
         let identity = self.store.identity_of(&signing_key)?;
         let audience_keys = self.store.audience_keys()?;
         let thresholds = self.store.thresholds()?;
+        let parameters = self.store.parameters()?;
         self.store.write(|tx, cipher| {
             let draft = draft_in_tx(tx, cipher, visit_id)?;
+            let previous = Store::last_visit_tx(tx, cipher, &draft.household_id, draft.category)?;
+            let facts = draft_facts(&parameters, previous, &draft);
             let household = Store::household_tx(tx, cipher, &draft.household_id)?
                 .ok_or_else(|| VisitError::UnknownHousehold(draft.household_id.clone()))?;
             let photos = Store::photos_tx(tx, cipher, visit_id)?
@@ -53,6 +57,7 @@ impl Engine {
                 worker_id: &identity.worker_id,
                 chain_head,
                 thresholds: &thresholds,
+                facts: &facts,
                 now,
                 photos,
             })?;
@@ -67,6 +72,7 @@ impl Engine {
                 now,
                 &out.photo_ciphertexts,
                 level.clone(),
+                out.carried,
             )?;
             Ok(SealedSummary {
                 visit_id: visit_id.to_string(),

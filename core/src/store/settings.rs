@@ -1,5 +1,6 @@
-//! Settings that arrive with assignments (templates, schedule, thresholds, audience keys) and the
-//! device identity. Templates are not personal and stay in the clear; the rest is encrypted.
+//! Settings that arrive with assignments (templates, schedule, thresholds, audience keys, the
+//! station's staff, the county's parameters) and the device identity. Templates are not personal
+//! and stay in the clear; the rest is encrypted.
 
 use std::sync::Arc;
 
@@ -10,7 +11,9 @@ use super::{Store, StoreError};
 use crate::caseload::ScheduleConfig;
 use crate::crypto::DeviceSigningKey;
 use crate::geo::EvidenceThresholds;
-use crate::protocol::{AudienceKeyRecord, MAX_HELD_TEMPLATES, is_safe_id};
+use crate::protocol::{
+    AudienceKeyRecord, CountyParameters, MAX_HELD_TEMPLATES, StaffMember, is_safe_id,
+};
 use crate::template::{Template, load_template};
 
 /// Who this device is and records for.
@@ -130,6 +133,27 @@ impl Store {
     /// Replaces the evidence thresholds.
     pub fn put_thresholds(&self, t: &EvidenceThresholds) -> Result<(), StoreError> {
         self.put_json("thresholds", t)
+    }
+
+    /// The station's staff, offered when a form asks for its investigators (empty until a server
+    /// sends the list).
+    pub fn staff(&self) -> Result<Vec<StaffMember>, StoreError> {
+        Ok(self.get_json("staff")?.unwrap_or_default())
+    }
+
+    /// Replaces the station's staff list.
+    pub fn put_staff(&self, staff: &[StaffMember]) -> Result<(), StoreError> {
+        self.put_json("staff", &staff)
+    }
+
+    /// The county's parameters (none until a server sends them).
+    pub fn parameters(&self) -> Result<CountyParameters, StoreError> {
+        Ok(self.get_json("parameters")?.unwrap_or_default())
+    }
+
+    /// Replaces the county's parameters.
+    pub fn put_parameters(&self, p: &CountyParameters) -> Result<(), StoreError> {
+        self.put_json("parameters", p)
     }
 
     /// Audience public keys.

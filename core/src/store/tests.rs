@@ -56,6 +56,7 @@ fn file_at_version(path: &std::path::Path, version: u32) {
         let summary = LastVisitSummary {
             visit_id: "visit-1".into(),
             level: Some("IRREGULAR".into()),
+            carried: Default::default(),
         };
         let key = format!("{}|dibao", h.id);
         let summary = cipher

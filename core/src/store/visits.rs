@@ -10,6 +10,7 @@ use super::{Encrypted, RowCipher, Store, StoreError, due_columns};
 use crate::caseload::{Category, LastVisit};
 use crate::crypto::Sha256Hash;
 use crate::protocol::SealedEnvelope;
+use crate::template::Answers;
 use crate::visit::Draft;
 
 /// A photo id and its decrypted bytes.
@@ -24,13 +25,18 @@ pub enum VisitState {
     Sealed,
 }
 
-/// The scheduling summary of the last sealed visit of a household in a category.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The last sealed visit of a household in a category: what scheduling needs, and the answers the
+/// next visit reads as `previous.ITEM` facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LastVisitSummary {
     /// Visit id.
     pub visit_id: String,
     /// Level of the schedule score.
     pub level: Option<String>,
+    /// Answers passed on to the next visit (empty for visits known only from the server, and for
+    /// summaries written before answers were passed on).
+    #[serde(default, skip_serializing_if = "Answers::is_empty")]
+    pub carried: Answers,
 }
 
 /// A sealed visit as stored on the phone.
@@ -59,6 +65,21 @@ fn hash_of(bytes: &[u8]) -> Result<Sha256Hash, StoreError> {
         .try_into()
         .map_err(|_| StoreError::Corrupt("a chain hash has the wrong length"))?;
     Ok(Sha256Hash(arr))
+}
+
+fn read_last_visit(
+    conn: &rusqlite::Connection,
+    cipher: &RowCipher,
+    household_id: &str,
+    category: Category,
+) -> Result<Option<LastVisitSummary>, StoreError> {
+    let raw: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT summary FROM last_visit WHERE household_id = ?1 AND category = ?2")?
+        .query_row(params![household_id, category.code()], |r| r.get(0))
+        .optional()?;
+    let key = format!("{household_id}|{}", category.code());
+    raw.map(|b| cipher.open_json("last_visit", "summary", &key, &Encrypted::from_db(b)))
+        .transpose()
 }
 
 impl Store {
@@ -260,6 +281,7 @@ impl Store {
         sealed_at: DateTime<Utc>,
         photo_ciphertexts: &[(String, Vec<u8>)],
         level: Option<String>,
+        carried: Answers,
     ) -> Result<(), StoreError> {
         let n = tx.prepare_cached("UPDATE visits SET state = 'sealed', updated_at = ?2 WHERE id = ?1 AND state = 'draft'")?.execute(
             params![draft.visit_id, sealed_at.to_rfc3339()],
@@ -282,6 +304,7 @@ impl Store {
         let summary = LastVisitSummary {
             visit_id: draft.visit_id.clone(),
             level,
+            carried,
         };
         let key = format!("{}|{}", draft.household_id, draft.category.code());
         let summary = cipher.seal_json("last_visit", "summary", &key, &summary)?;
@@ -312,6 +335,7 @@ impl Store {
             let summary = LastVisitSummary {
                 visit_id: r.visit_id.clone(),
                 level: r.level.clone(),
+                carried: Answers::new(),
             };
             let key = format!("{}|{}", r.household_id, r.category.code());
             let summary = cipher.seal_json("last_visit", "summary", &key, &summary)?;
@@ -332,6 +356,25 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The last sealed visit of a household in a category, decrypted, inside a transaction.
+    pub(crate) fn last_visit_tx(
+        tx: &Transaction<'_>,
+        cipher: &RowCipher,
+        household_id: &str,
+        category: Category,
+    ) -> Result<Option<LastVisitSummary>, StoreError> {
+        read_last_visit(tx, cipher, household_id, category)
+    }
+
+    /// The last sealed visit of a household in a category, decrypted.
+    pub fn last_visit(
+        &self,
+        household_id: &str,
+        category: Category,
+    ) -> Result<Option<LastVisitSummary>, StoreError> {
+        read_last_visit(&self.conn(), self.cipher(), household_id, category)
     }
 
     /// The last sealed visit of every household and category, from the clear columns (day and

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::investigators::Investigator;
+
 /// One stored answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "t", content = "v", rename_all = "snake_case")]
@@ -34,6 +36,8 @@ pub enum AnswerValue {
         /// Photo id of the captured signature image.
         image: Option<String>,
     },
+    /// investigators: the people, each named once.
+    Investigators(Vec<Investigator>),
 }
 
 /// Answers of one visit or one repeat instance, by item id.

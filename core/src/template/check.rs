@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
+use super::facts::FactName;
 use super::index::{Def, Scope};
 use super::{Condition, Expr, Item, ItemKind, Template, TemplateError};
 
@@ -149,6 +150,17 @@ fn check_item(
                 "photo counts need 0 ≤ min_count ≤ max_count and max_count ≥ 1",
             ));
         }
+        ItemKind::Investigators { max_count } => {
+            if group.is_some() {
+                return Err(invalid(&format!(
+                    "investigators item `{}` cannot be inside a repeat group",
+                    item.id
+                )));
+            }
+            if *max_count == 0 {
+                return Err(range_err(item, "max_count must be at least 1"));
+            }
+        }
         ItemKind::Repeat {
             items,
             min_count,
@@ -272,6 +284,7 @@ fn check_expr(
     match e {
         Expr::Ref(id) | Expr::CountSelected(id) => check_ref(id, top, group, at),
         Expr::Const(_) => Ok(()),
+        Expr::Fact(name) => check_fact(name, top, at),
         Expr::Add(xs) | Expr::Mul(xs) => xs.iter().try_for_each(|x| check_expr(x, top, group, at)),
         Expr::Sub(a, b) | Expr::Div(a, b) => {
             check_expr(a, top, group, at)?;
@@ -301,6 +314,22 @@ fn check_expr(
             check_expr(then, top, group, at)?;
             check_expr(otherwise, top, group, at)
         }
+    }
+}
+
+/// A fact must be one the core knows; `previous.ITEM` must name a top-level item that is not a
+/// repeat group.
+fn check_fact(name: &str, top: &Scope<'_>, at: &str) -> Result<(), TemplateError> {
+    match FactName::parse(name) {
+        None => Err(TemplateError::UnknownFact {
+            item: at.to_string(),
+            fact: name.to_string(),
+        }),
+        Some(FactName::LowIncomeStandard) => Ok(()),
+        Some(FactName::Previous(item)) => match top.item(item) {
+            Some(i) if !matches!(i.kind, ItemKind::Repeat { .. }) => Ok(()),
+            _ => Err(missing(at, name)),
+        },
     }
 }
 

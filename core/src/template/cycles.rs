@@ -59,7 +59,7 @@ impl Graph<'_> {
     fn expr(&self, e: &Expr, group: Option<&str>, out: &mut Vec<String>) {
         match e {
             Expr::Ref(id) | Expr::CountSelected(id) => self.push(id, group, out),
-            Expr::Const(_) => {}
+            Expr::Const(_) | Expr::Fact(_) => {}
             Expr::Add(xs) | Expr::Mul(xs) => xs.iter().for_each(|x| self.expr(x, group, out)),
             Expr::Sub(a, b) | Expr::Div(a, b) => {
                 self.expr(a, group, out);

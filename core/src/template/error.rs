@@ -41,6 +41,14 @@ pub enum TemplateError {
         /// The field.
         field: String,
     },
+    /// An expression reads a fact this build does not know.
+    #[error("{item}: unknown fact `{fact}`")]
+    UnknownFact {
+        /// Where the expression is.
+        item: String,
+        /// The fact named.
+        fact: String,
+    },
     /// Two items, computed values, sections or scores share an id.
     #[error("duplicate id `{id}`")]
     DuplicateId {
@@ -120,7 +128,8 @@ pub enum AnswerError {
         /// What the type wants.
         expected: &'static str,
     },
-    /// A number outside the item's range.
+    /// A value outside what the item accepts: a number beyond its range, or one person entered
+    /// twice among the investigators.
     #[error("item {item}: {reason}")]
     OutOfRange {
         /// Item path.
@@ -128,7 +137,8 @@ pub enum AnswerError {
         /// The bound that was broken.
         reason: String,
     },
-    /// An option value the item does not offer.
+    /// An option value the item does not offer (for investigators: a staff id not on the
+    /// station's staff list).
     #[error("item {item}: not one of the item's options")]
     UnknownOption {
         /// Item path.
@@ -191,7 +201,7 @@ pub enum AnswerError {
         path: String,
     },
     /// Fewer investigators than the template requires.
-    #[error("at least {required} investigators must be recorded, {found} are")]
+    #[error("at least {required} different investigators must be recorded, {found} are")]
     Investigators {
         /// Required.
         required: u32,

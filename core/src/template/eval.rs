@@ -7,8 +7,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
+use super::facts::FactName;
 use super::index::{Def, Scope};
-use super::{AnswerValue, Answers, CompareOp, Condition, Expr, ItemKind, Template, TemplateError};
+use super::{
+    AnswerValue, Answers, CompareOp, Condition, Expr, Facts, ItemKind, Template, TemplateError,
+};
 
 /// A value during evaluation.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +65,7 @@ impl V {
             AnswerValue::Date(d) => V::Date(*d),
             AnswerValue::Repeat(r) => V::Num(r.len() as f64),
             AnswerValue::Signature { signer, .. } => V::Text(signer.clone()),
+            AnswerValue::Investigators(people) => V::Num(people.len() as f64),
         }
     }
 
@@ -86,19 +90,26 @@ pub(crate) struct Evaluator<'a> {
     answers: &'a Answers,
     parent: Option<&'a Evaluator<'a>>,
     date: NaiveDate,
+    facts: &'a Facts,
     visible: RefCell<HashMap<String, bool>>,
     values: RefCell<HashMap<String, V>>,
 }
 
 impl<'a> Evaluator<'a> {
     /// An evaluator of the visit's top-level answers.
-    pub fn new(top: &'a Scope<'a>, answers: &'a Answers, date: NaiveDate) -> Self {
+    pub fn new(
+        top: &'a Scope<'a>,
+        answers: &'a Answers,
+        date: NaiveDate,
+        facts: &'a Facts,
+    ) -> Self {
         Evaluator {
             top,
             scope: top,
             answers,
             parent: None,
             date,
+            facts,
             visible: RefCell::default(),
             values: RefCell::default(),
         }
@@ -115,6 +126,7 @@ impl<'a> Evaluator<'a> {
             answers,
             parent: Some(self),
             date: self.date,
+            facts: self.facts,
             visible: RefCell::default(),
             values: RefCell::default(),
         }
@@ -211,6 +223,17 @@ impl<'a> Evaluator<'a> {
         match e {
             Expr::Ref(id) => self.value(id),
             Expr::Const(c) => V::from_const(c),
+            Expr::Fact(name) => match FactName::parse(name) {
+                Some(FactName::LowIncomeStandard) => {
+                    self.facts.low_income_standard.map_or(V::Null, V::Num)
+                }
+                Some(FactName::Previous(item)) => self
+                    .facts
+                    .previous
+                    .get(item)
+                    .map_or(V::Null, V::from_answer),
+                None => V::Null,
+            },
             Expr::Add(xs) => V::Num(xs.iter().filter_map(|x| self.eval(x).num()).sum()),
             Expr::Mul(xs) => xs
                 .iter()
@@ -320,14 +343,16 @@ impl Evaluation {
     }
 }
 
-/// Evaluates visibility, computed values and scores of a visit dated `date`.
+/// Evaluates visibility, computed values and scores of a visit dated `date`, with what the core
+/// knows beside the answers.
 pub fn evaluate(
     t: &Template,
     answers: &Answers,
     date: NaiveDate,
+    facts: &Facts,
 ) -> Result<Evaluation, TemplateError> {
     let top = Scope::of_template(t)?;
-    let ev = Evaluator::new(&top, answers, date);
+    let ev = Evaluator::new(&top, answers, date, facts);
     let mut hidden: BTreeSet<String> = top
         .order
         .iter()

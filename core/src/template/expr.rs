@@ -13,6 +13,8 @@ pub enum Expr {
     Ref(String),
     /// A constant.
     Const(Value),
+    /// A value the core knows beside the answers (see `facts.rs`); `null` when it does not.
+    Fact(String),
     /// Sum of all terms (unanswered terms count as 0).
     Add(Vec<Expr>),
     /// First minus second.
@@ -64,7 +66,7 @@ impl Expr {
     pub fn references(&self, out: &mut Vec<String>) {
         match self {
             Expr::Ref(id) | Expr::CountSelected(id) => out.push(id.clone()),
-            Expr::Const(_) => {}
+            Expr::Const(_) | Expr::Fact(_) => {}
             Expr::Add(xs) | Expr::Mul(xs) => xs.iter().for_each(|x| x.references(out)),
             Expr::Sub(a, b) | Expr::Div(a, b) => {
                 a.references(out);

@@ -17,6 +17,7 @@ fn type_fields(type_name: &str) -> Option<&'static [&'static str]> {
         "integer" | "decimal" => &["unit", "min", "max"],
         "text" => &["max_length"],
         "photo" => &["min_count", "max_count", "purpose"],
+        "investigators" => &["max_count"],
         "repeat" => &["items", "min_count", "max_count", "computed"],
         _ => return None,
     })

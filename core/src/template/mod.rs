@@ -9,7 +9,9 @@ mod cycles;
 mod error;
 mod eval;
 mod expr;
+mod facts;
 mod index;
+mod investigators;
 mod load;
 mod model;
 mod validate;
@@ -19,6 +21,11 @@ pub use condition::{CompareOp, Condition};
 pub use error::{AnswerError, TemplateError};
 pub use eval::{Evaluation, ScoreResult, evaluate};
 pub use expr::Expr;
+pub use facts::{Facts, LOW_INCOME_STANDARD, PREVIOUS, carried_items};
+pub use investigators::{
+    Investigator, SAME_PERSON_TWICE, VISIT_INVESTIGATORS, people_of_visit, resolve_staff,
+    same_person_twice, typed_investigators,
+};
 pub use load::load_template;
 pub use model::{
     ChoiceOption, Computed, Constant, Item, ItemKind, Label, Level, Rule, Score, Section,

@@ -195,6 +195,12 @@ pub enum ItemKind {
     },
     /// A signature: the signer's name and, optionally, a captured image.
     Signature,
+    /// The people who carried out the visit: picks from the station's staff list, typed names as a
+    /// fallback; `min_investigators` counts the distinct people here.
+    Investigators {
+        /// Most people.
+        max_count: u32,
+    },
 }
 
 impl ItemKind {
@@ -211,6 +217,7 @@ impl ItemKind {
             ItemKind::Photo { .. } => "photo",
             ItemKind::Repeat { .. } => "repeat",
             ItemKind::Signature => "signature",
+            ItemKind::Investigators { .. } => "investigators",
         }
     }
 }

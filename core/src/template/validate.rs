@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use super::eval::{Evaluator, is_photo};
 use super::index::Scope;
-use super::{AnswerError, AnswerValue, Answers, Item, ItemKind, Template};
+use super::investigators::{parse_investigators, people_of_visit};
+use super::{AnswerError, AnswerValue, Answers, Facts, Item, ItemKind, Template};
 
 /// Where an answer goes: a top-level item, or an item of one repeat instance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +210,9 @@ pub fn parse_value(item: &Item, at: &str, json: &Value) -> Result<AnswerValue, A
         ItemKind::Photo { .. } => Err(AnswerError::PhotoItem {
             item: at.to_string(),
         }),
+        ItemKind::Investigators { max_count } => {
+            parse_investigators(at, json, *max_count).map(AnswerValue::Investigators)
+        }
         ItemKind::Signature => {
             let signer = match json {
                 Value::String(s) => s.as_str(),
@@ -266,17 +270,20 @@ pub fn parse_value(item: &Item, at: &str, json: &Value) -> Result<AnswerValue, A
 }
 
 /// Every reason the visit cannot be sealed yet, in template order (empty when complete).
+/// `typed_investigators` are the names given for the whole visit, counted only when the template
+/// has no investigators item.
 pub fn check_complete(
     t: &Template,
     answers: &Answers,
-    investigators: usize,
+    typed_investigators: &[String],
     date: NaiveDate,
+    facts: &Facts,
 ) -> Vec<AnswerError> {
     let mut problems = Vec::new();
     let Ok(top) = Scope::of_template(t) else {
         return problems;
     };
-    let ev = Evaluator::new(&top, answers, date);
+    let ev = Evaluator::new(&top, answers, date, facts);
     for item in t.sections.iter().flat_map(|s| s.items.iter()) {
         if !ev.is_visible(&item.id) {
             continue;
@@ -303,11 +310,15 @@ pub fn check_complete(
             }
         }
     }
-    if investigators < t.min_investigators as usize {
-        problems.push(AnswerError::Investigators {
-            required: t.min_investigators,
-            found: investigators,
-        });
+    match people_of_visit(t, answers, |id| ev.is_visible(id), typed_investigators) {
+        Err(duplicate) => problems.push(duplicate),
+        Ok(people) if people.len() < t.min_investigators as usize => {
+            problems.push(AnswerError::Investigators {
+                required: t.min_investigators,
+                found: people.len(),
+            });
+        }
+        Ok(_) => {}
     }
     problems
 }
@@ -364,13 +375,13 @@ fn check_item(
             }
         }
         // An empty selection or blank text is no answer: the worker must confirm "none" explicitly.
-        (_, None | Some(AnswerValue::Choices(_) | AnswerValue::Text(_)))
-            if item.required && is_blank(answer) =>
-        {
-            problems.push(AnswerError::Required {
-                item: at.to_string(),
-            })
-        }
+        (
+            _,
+            None
+            | Some(AnswerValue::Choices(_) | AnswerValue::Text(_) | AnswerValue::Investigators(_)),
+        ) if item.required && is_blank(answer) => problems.push(AnswerError::Required {
+            item: at.to_string(),
+        }),
         _ => {}
     }
 }
@@ -380,6 +391,7 @@ fn is_blank(answer: Option<&AnswerValue>) -> bool {
         None => true,
         Some(AnswerValue::Choices(v)) => v.is_empty(),
         Some(AnswerValue::Text(t)) => t.trim().is_empty(),
+        Some(AnswerValue::Investigators(p)) => p.is_empty(),
         Some(_) => false,
     }
 }

@@ -14,7 +14,9 @@ use crate::protocol::{
     AudienceKeyRecord, ChainLink, ENVELOPE_VERSION, EncryptedContent, EnvelopeBody, PhotoContent,
     PhotoManifest, RecipientKey, ScoreOutcome, SealedEnvelope, VisitContent, VisitLevel,
 };
-use crate::template::{AnswerError, Template, check_complete, evaluate};
+use crate::template::{
+    AnswerError, Answers, Facts, Template, carried_items, check_complete, evaluate, people_of_visit,
+};
 
 /// Everything sealing needs.
 #[derive(Debug)]
@@ -37,6 +39,8 @@ pub struct SealInput<'a> {
     pub chain_head: (u64, Sha256Hash),
     /// Evidence thresholds.
     pub thresholds: &'a EvidenceThresholds,
+    /// What the core knows beside the answers (the county's standard, the previous visit).
+    pub facts: &'a Facts,
     /// Sealing time.
     pub now: DateTime<Utc>,
     /// The JPEG bytes of each photo, in the draft's order.
@@ -54,6 +58,8 @@ pub struct SealOutput {
     pub hash: Sha256Hash,
     /// Encrypted photos to upload, by photo id.
     pub photo_ciphertexts: Vec<(String, Vec<u8>)>,
+    /// The answers this visit passes on to the household's next visit (`previous.ITEM` facts).
+    pub carried: Answers,
 }
 
 fn override_error(score: &str, reason: &'static str) -> VisitError {
@@ -69,11 +75,22 @@ pub fn seal_visit(input: SealInput<'_>) -> Result<SealOutput, VisitError> {
     let t = input.template;
     let ended_at = d.finished_at.unwrap_or(input.now);
     let date = d.started_at.date_naive();
-    let problems = check_complete(t, &d.answers, d.investigators.len(), date);
+    let problems = check_complete(t, &d.answers, &d.investigators, date, input.facts);
     if !problems.is_empty() {
         return Err(VisitError::Incomplete(problems));
     }
-    let evaluation = evaluate(t, &d.answers, date)?;
+    let evaluation = evaluate(t, &d.answers, date, input.facts)?;
+    let shown = |id: &str| !evaluation.hidden.contains(id);
+    let investigators: Vec<String> = people_of_visit(t, &d.answers, shown, &d.investigators)
+        .map_err(|e| VisitError::Incomplete(vec![e]))?
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    let carried: Answers = carried_items(t)
+        .into_iter()
+        .filter(|id| shown(id))
+        .filter_map(|id| d.answers.get(&id).map(|a| (id, a.clone())))
+        .collect();
     let mut scores = Vec::with_capacity(t.scores.len());
     for (score, result) in t.scores.iter().zip(&evaluation.scores) {
         let mut outcome = ScoreOutcome {
@@ -139,7 +156,7 @@ pub fn seal_visit(input: SealInput<'_>) -> Result<SealOutput, VisitError> {
         answers: d.answers.clone(),
         computed: evaluation.computed,
         scores,
-        investigators: d.investigators.clone(),
+        investigators: investigators.clone(),
         notes: d.notes.clone(),
         photos: d
             .photos
@@ -204,7 +221,7 @@ pub fn seal_visit(input: SealInput<'_>) -> Result<SealOutput, VisitError> {
         level,
         reported_to_police_at: d.reported_to_police_at,
         amends: d.amends.clone(),
-        investigator_count: u32::try_from(d.investigators.len()).unwrap_or(u32::MAX),
+        investigator_count: u32::try_from(investigators.len()).unwrap_or(u32::MAX),
         photos: manifests,
         chain: ChainLink {
             seq: prev_seq + 1,
@@ -221,5 +238,6 @@ pub fn seal_visit(input: SealInput<'_>) -> Result<SealOutput, VisitError> {
         body,
         hash,
         photo_ciphertexts,
+        carried,
     })
 }

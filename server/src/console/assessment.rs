@@ -164,6 +164,13 @@ fn line(
                     .collect();
             }
         }
+        AnswerValue::Investigators(people) => {
+            l.text = people
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、");
+        }
         AnswerValue::Signature { signer, image } => {
             l.text = signer.clone();
             if let Some(id) = image {

@@ -117,7 +117,8 @@ pub fn household(i: usize, village: &Village, anchor: NaiveDate, since: NaiveDat
             let born = birth(&mut d, anchor, 4, 14);
             let grandma_female = d.chance(0.7);
             let carer = name(&mut d, grandma_female);
-            let carer_born = birth(&mut d, anchor, 56, 72);
+            // Under 70, so that routine visits stay LOW as the plan expects (70+ weighs on the level).
+            let carer_born = birth(&mut d, anchor, 56, 69);
             let relation = if grandma_female { "祖母" } else { "祖父" };
             (
                 born,

@@ -5,15 +5,20 @@
 //! [`photo_items`] are attached, and yields the least severe level of every score on visit dates
 //! from 2024 to 2035 (ages are computed from birth dates): child `risk` LOW, elderly `tier`
 //! GENERAL, `ability_assessment` NOT_NEEDED, `self_care` self_reliant; the economic sample is a
-//! 特困 welfare visit of one person whose income is below the local standard (`income_check`
-//! BELOW_STANDARD), with `recheck` STABLE, `self_care` self_reliant and `staff_relative` NORMAL.
+//! 特困 welfare visit of one person, recorded by two investigators typed by name, whose income
+//! (353 元/月) is below any standard above that (`income_check` BELOW_STANDARD once the county's
+//! standard is known, UNKNOWN without it), with `recheck` STABLE, `self_care` self_reliant and
+//! `staff_relative` NORMAL. The child is seen, so the child's level does not depend on the
+//! previous visit.
 
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
 use super::super::eval::{Evaluator, is_photo};
 use super::super::index::Scope;
-use super::super::{AnswerError, AnswerValue, Answers, ItemKind, Template, evaluate, parse_answer};
+use super::super::{
+    AnswerError, AnswerValue, Answers, Facts, ItemKind, Template, evaluate, parse_answer,
+};
 
 /// The visit date the samples are written for (any date from 2024 to 2035 gives the same levels).
 pub fn sample_visit_date() -> NaiveDate {
@@ -54,13 +59,14 @@ pub fn to_answers(template: &Template, json: &Map<String, Value>) -> Result<Answ
 /// [`sample_visit_date`].
 pub fn photo_items(template: &Template, answers: &Answers) -> Vec<(String, u32)> {
     let date = sample_visit_date();
-    let Ok(evaluation) = evaluate(template, answers, date) else {
+    let facts = Facts::default();
+    let Ok(evaluation) = evaluate(template, answers, date, &facts) else {
         return Vec::new();
     };
     let Ok(top) = Scope::of_template(template) else {
         return Vec::new();
     };
-    let ev = Evaluator::new(&top, answers, date);
+    let ev = Evaluator::new(&top, answers, date, &facts);
     let need = |kind: &ItemKind| match kind {
         ItemKind::Photo { min_count, .. } => (*min_count).max(1),
         _ => 0,
@@ -96,6 +102,7 @@ pub fn photo_items(template: &Template, answers: &Answers) -> Vec<(String, u32)>
 fn economic() -> Value {
     json!({
         "visit_type": "tekun_welfare",
+        "investigators": [{"name": "陈晓燕"}, {"name": "赵志强"}],
         "applicant_present": true,
         "members": [{
             "name": "刘桂兰",
@@ -203,7 +210,6 @@ fn elderly() -> Value {
         "care_gap": false,
         "diseases": ["hypertension"],
         "medication_adherence": "good",
-        "life_threatening_illness": false,
         "falls_30d": 0,
         "lost_30d": 0,
         "choking_30d": 0,

@@ -214,21 +214,3 @@ fn self_care_not_assessed_for_other_visit_types() {
         }
     }
 }
-
-#[test]
-fn investigators_fewer_than_two_are_reported() {
-    let (t, mut a) = sample(ECONOMIC);
-    attach_photos(&t, &mut a);
-    assert_eq!(t.min_investigators, 2);
-    assert!(problems(&t, &a, 2).is_empty());
-    assert!(problems(&t, &a, 3).is_empty());
-    for n in [0, 1] {
-        assert_eq!(
-            problems(&t, &a, n),
-            vec![AnswerError::Investigators {
-                required: 2,
-                found: n
-            }]
-        );
-    }
-}

@@ -87,12 +87,56 @@ fn aged_80_with_children_is_general() {
 }
 
 #[test]
-fn t_life_threatening() {
+fn t_life_threatening_by_the_list_of_conditions() {
+    for d in ["heart_disease", "stroke", "copd"] {
+        tier(
+            &[("diseases", json!(["hypertension", d]))],
+            "HIGH_RISK",
+            &["t_life_threatening"],
+        );
+    }
+}
+
+#[test]
+fn conditions_off_the_list_do_not_fire() {
+    for d in ["hypertension", "diabetes", "mental_disorder"] {
+        tier(&[("diseases", json!([d]))], "GENERAL", &[]);
+    }
+    tier(&[("diseases", json!(["none"]))], "GENERAL", &[]);
+}
+
+#[test]
+fn another_illness_counts_when_judged_life_threatening() {
     tier(
-        &[("life_threatening_illness", json!(true))],
+        &[
+            ("diseases", json!(["other"])),
+            ("other_life_threatening", json!(true)),
+        ],
         "HIGH_RISK",
         &["t_life_threatening"],
     );
+    tier(
+        &[
+            ("diseases", json!(["other"])),
+            ("other_life_threatening", json!(false)),
+        ],
+        "GENERAL",
+        &[],
+    );
+}
+
+#[test]
+fn the_judgement_is_asked_only_for_another_illness() {
+    let (t, mut a) = with(&[("diseases", json!(["other"]))]);
+    assert_eq!(
+        required_paths(&problems(&t, &a, 1)),
+        vec!["other_life_threatening"]
+    );
+    // A judgement left from an earlier choice is ignored once "other" is no longer chosen.
+    set(&t, &mut a, "other_life_threatening", json!(true));
+    set(&t, &mut a, "diseases", json!(["hypertension"]));
+    assert!(problems(&t, &a, 1).is_empty());
+    assert_score(&t, &a, "tier", "GENERAL", &[]);
 }
 
 #[test]
@@ -194,7 +238,7 @@ fn high_risk_wins_over_key() {
     tier(
         &[
             ("elder_category", json!(["tekun"])),
-            ("life_threatening_illness", json!(true)),
+            ("diseases", json!(["stroke"])),
         ],
         "HIGH_RISK",
         &["t_life_threatening", "k_tekun"],

@@ -187,7 +187,7 @@ fn photo_counts_are_checked_at_completion() {
     let t = all_types();
     let mut a = Answers::new();
     assert!(
-        check_complete(&t, &a, 1, date(2026, 1, 1)).is_empty(),
+        check_complete(&t, &a, &typed_names(1), date(2026, 1, 1), &Facts::default()).is_empty(),
         "optional and empty"
     );
     a.insert(
@@ -195,7 +195,7 @@ fn photo_counts_are_checked_at_completion() {
         AnswerValue::Photos(vec!["p1".into(), "p2".into(), "p3".into()]),
     );
     assert_eq!(
-        check_complete(&t, &a, 1, date(2026, 1, 1)),
+        check_complete(&t, &a, &typed_names(1), date(2026, 1, 1), &Facts::default()),
         vec![AnswerError::Count {
             item: "pics".into(),
             min: 1,

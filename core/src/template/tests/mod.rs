@@ -2,10 +2,14 @@
 //! templates, visibility, computed values and completeness.
 #![allow(clippy::unwrap_used)]
 
+mod age_windows;
 mod bad_templates;
+mod caregiver_burdens;
 mod child_risk;
 mod economic_scores;
 mod elderly_tier;
+mod facts;
+mod investigators;
 mod item_types;
 mod visibility_and_computed;
 
@@ -15,8 +19,8 @@ use serde_json::Value;
 use super::builtin::sample::{photo_items, sample_answers, sample_visit_date, to_answers};
 use super::builtin::{CHILD_JSON, ECONOMIC_JSON, ELDERLY_JSON};
 use super::{
-    AnswerError, AnswerValue, Answers, Evaluation, ScoreResult, Template, check_complete, evaluate,
-    load_template, parse_answer,
+    AnswerError, AnswerValue, Answers, Evaluation, Facts, ScoreResult, Template, check_complete,
+    evaluate, load_template, parse_answer,
 };
 
 pub(super) const ECONOMIC: &str = "economic-verification";
@@ -92,8 +96,20 @@ pub(super) fn attach_photos(t: &Template, answers: &mut Answers) {
     }
 }
 
+/// The facts of a county whose low-income standard is 900 元/人/月, with no previous visit.
+pub(super) fn county_facts() -> Facts {
+    Facts {
+        low_income_standard: Some(900.0),
+        ..Facts::default()
+    }
+}
+
 pub(super) fn eval(t: &Template, answers: &Answers) -> Evaluation {
-    evaluate(t, answers, sample_visit_date()).unwrap()
+    eval_with(t, answers, &county_facts())
+}
+
+pub(super) fn eval_with(t: &Template, answers: &Answers, facts: &Facts) -> Evaluation {
+    evaluate(t, answers, sample_visit_date(), facts).unwrap()
 }
 
 pub(super) fn score(t: &Template, answers: &Answers, id: &str) -> ScoreResult {
@@ -107,9 +123,21 @@ pub(super) fn assert_score(t: &Template, answers: &Answers, id: &str, level: &st
     assert_eq!(s.fired, fired, "score {id}: {s:?}");
 }
 
-/// Problems with the visit on the sample date.
+/// `n` different names typed for the whole visit.
+pub(super) fn typed_names(n: usize) -> Vec<String> {
+    (1..=n).map(|i| format!("调查员{i}")).collect()
+}
+
+/// Problems with the visit on the sample date, with `investigators` different names typed for the
+/// whole visit (counted only by templates without an investigators item).
 pub(super) fn problems(t: &Template, answers: &Answers, investigators: usize) -> Vec<AnswerError> {
-    check_complete(t, answers, investigators, sample_visit_date())
+    check_complete(
+        t,
+        answers,
+        &typed_names(investigators),
+        sample_visit_date(),
+        &county_facts(),
+    )
 }
 
 /// The paths of `Required` problems.
@@ -223,7 +251,7 @@ fn samples_hold_across_years() {
     for year in 2024..=2035 {
         for id in [CHILD, ELDERLY] {
             let (t, a) = sample(id);
-            let e = evaluate(&t, &a, date(year, 12, 31)).unwrap();
+            let e = evaluate(&t, &a, date(year, 12, 31), &Facts::default()).unwrap();
             assert!(
                 e.scores.iter().all(|s| s.fired.is_empty()),
                 "{id} {year}: {e:?}"

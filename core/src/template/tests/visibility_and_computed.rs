@@ -276,13 +276,13 @@ fn division_by_zero_gives_null_and_no_income_level() {
 fn age_years_across_a_birthday() {
     let (t, mut a) = sample(CHILD);
     set(&t, &mut a, "child_birth_date", json!("2010-06-15"));
-    let age = |d| evaluate(&t, &a, d).unwrap().computed["child_age"].clone();
+    let age = |d| evaluate(&t, &a, d, &Facts::default()).unwrap().computed["child_age"].clone();
     assert_eq!(age(date(2026, 6, 14)), json!(15));
     assert_eq!(age(date(2026, 6, 15)), json!(16));
     assert_eq!(age(date(2026, 12, 31)), json!(16));
     assert_eq!(age(date(2027, 1, 1)), json!(16));
     set(&t, &mut a, "child_birth_date", json!("2012-02-29"));
-    let age = |d| evaluate(&t, &a, d).unwrap().computed["child_age"].clone();
+    let age = |d| evaluate(&t, &a, d, &Facts::default()).unwrap().computed["child_age"].clone();
     assert_eq!(age(date(2028, 2, 28)), json!(15));
     assert_eq!(age(date(2028, 2, 29)), json!(16));
     set(&t, &mut a, "child_birth_date", Value::Null);

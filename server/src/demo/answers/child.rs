@@ -153,10 +153,7 @@ pub(super) fn fill(m: &mut Map<String, Value>, ctx: &VisitContext<'_>, d: &mut D
         Finding::Serious => {
             if d.chance(0.5) {
                 m.insert("caregiver_capacity".into(), json!("poor"));
-                m.insert(
-                    "caregiver_limits".into(),
-                    json!(["old_age", "serious_illness"]),
-                );
+                m.insert("caregiver_limits".into(), json!(["serious_illness"]));
             } else {
                 m.insert("abuse_signs".into(), json!(["long_hunger"]));
                 m.insert("basic_needs_met".into(), json!(false));

@@ -171,6 +171,10 @@ pub(super) fn fill(m: &mut Map<String, Value>, ctx: &VisitContext<'_>, d: &mut D
     };
     m.insert("recommendation".into(), json!(recommendation));
     m.insert(
+        "investigators".into(),
+        json!([{"name": ctx.worker}, {"name": ctx.partner}]),
+    );
+    m.insert(
         "investigator_signature_1".into(),
         json!({"signer": ctx.worker}),
     );

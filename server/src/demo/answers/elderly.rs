@@ -60,10 +60,14 @@ pub(super) fn fill(m: &mut Map<String, Value>, ctx: &VisitContext<'_>, d: &mut D
         vec!["hypertension"],
         vec!["diabetes"],
         vec!["hypertension", "diabetes"],
-        vec!["copd"],
+        vec!["other"],
         vec!["none"],
     ];
-    m.insert("diseases".into(), json!(d.pick(&diseases)));
+    let picked = d.pick(&diseases);
+    if picked.contains(&"other") {
+        m.insert("other_life_threatening".into(), json!(false));
+    }
+    m.insert("diseases".into(), json!(picked));
     if ctx.category == Category::ElderlyDisabled {
         m.insert("can_bathe".into(), json!(false));
         m.insert("can_walk_indoors".into(), json!(false));
@@ -87,7 +91,6 @@ pub(super) fn fill(m: &mut Map<String, Value>, ctx: &VisitContext<'_>, d: &mut D
             m.insert("can_bathe".into(), json!(false));
         }
         Finding::Serious | Finding::Police => {
-            m.insert("life_threatening_illness".into(), json!(true));
             m.insert("diseases".into(), json!(["heart_disease", "hypertension"]));
             m.insert("referrals".into(), json!(["medical"]));
         }
