@@ -7,7 +7,7 @@
 //! item's type decides how it is read, so a value of the wrong kind is refused there (`WrongType`,
 //! naming the item) exactly as before.
 
-use fieldvisit_core::template::AnswerValue as Stored;
+use fieldvisit_core::template::{AnswerValue as Stored, Investigator};
 use serde_json::{Value, json};
 
 /// An answer to one item (`item` or `group[n].item`).
@@ -57,6 +57,13 @@ pub enum AnswerValue {
     },
     /// A repeat group confirmed to have no entries ("none of these").
     NoEntries,
+    /// investigators: the people who carried out the visit, each once. A pick from the station's
+    /// staff list (`station_staff`) gives its `staff_id` and the core fills in the name; someone
+    /// not on the list is given by `name` alone.
+    Investigators {
+        /// The people, in the order given.
+        people: Vec<Investigator>,
+    },
 }
 
 impl AnswerValue {
@@ -78,6 +85,13 @@ impl AnswerValue {
                 None => json!({ "signer": signer }),
             },
             AnswerValue::NoEntries => json!([]),
+            AnswerValue::Investigators { people } => people
+                .iter()
+                .map(|p| match &p.staff_id {
+                    Some(id) => json!({ "staff_id": id }),
+                    None => json!({ "name": p.name }),
+                })
+                .collect(),
         }
     }
 
@@ -101,6 +115,9 @@ impl AnswerValue {
                 image: image.clone(),
             },
             Stored::Repeat(list) if list.is_empty() => AnswerValue::NoEntries,
+            Stored::Investigators(people) => AnswerValue::Investigators {
+                people: people.clone(),
+            },
             Stored::Repeat(_) | Stored::Photos(_) => return None,
         })
     }
@@ -210,5 +227,43 @@ mod tests {
         let (t, path) = item_of("yes_no");
         let e = parse_answer(&t, &path, &AnswerValue::Integer { value: 1 }.to_json()).unwrap_err();
         assert!(e.to_string().contains(&path), "{e}");
+    }
+
+    #[test]
+    fn investigators_go_as_picks_by_staff_id_or_typed_names() {
+        let (t, path) = item_of("investigators");
+        let people = vec![
+            Investigator {
+                staff_id: Some("s-1".into()),
+                name: "李明".into(),
+            },
+            Investigator {
+                staff_id: None,
+                name: "王芳".into(),
+            },
+        ];
+        let value = AnswerValue::Investigators {
+            people: people.clone(),
+        };
+        assert_eq!(
+            value.to_json().to_string(),
+            "[{\"staff_id\":\"s-1\"},{\"name\":\"王芳\"}]"
+        );
+        let (_, stored) = parse_answer(&t, &path, &value.to_json()).unwrap();
+        let Some(AnswerValue::Investigators { people: read }) =
+            AnswerValue::from_stored(&stored.unwrap())
+        else {
+            panic!("investigators come back as investigators");
+        };
+        assert_eq!(read[0].staff_id.as_deref(), Some("s-1"));
+        assert_eq!(read[1], people[1]);
+        let twice = AnswerValue::Investigators {
+            people: vec![people[1].clone(), people[1].clone()],
+        };
+        let e = parse_answer(&t, &path, &twice.to_json()).unwrap_err();
+        assert!(
+            e.to_string().contains(&path) && !e.to_string().contains("王芳"),
+            "{e}"
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use fieldvisit_core::Engine;
 use fieldvisit_core::caseload::Category;
-use fieldvisit_core::protocol::Assignments;
+use fieldvisit_core::protocol::{Assignments, StaffMember};
 use fieldvisit_core::template::Label;
 use fieldvisit_core::visit::LevelOverride;
 
@@ -125,7 +125,13 @@ impl FieldVisitStore {
         Ok(self.inner.answer(&visit_id, &path, &json)?)
     }
 
-    /// Sets who is present.
+    /// The station's staff, to pick a form's investigators from (empty until a server sends it).
+    pub fn station_staff(&self) -> Result<Vec<StaffMember>, FieldVisitError> {
+        Ok(self.inner.station_staff()?)
+    }
+
+    /// Sets the names of who is present, for templates without an investigators item; the same
+    /// name twice is refused.
     pub fn set_investigators(
         &self,
         visit_id: String,

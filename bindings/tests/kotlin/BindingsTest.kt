@@ -46,6 +46,7 @@ fun main() {
         val h = assertNotNull(store.household(HOUSEHOLD))
         assertEquals("3201**********1234", h.idNumberMasked)
         assertEquals(listOf("left_behind_child"), h.categoryCodes)
+        assertEquals(listOf(Fixtures.STAFF_LI to "李明", Fixtures.STAFF_WANG to "王芳"), store.stationStaff().map { it.id to it.name })
     }
 
     check("assignments of an unknown version or bad JSON are refused without echoing values") {

@@ -98,6 +98,7 @@ ASSIGNMENTS = {
                             "max_fix_age_s": 120, "min_duration_s": 120},
     "audience_keys": [{"audience": "child-welfare", "public_key": audience_key()}],
     "returned": [],
+    "staff": [{"id": "s-li", "name": "李明"}],
 }
 
 KEY = bytes([0x42] * 32)
@@ -111,12 +112,13 @@ def _():
     assert category_code(Category.LEFT_BEHIND_CHILD) == "left_behind_child"
 
 
-@check("assignments with a household and an audience key apply")
+@check("assignments with a household, an audience key and the station's staff apply")
 def _():
     store.apply_assignments(json.dumps(ASSIGNMENTS, ensure_ascii=False))
     [entry] = store.caseload("2026-05-20")
     assert entry.household_id == HOUSEHOLD and entry.status == DueStatus.OVERDUE, entry
     assert entry.days_overdue == 135
+    assert [(m.id, m.name) for m in store.station_staff()] == [("s-li", "李明")]
 
 
 @check("the template crosses typed: kinds with their options")

@@ -9,6 +9,8 @@ final class VisitModel: ObservableObject {
     @Published var form: FormState?
     @Published var levels: [ScoreResult] = []
     @Published var message: String?
+    /// The station's staff, offered by an investigators item.
+    @Published var staff: [StaffMember] = []
     private var visitId: String?
     private let location = LocationAdapter()
 
@@ -22,8 +24,10 @@ final class VisitModel: ObservableObject {
                         startedAtMs: FieldVisit.nowMs())
                     let form = FormState(template: try store.template(categoryCode: categoryCode))
                     let ev = try store.evaluate(visitId: id)
+                    let staff = try store.stationStaff()
                     DispatchQueue.main.async {
                         self.visitId = id
+                        self.staff = staff
                         form.applyHidden(ev.hidden)
                         self.form = form
                         self.levels = ev.scores
@@ -189,6 +193,8 @@ struct ItemView: View {
                 Button("拍照 / take photo (\(form.photos[path]?.count ?? 0))") { cameraItem = path }
             case "repeat":
                 AnyView(GroupView(group: item, form: form, model: model, cameraItem: $cameraItem))
+            case "investigators":
+                InvestigatorsView(path: path, form: form, model: model)
             default:
                 TextField(item.unit ?? "", text: $text, onCommit: {
                     model.answer(app: app, path: path, value: form.input(item, text))
@@ -197,6 +203,46 @@ struct ItemView: View {
             }
             if let error = form.errors[path] {
                 Text(error).font(.caption).foregroundColor(.red)
+            }
+        }
+    }
+}
+
+/// An investigators item: the station's staff as toggles, and a field for the names of anyone not on
+/// the list (comma-separated). Every change sends the whole list.
+struct InvestigatorsView: View {
+    let path: String
+    @ObservedObject var form: FormState
+    @ObservedObject var model: VisitModel
+    @EnvironmentObject var app: AppModel
+    @State private var typed = ""
+
+    private var people: [Investigator] {
+        if case .investigators(let people)? = form.answers[path] { return people }
+        return []
+    }
+
+    private func send(picked: [StaffMember], typed: String) {
+        let value = FormState.investigators(picked: picked, typed: typed.components(separatedBy: ","))
+        model.answer(app: app, path: path, value: value)
+    }
+
+    var body: some View {
+        let pickedIds = Set(people.compactMap { $0.staffId })
+        let picked = model.staff.filter { pickedIds.contains($0.id) }
+        VStack(alignment: .leading) {
+            ForEach(model.staff, id: \.id) { member in
+                Toggle(member.name, isOn: Binding(
+                    get: { pickedIds.contains(member.id) },
+                    set: { on in
+                        send(picked: on ? picked + [member] : picked.filter { $0.id != member.id }, typed: typed)
+                    }))
+            }
+            TextField("名单外人员，逗号分隔 / others, comma-separated", text: $typed, onCommit: {
+                send(picked: picked, typed: typed)
+            })
+            .onAppear {
+                typed = people.filter { $0.staffId == nil }.map { $0.name }.joined(separator: ", ")
             }
         }
     }

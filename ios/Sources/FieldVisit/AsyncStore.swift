@@ -132,7 +132,12 @@ public final class AsyncStore: @unchecked Sendable {
         }
     }
 
-    /// Sets who is present.
+    /// The station's staff, to pick a form's investigators from (empty until a server sends it).
+    public func stationStaff() async throws -> [StaffMember] {
+        try await run { try $0.stationStaff() }
+    }
+
+    /// Sets the names of who is present, for templates without an investigators item.
     public func setInvestigators(visitId: String, names: [String]) async throws {
         try await run { try $0.setInvestigators(visitId: visitId, names: names) }
     }

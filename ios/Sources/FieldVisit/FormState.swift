@@ -63,6 +63,9 @@ public struct FormItem: Identifiable {
             maxCount = Int(max)
         case .signature:
             type = "signature"
+        case .investigators(let max):
+            type = "investigators"
+            maxCount = Int(max)
         }
         self.options = options
         self.minCount = minCount
@@ -167,9 +170,21 @@ public final class FormState: ObservableObject {
             return .date(value: text)
         case "signature":
             return .signature(signer: text, image: nil)
+        case "investigators":
+            return FormState.investigators(picked: [], typed: text.components(separatedBy: ","))
         default:
             return .text(value: raw)
         }
+    }
+
+    /// The answer of an investigators item: colleagues picked from the station's staff list
+    /// (`stationStaff`), then names typed for anyone not on it (blank ones dropped). The core fills
+    /// in picked names from its list and refuses anyone entered twice.
+    public static func investigators(picked: [StaffMember], typed: [String]) -> AnswerValue {
+        let names = typed.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return .investigators(
+            people: picked.map { Investigator(staffId: $0.id, name: $0.name) }
+                + names.map { Investigator(staffId: nil, name: $0) })
     }
 
     /// The answer at `path` as the text a field shows for editing: what `input` reads back.
@@ -181,6 +196,7 @@ public final class FormState: ObservableObject {
         case .bool(let b)?: return b ? "是" : "否"
         case .choices(let values)?: return values.joined(separator: ", ")
         case .signature(let signer, _)?: return signer
+        case .investigators(let people)?: return people.map { $0.name }.joined(separator: ", ")
         case .noEntries?, nil: return ""
         }
     }
@@ -279,6 +295,7 @@ public final class FormState: ObservableObject {
         case nil: return true
         case .text(let v)?: return v.trimmingCharacters(in: .whitespaces).isEmpty
         case .choices(let values)?: return values.isEmpty
+        case .investigators(let people)?: return people.isEmpty
         default: return false
         }
     }

@@ -18,6 +18,9 @@ import java.util.concurrent.Executors
 import org.fieldvisit.android.LocationAdapter
 import org.fieldvisit.form.FormItem
 import org.fieldvisit.form.ItemType
+import org.fieldvisit.form.investigators
+import org.fieldvisit.form.pickedStaffIds
+import org.fieldvisit.form.typedInvestigators
 import org.fieldvisit.viewmodel.SealOutcome
 import org.fieldvisit.viewmodel.VisitViewModel
 import uniffi.fieldvisit_ffi.AnswerValue
@@ -134,6 +137,7 @@ class VisitActivity : ComponentActivity() {
                 }
             })
             ItemType.REPEAT -> addGroup(vm, item)
+            ItemType.INVESTIGATORS -> addInvestigators(vm, path)
             else -> body.addView(EditText(this).apply {
                 inputType = when (item.type) {
                     ItemType.INTEGER -> InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_FLAG_SIGNED
@@ -147,6 +151,36 @@ class VisitActivity : ComponentActivity() {
             })
         }
         form.error(path)?.let { e -> body.addView(TextView(this).apply { text = e; setTextColor(0xFFB00020.toInt()) }) }
+    }
+
+    /**
+     * An investigators item: the station's staff as check boxes, and a field for the names of anyone
+     * not on the list (comma-separated). Every change sends the whole list.
+     */
+    private fun addInvestigators(vm: VisitViewModel, path: String) {
+        val form = vm.form
+        val picked = vm.staff.filter { it.id in pickedStaffIds(form.answer(path)) }.toMutableList()
+        var typed = typedInvestigators(form.answer(path))
+        vm.staff.forEach { member ->
+            body.addView(CheckBox(this).apply {
+                text = member.name
+                isChecked = member in picked
+                setOnCheckedChangeListener { _, on ->
+                    if (on) picked += member else picked -= member
+                    send(vm, path, investigators(picked.toList(), typed))
+                }
+            })
+        }
+        body.addView(EditText(this).apply {
+            hint = "名单外人员，逗号分隔 / others, comma-separated"
+            setText(typed.joinToString(", "))
+            setOnFocusChangeListener { _, focused ->
+                if (!focused) {
+                    typed = text.toString().split(',')
+                    send(vm, path, investigators(picked.toList(), typed))
+                }
+            }
+        })
     }
 
     /** A repeat group: each entry with its shown items and a remove button, then "add entry". */

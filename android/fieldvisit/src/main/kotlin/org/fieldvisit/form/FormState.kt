@@ -201,6 +201,7 @@ class FormState(val template: FormTemplate) {
             ItemType.MULTI_CHOICE -> AnswerValue.Choices(text.split(',').map { it.trim() }.filter { it.isNotEmpty() })
             ItemType.DATE -> AnswerValue.Date(text)
             ItemType.SIGNATURE -> AnswerValue.Signature(text, null)
+            ItemType.INVESTIGATORS -> investigators(emptyList(), text.split(','))
             else -> AnswerValue.Text(raw)
         }
     }
@@ -215,6 +216,7 @@ class FormState(val template: FormTemplate) {
         is AnswerValue.Bool -> if (a.value) "是" else "否"
         is AnswerValue.Choices -> a.values.joinToString(", ")
         is AnswerValue.Signature -> a.signer
+        is AnswerValue.Investigators -> a.people.joinToString(", ") { it.name }
         AnswerValue.NoEntries, null -> ""
     }
 
@@ -249,6 +251,7 @@ class FormState(val template: FormTemplate) {
         null -> true
         is AnswerValue.Text -> value.isBlank()
         is AnswerValue.Choices -> values.isEmpty()
+        is AnswerValue.Investigators -> people.isEmpty()
         else -> false
     }
 }

@@ -7,6 +7,7 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.withContext
 import uniffi.fieldvisit_core.LevelOverride
+import uniffi.fieldvisit_core.StaffMember
 import uniffi.fieldvisit_ffi.AnswerValue
 import uniffi.fieldvisit_ffi.CaseloadItem
 import uniffi.fieldvisit_ffi.DraftRecord
@@ -113,7 +114,10 @@ class SuspendingStore(
     /** Answers one item (`item` or `group[n].item`) with a typed value (`null` clears it). */
     suspend fun answer(visitId: String, path: String, value: AnswerValue?) = onIo { it.answer(visitId, path, value) }
 
-    /** Sets who is present. */
+    /** The station's staff, to pick a form's investigators from. */
+    suspend fun stationStaff(): List<StaffMember> = onIo { it.stationStaff() }
+
+    /** Sets the names of who is present, for templates without an investigators item. */
     suspend fun setInvestigators(visitId: String, names: List<String>) = onIo { it.setInvestigators(visitId, names) }
 
     /** Sets free notes. */

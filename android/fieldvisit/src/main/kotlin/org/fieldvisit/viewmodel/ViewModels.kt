@@ -9,6 +9,7 @@ import org.fieldvisit.store.SuspendingStore
 import org.fieldvisit.store.isTransient
 import org.fieldvisit.store.needsEnrollment
 import uniffi.fieldvisit_core.DueStatus
+import uniffi.fieldvisit_core.StaffMember
 import uniffi.fieldvisit_ffi.AnswerValue
 import uniffi.fieldvisit_ffi.FieldVisitException
 import uniffi.fieldvisit_ffi.FieldVisitStoreInterface
@@ -73,6 +74,9 @@ class VisitViewModel private constructor(
 ) {
     var onChange: () -> Unit = {}
     val levels: MutableMap<String, String> = linkedMapOf()
+
+    /** The station's staff, offered by an investigators item (empty until a server sends it). */
+    val staff: List<StaffMember> = store.stationStaff()
 
     companion object {
         /** Starts a new visit and opens its form. */
@@ -156,6 +160,7 @@ class VisitViewModel private constructor(
         }
     }
 
+    /** Names of who is present, for a template without an investigators item. */
     fun setInvestigators(names: List<String>) = store.setInvestigators(visitId, names)
     fun setNotes(notes: String) = store.setNotes(visitId, notes)
     fun reportToPolice(nowMs: Long) = store.reportToPolice(visitId, nowMs)

@@ -20,6 +20,8 @@ import org.fieldvisit.viewmodel.SyncViewModel
 import org.fieldvisit.viewmodel.VisitViewModel
 import uniffi.fieldvisit_core.DueStatus
 import uniffi.fieldvisit_core.GeoPoint
+import uniffi.fieldvisit_core.Investigator
+import uniffi.fieldvisit_core.StaffMember
 import uniffi.fieldvisit_ffi.AnswerValue
 import uniffi.fieldvisit_ffi.FieldVisitStore
 import uniffi.fieldvisit_ffi.GpsFixRecord
@@ -183,6 +185,10 @@ fun main() {
         assertEquals(AnswerValue.Text("many"), f.input(first(ItemType.DECIMAL), "many"))
         assertEquals(AnswerValue.Choices(listOf("a", "b")), f.input(first(ItemType.MULTI_CHOICE), "a, b"))
         assertEquals(AnswerValue.Signature("李明", null), f.input(first(ItemType.SIGNATURE), " 李明 "))
+        assertEquals(
+            AnswerValue.Investigators(listOf(Investigator(null, "李明"), Investigator(null, "王芳"))),
+            f.input(first(ItemType.INVESTIGATORS), "李明, ,王芳"),
+        )
         assertNull(f.input(first(ItemType.TEXT), "   "))
         for ((type, typed) in listOf(ItemType.INTEGER to "12", ItemType.DECIMAL to "45.5", ItemType.MULTI_CHOICE to "a, b")) {
             val item = first(type)
@@ -219,6 +225,34 @@ fun main() {
         assertTrue(resumed.form.canAddInstance("supporters"))
     }
 
+    check("investigators: staff picked from the station's list, others typed; nobody twice") {
+        val vm = VisitViewModel.start(store, Fixtures.ECONOMIC, "tekun", null, T0 + 120 * minute)
+        val item = assertNotNull(vm.form.template.item("investigators"))
+        assertEquals(ItemType.INVESTIGATORS, item.type)
+        assertEquals(listOf(Fixtures.STAFF_LI, Fixtures.STAFF_WANG), vm.staff.map { it.id })
+        assertTrue("investigators" in vm.form.missingRequired())
+        val li = vm.staff.first()
+
+        assertTrue(vm.answer(item.id, investigators(listOf(li), listOf(" 陈晓燕 ", ""))), vm.form.error(item.id))
+        assertTrue("investigators" !in vm.form.missingRequired())
+        val stored = store.draft(vm.visitId).answers.single { it.path == item.id }.value
+        assertEquals(AnswerValue.Investigators(listOf(Investigator(Fixtures.STAFF_LI, "李明"), Investigator(null, "陈晓燕"))), stored)
+
+        // A picked colleague typed again is the same person; the refusal names the item, not the person.
+        assertFalse(vm.answer(item.id, investigators(listOf(li), listOf("李 明"))))
+        val refusal = vm.form.error(item.id).orEmpty()
+        assertTrue(item.id in refusal && "李" !in refusal, refusal)
+        assertFalse(vm.answer(item.id, investigators(listOf(StaffMember("s-gone", "赵强")), emptyList())), "a pick not on the list")
+
+        val resumed = VisitViewModel.resume(store, vm.visitId)
+        assertEquals(stored, resumed.form.answer(item.id))
+        assertEquals(setOf(Fixtures.STAFF_LI), pickedStaffIds(resumed.form.answer(item.id)))
+        assertEquals(listOf("陈晓燕"), typedInvestigators(resumed.form.answer(item.id)))
+        assertEquals("李明, 陈晓燕", resumed.form.inputText(item.id))
+        assertTrue(vm.answer(item.id, null))
+        assertTrue("investigators" in vm.form.missingRequired())
+    }
+
     check("caseload view model lists households with names and status") {
         val vm = CaseloadViewModel(store)
         var changes = 0
@@ -238,7 +272,7 @@ fun main() {
         var changes = 0
         vm.onChange = { changes++ }
         val before = vm.state()
-        assertEquals(4, before.pendingDrafts, "the elderly and three economic drafts left by the checks above")
+        assertEquals(5, before.pendingDrafts, "the elderly and four economic drafts left by the checks above")
         assertFalse(before.running)
         assertNull(vm.syncNow())
         val after = vm.state()
