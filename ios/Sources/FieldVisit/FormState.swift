@@ -108,14 +108,17 @@ public final class FormState: ObservableObject {
     }
 
     /// Records a value the screen is about to send (`nil` clears it), as the core will hold it: a
-    /// group answered `.noEntries` or cleared loses its entries; an answer inside a group removes
-    /// `.noEntries`.
+    /// group answered `.noEntries` or cleared loses its entries with their photos; an answer inside
+    /// a group removes `.noEntries`.
     public func set(_ path: String, _ value: AnswerValue?) {
         answers[path] = value
         if let parts = FormState.split(path) {
             if answers[parts.group] == .noEntries { answers[parts.group] = nil }
         } else if value == nil || value == .noEntries, instanceCounts[path] != nil {
-            answers = answers.filter { FormState.split($0.key)?.group != path }
+            let outside: (String) -> Bool = { FormState.split($0)?.group != path }
+            answers = answers.filter { outside($0.key) }
+            photos = photos.filter { outside($0.key) }
+            errors = errors.filter { outside($0.key) }
             instanceCounts[path] = nil
         }
     }

@@ -37,14 +37,17 @@ class FormState(val template: FormTemplate) {
 
     /**
      * Records a value the screen is about to send (`null` clears it), as the core will hold it: a
-     * group answered [AnswerValue.NoEntries] or cleared loses its entries, and an answer inside
-     * entry `n` creates that entry when it is the next one.
+     * group answered [AnswerValue.NoEntries] or cleared loses its entries with their photos, and an
+     * answer inside entry `n` creates that entry when it is the next one.
      */
     fun set(path: String, value: AnswerValue?) {
         val p = ItemPath.parse(path) ?: return
         if (p.group == null) {
             if (value == null) answers.remove(p.item) else answers[p.item] = value
-            if (value == null || value == AnswerValue.NoEntries) entries.remove(p.item)
+            if ((value == null || value == AnswerValue.NoEntries) && entries.remove(p.item) != null) {
+                photos.keys.removeAll { ItemPath.parse(it)?.group == p.item }
+                errors.keys.removeAll { ItemPath.parse(it)?.group == p.item }
+            }
             return
         }
         val list = entries.getOrPut(p.group) { mutableListOf() }
