@@ -1,22 +1,21 @@
-//! A draft's answers in the form `answer()` takes: one entry per item path (`item` or
-//! `group[n].item`) with its value as JSON, so a screen restores a draft with the same call it
-//! answers with. Photos are not answers (`attach_photo` adds them); they are listed by item path.
+//! A draft's answers in the form `answer()` takes: one typed value per item path (`item` or
+//! `group[n].item`), so a screen restores a draft with the same call it answers with. Photos are
+//! not answers (`attach_photo` adds them); they are listed by item path.
 
 use std::collections::HashMap;
 
-use fieldvisit_core::template::{AnswerValue, Answers};
-use serde_json::{Value, json};
+use fieldvisit_core::template::{AnswerValue as Stored, Answers};
 
+use crate::answer_value::AnswerValue;
 use crate::counts::count;
 
-/// One answer: `answer(visit_id, path, value_json)` gives it back.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+/// One answer: `answer(visit_id, path, value)` gives it back.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct DraftAnswer {
     /// Item path: `item` or `group[n].item`.
     pub path: String,
-    /// The value as JSON, as `answer()` takes it (`true`, `"option"`, `["a", "b"]`, `12`,
-    /// `"2026-05-01"`, `{"signer": "…"}`).
-    pub value_json: String,
+    /// The value, as `answer()` takes it.
+    pub value: AnswerValue,
 }
 
 /// What a draft holds, in the shapes the app works with.
@@ -30,18 +29,13 @@ pub(crate) struct PlainAnswers {
     pub instances: HashMap<String, i32>,
 }
 
-/// Splits stored answers into plain answers, photos and repeat-group sizes.
+/// Splits stored answers into answers by path, photos and repeat-group sizes.
 pub(crate) fn plain_answers(answers: &Answers) -> PlainAnswers {
     let mut out = PlainAnswers::default();
     for (id, value) in answers {
         match value {
-            AnswerValue::Repeat(list) => {
-                if list.is_empty() {
-                    // "None of these": answered, with no entries; `answer()` takes it as `[]`.
-                    put(&mut out, id.clone(), value);
-                } else {
-                    out.instances.insert(id.clone(), count(list.len()));
-                }
+            Stored::Repeat(list) if !list.is_empty() => {
+                out.instances.insert(id.clone(), count(list.len()));
                 for (n, instance) in list.iter().enumerate() {
                     for (child, v) in instance {
                         put(&mut out, format!("{id}[{n}].{child}"), v);
@@ -54,46 +48,14 @@ pub(crate) fn plain_answers(answers: &Answers) -> PlainAnswers {
     out
 }
 
-fn put(out: &mut PlainAnswers, path: String, value: &AnswerValue) {
-    if let AnswerValue::Photos(ids) = value {
+fn put(out: &mut PlainAnswers, path: String, value: &Stored) {
+    if let Stored::Photos(ids) = value {
         out.photos.insert(path, ids.clone());
-    } else {
-        out.answers.push(DraftAnswer {
-            path,
-            value_json: plain(value).to_string(),
-        });
+    } else if let Some(value) = AnswerValue::from_stored(value) {
+        out.answers.push(DraftAnswer { path, value });
     }
-}
-
-/// The JSON `answer()` reads into `value`.
-fn plain(value: &AnswerValue) -> Value {
-    match value {
-        AnswerValue::Bool(b) => json!(b),
-        AnswerValue::Choice(s) | AnswerValue::Text(s) => json!(s),
-        AnswerValue::Choices(list) => json!(list),
-        AnswerValue::Integer(n) => json!(n),
-        AnswerValue::Decimal(x) => json!(x),
-        AnswerValue::Date(d) => json!(d.format("%Y-%m-%d").to_string()),
-        AnswerValue::Photos(ids) => json!(ids),
-        AnswerValue::Signature { signer, image } => match image {
-            Some(image) => json!({ "signer": signer, "image": image }),
-            None => json!({ "signer": signer }),
-        },
-        // An empty group, or a repeat group inside a repeat group (which paths cannot name).
-        AnswerValue::Repeat(list) => Value::Array(
-            list.iter()
-                .map(|instance| {
-                    Value::Object(
-                        instance
-                            .iter()
-                            .filter(|(_, v)| !matches!(v, AnswerValue::Photos(_)))
-                            .map(|(k, v)| (k.clone(), plain(v)))
-                            .collect(),
-                    )
-                })
-                .collect(),
-        ),
-    }
+    // Nothing else is left: templates forbid a repeat group inside another, so an entry never
+    // holds entries of its own.
 }
 
 #[cfg(test)]
@@ -108,43 +70,51 @@ mod tests {
     #[test]
     fn stored_answers_come_back_as_answer_calls() {
         let mut member = BTreeMap::new();
-        member.insert("age".to_string(), AnswerValue::Integer(9));
-        member.insert(
-            "photo".to_string(),
-            AnswerValue::Photos(vec!["p2".to_string()]),
-        );
+        member.insert("age".to_string(), Stored::Integer(9));
+        member.insert("photo".to_string(), Stored::Photos(vec!["p2".to_string()]));
         let mut answers = Answers::new();
-        answers.insert("ok".into(), AnswerValue::Bool(true));
-        answers.insert("kind".into(), AnswerValue::Choice("a".into()));
+        answers.insert("ok".into(), Stored::Bool(true));
+        answers.insert("kind".into(), Stored::Choice("a".into()));
         answers.insert(
             "when".into(),
-            AnswerValue::Date(NaiveDate::from_ymd_opt(2026, 5, 1).unwrap()),
+            Stored::Date(NaiveDate::from_ymd_opt(2026, 5, 1).unwrap()),
         );
         answers.insert(
             "sign".into(),
-            AnswerValue::Signature {
+            Stored::Signature {
                 signer: "x".into(),
                 image: None,
             },
         );
-        answers.insert("door".into(), AnswerValue::Photos(vec!["p1".into()]));
-        answers.insert("members".into(), AnswerValue::Repeat(vec![member]));
-        answers.insert("supporters".into(), AnswerValue::Repeat(vec![]));
+        answers.insert("door".into(), Stored::Photos(vec!["p1".into()]));
+        answers.insert("members".into(), Stored::Repeat(vec![member]));
+        answers.insert("supporters".into(), Stored::Repeat(vec![]));
         let plain = plain_answers(&answers);
-        let pairs: Vec<(&str, &str)> = plain
+        let pairs: Vec<(&str, &AnswerValue)> = plain
             .answers
             .iter()
-            .map(|a| (a.path.as_str(), a.value_json.as_str()))
+            .map(|a| (a.path.as_str(), &a.value))
             .collect();
         assert_eq!(
             pairs,
             vec![
-                ("kind", "\"a\""),
-                ("members[0].age", "9"),
-                ("ok", "true"),
-                ("sign", "{\"signer\":\"x\"}"),
-                ("supporters", "[]"),
-                ("when", "\"2026-05-01\""),
+                ("kind", &AnswerValue::Choice { value: "a".into() }),
+                ("members[0].age", &AnswerValue::Integer { value: 9 }),
+                ("ok", &AnswerValue::Bool { value: true }),
+                (
+                    "sign",
+                    &AnswerValue::Signature {
+                        signer: "x".into(),
+                        image: None
+                    }
+                ),
+                ("supporters", &AnswerValue::NoEntries),
+                (
+                    "when",
+                    &AnswerValue::Date {
+                        value: "2026-05-01".into()
+                    }
+                ),
             ]
         );
         assert_eq!(plain.photos["door"], vec!["p1".to_string()]);

@@ -1,7 +1,8 @@
 //! Records that cross the FFI where a core type cannot cross as it is: the core's types with chrono
 //! dates, hashes or JSON values get a flat record here with times as epoch milliseconds and JSON as
 //! text. Core types whose fields are all plain (`Category`, `DueStatus`, `Label`, `GeoPoint`,
-//! `LevelOverride`, `ScoreResult`, `VisitKind`) cross directly through core's `uniffi` feature.
+//! `LevelOverride`, `ScoreResult`, `VisitKind`, `Investigator`, `StaffMember`) cross directly
+//! through core's `uniffi` feature.
 
 use std::collections::HashMap;
 

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use fieldvisit_core::Engine;
 use fieldvisit_core::caseload::Category;
-use fieldvisit_core::protocol::Assignments;
+use fieldvisit_core::protocol::{Assignments, StaffMember};
 use fieldvisit_core::template::Label;
-use fieldvisit_core::template::builtin::sample::sample_answers;
 use fieldvisit_core::visit::LevelOverride;
 
 use crate::FieldVisitError;
+use crate::answer_value::AnswerValue;
 use crate::counts::long;
 use crate::error::bad_json;
 use crate::keys::{ForeignKeys, KeyProvider};
@@ -112,21 +112,26 @@ impl FieldVisitStore {
         )?)
     }
 
-    /// Answers one item (`item` or `group[n].item`) with a JSON value (`null` clears it). Refused
-    /// answers fail with `InvalidInput` naming the item. `DraftRecord.answers` holds a draft's
-    /// answers in this same form.
+    /// Answers one item (`item` or `group[n].item`); `None` clears the answer. The core checks
+    /// the value against the item's type, options and ranges; a refusal is `InvalidInput` naming
+    /// the item. `DraftRecord.answers` holds a draft's answers in this same form.
     pub fn answer(
         &self,
         visit_id: String,
         path: String,
-        value_json: String,
+        value: Option<AnswerValue>,
     ) -> Result<(), FieldVisitError> {
-        let value: serde_json::Value =
-            serde_json::from_str(&value_json).map_err(|e| bad_json(&path, &e))?;
-        Ok(self.inner.answer(&visit_id, &path, &value)?)
+        let json = value.map_or(serde_json::Value::Null, |v| v.to_json());
+        Ok(self.inner.answer(&visit_id, &path, &json)?)
     }
 
-    /// Sets who is present.
+    /// The station's staff, to pick a form's investigators from (empty until a server sends it).
+    pub fn station_staff(&self) -> Result<Vec<StaffMember>, FieldVisitError> {
+        Ok(self.inner.station_staff()?)
+    }
+
+    /// Sets the names of who is present, for templates without an investigators item; the same
+    /// name twice is refused.
     pub fn set_investigators(
         &self,
         visit_id: String,
@@ -242,11 +247,4 @@ pub fn category_code(category: Category) -> String {
 #[uniffi::export]
 pub fn category_label(category: Category) -> Label {
     category.label()
-}
-
-/// A complete, fictitious answer set for a built-in template (`child-guardianship`,
-/// `economic-verification`, `elderly-welfare`) as a JSON object by item path, for demos and tests.
-#[uniffi::export]
-pub fn sample_answers_json(template_id: String) -> Option<String> {
-    sample_answers(&template_id).and_then(|m| serde_json::to_string(&m).ok())
 }

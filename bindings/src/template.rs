@@ -120,6 +120,12 @@ pub enum ItemKindRecord {
     },
     /// A signature: the signer's name, answered as text.
     Signature,
+    /// The people who carried out the visit: picks from the station's staff list
+    /// (`station_staff`), typed names only for someone not on it; nobody twice.
+    Investigators {
+        /// Most people.
+        max_count: i32,
+    },
 }
 
 impl From<&Template> for TemplateRecord {
@@ -209,6 +215,9 @@ fn kind(k: &ItemKind) -> ItemKindRecord {
             max_count: count(*max_count),
         },
         ItemKind::Signature => ItemKindRecord::Signature,
+        ItemKind::Investigators { max_count } => ItemKindRecord::Investigators {
+            max_count: count(*max_count),
+        },
     }
 }
 

@@ -7,7 +7,6 @@ import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
-import org.fieldvisit.form.Json
 import org.fieldvisit.test.Checks.check
 import org.fieldvisit.test.Fixtures.HOUSEHOLD
 import org.fieldvisit.test.Fixtures.T0
@@ -15,13 +14,14 @@ import uniffi.fieldvisit_core.Category
 import uniffi.fieldvisit_core.DueStatus
 import uniffi.fieldvisit_core.GeoPoint
 import uniffi.fieldvisit_core.LevelOverride
+import uniffi.fieldvisit_ffi.AnswerValue
 import uniffi.fieldvisit_ffi.FieldVisitException
 import uniffi.fieldvisit_ffi.FieldVisitStore
 import uniffi.fieldvisit_ffi.GpsFixRecord
 import uniffi.fieldvisit_ffi.ItemKindRecord
 import uniffi.fieldvisit_ffi.categoryCode
 import uniffi.fieldvisit_ffi.categoryLabel
-import uniffi.fieldvisit_ffi.sampleAnswersJson
+import uniffi.fieldvisit_ffi.sampleAnswers
 
 fun main() {
     val key = ByteArray(32) { 0x42 }
@@ -46,6 +46,7 @@ fun main() {
         val h = assertNotNull(store.household(HOUSEHOLD))
         assertEquals("3201**********1234", h.idNumberMasked)
         assertEquals(listOf("left_behind_child"), h.categoryCodes)
+        assertEquals(listOf(Fixtures.STAFF_LI to "李明", Fixtures.STAFF_WANG to "王芳"), store.stationStaff().map { it.id to it.name })
     }
 
     check("assignments of an unknown version or bad JSON are refused without echoing values") {
@@ -58,8 +59,7 @@ fun main() {
     }
 
     check("the child template is served typed, and whole as JSON") {
-        val t = Json.parse(store.templateJson("left_behind_child")) as Json.Obj
-        assertEquals(Json.Str("child-guardianship"), t["id"])
+        assertTrue(Regex("\"id\"\\s*:\\s*\"child-guardianship\"").containsMatchIn(store.templateJson("left_behind_child")))
         val typed = store.template("left_behind_child")
         assertEquals("child-guardianship", typed.id)
         val items = typed.sections.flatMap { it.items }
@@ -76,18 +76,31 @@ fun main() {
         assertEquals(listOf(visit), store.drafts().map { it.visitId })
     }
 
-    check("a bad answer is a typed InvalidInput naming the item") {
-        val unknown = assertFailsWith<FieldVisitException.InvalidInput> { store.answer(visit, "no_such_item", "1") }
+    check("a bad answer is a typed InvalidInput naming the item, and never echoes the value") {
+        val unknown = assertFailsWith<FieldVisitException.InvalidInput> { store.answer(visit, "no_such_item", AnswerValue.Integer(1)) }
         assertReadable(unknown, "no_such_item")
-        val wrongType = assertFailsWith<FieldVisitException.InvalidInput> { store.answer(visit, "entrustment_notified", "\"yes\"") }
+        val wrongType = assertFailsWith<FieldVisitException.InvalidInput> {
+            store.answer(visit, "entrustment_notified", AnswerValue.Text("王小明"))
+        }
         assertReadable(wrongType, "entrustment_notified")
-        val notJson = assertFailsWith<FieldVisitException.InvalidInput> { store.answer(visit, "entrustment_notified", "yes") }
-        assertReadable(notJson, "entrustment_notified")
+        assertTrue("王小明" !in wrongType.message.orEmpty(), wrongType.message)
+        val badDate = assertFailsWith<FieldVisitException.InvalidInput> { store.answer(visit, "child_birth_date", AnswerValue.Date("2015-02-30")) }
+        assertReadable(badDate, "child_birth_date")
+        val age = assertFailsWith<FieldVisitException.InvalidInput> { store.answer(visit, "caregiver_age", AnswerValue.Decimal(Double.NaN)) }
+        assertReadable(age, "caregiver_age")
+        assertEquals(emptyList(), store.draft(visit).answers, "refused answers leave nothing behind")
+    }
+
+    check("an answer is cleared with null") {
+        store.answer(visit, "child_seen", AnswerValue.Bool(true))
+        assertEquals(listOf(AnswerValue.Bool(true)), store.draft(visit).answers.map { it.value })
+        store.answer(visit, "child_seen", null)
+        assertEquals(emptyList(), store.draft(visit).answers)
     }
 
     check("an unknown category code and a missing visit are typed errors") {
         assertFailsWith<FieldVisitException.InvalidInput> { store.startVisit(HOUSEHOLD, "pirates", null, T0) }
-        assertFailsWith<FieldVisitException.NotFound> { store.answer("no-such-visit", "x", "1") }
+        assertFailsWith<FieldVisitException.NotFound> { store.answer("no-such-visit", "x", AnswerValue.Integer(1)) }
         assertFailsWith<FieldVisitException.InvalidInput> { store.startVisit(HOUSEHOLD, "dibao", null, T0) }
     }
 
@@ -98,26 +111,27 @@ fun main() {
     }
 
     check("the sample answers are accepted one by one") {
-        val sample = Json.parse(assertNotNull(sampleAnswersJson("child-guardianship"))) as Json.Obj
-        for ((item, value) in sample.fields) store.answer(visit, item, value.encode())
+        for (a in sampleAnswers("child-guardianship")) store.answer(visit, a.path, a.value)
         store.setInvestigators(visit, listOf("李明", " "))
         store.setNotes(visit, "孩子状态良好")
         val draft = store.draft(visit)
         assertEquals(listOf("李明"), draft.investigators)
-        assertTrue(draft.answers.any { it.path == "entrustment_notified" && it.valueJson == "true" }, draft.answers.toString())
+        assertTrue(draft.answers.any { it.path == "entrustment_notified" && it.value == AnswerValue.Bool(true) }, draft.answers.toString())
     }
 
     check("a draft's answers replay through answer() unchanged, so a form restores with the same call") {
         FieldVisitStore.open(Fixtures.tempStorePath(), StaticKeys(ByteArray(32) { 0x21 })).use { other ->
             other.applyAssignments(Fixtures.assignments())
             val first = other.startVisit(Fixtures.ECONOMIC, "tekun", null, T0)
-            val sample = Json.parse(assertNotNull(sampleAnswersJson("economic-verification"))) as Json.Obj
-            for ((item, value) in sample.fields) other.answer(first, item, value.encode())
+            val sample = sampleAnswers("economic-verification")
+            for (a in sample) other.answer(first, a.path, a.value)
             val stored = other.draft(first)
+            assertTrue(stored.answers.any { it.value == AnswerValue.NoEntries }, "a group confirmed empty comes back as NoEntries")
+            assertTrue(stored.answers.any { it.value is AnswerValue.Decimal }, stored.answers.toString())
             assertTrue(stored.answers.any { "[0]." in it.path }, "repeat entries come as group[n].item paths")
             assertTrue(stored.instances.isNotEmpty() && stored.instances.values.all { it > 0 }, stored.instances.toString())
             val copy = other.startVisit(Fixtures.ECONOMIC, "tekun", null, T0 + minute)
-            for (a in stored.answers) other.answer(copy, a.path, a.valueJson)
+            for (a in stored.answers) other.answer(copy, a.path, a.value)
             val restored = other.draft(copy)
             assertEquals(stored.answers, restored.answers)
             assertEquals(stored.instances, restored.instances)

@@ -69,7 +69,11 @@ object Fixtures {
          "members": [{"name": "$name", "relation": "户主", "birth_date": "1950-01-01"}]}
     """.trimIndent()
 
-    /** Assignments with three households, the county schedule and both audiences' public keys. */
+    /** Staff ids of the station's list in [assignments]. */
+    const val STAFF_LI = "s-li"
+    const val STAFF_WANG = "s-wang"
+
+    /** Assignments with three households, the county schedule, both audiences' public keys and the station's staff. */
     fun assignments(): String = """
         {"version": 1, "worker_id": "w-001", "since": "t1",
          "households": [${household(HOUSEHOLD, "王小明", "left_behind_child")},
@@ -83,7 +87,8 @@ object Fixtures {
          "evidence_thresholds": {"max_distance_m": 200.0, "max_accuracy_m": 100.0, "max_fix_age_s": 120, "min_duration_s": 120},
          "audience_keys": [{"audience": "child-welfare", "public_key": "${audienceKey()}"},
                            {"audience": "civil-affairs", "public_key": "${audienceKey()}"}],
-         "returned": []}
+         "returned": [],
+         "staff": [{"id": "$STAFF_LI", "name": "李明"}, {"id": "$STAFF_WANG", "name": "王芳"}]}
     """.trimIndent()
 
     /** A real JPEG made with javax.imageio, as a phone camera would give. */

@@ -9,7 +9,6 @@ import kotlin.test.assertFailsWith
 import kotlin.test.assertNotNull
 import kotlin.test.assertTrue
 import kotlinx.coroutines.runBlocking
-import org.fieldvisit.form.Json
 import org.fieldvisit.store.SuspendingStore
 import org.fieldvisit.test.Checks.check
 import org.fieldvisit.test.Checks.checkSuspending
@@ -20,7 +19,7 @@ import uniffi.fieldvisit_ffi.FieldVisitException
 import uniffi.fieldvisit_ffi.FieldVisitStore
 import uniffi.fieldvisit_ffi.GpsFixRecord
 import uniffi.fieldvisit_ffi.SyncListener
-import uniffi.fieldvisit_ffi.sampleAnswersJson
+import uniffi.fieldvisit_ffi.sampleAnswers
 
 /** Records what a sync run reported through the foreign listener. */
 class RecordingListener : SyncListener {
@@ -79,8 +78,7 @@ object ServerSync {
         checkSuspending("server: a child visit with a photo seals against the server's audience keys") {
             val fix = GpsFixRecord(GeoPoint(31.9502, 118.8401), 10.0, T0 - 15_000, mock = false)
             visit = store.startVisit(household, "left_behind_child", fix, T0)
-            val sample = Json.parse(assertNotNull(sampleAnswersJson("child-guardianship"))) as Json.Obj
-            for ((item, value) in sample.fields) store.answer(visit, item, value.encode())
+            for (a in sampleAnswers("child-guardianship")) store.answer(visit, a.path, a.value)
             store.setInvestigators(visit, listOf("李明", "王芳"))
             store.attachPhoto(visit, "entrustment_letter", Fixtures.jpeg(11), T0 + 5 * minute)
             store.finish(visit, T0 + 30 * minute)

@@ -14,6 +14,7 @@ import traceback
 
 from fieldvisit.fieldvisit_core import Category, DueStatus, GeoPoint, LevelOverride
 from fieldvisit.fieldvisit_ffi import (
+    AnswerValue,
     FieldVisitError,
     FieldVisitStore,
     GpsFixRecord,
@@ -22,7 +23,7 @@ from fieldvisit.fieldvisit_ffi import (
     SyncCancel,
     SyncListener,
     category_code,
-    sample_answers_json,
+    sample_answers,
 )
 
 T0 = 1_779_242_400_000  # 2026-05-20T02:00:00Z
@@ -97,6 +98,7 @@ ASSIGNMENTS = {
                             "max_fix_age_s": 120, "min_duration_s": 120},
     "audience_keys": [{"audience": "child-welfare", "public_key": audience_key()}],
     "returned": [],
+    "staff": [{"id": "s-li", "name": "李明"}],
 }
 
 KEY = bytes([0x42] * 32)
@@ -110,12 +112,13 @@ def _():
     assert category_code(Category.LEFT_BEHIND_CHILD) == "left_behind_child"
 
 
-@check("assignments with a household and an audience key apply")
+@check("assignments with a household, an audience key and the station's staff apply")
 def _():
     store.apply_assignments(json.dumps(ASSIGNMENTS, ensure_ascii=False))
     [entry] = store.caseload("2026-05-20")
     assert entry.household_id == HOUSEHOLD and entry.status == DueStatus.OVERDUE, entry
     assert entry.days_overdue == 135
+    assert [(m.id, m.name) for m in store.station_staff()] == [("s-li", "李明")]
 
 
 @check("the template crosses typed: kinds with their options")
@@ -137,22 +140,33 @@ def _():
 
 @check("a bad answer is FieldVisitError.InvalidInput naming the item")
 def _():
-    e = raises(FieldVisitError.InvalidInput, store.answer, state["visit"], "no_such_item", "1")
+    e = raises(FieldVisitError.InvalidInput, store.answer, state["visit"], "no_such_item",
+               AnswerValue.INTEGER(value=1))
     assert "no_such_item" in str(e) and " / " in str(e), e
-    e = raises(FieldVisitError.InvalidInput, store.answer, state["visit"], "entrustment_notified", '"yes"')
-    assert "entrustment_notified" in str(e), e
+    e = raises(FieldVisitError.InvalidInput, store.answer, state["visit"], "entrustment_notified",
+               AnswerValue.TEXT(value="王小明"))
+    assert "entrustment_notified" in str(e) and "王小明" not in str(e), e
+
+
+@check("an answer is typed both ways, and None clears it")
+def _():
+    visit = state["visit"]
+    store.answer(visit, "child_seen", AnswerValue.BOOL(value=True))
+    assert [a.value for a in store.draft(visit).answers] == [AnswerValue.BOOL(value=True)]
+    store.answer(visit, "child_seen", None)
+    assert store.draft(visit).answers == []
 
 
 @check("sample answers, a photo, investigators")
 def _():
     visit = state["visit"]
-    for item, value in json.loads(sample_answers_json("child-guardianship")).items():
-        store.answer(visit, item, json.dumps(value, ensure_ascii=False))
+    for a in sample_answers("child-guardianship"):
+        store.answer(visit, a.path, a.value)
     store.set_investigators(visit, ["李明"])
     photo = store.attach_photo(visit, "entrustment_letter", JPEG, T0 + 5 * MINUTE)
     draft = store.draft(visit)
     assert draft.photo_ids == [photo] and draft.photos == {"entrustment_letter": [photo]}, draft
-    assert any(a.path == "entrustment_notified" and a.value_json == "true" for a in draft.answers), draft
+    assert any(a.path == "entrustment_notified" and a.value == AnswerValue.BOOL(value=True) for a in draft.answers), draft
 
 
 @check("evaluate, override and police flag")
@@ -237,8 +251,8 @@ def _():
     fix = GpsFixRecord(point=GeoPoint(lat=31.9502, lon=118.8401), accuracy_m=10.0,
                        fix_time_ms=T0 - 15_000, mock=False)
     visit = phone.start_visit(state["server_household"], "left_behind_child", fix, T0)
-    for item, value in json.loads(sample_answers_json("child-guardianship")).items():
-        phone.answer(visit, item, json.dumps(value, ensure_ascii=False))
+    for a in sample_answers("child-guardianship"):
+        phone.answer(visit, a.path, a.value)
     phone.set_investigators(visit, ["李明", "王芳"])
     phone.attach_photo(visit, "entrustment_letter", JPEG, T0 + 5 * MINUTE)
     phone.finish(visit, T0 + 30 * MINUTE)

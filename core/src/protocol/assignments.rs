@@ -57,6 +57,7 @@ pub struct LastVisitRecord {
 /// A person of the worker's station, offered when a form asks for its investigators, so that two
 /// investigators are two people rather than two spellings of one name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct StaffMember {
     /// Staff account id.

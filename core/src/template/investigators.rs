@@ -28,6 +28,7 @@ const MAX_CHARS: usize = 64;
 
 /// One investigator of a visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct Investigator {
     /// Staff account id, when picked from the station's staff list.

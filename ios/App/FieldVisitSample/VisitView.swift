@@ -9,6 +9,8 @@ final class VisitModel: ObservableObject {
     @Published var form: FormState?
     @Published var levels: [ScoreResult] = []
     @Published var message: String?
+    /// The station's staff, offered by an investigators item.
+    @Published var staff: [StaffMember] = []
     private var visitId: String?
     private let location = LocationAdapter()
 
@@ -22,8 +24,10 @@ final class VisitModel: ObservableObject {
                         startedAtMs: FieldVisit.nowMs())
                     let form = FormState(template: try store.template(categoryCode: categoryCode))
                     let ev = try store.evaluate(visitId: id)
+                    let staff = try store.stationStaff()
                     DispatchQueue.main.async {
                         self.visitId = id
+                        self.staff = staff
                         form.applyHidden(ev.hidden)
                         self.form = form
                         self.levels = ev.scores
@@ -35,13 +39,13 @@ final class VisitModel: ObservableObject {
         }
     }
 
-    func answer(app: AppModel, path: String, value: Any?) {
+    func answer(app: AppModel, path: String, value: AnswerValue?) {
         guard let form = form, let id = visitId, let store = app.store else { return }
-        let text = form.set(path, value)
+        form.set(path, value)
         app.queue.async {
             var refusal: String?
             do {
-                try store.answer(visitId: id, path: path, valueJson: text)
+                try store.answer(visitId: id, path: path, value: value)
             } catch let e as FieldVisitError {
                 refusal = e.message
             } catch {
@@ -175,12 +179,12 @@ struct ItemView: View {
             switch item.type {
             case "yes_no":
                 Toggle("是", isOn: Binding(
-                    get: { form.answers[path] as? Bool ?? false },
-                    set: { model.answer(app: app, path: path, value: $0) }))
+                    get: { form.answers[path] == .bool(value: true) },
+                    set: { model.answer(app: app, path: path, value: .bool(value: $0)) }))
             case "single_choice":
                 Picker(item.label, selection: Binding(
-                    get: { form.answers[path] as? String ?? "" },
-                    set: { model.answer(app: app, path: path, value: $0) })) {
+                    get: { form.inputText(path) },
+                    set: { model.answer(app: app, path: path, value: .choice(value: $0)) })) {
                     ForEach(item.options, id: \.value) { option in
                         Text(option.label).tag(option.value)
                     }
@@ -189,16 +193,56 @@ struct ItemView: View {
                 Button("拍照 / take photo (\(form.photos[path]?.count ?? 0))") { cameraItem = path }
             case "repeat":
                 AnyView(GroupView(group: item, form: form, model: model, cameraItem: $cameraItem))
+            case "investigators":
+                InvestigatorsView(path: path, form: form, model: model)
             default:
                 TextField(item.unit ?? "", text: $text, onCommit: {
-                    let trimmed = text.trimmingCharacters(in: .whitespaces)
-                    let value: Any? = trimmed.isEmpty ? nil : (item.type == "integer" || item.type == "decimal")
-                        ? (Double(trimmed).map { $0 as Any } ?? trimmed) : trimmed
-                    model.answer(app: app, path: path, value: value)
+                    model.answer(app: app, path: path, value: form.input(item, text))
                 })
+                .onAppear { text = form.inputText(path) }
             }
             if let error = form.errors[path] {
                 Text(error).font(.caption).foregroundColor(.red)
+            }
+        }
+    }
+}
+
+/// An investigators item: the station's staff as toggles, and a field for the names of anyone not on
+/// the list (comma-separated). Every change sends the whole list.
+struct InvestigatorsView: View {
+    let path: String
+    @ObservedObject var form: FormState
+    @ObservedObject var model: VisitModel
+    @EnvironmentObject var app: AppModel
+    @State private var typed = ""
+
+    private var people: [Investigator] {
+        if case .investigators(let people)? = form.answers[path] { return people }
+        return []
+    }
+
+    private func send(picked: [StaffMember], typed: String) {
+        let value = FormState.investigators(picked: picked, typed: typed.components(separatedBy: ","))
+        model.answer(app: app, path: path, value: value)
+    }
+
+    var body: some View {
+        let pickedIds = Set(people.compactMap { $0.staffId })
+        let picked = model.staff.filter { pickedIds.contains($0.id) }
+        VStack(alignment: .leading) {
+            ForEach(model.staff, id: \.id) { member in
+                Toggle(member.name, isOn: Binding(
+                    get: { pickedIds.contains(member.id) },
+                    set: { on in
+                        send(picked: on ? picked + [member] : picked.filter { $0.id != member.id }, typed: typed)
+                    }))
+            }
+            TextField("名单外人员，逗号分隔 / others, comma-separated", text: $typed, onCommit: {
+                send(picked: picked, typed: typed)
+            })
+            .onAppear {
+                typed = people.filter { $0.staffId == nil }.map { $0.name }.joined(separator: ", ")
             }
         }
     }

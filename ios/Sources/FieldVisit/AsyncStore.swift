@@ -118,21 +118,26 @@ public final class AsyncStore: @unchecked Sendable {
         try await run { try $0.startVisit(householdId: householdId, categoryCode: categoryCode, fix: fix, startedAtMs: startedAtMs) }
     }
 
-    /// Answers one item (`item` or `group[n].item`) with a JSON value (`null` clears it).
-    public func answer(visitId: String, path: String, valueJson: String) async throws {
-        try await run { try $0.answer(visitId: visitId, path: path, valueJson: valueJson) }
+    /// Answers one item (`item` or `group[n].item`) with a typed value (`nil` clears it).
+    public func answer(visitId: String, path: String, value: AnswerValue?) async throws {
+        try await run { try $0.answer(visitId: visitId, path: path, value: value) }
     }
 
     /// Replays a stored draft's answers (`DraftRecord.answers`) into a visit.
     public func restore(visitId: String, answers: [DraftAnswer]) async throws {
         try await run { store in
             for a in answers {
-                try store.answer(visitId: visitId, path: a.path, valueJson: a.valueJson)
+                try store.answer(visitId: visitId, path: a.path, value: a.value)
             }
         }
     }
 
-    /// Sets who is present.
+    /// The station's staff, to pick a form's investigators from (empty until a server sends it).
+    public func stationStaff() async throws -> [StaffMember] {
+        try await run { try $0.stationStaff() }
+    }
+
+    /// Sets the names of who is present, for templates without an investigators item.
     public func setInvestigators(visitId: String, names: [String]) async throws {
         try await run { try $0.setInvestigators(visitId: visitId, names: names) }
     }

@@ -63,6 +63,9 @@ public struct FormItem: Identifiable {
             maxCount = Int(max)
         case .signature:
             type = "signature"
+        case .investigators(let max):
+            type = "investigators"
+            maxCount = Int(max)
         }
         self.options = options
         self.minCount = minCount
@@ -78,13 +81,15 @@ public struct FormSection: Identifiable {
     public let items: [FormItem]
 }
 
-/// The state of a visit form, independent of UIKit/SwiftUI: answers in the app's answer JSON, photos
-/// per item, the items the core hides and the core's refusal per item. The core judges validity.
+/// The state of a visit form, independent of UIKit/SwiftUI: the typed answers the screen sent (what
+/// `FieldVisitStore.answer` takes) by item path, photos per item, the items the core hides and the
+/// core's refusal per item. The core judges validity.
 public final class FormState: ObservableObject {
     public let templateId: String
     public let title: String
     public let sections: [FormSection]
-    @Published public private(set) var answers: [String: Any] = [:]
+    /// Answers by path (`item`, `group[n].item`); a repeat group confirmed empty holds `.noEntries`.
+    @Published public private(set) var answers: [String: AnswerValue] = [:]
     @Published public private(set) var photos: [String: [String]] = [:]
     @Published public private(set) var errors: [String: String] = [:]
     @Published public private(set) var hidden: Set<String> = []
@@ -102,14 +107,20 @@ public final class FormState: ObservableObject {
         }
     }
 
-    public func set(_ path: String, _ value: Any?) -> String {
+    /// Records a value the screen is about to send (`nil` clears it), as the core will hold it: a
+    /// group answered `.noEntries` or cleared loses its entries with their photos; an answer inside
+    /// a group removes `.noEntries`.
+    public func set(_ path: String, _ value: AnswerValue?) {
         answers[path] = value
-        guard let value = value,
-              let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]),
-              let text = String(data: data, encoding: .utf8) else {
-            return "null"
+        if let parts = FormState.split(path) {
+            if answers[parts.group] == .noEntries { answers[parts.group] = nil }
+        } else if value == nil || value == .noEntries, instanceCounts[path] != nil {
+            let outside: (String) -> Bool = { FormState.split($0)?.group != path }
+            answers = answers.filter { outside($0.key) }
+            photos = photos.filter { outside($0.key) }
+            errors = errors.filter { outside($0.key) }
+            instanceCounts[path] = nil
         }
-        return text
     }
 
     public func accepted(_ path: String) {
@@ -118,6 +129,78 @@ public final class FormState: ObservableObject {
             let (group, n) = (parts.group, parts.index)
             storedCounts[group] = max(storedCounts[group] ?? 0, n + 1)
             instanceCounts[group] = max(instanceCounts[group] ?? 0, n + 1)
+        } else if instanceCounts[path] == nil {
+            // A group answered `.noEntries` or cleared: the core holds none of its entries now.
+            storedCounts[path] = nil
+        }
+    }
+
+    /// Restores a stored draft: its answers (the values `answer` takes), photos and entries.
+    public func restore(_ draft: DraftRecord) {
+        answers = [:]
+        errors = [:]
+        photos = draft.photos
+        instanceCounts = draft.instances.mapValues { Int($0) }
+        storedCounts = instanceCounts
+        for a in draft.answers { answers[a.path] = a.value }
+    }
+
+    /// Turns what the worker typed into a typed answer for an item, `nil` when it is empty. Input
+    /// that does not read as the item's type goes as text, so the core names the problem
+    /// (`WrongType`) instead of the screen guessing.
+    public func input(_ item: FormItem, _ raw: String) -> AnswerValue? {
+        let text = raw.trimmingCharacters(in: .whitespaces)
+        if text.isEmpty { return nil }
+        switch item.type {
+        case "yes_no":
+            switch text {
+            case "true", "是": return .bool(value: true)
+            case "false", "否": return .bool(value: false)
+            default: return .text(value: text)
+            }
+        case "integer":
+            if let n = Int64(text) { return .integer(value: n) }
+            if let x = Double(text) { return .decimal(value: x) }
+            return .text(value: text)
+        case "decimal":
+            return Double(text).map { .decimal(value: $0) } ?? .text(value: text)
+        case "single_choice":
+            return .choice(value: text)
+        case "multi_choice":
+            let values = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            return .choices(values: values.filter { !$0.isEmpty })
+        case "date":
+            return .date(value: text)
+        case "signature":
+            return .signature(signer: text, image: nil)
+        case "investigators":
+            return FormState.investigators(picked: [], typed: text.components(separatedBy: ","))
+        default:
+            return .text(value: raw)
+        }
+    }
+
+    /// The answer of an investigators item: colleagues picked from the station's staff list
+    /// (`stationStaff`), then names typed for anyone not on it (blank ones dropped). The core fills
+    /// in picked names from its list and refuses anyone entered twice.
+    public static func investigators(picked: [StaffMember], typed: [String]) -> AnswerValue {
+        let names = typed.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return .investigators(
+            people: picked.map { Investigator(staffId: $0.id, name: $0.name) }
+                + names.map { Investigator(staffId: nil, name: $0) })
+    }
+
+    /// The answer at `path` as the text a field shows for editing: what `input` reads back.
+    public func inputText(_ path: String) -> String {
+        switch answers[path] {
+        case .text(let v)?, .choice(let v)?, .date(let v)?: return v
+        case .integer(let n)?: return String(n)
+        case .decimal(let x)?: return String(x)
+        case .bool(let b)?: return b ? "是" : "否"
+        case .choices(let values)?: return values.joined(separator: ", ")
+        case .signature(let signer, _)?: return signer
+        case .investigators(let people)?: return people.map { $0.name }.joined(separator: ", ")
+        case .noEntries?, nil: return ""
         }
     }
     public func rejected(_ path: String, reason: String) { errors[path] = reason }
@@ -210,10 +293,12 @@ public final class FormState: ObservableObject {
         if item.type == "photo" {
             return (photos[path]?.count ?? 0) < max(item.minCount, 1)
         }
+        // An empty selection or blank text is no answer, as the core counts it.
         switch answers[path] {
-        case nil, is NSNull: return true
-        case let s as String: return s.trimmingCharacters(in: .whitespaces).isEmpty
-        case let a as [Any]: return a.isEmpty
+        case nil: return true
+        case .text(let v)?: return v.trimmingCharacters(in: .whitespaces).isEmpty
+        case .choices(let values)?: return values.isEmpty
+        case .investigators(let people)?: return people.isEmpty
         default: return false
         }
     }

@@ -18,9 +18,12 @@ import java.util.concurrent.Executors
 import org.fieldvisit.android.LocationAdapter
 import org.fieldvisit.form.FormItem
 import org.fieldvisit.form.ItemType
-import org.fieldvisit.form.Json
+import org.fieldvisit.form.investigators
+import org.fieldvisit.form.pickedStaffIds
+import org.fieldvisit.form.typedInvestigators
 import org.fieldvisit.viewmodel.SealOutcome
 import org.fieldvisit.viewmodel.VisitViewModel
+import uniffi.fieldvisit_ffi.AnswerValue
 
 /**
  * The form screen: renders any template the core serves, sends each answer to the core as it is
@@ -91,7 +94,7 @@ class VisitActivity : ComponentActivity() {
         })
     }
 
-    private fun send(vm: VisitViewModel, path: String, value: Json?) = io.execute {
+    private fun send(vm: VisitViewModel, path: String, value: AnswerValue?) = io.execute {
         vm.answer(path, value)
         runOnUiThread(::render)
     }
@@ -103,24 +106,24 @@ class VisitActivity : ComponentActivity() {
         when (item.type) {
             ItemType.YES_NO -> body.addView(CheckBox(this).apply {
                 text = "是"
-                isChecked = form.answer(path) == Json.Bool(true)
-                setOnCheckedChangeListener { _, checked -> send(vm, path, Json.Bool(checked)) }
+                isChecked = form.answer(path) == AnswerValue.Bool(true)
+                setOnCheckedChangeListener { _, checked -> send(vm, path, AnswerValue.Bool(checked)) }
             })
             ItemType.SINGLE_CHOICE -> item.options.forEach { o ->
                 body.addView(Button(this).apply {
-                    text = (if (form.answer(path) == Json.Str(o.value)) "● " else "○ ") + o.label.zh
-                    setOnClickListener { send(vm, path, Json.Str(o.value)) }
+                    text = (if (form.answer(path) == AnswerValue.Choice(o.value)) "● " else "○ ") + o.label.zh
+                    setOnClickListener { send(vm, path, AnswerValue.Choice(o.value)) }
                 })
             }
             ItemType.MULTI_CHOICE -> {
-                val chosen = (form.answer(path) as? Json.Arr)?.items.orEmpty().toMutableList()
+                val chosen = (form.answer(path) as? AnswerValue.Choices)?.values.orEmpty().toMutableList()
                 item.options.forEach { o ->
                     body.addView(CheckBox(this).apply {
                         text = o.label.zh
-                        isChecked = Json.Str(o.value) in chosen
+                        isChecked = o.value in chosen
                         setOnCheckedChangeListener { _, on ->
-                            if (on) chosen += Json.Str(o.value) else chosen -= Json.Str(o.value)
-                            send(vm, path, Json.Arr(chosen.toList()))
+                            if (on) chosen += o.value else chosen -= o.value
+                            send(vm, path, AnswerValue.Choices(chosen.toList()))
                         }
                     })
                 }
@@ -134,6 +137,7 @@ class VisitActivity : ComponentActivity() {
                 }
             })
             ItemType.REPEAT -> addGroup(vm, item)
+            ItemType.INVESTIGATORS -> addInvestigators(vm, path)
             else -> body.addView(EditText(this).apply {
                 inputType = when (item.type) {
                     ItemType.INTEGER -> InputType.TYPE_CLASS_NUMBER or InputType.TYPE_NUMBER_FLAG_SIGNED
@@ -142,13 +146,41 @@ class VisitActivity : ComponentActivity() {
                     else -> InputType.TYPE_CLASS_TEXT
                 }
                 hint = item.unit?.zh ?: if (item.type == ItemType.DATE) "YYYY-MM-DD" else ""
-                setText(when (val a = form.answer(path)) {
-                    is Json.Str -> a.value; is Json.Num -> a.text; is Json.Obj -> (a["signer"] as? Json.Str)?.value ?: ""; else -> ""
-                })
+                setText(form.inputText(path))
                 setOnFocusChangeListener { _, focused -> if (!focused) send(vm, path, form.input(item, text.toString())) }
             })
         }
         form.error(path)?.let { e -> body.addView(TextView(this).apply { text = e; setTextColor(0xFFB00020.toInt()) }) }
+    }
+
+    /**
+     * An investigators item: the station's staff as check boxes, and a field for the names of anyone
+     * not on the list (comma-separated). Every change sends the whole list.
+     */
+    private fun addInvestigators(vm: VisitViewModel, path: String) {
+        val form = vm.form
+        val picked = vm.staff.filter { it.id in pickedStaffIds(form.answer(path)) }.toMutableList()
+        var typed = typedInvestigators(form.answer(path))
+        vm.staff.forEach { member ->
+            body.addView(CheckBox(this).apply {
+                text = member.name
+                isChecked = member in picked
+                setOnCheckedChangeListener { _, on ->
+                    if (on) picked += member else picked -= member
+                    send(vm, path, investigators(picked.toList(), typed))
+                }
+            })
+        }
+        body.addView(EditText(this).apply {
+            hint = "名单外人员，逗号分隔 / others, comma-separated"
+            setText(typed.joinToString(", "))
+            setOnFocusChangeListener { _, focused ->
+                if (!focused) {
+                    typed = text.toString().split(',')
+                    send(vm, path, investigators(picked.toList(), typed))
+                }
+            }
+        })
     }
 
     /** A repeat group: each entry with its shown items and a remove button, then "add entry". */

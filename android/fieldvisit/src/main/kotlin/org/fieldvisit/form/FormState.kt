@@ -1,16 +1,19 @@
 package org.fieldvisit.form
 
+import uniffi.fieldvisit_ffi.AnswerValue
 import uniffi.fieldvisit_ffi.DraftAnswer
 
 /**
- * The state of a visit form, independent of Android: answers in the app's answer JSON (what
+ * The state of a visit form, independent of Android: the typed answers the screen sent (what
  * `FieldVisitStore.answer` takes), photos per item, the items the core currently hides, and the
  * core's refusal per item. The core stays the judge of validity, visibility and scores; this class
  * only remembers what the screen shows.
  */
 class FormState(val template: FormTemplate) {
-    /** Top-level answers; a repeat group's value is an array with one object per instance. */
-    private val answers = LinkedHashMap<String, Json>()
+    /** Answers of top-level items; a repeat group confirmed empty holds [AnswerValue.NoEntries]. */
+    private val answers = LinkedHashMap<String, AnswerValue>()
+    /** Entries shown of each repeat group, each with its answers by child item id. */
+    private val entries = LinkedHashMap<String, MutableList<LinkedHashMap<String, AnswerValue>>>()
     private val photos = LinkedHashMap<String, MutableList<String>>()
     private val errors = LinkedHashMap<String, String>()
 
@@ -22,8 +25,8 @@ class FormState(val template: FormTemplate) {
         private set
 
     /** The answer at `item` or `group[n].item`. */
-    fun answer(path: String): Json? {
-        val p = ItemPath.parse(path) ?: return answers[path]
+    fun answer(path: String): AnswerValue? {
+        val p = ItemPath.parse(path) ?: return null
         if (p.group == null) return answers[p.item]
         return instance(p.group, p.index)?.get(p.item)
     }
@@ -32,23 +35,26 @@ class FormState(val template: FormTemplate) {
     fun error(path: String): String? = errors[path]
     val errorPaths: Set<String> get() = errors.keys
 
-    /** Records a value the screen is about to send; returns the JSON text for the core. */
-    fun set(path: String, value: Json?): String {
-        val v = if (value == Json.Null) null else value
-        val p = ItemPath.parse(path)
-        if (p?.group == null) {
-            if (v == null) answers.remove(path) else answers[path] = v
-        } else {
-            val list = instanceList(p.group).toMutableList()
-            if (p.index <= list.size) {
-                if (p.index == list.size) list += Json.Obj(LinkedHashMap())
-                val fields = LinkedHashMap((list[p.index] as? Json.Obj)?.fields.orEmpty())
-                if (v == null) fields.remove(p.item) else fields[p.item] = v
-                list[p.index] = Json.Obj(fields)
-                answers[p.group] = Json.Arr(list)
+    /**
+     * Records a value the screen is about to send (`null` clears it), as the core will hold it: a
+     * group answered [AnswerValue.NoEntries] or cleared loses its entries with their photos, and an
+     * answer inside entry `n` creates that entry when it is the next one.
+     */
+    fun set(path: String, value: AnswerValue?) {
+        val p = ItemPath.parse(path) ?: return
+        if (p.group == null) {
+            if (value == null) answers.remove(p.item) else answers[p.item] = value
+            if ((value == null || value == AnswerValue.NoEntries) && entries.remove(p.item) != null) {
+                photos.keys.removeAll { ItemPath.parse(it)?.group == p.item }
+                errors.keys.removeAll { ItemPath.parse(it)?.group == p.item }
             }
+            return
         }
-        return (v ?: Json.Null).encode()
+        val list = entries.getOrPut(p.group) { mutableListOf() }
+        if (p.index > list.size) return
+        if (p.index == list.size) list += LinkedHashMap<String, AnswerValue>()
+        if (value == null) list[p.index].remove(p.item) else list[p.index][p.item] = value
+        answers.remove(p.group)
     }
 
     /** The core accepted the answer at `path`. */
@@ -69,10 +75,10 @@ class FormState(val template: FormTemplate) {
     fun photoRemoved(photoId: String) { photos.values.forEach { it.remove(photoId) } }
 
     /** Number of instances of a repeat group shown (the core's, and one new empty one if added). */
-    fun instances(group: String): Int = instanceList(group).size
+    fun instances(group: String): Int = entries[group]?.size ?: 0
 
-    /** Instance `n` of a repeat group, as an object keyed by child item id. */
-    fun instance(group: String, n: Int): Json.Obj? = instanceList(group).getOrNull(n) as? Json.Obj
+    /** Instance `n` of a repeat group: its answers by child item id. */
+    fun instance(group: String, n: Int): Map<String, AnswerValue>? = entries[group]?.getOrNull(n)
 
     /** Whether instance `n` of `group` exists only here, not yet in the core (nothing answered). */
     fun isNewInstance(group: String, n: Int): Boolean = n >= (stored[group] ?: 0)
@@ -91,8 +97,8 @@ class FormState(val template: FormTemplate) {
     /** Shows a new, empty entry of `group` for the worker to fill in; returns its index. */
     fun addInstance(group: String): Int? {
         if (!canAddInstance(group)) return null
-        val list = instanceList(group) + Json.Obj(LinkedHashMap())
-        answers[group] = Json.Arr(list)
+        val list = entries.getOrPut(group) { mutableListOf() }
+        list += LinkedHashMap<String, AnswerValue>()
         return list.size - 1
     }
 
@@ -101,10 +107,10 @@ class FormState(val template: FormTemplate) {
      * errors move up one.
      */
     fun removeInstance(group: String, n: Int) {
-        val list = instanceList(group).toMutableList()
+        val list = entries[group] ?: return
         if (n !in list.indices) return
         list.removeAt(n)
-        if (list.isEmpty()) answers.remove(group) else answers[group] = Json.Arr(list)
+        if (list.isEmpty()) entries.remove(group)
         if (!isNewInstance(group, n)) stored[group] = (stored[group] ?: 1) - 1
         shiftPaths(photos, group, n)
         shiftPaths(errors, group, n)
@@ -124,8 +130,6 @@ class FormState(val template: FormTemplate) {
         map.clear()
         map.putAll(moved)
     }
-
-    private fun instanceList(group: String): List<Json> = (answers[group] as? Json.Arr)?.items.orEmpty()
 
     /** Takes the hidden set from the core's evaluation (top-level ids and `group[n].item` paths). */
     fun applyHidden(ids: Collection<String>) { hidden = ids.toSet() }
@@ -155,14 +159,13 @@ class FormState(val template: FormTemplate) {
             when (item.type) {
                 ItemType.PHOTO -> if (item.required && photos(item.id).size < maxOf(item.minCount, 1)) out += item.id
                 ItemType.REPEAT -> {
-                    val list = (answers[item.id] as? Json.Arr)?.items.orEmpty()
+                    val list = entries[item.id].orEmpty()
                     if (item.required && list.isEmpty()) out += item.id
                     list.forEachIndexed { n, inst ->
-                        val o = inst as? Json.Obj
                         for (child in item.items) {
                             if (!child.required || !isVisible(item.id, n, child)) continue
                             val path = "${item.id}[$n].${child.id}"
-                            val missing = if (child.type == ItemType.PHOTO) photos(path).size < maxOf(child.minCount, 1) else o?.get(child.id).isBlank()
+                            val missing = if (child.type == ItemType.PHOTO) photos(path).size < maxOf(child.minCount, 1) else inst[child.id].isBlank()
                             if (missing) out += path
                         }
                     }
@@ -173,33 +176,57 @@ class FormState(val template: FormTemplate) {
         return out
     }
 
-    /** Visible items with an answer or photos, and all visible items. */
+    /** Visible items with an answer, entries or photos, and all visible items. */
     fun progress(): Pair<Int, Int> {
         val visible = template.items.filter(::isVisible)
-        val done = visible.count { !answers[it.id].isBlank() || photos(it.id).isNotEmpty() }
+        val done = visible.count { !answers[it.id].isBlank() || instances(it.id) > 0 || photos(it.id).isNotEmpty() }
         return done to visible.size
     }
 
     /**
-     * Turns what the worker typed or picked into answer JSON for an item, or `null` when the input
-     * is empty. Returns the text as a string when it does not look like the type, so that the core
-     * names the problem (`WrongType`) instead of the screen guessing.
+     * Turns what the worker typed or picked into a typed answer for an item, or `null` when the
+     * input is empty. Input that does not read as the item's type is sent as text, so that the
+     * core names the problem (`WrongType`) instead of the screen guessing.
      */
-    fun input(item: FormItem, raw: String): Json? {
+    fun input(item: FormItem, raw: String): AnswerValue? {
         val text = raw.trim()
         if (text.isEmpty()) return null
         return when (item.type) {
-            ItemType.YES_NO -> when (text) { "true", "是" -> Json.Bool(true); "false", "否" -> Json.Bool(false); else -> Json.Str(text) }
-            ItemType.INTEGER, ItemType.DECIMAL -> if (text.toDoubleOrNull() != null) Json.Num(text) else Json.Str(text)
-            ItemType.MULTI_CHOICE -> Json.Arr(text.split(',').map { Json.Str(it.trim()) }.filter { it.value.isNotEmpty() })
-            else -> Json.Str(raw)
+            ItemType.YES_NO -> when (text) {
+                "true", "是" -> AnswerValue.Bool(true)
+                "false", "否" -> AnswerValue.Bool(false)
+                else -> AnswerValue.Text(text)
+            }
+            ItemType.INTEGER -> text.toLongOrNull()?.let { AnswerValue.Integer(it) }
+                ?: text.toDoubleOrNull()?.let { AnswerValue.Decimal(it) } ?: AnswerValue.Text(text)
+            ItemType.DECIMAL -> text.toDoubleOrNull()?.let { AnswerValue.Decimal(it) } ?: AnswerValue.Text(text)
+            ItemType.SINGLE_CHOICE -> AnswerValue.Choice(text)
+            ItemType.MULTI_CHOICE -> AnswerValue.Choices(text.split(',').map { it.trim() }.filter { it.isNotEmpty() })
+            ItemType.DATE -> AnswerValue.Date(text)
+            ItemType.SIGNATURE -> AnswerValue.Signature(text, null)
+            ItemType.INVESTIGATORS -> investigators(emptyList(), text.split(','))
+            else -> AnswerValue.Text(raw)
         }
     }
 
+    /** The answer at `path` as the text a field shows for editing: what [input] reads back. */
+    fun inputText(path: String): String = when (val a = answer(path)) {
+        is AnswerValue.Text -> a.value
+        is AnswerValue.Choice -> a.value
+        is AnswerValue.Date -> a.value
+        is AnswerValue.Integer -> a.value.toString()
+        is AnswerValue.Decimal -> a.value.toString()
+        is AnswerValue.Bool -> if (a.value) "是" else "否"
+        is AnswerValue.Choices -> a.values.joinToString(", ")
+        is AnswerValue.Signature -> a.signer
+        is AnswerValue.Investigators -> a.people.joinToString(", ") { it.name }
+        AnswerValue.NoEntries, null -> ""
+    }
+
     /**
-     * Restores a stored draft: `DraftRecord.answers` (each the path and JSON that `answer` takes),
-     * `DraftRecord.photos` (photo ids by item path) and `DraftRecord.instances` (entries of each
-     * repeat group, including entries that hold only photos).
+     * Restores a stored draft: `DraftRecord.answers` (each the path and value that `answer`
+     * takes), `DraftRecord.photos` (photo ids by item path) and `DraftRecord.instances` (entries of
+     * each repeat group, including entries that hold only photos).
      */
     fun restore(
         storedAnswers: List<DraftAnswer>,
@@ -207,24 +234,27 @@ class FormState(val template: FormTemplate) {
         instances: Map<String, Int> = emptyMap(),
     ) {
         answers.clear()
+        entries.clear()
         photos.clear()
         errors.clear()
         stored.clear()
         for ((group, n) in instances) {
-            answers[group] = Json.Arr(List(n) { Json.Obj(LinkedHashMap()) })
+            entries[group] = MutableList(n) { LinkedHashMap<String, AnswerValue>() }
             stored[group] = n
         }
         for (a in storedAnswers) {
-            set(a.path, Json.parse(a.valueJson))
+            set(a.path, a.value)
             accepted(a.path)
         }
         photoItems.forEach { (path, ids) -> ids.forEach { photoAdded(path, it) } }
     }
 
-    private fun Json?.isBlank(): Boolean = when (this) {
-        null, Json.Null -> true
-        is Json.Str -> value.isBlank()
-        is Json.Arr -> items.isEmpty()
+    /** An empty selection or blank text is no answer, as the core counts it. */
+    private fun AnswerValue?.isBlank(): Boolean = when (this) {
+        null -> true
+        is AnswerValue.Text -> value.isBlank()
+        is AnswerValue.Choices -> values.isEmpty()
+        is AnswerValue.Investigators -> people.isEmpty()
         else -> false
     }
 }

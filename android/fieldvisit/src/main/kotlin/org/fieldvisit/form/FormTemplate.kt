@@ -14,7 +14,7 @@ data class Text(val zh: String, val en: String) {
 
 /** Item types of `core/TEMPLATES.md` §3, one per `ItemKindRecord` variant. */
 enum class ItemType {
-    YES_NO, SINGLE_CHOICE, MULTI_CHOICE, INTEGER, DECIMAL, TEXT, DATE, PHOTO, REPEAT, SIGNATURE,
+    YES_NO, SINGLE_CHOICE, MULTI_CHOICE, INTEGER, DECIMAL, TEXT, DATE, PHOTO, REPEAT, SIGNATURE, INVESTIGATORS,
 }
 
 data class Option(val value: String, val label: Text)
@@ -62,6 +62,7 @@ data class FormItem(
                     type = ItemType.REPEAT, minCount = k.minCount, maxCount = k.maxCount, items = k.items.map(::of),
                 )
                 is ItemKindRecord.Signature -> base.copy(type = ItemType.SIGNATURE)
+                is ItemKindRecord.Investigators -> base.copy(type = ItemType.INVESTIGATORS, maxCount = k.maxCount)
             }
         }
 

@@ -7,6 +7,8 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.withContext
 import uniffi.fieldvisit_core.LevelOverride
+import uniffi.fieldvisit_core.StaffMember
+import uniffi.fieldvisit_ffi.AnswerValue
 import uniffi.fieldvisit_ffi.CaseloadItem
 import uniffi.fieldvisit_ffi.DraftRecord
 import uniffi.fieldvisit_ffi.EvaluationRecord
@@ -109,10 +111,13 @@ class SuspendingStore(
     suspend fun startVisit(householdId: String, categoryCode: String, fix: GpsFixRecord?, startedAtMs: Long): String =
         onIo { it.startVisit(householdId, categoryCode, fix, startedAtMs) }
 
-    /** Answers one item (`item` or `group[n].item`) with a JSON value (`null` clears it). */
-    suspend fun answer(visitId: String, path: String, valueJson: String) = onIo { it.answer(visitId, path, valueJson) }
+    /** Answers one item (`item` or `group[n].item`) with a typed value (`null` clears it). */
+    suspend fun answer(visitId: String, path: String, value: AnswerValue?) = onIo { it.answer(visitId, path, value) }
 
-    /** Sets who is present. */
+    /** The station's staff, to pick a form's investigators from. */
+    suspend fun stationStaff(): List<StaffMember> = onIo { it.stationStaff() }
+
+    /** Sets the names of who is present, for templates without an investigators item. */
     suspend fun setInvestigators(visitId: String, names: List<String>) = onIo { it.setInvestigators(visitId, names) }
 
     /** Sets free notes. */

@@ -5,11 +5,12 @@ import kotlinx.coroutines.Job
 import kotlinx.coroutines.currentCoroutineContext
 import org.fieldvisit.form.FormState
 import org.fieldvisit.form.FormTemplate
-import org.fieldvisit.form.Json
 import org.fieldvisit.store.SuspendingStore
 import org.fieldvisit.store.isTransient
 import org.fieldvisit.store.needsEnrollment
 import uniffi.fieldvisit_core.DueStatus
+import uniffi.fieldvisit_core.StaffMember
+import uniffi.fieldvisit_ffi.AnswerValue
 import uniffi.fieldvisit_ffi.FieldVisitException
 import uniffi.fieldvisit_ffi.FieldVisitStoreInterface
 import uniffi.fieldvisit_ffi.GpsFixRecord
@@ -74,6 +75,9 @@ class VisitViewModel private constructor(
     var onChange: () -> Unit = {}
     val levels: MutableMap<String, String> = linkedMapOf()
 
+    /** The station's staff, offered by an investigators item (empty until a server sends it). */
+    val staff: List<StaffMember> = store.stationStaff()
+
     companion object {
         /** Starts a new visit and opens its form. */
         fun start(
@@ -97,11 +101,14 @@ class VisitViewModel private constructor(
         }
     }
 
-    /** Sends one answer; a refusal is kept on the item. Returns whether the core accepted it. */
-    fun answer(path: String, value: Json?): Boolean {
-        val text = form.set(path, value)
+    /**
+     * Sends one answer (`null` clears it); a refusal is kept on the item. Returns whether the core
+     * accepted it.
+     */
+    fun answer(path: String, value: AnswerValue?): Boolean {
+        form.set(path, value)
         val ok = try {
-            store.answer(visitId, path, text)
+            store.answer(visitId, path, value)
             form.accepted(path)
             true
         } catch (e: FieldVisitException) {
@@ -153,6 +160,7 @@ class VisitViewModel private constructor(
         }
     }
 
+    /** Names of who is present, for a template without an investigators item. */
     fun setInvestigators(names: List<String>) = store.setInvestigators(visitId, names)
     fun setNotes(notes: String) = store.setNotes(visitId, notes)
     fun reportToPolice(nowMs: Long) = store.reportToPolice(visitId, nowMs)

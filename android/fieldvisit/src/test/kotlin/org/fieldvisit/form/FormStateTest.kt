@@ -20,9 +20,12 @@ import org.fieldvisit.viewmodel.SyncViewModel
 import org.fieldvisit.viewmodel.VisitViewModel
 import uniffi.fieldvisit_core.DueStatus
 import uniffi.fieldvisit_core.GeoPoint
+import uniffi.fieldvisit_core.Investigator
+import uniffi.fieldvisit_core.StaffMember
+import uniffi.fieldvisit_ffi.AnswerValue
 import uniffi.fieldvisit_ffi.FieldVisitStore
 import uniffi.fieldvisit_ffi.GpsFixRecord
-import uniffi.fieldvisit_ffi.sampleAnswersJson
+import uniffi.fieldvisit_ffi.sampleAnswers
 
 private data class Case(val household: String, val category: String, val templateId: String, val investigators: List<String>)
 
@@ -33,18 +36,6 @@ private val CASES = listOf(
 )
 
 fun main() {
-    check("json reads and writes what the core exchanges") {
-        val text = """{"a":[1,2.5,-3e2],"b":{"zh":"是\"引号\"\n","en":null},"c":true}"""
-        val j = Json.parse(text) as Json.Obj
-        assertEquals(text, j.encode())
-        assertEquals(Json.Bool(true), j["c"])
-        assertEquals(-300.0, ((j["a"] as Json.Arr).items[2] as Json.Num).asDouble)
-        assertEquals("\u00e9", (Json.parse("\"\\u00e9\"") as Json.Str).value)
-        for (bad in listOf("{", "[1,]", "{\"a\" 1}", "tru", "1 2")) {
-            assertTrue(runCatching { Json.parse(bad) }.isFailure, bad)
-        }
-    }
-
     val store = FieldVisitStore.open(Fixtures.tempStorePath(), StaticKeys(ByteArray(32) { 3 }))
     store.applyAssignments(Fixtures.assignments())
     val minute = 60_000L
@@ -70,8 +61,9 @@ fun main() {
             assertTrue(initiallyMissing.isNotEmpty())
             assertTrue(form.visibleSections().flatMap { it.items }.all { it.id !in form.hidden })
 
-            val sample = Json.parse(assertNotNull(sampleAnswersJson(case.templateId))) as Json.Obj
-            for ((path, value) in sample.fields) assertTrue(vm.answer(path, value), "$path: ${form.error(path)}")
+            val sample = sampleAnswers(case.templateId)
+            for (a in sample) assertTrue(vm.answer(a.path, a.value), "${a.path}: ${form.error(a.path)}")
+            for (a in sample) assertEquals(a.value, form.answer(a.path), a.path)
             assertTrue(form.errorPaths.isEmpty())
             vm.setInvestigators(case.investigators)
 
@@ -93,8 +85,9 @@ fun main() {
 
             val resumed = VisitViewModel.resume(store, vm.visitId)
             assertEquals(form.missingRequired(), resumed.form.missingRequired())
-            assertEquals(sample.fields.keys.filter { form.answer(it) != null }.toSet(),
-                sample.fields.keys.filter { resumed.form.answer(it) != null }.toSet())
+            val stored = store.draft(vm.visitId).answers
+            assertEquals(sample.map { it.path }.toSet(), stored.map { it.path }.toSet())
+            for (a in stored) assertEquals(a.value, resumed.form.answer(a.path), a.path)
             for (item in missing) assertEquals(form.photos(item).size, resumed.form.photos(item).size)
 
             val sealed = vm.finishAndSeal(T0 + 30 * minute)
@@ -102,9 +95,9 @@ fun main() {
             assertEquals(vm.levels[when (case.templateId) {
                 "child-guardianship" -> "risk"; "elderly-welfare" -> "tier"; else -> "recheck"
             }], sealed.record.level)
-            val (firstPath, firstValue) = sample.fields.entries.first().toPair()
-            assertFalse(vm.answer(firstPath, firstValue))
-            assertTrue("sealed" in form.error(firstPath).orEmpty(), form.error(firstPath))
+            val first = sample.first()
+            assertFalse(vm.answer(first.path, first.value))
+            assertTrue("sealed" in form.error(first.path).orEmpty(), form.error(first.path))
         }
     }
 
@@ -127,10 +120,8 @@ fun main() {
         fun child(id: String) = members.items.single { it.id == id }
         fun storedNames(): List<String?> {
             val draft = store.draft(vm.visitId)
-            val byPath = draft.answers.associate { it.path to it.valueJson }
-            return List(draft.instances["members"] ?: 0) { n ->
-                byPath["members[$n].name"]?.let { (Json.parse(it) as? Json.Str)?.value }
-            }
+            val byPath = draft.answers.associate { it.path to it.value }
+            return List(draft.instances["members"] ?: 0) { n -> (byPath["members[$n].name"] as? AnswerValue.Text)?.value }
         }
 
         assertEquals(0, form.instances("members"))
@@ -142,12 +133,12 @@ fun main() {
         assertTrue("members[0].name" in form.missingRequired())
         assertEquals(emptyList(), storedNames())
 
-        assertTrue(vm.answer("members[0].name", Json.Str("张三")))
+        assertTrue(vm.answer("members[0].name", AnswerValue.Text("张三")))
         assertFalse(form.isNewInstance("members", 0))
         assertEquals(listOf<String?>("张三"), storedNames())
         assertEquals(1, vm.addInstance("members"))
-        assertTrue(vm.answer("members[1].name", Json.Str("李四")))
-        assertTrue(vm.answer("members[1].disability_type", Json.Str("none")))
+        assertTrue(vm.answer("members[1].name", AnswerValue.Text("李四")))
+        assertTrue(vm.answer("members[1].disability_type", AnswerValue.Choice("none")))
         // The core hides the grade in this entry only.
         assertFalse(form.isVisible("members", 1, child("disability_grade")))
         assertTrue(form.isVisible("members", 1, child("relation")))
@@ -155,7 +146,7 @@ fun main() {
         assertTrue("members[1].relation" in form.missingRequired())
 
         // A refused answer stays on its entry's item, and moves with the entry.
-        assertFalse(vm.answer("members[1].birth_date", Json.Str("2020-13-01")))
+        assertFalse(vm.answer("members[1].birth_date", AnswerValue.Date("2020-13-01")))
         assertNotNull(form.error("members[1].birth_date"))
         assertEquals(2, vm.addInstance("members"))
         assertTrue(vm.removeInstance("members", 2), "a new entry goes without the core")
@@ -164,7 +155,7 @@ fun main() {
 
         assertTrue(vm.removeInstance("members", 0))
         assertEquals(1, form.instances("members"))
-        assertEquals(Json.Str("李四"), form.answer("members[0].name"))
+        assertEquals(AnswerValue.Text("李四"), form.answer("members[0].name"))
         assertNotNull(form.error("members[0].birth_date"))
         assertNull(form.error("members[1].birth_date"))
         assertEquals(listOf<String?>("李四"), storedNames())
@@ -172,8 +163,8 @@ fun main() {
 
         val resumed = VisitViewModel.resume(store, vm.visitId)
         assertEquals(1, resumed.form.instances("members"))
-        assertEquals(Json.Str("李四"), resumed.form.answer("members[0].name"))
-        assertEquals(Json.Str("none"), resumed.form.answer("members[0].disability_type"))
+        assertEquals(AnswerValue.Text("李四"), resumed.form.answer("members[0].name"))
+        assertEquals(AnswerValue.Choice("none"), resumed.form.answer("members[0].disability_type"))
         assertFalse(resumed.form.isNewInstance("members", 0))
         assertTrue(resumed.form.canAddInstance("members"))
 
@@ -183,14 +174,86 @@ fun main() {
         assertTrue("members" in form.missingRequired())
     }
 
-    check("input turns what was typed into answer JSON") {
+    check("input turns what was typed into typed answers, and reads them back") {
         val t = FormTemplate.of(store.template("tekun"))
         val f = FormState(t)
         fun first(type: ItemType) = t.items.first { it.type == type }
-        assertEquals(Json.Bool(true), f.input(first(ItemType.YES_NO), "是"))
-        assertEquals(Json.Num("12"), f.input(first(ItemType.INTEGER), " 12 "))
-        assertEquals(Json.Arr(listOf(Json.Str("a"), Json.Str("b"))), f.input(first(ItemType.MULTI_CHOICE), "a, b"))
+        assertEquals(AnswerValue.Bool(true), f.input(first(ItemType.YES_NO), "是"))
+        assertEquals(AnswerValue.Integer(12), f.input(first(ItemType.INTEGER), " 12 "))
+        assertEquals(AnswerValue.Decimal(12.5), f.input(first(ItemType.INTEGER), "12.5"), "the core refuses it, naming the item")
+        assertEquals(AnswerValue.Decimal(45.5), f.input(first(ItemType.DECIMAL), "45.5"))
+        assertEquals(AnswerValue.Text("many"), f.input(first(ItemType.DECIMAL), "many"))
+        assertEquals(AnswerValue.Choices(listOf("a", "b")), f.input(first(ItemType.MULTI_CHOICE), "a, b"))
+        assertEquals(AnswerValue.Signature("李明", null), f.input(first(ItemType.SIGNATURE), " 李明 "))
+        assertEquals(
+            AnswerValue.Investigators(listOf(Investigator(null, "李明"), Investigator(null, "王芳"))),
+            f.input(first(ItemType.INVESTIGATORS), "李明, ,王芳"),
+        )
         assertNull(f.input(first(ItemType.TEXT), "   "))
+        for ((type, typed) in listOf(ItemType.INTEGER to "12", ItemType.DECIMAL to "45.5", ItemType.MULTI_CHOICE to "a, b")) {
+            val item = first(type)
+            f.set(item.id, f.input(item, typed))
+            assertEquals(typed, f.inputText(item.id))
+        }
+    }
+
+    check("a decimal JSON cannot carry is refused by the core, and the answer before it stays") {
+        val vm = VisitViewModel.start(store, Fixtures.ECONOMIC, "tekun", null, T0 + 100 * minute)
+        val area = assertNotNull(vm.form.template.item("housing_area"))
+        assertTrue(vm.answer(area.id, vm.form.input(area, "45.5")))
+        for (bad in listOf("NaN", "Infinity")) {
+            assertFalse(vm.answer(area.id, vm.form.input(area, bad)), bad)
+            assertTrue(area.id in vm.form.error(area.id).orEmpty(), vm.form.error(area.id))
+        }
+        val stored = store.draft(vm.visitId).answers.single { it.path == area.id }
+        assertEquals(AnswerValue.Decimal(45.5), stored.value)
+    }
+
+    check("a group confirmed empty drops its entries, in the form and in the core") {
+        val vm = VisitViewModel.start(store, Fixtures.ECONOMIC, "tekun", null, T0 + 110 * minute)
+        assertEquals(0, vm.addInstance("supporters"))
+        assertTrue(vm.answer("supporters[0].name", AnswerValue.Text("张三")))
+        assertFalse(vm.answer("supporters[0].monthly_support", AnswerValue.Text("many")))
+        assertNotNull(vm.form.error("supporters[0].monthly_support"))
+        assertEquals(1, store.draft(vm.visitId).instances["supporters"])
+        assertTrue(vm.answer("supporters", AnswerValue.NoEntries))
+        assertEquals(0, vm.form.instances("supporters"))
+        assertEquals(AnswerValue.NoEntries, vm.form.answer("supporters"))
+        assertNull(vm.form.error("supporters[0].monthly_support"), "the entry's refusal goes with it")
+        val draft = store.draft(vm.visitId)
+        assertNull(draft.instances["supporters"])
+        assertEquals(listOf(AnswerValue.NoEntries), draft.answers.filter { it.path.startsWith("supporters") }.map { it.value })
+        val resumed = VisitViewModel.resume(store, vm.visitId)
+        assertEquals(AnswerValue.NoEntries, resumed.form.answer("supporters"))
+        assertTrue(resumed.form.canAddInstance("supporters"))
+    }
+
+    check("investigators: staff picked from the station's list, others typed; nobody twice") {
+        val vm = VisitViewModel.start(store, Fixtures.ECONOMIC, "tekun", null, T0 + 120 * minute)
+        val item = assertNotNull(vm.form.template.item("investigators"))
+        assertEquals(ItemType.INVESTIGATORS, item.type)
+        assertEquals(listOf(Fixtures.STAFF_LI, Fixtures.STAFF_WANG), vm.staff.map { it.id })
+        assertTrue("investigators" in vm.form.missingRequired())
+        val li = vm.staff.first()
+
+        assertTrue(vm.answer(item.id, investigators(listOf(li), listOf(" 陈晓燕 ", ""))), vm.form.error(item.id))
+        assertTrue("investigators" !in vm.form.missingRequired())
+        val stored = store.draft(vm.visitId).answers.single { it.path == item.id }.value
+        assertEquals(AnswerValue.Investigators(listOf(Investigator(Fixtures.STAFF_LI, "李明"), Investigator(null, "陈晓燕"))), stored)
+
+        // A picked colleague typed again is the same person; the refusal names the item, not the person.
+        assertFalse(vm.answer(item.id, investigators(listOf(li), listOf("李 明"))))
+        val refusal = vm.form.error(item.id).orEmpty()
+        assertTrue(item.id in refusal && "李" !in refusal, refusal)
+        assertFalse(vm.answer(item.id, investigators(listOf(StaffMember("s-gone", "赵强")), emptyList())), "a pick not on the list")
+
+        val resumed = VisitViewModel.resume(store, vm.visitId)
+        assertEquals(stored, resumed.form.answer(item.id))
+        assertEquals(setOf(Fixtures.STAFF_LI), pickedStaffIds(resumed.form.answer(item.id)))
+        assertEquals(listOf("陈晓燕"), typedInvestigators(resumed.form.answer(item.id)))
+        assertEquals("李明, 陈晓燕", resumed.form.inputText(item.id))
+        assertTrue(vm.answer(item.id, null))
+        assertTrue("investigators" in vm.form.missingRequired())
     }
 
     check("caseload view model lists households with names and status") {
@@ -212,7 +275,7 @@ fun main() {
         var changes = 0
         vm.onChange = { changes++ }
         val before = vm.state()
-        assertEquals(2, before.pendingDrafts, "the elderly and economic drafts left by the checks above")
+        assertEquals(5, before.pendingDrafts, "the elderly and four economic drafts left by the checks above")
         assertFalse(before.running)
         assertNull(vm.syncNow())
         val after = vm.state()
