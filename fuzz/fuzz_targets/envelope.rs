@@ -1,11 +1,12 @@
 //! A sealed envelope as the server receives it: parsing, peeking and verifying never panic; and a
-//! body that parses, once signed, verifies to the same body.
+//! body that parses, once signed, verifies to the same body (or, of another version than the
+//! envelope's, is refused as such).
 #![no_main]
 
 use std::sync::OnceLock;
 
 use fieldvisit_core::crypto::DeviceSigningKey;
-use fieldvisit_core::protocol::{EnvelopeBody, SealedEnvelope};
+use fieldvisit_core::protocol::{EnvelopeBody, ProtocolError, SealedEnvelope};
 use libfuzzer_sys::fuzz_target;
 
 fn key() -> &'static DeviceSigningKey {
@@ -23,10 +24,17 @@ fuzz_target!(|data: &[u8]| {
         && let Ok((sealed, hash)) = SealedEnvelope::sign(&body, key)
     {
         let again = SealedEnvelope::from_json(&sealed.to_json()).expect("its own JSON parses");
-        let verified = again
-            .verify(&key.public_key())
-            .expect("a body this key signed verifies");
-        assert_eq!(verified.hash, hash);
-        assert_eq!(verified.body, body);
+        match again.verify(&key.public_key()) {
+            Ok(verified) => {
+                assert_eq!(verified.hash, hash);
+                assert_eq!(verified.body, body);
+            }
+            // The envelope carries this build's version; a body of another is refused.
+            Err(ProtocolError::VersionMismatch { outer, inner }) => {
+                assert_eq!((outer, inner), (sealed.version, body.version));
+                assert_ne!(outer, inner);
+            }
+            Err(e) => panic!("a body this key signed does not verify: {e:?}"),
+        }
     }
 });
