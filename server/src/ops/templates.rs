@@ -292,7 +292,9 @@ pub async fn of_county(
     county_id: &str,
 ) -> Result<Vec<(IssuedTemplate, bool)>, OpsError> {
     let unit = county_of_admin(state, actor, county_id).await?;
-    let set = read(state).await?;
+    // The process's set: the console lists every county of a branch with it, and a publish on
+    // this process has just refreshed it.
+    let set = all(state).await?;
     let current: Vec<(&str, u32, &str)> = set
         .current_at(&unit.path)
         .into_iter()
