@@ -179,16 +179,12 @@ pub async fn by_county(
     let (units, rows) = tokio::try_join!(counties_of_admin(state, actor), async {
         Ok(state.store.county_parameters().await?)
     })?;
-    Ok(units
-        .into_iter()
-        .map(|u| {
-            let own = rows
-                .iter()
-                .find(|r| r.unit_id == u.id)
-                .map(|r| r.parameters.clone());
-            (u, own)
-        })
-        .collect())
+    Ok(super::schedules::with_own(
+        units,
+        rows.into_iter()
+            .map(|r| (r.unit_id, r.parameters))
+            .collect(),
+    ))
 }
 
 /// One county of an admin's branch with its own parameters, if set.

@@ -148,6 +148,18 @@ pub async fn counties_of_admin(state: &AppState, actor: &Actor) -> Result<Vec<Or
         .collect())
 }
 
+/// Pairs each county with its own row of `rows` (keyed by unit id), if it has one.
+pub fn with_own<T>(units: Vec<OrgUnit>, rows: Vec<(String, T)>) -> Vec<(OrgUnit, Option<T>)> {
+    let mut rows: std::collections::HashMap<String, T> = rows.into_iter().collect();
+    units
+        .into_iter()
+        .map(|u| {
+            let own = rows.remove(&u.id);
+            (u, own)
+        })
+        .collect()
+}
+
 /// The counties of an admin's branch with their own schedule, if set.
 pub async fn by_county(
     state: &AppState,
@@ -156,16 +168,10 @@ pub async fn by_county(
     let (units, rows) = tokio::try_join!(counties_of_admin(state, actor), async {
         Ok(state.store.county_schedules().await?)
     })?;
-    Ok(units
-        .into_iter()
-        .map(|u| {
-            let own = rows
-                .iter()
-                .find(|r| r.unit_id == u.id)
-                .map(|r| r.schedule.clone());
-            (u, own)
-        })
-        .collect())
+    Ok(with_own(
+        units,
+        rows.into_iter().map(|r| (r.unit_id, r.schedule)).collect(),
+    ))
 }
 
 #[cfg(test)]
