@@ -46,6 +46,8 @@ pub struct Config {
     pub map_tiles: Option<crate::console::tiles::TileSource>,
     /// Alert delivery.
     pub alerts: crate::alerts::AlertSettings,
+    /// Where the audit key and the audit checkpoints are kept [default: in the data folder].
+    pub audit: AuditFiles,
 }
 
 /// Per-account slowing and locking after failed logins.
@@ -127,6 +129,7 @@ impl Config {
                 .map_or(2, |n| n.get().clamp(1, 8)),
             argon2_wait: Duration::from_secs(10),
             alerts: crate::alerts::AlertSettings::default(),
+            audit: AuditFiles::default(),
             // OWASP minimum for argon2id: 19 MiB, 2 iterations, 1 lane.
             argon2: Argon2Cost {
                 m_cost: 19 * 1024,
@@ -160,6 +163,22 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("alerts.key"))
     }
 
+    /// The key audit entries are sealed with.
+    pub fn audit_key_path(&self) -> PathBuf {
+        self.audit
+            .key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit.key"))
+    }
+
+    /// The file the audit chain's checkpoints are appended to.
+    pub fn audit_checkpoints_path(&self) -> PathBuf {
+        self.audit
+            .checkpoints
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-checkpoints"))
+    }
+
     /// The SQLite database file.
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("fieldvisit.db")
@@ -169,6 +188,16 @@ impl Config {
     pub fn blob_dir(&self) -> PathBuf {
         self.data_dir.join("blobs")
     }
+}
+
+/// Files of the audit log kept outside the database. Several servers and the admin commands share
+/// one key; each host may keep its own checkpoint file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFiles {
+    /// The audit key file.
+    pub key_file: Option<PathBuf>,
+    /// The checkpoint file.
+    pub checkpoints: Option<PathBuf>,
 }
 
 /// Review SLAs (`docs/domain.md` §4 defaults) and how long an unlocked audience key stays open.

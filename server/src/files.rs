@@ -45,6 +45,36 @@ pub fn write_new_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     f.sync_all()
 }
 
+/// Reads a 32-byte key kept in a file as 64 hex digits, making the file (owner-only) with a fresh
+/// random key when it does not exist. Several processes may race to make it: all read the one
+/// that won. The error says what is wrong with the file, never the key.
+pub fn load_or_create_key(path: &Path) -> Result<[u8; 32], String> {
+    use ring::rand::SecureRandom;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    }
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut key = [0u8; 32];
+            ring::rand::SystemRandom::new()
+                .fill(&mut key)
+                .map_err(|_| "the system random source failed".to_owned())?;
+            match write_new_private(path, hex::encode(key).as_bytes()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e.to_string()),
+            }
+            std::fs::read_to_string(path).map_err(|e| e.to_string())?
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    hex::decode(text.trim())
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b).ok())
+        .ok_or_else(|| "it must hold 64 hexadecimal digits".to_owned())
+}
+
 /// The length and SHA-256 of a file, read in pieces (a photo is never held whole).
 pub fn sha256_of(path: &Path) -> std::io::Result<(u64, Sha256Hash)> {
     use std::io::Read;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::alerts::secrets::{AlertSecrets, SecretsError};
+use crate::audit::{AuditKey, CheckpointFile};
 use crate::blob::{BlobStore, FolderBlobStore};
 use crate::config::Config;
 use crate::store::Store;
@@ -30,6 +31,10 @@ pub struct AppState {
     pub metrics: Arc<crate::http::metrics::Metrics>,
     /// Issued template versions as this process last read them.
     pub templates: Arc<crate::ops::templates::TemplateCache>,
+    /// The key audit entries are sealed with.
+    pub audit_key: Arc<AuditKey>,
+    /// Where the audit chain's head is noted outside the database.
+    pub audit_checkpoints: Arc<CheckpointFile>,
 }
 
 /// Why the server could not start.
@@ -44,6 +49,9 @@ pub enum StartError {
     /// Data folder.
     #[error("data folder: {0}")]
     Io(#[from] std::io::Error),
+    /// The audit key file.
+    #[error(transparent)]
+    AuditKey(#[from] crate::audit::AuditKeyError),
     /// `open` was asked for remote backends.
     #[error("PostgreSQL or S3 backends are opened with AppState::connect")]
     RemoteBackends,
@@ -56,9 +64,13 @@ impl AppState {
         blobs: Arc<dyn BlobStore>,
         config: Config,
     ) -> Result<Self, StartError> {
+        let audit_key = Arc::new(AuditKey::load_or_create(&config.audit_key_path())?);
+        let audit_checkpoints = Arc::new(CheckpointFile::new(&config.audit_checkpoints_path()));
         Ok(AppState {
             store,
             blobs,
+            audit_key,
+            audit_checkpoints,
             password_work: Arc::new(tokio::sync::Semaphore::new(config.argon2_parallel.max(1))),
             signin_limiter: crate::http::signin_limit::limiter(&config),
             metrics: Arc::new(crate::http::metrics::Metrics::default()),
@@ -76,12 +88,6 @@ impl AppState {
             return Ok(Arc::clone(s));
         }
         let path = self.config.alerts_key_path();
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| SecretsError::KeyFile {
-                path: path.clone(),
-                why: e.to_string(),
-            })?;
-        }
         let loaded = Arc::new(AlertSecrets::load_or_create(&path)?);
         Ok(Arc::clone(self.alert_secrets.get_or_init(|| loaded)))
     }
@@ -121,7 +127,7 @@ mod tests {
         let config = crate::config::Config::for_tests(tmp.path().join("data"));
         let state = super::AppState::open(config.clone()).unwrap();
         // A write makes the WAL file.
-        crate::audit::record(&*state.store, "cli", "test", "-", serde_json::json!({}))
+        crate::audit::record(&state, "cli", "test", "-", serde_json::json!({}))
             .await
             .unwrap();
         let key = BlobKey::photo("v1", "p1").unwrap();

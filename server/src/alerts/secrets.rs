@@ -51,31 +51,11 @@ impl AlertSecrets {
     /// Reads the key file (64 hex digits), making it with a fresh key, readable by the owner only,
     /// when it does not exist.
     pub fn load_or_create(path: &Path) -> Result<Self, SecretsError> {
-        let fail = |why: String| SecretsError::KeyFile {
+        let key = crate::files::load_or_create_key(path).map_err(|why| SecretsError::KeyFile {
             path: path.to_owned(),
             why,
-        };
-        let rng = SystemRandom::new();
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut key = [0u8; 32];
-                rng.fill(&mut key).map_err(|_| SecretsError::Random)?;
-                match crate::files::write_new_private(path, hex::encode(key).as_bytes()) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                    Err(e) => return Err(fail(e.to_string())),
-                }
-                // Another process may have made it first: read what is there.
-                std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?
-            }
-            Err(e) => return Err(fail(e.to_string())),
-        };
-        let bytes = hex::decode(text.trim())
-            .ok()
-            .filter(|b| b.len() == 32)
-            .ok_or_else(|| fail("it must hold 64 hexadecimal digits".into()))?;
-        Self::from_key(&bytes, rng)
+        })?;
+        Self::from_key(&key, SystemRandom::new())
     }
 
     fn from_key(bytes: &[u8], rng: SystemRandom) -> Result<Self, SecretsError> {

@@ -293,7 +293,7 @@ impl Sender {
         }
         if !sent.is_empty() || !given_up.is_empty() {
             audit::record(
-                &*state.store,
+                state,
                 "alerts",
                 "alert.delivery",
                 "-",

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
 
-use crate::audit::{ChainCheck, Verification};
+use crate::audit::{AuditKey, ChainCheck, Verification};
 
 /// The database file in a data folder or backup.
 const DB_FILE: &str = "fieldvisit.db";
@@ -111,7 +111,7 @@ fn copy_photos(from: &Path, to: &Path) -> Result<u64, BackupError> {
 
 /// Checks a backup or data folder: the database's integrity, its audit chain, and every photo it
 /// marks complete against its recorded size and SHA-256.
-pub fn verify(dir: &Path) -> Result<Holdings, BackupError> {
+pub fn verify(dir: &Path, key: &AuditKey) -> Result<Holdings, BackupError> {
     let path = dir.join(DB_FILE);
     if !path.is_file() {
         return Err(BackupError::NoDatabase(path));
@@ -125,7 +125,7 @@ pub fn verify(dir: &Path) -> Result<Holdings, BackupError> {
             "the database's integrity check says {integrity:?}"
         )));
     }
-    let mut chain = ChainCheck::default();
+    let mut chain = ChainCheck::new(key, &[]);
     loop {
         let page = crate::store::sqlite::audit_entries_of(&c, chain.checked(), 1000)
             .map_err(|e| BackupError::Database(e.to_string()))?;
@@ -185,7 +185,7 @@ pub fn verify(dir: &Path) -> Result<Holdings, BackupError> {
 }
 
 /// Backs up the data folder `data` into the new folder `to`, and verifies the copy.
-pub fn backup(data: &Path, to: &Path) -> Result<Holdings, BackupError> {
+pub fn backup(data: &Path, to: &Path, key: &AuditKey) -> Result<Holdings, BackupError> {
     let source = data.join(DB_FILE);
     if !source.is_file() {
         return Err(BackupError::NoDatabase(source));
@@ -204,13 +204,13 @@ pub fn backup(data: &Path, to: &Path) -> Result<Holdings, BackupError> {
     c.execute("VACUUM INTO ?1", [target]).map_err(db)?;
     crate::files::owner_only(&copy).map_err(io(&copy))?;
     copy_photos(&data.join(BLOB_DIR), &to.join(BLOB_DIR))?;
-    verify(to)
+    verify(to, key)
 }
 
 /// Restores a verified backup `from` into the data folder `data`, which must hold no database
 /// yet, and verifies what it wrote.
-pub fn restore(from: &Path, data: &Path) -> Result<Holdings, BackupError> {
-    let expected = verify(from)?;
+pub fn restore(from: &Path, data: &Path, key: &AuditKey) -> Result<Holdings, BackupError> {
+    let expected = verify(from, key)?;
     let target = data.join(DB_FILE);
     if target.exists() {
         return Err(BackupError::DataExists(data.to_owned()));
@@ -219,7 +219,7 @@ pub fn restore(from: &Path, data: &Path) -> Result<Holdings, BackupError> {
     std::fs::copy(from.join(DB_FILE), &target).map_err(io(&target))?;
     crate::files::owner_only(&target).map_err(io(&target))?;
     copy_photos(&from.join(BLOB_DIR), &data.join(BLOB_DIR))?;
-    let got = verify(data)?;
+    let got = verify(data, key)?;
     if got != expected {
         return Err(BackupError::Verify(format!(
             "the restored folder holds {got:?}, the backup {expected:?}"

@@ -146,6 +146,15 @@ fn read_passphrase() -> Result<zeroize::Zeroizing<String>, String> {
 /// Runs an admin subcommand against the configured backends.
 pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
     let state = AppState::connect(config).await.map_err(|e| e.to_string())?;
+    let result = execute(&state, command).await;
+    // What the command wrote is noted outside the database before the process ends.
+    crate::audit::checkpoint(&state)
+        .await
+        .map_err(|e| e.to_string())?;
+    result
+}
+
+async fn execute(state: &AppState, command: Command) -> Result<ExitCode, String> {
     let actor = Actor::cli();
     match command {
         Command::Serve(_)
@@ -155,10 +164,10 @@ pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
         | Command::Migrate(_) => {
             Err("serve, demo, backup, restore and migrate are not admin commands".into())
         }
-        Command::Schedule(c) => super::schedule::run(&state, &actor, c).await,
-        Command::Parameters(c) => super::county::run_parameters(&state, &actor, c).await,
-        Command::Template(c) => super::county::run_template(&state, &actor, c).await,
-        Command::Alerts(c) => super::alerts::run(&state, &actor, c).await,
+        Command::Schedule(c) => super::schedule::run(state, &actor, c).await,
+        Command::Parameters(c) => super::county::run_parameters(state, &actor, c).await,
+        Command::Template(c) => super::county::run_template(state, &actor, c).await,
+        Command::Alerts(c) => super::alerts::run(state, &actor, c).await,
         Command::Org(OrgCommand::Add {
             id,
             parent,
@@ -166,7 +175,7 @@ pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
             name,
         }) => {
             let level = OrgLevel::parse(&level).ok_or("unknown level")?;
-            let unit = ops::org::add_unit(&state, &actor, &id, parent.as_deref(), level, &name)
+            let unit = ops::org::add_unit(state, &actor, &id, parent.as_deref(), level, &name)
                 .await
                 .map_err(show)?;
             println!("added {} {}", unit.level.as_str(), unit.id);
@@ -188,21 +197,21 @@ pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
                 scope_unit_id: scope,
                 password: read_password()?,
             };
-            let staff = ops::users::add_user(&state, &actor, new)
+            let staff = ops::users::add_user(state, &actor, new)
                 .await
                 .map_err(show)?;
             println!("added {} {}", staff.role.as_str(), staff.id);
             Ok(ExitCode::SUCCESS)
         }
         Command::Device(DeviceCommand::Code { worker }) => {
-            let (code, expires) = ops::devices::create_code(&state, &actor, &worker)
+            let (code, expires) = ops::devices::create_code(state, &actor, &worker)
                 .await
                 .map_err(show)?;
             println!("{code}\nexpires {}", expires.to_rfc3339());
             Ok(ExitCode::SUCCESS)
         }
         Command::Device(DeviceCommand::Revoke { device_id }) => {
-            let changed = ops::devices::revoke(&state, &actor, &device_id)
+            let changed = ops::devices::revoke(state, &actor, &device_id)
                 .await
                 .map_err(show)?;
             println!(
@@ -237,7 +246,7 @@ pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
                     return Ok(ExitCode::FAILURE);
                 }
             };
-            let n = ops::households::import(&state, &actor, rows)
+            let n = ops::households::import(state, &actor, rows)
                 .await
                 .map_err(show)?;
             println!("imported {n} households");
@@ -252,7 +261,7 @@ pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
                 village_id: village,
                 worker_id: worker,
             };
-            let moved = ops::households::move_household(&state, &actor, &household_id, &to)
+            let moved = ops::households::move_household(state, &actor, &household_id, &to)
                 .await
                 .map_err(show)?;
             println!(
@@ -267,24 +276,31 @@ pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
         Command::Audience(AudienceCommand::Create { audience, unit }) => {
             let pass = read_passphrase()?;
             let rec =
-                ops::audience::create_key_for(&state, &actor, unit.as_deref(), &audience, &pass)
+                ops::audience::create_key_for(state, &actor, unit.as_deref(), &audience, &pass)
                     .await
                     .map_err(show)?;
             println!("created {} {}", rec.audience, rec.public_key);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify) => match audit::verify(state.store.as_ref())
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            Verification::Intact { entries } => {
-                println!("audit log intact: {entries} entries");
-                Ok(ExitCode::SUCCESS)
+        Command::Audit(AuditCommand::Verify) => {
+            match audit::verify(state).await.map_err(|e| e.to_string())? {
+                Verification::Intact {
+                    entries,
+                    checkpoint,
+                } => {
+                    match checkpoint {
+                        Some(seq) => println!(
+                            "audit log intact: {entries} entries, every checkpoint present (newest: entry {seq})"
+                        ),
+                        None => println!("audit log intact: {entries} entries (no checkpoint yet)"),
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken { seq, reason } => {
+                    println!("audit log broken at entry {seq}: {reason}");
+                    Ok(ExitCode::FAILURE)
+                }
             }
-            Verification::Broken { seq, reason } => {
-                println!("audit log broken at entry {seq}: {reason}");
-                Ok(ExitCode::FAILURE)
-            }
-        },
+        }
     }
 }

@@ -147,7 +147,12 @@ pub async fn migrate(config: &Config, target: &Backends) -> Result<Migrated, Str
         .map_err(|e| e.to_string())?;
     let copied = store.import_sqlite(&db).await.map_err(|e| e.to_string())?;
     verify_counts(&db, &copied.tables)?;
-    match crate::audit::verify(&store)
+    let key = crate::audit::AuditKey::load_or_create(&config.audit_key_path())
+        .map_err(|e| e.to_string())?;
+    let checkpoints = crate::audit::CheckpointFile::new(&config.audit_checkpoints_path())
+        .read()
+        .map_err(|e| format!("audit checkpoints: {e}"))?;
+    match crate::audit::verify_with(&store, &key, &checkpoints)
         .await
         .map_err(|e| e.to_string())?
     {

@@ -28,6 +28,16 @@ pub struct Cli {
     /// commands must share one [default: alerts.key in the data folder].
     #[arg(long, env = "FIELDVISIT_ALERTS_KEY_FILE", global = true)]
     pub alerts_key_file: Option<PathBuf>,
+    /// The key audit entries are sealed with, kept outside the database; several servers and the
+    /// admin commands must share one, and a restore needs the one the backup was sealed with
+    /// [default: audit.key in the data folder].
+    #[arg(long, env = "FIELDVISIT_AUDIT_KEY_FILE", global = true)]
+    pub audit_key_file: Option<PathBuf>,
+    /// The file the audit chain's head is noted in, outside the database, so a log cut short is
+    /// found; best on storage the database's administrators cannot write
+    /// [default: audit-checkpoints in the data folder].
+    #[arg(long, env = "FIELDVISIT_AUDIT_CHECKPOINTS", global = true)]
+    pub audit_checkpoints: Option<PathBuf>,
     /// Log lines as text for people, or JSON for a log collector.
     #[arg(long, env = "FIELDVISIT_LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -105,6 +115,16 @@ fn default_data() -> PathBuf {
 }
 
 /// Backup and restore cover the embedded default; PostgreSQL and S3 have their own tools.
+/// The audit key of the data folder `data` (or the file named on the command line).
+fn audit_key(
+    data: &std::path::Path,
+    files: crate::config::AuditFiles,
+) -> Result<crate::audit::AuditKey, String> {
+    let mut config = crate::config::Config::new(data.to_owned());
+    config.audit = files;
+    crate::audit::AuditKey::load_or_create(&config.audit_key_path()).map_err(|e| e.to_string())
+}
+
 fn refuse_remote(backends: &crate::backends::Backends, what: &str) -> Result<(), String> {
     if *backends == crate::backends::Backends::default() {
         Ok(())
@@ -147,6 +167,10 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     let result = runtime.block_on(async move {
         let backends = cli.backends.backends()?;
+        let audit_files = crate::config::AuditFiles {
+            key_file: cli.audit_key_file.clone(),
+            checkpoints: cli.audit_checkpoints.clone(),
+        };
         match cli.command {
             Command::Demo(args) => {
                 let data = cli
@@ -157,7 +181,8 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Backup { to } => {
                 refuse_remote(&backends, "backup")?;
                 let data = cli.data.unwrap_or_else(default_data);
-                let held = crate::backup::backup(&data, &to).map_err(|e| e.to_string())?;
+                let key = audit_key(&data, audit_files)?;
+                let held = crate::backup::backup(&data, &to, &key).map_err(|e| e.to_string())?;
                 println!(
                     "backup in {} verified: {} visits, {} photos (each hash checked), audit chain of {} entries intact",
                     to.display(),
@@ -170,7 +195,8 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Restore { from } => {
                 refuse_remote(&backends, "restore")?;
                 let data = cli.data.unwrap_or_else(default_data);
-                let held = crate::backup::restore(&from, &data).map_err(|e| e.to_string())?;
+                let key = audit_key(&data, audit_files)?;
+                let held = crate::backup::restore(&from, &data, &key).map_err(|e| e.to_string())?;
                 println!(
                     "restored into {} and verified: {} visits, {} photos, audit chain of {} entries intact",
                     data.display(),
@@ -183,18 +209,21 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Migrate(args) => {
                 let mut config = crate::config::Config::new(cli.data.unwrap_or_else(default_data));
                 config.backends = backends;
+                config.audit = audit_files;
                 migrate::run(&config, &args).await
             }
             Command::Serve(args) => {
                 let mut config = args.config(cli.data.unwrap_or_else(default_data));
                 config.backends = backends;
                 config.alerts.key_file = cli.alerts_key_file;
+                config.audit = audit_files;
                 serve::serve(config, &args).await
             }
             other => {
                 let mut config = crate::config::Config::new(cli.data.unwrap_or_else(default_data));
                 config.backends = backends;
                 config.alerts.key_file = cli.alerts_key_file;
+                config.audit = audit_files;
                 admin::run(config, other).await
             }
         }

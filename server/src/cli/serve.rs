@@ -157,6 +157,9 @@ pub const PHOTOS_BESIDE_POSTGRES: &str = "PostgreSQL 与本机照片目录不能
      one stores. Give --blobs s3://bucket/prefix, or --photos-on-one-server if this process is the \
      only one and this machine's disk is backed up";
 
+/// How often the audit chain's head is noted outside the database (when it moved).
+const AUDIT_CHECKPOINT_EVERY: Duration = Duration::from_secs(5);
+
 /// Serves until a shutdown signal, letting requests in flight finish.
 pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String> {
     let listen = args.listen.as_str();
@@ -181,6 +184,18 @@ pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String>
             }
         }
     });
+    // The audit chain's head is noted outside the database every few seconds it moved, so a log
+    // cut short later is found by `audit verify`.
+    let noting = state.clone();
+    let checkpoints = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(AUDIT_CHECKPOINT_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = crate::audit::checkpoint(&noting).await {
+                tracing::warn!(error = %e, "noting the audit checkpoint failed");
+            }
+        }
+    });
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(cert), Some(key)) => {
             Some(crate::http::tls::load(cert, key).map_err(|e| e.to_string())?)
@@ -194,6 +209,7 @@ pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String>
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%addr, scheme, "serving");
     // The peer's address reaches handlers: sign-in attempts are limited per client address.
+    let last_noting = state.clone();
     let app = crate::app(state);
     match tls {
         Some(config) => {
@@ -214,6 +230,10 @@ pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String>
     .map_err(|e| e.to_string())?;
     alerts.abort();
     signins.abort();
+    checkpoints.abort();
+    if let Err(e) = crate::audit::checkpoint(&last_noting).await {
+        tracing::warn!(error = %e, "noting the audit checkpoint failed");
+    }
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -16,8 +16,11 @@ pub async fn verify(
     caller: StaffCaller,
 ) -> Result<Json<Value>, AppError> {
     caller.require(&[Role::Admin])?;
-    Ok(Json(match audit::verify(state.store.as_ref()).await? {
-        Verification::Intact { entries } => json!({ "intact": true, "entries": entries }),
+    Ok(Json(match audit::verify(&state).await? {
+        Verification::Intact {
+            entries,
+            checkpoint,
+        } => json!({ "intact": true, "entries": entries, "checkpoint": checkpoint }),
         Verification::Broken { seq, reason } => {
             json!({ "intact": false, "broken_at": seq, "reason": reason })
         }

@@ -39,6 +39,21 @@ fn through_proxies(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpA
     client
 }
 
+/// Serves the request as its client (address and user agent), so the audit entries it writes
+/// name them.
+pub async fn audit_context(
+    axum::extract::State(trusted): axum::extract::State<std::sync::Arc<Vec<IpAddr>>>,
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let agent = req
+        .headers()
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let client = crate::audit::client::Client::new(address(&req, &trusted), agent);
+    crate::audit::client::serving(client, next.run(req)).await
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -130,6 +130,10 @@ pub fn app(state: AppState) -> Router {
             state.config.secure_cookies,
             headers::security_headers,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(state.config.trusted_proxies.clone()),
+            client::audit_context,
+        ))
         // Pages, assets and reports travel gzip-compressed to clients that accept it (images and
         // small bodies are left alone).
         .layer(tower_http::compression::CompressionLayer::new());

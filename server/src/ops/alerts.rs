@@ -156,7 +156,7 @@ pub async fn add(
     };
     state.store.add_alert_channel(&channel).await?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "alert.channel.add",
         &channel.id,
@@ -179,14 +179,7 @@ pub async fn remove(state: &AppState, actor: &Actor, id: &str) -> Result<(), Ops
     if !state.store.remove_alert_channel(id, &branch(actor)).await? {
         return Err(OpsError::NotFound("alert channel"));
     }
-    audit::record(
-        state.store.as_ref(),
-        &actor.id,
-        "alert.channel.remove",
-        id,
-        json!({}),
-    )
-    .await?;
+    audit::record(state, &actor.id, "alert.channel.remove", id, json!({})).await?;
     Ok(())
 }
 
@@ -242,7 +235,7 @@ pub async fn test(state: &AppState, actor: &Actor, unit_id: &str) -> Result<Test
         n += u32::from(raised);
     }
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "alert.test",
         &unit.id,
@@ -288,7 +281,7 @@ pub async fn resend(
         return Err(OpsError::NotFound("undelivered alert"));
     }
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "alert.resend",
         channel_id,

@@ -76,7 +76,7 @@ pub async fn for_device(
     let staff = station_staff(state, &unit).await?;
     if !delta.households.is_empty() || !delta.removed.is_empty() || !delta.returned.is_empty() {
         audit::record(
-            state.store.as_ref(),
+            state,
             &device.id,
             "assignments.send",
             &worker.id,

@@ -128,7 +128,7 @@ pub async fn create_key_for(
             e => e.into(),
         })?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "audience_key.create",
         audience,

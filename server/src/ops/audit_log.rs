@@ -41,9 +41,9 @@ pub async fn page(
 /// Walks the chain; audited as `audit.verify`.
 pub async fn verify(state: &AppState, actor: &Actor) -> Result<Verification, OpsError> {
     admins(actor)?;
-    let v = audit::verify(state.store.as_ref()).await?;
+    let v = audit::verify(state).await?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "audit.verify",
         "-",

@@ -583,7 +583,7 @@ pub async fn export(
         ExportFormat::Xlsx => xlsx_export(state, actor, filter).await?,
     };
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "export.briefing",
         &unit,

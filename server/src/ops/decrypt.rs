@@ -71,7 +71,7 @@ pub async fn unlock(
                 .unlock_failed(&actor.id, now, window_from)
                 .await?;
             audit::record(
-                state.store.as_ref(),
+                state,
                 &actor.id,
                 "audience_key.unlock_refused",
                 audience,
@@ -85,7 +85,7 @@ pub async fn unlock(
     let expires_at = Utc::now() + state.config.review.key_session;
     keysessions::put(state, actor, audience, &key, &row.scope_path, expires_at).await?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "audience_key.unlock",
         audience,
@@ -102,7 +102,7 @@ pub async fn lock(state: &AppState, actor: &Actor) -> Result<bool, OpsError> {
         None => false,
     };
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "audience_key.lock",
         "-",
@@ -184,7 +184,7 @@ pub async fn read_visit(
     let (review, content, _, (template_id, template_version)) =
         opened(state, actor, visit_id).await?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "visit.decrypt",
         &review.visit_id,
@@ -239,7 +239,7 @@ pub async fn read_photo(
     let clear = open_photo(&key, &review.visit_id, photo_id, &bytes)
         .map_err(|_| OpsError::internal("stored photo does not open with its content key"))?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "photo.decrypt",
         &review.visit_id,

@@ -56,7 +56,7 @@ pub async fn create_code(
         })
         .await?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "enrollment_code.create",
         &worker.id,
@@ -113,21 +113,14 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
     {
         Ok(d) => d,
         Err(StoreError::CodeRejected) => {
-            audit::record(
-                state.store.as_ref(),
-                "anonymous",
-                "device.enroll_refused",
-                "-",
-                json!({}),
-            )
-            .await?;
+            audit::record(state, "anonymous", "device.enroll_refused", "-", json!({})).await?;
             return Err(refused());
         }
         Err(e) => return Err(e.into()),
     };
     tracing::info!(device_id = %stored.id, worker_id = %stored.worker_id, "device enrolled");
     audit::record(
-        state.store.as_ref(),
+        state,
         &stored.id,
         "device.enroll",
         &stored.id,
@@ -157,14 +150,7 @@ pub async fn revoke(state: &AppState, actor: &Actor, device_id: &str) -> Result<
         .revoke_device(device_id, &scope, Utc::now())
         .await?;
     if changed {
-        audit::record(
-            state.store.as_ref(),
-            &actor.id,
-            "device.revoke",
-            device_id,
-            json!({}),
-        )
-        .await?;
+        audit::record(state, &actor.id, "device.revoke", device_id, json!({})).await?;
     }
     Ok(changed)
 }

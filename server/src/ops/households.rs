@@ -107,7 +107,7 @@ pub async fn import(
             e => e.into(),
         })?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "household.import",
         "-",
@@ -239,7 +239,7 @@ pub async fn move_household(
         .move_household(household_id, &village.id, worker.as_deref())
         .await?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "household.move",
         household_id,

@@ -72,7 +72,7 @@ pub async fn add_unit(
             e => e.into(),
         })?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "org_unit.create",
         &unit.id,

@@ -116,7 +116,7 @@ pub async fn set(
         ),
         None => ("parameters.clear", json!({})),
     };
-    audit::record(state.store.as_ref(), &actor.id, action, &unit.id, details).await?;
+    audit::record(state, &actor.id, action, &unit.id, details).await?;
     Ok(())
 }
 

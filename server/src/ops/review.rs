@@ -321,7 +321,7 @@ pub async fn decide(
             e => e.into(),
         })?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "review.decide",
         &row.visit_id,

@@ -67,7 +67,7 @@ pub async fn set(
         None => ("schedule.clear", 0),
     };
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         action,
         &unit.id,

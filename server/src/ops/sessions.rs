@@ -152,7 +152,7 @@ pub async fn sign_in(
             .await?;
         if locked_now {
             audit::record(
-                store,
+                state,
                 &staff.id,
                 "login.locked",
                 &staff.id,
@@ -172,7 +172,7 @@ pub async fn sign_in(
         });
     }
     if staff.disabled {
-        audit::record(store, &staff.id, "login.disabled", &staff.id, json!({})).await?;
+        audit::record(state, &staff.id, "login.disabled", &staff.id, json!({})).await?;
         return Err(OpsError::refused(
             "account_disabled",
             "this account is disabled; ask an administrator",
@@ -191,7 +191,7 @@ pub async fn sign_in(
         last_seen_at: now,
     };
     store.add_session(&session).await?;
-    audit::record(store, &staff.id, "login.success", &staff.id, json!({})).await?;
+    audit::record(state, &staff.id, "login.success", &staff.id, json!({})).await?;
     tracing::info!("login succeeded");
     Ok(SignedIn {
         token,
@@ -217,7 +217,7 @@ async fn upgrade_hash(state: &AppState, staff: &Staff, password: String) -> Resu
     let hash = hash_password(state, password).await?;
     state.store.upgrade_password_hash(&staff.id, &hash).await?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &staff.id,
         "password.rehash",
         &staff.id,
@@ -273,14 +273,7 @@ pub async fn sign_out(state: &AppState, actor: &Actor) -> Result<(), OpsError> {
     if let Some(session) = &actor.session {
         state.store.end_session(session).await?;
     }
-    audit::record(
-        state.store.as_ref(),
-        &actor.id,
-        "logout",
-        &actor.id,
-        json!({}),
-    )
-    .await?;
+    audit::record(state, &actor.id, "logout", &actor.id, json!({})).await?;
     Ok(())
 }
 
@@ -299,7 +292,7 @@ pub async fn change_own_password(
         .ok_or(OpsError::NotFound("staff"))?;
     if !verify(state, current, staff.password_hash.clone()).await? {
         audit::record(
-            state.store.as_ref(),
+            state,
             &actor.id,
             "password.change_refused",
             &actor.id,
@@ -330,7 +323,7 @@ pub async fn change_own_password(
         )
         .await?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "password.change",
         &actor.id,
@@ -387,7 +380,7 @@ pub async fn end_own(state: &AppState, actor: &Actor, id: &str) -> Result<(), Op
         .ok_or(OpsError::NotFound("session"))?;
     state.store.end_session(&session.token_hash).await?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "session.end",
         &actor.id,
@@ -428,7 +421,7 @@ pub async fn summarise_failed_signins(
     }
     for (minute, (unknown, accounts)) in minutes {
         audit::record(
-            state.store.as_ref(),
+            state,
             "server",
             "login.failures",
             "-",

@@ -273,7 +273,7 @@ pub async fn publish(
         .issue_templates(std::slice::from_ref(&issued))
         .await?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "template.publish",
         &unit.id,

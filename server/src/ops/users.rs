@@ -80,7 +80,7 @@ pub async fn add_user(state: &AppState, actor: &Actor, new: NewUser) -> Result<S
     };
     state.store.add_staff(&staff).await?;
     audit::record(
-        state.store.as_ref(),
+        state,
         &actor.id,
         "staff.create",
         &staff.id,
@@ -132,7 +132,7 @@ async fn apply(
     let ended = state.store.change_account(&staff.id, &change).await?;
     let mut detail = detail;
     detail["sessions_ended"] = json!(ended);
-    audit::record(state.store.as_ref(), &actor.id, action, &staff.id, detail).await?;
+    audit::record(state, &actor.id, action, &staff.id, detail).await?;
     Ok(ended)
 }
 

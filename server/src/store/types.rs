@@ -406,8 +406,8 @@ pub struct PhotoRecord {
     pub received: u64,
 }
 
-/// An audit entry before it is chained.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An audit entry before it is chained (made by `audit::draft`).
+#[derive(Debug, Clone)]
 pub struct AuditDraft {
     /// Who: staff id, device id, `cli` or `anonymous`.
     pub actor: String,
@@ -417,6 +417,12 @@ pub struct AuditDraft {
     pub target: String,
     /// JSON details without personal data.
     pub detail: String,
+    /// The client address of the request, or empty.
+    pub address: String,
+    /// The client's user agent, or empty.
+    pub agent: String,
+    /// The key the entry is sealed with.
+    pub key: std::sync::Arc<crate::audit::AuditKey>,
 }
 
 /// A chained audit entry.
@@ -434,9 +440,15 @@ pub struct AuditEntry {
     pub target: String,
     /// Details.
     pub detail: String,
-    /// Hash of the previous entry.
+    /// The client address of the request, or empty.
+    pub address: String,
+    /// The client's user agent, or empty.
+    pub agent: String,
+    /// Sealed with the audit key (false: a plain SHA-256 link, written before the key existed).
+    pub keyed: bool,
+    /// Link of the previous entry.
     pub prev_hash: Sha256Hash,
-    /// Hash of this entry.
+    /// Link of this entry: its seal, or its plain hash when not keyed.
     pub hash: Sha256Hash,
 }
 

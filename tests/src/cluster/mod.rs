@@ -114,6 +114,7 @@ fn open_shared_state(rt: &Runtime, settings: &ServerSettings) -> AppState {
     std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("checker folder: {e}"));
     let mut config = Config::for_tests(data);
     config.alerts.key_file = Some(settings.dir.join("alerts.key"));
+    config.audit.key_file = Some(settings.dir.join("audit.key"));
     config.backends = Backends::parse(
         Some(&settings.database),
         Some(&ServerSettings::blobs()),

@@ -68,6 +68,8 @@ impl ServerProcess {
             .arg(&data)
             .arg("--alerts-key-file")
             .arg(self.settings.dir.join("alerts.key"))
+            .arg("--audit-key-file")
+            .arg(self.settings.dir.join("audit.key"))
             .args(["--database", &self.settings.database])
             .args(["--blobs", &ServerSettings::blobs()])
             .args(["--s3-endpoint", &self.settings.s3_endpoint])

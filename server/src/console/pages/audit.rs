@@ -112,7 +112,7 @@ pub async fn verify(State(state): State<AppState>, posted: Posted<super::Empty>)
     let user = posted.user;
     let t = user.lang.msgs();
     let verdict = match audit_log::verify(&state, &user.actor()).await {
-        Ok(Verification::Intact { entries }) => (true, format!("{}{entries}", t.audit_intact)),
+        Ok(Verification::Intact { entries, .. }) => (true, format!("{}{entries}", t.audit_intact)),
         Ok(Verification::Broken { seq, reason }) => {
             (false, format!("{}{seq} ({reason})", t.audit_broken))
         }

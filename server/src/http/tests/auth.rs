@@ -767,3 +767,35 @@ async fn metrics_count_requests_by_route_ingest_and_photo_bytes() {
         assert!(text.contains(&line), "{line} not in:\n{text}");
     }
 }
+
+/// The audit entry of a sign-in names the client: the address a named proxy forwarded (not the
+/// proxy's own, not one the client wrote itself) and its user agent; the audit log's check
+/// passes with them sealed in.
+#[tokio::test]
+async fn audit_entries_name_the_client_address_and_agent() {
+    let w = world_with(|c| c.trusted_proxies = vec!["10.0.0.2".parse().unwrap()]).await;
+    let mut r = Request::post("/api/v1/auth/login")
+        .header("content-type", "application/json")
+        .header("user-agent", "FieldVisitConsole/1.0 (Chromium)")
+        .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
+        .body(Body::from(
+            json!({ "login": "supA@fv", "password": PASSWORD }).to_string(),
+        ))
+        .unwrap();
+    let proxy: std::net::SocketAddr = "10.0.0.2:40000".parse().unwrap();
+    r.extensions_mut().insert(axum::extract::ConnectInfo(proxy));
+    assert_eq!(w.send(r).await.status, StatusCode::OK);
+    let entries = w.state.store.audit_entries(0, 1000).await.unwrap();
+    let e = entries
+        .iter()
+        .rev()
+        .find(|e| e.action == "login.success")
+        .unwrap();
+    assert_eq!(e.address, "203.0.113.7");
+    assert_eq!(e.agent, "FieldVisitConsole/1.0 (Chromium)");
+    assert!(e.keyed);
+    assert!(matches!(
+        crate::audit::verify(&w.state).await.unwrap(),
+        crate::audit::Verification::Intact { .. }
+    ));
+}

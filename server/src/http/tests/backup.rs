@@ -32,7 +32,8 @@ async fn a_backup_taken_under_ingest_restores_with_its_chain_receipts_and_photos
     let to = tmp.path().join("backup");
     let taking = {
         let (data, to) = (data.clone(), to.clone());
-        tokio::task::spawn_blocking(move || backup::backup(&data, &to))
+        let key = std::sync::Arc::clone(&w.state.audit_key);
+        tokio::task::spawn_blocking(move || backup::backup(&data, &to, &key))
     };
     let mut prev = Sha256Hash::ZERO;
     for i in 1..=6u64 {
@@ -55,20 +56,24 @@ async fn a_backup_taken_under_ingest_restores_with_its_chain_receipts_and_photos
 
     // A target that is not empty, a data folder that has a database: refused, nothing written.
     assert!(matches!(
-        backup::backup(&data, &to),
+        backup::backup(&data, &to, &w.state.audit_key),
         Err(BackupError::TargetNotEmpty(_))
     ));
     assert!(matches!(
-        backup::restore(&to, &data),
+        backup::restore(&to, &data, &w.state.audit_key),
         Err(BackupError::DataExists(_))
     ));
 
     let restored = tmp.path().join("restored");
-    let got = backup::restore(&to, &restored).unwrap();
+    let got = backup::restore(&to, &restored, &w.state.audit_key).unwrap();
     assert_eq!(got, held);
-    let state = AppState::open(Config::for_tests(restored.clone())).unwrap();
+    // The restored server keeps the audit key it had (a restore needs that key, kept apart from
+    // the backup).
+    let mut config = Config::for_tests(restored.clone());
+    config.audit.key_file = Some(w.state.config.audit_key_path());
+    let state = AppState::open(config).unwrap();
     assert!(matches!(
-        crate::audit::verify(state.store.as_ref()).await.unwrap(),
+        crate::audit::verify(&state).await.unwrap(),
         crate::audit::Verification::Intact { .. }
     ));
     for id in &before {
@@ -91,8 +96,8 @@ async fn a_backup_taken_under_ingest_restores_with_its_chain_receipts_and_photos
     let named = to.join("blobs").join("photos").join("g1").join("p1");
     assert!(named.is_file());
     std::fs::write(&named, b"not the photo").unwrap();
-    let e = backup::verify(&to).unwrap_err();
+    let e = backup::verify(&to, &w.state.audit_key).unwrap_err();
     assert!(e.to_string().contains("does not match"), "{e}");
-    assert!(backup::restore(&to, &tmp.path().join("again")).is_err());
+    assert!(backup::restore(&to, &tmp.path().join("again"), &w.state.audit_key).is_err());
     assert!(!tmp.path().join("again").join("fieldvisit.db").exists());
 }

@@ -278,18 +278,18 @@ async fn concurrent_audit_appends_form_one_unbroken_chain() {
     let other = Arc::new(db.second_store().await);
     let store = Arc::new(db.store.clone());
     const N: u64 = 60;
+    let key = Arc::new(crate::audit::AuditKey::from_bytes(&[9; 32]));
     let mut jobs = Vec::new();
     for i in 0..N {
         let s = Arc::clone(if i % 2 == 0 { &store } else { &other });
-        jobs.push(tokio::spawn(async move {
-            s.append_audit(&AuditDraft {
-                actor: "cli".into(),
-                action: "test.append".into(),
-                target: format!("t{i}"),
-                detail: "{}".into(),
-            })
-            .await
-        }));
+        let draft = crate::audit::draft(
+            &key,
+            "cli",
+            "test.append",
+            &format!("t{i}"),
+            serde_json::json!({}),
+        );
+        jobs.push(tokio::spawn(async move { s.append_audit(&draft).await }));
     }
     let mut seqs = Vec::new();
     for j in jobs {
@@ -298,8 +298,13 @@ async fn concurrent_audit_appends_form_one_unbroken_chain() {
     seqs.sort_unstable();
     assert_eq!(seqs, (1..=N).collect::<Vec<_>>());
     assert_eq!(
-        crate::audit::verify(store.as_ref()).await.unwrap(),
-        Verification::Intact { entries: N }
+        crate::audit::verify_with(store.as_ref(), &key, &[])
+            .await
+            .unwrap(),
+        Verification::Intact {
+            entries: N,
+            checkpoint: None
+        }
     );
     // The log is append-only in the database itself.
     let c = store.client().await.unwrap();
@@ -492,7 +497,15 @@ async fn a_role_without_rights_to_change_tables_serves_once_the_owner_migrated()
             IngestOutcome::Stored(_)
         ));
     }
-    crate::audit::record(&store, "cli", "test.entry", "-", serde_json::json!({}))
+    let key = Arc::new(crate::audit::AuditKey::from_bytes(&[9; 32]));
+    store
+        .append_audit(&crate::audit::draft(
+            &key,
+            "cli",
+            "test.entry",
+            "-",
+            serde_json::json!({}),
+        ))
         .await
         .unwrap();
     let client = admin_client(&app).await;

@@ -478,6 +478,13 @@ CREATE TABLE templates (
     PRIMARY KEY (id, version, scope_path)
 );
 "#,
+    // 20: audit entries name the client (address and user agent) and are sealed with the audit
+    // key kept outside the database; earlier entries keep their plain SHA-256 links.
+    r#"
+ALTER TABLE audit_log ADD COLUMN address TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN agent TEXT NOT NULL DEFAULT '';
+ALTER TABLE audit_log ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The version after whose migration the due ledger is built again from the visits, in the same
