@@ -217,13 +217,16 @@ fn county_page(rt: &tokio::runtime::Runtime, households: usize, runs: usize) {
     };
     let counts = rt.block_on(state.store.counts()).unwrap();
     let token = new_token(STAFF_PREFIX).unwrap();
-    rt.block_on(state.store.add_session(&Session {
-        token_hash: token_hash(&token),
-        staff_id: "sup".into(),
-        csrf_token: "bench".into(),
-        expires_at: Utc::now() + chrono::Duration::hours(1),
-        last_seen_at: Utc::now(),
-    }))
+    rt.block_on(state.store.add_session(
+        &Session {
+            token_hash: token_hash(&token),
+            staff_id: "sup".into(),
+            csrf_token: "bench".into(),
+            expires_at: Utc::now() + chrono::Duration::hours(1),
+            last_seen_at: Utc::now(),
+        },
+        None,
+    ))
     .unwrap();
     let app = fieldvisit_server::app(state.clone());
     let page = "/coverage?unit=k&month=2026-11";

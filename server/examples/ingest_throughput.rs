@@ -21,26 +21,31 @@ use fieldvisit_server::store::{
 type Fail = Box<dyn std::error::Error + Send + Sync>;
 
 async fn seed(s: &dyn Store, devices: usize) -> Result<(), Fail> {
-    s.add_org_unit("p", None, OrgLevel::Province, "省").await?;
-    s.add_org_unit("c", Some("p"), OrgLevel::City, "市").await?;
-    s.add_org_unit("k", Some("c"), OrgLevel::County, "县")
+    s.add_org_unit("p", None, OrgLevel::Province, "省", None)
         .await?;
-    s.add_org_unit("t", Some("k"), OrgLevel::Township, "镇")
+    s.add_org_unit("c", Some("p"), OrgLevel::City, "市", None)
         .await?;
-    s.add_org_unit("v", Some("t"), OrgLevel::Village, "村")
+    s.add_org_unit("k", Some("c"), OrgLevel::County, "县", None)
         .await?;
-    s.add_staff(&Staff {
-        id: "w".into(),
-        login: "w".into(),
-        display_name: "社工".into(),
-        role: Role::Worker,
-        scope_unit_id: "t".into(),
-        password_hash: "x".into(),
-        failed_logins: 0,
-        locked_until: None,
-        disabled: false,
-        must_change_password: false,
-    })
+    s.add_org_unit("t", Some("k"), OrgLevel::Township, "镇", None)
+        .await?;
+    s.add_org_unit("v", Some("t"), OrgLevel::Village, "村", None)
+        .await?;
+    s.add_staff(
+        &Staff {
+            id: "w".into(),
+            login: "w".into(),
+            display_name: "社工".into(),
+            role: Role::Worker,
+            scope_unit_id: "t".into(),
+            password_hash: "x".into(),
+            failed_logins: 0,
+            locked_until: None,
+            disabled: false,
+            must_change_password: false,
+        },
+        None,
+    )
     .await?;
     let now = Utc::now();
     for d in 0..devices {
@@ -67,19 +72,22 @@ async fn seed(s: &dyn Store, devices: usize) -> Result<(), Fail> {
         )
         .await?;
     }
-    s.upsert_households(vec![HouseholdRow {
-        household: Household {
-            id: "h".into(),
-            village_id: "v".into(),
-            head_name: "户主".into(),
-            id_number: "000000000000000000".into(),
-            address: "a".into(),
-            categories: vec![],
-            location: None,
-            members: vec![],
-        },
-        worker_id: Some("w".into()),
-    }])
+    s.upsert_households(
+        vec![HouseholdRow {
+            household: Household {
+                id: "h".into(),
+                village_id: "v".into(),
+                head_name: "户主".into(),
+                id_number: "000000000000000000".into(),
+                address: "a".into(),
+                categories: vec![],
+                location: None,
+                members: vec![],
+            },
+            worker_id: Some("w".into()),
+        }],
+        None,
+    )
     .await?;
     Ok(())
 }

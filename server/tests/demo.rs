@@ -20,13 +20,16 @@ async fn signed_in(state: &AppState, staff_id: &str) -> Actor {
     let now = chrono::Utc::now();
     state
         .store
-        .add_session(&Session {
-            token_hash: token_hash(&token),
-            staff_id: staff_id.into(),
-            csrf_token: "demo".into(),
-            expires_at: now + chrono::Duration::hours(1),
-            last_seen_at: now,
-        })
+        .add_session(
+            &Session {
+                token_hash: token_hash(&token),
+                staff_id: staff_id.into(),
+                csrf_token: "demo".into(),
+                expires_at: now + chrono::Duration::hours(1),
+                last_seen_at: now,
+            },
+            None,
+        )
         .await
         .unwrap();
     sessions::resolve(state, &token)

@@ -57,15 +57,15 @@ pub fn village(t: usize, v: usize) -> String {
 /// Seeds the county through the store (either backend); returns the number of visits stored.
 pub async fn seed(store: Arc<dyn Store>, households: usize, per_household: usize) -> usize {
     store
-        .add_org_unit("p", None, OrgLevel::Province, "江苏省")
+        .add_org_unit("p", None, OrgLevel::Province, "江苏省", None)
         .await
         .unwrap();
     store
-        .add_org_unit("c", Some("p"), OrgLevel::City, "南京市")
+        .add_org_unit("c", Some("p"), OrgLevel::City, "南京市", None)
         .await
         .unwrap();
     store
-        .add_org_unit("k", Some("c"), OrgLevel::County, "江宁区")
+        .add_org_unit("k", Some("c"), OrgLevel::County, "江宁区", None)
         .await
         .unwrap();
     let villages = TOWNSHIPS * VILLAGES_PER_TOWNSHIP;
@@ -76,6 +76,7 @@ pub async fn seed(store: Arc<dyn Store>, households: usize, per_household: usize
                 Some("k"),
                 OrgLevel::Township,
                 &format!("街道{t}"),
+                None,
             )
             .await
             .unwrap();
@@ -86,6 +87,7 @@ pub async fn seed(store: Arc<dyn Store>, households: usize, per_household: usize
                     Some(&format!("t{t:02}")),
                     OrgLevel::Village,
                     &format!("村{t}-{v}"),
+                    None,
                 )
                 .await
                 .unwrap();
@@ -104,7 +106,7 @@ pub async fn seed(store: Arc<dyn Store>, households: usize, per_household: usize
         must_change_password: false,
     };
     store
-        .add_staff(&staff("sup".into(), Role::Supervisor, "k".into()))
+        .add_staff(&staff("sup".into(), Role::Supervisor, "k".into()), None)
         .await
         .unwrap();
     let now = Utc::now();
@@ -113,7 +115,7 @@ pub async fn seed(store: Arc<dyn Store>, households: usize, per_household: usize
         for v in 0..VILLAGES_PER_TOWNSHIP {
             let w = format!("w{}", village(t, v));
             store
-                .add_staff(&staff(w.clone(), Role::Worker, format!("t{t:02}")))
+                .add_staff(&staff(w.clone(), Role::Worker, format!("t{t:02}")), None)
                 .await
                 .unwrap();
             let code = format!("code-{w}");
@@ -173,7 +175,7 @@ pub async fn seed(store: Arc<dyn Store>, households: usize, per_household: usize
         }
     }
     for chunk in rows.chunks(20_000) {
-        store.upsert_households(chunk.to_vec()).await.unwrap();
+        store.upsert_households(chunk.to_vec(), None).await.unwrap();
     }
     // Visits: each village's phone visits its households in turn over twelve months, in chain
     // order; a few visits are short, far or made with a mock location.

@@ -95,6 +95,13 @@ pub fn draft(
     }
 }
 
+/// A draft under a fixed key, for store tests that write a change without a server.
+#[cfg(test)]
+pub fn draft_for_tests(action: &str) -> AuditDraft {
+    let key = Arc::new(AuditKey::from_bytes(&[1; 32]));
+    draft(&key, "test", action, "-", serde_json::json!({}))
+}
+
 /// Records an event that changes nothing else (a read, a sign-in failure summary); `detail` must
 /// hold ids only. Failure to audit fails the caller's request.
 pub async fn record(

@@ -253,3 +253,65 @@ async fn an_entry_names_its_client() {
         Verification::Broken { seq: 1, .. }
     ));
 }
+
+/// An entry commits with the change it records or neither does: a change whose entry cannot be
+/// written is not made, and a change the store refuses leaves no entry.
+#[tokio::test]
+async fn a_change_and_its_entry_commit_together() {
+    use crate::store::{OrgLevel, OrgStore, StaffStore};
+    let tmp = tempfile::tempdir().unwrap();
+    let (state, store) = state(&tmp);
+    let entry = |action: &str| draft(&state.audit_key, "cli", action, "-", json!({}));
+    store
+        .add_org_unit(
+            "p1",
+            None,
+            OrgLevel::Province,
+            "省",
+            Some(&entry("org_unit.create")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 1);
+    // The same unit again: refused by the store, and nothing recorded.
+    assert!(
+        store
+            .add_org_unit(
+                "p1",
+                None,
+                OrgLevel::Province,
+                "省",
+                Some(&entry("org_unit.create"))
+            )
+            .await
+            .is_err()
+    );
+    assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 1);
+    // The audit log refuses to take the entry: the account is not created either.
+    store
+        .exec_for_tests(
+            "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log
+             BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END;",
+        )
+        .await
+        .unwrap();
+    let staff = crate::store::Staff {
+        id: "s1".into(),
+        login: "s1@fv".into(),
+        display_name: "S".into(),
+        role: crate::store::Role::Admin,
+        scope_unit_id: "p1".into(),
+        password_hash: "x".into(),
+        failed_logins: 0,
+        locked_until: None,
+        disabled: false,
+        must_change_password: false,
+    };
+    assert!(
+        store
+            .add_staff(&staff, Some(&entry("staff.create")))
+            .await
+            .is_err()
+    );
+    assert!(store.staff("s1").await.unwrap().is_none());
+}

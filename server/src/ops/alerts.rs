@@ -154,9 +154,8 @@ pub async fn add(
         created_at: Utc::now(),
         created_by: actor.id.clone(),
     };
-    state.store.add_alert_channel(&channel).await?;
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &actor.id,
         "alert.channel.add",
         &channel.id,
@@ -165,8 +164,8 @@ pub async fn add(
             "kind": channel.kind.as_str(),
             "events": crate::store::events_text(&channel.events),
         }),
-    )
-    .await?;
+    );
+    state.store.add_alert_channel(&channel, &entry).await?;
     Ok(channel)
 }
 
@@ -176,10 +175,20 @@ pub async fn remove(state: &AppState, actor: &Actor, id: &str) -> Result<(), Ops
     if !crate::ids::is_safe_id(id) {
         return Err(OpsError::InvalidId("channel"));
     }
-    if !state.store.remove_alert_channel(id, &branch(actor)).await? {
+    let entry = audit::draft(
+        &state.audit_key,
+        &actor.id,
+        "alert.channel.remove",
+        id,
+        json!({}),
+    );
+    if !state
+        .store
+        .remove_alert_channel(id, &branch(actor), &entry)
+        .await?
+    {
         return Err(OpsError::NotFound("alert channel"));
     }
-    audit::record(state, &actor.id, "alert.channel.remove", id, json!({})).await?;
     Ok(())
 }
 

@@ -88,6 +88,13 @@ pub async fn import(
         errors.sort_by_key(|e| e.line);
         return Err(OpsError::InvalidRows(errors));
     }
+    let entry = audit::draft(
+        &state.audit_key,
+        &actor.id,
+        "household.import",
+        "-",
+        json!({ "rows": rows.len() }),
+    );
     let n = state
         .store
         .upsert_households(
@@ -97,6 +104,7 @@ pub async fn import(
                     worker_id: r.worker_id,
                 })
                 .collect(),
+            Some(&entry),
         )
         .await
         .map_err(|e| match e {
@@ -106,14 +114,6 @@ pub async fn import(
             ),
             e => e.into(),
         })?;
-    audit::record(
-        state,
-        &actor.id,
-        "household.import",
-        "-",
-        json!({ "rows": n }),
-    )
-    .await?;
     Ok(n)
 }
 
@@ -234,19 +234,18 @@ pub async fn move_household(
             worker_id: worker,
         });
     }
-    state
-        .store
-        .move_household(household_id, &village.id, worker.as_deref())
-        .await?;
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &actor.id,
         "household.move",
         household_id,
         json!({ "from_village_id": from_village_id, "village_id": village.id,
                 "worker_id": worker }),
-    )
-    .await?;
+    );
+    state
+        .store
+        .move_household(household_id, &village.id, worker.as_deref(), &entry)
+        .await?;
     Ok(Moved {
         household_id: household_id.to_owned(),
         from_village_id,

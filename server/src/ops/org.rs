@@ -60,9 +60,16 @@ pub async fn add_unit(
         None if actor.scope_path != "/" => return Err(OpsError::out_of_scope()),
         None => {}
     }
+    let entry = audit::draft(
+        &state.audit_key,
+        &actor.id,
+        "org_unit.create",
+        id,
+        json!({ "level": level.as_str(), "parent_id": parent_id }),
+    );
     let unit = state
         .store
-        .add_org_unit(id, parent_id, level, name)
+        .add_org_unit(id, parent_id, level, name, Some(&entry))
         .await
         .map_err(|e| match e {
             StoreError::Conflict(what) => OpsError::conflict(
@@ -71,13 +78,5 @@ pub async fn add_unit(
             ),
             e => e.into(),
         })?;
-    audit::record(
-        state,
-        &actor.id,
-        "org_unit.create",
-        &unit.id,
-        json!({ "level": level.as_str(), "parent_id": parent_id }),
-    )
-    .await?;
     Ok(unit)
 }

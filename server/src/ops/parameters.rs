@@ -100,10 +100,6 @@ pub async fn set(
     if let Some(p) = &parameters {
         check(p)?;
     }
-    state
-        .store
-        .set_county_parameters(&unit.id, parameters.as_ref())
-        .await?;
     let (action, details) = match &parameters {
         Some(p) => (
             "parameters.set",
@@ -116,7 +112,11 @@ pub async fn set(
         ),
         None => ("parameters.clear", json!({})),
     };
-    audit::record(state, &actor.id, action, &unit.id, details).await?;
+    let entry = audit::draft(&state.audit_key, &actor.id, action, &unit.id, details);
+    state
+        .store
+        .set_county_parameters(&unit.id, parameters.as_ref(), &entry)
+        .await?;
     Ok(())
 }
 

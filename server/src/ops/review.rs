@@ -309,9 +309,16 @@ pub async fn decide(
         reason,
         escalation: decision.escalation.map(|e| e.as_str().to_owned()),
     };
+    let entry = audit::draft(
+        &state.audit_key,
+        &actor.id,
+        "review.decide",
+        &event.visit_id,
+        json!({ "from": event.from.as_str(), "to": to.as_str(), "escalation": event.escalation }),
+    );
     let row = state
         .store
-        .transition_review(&event, returned.as_ref())
+        .transition_review(&event, returned.as_ref(), Some(&entry))
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => OpsError::conflict(
@@ -320,14 +327,6 @@ pub async fn decide(
             ),
             e => e.into(),
         })?;
-    audit::record(
-        state,
-        &actor.id,
-        "review.decide",
-        &row.visit_id,
-        json!({ "from": event.from.as_str(), "to": to.as_str(), "escalation": event.escalation }),
-    )
-    .await?;
     Ok(row)
 }
 

@@ -58,22 +58,21 @@ pub async fn set(
     schedule: Option<ScheduleConfig>,
 ) -> Result<(), OpsError> {
     let unit = county_of_admin(state, actor, county_id).await?;
-    state
-        .store
-        .set_county_schedule(&unit.id, schedule.as_ref())
-        .await?;
     let (action, rules) = match &schedule {
         Some(s) => ("schedule.set", s.rules.len()),
         None => ("schedule.clear", 0),
     };
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &actor.id,
         action,
         &unit.id,
         json!({ "rules": rules }),
-    )
-    .await?;
+    );
+    state
+        .store
+        .set_county_schedule(&unit.id, schedule.as_ref(), Some(&entry))
+        .await?;
     Ok(())
 }
 

@@ -190,8 +190,14 @@ pub async fn sign_in(
         expires_at: now + ttl,
         last_seen_at: now,
     };
-    store.add_session(&session).await?;
-    audit::record(state, &staff.id, "login.success", &staff.id, json!({})).await?;
+    let entry = audit::draft(
+        &state.audit_key,
+        &staff.id,
+        "login.success",
+        &staff.id,
+        json!({}),
+    );
+    store.add_session(&session, Some(&entry)).await?;
     tracing::info!("login succeeded");
     Ok(SignedIn {
         token,
@@ -215,15 +221,17 @@ async fn upgrade_hash(state: &AppState, staff: &Staff, password: String) -> Resu
         return Ok(());
     }
     let hash = hash_password(state, password).await?;
-    state.store.upgrade_password_hash(&staff.id, &hash).await?;
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &staff.id,
         "password.rehash",
         &staff.id,
         json!({ "m_cost": state.config.argon2.m_cost, "t_cost": state.config.argon2.t_cost }),
-    )
-    .await?;
+    );
+    state
+        .store
+        .upgrade_password_hash(&staff.id, &hash, &entry)
+        .await?;
     Ok(())
 }
 
@@ -240,7 +248,7 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Caller>, Op
     let idle = chrono::Duration::from_std(state.config.session_idle).map_err(OpsError::internal)?;
     if now - session.last_seen_at > idle {
         // Idle too long: ended as at sign-out (its unlocked keys go with it).
-        state.store.end_session(&session.token_hash).await?;
+        state.store.end_session(&session.token_hash, None).await?;
         return Ok(None);
     }
     if now - session.last_seen_at > TOUCH_EVERY {
@@ -270,10 +278,13 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Caller>, Op
 /// Ends a session and locks the audience keys it unlocked; audited.
 pub async fn sign_out(state: &AppState, actor: &Actor) -> Result<(), OpsError> {
     // The keys the session unlocked go with it (`key_sessions` cascades).
-    if let Some(session) = &actor.session {
-        state.store.end_session(session).await?;
+    let entry = audit::draft(&state.audit_key, &actor.id, "logout", &actor.id, json!({}));
+    match &actor.session {
+        Some(session) => state.store.end_session(session, Some(&entry)).await?,
+        None => {
+            state.store.append_audit(&entry).await?;
+        }
     }
-    audit::record(state, &actor.id, "logout", &actor.id, json!({})).await?;
     Ok(())
 }
 
@@ -312,7 +323,14 @@ pub async fn change_own_password(
         ));
     }
     let hash = hash_password(state, new).await?;
-    let ended = state
+    let entry = audit::draft(
+        &state.audit_key,
+        &actor.id,
+        "password.change",
+        &actor.id,
+        json!({}),
+    );
+    state
         .store
         .change_account(
             &actor.id,
@@ -320,16 +338,9 @@ pub async fn change_own_password(
                 hash,
                 must_change: false,
             },
+            &entry,
         )
         .await?;
-    audit::record(
-        state,
-        &actor.id,
-        "password.change",
-        &actor.id,
-        json!({ "sessions_ended": ended }),
-    )
-    .await?;
     Ok(())
 }
 
@@ -378,15 +389,17 @@ pub async fn end_own(state: &AppState, actor: &Actor, id: &str) -> Result<(), Op
         .into_iter()
         .find(|s| s.token_hash.starts_with(id))
         .ok_or(OpsError::NotFound("session"))?;
-    state.store.end_session(&session.token_hash).await?;
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &actor.id,
         "session.end",
         &actor.id,
         json!({ "session": id }),
-    )
-    .await?;
+    );
+    state
+        .store
+        .end_session(&session.token_hash, Some(&entry))
+        .await?;
     Ok(())
 }
 

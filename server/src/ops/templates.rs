@@ -144,7 +144,7 @@ async fn read(state: &AppState) -> Result<Arc<TemplateSet>, OpsError> {
         })
         .collect();
     if !missing.is_empty() {
-        state.store.issue_templates(&missing).await?;
+        state.store.issue_templates(&missing, None).await?;
         issued = state.store.issued_templates().await?;
     }
     let set = Arc::new(TemplateSet::new(issued));
@@ -268,18 +268,17 @@ pub async fn publish(
         published_by: actor.id.clone(),
         published_at: Utc::now(),
     };
-    state
-        .store
-        .issue_templates(std::slice::from_ref(&issued))
-        .await?;
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &actor.id,
         "template.publish",
         &unit.id,
         json!({ "template": issued.template.id, "version": issued.template.version }),
-    )
-    .await?;
+    );
+    state
+        .store
+        .issue_templates(std::slice::from_ref(&issued), Some(&entry))
+        .await?;
     read(state).await?;
     Ok(issued)
 }

@@ -78,15 +78,14 @@ pub async fn add_user(state: &AppState, actor: &Actor, new: NewUser) -> Result<S
         disabled: false,
         must_change_password: false,
     };
-    state.store.add_staff(&staff).await?;
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &actor.id,
         "staff.create",
         &staff.id,
         json!({ "role": staff.role.as_str(), "scope_unit_id": staff.scope_unit_id }),
-    )
-    .await?;
+    );
+    state.store.add_staff(&staff, Some(&entry)).await?;
     Ok(staff)
 }
 
@@ -129,11 +128,11 @@ async fn apply(
     action: &str,
     detail: serde_json::Value,
 ) -> Result<u32, OpsError> {
-    let ended = state.store.change_account(&staff.id, &change).await?;
-    let mut detail = detail;
-    detail["sessions_ended"] = json!(ended);
-    audit::record(state, &actor.id, action, &staff.id, detail).await?;
-    Ok(ended)
+    let entry = audit::draft(&state.audit_key, &actor.id, action, &staff.id, detail);
+    Ok(state
+        .store
+        .change_account(&staff.id, &change, &entry)
+        .await?)
 }
 
 /// Disables (`true`) or enables an account in the actor's branch; its sessions end.

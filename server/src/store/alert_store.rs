@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveTime, Utc};
 
-use super::{ChainStatus, NewVisit, Scope, StoreResult};
+use super::{AuditDraft, ChainStatus, NewVisit, Scope, StoreResult};
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -387,11 +387,20 @@ impl AlertTally {
 /// The alerts concern of a store.
 #[async_trait]
 pub trait AlertStore: Send + Sync {
-    /// Adds a channel.
-    async fn add_alert_channel(&self, channel: &AlertChannel) -> StoreResult<()>;
+    /// Adds a channel; `audit` records it in the same transaction.
+    async fn add_alert_channel(
+        &self,
+        channel: &AlertChannel,
+        audit: &AuditDraft,
+    ) -> StoreResult<()>;
     /// Removes a channel in `scope`'s branch and its pending deliveries; `false` if it was not
-    /// there.
-    async fn remove_alert_channel(&self, id: &str, scope: &Scope) -> StoreResult<bool>;
+    /// there. `audit` records a removal in the same transaction.
+    async fn remove_alert_channel(
+        &self,
+        id: &str,
+        scope: &Scope,
+        audit: &AuditDraft,
+    ) -> StoreResult<bool>;
     /// Channels of units in the branch, and with `inherited`, of the units above it too.
     async fn alert_channels(
         &self,

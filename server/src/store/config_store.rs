@@ -8,7 +8,7 @@ use fieldvisit_core::protocol::LowIncomeStandard;
 use fieldvisit_core::template::Template;
 use serde::{Deserialize, Serialize};
 
-use super::StoreResult;
+use super::{AuditDraft, StoreResult};
 
 /// What one county sets beside its schedule (`docs/domain.md` §3, §5); the JSON the CLI and the
 /// API take.
@@ -50,11 +50,13 @@ pub struct IssuedTemplate {
 /// County parameters and issued templates.
 #[async_trait]
 pub trait ConfigStore: Send + Sync {
-    /// Sets (`Some`) or clears (`None`, back to the defaults) a county's parameters.
+    /// Sets (`Some`) or clears (`None`, back to the defaults) a county's parameters; `audit`
+    /// records it in the same transaction.
     async fn set_county_parameters(
         &self,
         unit_id: &str,
         parameters: Option<&CountyParameterSet>,
+        audit: &AuditDraft,
     ) -> StoreResult<()>;
 
     /// Every county's parameters, by path.
@@ -62,7 +64,13 @@ pub trait ConfigStore: Send + Sync {
 
     /// Records template versions as issued; one already recorded for its id, version and branch
     /// stays as it was (an issued version never changes). True for each one newly recorded.
-    async fn issue_templates(&self, templates: &[IssuedTemplate]) -> StoreResult<Vec<bool>>;
+    /// `audit` records a county's publication in the same transaction (none for the built-in
+    /// versions a server build issues).
+    async fn issue_templates(
+        &self,
+        templates: &[IssuedTemplate],
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<Vec<bool>>;
 
     /// Every template version ever issued, by id, version and branch.
     async fn issued_templates(&self) -> StoreResult<Vec<IssuedTemplate>>;

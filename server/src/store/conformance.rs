@@ -61,31 +61,32 @@ pub(crate) fn worker_staff(id: &str, unit: &str) -> Staff {
 }
 
 async fn org_scope_is_a_path_prefix(s: &dyn Store) {
-    s.add_org_unit("p", None, OrgLevel::Province, "省")
+    s.add_org_unit("p", None, OrgLevel::Province, "省", None)
         .await
         .unwrap();
-    s.add_org_unit("c", Some("p"), OrgLevel::City, "市")
+    s.add_org_unit("c", Some("p"), OrgLevel::City, "市", None)
         .await
         .unwrap();
-    s.add_org_unit("k", Some("c"), OrgLevel::County, "县")
+    s.add_org_unit("k", Some("c"), OrgLevel::County, "县", None)
         .await
         .unwrap();
-    s.add_org_unit("t1", Some("k"), OrgLevel::Township, "镇一")
+    s.add_org_unit("t1", Some("k"), OrgLevel::Township, "镇一", None)
         .await
         .unwrap();
     // `t1` is a prefix of `t10` as text, but not as a path.
-    s.add_org_unit("t10", Some("k"), OrgLevel::Township, "镇十")
+    s.add_org_unit("t10", Some("k"), OrgLevel::Township, "镇十", None)
         .await
         .unwrap();
-    s.add_org_unit("v1", Some("t1"), OrgLevel::Village, "村")
+    s.add_org_unit("v1", Some("t1"), OrgLevel::Village, "村", None)
         .await
         .unwrap();
     assert!(matches!(
-        s.add_org_unit("x", Some("t1"), OrgLevel::City, "错").await,
+        s.add_org_unit("x", Some("t1"), OrgLevel::City, "错", None)
+            .await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        s.add_org_unit("t1", Some("k"), OrgLevel::Township, "重")
+        s.add_org_unit("t1", Some("k"), OrgLevel::Township, "重", None)
             .await,
         Err(StoreError::Conflict(_))
     ));
@@ -103,9 +104,9 @@ async fn org_scope_is_a_path_prefix(s: &dyn Store) {
 
 async fn enrollment_codes_are_single_use(s: &dyn Store) {
     let staff = worker_staff("w", "t1");
-    s.add_staff(&staff).await.unwrap();
+    s.add_staff(&staff, None).await.unwrap();
     assert!(matches!(
-        s.add_staff(&staff).await,
+        s.add_staff(&staff, None).await,
         Err(StoreError::Conflict(_))
     ));
     let now = Utc::now();
@@ -156,7 +157,7 @@ async fn enrollment_codes_are_single_use(s: &dyn Store) {
 }
 
 async fn ingest_is_exactly_once(s: &dyn Store) {
-    s.upsert_households(vec![household_row("h", "v1", "张三", Some("w"))])
+    s.upsert_households(vec![household_row("h", "v1", "张三", Some("w"))], None)
         .await
         .unwrap();
     let v = NewVisit {
@@ -212,19 +213,21 @@ async fn caseload_deltas_follow_the_change_sequence(s: &dyn Store) {
         disabled: false,
         must_change_password: false,
     };
-    s.add_staff(&w2).await.unwrap();
+    s.add_staff(&w2, None).await.unwrap();
     let first = s.caseload_delta("w", None).await.unwrap();
     let ids: Vec<_> = first.households.iter().map(|h| h.id.as_str()).collect();
     assert_eq!(ids, ["h"]);
     assert!(first.removed.is_empty());
     let row = |id: &str, worker: &str| household_row(id, "v1", "张三", Some(worker));
     // The same row again is no change.
-    s.upsert_households(vec![row("h", "w")]).await.unwrap();
+    s.upsert_households(vec![row("h", "w")], None)
+        .await
+        .unwrap();
     let same = s.caseload_delta("w", Some(first.seq)).await.unwrap();
     assert_eq!(same.seq, first.seq);
     assert!(same.households.is_empty());
     // `h` moves to `w2`: removed for `w`, added for `w2`.
-    s.upsert_households(vec![row("h", "w2"), row("h2", "w")])
+    s.upsert_households(vec![row("h", "w2"), row("h2", "w")], None)
         .await
         .unwrap();
     let d = s.caseload_delta("w", Some(first.seq)).await.unwrap();
@@ -312,12 +315,12 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
         escalation: None,
     };
     let moved = s
-        .transition_review(&ev(ReviewState::Urgent, ReviewState::InReview), None)
+        .transition_review(&ev(ReviewState::Urgent, ReviewState::InReview), None, None)
         .await
         .unwrap();
     assert_eq!(moved.state, ReviewState::InReview);
     assert!(matches!(
-        s.transition_review(&ev(ReviewState::Urgent, ReviewState::InReview), None)
+        s.transition_review(&ev(ReviewState::Urgent, ReviewState::InReview), None, None)
             .await,
         Err(StoreError::Conflict(_))
     ));
@@ -331,6 +334,7 @@ async fn reviews_move_by_compare_and_set(s: &dyn Store) {
     s.transition_review(
         &ev(ReviewState::InReview, ReviewState::Returned),
         Some(&ret),
+        None,
     )
     .await
     .unwrap();
@@ -419,7 +423,7 @@ async fn the_due_ledger_follows_every_change(s: &dyn Store) {
         path: "/p/".into(),
         worker_id: None,
     };
-    s.add_org_unit("v2", Some("t1"), OrgLevel::Village, "二村")
+    s.add_org_unit("v2", Some("t1"), OrgLevel::Village, "二村", None)
         .await
         .unwrap();
     let row = |id: &str, worker: &str, since: NaiveDate| {
@@ -431,9 +435,12 @@ async fn the_due_ledger_follows_every_change(s: &dyn Store) {
         r
     };
     // Monthly 特困: h3 registered 09-01, h4 on 10-10; neither visited yet.
-    s.upsert_households(vec![row("h3", "w", d(9, 1)), row("h4", "w", d(10, 10))])
-        .await
-        .unwrap();
+    s.upsert_households(
+        vec![row("h3", "w", d(9, 1)), row("h4", "w", d(10, 10))],
+        None,
+    )
+    .await
+    .unwrap();
     let open = |before| s.due_entries(&all, DueRows::Open { before });
     let w = || Some("w".to_owned());
     assert_eq!(
@@ -540,7 +547,7 @@ async fn the_due_ledger_follows_every_change(s: &dyn Store) {
     );
 
     // A worker's caseload follows the household to its new worker.
-    s.upsert_households(vec![row("h4", "w2", d(10, 10))])
+    s.upsert_households(vec![row("h4", "w2", d(10, 10))], None)
         .await
         .unwrap();
     let w2 = Scope {
@@ -568,9 +575,11 @@ async fn the_due_ledger_follows_every_change(s: &dyn Store) {
             .find(|e| e.household_id == "h3")
             .map(|e| e.due_on)
     };
-    s.set_county_schedule("k", Some(&ten_days)).await.unwrap();
+    s.set_county_schedule("k", Some(&ten_days), None)
+        .await
+        .unwrap();
     assert_eq!(h3_open().await, Some(d(11, 15)));
-    s.set_county_schedule("k", None).await.unwrap();
+    s.set_county_schedule("k", None, None).await.unwrap();
     assert_eq!(h3_open().await, Some(d(12, 5)));
     // A correction is not a visit of its own.
     let mut amends = ledger_visit("c4", "h3", d(11, 25), 44);
@@ -578,7 +587,14 @@ async fn the_due_ledger_follows_every_change(s: &dyn Store) {
     s.ingest_visit(&amends).await.unwrap();
     assert_eq!(h3_open().await, Some(d(12, 5)));
     // Moved to another village: its rows follow; the township of v2 no longer holds them.
-    s.move_household("h3", "v1", Some("w")).await.unwrap();
+    s.move_household(
+        "h3",
+        "v1",
+        Some("w"),
+        &crate::audit::draft_for_tests("move_household"),
+    )
+    .await
+    .unwrap();
     let moved = ledger_rows(open(None).await.unwrap());
     assert!(moved.contains(&("h3".into(), "v1".into(), w(), d(12, 5))));
     let elsewhere = Scope {
@@ -599,8 +615,8 @@ async fn key_sessions_go_with_their_session(s: &dyn Store) {
         expires_at: now + chrono::Duration::hours(1),
         last_seen_at: now,
     };
-    s.add_session(&session("ks-a")).await.unwrap();
-    s.add_session(&session("ks-b")).await.unwrap();
+    s.add_session(&session("ks-a"), None).await.unwrap();
+    s.add_session(&session("ks-b"), None).await.unwrap();
     let row = |hash: &str, audience: &str, sealed: &str, expires_at| KeySessionRow {
         token_hash: hash.into(),
         audience: audience.into(),
@@ -649,7 +665,7 @@ async fn key_sessions_go_with_their_session(s: &dyn Store) {
             .unwrap()
             .is_none()
     );
-    s.end_session("ks-a").await.unwrap();
+    s.end_session("ks-a", None).await.unwrap();
     assert!(
         s.key_session("ks-a", "child-welfare", now)
             .await
@@ -671,7 +687,7 @@ async fn stepped_and_replayed_ledgers_agree(s: &dyn Store) {
             since: d(1, 5),
         })
         .collect();
-    s.upsert_households(vec![row]).await.unwrap();
+    s.upsert_households(vec![row], None).await.unwrap();
     let levels = [Some("HIGH"), None, Some("LOW"), Some("MEDIUM")];
     // Mostly in order; every seventh arrives after the next three; pairs on one day.
     let mut plan: Vec<(usize, NaiveDate)> = (0..28)
@@ -715,7 +731,7 @@ async fn stepped_and_replayed_ledgers_agree(s: &dyn Store) {
     let stepped = ledger().await;
     assert!(stepped.len() > 20, "{stepped:?}");
     // Setting a county's schedule replays every household of the county.
-    s.set_county_schedule("k", None).await.unwrap();
+    s.set_county_schedule("k", None, None).await.unwrap();
     assert_eq!(ledger().await, stepped);
 }
 

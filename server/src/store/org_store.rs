@@ -8,12 +8,15 @@ use super::*;
 #[async_trait]
 pub trait OrgStore: Send + Sync {
     /// Adds an org unit; its path is computed from the parent.
+    ///
+    /// `audit` records the change in the same transaction (none only when seeding or testing).
     async fn add_org_unit(
         &self,
         id: &str,
         parent_id: Option<&str>,
         level: OrgLevel,
         name: &str,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<OrgUnit>;
 
     /// One org unit.
@@ -24,14 +27,21 @@ pub trait OrgStore: Send + Sync {
 
     /// Inserts or replaces households, all or none. A row naming an existing household of another
     /// village is refused (`Conflict`): only [`OrgStore::move_household`] moves one.
-    async fn upsert_households(&self, rows: Vec<HouseholdRow>) -> StoreResult<usize>;
+    /// `audit` records the import in the same transaction.
+    async fn upsert_households(
+        &self,
+        rows: Vec<HouseholdRow>,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<usize>;
 
-    /// Moves a household, with its visits, to another village and worker.
+    /// Moves a household, with its visits, to another village and worker; `audit` records it in
+    /// the same transaction.
     async fn move_household(
         &self,
         id: &str,
         village_id: &str,
         worker_id: Option<&str>,
+        audit: &AuditDraft,
     ) -> StoreResult<()>;
 
     /// The village of each of `ids` that exists (an import's check before it writes).

@@ -25,11 +25,13 @@ pub trait ReportStore: Send + Sync {
         to: NaiveDate,
     ) -> StoreResult<Vec<PeriodVisit>>;
 
-    /// Sets (`Some`) or clears (`None`, back to the defaults) a county's schedule.
+    /// Sets (`Some`) or clears (`None`, back to the defaults) a county's schedule; `audit` records
+    /// it in the same transaction (none only when seeding or testing).
     async fn set_county_schedule(
         &self,
         unit_id: &str,
         schedule: Option<&ScheduleConfig>,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<()>;
 
     /// Every configured county schedule.

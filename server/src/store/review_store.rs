@@ -18,9 +18,11 @@ pub trait ReviewStore: Send + Sync {
 
     /// Moves a review from `event.from` to `event.to` (`Conflict` if it is no longer in `event.from`),
     /// appends the event and, for a return, the comment the worker's phone pulls; one transaction.
+    /// `audit` records the decision in the same transaction (none only when seeding or testing).
     async fn transition_review(
         &self,
         event: &ReviewEvent,
         returned: Option<&fieldvisit_core::protocol::ReturnedAssessment>,
+        audit: Option<&AuditDraft>,
     ) -> StoreResult<ReviewRow>;
 }

@@ -8,8 +8,9 @@ use super::*;
 /// Staff accounts, sign-in failures and sessions.
 #[async_trait]
 pub trait StaffStore: Send + Sync {
-    /// Adds a staff account.
-    async fn add_staff(&self, staff: &Staff) -> StoreResult<()>;
+    /// Adds a staff account; `audit` records it in the same transaction (none only when seeding
+    /// or testing).
+    async fn add_staff(&self, staff: &Staff, audit: Option<&AuditDraft>) -> StoreResult<()>;
 
     /// Staff by login name.
     async fn staff_by_login(&self, login: &str) -> StoreResult<Option<Staff>>;
@@ -60,14 +61,27 @@ pub trait StaffStore: Send + Sync {
     async fn login_succeeded(&self, id: &str) -> StoreResult<()>;
 
     /// Applies a change to an account and ends every session of it, in one transaction; returns
-    /// how many sessions ended.
-    async fn change_account(&self, id: &str, change: &AccountChange) -> StoreResult<u32>;
+    /// how many sessions ended. `audit` records it in the same transaction, with the number of
+    /// sessions ended added to its detail.
+    async fn change_account(
+        &self,
+        id: &str,
+        change: &AccountChange,
+        audit: &AuditDraft,
+    ) -> StoreResult<u32>;
 
-    /// Replaces a password hash with one of a higher cost, keeping the account's sessions.
-    async fn upgrade_password_hash(&self, id: &str, hash: &str) -> StoreResult<()>;
+    /// Replaces a password hash with one of a higher cost, keeping the account's sessions;
+    /// `audit` records it in the same transaction.
+    async fn upgrade_password_hash(
+        &self,
+        id: &str,
+        hash: &str,
+        audit: &AuditDraft,
+    ) -> StoreResult<()>;
 
-    /// Stores a session.
-    async fn add_session(&self, session: &Session) -> StoreResult<()>;
+    /// Stores a session; `audit` records the sign-in in the same transaction (none only when
+    /// seeding or testing).
+    async fn add_session(&self, session: &Session, audit: Option<&AuditDraft>) -> StoreResult<()>;
 
     /// A live session and its account.
     async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<Session>>;
@@ -76,6 +90,6 @@ pub trait StaffStore: Send + Sync {
     async fn sessions_of(&self, staff_id: &str, now: DateTime<Utc>) -> StoreResult<Vec<Session>>;
     /// Records that a session was used at `now`.
     async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<()>;
-    /// Ends a session.
-    async fn end_session(&self, token_hash: &str) -> StoreResult<()>;
+    /// Ends a session; `audit` records why in the same transaction (none when it simply ran out).
+    async fn end_session(&self, token_hash: &str, audit: Option<&AuditDraft>) -> StoreResult<()>;
 }

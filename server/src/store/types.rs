@@ -425,6 +425,20 @@ pub struct AuditDraft {
     pub key: std::sync::Arc<crate::audit::AuditKey>,
 }
 
+impl AuditDraft {
+    /// The draft with `name: value` added to its detail (a detail that is not a JSON object is
+    /// left as it is): for what only the writing transaction learns, such as how many sessions
+    /// an account change ended.
+    pub fn with_detail(&self, name: &str, value: serde_json::Value) -> AuditDraft {
+        let mut out = self.clone();
+        if let Ok(serde_json::Value::Object(mut map)) = serde_json::from_str(&self.detail) {
+            map.insert(name.to_owned(), value);
+            out.detail = serde_json::Value::Object(map).to_string();
+        }
+        out
+    }
+}
+
 /// A chained audit entry.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AuditEntry {

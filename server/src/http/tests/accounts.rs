@@ -279,7 +279,11 @@ async fn a_cheaper_hash_is_made_again_at_sign_in() {
     .unwrap();
     w.state
         .store
-        .upgrade_password_hash("supA", &cheap)
+        .upgrade_password_hash(
+            "supA",
+            &cheap,
+            &crate::audit::draft_for_tests("upgrade_password_hash"),
+        )
         .await
         .unwrap();
     assert!(before.contains("m=512"));

@@ -493,7 +493,11 @@ async fn review_clocks_gaps_and_digests_are_raised_once_each() {
     // A digest at a time already passed today, for each station of the branch, once.
     w.state
         .store
-        .remove_alert_channel(&hook, &Scope::root())
+        .remove_alert_channel(
+            &hook,
+            &Scope::root(),
+            &crate::audit::draft_for_tests("remove_alert_channel"),
+        )
         .await
         .unwrap();
     let r = w

@@ -9,7 +9,7 @@ use tokio_postgres::Row;
 use super::{backend, bad_column, col, execute, query, query_opt};
 use crate::store::{
     AlertChannel, AlertDelivery, AlertDraft, AlertKind, AlertTally, AlertUnit, AttemptOutcome,
-    ChainGap, ChannelKind, DeliveryState, Scope, StoreError, StoreResult, events_text,
+    AuditDraft, ChainGap, ChannelKind, DeliveryState, Scope, StoreError, StoreResult, events_text,
     parse_events,
 };
 
@@ -103,13 +103,12 @@ pub(super) async fn add_channel<C: GenericClient>(c: &C, ch: &AlertChannel) -> S
 }
 
 pub(super) async fn remove_channel(
-    c: &mut deadpool_postgres::Client,
+    tx: &deadpool_postgres::Transaction<'_>,
     id: &str,
     scope: &Scope,
 ) -> StoreResult<bool> {
-    let tx = c.transaction().await.map_err(backend)?;
     let n = execute(
-        &tx,
+        tx,
         "DELETE FROM alert_channels WHERE id = $1 AND unit_id IN
              (SELECT o.id FROM org_units o WHERE left(o.path, length($2)) = $2)",
         &[&id, &scope.path],
@@ -118,13 +117,12 @@ pub(super) async fn remove_channel(
     if n > 0 {
         // What was sent stays as history; what was still to send goes with the channel.
         execute(
-            &tx,
+            tx,
             "DELETE FROM alert_deliveries WHERE channel_id = $1 AND state = 'pending'",
             &[&id],
         )
         .await?;
     }
-    tx.commit().await.map_err(backend)?;
     Ok(n > 0)
 }
 
@@ -372,12 +370,29 @@ pub(super) async fn chain_gaps<C: GenericClient>(
 
 #[async_trait::async_trait]
 impl crate::store::AlertStore for super::PgStore {
-    async fn add_alert_channel(&self, channel: &AlertChannel) -> StoreResult<()> {
-        add_channel(&self.client().await?, channel).await
+    async fn add_alert_channel(
+        &self,
+        channel: &AlertChannel,
+        audit: &AuditDraft,
+    ) -> StoreResult<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(backend)?;
+        add_channel(&tx, channel).await?;
+        super::commit_audited(tx, Some(audit)).await
     }
 
-    async fn remove_alert_channel(&self, id: &str, scope: &Scope) -> StoreResult<bool> {
-        remove_channel(&mut self.client().await?, id, scope).await
+    async fn remove_alert_channel(
+        &self,
+        id: &str,
+        scope: &Scope,
+        audit: &AuditDraft,
+    ) -> StoreResult<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(backend)?;
+        let removed = remove_channel(&tx, id, scope).await?;
+        // Nothing removed, nothing to record.
+        super::commit_audited(tx, removed.then_some(audit)).await?;
+        Ok(removed)
     }
 
     async fn alert_channels(

@@ -65,16 +65,15 @@ async fn county_parameters<C: GenericClient>(c: &C) -> StoreResult<Vec<CountyPar
 }
 
 async fn issue(
-    c: &mut deadpool_postgres::Client,
+    tx: &deadpool_postgres::Transaction<'_>,
     templates: &[IssuedTemplate],
 ) -> StoreResult<Vec<bool>> {
-    let tx = c.transaction().await.map_err(super::backend)?;
     let mut added = Vec::with_capacity(templates.len());
     for t in templates {
         let json = serde_json::to_string(&t.template)
             .map_err(|e| StoreError::Backend(format!("template json: {e}")))?;
         let n = execute(
-            &tx,
+            tx,
             "INSERT INTO templates (id, version, scope_path, template_json, published_by,
                  published_at) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (id, version, scope_path) DO NOTHING",
@@ -90,7 +89,6 @@ async fn issue(
         .await?;
         added.push(n == 1);
     }
-    tx.commit().await.map_err(super::backend)?;
     Ok(added)
 }
 
@@ -126,27 +124,33 @@ mod as_store {
             &self,
             unit_id: &str,
             parameters: Option<&CountyParameterSet>,
+            audit: &AuditDraft,
         ) -> StoreResult<()> {
             let json = parameters
                 .map(serde_json::to_string)
                 .transpose()
                 .map_err(|e| StoreError::Backend(format!("parameters json: {e}")))?;
-            config::write_county_json(
-                &self.client().await?,
-                "county_parameters",
-                "parameters_json",
-                unit_id,
-                json,
-            )
-            .await
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            config::write_county_json(&tx, "county_parameters", "parameters_json", unit_id, json)
+                .await?;
+            commit_audited(tx, Some(audit)).await
         }
 
         async fn county_parameters(&self) -> StoreResult<Vec<CountyParameterRow>> {
             config::county_parameters(&self.client().await?).await
         }
 
-        async fn issue_templates(&self, templates: &[IssuedTemplate]) -> StoreResult<Vec<bool>> {
-            config::issue(&mut self.client().await?, templates).await
+        async fn issue_templates(
+            &self,
+            templates: &[IssuedTemplate],
+            audit: Option<&AuditDraft>,
+        ) -> StoreResult<Vec<bool>> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            let added = config::issue(&tx, templates).await?;
+            commit_audited(tx, audit).await?;
+            Ok(added)
         }
 
         async fn issued_templates(&self) -> StoreResult<Vec<IssuedTemplate>> {

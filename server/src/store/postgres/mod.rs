@@ -70,6 +70,18 @@ impl Default for PgOptions {
 
 /// A database error without its DETAIL line: PostgreSQL puts row values there (a duplicate login,
 /// a failing row), which are personal data and must not reach logs or answers.
+/// Appends `audit` (when given) as the transaction's last statement and commits: the entry
+/// commits with the change it records, or neither does.
+pub(super) async fn commit_audited(
+    tx: deadpool_postgres::Transaction<'_>,
+    audit: Option<&AuditDraft>,
+) -> StoreResult<()> {
+    if let Some(d) = audit {
+        audit::append_in(&tx, d, Utc::now()).await?;
+    }
+    tx.commit().await.map_err(backend)
+}
+
 pub(crate) fn backend(e: tokio_postgres::Error) -> StoreError {
     match e.as_db_error() {
         Some(db) => StoreError::Backend(format!(

@@ -18,18 +18,17 @@ fn unit_from_row(r: &Row) -> StoreResult<OrgUnit> {
 }
 
 pub(super) async fn add_unit(
-    c: &mut deadpool_postgres::Client,
+    tx: &deadpool_postgres::Transaction<'_>,
     id: &str,
     parent_id: Option<&str>,
     level: OrgLevel,
     name: &str,
 ) -> StoreResult<OrgUnit> {
-    let tx = c.transaction().await.map_err(backend)?;
     let path = match parent_id {
         None if level == OrgLevel::Province => format!("/{id}/"),
         None => return Err(StoreError::NotFound("parent org unit")),
         Some(p) => {
-            let parent = unit(&tx, p)
+            let parent = unit(tx, p)
                 .await?
                 .ok_or(StoreError::NotFound("parent org unit"))?;
             if parent.level.child() != Some(level) {
@@ -41,7 +40,7 @@ pub(super) async fn add_unit(
         }
     };
     let n = execute(
-        &tx,
+        tx,
         "INSERT INTO org_units (id, parent_id, level, name, path) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT DO NOTHING",
         &[&id, &parent_id, &level.as_str(), &name, &path],
@@ -50,7 +49,6 @@ pub(super) async fn add_unit(
     if n == 0 {
         return Err(StoreError::Conflict("org unit"));
     }
-    tx.commit().await.map_err(backend)?;
     Ok(OrgUnit {
         id: id.to_owned(),
         parent_id: parent_id.map(str::to_owned),
@@ -103,13 +101,11 @@ pub(super) async fn next_seq<C: GenericClient>(tx: &C) -> StoreResult<u64> {
 /// leaves a worker's caseload is recorded as removed for that worker. A row that would move a
 /// household to another village is refused: moving is [`move_household`]'s, checked on both ends.
 pub(super) async fn upsert_households(
-    c: &mut deadpool_postgres::Client,
+    tx: &deadpool_postgres::Transaction<'_>,
     rows: &[HouseholdRow],
 ) -> StoreResult<usize> {
-    let tx = c.transaction().await.map_err(backend)?;
-    lock_changes(&tx).await?;
-    write_households(&tx, rows, false).await?;
-    tx.commit().await.map_err(backend)?;
+    lock_changes(tx).await?;
+    write_households(tx, rows, false).await?;
     Ok(rows.len())
 }
 
@@ -127,20 +123,19 @@ async fn lock_changes(tx: &deadpool_postgres::Transaction<'_>) -> StoreResult<()
 
 /// Moves a household to another village (and worker), in one transaction with its record.
 pub(super) async fn move_household(
-    c: &mut deadpool_postgres::Client,
+    tx: &deadpool_postgres::Transaction<'_>,
     id: &str,
     village_id: &str,
     worker_id: Option<&str>,
 ) -> StoreResult<()> {
-    let tx = c.transaction().await.map_err(backend)?;
-    lock_changes(&tx).await?;
-    let (mut row, _) = household(&tx, id)
+    lock_changes(tx).await?;
+    let (mut row, _) = household(tx, id)
         .await?
         .ok_or(StoreError::NotFound("household"))?;
     row.household.village_id = village_id.to_owned();
     row.worker_id = worker_id.map(str::to_owned);
-    write_households(&tx, std::slice::from_ref(&row), true).await?;
-    tx.commit().await.map_err(backend)
+    write_households(tx, std::slice::from_ref(&row), true).await?;
+    Ok(())
 }
 
 /// The village of each of `ids` that exists.
@@ -305,8 +300,13 @@ mod as_store {
             parent_id: Option<&str>,
             level: OrgLevel,
             name: &str,
+            audit: Option<&AuditDraft>,
         ) -> StoreResult<OrgUnit> {
-            org::add_unit(&mut self.client().await?, id, parent_id, level, name).await
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            let unit = org::add_unit(&tx, id, parent_id, level, name).await?;
+            commit_audited(tx, audit).await?;
+            Ok(unit)
         }
 
         async fn org_unit(&self, id: &str) -> StoreResult<Option<OrgUnit>> {
@@ -317,8 +317,16 @@ mod as_store {
             org::units(&self.client().await?, scope).await
         }
 
-        async fn upsert_households(&self, rows: Vec<HouseholdRow>) -> StoreResult<usize> {
-            org::upsert_households(&mut self.client().await?, &rows).await
+        async fn upsert_households(
+            &self,
+            rows: Vec<HouseholdRow>,
+            audit: Option<&AuditDraft>,
+        ) -> StoreResult<usize> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            let n = org::upsert_households(&tx, &rows).await?;
+            commit_audited(tx, audit).await?;
+            Ok(n)
         }
 
         async fn move_household(
@@ -326,8 +334,12 @@ mod as_store {
             id: &str,
             village_id: &str,
             worker_id: Option<&str>,
+            audit: &AuditDraft,
         ) -> StoreResult<()> {
-            org::move_household(&mut self.client().await?, id, village_id, worker_id).await
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            org::move_household(&tx, id, village_id, worker_id).await?;
+            commit_audited(tx, Some(audit)).await
         }
 
         async fn household_villages(

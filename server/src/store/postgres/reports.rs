@@ -84,18 +84,17 @@ pub(super) async fn period_visits<C: GenericClient>(
 
 /// Sets or clears a county's schedule and rewrites the county's ledger by it, in one transaction.
 pub(super) async fn set_county_schedule(
-    c: &mut deadpool_postgres::Client,
+    tx: &deadpool_postgres::Transaction<'_>,
     unit_id: &str,
     schedule: Option<&ScheduleConfig>,
 ) -> StoreResult<()> {
-    let tx = c.transaction().await.map_err(super::backend)?;
-    let path = super::org::unit(&tx, unit_id)
+    let path = super::org::unit(tx, unit_id)
         .await?
         .ok_or(StoreError::NotFound("org unit"))?
         .path;
-    write_schedule(&tx, unit_id, schedule).await?;
-    super::dues::rewrite(&tx, crate::store::dues::Target::Branch(&path)).await?;
-    tx.commit().await.map_err(super::backend)
+    write_schedule(tx, unit_id, schedule).await?;
+    super::dues::rewrite(tx, crate::store::dues::Target::Branch(&path)).await?;
+    Ok(())
 }
 
 async fn write_schedule<C: GenericClient>(
@@ -188,8 +187,12 @@ mod as_store {
             &self,
             unit_id: &str,
             schedule: Option<&ScheduleConfig>,
+            audit: Option<&AuditDraft>,
         ) -> StoreResult<()> {
-            reports::set_county_schedule(&mut self.client().await?, unit_id, schedule).await
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            reports::set_county_schedule(&tx, unit_id, schedule).await?;
+            commit_audited(tx, audit).await
         }
 
         async fn county_schedules(&self) -> StoreResult<Vec<CountySchedule>> {

@@ -5,7 +5,7 @@ use deadpool_postgres::GenericClient;
 use fieldvisit_core::protocol::ReturnedAssessment;
 use tokio_postgres::Row;
 
-use super::{backend, bad_column, col, execute, micros, query, query_opt, to_i64};
+use super::{bad_column, col, execute, micros, query, query_opt, to_i64};
 use crate::store::{
     GUARDIANSHIP_TEMPLATE, NewVisit, ReviewEvent, ReviewRow, ReviewState, Scope, StoreError,
     StoreResult,
@@ -167,13 +167,12 @@ pub(super) async fn events<C: GenericClient>(
 /// `state = from` check is the compare-and-set: a concurrent transition waits for the row lock,
 /// re-checks against the committed state and matches nothing.
 pub(super) async fn transition(
-    c: &mut deadpool_postgres::Client,
+    tx: &deadpool_postgres::Transaction<'_>,
     event: &ReviewEvent,
     returned: Option<&ReturnedAssessment>,
 ) -> StoreResult<ReviewRow> {
-    let tx = c.transaction().await.map_err(backend)?;
     let Some(worker) = query_opt(
-        &tx,
+        tx,
         "UPDATE reviews SET state = $1, escalation = COALESCE($2, escalation),
              updated_at = $3, reviewer_id = $4
          WHERE visit_id = $5 AND state = $6 RETURNING worker_id",
@@ -191,11 +190,11 @@ pub(super) async fn transition(
         return Err(StoreError::Conflict("review in that state"));
     };
     let worker: String = col(&worker, 0)?;
-    add_event(&tx, event).await?;
+    add_event(tx, event).await?;
     if let Some(ret) = returned {
-        let seq = to_i64(super::org::next_seq(&tx).await?, "change sequence")?;
+        let seq = to_i64(super::org::next_seq(tx).await?, "change sequence")?;
         execute(
-            &tx,
+            tx,
             "INSERT INTO returned_assessments (seq, visit_id, household_id, worker_id, comment,
                  returned_at) VALUES ($1, $2, $3, $4, $5, $6)",
             &[
@@ -210,14 +209,13 @@ pub(super) async fn transition(
         .await?;
     }
     let row = query_opt(
-        &tx,
+        tx,
         &format!("{SELECT_ROW} FROM reviews r WHERE r.visit_id = $1"),
         &[&event.visit_id],
     )
     .await?
     .ok_or(StoreError::NotFound("review"))?;
     let row = from_row(&row)?;
-    tx.commit().await.map_err(backend)?;
     Ok(row)
 }
 
@@ -243,8 +241,13 @@ mod as_store {
             &self,
             event: &ReviewEvent,
             returned: Option<&fieldvisit_core::protocol::ReturnedAssessment>,
+            audit: Option<&AuditDraft>,
         ) -> StoreResult<ReviewRow> {
-            reviews::transition(&mut self.client().await?, event, returned).await
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            let row = reviews::transition(&tx, event, returned).await?;
+            commit_audited(tx, audit).await?;
+            Ok(row)
         }
     }
 }

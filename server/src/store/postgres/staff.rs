@@ -345,15 +345,14 @@ pub(super) async fn end_session<C: GenericClient>(c: &C, token_hash: &str) -> St
 }
 
 pub(super) async fn change_account(
-    c: &mut deadpool_postgres::Client,
+    tx: &deadpool_postgres::Transaction<'_>,
     id: &str,
     change: &AccountChange,
 ) -> StoreResult<u32> {
-    let tx = c.transaction().await.map_err(backend)?;
     let n = match change {
         AccountChange::Disabled(d) => {
             execute_raw(
-                &tx,
+                tx,
                 "UPDATE staff SET disabled = $2 WHERE id = $1",
                 &[&id, d],
             )
@@ -361,7 +360,7 @@ pub(super) async fn change_account(
         }
         AccountChange::Password { hash, must_change } => {
             execute_raw(
-                &tx,
+                tx,
                 "UPDATE staff SET password_hash = $2, must_change_password = $3,
                      failed_logins = 0, locked_until = NULL WHERE id = $1",
                 &[&id, hash, must_change],
@@ -373,7 +372,7 @@ pub(super) async fn change_account(
             scope_unit_id,
         } => {
             execute_raw(
-                &tx,
+                tx,
                 "UPDATE staff SET role = $2, scope_unit_id = $3 WHERE id = $1",
                 &[&id, &role.as_str(), scope_unit_id],
             )
@@ -390,10 +389,9 @@ pub(super) async fn change_account(
     if n == 0 {
         return Err(StoreError::NotFound("staff"));
     }
-    let ended = execute_raw(&tx, "DELETE FROM sessions WHERE staff_id = $1", &[&id])
+    let ended = execute_raw(tx, "DELETE FROM sessions WHERE staff_id = $1", &[&id])
         .await
         .map_err(backend)?;
-    tx.commit().await.map_err(backend)?;
     Ok(u32::try_from(ended).unwrap_or(u32::MAX))
 }
 
@@ -417,8 +415,11 @@ mod as_store {
 
     #[async_trait]
     impl StaffStore for PgStore {
-        async fn add_staff(&self, s: &Staff) -> StoreResult<()> {
-            staff::add(&self.client().await?, s).await
+        async fn add_staff(&self, s: &Staff, audit: Option<&AuditDraft>) -> StoreResult<()> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            staff::add(&tx, s).await?;
+            commit_audited(tx, audit).await
         }
 
         async fn staff_by_login(&self, login: &str) -> StoreResult<Option<Staff>> {
@@ -482,16 +483,37 @@ mod as_store {
             staff::login_succeeded(&self.client().await?, id).await
         }
 
-        async fn change_account(&self, id: &str, change: &AccountChange) -> StoreResult<u32> {
-            staff::change_account(&mut self.client().await?, id, change).await
+        async fn change_account(
+            &self,
+            id: &str,
+            change: &AccountChange,
+            audit: &AuditDraft,
+        ) -> StoreResult<u32> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            let ended = staff::change_account(&tx, id, change).await?;
+            let audit = audit.with_detail("sessions_ended", ended.into());
+            commit_audited(tx, Some(&audit)).await?;
+            Ok(ended)
         }
 
-        async fn upgrade_password_hash(&self, id: &str, hash: &str) -> StoreResult<()> {
-            staff::upgrade_password_hash(&self.client().await?, id, hash).await
+        async fn upgrade_password_hash(
+            &self,
+            id: &str,
+            hash: &str,
+            audit: &AuditDraft,
+        ) -> StoreResult<()> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            staff::upgrade_password_hash(&tx, id, hash).await?;
+            commit_audited(tx, Some(audit)).await
         }
 
-        async fn add_session(&self, s: &Session) -> StoreResult<()> {
-            staff::add_session(&self.client().await?, s).await
+        async fn add_session(&self, s: &Session, audit: Option<&AuditDraft>) -> StoreResult<()> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            staff::add_session(&tx, s).await?;
+            commit_audited(tx, audit).await
         }
 
         async fn session(
@@ -514,8 +536,15 @@ mod as_store {
             staff::touch_session(&self.client().await?, token_hash, now).await
         }
 
-        async fn end_session(&self, token_hash: &str) -> StoreResult<()> {
-            staff::end_session(&self.client().await?, token_hash).await
+        async fn end_session(
+            &self,
+            token_hash: &str,
+            audit: Option<&AuditDraft>,
+        ) -> StoreResult<()> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            staff::end_session(&tx, token_hash).await?;
+            commit_audited(tx, audit).await
         }
     }
 }

@@ -114,22 +114,22 @@ async fn migrates_from_every_earlier_version_and_refuses_a_newer_one() {
 
 /// Province → village `v1`, worker `w`, devices `d1` and `d2`, household `h`.
 async fn seed(s: &PgStore) {
-    s.add_org_unit("p", None, OrgLevel::Province, "省")
+    s.add_org_unit("p", None, OrgLevel::Province, "省", None)
         .await
         .unwrap();
-    s.add_org_unit("c", Some("p"), OrgLevel::City, "市")
+    s.add_org_unit("c", Some("p"), OrgLevel::City, "市", None)
         .await
         .unwrap();
-    s.add_org_unit("k", Some("c"), OrgLevel::County, "县")
+    s.add_org_unit("k", Some("c"), OrgLevel::County, "县", None)
         .await
         .unwrap();
-    s.add_org_unit("t", Some("k"), OrgLevel::Township, "镇")
+    s.add_org_unit("t", Some("k"), OrgLevel::Township, "镇", None)
         .await
         .unwrap();
-    s.add_org_unit("v1", Some("t"), OrgLevel::Village, "村")
+    s.add_org_unit("v1", Some("t"), OrgLevel::Village, "村", None)
         .await
         .unwrap();
-    s.add_staff(&crate::store::conformance::worker_staff("w", "t"))
+    s.add_staff(&crate::store::conformance::worker_staff("w", "t"), None)
         .await
         .unwrap();
     let now = Utc::now();
@@ -158,12 +158,15 @@ async fn seed(s: &PgStore) {
         .await
         .unwrap();
     }
-    s.upsert_households(vec![crate::store::conformance::household_row(
-        "h",
-        "v1",
-        "张三",
-        Some("w"),
-    )])
+    s.upsert_households(
+        vec![crate::store::conformance::household_row(
+            "h",
+            "v1",
+            "张三",
+            Some("w"),
+        )],
+        None,
+    )
     .await
     .unwrap();
 }
@@ -386,6 +389,7 @@ async fn concurrent_review_transitions_let_exactly_one_win() {
                     escalation: None,
                 },
                 None,
+                None,
             )
             .await
         }));
@@ -416,13 +420,16 @@ async fn errors_carry_no_row_values() {
     // the value, and it must not reach the error text.
     let err = db
         .store
-        .add_session(&Session {
-            token_hash: "secret-token-hash".into(),
-            staff_id: "unknown-staff-zhang".into(),
-            csrf_token: "c".into(),
-            expires_at: Utc::now(),
-            last_seen_at: Utc::now(),
-        })
+        .add_session(
+            &Session {
+                token_hash: "secret-token-hash".into(),
+                staff_id: "unknown-staff-zhang".into(),
+                csrf_token: "c".into(),
+                expires_at: Utc::now(),
+                last_seen_at: Utc::now(),
+            },
+            None,
+        )
         .await
         .unwrap_err()
         .to_string();

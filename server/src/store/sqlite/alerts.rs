@@ -3,10 +3,10 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::{backend, bad_column, parse_opt_ts, parse_ts, ts};
+use super::{backend, bad_column, parse_opt_ts, parse_ts, ts, with_audit};
 use crate::store::{
     AlertChannel, AlertDelivery, AlertDraft, AlertKind, AlertTally, AlertUnit, AttemptOutcome,
-    ChainGap, ChannelKind, DeliveryState, Scope, StoreError, StoreResult, events_text,
+    AuditDraft, ChainGap, ChannelKind, DeliveryState, Scope, StoreError, StoreResult, events_text,
     parse_events,
 };
 
@@ -97,8 +97,7 @@ pub(super) fn add_channel(c: &Connection, ch: &AlertChannel) -> StoreResult<()> 
     Ok(())
 }
 
-pub(super) fn remove_channel(c: &mut Connection, id: &str, scope: &Scope) -> StoreResult<bool> {
-    let tx = c.transaction().map_err(backend)?;
+pub(super) fn remove_channel(tx: &Connection, id: &str, scope: &Scope) -> StoreResult<bool> {
     let n = tx
         .execute(
             "DELETE FROM alert_channels WHERE id = ?1 AND unit_id IN
@@ -114,7 +113,6 @@ pub(super) fn remove_channel(c: &mut Connection, id: &str, scope: &Scope) -> Sto
         )
         .map_err(backend)?;
     }
-    tx.commit().map_err(backend)?;
     Ok(n > 0)
 }
 
@@ -380,14 +378,36 @@ pub(super) fn chain_gaps(c: &Connection, before: DateTime<Utc>) -> StoreResult<V
 
 #[async_trait::async_trait]
 impl crate::store::AlertStore for super::SqliteStore {
-    async fn add_alert_channel(&self, channel: &AlertChannel) -> StoreResult<()> {
-        let ch = channel.clone();
-        self.call(move |c| add_channel(c, &ch)).await
+    async fn add_alert_channel(
+        &self,
+        channel: &AlertChannel,
+        audit: &AuditDraft,
+    ) -> StoreResult<()> {
+        let (ch, audit) = (channel.clone(), audit.clone());
+        self.call(move |c| with_audit(c, Some(&audit), |tx| add_channel(tx, &ch)))
+            .await
     }
 
-    async fn remove_alert_channel(&self, id: &str, scope: &Scope) -> StoreResult<bool> {
-        let (id, scope) = (id.to_owned(), scope.clone());
-        self.call(move |c| remove_channel(c, &id, &scope)).await
+    async fn remove_alert_channel(
+        &self,
+        id: &str,
+        scope: &Scope,
+        audit: &AuditDraft,
+    ) -> StoreResult<bool> {
+        let (id, scope, audit) = (id.to_owned(), scope.clone(), audit.clone());
+        self.call(move |c| {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let removed = remove_channel(&tx, &id, &scope)?;
+            // Nothing removed, nothing to record.
+            if removed {
+                super::audit::append_in(&tx, &audit, Utc::now())?;
+            }
+            tx.commit().map_err(backend)?;
+            Ok(removed)
+        })
+        .await
     }
 
     async fn alert_channels(

@@ -68,8 +68,7 @@ fn county_parameters(c: &Connection) -> StoreResult<Vec<CountyParameterRow>> {
     .map_err(backend)
 }
 
-fn issue(c: &mut Connection, templates: &[IssuedTemplate]) -> StoreResult<Vec<bool>> {
-    let tx = c.transaction().map_err(backend)?;
+fn issue(tx: &Connection, templates: &[IssuedTemplate]) -> StoreResult<Vec<bool>> {
     let mut added = Vec::with_capacity(templates.len());
     for t in templates {
         let n = tx
@@ -89,7 +88,6 @@ fn issue(c: &mut Connection, templates: &[IssuedTemplate]) -> StoreResult<Vec<bo
             .map_err(backend)?;
         added.push(n == 1);
     }
-    tx.commit().map_err(backend)?;
     Ok(added)
 }
 
@@ -124,13 +122,16 @@ mod as_store {
             &self,
             unit_id: &str,
             parameters: Option<&CountyParameterSet>,
+            audit: &AuditDraft,
         ) -> StoreResult<()> {
             let json = parameters
                 .map(|p| config::to_json("parameters", p))
                 .transpose()?;
-            let id = unit_id.to_owned();
+            let (id, audit) = (unit_id.to_owned(), audit.clone());
             self.call(move |c| {
-                config::write_county_json(c, "county_parameters", "parameters_json", &id, json)
+                with_audit(c, Some(&audit), |tx| {
+                    config::write_county_json(tx, "county_parameters", "parameters_json", &id, json)
+                })
             })
             .await
         }
@@ -139,9 +140,14 @@ mod as_store {
             self.read(config::county_parameters).await
         }
 
-        async fn issue_templates(&self, templates: &[IssuedTemplate]) -> StoreResult<Vec<bool>> {
-            let templates = templates.to_vec();
-            self.call(move |c| config::issue(c, &templates)).await
+        async fn issue_templates(
+            &self,
+            templates: &[IssuedTemplate],
+            audit: Option<&AuditDraft>,
+        ) -> StoreResult<Vec<bool>> {
+            let (templates, audit) = (templates.to_vec(), audit.cloned());
+            self.call(move |c| with_audit(c, audit.as_ref(), |tx| config::issue(tx, &templates)))
+                .await
         }
 
         async fn issued_templates(&self) -> StoreResult<Vec<IssuedTemplate>> {

@@ -196,6 +196,24 @@ fn spawn_checkpointer(path: &Path, alive: std::sync::Weak<Mutex<Connection>>) ->
     Ok(())
 }
 
+/// Runs `f` and appends `audit` (when given) in one write transaction: the entry commits with the
+/// change it records, or neither does.
+pub(super) fn with_audit<T>(
+    c: &mut Connection,
+    audit: Option<&AuditDraft>,
+    f: impl FnOnce(&Connection) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let tx = c
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(backend)?;
+    let out = f(&tx)?;
+    if let Some(d) = audit {
+        audit::append_in(&tx, d, Utc::now())?;
+    }
+    tx.commit().map_err(backend)?;
+    Ok(out)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database file.
     pub fn open(path: &Path) -> StoreResult<Self> {

@@ -17,18 +17,17 @@ fn unit_from_row(r: &Row<'_>) -> rusqlite::Result<OrgUnit> {
 }
 
 pub(super) fn add_unit(
-    c: &mut Connection,
+    tx: &Connection,
     id: &str,
     parent_id: Option<&str>,
     level: OrgLevel,
     name: &str,
 ) -> StoreResult<OrgUnit> {
-    let tx = c.transaction().map_err(backend)?;
     let path = match parent_id {
         None if level == OrgLevel::Province => format!("/{id}/"),
         None => return Err(StoreError::NotFound("parent org unit")),
         Some(p) => {
-            let parent = unit(&tx, p)?.ok_or(StoreError::NotFound("parent org unit"))?;
+            let parent = unit(tx, p)?.ok_or(StoreError::NotFound("parent org unit"))?;
             if parent.level.child() != Some(level) {
                 return Err(StoreError::Conflict(
                     "org unit at this level under that parent",
@@ -47,7 +46,6 @@ pub(super) fn add_unit(
     if n == 0 {
         return Err(StoreError::Conflict("org unit"));
     }
-    tx.commit().map_err(backend)?;
     Ok(OrgUnit {
         id: id.to_owned(),
         parent_id: parent_id.map(str::to_owned),
@@ -83,7 +81,7 @@ pub(super) fn units(c: &Connection, scope: &Scope) -> StoreResult<Vec<OrgUnit>> 
 }
 
 /// Takes the next number of the change sequence (inside the caller's transaction).
-pub(super) fn next_seq(tx: &rusqlite::Transaction<'_>) -> StoreResult<u64> {
+pub(super) fn next_seq(tx: &Connection) -> StoreResult<u64> {
     tx.query_row(
         "UPDATE change_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq",
         [],
@@ -95,27 +93,24 @@ pub(super) fn next_seq(tx: &rusqlite::Transaction<'_>) -> StoreResult<u64> {
 /// Stores households; a row that really changed takes a new change number, and a household that
 /// leaves a worker's caseload is recorded as removed for that worker. A row that would move a
 /// household to another village is refused: moving is [`move_household`]'s, checked on both ends.
-pub(super) fn upsert_households(c: &mut Connection, rows: &[HouseholdRow]) -> StoreResult<usize> {
-    let tx = c.transaction().map_err(backend)?;
-    write_households(&tx, rows, false)?;
-    tx.commit().map_err(backend)?;
+pub(super) fn upsert_households(tx: &Connection, rows: &[HouseholdRow]) -> StoreResult<usize> {
+    write_households(tx, rows, false)?;
     Ok(rows.len())
 }
 
 /// Moves a household to another village (and worker), in one transaction with its record.
 pub(super) fn move_household(
-    c: &mut Connection,
+    tx: &Connection,
     id: &str,
     village_id: &str,
     worker_id: Option<&str>,
 ) -> StoreResult<()> {
-    let tx = c.transaction().map_err(backend)?;
-    let (row, _) = household(&tx, id)?.ok_or(StoreError::NotFound("household"))?;
+    let (row, _) = household(tx, id)?.ok_or(StoreError::NotFound("household"))?;
     let mut moved = row;
     moved.household.village_id = village_id.to_owned();
     moved.worker_id = worker_id.map(str::to_owned);
-    write_households(&tx, std::slice::from_ref(&moved), true)?;
-    tx.commit().map_err(backend)
+    write_households(tx, std::slice::from_ref(&moved), true)?;
+    Ok(())
 }
 
 /// The village of each of `ids` that exists.
@@ -139,11 +134,7 @@ pub(super) fn household_villages(
     Ok(out)
 }
 
-fn write_households(
-    tx: &rusqlite::Transaction<'_>,
-    rows: &[HouseholdRow],
-    may_move: bool,
-) -> StoreResult<()> {
+fn write_households(tx: &Connection, rows: &[HouseholdRow], may_move: bool) -> StoreResult<()> {
     for row in rows {
         let json = serde_json::to_string(&row.household)
             .map_err(|e| StoreError::Backend(format!("household json: {e}")))?;
@@ -264,10 +255,16 @@ mod as_store {
             parent_id: Option<&str>,
             level: OrgLevel,
             name: &str,
+            audit: Option<&AuditDraft>,
         ) -> StoreResult<OrgUnit> {
             let (id, parent, name) = (id.to_owned(), parent_id.map(str::to_owned), name.to_owned());
-            self.call(move |c| org::add_unit(c, &id, parent.as_deref(), level, &name))
-                .await
+            let audit = audit.cloned();
+            self.call(move |c| {
+                with_audit(c, audit.as_ref(), |tx| {
+                    org::add_unit(tx, &id, parent.as_deref(), level, &name)
+                })
+            })
+            .await
         }
 
         async fn org_unit(&self, id: &str) -> StoreResult<Option<OrgUnit>> {
@@ -280,8 +277,16 @@ mod as_store {
             self.read(move |c| org::units(c, &scope)).await
         }
 
-        async fn upsert_households(&self, rows: Vec<HouseholdRow>) -> StoreResult<usize> {
-            self.call(move |c| org::upsert_households(c, &rows)).await
+        async fn upsert_households(
+            &self,
+            rows: Vec<HouseholdRow>,
+            audit: Option<&AuditDraft>,
+        ) -> StoreResult<usize> {
+            let audit = audit.cloned();
+            self.call(move |c| {
+                with_audit(c, audit.as_ref(), |tx| org::upsert_households(tx, &rows))
+            })
+            .await
         }
 
         async fn household(&self, id: &str) -> StoreResult<Option<(HouseholdRow, String)>> {
@@ -294,14 +299,20 @@ mod as_store {
             id: &str,
             village_id: &str,
             worker_id: Option<&str>,
+            audit: &AuditDraft,
         ) -> StoreResult<()> {
             let (id, village, worker) = (
                 id.to_owned(),
                 village_id.to_owned(),
                 worker_id.map(str::to_owned),
             );
-            self.call(move |c| org::move_household(c, &id, &village, worker.as_deref()))
-                .await
+            let audit = audit.clone();
+            self.call(move |c| {
+                with_audit(c, Some(&audit), |tx| {
+                    org::move_household(tx, &id, &village, worker.as_deref())
+                })
+            })
+            .await
         }
 
         async fn household_villages(

@@ -98,17 +98,16 @@ pub(super) fn period_visits(
 
 /// Sets or clears a county's schedule and rewrites the county's ledger by it, in one transaction.
 pub(super) fn set_county_schedule(
-    c: &mut Connection,
+    tx: &Connection,
     unit_id: &str,
     schedule: Option<&ScheduleConfig>,
 ) -> StoreResult<()> {
-    let tx = c.transaction().map_err(backend)?;
-    let path = super::org::unit(&tx, unit_id)?
+    let path = super::org::unit(tx, unit_id)?
         .ok_or(StoreError::NotFound("org unit"))?
         .path;
-    write_schedule(&tx, unit_id, schedule)?;
-    dues::rewrite(&tx, Target::Branch(&path))?;
-    tx.commit().map_err(backend)
+    write_schedule(tx, unit_id, schedule)?;
+    dues::rewrite(tx, Target::Branch(&path))?;
+    Ok(())
 }
 
 fn write_schedule(
@@ -220,10 +219,15 @@ mod as_store {
             &self,
             unit_id: &str,
             schedule: Option<&ScheduleConfig>,
+            audit: Option<&AuditDraft>,
         ) -> StoreResult<()> {
-            let (id, s) = (unit_id.to_owned(), schedule.cloned());
-            self.call(move |c| reports::set_county_schedule(c, &id, s.as_ref()))
-                .await
+            let (id, s, audit) = (unit_id.to_owned(), schedule.cloned(), audit.cloned());
+            self.call(move |c| {
+                with_audit(c, audit.as_ref(), |tx| {
+                    reports::set_county_schedule(tx, &id, s.as_ref())
+                })
+            })
+            .await
         }
 
         async fn county_schedules(&self) -> StoreResult<Vec<CountySchedule>> {

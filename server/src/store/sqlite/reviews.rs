@@ -146,11 +146,10 @@ pub(super) fn events(c: &Connection, visit_id: &str) -> StoreResult<Vec<ReviewEv
 
 /// Moves a review from `event.from` to `event.to` only if it is still in `event.from`.
 pub(super) fn transition(
-    c: &mut Connection,
+    tx: &Connection,
     event: &ReviewEvent,
     returned: Option<&ReturnedAssessment>,
 ) -> StoreResult<ReviewRow> {
-    let tx = c.transaction().map_err(backend)?;
     let n = tx
         .execute(
             "UPDATE reviews SET state = ?1, escalation = COALESCE(?2, escalation),
@@ -169,7 +168,7 @@ pub(super) fn transition(
     if n == 0 {
         return Err(StoreError::Conflict("review in that state"));
     }
-    add_event(&tx, event)?;
+    add_event(tx, event)?;
     if let Some(ret) = returned {
         let worker: String = tx
             .query_row(
@@ -178,7 +177,7 @@ pub(super) fn transition(
                 |r| r.get(0),
             )
             .map_err(backend)?;
-        let seq = super::org::next_seq(&tx)?;
+        let seq = super::org::next_seq(tx)?;
         tx.execute(
             "INSERT INTO returned_assessments (seq, visit_id, household_id, worker_id, comment,
                  returned_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -200,7 +199,6 @@ pub(super) fn transition(
             from_row,
         )
         .map_err(backend)?;
-    tx.commit().map_err(backend)?;
     Ok(row)
 }
 
@@ -229,10 +227,15 @@ mod as_store {
             &self,
             event: &ReviewEvent,
             returned: Option<&fieldvisit_core::protocol::ReturnedAssessment>,
+            audit: Option<&AuditDraft>,
         ) -> StoreResult<ReviewRow> {
-            let (e, r) = (event.clone(), returned.cloned());
-            self.call(move |c| reviews::transition(c, &e, r.as_ref()))
-                .await
+            let (e, r, audit) = (event.clone(), returned.cloned(), audit.cloned());
+            self.call(move |c| {
+                with_audit(c, audit.as_ref(), |tx| {
+                    reviews::transition(tx, &e, r.as_ref())
+                })
+            })
+            .await
         }
     }
 }

@@ -307,11 +307,10 @@ pub(super) fn end_session(c: &Connection, token_hash: &str) -> StoreResult<()> {
 }
 
 pub(super) fn change_account(
-    c: &mut Connection,
+    tx: &Connection,
     id: &str,
     change: &AccountChange,
 ) -> StoreResult<u32> {
-    let tx = c.transaction().map_err(backend)?;
     let n = match change {
         AccountChange::Disabled(d) => tx.execute(
             "UPDATE staff SET disabled = ?2 WHERE id = ?1",
@@ -344,7 +343,6 @@ pub(super) fn change_account(
     let ended = tx
         .execute("DELETE FROM sessions WHERE staff_id = ?1", [id])
         .map_err(backend)?;
-    tx.commit().map_err(backend)?;
     Ok(u32::try_from(ended).unwrap_or(u32::MAX))
 }
 
@@ -363,9 +361,10 @@ mod as_store {
 
     #[async_trait]
     impl StaffStore for SqliteStore {
-        async fn add_staff(&self, s: &Staff) -> StoreResult<()> {
-            let s = s.clone();
-            self.call(move |c| staff::add(c, &s)).await
+        async fn add_staff(&self, s: &Staff, audit: Option<&AuditDraft>) -> StoreResult<()> {
+            let (s, audit) = (s.clone(), audit.cloned());
+            self.call(move |c| with_audit(c, audit.as_ref(), |tx| staff::add(tx, &s)))
+                .await
         }
 
         async fn staff_by_login(&self, login: &str) -> StoreResult<Option<Staff>> {
@@ -445,21 +444,45 @@ mod as_store {
             self.call(move |c| staff::login_succeeded(c, &id)).await
         }
 
-        async fn change_account(&self, id: &str, change: &AccountChange) -> StoreResult<u32> {
-            let (id, change) = (id.to_owned(), change.clone());
-            self.call(move |c| staff::change_account(c, &id, &change))
-                .await
+        async fn change_account(
+            &self,
+            id: &str,
+            change: &AccountChange,
+            audit: &AuditDraft,
+        ) -> StoreResult<u32> {
+            let (id, change, audit) = (id.to_owned(), change.clone(), audit.clone());
+            self.call(move |c| {
+                let tx = c
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(backend)?;
+                let ended = staff::change_account(&tx, &id, &change)?;
+                let audit = audit.with_detail("sessions_ended", ended.into());
+                super::super::audit::append_in(&tx, &audit, Utc::now())?;
+                tx.commit().map_err(backend)?;
+                Ok(ended)
+            })
+            .await
         }
 
-        async fn upgrade_password_hash(&self, id: &str, hash: &str) -> StoreResult<()> {
-            let (id, hash) = (id.to_owned(), hash.to_owned());
-            self.call(move |c| staff::upgrade_password_hash(c, &id, &hash))
-                .await
+        async fn upgrade_password_hash(
+            &self,
+            id: &str,
+            hash: &str,
+            audit: &AuditDraft,
+        ) -> StoreResult<()> {
+            let (id, hash, audit) = (id.to_owned(), hash.to_owned(), audit.clone());
+            self.call(move |c| {
+                with_audit(c, Some(&audit), |tx| {
+                    staff::upgrade_password_hash(tx, &id, &hash)
+                })
+            })
+            .await
         }
 
-        async fn add_session(&self, s: &Session) -> StoreResult<()> {
-            let s = s.clone();
-            self.call(move |c| staff::add_session(c, &s)).await
+        async fn add_session(&self, s: &Session, audit: Option<&AuditDraft>) -> StoreResult<()> {
+            let (s, audit) = (s.clone(), audit.cloned());
+            self.call(move |c| with_audit(c, audit.as_ref(), |tx| staff::add_session(tx, &s)))
+                .await
         }
 
         async fn session(
@@ -485,9 +508,14 @@ mod as_store {
             self.call(move |c| staff::touch_session(c, &t, now)).await
         }
 
-        async fn end_session(&self, token_hash: &str) -> StoreResult<()> {
-            let t = token_hash.to_owned();
-            self.call(move |c| staff::end_session(c, &t)).await
+        async fn end_session(
+            &self,
+            token_hash: &str,
+            audit: Option<&AuditDraft>,
+        ) -> StoreResult<()> {
+            let (t, audit) = (token_hash.to_owned(), audit.cloned());
+            self.call(move |c| with_audit(c, audit.as_ref(), |tx| staff::end_session(tx, &t)))
+                .await
         }
     }
 }
