@@ -282,21 +282,20 @@ pub async fn resend(
     if !crate::ids::is_safe_id(channel_id) {
         return Err(OpsError::InvalidId("channel"));
     }
-    if !state
-        .store
-        .resend_alert(event_id, channel_id, &branch(actor))
-        .await?
-    {
-        return Err(OpsError::NotFound("undelivered alert"));
-    }
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &actor.id,
         "alert.resend",
         channel_id,
         json!({ "event": event_id }),
-    )
-    .await?;
+    );
+    if !state
+        .store
+        .resend_alert(event_id, channel_id, &branch(actor), &entry)
+        .await?
+    {
+        return Err(OpsError::NotFound("undelivered alert"));
+    }
     Ok(())
 }
 

@@ -430,11 +430,14 @@ pub trait AlertStore: Send + Sync {
     async fn record_alert_attempts(&self, outcomes: &[AttemptOutcome]) -> StoreResult<()>;
     /// Makes a failed or unconfirmed delivery in the branch pending again; `false` if there was
     /// none.
+    ///
+    /// `audit` records a resend in the same transaction.
     async fn resend_alert(
         &self,
         event_id: i64,
         channel_id: &str,
         scope: &Scope,
+        audit: &AuditDraft,
     ) -> StoreResult<bool>;
     /// The newest deliveries to channels of the branch, newest first; only undeliverable ones
     /// with `undeliverable`.

@@ -437,8 +437,14 @@ impl crate::store::AlertStore for super::PgStore {
         event_id: i64,
         channel_id: &str,
         scope: &Scope,
+        audit: &AuditDraft,
     ) -> StoreResult<bool> {
-        resend(&self.client().await?, event_id, channel_id, scope).await
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(backend)?;
+        let queued = resend(&tx, event_id, channel_id, scope).await?;
+        // Nothing queued again, nothing to record.
+        super::commit_audited(tx, queued.then_some(audit)).await?;
+        Ok(queued)
     }
 
     async fn alert_deliveries(

@@ -456,11 +456,23 @@ impl crate::store::AlertStore for super::SqliteStore {
         event_id: i64,
         channel_id: &str,
         scope: &Scope,
+        audit: &AuditDraft,
     ) -> StoreResult<bool> {
-        let (channel_id, scope) = (channel_id.to_owned(), scope.clone());
+        let (channel_id, scope, audit) = (channel_id.to_owned(), scope.clone(), audit.clone());
         let now = Utc::now();
-        self.call(move |c| resend(c, event_id, &channel_id, &scope, now))
-            .await
+        self.call(move |c| {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(backend)?;
+            let queued = resend(&tx, event_id, &channel_id, &scope, now)?;
+            // Nothing queued again, nothing to record.
+            if queued {
+                super::audit::append_in(&tx, &audit, now)?;
+            }
+            tx.commit().map_err(backend)?;
+            Ok(queued)
+        })
+        .await
     }
 
     async fn alert_deliveries(
