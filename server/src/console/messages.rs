@@ -403,6 +403,7 @@ catalogue! {
     audit_title: "审计日志", "Audit log";
     audit_verify: "校验日志链", "Verify the chain";
     audit_intact: "日志链完整，条目数：", "The chain is intact; entries: ";
+    audit_checkpoint: "；数据库外记录的检查点均在，最新至第 ", "; every checkpoint kept outside the database is there, the newest at entry ";
     audit_broken: "日志链在以下条目处断开：", "The chain breaks at entry: ";
     seq: "序号", "No.";
     at: "时间", "Time";
@@ -410,6 +411,7 @@ catalogue! {
     action: "操作", "Action";
     target: "对象", "Target";
     detail: "详情", "Detail";
+    client: "来源", "Client";
     newer: "较新", "Newer";
     older: "较早", "Older";
     id: "编号", "Id";

@@ -30,6 +30,8 @@ pub struct EntryRow {
     pub target: String,
     /// Details (JSON of ids and counts).
     pub detail: String,
+    /// The client's address and user agent, when the entry was written serving a request.
+    pub client: String,
 }
 
 #[derive(Template)]
@@ -81,6 +83,11 @@ async fn render(
                 action: e.action,
                 target: e.target,
                 detail: e.detail,
+                client: [e.address, e.agent]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
             })
             .collect(),
         total,
@@ -112,7 +119,16 @@ pub async fn verify(State(state): State<AppState>, posted: Posted<super::Empty>)
     let user = posted.user;
     let t = user.lang.msgs();
     let verdict = match audit_log::verify(&state, &user.actor()).await {
-        Ok(Verification::Intact { entries, .. }) => (true, format!("{}{entries}", t.audit_intact)),
+        Ok(Verification::Intact {
+            entries,
+            checkpoint,
+        }) => (
+            true,
+            match checkpoint {
+                Some(seq) => format!("{}{entries}{}{seq}", t.audit_intact, t.audit_checkpoint),
+                None => format!("{}{entries}", t.audit_intact),
+            },
+        ),
         Ok(Verification::Broken { seq, reason }) => {
             (false, format!("{}{seq} ({reason})", t.audit_broken))
         }
