@@ -396,16 +396,11 @@ impl crate::store::AlertStore for super::SqliteStore {
     ) -> StoreResult<bool> {
         let (id, scope, audit) = (id.to_owned(), scope.clone(), audit.clone());
         self.call(move |c| {
-            let tx = c
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let removed = remove_channel(&tx, &id, &scope)?;
-            // Nothing removed, nothing to record.
-            if removed {
-                super::audit::append_in(&tx, &audit, Utc::now())?;
-            }
-            tx.commit().map_err(backend)?;
-            Ok(removed)
+            super::audited(c, |tx| {
+                let removed = remove_channel(tx, &id, &scope)?;
+                // Nothing removed, nothing to record.
+                Ok((removed, removed.then_some(audit)))
+            })
         })
         .await
     }
@@ -461,16 +456,11 @@ impl crate::store::AlertStore for super::SqliteStore {
         let (channel_id, scope, audit) = (channel_id.to_owned(), scope.clone(), audit.clone());
         let now = Utc::now();
         self.call(move |c| {
-            let tx = c
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(backend)?;
-            let queued = resend(&tx, event_id, &channel_id, &scope, now)?;
-            // Nothing queued again, nothing to record.
-            if queued {
-                super::audit::append_in(&tx, &audit, now)?;
-            }
-            tx.commit().map_err(backend)?;
-            Ok(queued)
+            super::audited(c, |tx| {
+                let queued = resend(tx, event_id, &channel_id, &scope, now)?;
+                // Nothing queued again, nothing to record.
+                Ok((queued, queued.then_some(audit)))
+            })
         })
         .await
     }

@@ -203,12 +203,21 @@ pub(super) fn with_audit<T>(
     audit: Option<&AuditDraft>,
     f: impl FnOnce(&Connection) -> StoreResult<T>,
 ) -> StoreResult<T> {
+    audited(c, |tx| Ok((f(tx)?, audit.cloned())))
+}
+
+/// Runs `f`, which says what to record once it knows what it did (nothing, when it changed
+/// nothing), and appends that entry in the same write transaction.
+pub(super) fn audited<T>(
+    c: &mut Connection,
+    f: impl FnOnce(&Connection) -> StoreResult<(T, Option<AuditDraft>)>,
+) -> StoreResult<T> {
     let tx = c
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(backend)?;
-    let out = f(&tx)?;
-    if let Some(d) = audit {
-        audit::append_in(&tx, d, Utc::now())?;
+    let (out, entry) = f(&tx)?;
+    if let Some(d) = entry {
+        audit::append_in(&tx, &d, Utc::now())?;
     }
     tx.commit().map_err(backend)?;
     Ok(out)

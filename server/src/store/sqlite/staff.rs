@@ -452,14 +452,13 @@ mod as_store {
         ) -> StoreResult<u32> {
             let (id, change, audit) = (id.to_owned(), change.clone(), audit.clone());
             self.call(move |c| {
-                let tx = c
-                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                    .map_err(backend)?;
-                let ended = staff::change_account(&tx, &id, &change)?;
-                let audit = audit.with_detail("sessions_ended", ended.into());
-                super::super::audit::append_in(&tx, &audit, Utc::now())?;
-                tx.commit().map_err(backend)?;
-                Ok(ended)
+                audited(c, |tx| {
+                    let ended = staff::change_account(tx, &id, &change)?;
+                    Ok((
+                        ended,
+                        Some(audit.with_detail("sessions_ended", ended.into())),
+                    ))
+                })
             })
             .await
         }
