@@ -277,9 +277,22 @@ fn backup_and_restore_of_the_data_folder() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Into a new folder without the audit key: refused, naming what is missing.
     let restored = dir.path().join("restored");
-    let out = ok(&restored, &["restore", "--from", to.to_str().unwrap()], "");
+    let out = run(&restored, &["restore", "--from", to.to_str().unwrap()], "");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("audit key file") && err.contains("--audit-key-file"),
+        "{err}"
+    );
+    // With the key the backup was sealed with (kept apart from the backup).
+    let key = data.join("audit.key");
+    let key_arg = ["--audit-key-file", key.to_str().unwrap()];
+    let restore = [&["restore", "--from", to.to_str().unwrap()][..], &key_arg].concat();
+    let out = ok(&restored, &restore, "");
     assert!(out.contains("restored"), "{out}");
-    let out = ok(&restored, &["audit", "verify"], "");
+    let verify = [&["audit", "verify"][..], &key_arg].concat();
+    let out = ok(&restored, &verify, "");
     assert!(out.contains("intact"), "{out}");
 }

@@ -190,7 +190,10 @@ fn serves_https_with_the_given_certificate_and_says_so_in_hsts() {
         .send()
         .unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    assert_eq!(
+        r.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
     // Plain HTTP on the same port gets no answer.
     let plain = reqwest::blocking::Client::new()
         .get(format!("http://127.0.0.1:{port}/livez"))

@@ -37,6 +37,22 @@ impl AuditKey {
             })
     }
 
+    /// Reads an existing key file (64 hex digits); a missing file is an error, for what must check
+    /// entries sealed before, such as a restore.
+    pub fn load(path: &Path) -> Result<Self, AuditKeyError> {
+        let fail = |why: String| AuditKeyError {
+            path: path.to_owned(),
+            why,
+        };
+        if !path.is_file() {
+            return Err(fail(
+                "it does not exist; name the key the entries were sealed with (--audit-key-file)"
+                    .into(),
+            ));
+        }
+        Self::load_or_create(path)
+    }
+
     /// A key from its bytes.
     pub fn from_bytes(key: &[u8; 32]) -> Self {
         AuditKey(hmac::Key::new(hmac::HMAC_SHA256, key))

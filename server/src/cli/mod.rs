@@ -115,14 +115,22 @@ fn default_data() -> PathBuf {
 }
 
 /// Backup and restore cover the embedded default; PostgreSQL and S3 have their own tools.
-/// The audit key of the data folder `data` (or the file named on the command line).
+/// The audit key of the data folder `data` (or the file named on the command line); made when
+/// missing only if `create`.
 fn audit_key(
     data: &std::path::Path,
     files: crate::config::AuditFiles,
+    create: bool,
 ) -> Result<crate::audit::AuditKey, String> {
     let mut config = crate::config::Config::new(data.to_owned());
     config.audit = files;
-    crate::audit::AuditKey::load_or_create(&config.audit_key_path()).map_err(|e| e.to_string())
+    let path = config.audit_key_path();
+    if create {
+        crate::audit::AuditKey::load_or_create(&path)
+    } else {
+        crate::audit::AuditKey::load(&path)
+    }
+    .map_err(|e| e.to_string())
 }
 
 fn refuse_remote(backends: &crate::backends::Backends, what: &str) -> Result<(), String> {
@@ -181,7 +189,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Backup { to } => {
                 refuse_remote(&backends, "backup")?;
                 let data = cli.data.unwrap_or_else(default_data);
-                let key = audit_key(&data, audit_files)?;
+                let key = audit_key(&data, audit_files, true)?;
                 let held = crate::backup::backup(&data, &to, &key).map_err(|e| e.to_string())?;
                 println!(
                     "backup in {} verified: {} visits, {} photos (each hash checked), audit chain of {} entries intact",
@@ -195,7 +203,8 @@ pub fn run(cli: Cli) -> ExitCode {
             Command::Restore { from } => {
                 refuse_remote(&backends, "restore")?;
                 let data = cli.data.unwrap_or_else(default_data);
-                let key = audit_key(&data, audit_files)?;
+                // The key the backup was sealed with; a new one would not open its entries.
+                let key = audit_key(&data, audit_files, false)?;
                 let held = crate::backup::restore(&from, &data, &key).map_err(|e| e.to_string())?;
                 println!(
                     "restored into {} and verified: {} visits, {} photos, audit chain of {} entries intact",

@@ -28,7 +28,7 @@ pub async fn security_headers(State(https): State<bool>, req: Request, next: Nex
     if https {
         h.insert(
             STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000"),
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
     if !h.contains_key(CONTENT_SECURITY_POLICY)

@@ -18,6 +18,7 @@ pub mod openapi;
 mod openapi_routes;
 mod openapi_schemas;
 mod org;
+mod panics;
 mod photos;
 mod reviews;
 pub mod signin_limit;
@@ -136,7 +137,10 @@ pub fn app(state: AppState) -> Router {
         ))
         // Pages, assets and reports travel gzip-compressed to clients that accept it (images and
         // small bodies are left alone).
-        .layer(tower_http::compression::CompressionLayer::new());
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panics::answer,
+        ));
     limits::apply(router, &state.config)
         .layer(axum::middleware::from_fn_with_state(
             std::sync::Arc::clone(&state.metrics),

@@ -101,7 +101,10 @@ async fn pages_need_a_session_and_carry_a_strict_policy() {
     );
     let tls = world_with(|c| c.secure_cookies = true).await;
     let p = tls.page("GET", "/login", None, None).await;
-    assert_eq!(p.headers["strict-transport-security"], "max-age=31536000");
+    assert_eq!(
+        p.headers["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
     let p = w.page("GET", "/no-such-page", None, None).await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
     assert!(p.html.contains("<html"));
