@@ -105,6 +105,17 @@ export FIELDVISIT_REQUIRE_BROWSER=1
 source scripts/install-cluster.sh
 export FIELDVISIT_REQUIRE_CLUSTER=1
 
+# ---- The reverse-proxy profile test: Debian's nginx ----
+# tests/tests/nginx_profile.rs runs docs/nginx/fieldvisit.conf with /usr/sbin/nginx (as the current
+# user, under a temporary prefix); FIELDVISIT_REQUIRE_NGINX=1 makes it fail, not skip, when nginx is
+# missing. Debian 12 has the smaller nginx-light; later releases only nginx.
+if [ ! -x /usr/sbin/nginx ]; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light > /dev/null \
+        || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx > /dev/null
+fi
+export FIELDVISIT_REQUIRE_NGINX=1
+
 # Rust unit, integration and end-to-end tests (includes the SIGKILL crash-safety test and the
 # cluster fault test).
 cargo test --workspace --locked
