@@ -25,6 +25,8 @@ pub struct AppState {
     alert_secrets: Arc<std::sync::OnceLock<Arc<AlertSecrets>>>,
     /// Turns at password work (argon2), `config.argon2_parallel` of them.
     pub password_work: Arc<tokio::sync::Semaphore>,
+    /// The threads password work runs on, one per turn.
+    pub password_threads: Arc<crate::auth::password_threads::PasswordThreads>,
     /// Sign-in attempts per client address, shared by the API and the console.
     pub signin_limiter: crate::http::signin_limit::Limiter,
     /// What `/metrics` reports.
@@ -72,6 +74,9 @@ impl AppState {
             audit_key,
             audit_checkpoints,
             password_work: Arc::new(tokio::sync::Semaphore::new(config.argon2_parallel.max(1))),
+            password_threads: Arc::new(crate::auth::password_threads::PasswordThreads::start(
+                config.argon2_parallel,
+            )?),
             signin_limiter: crate::http::signin_limit::limiter(&config),
             metrics: Arc::new(crate::http::metrics::Metrics::default()),
             templates: Arc::default(),

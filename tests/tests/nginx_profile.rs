@@ -436,7 +436,10 @@ fn the_nginx_profile_forwards_client_addresses_tls_and_uploads() {
     // HTTPS: a sign-in gets the `__Host-` cookie, Secure, and HSTS; the request id is nginx's.
     let r = sign_in(&client(&ca, &nginx, third), &nginx, "sup-a", PASSWORD);
     assert_eq!(r.status(), 200);
-    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    assert_eq!(
+        r.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
     let cookie = r.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.starts_with("__Host-fv_session="), "{cookie}");
     assert!(cookie.contains("Secure"), "{cookie}");

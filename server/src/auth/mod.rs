@@ -3,6 +3,7 @@
 
 pub mod extract;
 pub mod password;
+pub mod password_threads;
 pub mod token;
 
 pub use extract::{DeviceCaller, PendingStaffCaller, StaffCaller};

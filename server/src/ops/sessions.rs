@@ -69,12 +69,9 @@ pub(crate) async fn password_work<T: Send + 'static>(
             retry_after_secs: Some(5),
         })?
         .map_err(OpsError::internal)?;
-    tokio::task::spawn_blocking(move || {
-        let _turn = permit;
-        work()
-    })
-    .await
-    .map_err(OpsError::internal)
+    let result = state.password_threads.run(work).await;
+    drop(permit);
+    result.map_err(OpsError::internal)
 }
 
 /// Checks a password.
