@@ -22,6 +22,7 @@ pub struct GpsFix {
 
 /// Thresholds for the evidence flags (configurable per county).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceThresholds {
     /// A fix farther than this from the registered location is flagged.

@@ -30,7 +30,6 @@ pub struct ChannelView {
     /// Local time of the daily digest (`HH:MM`, China Standard Time).
     pub digest_at: String,
     /// Added at.
-    #[schema(value_type = String)]
     pub created_at: DateTime<Utc>,
     /// Added by.
     pub created_by: String,
@@ -78,6 +77,13 @@ pub struct NewChannelRequest {
 }
 
 /// `GET /api/v1/alert-channels` (admin): the branch's channels and those above it.
+#[utoipa::path(
+    get,
+    path = "/alert-channels",
+    summary = "Alert channels of the caller's branch and of the units above it, never their URL or secret (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Channels", body = Vec<ChannelView>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn list(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -89,6 +95,14 @@ pub async fn list(
 
 /// `POST /api/v1/alert-channels` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/alert-channels",
+    summary = "Add a WeCom, DingTalk or webhook channel to a unit of the caller's branch; its URL and secret are stored sealed (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = NewChannelRequest, content_type = "application/json"),
+    responses((status = 201, description = "Added", body = ChannelView), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn add(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -120,6 +134,14 @@ pub async fn add(
 
 /// `DELETE /api/v1/alert-channels/{channel_id}` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    delete,
+    path = "/alert-channels/{channel_id}",
+    summary = "Remove a channel of the caller's branch; what it was still to send goes with it (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("channel_id" = String, Path, description = "Channel id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 204, description = "Removed"), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn remove(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -147,6 +169,14 @@ pub struct TestQueued {
 
 /// `POST /api/v1/alert-channels/test` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/alert-channels/test",
+    summary = "Queue a test message to every channel a unit's alerts reach (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = TestRequest, content_type = "application/json"),
+    responses((status = 200, description = "Queued", body = TestQueued), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn test(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -160,18 +190,28 @@ pub async fn test(
 }
 
 /// Which deliveries to list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
     /// Only those that failed or whose outcome is unknown.
     #[serde(default)]
     pub undeliverable: bool,
-    /// At most this many (1–500, default 100).
+    /// At most this many (default 100).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
 /// `GET /api/v1/alerts` (admin): the newest deliveries to the branch's channels.
+#[utoipa::path(
+    get,
+    path = "/alerts",
+    summary = "The newest alert deliveries to the branch's channels (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(HistoryQuery),
+    responses((status = 200, description = "Deliveries, newest first", body = Vec<AlertDelivery>), (status = 400, description = "bad_query", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn history(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -191,6 +231,14 @@ pub async fn history(
 
 /// `POST /api/v1/alerts/{event_id}/{channel_id}/resend` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/alerts/{event_id}/{channel_id}/resend",
+    summary = "Send a failed or unconfirmed alert again (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("event_id" = i64, Path, description = "Event number", minimum = 1), ("channel_id" = String, Path, description = "Channel id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 204, description = "Queued"), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn resend(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -202,6 +250,12 @@ pub async fn resend(
 }
 
 /// `GET /metrics`: Prometheus (OpenMetrics) text. Counts only; nothing about a person.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    summary = "OpenMetrics text: requests and latency by route, visits ingested, photo bytes, alert deliveries (counts only)",
+    responses((status = 200, description = "Metrics", body = String, content_type = "application/openmetrics-text"))
+)]
 pub async fn metrics(State(s): State<AppState>) -> Result<axum::response::Response, AppError> {
     use axum::response::IntoResponse;
     let tally = ops::alerts::tally(&s).await?;

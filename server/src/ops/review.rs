@@ -88,15 +88,12 @@ pub struct ReviewView {
     /// Reported to police by the worker.
     pub urgent: bool,
     /// State (`submitted`, `urgent`, `in_review`, `returned`, `confirmed`, `escalated`, `closed`).
-    #[schema(value_type = String)]
     pub state: ReviewState,
     /// Escalation branch.
     pub escalation: Option<String>,
     /// Arrived at.
-    #[schema(value_type = String)]
     pub submitted_at: DateTime<Utc>,
     /// Review due by.
-    #[schema(value_type = String)]
     pub due_at: DateTime<Utc>,
     /// Hours since arrival.
     pub age_hours: i64,

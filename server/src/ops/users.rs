@@ -21,7 +21,6 @@ pub struct NewUser {
     /// Display name (Chinese).
     pub display_name: String,
     /// Role.
-    #[schema(value_type = String)]
     pub role: Role,
     /// Root unit of the account's branch.
     pub scope_unit_id: String,
@@ -190,7 +189,6 @@ pub async fn reset_password(
 #[serde(deny_unknown_fields)]
 pub struct Placement {
     /// Role.
-    #[schema(value_type = String)]
     pub role: Role,
     /// Root unit of the account's branch (inside the admin's own).
     pub scope_unit_id: String,

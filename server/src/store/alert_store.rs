@@ -9,7 +9,9 @@ use chrono::{DateTime, NaiveTime, Utc};
 use super::{ChainStatus, NewVisit, Scope, StoreResult};
 
 /// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     /// A worker reported a case to police (an urgent review).
@@ -259,7 +261,7 @@ pub struct ChainGap {
 }
 
 /// Where one event's delivery to one channel stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// Waiting to be sent (again, after a failure).
@@ -308,7 +310,7 @@ impl DeliveryState {
 }
 
 /// One event's delivery to one channel, with the event.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AlertDelivery {
     /// The event's number: with the channel, the idempotency key receivers see.
     pub event_id: i64,
