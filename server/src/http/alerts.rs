@@ -1,7 +1,7 @@
 //! Alert channels, their history and the outbox figures (`docs/alerts.md`).
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use crate::auth::StaffCaller;
 use crate::error::AppError;
 use crate::ops::{self, Actor};
 use crate::state::AppState;
-use crate::store::{AlertChannel, AlertDelivery, Role};
+use crate::store::{AlertChannel, AlertDelivery, AlertKind, ChannelKind, Role};
 
 /// A channel as listed: never its URL or secret.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -55,24 +55,28 @@ impl From<AlertChannel> for ChannelView {
 #[serde(deny_unknown_fields)]
 pub struct NewChannelRequest {
     /// The unit whose branch it serves (its alerts and those of every unit below).
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub unit_id: String,
-    /// `wecom`, `dingtalk` or `webhook`.
-    #[schema(pattern = "^(wecom|dingtalk|webhook)$")]
-    pub kind: String,
+    /// The robot's service.
+    pub kind: ChannelKind,
     /// A name admins recognise (1–60 characters).
-    #[schema(min_length = 1, max_length = 60)]
+    #[schema(min_length = 1, max_length = 60, pattern = r"\S")]
     pub label: String,
     /// The robot or webhook URL (http or https).
+    #[schema(
+        max_length = 2000,
+        pattern = "^https?://[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?([.][A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(:[1-9][0-9]{0,3})?(/[A-Za-z0-9._~!$&'()*+,;=:@/%-]*)?([?][A-Za-z0-9._~!$&'()*+,;=:@/?%-]*)?$"
+    )]
     pub url: String,
     /// Signing secret: required for `dingtalk` and `webhook`.
     #[serde(default)]
     pub secret: Option<String>,
-    /// Events it receives (`police`, `review_due_soon`, `review_overdue`, `digest`,
-    /// `chain_fork`, `chain_gap`, `device_revoked`); all when absent or empty.
+    /// Events it receives; all when absent or empty.
     #[serde(default)]
-    pub events: Vec<String>,
+    pub events: Vec<AlertKind>,
     /// Daily digest time, `HH:MM` China Standard Time (default 08:00).
     #[serde(default)]
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     pub digest_at: Option<String>,
 }
 
@@ -109,9 +113,14 @@ pub async fn add(
     ApiJson(req): ApiJson<NewChannelRequest>,
 ) -> Result<(StatusCode, Json<ChannelView>), AppError> {
     caller.require(&[Role::Admin])?;
-    let kind = ops::alerts::parse_kind(&req.kind)?;
-    let events = ops::alerts::parse_event_list(&req.events.join(","))?;
     let digest_at = match req.digest_at.as_deref() {
+        // The API takes exactly `HH:MM`, as its schema says; forms and the command line are lenient.
+        Some(t) if !is_hh_mm(t) => {
+            return Err(AppError::bad_request(
+                "invalid_digest_time",
+                "the digest time must look like 08:00",
+            ));
+        }
         Some(t) => ops::alerts::parse_digest_at(t)?,
         None => ops::alerts::default_digest_at(),
     };
@@ -120,16 +129,27 @@ pub async fn add(
         &Actor::from(&caller),
         ops::alerts::NewChannel {
             unit_id: req.unit_id,
-            kind,
+            kind: req.kind,
             label: req.label,
             url: req.url,
             secret: req.secret,
-            events,
+            events: req.events,
             digest_at,
         },
     )
     .await?;
     Ok((StatusCode::CREATED, Json(channel.into())))
+}
+
+/// Whether `t` is a time of day written exactly `HH:MM`.
+fn is_hh_mm(t: &str) -> bool {
+    let b = t.as_bytes();
+    let digits = |i: usize| b[i].is_ascii_digit();
+    b.len() == 5
+        && b[2] == b':'
+        && [0, 1, 3, 4].into_iter().all(digits)
+        && (b[0] - b'0') * 10 + (b[1] - b'0') < 24
+        && b[3] < b'6'
 }
 
 /// `DELETE /api/v1/alert-channels/{channel_id}` (admin).
@@ -157,6 +177,7 @@ pub async fn remove(
 #[serde(deny_unknown_fields)]
 pub struct TestRequest {
     /// The unit whose channels (its own and those above it) get a test message.
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub unit_id: String,
 }
 
@@ -215,9 +236,12 @@ pub struct HistoryQuery {
 pub async fn history(
     State(s): State<AppState>,
     caller: StaffCaller,
-    Query(q): Query<HistoryQuery>,
+    super::ApiQuery(q): super::ApiQuery<HistoryQuery>,
 ) -> Result<Json<Vec<AlertDelivery>>, AppError> {
     caller.require(&[Role::Admin])?;
+    if q.limit.is_some_and(|n| !(1..=500).contains(&n)) {
+        return Err(AppError::bad_request("bad_query", "limit must be 1 to 500"));
+    }
     Ok(Json(
         ops::alerts::history(
             &s,

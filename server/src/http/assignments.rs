@@ -82,6 +82,12 @@ pub async fn pull(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Assignments>, AppError> {
     let held = held_templates(query.as_deref())?;
+    if since(query.as_deref()) == Some("") {
+        return Err(AppError::bad_request(
+            "bad_since",
+            "since is not a token this server issued",
+        ));
+    }
     let a =
         ops::assignments::for_device(&s, &caller.device, since(query.as_deref()), &held).await?;
     Ok(Json(a))
@@ -92,11 +98,14 @@ pub async fn pull(
 #[serde(deny_unknown_fields)]
 pub struct NewAudienceKey {
     /// `child-welfare` or `civil-affairs`.
+    #[schema(pattern = "^(child-welfare|civil-affairs)$")]
     pub audience: String,
     /// County whose branch the key serves; the caller's own branch when absent.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub unit_id: Option<String>,
     /// Passphrase that seals the private key (at least 12 characters); never stored or logged.
+    #[schema(min_length = 12)]
     pub passphrase: String,
 }
 

@@ -185,6 +185,7 @@ pub struct PasswordChange {
     /// The current password.
     pub current_password: String,
     /// The new one (at least 10 characters).
+    #[schema(min_length = 10)]
     pub new_password: String,
 }
 

@@ -25,10 +25,10 @@ fn param<'a>(query: Option<&'a str>, key: &str) -> Result<Option<&'a str>, AppEr
         .find(|(k, _)| *k == key)
     {
         None => Ok(None),
-        Some((_, "")) => Ok(None),
         Some((_, v))
-            if v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) =>
+            if !v.is_empty()
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) =>
         {
             Ok(Some(v))
         }
@@ -247,10 +247,17 @@ pub async fn briefing(
             ));
         }
     };
+    // Every parameter is checked, whichever period applies; a month keeps the category and
+    // worker filters.
+    let period = filter(q)?;
     let f = if param(q, "month")?.is_some() || param(q, "from")?.is_none() {
-        ops::briefing::month_filter(param(q, "unit")?.map(str::to_owned), &month)?
+        Filter {
+            category: period.category,
+            worker_id: period.worker_id,
+            ..ops::briefing::month_filter(period.unit_id, &month)?
+        }
     } else {
-        filter(q)?
+        period
     };
     let bytes = ops::briefing::export(&s, &Actor::from(&caller), &f, format).await?;
     let name = briefing_file_name(

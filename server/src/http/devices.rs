@@ -20,6 +20,7 @@ use crate::store::{Device, Role};
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
     /// The worker the phone will record for.
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub worker_id: String,
 }
 

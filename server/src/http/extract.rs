@@ -1,9 +1,9 @@
 //! Extractors whose rejections are JSON `AppError`s: body bytes (413 `too_large`), JSON
-//! (415 `unsupported_media_type` unless it says it is JSON, 400 `malformed_json`) and path
-//! parameters (400 `bad_path`).
+//! (415 `unsupported_media_type` unless it says it is JSON, 400 `malformed_json`), query strings
+//! (400 `bad_query`) and path parameters (400 `bad_path`).
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use fieldvisit_core::protocol::redacted_json_error;
@@ -69,6 +69,21 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         serde_json::from_slice(&bytes)
             .map(ApiJson)
             .map_err(|e| AppError::bad_request("malformed_json", redacted_json_error(&e)))
+    }
+}
+
+/// A query string; a parameter that is unknown or not of its type is a 400 `bad_query`.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(t)| ApiQuery(t))
+            .map_err(|_| AppError::bad_request("bad_query", "query parameters are not valid"))
     }
 }
 

@@ -29,7 +29,7 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use extract::{ApiJson, ApiPath, RawBody};
+pub use extract::{ApiJson, ApiPath, ApiQuery, RawBody};
 
 use crate::config::BodyLimits;
 use crate::error::AppError;

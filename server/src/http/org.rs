@@ -37,13 +37,19 @@ pub async fn list_units(
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
     /// Id.
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub id: String,
     /// Parent id (absent for a province).
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub parent_id: Option<String>,
     /// `province`, `city`, `county`, `township` or `village`.
     pub level: OrgLevel,
     /// Chinese name.
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
 }
 
@@ -308,6 +314,7 @@ pub async fn enable_staff(
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
     /// The new password (at least 10 characters); its owner must change it at the next sign-in.
+    #[schema(min_length = 10)]
     pub password: String,
 }
 

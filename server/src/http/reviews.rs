@@ -111,6 +111,7 @@ pub async fn decide(
 #[serde(deny_unknown_fields)]
 pub struct UnlockRequest {
     /// Audience, e.g. `child-welfare`.
+    #[schema(pattern = "^(child-welfare|civil-affairs)$")]
     pub audience: String,
     /// The key's passphrase; never stored or logged.
     pub passphrase: String,

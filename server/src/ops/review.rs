@@ -65,6 +65,7 @@ pub struct Decision {
     pub action: Action,
     /// Why; required for return (the comment the worker sees), escalate and close.
     #[serde(default)]
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$")]
     pub reason: String,
     /// Branch, required for escalate.
     #[serde(default)]

@@ -86,7 +86,9 @@ pub fn parse_events(s: &str) -> Option<Vec<AlertKind>> {
 }
 
 /// Where a channel posts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     /// A WeCom (企业微信) group robot.

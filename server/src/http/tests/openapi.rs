@@ -551,3 +551,43 @@ async fn answers_of_a_seeded_world_match_their_documented_schemas() {
     }
     assert!(checked > 30);
 }
+
+#[tokio::test]
+async fn what_the_schema_refuses_the_server_refuses() {
+    let w = world().await;
+    let phone = w.enroll("wA").await;
+    let admin = w.login("adminA").await;
+    let sup = w.login("supA").await;
+    for (token, uri) in [
+        (&admin, "/api/v1/alerts?limit=0"),
+        (&admin, "/api/v1/alerts?limit=501"),
+        (&admin, "/api/v1/alerts?surplus=1"),
+        (&sup, "/api/v1/coverage?unit="),
+        (&sup, "/api/v1/coverage?worker="),
+        (&sup, "/api/v1/reports/briefing?worker="),
+        (&sup, "/api/v1/reports/briefing?category=nope&format=csv"),
+        (&phone.token, "/api/v1/assignments?since="),
+    ] {
+        let r = w.call("GET", uri, Some(token), Body::empty()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{uri}: {}", r.json);
+    }
+    let channel = |digest_at: &str| {
+        json!({"unit_id": "tA", "kind": "wecom", "label": "群",
+            "url": "https://x.example/h?key=1", "digest_at": digest_at})
+    };
+    for t in ["8:00", " 08:00", "24:00", "08:60"] {
+        let r = w
+            .json("POST", "/api/v1/alert-channels", Some(&admin), channel(t))
+            .await;
+        assert_eq!(r.code(), "invalid_digest_time", "{t}");
+    }
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/alert-channels",
+            Some(&admin),
+            channel("23:59"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+}
