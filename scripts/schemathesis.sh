@@ -5,13 +5,15 @@
 # credentials for the open ones. Every check is on; any failure or any 5xx fails the script.
 #
 # Environment: FIELDVISIT_SCHEMATHESIS_VENV (default ~/.cache/fieldvisit/venv-schemathesis, made
-# once), FIELDVISIT_SCHEMATHESIS_EXAMPLES (examples per operation and mode, default 12).
+# once), FIELDVISIT_SCHEMATHESIS_EXAMPLES (examples per operation and mode, default 12),
+# FIELDVISIT_SCHEMATHESIS_SEED (default 1: the same requests every run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 schemathesis_version=4.32.5
 venv="${FIELDVISIT_SCHEMATHESIS_VENV:-$HOME/.cache/fieldvisit/venv-schemathesis}"
 examples="${FIELDVISIT_SCHEMATHESIS_EXAMPLES:-12}"
+seed="${FIELDVISIT_SCHEMATHESIS_SEED:-1}"
 if [ ! -x "$venv/bin/st" ] || ! "$venv/bin/st" --version 2> /dev/null | grep -q "$schemathesis_version"; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q "schemathesis==$schemathesis_version"
@@ -90,7 +92,7 @@ run() {
     shift
     echo "== schemathesis: $who"
     if ! "$venv/bin/st" --config-file scripts/schemathesis.toml run "$base/api/v1/openapi.json" --url "$base" \
-        --checks all --mode all --max-examples "$examples" --seed 1 \
+        --checks all --mode all --max-examples "$examples" --seed "$seed" \
         --phases examples,coverage,fuzzing --workers 1 --request-timeout 30 \
         --suppress-health-check all --warnings off --no-color "$@"; then
         failed=1
