@@ -75,9 +75,12 @@ pub struct StaffMember {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LowIncomeStandard {
+    // The bounds of the schema are those the server accepts from a county.
     /// The year it applies to.
+    #[cfg_attr(feature = "openapi", schema(minimum = 2000, maximum = 2100))]
     pub year: i32,
     /// Yuan per person per month.
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0, maximum = 100_000))]
     pub yuan_per_person_month: f64,
 }
 

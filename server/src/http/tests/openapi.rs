@@ -590,4 +590,16 @@ async fn what_the_schema_refuses_the_server_refuses() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    // JSON Schema counts 2026.0 as an integer, and so does the server.
+    let county = w.login("admin").await;
+    let r = w
+        .json(
+            "PUT",
+            "/api/v1/counties/k/parameters",
+            Some(&county),
+            json!({"low_income_standards": [{"year": 2026.0, "yuan_per_person_month": 900.0}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["own"]["low_income_standards"][0]["year"], 2026);
 }
