@@ -124,6 +124,10 @@ cargo test --workspace --locked
 # package selection as above, so nothing is built again.
 FIELDVISIT_TEST_BACKEND=postgres cargo test --workspace --locked --lib -- http::tests::
 
+# The API against its own OpenAPI document: schemathesis on a running demo server, signed in as
+# every role and as a phone.
+scripts/schemathesis.sh
+
 # The FFI: generated Kotlin on the JVM, generated Python, Swift and C header checks.
 scripts/test-bindings.sh
 

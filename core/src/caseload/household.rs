@@ -9,6 +9,7 @@ use crate::template::{Label, VisitKind};
 /// Why a household is on the caseload (`docs/domain.md` §2); a household may have several.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     /// 低保 low-income household.
@@ -120,6 +121,7 @@ impl Category {
 
 /// A household member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Member {
     /// Name.
@@ -133,6 +135,7 @@ pub struct Member {
 
 /// A household on a worker's caseload. Everything but `id` is personal data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Household {
     /// Stable id assigned by the server.
@@ -157,6 +160,7 @@ pub struct Household {
 
 /// A category and the date the household entered it (the first visit is due then).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CategoryRegistration {
     /// Category.

@@ -9,6 +9,7 @@ use super::Category;
 
 /// How long until the next visit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Interval {
     /// A number of days.
@@ -32,6 +33,7 @@ impl Interval {
 
 /// The schedule of one category.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleRule {
     /// Category.
@@ -55,6 +57,7 @@ impl ScheduleRule {
 
 /// All schedule rules of a county.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleConfig {
     /// One rule per category.

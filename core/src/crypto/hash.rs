@@ -57,6 +57,21 @@ impl<'de> Deserialize<'de> for Sha256Hash {
     }
 }
 
+// Written by hand: the wire form is a string, not the array the type holds.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Sha256Hash {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[0-9a-f]{64}$"))
+            .description(Some("SHA-256, 64 lowercase hex digits"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Sha256Hash {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,15 +22,21 @@ pub struct GpsFix {
 
 /// Thresholds for the evidence flags (configurable per county).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceThresholds {
+    // The bounds of the schema are those the server accepts from a county.
     /// A fix farther than this from the registered location is flagged.
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0, maximum = 100_000))]
     pub max_distance_m: f64,
     /// A fix less accurate than this is flagged.
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0, maximum = 10_000))]
     pub max_accuracy_m: f64,
     /// A fix older than this when the visit starts is flagged.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 86_400))]
     pub max_fix_age_s: i64,
     /// A visit shorter than this is flagged.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 86_400))]
     pub min_duration_s: i64,
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A WGS-84 point in decimal degrees.
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GeoPoint {
     /// Latitude, −90..90.

@@ -14,6 +14,7 @@ pub const MAX_HELD_TEMPLATES: usize = 64;
 
 /// An audience's public key for wrapping content keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AudienceKeyRecord {
     /// Audience id.
@@ -24,6 +25,7 @@ pub struct AudienceKeyRecord {
 
 /// A guardianship assessment sent back to the worker with the reviewer's comment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReturnedAssessment {
     /// The returned visit.
@@ -39,6 +41,7 @@ pub struct ReturnedAssessment {
 /// What the server knows of the last visit of one household in one category: a new or
 /// replacement phone starts its due dates from it rather than from the registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LastVisitRecord {
     /// Household.
@@ -57,6 +60,7 @@ pub struct LastVisitRecord {
 /// A person of the worker's station, offered when a form asks for its investigators, so that two
 /// investigators are two people rather than two spellings of one name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 #[serde(deny_unknown_fields)]
 pub struct StaffMember {
@@ -68,17 +72,22 @@ pub struct StaffMember {
 
 /// The local low-income standard (低保标准) a county set for one year.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LowIncomeStandard {
+    // The bounds of the schema are those the server accepts from a county.
     /// The year it applies to.
+    #[cfg_attr(feature = "openapi", schema(minimum = 2000, maximum = 2100))]
     pub year: i32,
     /// Yuan per person per month.
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0, maximum = 100_000))]
     pub yuan_per_person_month: f64,
 }
 
 /// What a county sets for its phones' checks beside its schedule (docs/domain.md §3): the values
 /// its templates compare answers against.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CountyParameters {
     /// The low-income standards the county set, one per year; a visit compares against its own
@@ -89,9 +98,11 @@ pub struct CountyParameters {
 
 /// One pull of assignments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Assignments {
     /// [`super::WIRE_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub version: u16,
     /// The worker.
     pub worker_id: String,
@@ -102,6 +113,7 @@ pub struct Assignments {
     /// Households no longer on the caseload (their data is to be removed from the phone).
     pub removed_households: Vec<String>,
     /// Templates (all current versions).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub templates: Vec<Template>,
     /// The county's schedule.
     pub schedule: ScheduleConfig,

@@ -16,13 +16,22 @@ const SIGNING_CONTEXT: &[u8] = b"fieldvisit/envelope/v1\0";
 
 /// A signed, sealed visit as it travels. `body` holds the exact signed bytes (base64 of JSON).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SealedEnvelope {
     /// [`ENVELOPE_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub version: u16,
     /// Base64 of the canonical JSON of [`EnvelopeBody`].
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$"
+        )
+    )]
     pub body: String,
     /// Base64 Ed25519 signature over `SIGNING_CONTEXT || body bytes`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]{85}[AQgw]==$"))]
     pub signature: String,
 }
 

@@ -10,9 +10,11 @@ pub const WIRE_VERSION: u16 = 1;
 
 /// The server's acknowledgement of a stored envelope; the same envelope always gets the same receipt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
     /// [`WIRE_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub version: u16,
     /// Visit id.
     pub visit_id: String,
@@ -26,13 +28,19 @@ pub struct Receipt {
 
 /// A phone redeeming an enrollment code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     /// [`WIRE_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub version: u16,
     /// The one-time code from the QR.
     pub code: String,
     /// Base64 Ed25519 public key of the device.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$")
+    )]
     pub public_key: String,
     /// A label for the device list (model name).
     pub device_label: String,
@@ -40,9 +48,11 @@ pub struct EnrollRequest {
 
 /// The device credential returned at enrollment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollResponse {
     /// [`WIRE_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub version: u16,
     /// Device id assigned by the server.
     pub device_id: String,
@@ -54,6 +64,7 @@ pub struct EnrollResponse {
 
 /// How much of a photo the server holds (for resuming uploads).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UploadStatus {
     /// Photo id.
@@ -68,6 +79,7 @@ pub struct UploadStatus {
 
 /// Body of every API error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApiErrorBody {
     /// The error.
@@ -76,6 +88,7 @@ pub struct ApiErrorBody {
 
 /// An API error: a stable code to act on and a readable message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApiError {
     /// Machine-readable code, e.g. `bad_signature`.

@@ -48,14 +48,46 @@ fn held_templates(query: Option<&str>) -> Result<Vec<(String, u32)>, AppError> {
     Ok(held)
 }
 
+/// A template the phone holds, `TEMPLATE_ID.VERSION`: the query value `have` repeats.
+#[derive(Debug)]
+pub struct HeldTemplate;
+
+impl utoipa::PartialSchema for HeldTemplate {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}[.][0-9]{1,9}$"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for HeldTemplate {}
+
 /// `GET /api/v1/assignments?since=TOKEN&have=ID.VERSION…` (device).
 #[instrument(skip_all, fields(device_id = %caller.device.id))]
+#[utoipa::path(
+    get,
+    path = "/assignments",
+    summary = "The device's assignments since a token; no token: everything",
+    security(("bearer" = [])),
+    params(
+        ("since" = Option<String>, Query, description = "The token of the previous pull; absent for everything", pattern = "^c[0-9]{1,19}$"),
+        ("have" = Option<Vec<HeldTemplate>>, Query, description = "Templates the phone holds, left out of the answer", max_items = 64)
+    ),
+    responses((status = 200, description = "Assignments", body = Assignments), (status = 400, description = "bad_since or bad_have", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "device_revoked", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn pull(
     State(s): State<AppState>,
     caller: DeviceCaller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Assignments>, AppError> {
     let held = held_templates(query.as_deref())?;
+    if since(query.as_deref()) == Some("") {
+        return Err(AppError::bad_request(
+            "bad_since",
+            "since is not a token this server issued",
+        ));
+    }
     let a =
         ops::assignments::for_device(&s, &caller.device, since(query.as_deref()), &held).await?;
     Ok(Json(a))
@@ -66,11 +98,14 @@ pub async fn pull(
 #[serde(deny_unknown_fields)]
 pub struct NewAudienceKey {
     /// `child-welfare` or `civil-affairs`.
+    #[schema(pattern = "^(child-welfare|civil-affairs)$")]
     pub audience: String,
     /// County whose branch the key serves; the caller's own branch when absent.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub unit_id: Option<String>,
     /// Passphrase that seals the private key (at least 12 characters); never stored or logged.
+    #[schema(min_length = 12)]
     pub passphrase: String,
 }
 
@@ -85,6 +120,14 @@ impl std::fmt::Debug for NewAudienceKey {
 
 /// `POST /api/v1/audience-keys` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/audience-keys",
+    summary = "Make an audience key pair for a county branch; the private key is sealed under the passphrase (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = NewAudienceKey, content_type = "application/json"),
+    responses((status = 201, description = "Made", body = AudienceKeyRecord), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 409, description = "conflict", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn create(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -102,6 +145,13 @@ pub async fn create(
 }
 
 /// `GET /api/v1/audience-keys` (staff): public keys serving the caller's branch.
+#[utoipa::path(
+    get,
+    path = "/audience-keys",
+    summary = "Audience public keys serving the caller's branch",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Keys", body = Vec<AudienceKeyRecord>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn list(
     State(s): State<AppState>,
     caller: StaffCaller,

@@ -8,7 +8,6 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use tracing::instrument;
 
 use super::ApiJson;
@@ -36,12 +35,10 @@ pub struct LoginResponse {
     /// Send as `X-CSRF-Token` on cookie-authenticated writes.
     pub csrf_token: String,
     /// Session expiry.
-    #[schema(value_type = String)]
     pub expires_at: DateTime<Utc>,
     /// Staff id.
     pub staff_id: String,
     /// Role.
-    #[schema(value_type = String)]
     pub role: Role,
     /// An administrator set this password: change it (`POST /auth/password`) before anything else.
     pub must_change_password: bool,
@@ -68,6 +65,13 @@ pub fn session_cookie(
 
 /// `POST /api/v1/auth/login`.
 #[instrument(skip_all, fields(staff_id))]
+#[utoipa::path(
+    post,
+    path = "/auth/login",
+    summary = "Staff sign-in: a session cookie and a bearer token",
+    request_body(content = LoginRequest, content_type = "application/json"),
+    responses((status = 200, description = "Signed in", body = LoginResponse), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "invalid_credentials", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 429, description = "account_locked or rate_limited", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
@@ -88,6 +92,13 @@ pub async fn login(
 
 /// `POST /api/v1/auth/logout`: ends the session and locks the keys it unlocked.
 #[instrument(skip_all, fields(staff_id = %caller.0.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    summary = "End the session (and lock the keys it unlocked)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Signed out"), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "csrf", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn logout(
     State(state): State<AppState>,
     caller: PendingStaffCaller,
@@ -100,18 +111,45 @@ pub async fn logout(
         .into_response())
 }
 
+/// The caller as `GET /api/v1/auth/me` answers.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Me {
+    /// Staff id.
+    pub staff_id: String,
+    /// Role.
+    pub role: Role,
+    /// Root unit of the caller's branch.
+    pub scope_unit_id: String,
+    /// An administrator set the password: it must be changed before anything else.
+    pub must_change_password: bool,
+}
+
 /// `GET /api/v1/auth/me`.
-pub async fn me(caller: PendingStaffCaller) -> Json<serde_json::Value> {
+#[utoipa::path(
+    get,
+    path = "/auth/me",
+    summary = "The caller's id, role and branch",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "The caller", body = Me), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
+pub async fn me(caller: PendingStaffCaller) -> Json<Me> {
     let c = caller.0;
-    Json(json!({
-        "staff_id": c.staff_id,
-        "role": c.role,
-        "scope_unit_id": c.scope_unit_id,
-        "must_change_password": c.must_change_password,
-    }))
+    Json(Me {
+        staff_id: c.staff_id,
+        role: c.role,
+        scope_unit_id: c.scope_unit_id,
+        must_change_password: c.must_change_password,
+    })
 }
 
 /// `GET /api/v1/auth/sessions`: the caller's own live sessions.
+#[utoipa::path(
+    get,
+    path = "/auth/sessions",
+    summary = "The caller's own live sessions (newest use first), the current one marked",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Sessions", body = Vec<sessions::SessionView>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn sessions(
     State(state): State<AppState>,
     caller: crate::auth::StaffCaller,
@@ -123,6 +161,14 @@ pub async fn sessions(
 
 /// `DELETE /api/v1/auth/sessions/{session_id}`: ends one of the caller's own sessions.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    delete,
+    path = "/auth/sessions/{session_id}",
+    summary = "End one of the caller's own sessions (and lock the keys it unlocked)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("session_id" = String, Path, description = "Session id (as listed)", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 204, description = "Ended"), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn end_session(
     State(state): State<AppState>,
     caller: crate::auth::StaffCaller,
@@ -139,6 +185,7 @@ pub struct PasswordChange {
     /// The current password.
     pub current_password: String,
     /// The new one (at least 10 characters).
+    #[schema(min_length = 10)]
     pub new_password: String,
 }
 
@@ -150,6 +197,14 @@ impl std::fmt::Debug for PasswordChange {
 
 /// `POST /api/v1/auth/password`: every session of the account ends, this one too.
 #[instrument(skip_all, fields(staff_id = %caller.0.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/auth/password",
+    summary = "Change one's own password (given the current one); every session of the account ends",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = PasswordChange, content_type = "application/json"),
+    responses((status = 204, description = "Changed; sign in again"), (status = 400, description = "weak_password, same_password or malformed_json", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "wrong_password or csrf", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     caller: PendingStaffCaller,

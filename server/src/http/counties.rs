@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::store::{CountyParameterSet, IssuedTemplate};
 
 /// A county's parameters: its own, and what is in force there.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ParametersView {
     /// County id.
     pub county_id: String,
@@ -51,6 +51,14 @@ async fn view(s: &AppState, actor: &Actor, county_id: &str) -> Result<Parameters
 
 /// `GET /api/v1/counties/{county_id}/parameters` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    get,
+    path = "/counties/{county_id}/parameters",
+    summary = "A county's parameters: what it set itself, and the low-income standards and evidence thresholds in force there (admin of a branch holding the county)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("county_id" = String, Path, description = "County id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 200, description = "Parameters", body = ParametersView), (status = 400, description = "invalid_id", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found, also for a unit that is not a county", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn get_parameters(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -61,6 +69,15 @@ pub async fn get_parameters(
 
 /// `PUT /api/v1/counties/{county_id}/parameters` (admin): replaces the county's parameters.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    put,
+    path = "/counties/{county_id}/parameters",
+    summary = "Replace a county's parameters; phones receive them with their next assignments; audited (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("county_id" = String, Path, description = "County id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    request_body(content = CountyParameterSet, content_type = "application/json"),
+    responses((status = 200, description = "Parameters", body = ParametersView), (status = 400, description = "invalid_parameters, malformed_json or invalid_id", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found, also for a unit that is not a county", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn put_parameters(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -74,6 +91,14 @@ pub async fn put_parameters(
 
 /// `DELETE /api/v1/counties/{county_id}/parameters` (admin): back to the defaults.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    delete,
+    path = "/counties/{county_id}/parameters",
+    summary = "Clear a county's parameters (no standard, default thresholds); audited (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("county_id" = String, Path, description = "County id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 200, description = "Parameters", body = ParametersView), (status = 400, description = "invalid_id", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found, also for a unit that is not a county", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn clear_parameters(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -85,7 +110,7 @@ pub async fn clear_parameters(
 }
 
 /// A template version issued to a county's branch.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TemplateVersionView {
     /// Template id.
     pub id: String,
@@ -129,6 +154,14 @@ fn version_view(t: &IssuedTemplate, current: bool) -> TemplateVersionView {
 
 /// `GET /api/v1/counties/{county_id}/templates` (admin): every version issued to the county.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    get,
+    path = "/counties/{county_id}/templates",
+    summary = "Every template version issued to a county's branch, marking those its phones receive now (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("county_id" = String, Path, description = "County id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 200, description = "Versions", body = Vec<TemplateVersionView>), (status = 400, description = "invalid_id", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found, also for a unit that is not a county", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn list_templates(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -143,6 +176,15 @@ pub async fn list_templates(
 /// `POST /api/v1/counties/{county_id}/templates` (admin): publishes a template document (the
 /// format of `core/TEMPLATES.md`) for the county's branch.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/counties/{county_id}/templates",
+    summary = "Publish a county's template, or a new version of one, for its branch (the document of core/TEMPLATES.md); audited (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("county_id" = String, Path, description = "County id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    request_body(content = Object, content_type = "application/json", description = "A template document (core/TEMPLATES.md)"),
+    responses((status = 200, description = "Published", body = TemplateVersionView), (status = 400, description = "invalid_template, template_version_taken, category_served, audience_without_key, invalid_id", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found, also for a unit that is not a county", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn publish_template(
     State(s): State<AppState>,
     caller: StaffCaller,

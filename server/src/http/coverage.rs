@@ -25,10 +25,10 @@ fn param<'a>(query: Option<&'a str>, key: &str) -> Result<Option<&'a str>, AppEr
         .find(|(k, _)| *k == key)
     {
         None => Ok(None),
-        Some((_, "")) => Ok(None),
         Some((_, v))
-            if v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) =>
+            if !v.is_empty()
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) =>
         {
             Ok(Some(v))
         }
@@ -78,6 +78,20 @@ fn filter(query: Option<&str>) -> Result<Filter, AppError> {
 
 /// `GET /api/v1/coverage?unit=&from=&to=&category=&worker=`.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    get,
+    path = "/coverage",
+    summary = "Coverage of a unit for a period: due, on time, late, missed, pending, percentages; the overdue list, ID numbers masked (supervisor)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(
+        ("unit" = Option<String>, Query, description = "County, township or village; the caller's branch when absent", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"),
+        ("from" = Option<chrono::NaiveDate>, Query, description = "First day (default: the first of this month); the period runs forwards and lasts at most 366 days"),
+        ("to" = Option<chrono::NaiveDate>, Query, description = "Last day (default: today)"),
+        ("category" = Option<fieldvisit_core::caseload::Category>, Query, description = "Only this category"),
+        ("worker" = Option<String>, Query, description = "Only this worker's caseload", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")
+    ),
+    responses((status = 200, description = "Coverage", body = Coverage), (status = 400, description = "bad_query or invalid_id", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn coverage(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -91,6 +105,21 @@ pub async fn coverage(
 
 /// `GET /api/v1/coverage/trend?unit=&category=&worker=&months=`: on-time record month by month.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    get,
+    path = "/coverage/trend",
+    summary = "On-time record month by month up to this one; the unit, category and worker filters of coverage (supervisor)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(
+        ("unit" = Option<String>, Query, description = "County, township or village; the caller's branch when absent", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"),
+        ("from" = Option<chrono::NaiveDate>, Query, description = "First day (default: the first of this month); the period runs forwards and lasts at most 366 days"),
+        ("to" = Option<chrono::NaiveDate>, Query, description = "Last day (default: today)"),
+        ("category" = Option<fieldvisit_core::caseload::Category>, Query, description = "Only this category"),
+        ("worker" = Option<String>, Query, description = "Only this worker's caseload", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"),
+        ("months" = Option<u32>, Query, description = "Months up to this one (default 12)", minimum = 1, maximum = 36)
+    ),
+    responses((status = 200, description = "Months, oldest first", body = Vec<coverage::MonthTally>), (status = 400, description = "bad_query or invalid_id", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn trend(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -114,6 +143,21 @@ pub async fn trend(
 /// `GET /api/v1/coverage/households?status=due|on_time|late|missed|pending|overdue&…`: the
 /// households behind one number of `/api/v1/coverage` with the same filter.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    get,
+    path = "/coverage/households",
+    summary = "The households (one line per category) behind one number of coverage, ID numbers masked (supervisor)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(
+        ("unit" = Option<String>, Query, description = "County, township or village; the caller's branch when absent", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"),
+        ("from" = Option<chrono::NaiveDate>, Query, description = "First day (default: the first of this month); the period runs forwards and lasts at most 366 days"),
+        ("to" = Option<chrono::NaiveDate>, Query, description = "Last day (default: today)"),
+        ("category" = Option<fieldvisit_core::caseload::Category>, Query, description = "Only this category"),
+        ("worker" = Option<String>, Query, description = "Only this worker's caseload", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"),
+        ("status" = Option<crate::ops::coverage::Status>, Query, description = "Which number (default due)")
+    ),
+    responses((status = 200, description = "Lines", body = Vec<coverage::HouseholdLine>), (status = 400, description = "bad_query or invalid_id", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn households(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -139,6 +183,20 @@ pub async fn households(
 
 /// `GET /api/v1/coverage/evidence?unit=&from=&to=&category=&worker=`.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    get,
+    path = "/coverage/evidence",
+    summary = "Evidence quality and suspicious visits; the filters of coverage (supervisor)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(
+        ("unit" = Option<String>, Query, description = "County, township or village; the caller's branch when absent", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"),
+        ("from" = Option<chrono::NaiveDate>, Query, description = "First day (default: the first of this month); the period runs forwards and lasts at most 366 days"),
+        ("to" = Option<chrono::NaiveDate>, Query, description = "Last day (default: today)"),
+        ("category" = Option<fieldvisit_core::caseload::Category>, Query, description = "Only this category"),
+        ("worker" = Option<String>, Query, description = "Only this worker's caseload", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")
+    ),
+    responses((status = 200, description = "Evidence", body = Evidence), (status = 400, description = "bad_query or invalid_id", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn evidence(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -151,6 +209,22 @@ pub async fn evidence(
 /// `GET /api/v1/reports/briefing?unit=&month=YYYY-MM&format=csv|xlsx`, or with `from`, `to` and
 /// `category` in place of `month`: the same filter as `/api/v1/coverage`.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    get,
+    path = "/reports/briefing",
+    summary = "The briefing (工作简报) of a unit for a month or a period, as XLSX or CSV, Chinese headings, ID numbers masked; audited (supervisor)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(
+        ("unit" = Option<String>, Query, description = "County, township or village; the caller's branch when absent", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"),
+        ("month" = Option<String>, Query, description = "YYYY-MM (default: this month); takes precedence over from and to", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$"),
+        ("from" = Option<chrono::NaiveDate>, Query, description = "First day (default: the first of this month); the period runs forwards and lasts at most 366 days"),
+        ("to" = Option<chrono::NaiveDate>, Query, description = "Last day (default: today)"),
+        ("category" = Option<fieldvisit_core::caseload::Category>, Query, description = "Only this category"),
+        ("worker" = Option<String>, Query, description = "Only this worker's caseload", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"),
+        ("format" = Option<ExportFormat>, Query, description = "File format (default xlsx)")
+    ),
+    responses((status = 200, description = "The file", content((Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (String = "text/csv"))), (status = 400, description = "bad_query or bad_month", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn briefing(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -173,10 +247,17 @@ pub async fn briefing(
             ));
         }
     };
+    // Every parameter is checked, whichever period applies; a month keeps the category and
+    // worker filters.
+    let period = filter(q)?;
     let f = if param(q, "month")?.is_some() || param(q, "from")?.is_none() {
-        ops::briefing::month_filter(param(q, "unit")?.map(str::to_owned), &month)?
+        Filter {
+            category: period.category,
+            worker_id: period.worker_id,
+            ..ops::briefing::month_filter(period.unit_id, &month)?
+        }
     } else {
-        filter(q)?
+        period
     };
     let bytes = ops::briefing::export(&s, &Actor::from(&caller), &f, format).await?;
     let name = briefing_file_name(

@@ -20,6 +20,7 @@ use crate::store::{Device, Role};
 #[serde(deny_unknown_fields)]
 pub struct CodeRequest {
     /// The worker the phone will record for.
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub worker_id: String,
 }
 
@@ -31,12 +32,19 @@ pub struct CodeResponse {
     /// Worker.
     pub worker_id: String,
     /// Expiry.
-    #[schema(value_type = String)]
     pub expires_at: DateTime<Utc>,
 }
 
 /// `POST /api/v1/devices/enrollment-codes` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/devices/enrollment-codes",
+    summary = "A one-time expiring enrollment code for a worker (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = CodeRequest, content_type = "application/json"),
+    responses((status = 201, description = "Code", body = CodeResponse), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn create_code(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -56,6 +64,13 @@ pub async fn create_code(
 }
 
 /// `POST /api/v1/devices/enroll` (the phone, with the code).
+#[utoipa::path(
+    post,
+    path = "/devices/enroll",
+    summary = "Register a phone's Ed25519 key with an enrollment code",
+    request_body(content = EnrollRequest, content_type = "application/json"),
+    responses((status = 201, description = "Enrolled", body = EnrollResponse), (status = 400, description = "unsupported_version, bad_public_key or malformed_json", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "enrollment_refused", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn enroll(
     State(s): State<AppState>,
     ApiJson(req): ApiJson<EnrollRequest>,
@@ -67,6 +82,13 @@ pub async fn enroll(
 }
 
 /// `GET /api/v1/devices` (admin, supervisor; their branch).
+#[utoipa::path(
+    get,
+    path = "/devices",
+    summary = "Devices of workers in the branch (admin, supervisor)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Devices", body = Vec<Device>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn list(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -74,16 +96,37 @@ pub async fn list(
     Ok(Json(ops::devices::list(&s, &Actor::from(&caller)).await?))
 }
 
+/// A revocation's outcome.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Revoked {
+    /// Device id.
+    pub device_id: String,
+    /// Always true: the device is revoked now.
+    pub revoked: bool,
+    /// False when it was revoked already.
+    pub changed: bool,
+}
+
 /// `POST /api/v1/devices/{device_id}/revoke` (admin, supervisor; e.g. a lost phone).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id, device_id = %device_id))]
+#[utoipa::path(
+    post,
+    path = "/devices/{device_id}/revoke",
+    summary = "Revoke a device (admin, supervisor)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("device_id" = String, Path, description = "Device id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 200, description = "Revoked", body = Revoked), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn revoke(
     State(s): State<AppState>,
     caller: StaffCaller,
     ApiPath(device_id): ApiPath<String>,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Revoked>, AppError> {
     caller.require(&[Role::Admin, Role::Supervisor])?;
     let changed = ops::devices::revoke(&s, &Actor::from(&caller), &device_id).await?;
-    Ok(Json(
-        serde_json::json!({ "device_id": device_id, "revoked": true, "changed": changed }),
-    ))
+    Ok(Json(Revoked {
+        device_id,
+        revoked: true,
+        changed,
+    }))
 }

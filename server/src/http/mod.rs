@@ -1,4 +1,5 @@
-//! The HTTP API: `app(state)` builds the router; every route is also listed in [`openapi::ROUTES`].
+//! The HTTP API: `app(state)` builds the router from [`api_routes`], which also makes the OpenAPI
+//! document.
 
 mod access_log;
 mod alerts;
@@ -15,8 +16,6 @@ mod health;
 mod limits;
 pub mod metrics;
 pub mod openapi;
-mod openapi_routes;
-mod openapi_schemas;
 mod org;
 mod panics;
 mod photos;
@@ -27,103 +26,109 @@ mod visits;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post, put};
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub use extract::{ApiJson, ApiPath, RawBody};
+pub use extract::{ApiJson, ApiPath, ApiQuery, RawBody};
 
+use crate::config::BodyLimits;
 use crate::error::AppError;
 use crate::state::AppState;
+
+/// Every route of the API with its documentation: health and metrics at the root, the rest under
+/// `/api/v1`. Routes with a body limit or a rate limit of their own are grouped so that the layer
+/// covers them alone.
+pub fn api_routes(limits: &BodyLimits, signin: &signin_limit::Limiter) -> OpenApiRouter<AppState> {
+    let login = OpenApiRouter::new()
+        .routes(routes!(auth::login))
+        .layer(signin_limit::layer(signin));
+    let csv = OpenApiRouter::new()
+        .routes(routes!(org::import_households))
+        .layer(DefaultBodyLimit::max(limits.csv));
+    let envelopes = OpenApiRouter::new()
+        .routes(routes!(
+            counties::list_templates,
+            counties::publish_template
+        ))
+        .routes(routes!(visits::put_visit))
+        .layer(DefaultBodyLimit::max(limits.envelope));
+    let chunks = OpenApiRouter::new()
+        .routes(routes!(photos::status, photos::put_chunk))
+        .layer(DefaultBodyLimit::max(limits.photo_chunk));
+    let api = OpenApiRouter::new()
+        .routes(routes!(openapi::document))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::change_password))
+        .routes(routes!(auth::sessions))
+        .routes(routes!(auth::end_session))
+        .routes(routes!(audit::verify))
+        .routes(routes!(org::list_units, org::add_unit))
+        .routes(routes!(alerts::list, alerts::add))
+        .routes(routes!(alerts::test))
+        .routes(routes!(alerts::remove))
+        .routes(routes!(alerts::history))
+        .routes(routes!(alerts::resend))
+        .routes(routes!(org::list_staff, org::add_staff))
+        .routes(routes!(org::disable_staff))
+        .routes(routes!(org::enable_staff))
+        .routes(routes!(org::reset_password))
+        .routes(routes!(org::place_staff))
+        .routes(routes!(org::list_households))
+        .routes(routes!(org::move_household))
+        .routes(routes!(
+            counties::get_parameters,
+            counties::put_parameters,
+            counties::clear_parameters
+        ))
+        .routes(routes!(assignments::pull))
+        .routes(routes!(assignments::list, assignments::create))
+        .routes(routes!(devices::list))
+        .routes(routes!(devices::create_code))
+        .routes(routes!(devices::enroll))
+        .routes(routes!(devices::revoke))
+        .routes(routes!(visits::list))
+        .routes(routes!(coverage::coverage))
+        .routes(routes!(coverage::evidence))
+        .routes(routes!(coverage::trend))
+        .routes(routes!(coverage::households))
+        .routes(routes!(coverage::briefing))
+        .routes(routes!(reviews::queue))
+        .routes(routes!(reviews::overdue))
+        .routes(routes!(reviews::unlock))
+        .routes(routes!(reviews::lock))
+        .routes(routes!(reviews::detail))
+        .routes(routes!(reviews::decide))
+        .routes(routes!(reviews::content))
+        .routes(routes!(reviews::photo))
+        .merge(login)
+        .merge(csv)
+        .merge(envelopes)
+        .merge(chunks)
+        .layer(DefaultBodyLimit::max(limits.json));
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::livez))
+        .routes(routes!(health::readyz))
+        .routes(routes!(alerts::metrics))
+        .nest("/api/v1", api)
+}
+
+/// The OpenAPI document of [`api_routes`].
+pub fn document(state: &AppState) -> utoipa::openapi::OpenApi {
+    api_routes(&state.config.limits, &state.signin_limiter).into_openapi()
+}
 
 /// The whole API over a state.
 pub fn app(state: AppState) -> Router {
     let limits = state.config.limits;
-    let api = Router::new()
-        .route("/openapi.json", get(openapi::document))
-        .route(
-            "/auth/login",
-            post(axum::handler::Handler::layer(
-                auth::login,
-                signin_limit::layer(&state.signin_limiter),
-            )),
-        )
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/me", get(auth::me))
-        .route("/auth/password", post(auth::change_password))
-        .route("/auth/sessions", get(auth::sessions))
-        .route("/auth/sessions/{session_id}", delete(auth::end_session))
-        .route("/audit/verify", get(audit::verify))
-        .route("/org/units", get(org::list_units).post(org::add_unit))
-        .route("/alert-channels", get(alerts::list).post(alerts::add))
-        .route("/alert-channels/test", post(alerts::test))
-        .route("/alert-channels/{channel_id}", delete(alerts::remove))
-        .route("/alerts", get(alerts::history))
-        .route(
-            "/alerts/{event_id}/{channel_id}/resend",
-            post(alerts::resend),
-        )
-        .route("/staff", get(org::list_staff).post(org::add_staff))
-        .route("/staff/{staff_id}/disable", post(org::disable_staff))
-        .route("/staff/{staff_id}/enable", post(org::enable_staff))
-        .route("/staff/{staff_id}/password", post(org::reset_password))
-        .route("/staff/{staff_id}/placement", post(org::place_staff))
-        .route("/households", get(org::list_households))
-        .route(
-            "/households/import",
-            post(org::import_households).layer(DefaultBodyLimit::max(limits.csv)),
-        )
-        .route("/households/{household_id}/move", post(org::move_household))
-        .route(
-            "/counties/{county_id}/parameters",
-            get(counties::get_parameters)
-                .put(counties::put_parameters)
-                .delete(counties::clear_parameters),
-        )
-        .route(
-            "/counties/{county_id}/templates",
-            get(counties::list_templates)
-                .post(counties::publish_template)
-                .layer(DefaultBodyLimit::max(limits.envelope)),
-        )
-        .route("/assignments", get(assignments::pull))
-        .route(
-            "/audience-keys",
-            get(assignments::list).post(assignments::create),
-        )
-        .route("/devices", get(devices::list))
-        .route("/devices/enrollment-codes", post(devices::create_code))
-        .route("/devices/enroll", post(devices::enroll))
-        .route("/devices/{device_id}/revoke", post(devices::revoke))
-        .route("/visits", get(visits::list))
-        .route(
-            "/visits/{visit_id}",
-            put(visits::put_visit).layer(DefaultBodyLimit::max(limits.envelope)),
-        )
-        .route(
-            "/visits/{visit_id}/photos/{photo_id}",
-            get(photos::status)
-                .put(photos::put_chunk)
-                .layer(DefaultBodyLimit::max(limits.photo_chunk)),
-        )
-        .route("/coverage", get(coverage::coverage))
-        .route("/coverage/evidence", get(coverage::evidence))
-        .route("/coverage/trend", get(coverage::trend))
-        .route("/coverage/households", get(coverage::households))
-        .route("/reports/briefing", get(coverage::briefing))
-        .route("/reviews", get(reviews::queue))
-        .route("/reviews/overdue", get(reviews::overdue))
-        .route("/reviews/unlock", post(reviews::unlock))
-        .route("/reviews/lock", post(reviews::lock))
-        .route("/reviews/{visit_id}", get(reviews::detail))
-        .route("/reviews/{visit_id}/decision", post(reviews::decide))
-        .route("/reviews/{visit_id}/content", get(reviews::content))
-        .route("/reviews/{visit_id}/photos/{photo_id}", get(reviews::photo))
-        .layer(DefaultBodyLimit::max(limits.json));
-    let router = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/livez", get(health::livez))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(alerts::metrics))
-        .nest("/api/v1", api)
+    let (api, doc) = api_routes(&limits, &state.signin_limiter).split_for_parts();
+    let doc = openapi::Served(std::sync::Arc::new(
+        serde_json::to_value(&doc).unwrap_or_default(),
+    ));
+    let router = api
+        .layer(axum::Extension(doc))
         .merge(crate::console::router(&limits, &state.signin_limiter))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -1,111 +1,90 @@
-//! The OpenAPI document, built with utoipa's builder types from [`ROUTES`], the one list of routes.
-//! A test checks that every listed route exists in the router.
+//! The OpenAPI document. It is not written anywhere: the router registers every API route with
+//! its `#[utoipa::path]` annotation (utoipa-axum), so the routes served and the routes documented
+//! are one list, and the schemas are derived from the request and response types themselves.
+
+use std::sync::Arc;
 
 use axum::Json;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
-use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::{
-    ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, Ref, Required,
-    ResponseBuilder,
-};
+use axum::extract::Extension;
+use utoipa::openapi::OpenApi;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
-/// One route of the API.
-#[derive(Debug, Clone, Copy)]
+/// Identifier syntax of path and body ids (`fieldvisit_core::protocol::is_safe_id`).
+pub const ID_PATTERN: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$";
+
+/// The parts of the document that belong to no route: title, security schemes, shared schemas.
+#[derive(Debug, utoipa::OpenApi)]
+#[openapi(
+    info(title = "FieldVisit server API"),
+    // The types of query parameters, which `routes!` does not collect.
+    components(schemas(
+        fieldvisit_core::protocol::ApiErrorBody,
+        fieldvisit_core::caseload::Category,
+        crate::ops::coverage::Status,
+        crate::ops::briefing::ExportFormat,
+        super::assignments::HeldTemplate
+    )),
+    modifiers(&SecuritySchemes)
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer-token and session-cookie schemes.
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                crate::auth::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
+
+/// The document as served, serialized once when the router is built.
+#[derive(Debug, Clone)]
+pub struct Served(pub Arc<serde_json::Value>);
+
+/// One route of the document: its method (upper case) and path.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
-    /// Method.
-    pub method: &'static str,
-    /// Path, with `{param}` placeholders, relative to the server root.
-    pub path: &'static str,
-    /// What it does.
-    pub summary: &'static str,
-    /// Who may call it.
-    pub auth: &'static str,
-    /// Status codes and their meaning.
-    pub responses: &'static [(&'static str, &'static str)],
-    /// Request body: content type and schema name (see `openapi_schemas`).
-    pub request: Option<(&'static str, &'static str)>,
-    /// Schema name of the success body.
-    pub response: Option<&'static str>,
+    /// Method, e.g. `GET`.
+    pub method: String,
+    /// Path with `{param}` placeholders, from the server root.
+    pub path: String,
 }
 
-pub use super::openapi_routes::ROUTES;
-
-fn method(m: &str) -> HttpMethod {
-    match m {
-        "POST" => HttpMethod::Post,
-        "PUT" => HttpMethod::Put,
-        "DELETE" => HttpMethod::Delete,
-        _ => HttpMethod::Get,
-    }
-}
-
-/// Builds the document from [`ROUTES`].
-pub fn build() -> OpenApi {
-    let mut paths = PathsBuilder::new();
-    for r in ROUTES {
-        let mut op = OperationBuilder::new()
-            .summary(Some(r.summary))
-            .description(Some(format!(
-                "Authentication: {}. Errors: {{\"error\":{{\"code\",\"message\"}}}}.",
-                r.auth
-            )))
-            .operation_id(Some(format!("{} {}", r.method, r.path)));
-        for param in r
-            .path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
-        {
-            op = op.parameter(
-                ParameterBuilder::new()
-                    .name(param)
-                    .parameter_in(ParameterIn::Path)
-                    .build(),
-            );
-        }
-        if let Some((content_type, schema)) = r.request {
-            let body = RequestBodyBuilder::new()
-                .content(
-                    content_type,
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name(schema)))
-                        .build(),
-                )
-                .required(Some(Required::True))
-                .build();
-            op = op.request_body(Some(body));
-        }
-        for (code, what) in r.responses {
-            let mut resp = ResponseBuilder::new().description(*what);
-            let schema = match (code.starts_with('2'), r.response) {
-                (true, Some(s)) => Some(s),
-                (true, None) => None,
-                (false, _) => Some("ApiErrorBody"),
-            };
-            if let Some(s) = schema {
-                resp = resp.content(
-                    "application/json",
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name(s)))
-                        .build(),
-                );
+/// Every (method, path) pair of a document (as JSON), in path order.
+pub fn routes(doc: &serde_json::Value) -> Vec<Route> {
+    let mut out = Vec::new();
+    if let Some(paths) = doc["paths"].as_object() {
+        for (path, item) in paths {
+            for method in ["get", "put", "post", "delete", "patch"] {
+                if item.get(method).is_some() {
+                    out.push(Route {
+                        method: method.to_ascii_uppercase(),
+                        path: path.clone(),
+                    });
+                }
             }
-            op = op.response(*code, resp.build());
         }
-        paths = paths.path(r.path, PathItem::new(method(r.method), op.build()));
     }
-    OpenApiBuilder::new()
-        .info(
-            InfoBuilder::new()
-                .title("FieldVisit server API")
-                .version(env!("CARGO_PKG_VERSION"))
-                .build(),
-        )
-        .paths(paths.build())
-        .components(Some(super::openapi_schemas::components()))
-        .build()
+    out
 }
 
 /// `GET /api/v1/openapi.json`.
-pub async fn document() -> Json<OpenApi> {
-    Json(build())
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    summary = "This document (OpenAPI 3.1)",
+    responses((status = 200, description = "The OpenAPI document", body = Object))
+)]
+pub async fn document(Extension(doc): Extension<Served>) -> Json<serde_json::Value> {
+    Json(doc.0.as_ref().clone())
 }

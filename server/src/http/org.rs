@@ -16,6 +16,13 @@ use crate::state::AppState;
 use crate::store::{OrgLevel, OrgUnit, Role};
 
 /// `GET /api/v1/org/units`.
+#[utoipa::path(
+    get,
+    path = "/org/units",
+    summary = "Org units in the caller's branch",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Units", body = Vec<OrgUnit>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn list_units(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -30,19 +37,32 @@ pub async fn list_units(
 #[serde(deny_unknown_fields)]
 pub struct NewUnit {
     /// Id.
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub id: String,
     /// Parent id (absent for a province).
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub parent_id: Option<String>,
     /// `province`, `city`, `county`, `township` or `village`.
-    #[schema(value_type = String)]
     pub level: OrgLevel,
     /// Chinese name.
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
 }
 
 /// `POST /api/v1/org/units` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/org/units",
+    summary = "Add an org unit (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = NewUnit, content_type = "application/json"),
+    responses((status = 201, description = "Added", body = OrgUnit), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 409, description = "conflict", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn add_unit(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -71,7 +91,6 @@ pub struct StaffView {
     /// Display name.
     pub display_name: String,
     /// Role.
-    #[schema(value_type = String)]
     pub role: Role,
     /// Branch root.
     pub scope_unit_id: String,
@@ -100,6 +119,13 @@ impl StaffView {
 }
 
 /// `GET /api/v1/staff` (admin, supervisor).
+#[utoipa::path(
+    get,
+    path = "/staff",
+    summary = "Staff accounts in the branch (admin, supervisor)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Accounts", body = Vec<StaffView>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn list_staff(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -114,6 +140,14 @@ pub async fn list_staff(
 
 /// `POST /api/v1/staff` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/staff",
+    summary = "Add a staff account (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = NewUser, content_type = "application/json"),
+    responses((status = 201, description = "Added", body = StaffView), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 409, description = "conflict", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn add_staff(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -147,6 +181,13 @@ pub struct HouseholdView {
 }
 
 /// `GET /api/v1/households`: a worker sees their caseload, others their branch.
+#[utoipa::path(
+    get,
+    path = "/households",
+    summary = "Households (ID numbers masked) in the branch or caseload",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Households", body = Vec<HouseholdView>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn list_households(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -172,21 +213,45 @@ pub async fn list_households(
     ))
 }
 
+/// How many households an import added or replaced.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Imported {
+    /// Rows imported.
+    pub imported: u64,
+}
+
 /// `POST /api/v1/households/import` (admin; body: UTF-8 CSV).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/households/import",
+    summary = "Import households from CSV, all rows or none (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = String, content_type = "text/csv", description = "UTF-8 CSV with the header of ops::csv_import::COLUMNS"),
+    responses((status = 200, description = "Imported", body = Imported), (status = 400, description = "invalid_csv naming line and column", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn import_households(
     State(s): State<AppState>,
     caller: StaffCaller,
     RawBody(body): RawBody,
-) -> Result<Json<serde_json::Value>, AppError> {
+) -> Result<Json<Imported>, AppError> {
     caller.require(&[Role::Admin])?;
     let rows = csv_import::parse(body.as_ref(), &mut || {}).map_err(ops::OpsError::InvalidRows)?;
     let n = ops::households::import(&s, &Actor::from(&caller), rows).await?;
-    Ok(Json(serde_json::json!({ "imported": n })))
+    Ok(Json(Imported { imported: n as u64 }))
 }
 
 /// `POST /api/v1/households/{household_id}/move` (admin of a branch covering both villages).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/households/{household_id}/move",
+    summary = "Move a household, with its visit history, to another village (admin of a branch covering both)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("household_id" = String, Path, description = "Household id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    request_body(content = ops::households::Move, content_type = "application/json"),
+    responses((status = 200, description = "Moved", body = ops::households::Moved), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn move_household(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -208,6 +273,14 @@ pub struct AccountChanged {
 
 /// `POST /api/v1/staff/{staff_id}/disable` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/staff/{staff_id}/disable",
+    summary = "Disable an account; its sessions end (admin of its branch, not one's own)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("staff_id" = String, Path, description = "Staff id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 200, description = "Disabled", body = AccountChanged), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn disable_staff(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -219,6 +292,14 @@ pub async fn disable_staff(
 
 /// `POST /api/v1/staff/{staff_id}/enable` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/staff/{staff_id}/enable",
+    summary = "Enable a disabled account (admin of its branch, not one's own)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("staff_id" = String, Path, description = "Staff id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 200, description = "Enabled", body = AccountChanged), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn enable_staff(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -233,6 +314,7 @@ pub async fn enable_staff(
 #[serde(deny_unknown_fields)]
 pub struct PasswordReset {
     /// The new password (at least 10 characters); its owner must change it at the next sign-in.
+    #[schema(min_length = 10)]
     pub password: String,
 }
 
@@ -244,6 +326,15 @@ impl std::fmt::Debug for PasswordReset {
 
 /// `POST /api/v1/staff/{staff_id}/password` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/staff/{staff_id}/password",
+    summary = "Set a password its owner must change at the next sign-in; its sessions end (admin of its branch, not one's own)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("staff_id" = String, Path, description = "Staff id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    request_body(content = PasswordReset, content_type = "application/json"),
+    responses((status = 200, description = "Set", body = AccountChanged), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn reset_password(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -257,6 +348,15 @@ pub async fn reset_password(
 
 /// `POST /api/v1/staff/{staff_id}/placement` (admin).
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/staff/{staff_id}/placement",
+    summary = "Change an account's role and branch; its sessions end (admin of its branch, not one's own)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("staff_id" = String, Path, description = "Staff id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    request_body(content = ops::users::Placement, content_type = "application/json"),
+    responses((status = 200, description = "Placed", body = AccountChanged), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn place_staff(
     State(s): State<AppState>,
     caller: StaffCaller,

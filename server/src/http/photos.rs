@@ -81,6 +81,14 @@ fn status_of(p: &PhotoRecord) -> UploadStatus {
 
 /// `GET /api/v1/visits/{visit_id}/photos/{photo_id}`.
 #[instrument(skip_all, fields(device_id = %caller.device.id, visit_id = %ids.0, photo_id = %ids.1))]
+#[utoipa::path(
+    get,
+    path = "/visits/{visit_id}/photos/{photo_id}",
+    summary = "How much of a photo the server holds",
+    security(("bearer" = [])),
+    params(("visit_id" = String, Path, description = "Visit id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"), ("photo_id" = String, Path, description = "Photo id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 200, description = "Status", body = UploadStatus), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "device_revoked", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn status(
     State(state): State<AppState>,
     caller: DeviceCaller,
@@ -115,6 +123,15 @@ async fn committed_before(
 
 /// `PUT /api/v1/visits/{visit_id}/photos/{photo_id}?offset=N`.
 #[instrument(skip_all, fields(device_id = %caller.device.id, visit_id = %ids.0, photo_id = %ids.1))]
+#[utoipa::path(
+    put,
+    path = "/visits/{visit_id}/photos/{photo_id}",
+    summary = "Append a chunk at an offset; the SHA-256 is checked on completion",
+    security(("bearer" = [])),
+    params(("visit_id" = String, Path, description = "Visit id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"), ("photo_id" = String, Path, description = "Photo id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"), ("offset" = u64, Query, description = "Where the chunk starts: the bytes the server holds")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, description = "Status", body = UploadStatus), (status = 400, description = "bad_offset, exceeds_size or invalid_id", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "device_revoked", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 409, description = "wrong_offset (the Upload-Offset header names the bytes held)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 422, description = "hash_mismatch (data discarded)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn put_chunk(
     State(state): State<AppState>,
     caller: DeviceCaller,

@@ -20,6 +20,13 @@ use crate::state::AppState;
 use crate::store::ReviewEvent;
 
 /// `GET /api/v1/reviews`.
+#[utoipa::path(
+    get,
+    path = "/reviews",
+    summary = "Open guardianship-assessment reviews in the branch, urgent first, with SLA clocks (reviewer, supervisor)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Reviews", body = Vec<ReviewView>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn queue(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -30,6 +37,13 @@ pub async fn queue(
 }
 
 /// `GET /api/v1/reviews/overdue`.
+#[utoipa::path(
+    get,
+    path = "/reviews/overdue",
+    summary = "Open reviews past their SLA, most overdue first (reviewer, supervisor)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Reviews", body = Vec<ReviewView>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn overdue(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -40,7 +54,7 @@ pub async fn overdue(
 }
 
 /// A review and its transitions.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReviewDetail {
     /// The review with its SLA clock.
     pub review: ReviewView,
@@ -49,6 +63,14 @@ pub struct ReviewDetail {
 }
 
 /// `GET /api/v1/reviews/{visit_id}`.
+#[utoipa::path(
+    get,
+    path = "/reviews/{visit_id}",
+    summary = "A review with its SLA clock and every transition (reviewer, supervisor)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("visit_id" = String, Path, description = "Visit id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 200, description = "Review and history", body = ReviewDetail), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn detail(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -65,6 +87,15 @@ pub async fn detail(
 
 /// `POST /api/v1/reviews/{visit_id}/decision`.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id, visit_id = %visit_id))]
+#[utoipa::path(
+    post,
+    path = "/reviews/{visit_id}/decision",
+    summary = "start, confirm, return (the comment goes to the phone), escalate or close (child-welfare reviewer)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("visit_id" = String, Path, description = "Visit id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    request_body(content = Decision, content_type = "application/json"),
+    responses((status = 200, description = "Decided", body = ReviewView), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 409, description = "invalid_transition", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn decide(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -80,6 +111,7 @@ pub async fn decide(
 #[serde(deny_unknown_fields)]
 pub struct UnlockRequest {
     /// Audience, e.g. `child-welfare`.
+    #[schema(pattern = "^(child-welfare|civil-affairs)$")]
     pub audience: String,
     /// The key's passphrase; never stored or logged.
     pub passphrase: String,
@@ -99,12 +131,19 @@ pub struct UnlockResponse {
     /// Audience.
     pub audience: String,
     /// Expiry of the unlocked session.
-    #[schema(value_type = String)]
     pub expires_at: DateTime<Utc>,
 }
 
 /// `POST /api/v1/reviews/unlock`.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/reviews/unlock",
+    summary = "Unlock the branch's audience private key with its passphrase for a limited session (memory only)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    request_body(content = UnlockRequest, content_type = "application/json"),
+    responses((status = 200, description = "Unlocked", body = UnlockResponse), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role or wrong_passphrase", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 429, description = "unlock_throttled", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn unlock(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -119,6 +158,13 @@ pub async fn unlock(
 }
 
 /// `POST /api/v1/reviews/lock`.
+#[utoipa::path(
+    post,
+    path = "/reviews/lock",
+    summary = "Drop the caller's unlocked keys",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 204, description = "Locked"), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn lock(State(s): State<AppState>, caller: StaffCaller) -> Result<StatusCode, AppError> {
     ops::decrypt::lock(&s, &Actor::from(&caller)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -126,6 +172,14 @@ pub async fn lock(State(s): State<AppState>, caller: StaffCaller) -> Result<Stat
 
 /// `GET /api/v1/reviews/{visit_id}/content`.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id, visit_id = %visit_id))]
+#[utoipa::path(
+    get,
+    path = "/reviews/{visit_id}/content",
+    summary = "Decrypted content (answers, scores with fired rules); audited (child-welfare reviewer with an unlocked key)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("visit_id" = String, Path, description = "Visit id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 200, description = "Review and content", body = ops::decrypt::DecryptedVisit), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role or key_locked", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 422, description = "cannot_decrypt", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn content(
     State(s): State<AppState>,
     caller: StaffCaller,
@@ -137,6 +191,14 @@ pub async fn content(
 
 /// `GET /api/v1/reviews/{visit_id}/photos/{photo_id}`: the decrypted JPEG.
 #[instrument(skip_all, fields(staff_id = %caller.staff_id, visit_id = %visit_id))]
+#[utoipa::path(
+    get,
+    path = "/reviews/{visit_id}/photos/{photo_id}",
+    summary = "One decrypted photo; audited (child-welfare reviewer with an unlocked key)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("visit_id" = String, Path, description = "Visit id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$"), ("photo_id" = String, Path, description = "Photo id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    responses((status = 200, description = "The JPEG", body = Vec<u8>, content_type = "image/jpeg"), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role or key_locked", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 422, description = "cannot_decrypt", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn photo(
     State(s): State<AppState>,
     caller: StaffCaller,

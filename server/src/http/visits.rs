@@ -61,6 +61,15 @@ async fn receipt(
 
 /// `PUT /api/v1/visits/{visit_id}`: verify, check scope and chain, store once, answer a receipt.
 #[instrument(skip_all, fields(device_id = %caller.device.id, visit_id = %visit_id, chain_status))]
+#[utoipa::path(
+    put,
+    path = "/visits/{visit_id}",
+    summary = "Upload a sealed envelope, exactly once; answers the receipt",
+    security(("bearer" = [])),
+    params(("visit_id" = String, Path, description = "Visit id", pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")),
+    request_body(content = SealedEnvelope, content_type = "application/json"),
+    responses((status = 201, description = "Stored now", body = Receipt), (status = 200, description = "The same envelope again", body = Receipt), (status = 400, description = "malformed_json, malformed_envelope, unsupported_version, visit_id_mismatch, invalid_id", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated or bad_signature", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "device_revoked, device_mismatch or out_of_scope", body = fieldvisit_core::protocol::ApiErrorBody), (status = 409, description = "conflict", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn put_visit(
     State(state): State<AppState>,
     caller: DeviceCaller,
@@ -204,6 +213,13 @@ pub async fn put_visit(
 }
 
 /// `GET /api/v1/visits`: metadata of visits in the caller's branch (workers: their own).
+#[utoipa::path(
+    get,
+    path = "/visits",
+    summary = "Visit metadata (chain status included) in the branch (worker, supervisor, child-welfare reviewer)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    responses((status = 200, description = "Visits", body = Vec<VisitMeta>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: StaffCaller,

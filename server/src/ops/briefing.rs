@@ -43,7 +43,8 @@ pub struct Table {
 }
 
 /// Export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum ExportFormat {
     /// CSV.
     Csv,

@@ -33,7 +33,7 @@ pub struct Filter {
 }
 
 /// Due visits and what became of them.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Tally {
     /// Visits due in the period.
     pub due: u32,
@@ -96,7 +96,7 @@ impl Tally {
 }
 
 /// A tally for one village, worker or category.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TallyRow {
     /// Village id, worker id or category code.
     pub key: String,
@@ -106,7 +106,7 @@ pub struct TallyRow {
 }
 
 /// A household past its due date with no visit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OverdueItem {
     /// Household id.
     pub household_id: String,
@@ -127,7 +127,7 @@ pub struct OverdueItem {
 }
 
 /// The coverage report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Coverage {
     /// Unit reported on.
     pub unit_id: String,
@@ -440,7 +440,7 @@ fn roll_up(by_village: &[TallyRow], children: &Children) -> Vec<TallyRow> {
 }
 
 /// The on-time record of one month.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct MonthTally {
     /// `YYYY-MM`.
     pub month: String,
@@ -539,7 +539,7 @@ impl Status {
 }
 
 /// One household and category behind a report's numbers.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct HouseholdLine {
     /// Household id.
     pub household_id: String,

@@ -113,7 +113,7 @@ pub async fn lock(state: &AppState, actor: &Actor) -> Result<bool, OpsError> {
 }
 
 /// A review with its decrypted content.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct DecryptedVisit {
     /// The review.
     pub review: ReviewRow,
@@ -123,8 +123,10 @@ pub struct DecryptedVisit {
     pub template_version: u32,
     /// That version of the template, as issued to the household's branch: the labels the visit
     /// was answered with (absent only for a version this server never issued).
+    #[schema(value_type = Option<Object>)]
     pub template: Option<fieldvisit_core::template::Template>,
     /// Answers, computed values, scores with fired rules, photos.
+    #[schema(value_type = Object)]
     pub content: VisitContent,
 }
 

@@ -16,7 +16,7 @@ use crate::state::AppState;
 use crate::store::{ChainStatus, PeriodVisit, Role};
 
 /// Shares of visits with good evidence.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct EvidenceSummary {
     /// Visits in the period.
     pub visits: u32,
@@ -39,7 +39,7 @@ pub struct EvidenceSummary {
 }
 
 /// A visit with reasons to doubt it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SuspiciousVisit {
     /// Visit id.
     pub visit_id: String,
@@ -59,7 +59,7 @@ pub struct SuspiciousVisit {
 }
 
 /// The evidence report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Evidence {
     /// Summary.
     pub summary: EvidenceSummary,

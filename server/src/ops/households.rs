@@ -134,10 +134,12 @@ pub async fn import_csv(
 #[serde(deny_unknown_fields)]
 pub struct Move {
     /// The village it moves to.
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub village_id: String,
     /// The worker whose caseload it joins; when absent it keeps its worker if that worker's
     /// branch covers the new village, and is on nobody's caseload otherwise.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub worker_id: Option<String>,
 }
 

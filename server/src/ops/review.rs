@@ -65,6 +65,7 @@ pub struct Decision {
     pub action: Action,
     /// Why; required for return (the comment the worker sees), escalate and close.
     #[serde(default)]
+    #[schema(max_length = 2000, pattern = r"^[^\x00-\x09\x0b-\x1f\x7f-\x9f]*$")]
     pub reason: String,
     /// Branch, required for escalate.
     #[serde(default)]
@@ -88,15 +89,12 @@ pub struct ReviewView {
     /// Reported to police by the worker.
     pub urgent: bool,
     /// State (`submitted`, `urgent`, `in_review`, `returned`, `confirmed`, `escalated`, `closed`).
-    #[schema(value_type = String)]
     pub state: ReviewState,
     /// Escalation branch.
     pub escalation: Option<String>,
     /// Arrived at.
-    #[schema(value_type = String)]
     pub submitted_at: DateTime<Utc>,
     /// Review due by.
-    #[schema(value_type = String)]
     pub due_at: DateTime<Utc>,
     /// Hours since arrival.
     pub age_hours: i64,

@@ -347,10 +347,8 @@ pub struct SessionView {
     /// A short id (the start of the token's hash), enough to end it by.
     pub id: String,
     /// Last used (to the minute).
-    #[schema(value_type = String)]
     pub last_seen_at: chrono::DateTime<Utc>,
     /// When it ends at the latest.
-    #[schema(value_type = String)]
     pub expires_at: chrono::DateTime<Utc>,
     /// The session this request came with.
     pub current: bool,

@@ -15,17 +15,24 @@ use crate::store::{AccountChange, Role, Staff};
 pub struct NewUser {
     /// Id; generated when absent.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub id: Option<String>,
     /// Login name.
+    #[schema(pattern = "^[A-Za-z0-9_@-][A-Za-z0-9._@-]{0,63}$")]
     pub login: String,
     /// Display name (Chinese).
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub display_name: String,
     /// Role.
-    #[schema(value_type = String)]
     pub role: Role,
     /// Root unit of the account's branch.
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub scope_unit_id: String,
     /// Initial password.
+    #[schema(min_length = 10)]
     pub password: String,
 }
 
@@ -189,9 +196,9 @@ pub async fn reset_password(
 #[serde(deny_unknown_fields)]
 pub struct Placement {
     /// Role.
-    #[schema(value_type = String)]
     pub role: Role,
     /// Root unit of the account's branch (inside the admin's own).
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
     pub scope_unit_id: String,
 }
 

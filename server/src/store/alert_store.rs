@@ -9,7 +9,9 @@ use chrono::{DateTime, NaiveTime, Utc};
 use super::{AuditDraft, ChainStatus, NewVisit, Scope, StoreResult};
 
 /// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertKind {
     /// A worker reported a case to police (an urgent review).
@@ -84,7 +86,9 @@ pub fn parse_events(s: &str) -> Option<Vec<AlertKind>> {
 }
 
 /// Where a channel posts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     /// A WeCom (企业微信) group robot.
@@ -259,7 +263,7 @@ pub struct ChainGap {
 }
 
 /// Where one event's delivery to one channel stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     /// Waiting to be sent (again, after a failure).
@@ -308,7 +312,7 @@ impl DeliveryState {
 }
 
 /// One event's delivery to one channel, with the event.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct AlertDelivery {
     /// The event's number: with the channel, the idempotency key receivers see.
     pub event_id: i64,

@@ -12,7 +12,7 @@ use super::{AuditDraft, StoreResult};
 
 /// What one county sets beside its schedule (`docs/domain.md` §3, §5); the JSON the CLI and the
 /// API take.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CountyParameterSet {
     /// Its low-income standards, one per year.

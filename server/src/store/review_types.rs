@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 pub const GUARDIANSHIP_TEMPLATE: &str = "child-guardianship";
 
 /// Where a review stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewState {
     /// Uploaded, waiting for a reviewer.
@@ -59,7 +61,7 @@ impl ReviewState {
 }
 
 /// A review of one guardianship assessment visit.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ReviewRow {
     /// The visit.
     pub visit_id: String,
@@ -84,7 +86,7 @@ pub struct ReviewRow {
 }
 
 /// One transition: who, when, why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct ReviewEvent {
     /// The visit.
     pub visit_id: String,

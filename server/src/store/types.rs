@@ -5,7 +5,9 @@ use fieldvisit_core::caseload::Household;
 use fieldvisit_core::crypto::Sha256Hash;
 
 /// Level of an org unit (province > city > county > township station > village).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgLevel {
     /// 省.
@@ -58,7 +60,7 @@ impl OrgLevel {
 }
 
 /// A node of the org tree. `path` is `/id/id/.../id/` from the root, so a branch is a path prefix.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct OrgUnit {
     /// Id.
     pub id: String,
@@ -73,7 +75,9 @@ pub struct OrgUnit {
 }
 
 /// Staff roles (`docs/domain.md` §1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 驻站社工: own caseload and visits.
@@ -224,7 +228,7 @@ pub struct EnrollmentCode {
 }
 
 /// An enrolled phone.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Device {
     /// Id.
     pub id: String,
@@ -245,7 +249,7 @@ pub struct Device {
 }
 
 /// Where a visit stands in its device's hash chain.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChainStatus {
     /// Follows the previous visit of the device.
@@ -346,7 +350,7 @@ pub struct NewVisit {
 }
 
 /// A stored visit's metadata.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct VisitMeta {
     /// Visit id.
     pub visit_id: String,

@@ -261,10 +261,12 @@ async fn healthz_and_openapi_describe_every_route() {
         .call("GET", "/api/v1/openapi.json", None, Body::empty())
         .await;
     assert_eq!(doc.status, StatusCode::OK);
-    for route in crate::http::openapi::ROUTES {
+    let routes = crate::http::openapi::routes(&doc.json);
+    assert!(routes.len() > 50, "{}", routes.len());
+    for route in routes {
         let m = route.method.to_lowercase();
         assert!(
-            doc.json["paths"][route.path][&m].is_object(),
+            doc.json["paths"][&route.path][&m].is_object(),
             "{} {}",
             route.method,
             route.path
@@ -278,7 +280,7 @@ async fn healthz_and_openapi_describe_every_route() {
             .replace("{channel_id}", "c")
             .replace("{session_id}", "0123456789abcdef")
             .replace("{event_id}", "1");
-        let r = w.call(route.method, &uri, None, Body::empty()).await;
+        let r = w.call(&route.method, &uri, None, Body::empty()).await;
         assert_ne!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{uri}");
         assert!(
             !(r.status == StatusCode::NOT_FOUND && r.json["error"]["message"] == "route not found"),

@@ -311,8 +311,13 @@ async fn no_role_of_township_a_reaches_what_belongs_to_township_b_or_writes_abov
     for r in roles {
         tokens.push((r, w.login(r).await));
     }
-    for route in crate::http::openapi::ROUTES {
-        let Some(row) = row(route.method, route.path) else {
+    // The rows follow the document the router serves, which the router's own route list makes.
+    let doc = w
+        .call("GET", "/api/v1/openapi.json", None, Body::empty())
+        .await
+        .json;
+    for route in crate::http::openapi::routes(&doc) {
+        let Some(row) = row(&route.method, &route.path) else {
             missing.push(format!("{} {}", route.method, route.path));
             continue;
         };
@@ -327,7 +332,7 @@ async fn no_role_of_township_a_reaches_what_belongs_to_township_b_or_writes_abov
                         .replace("{photo_id}", "p1");
                     tries.push((path, None, "phone route"));
                 }
-                Row::Listing => tries.push((route.path.to_owned(), None, "listing")),
+                Row::Listing => tries.push((route.path.clone(), None, "listing")),
                 Row::Names {
                     sibling,
                     body,
@@ -341,13 +346,13 @@ async fn no_role_of_township_a_reaches_what_belongs_to_township_b_or_writes_abov
             }
             for (path, body, what) in tries {
                 let r = if path == "/api/v1/households/import" {
-                    w.call(route.method, &path, Some(token), csv_into_b.clone())
+                    w.call(&route.method, &path, Some(token), csv_into_b.clone())
                         .await
                 } else {
                     match &body {
-                        Some(b) => w.json(route.method, &path, Some(token), b.clone()).await,
+                        Some(b) => w.json(&route.method, &path, Some(token), b.clone()).await,
                         None => {
-                            w.call(route.method, &path, Some(token), Body::empty())
+                            w.call(&route.method, &path, Some(token), Body::empty())
                                 .await
                         }
                     }
