@@ -7,10 +7,11 @@ use fieldvisit_core::protocol::{Assignments, AudienceKeyRecord, MAX_HELD_TEMPLAT
 use serde::Deserialize;
 use tracing::instrument;
 
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::auth::{DeviceCaller, StaffCaller};
 use crate::error::AppError;
 use crate::ids::is_safe_id;
+use crate::ops::audience::KeyView;
 use crate::ops::{self, Actor};
 use crate::state::AppState;
 
@@ -101,12 +102,53 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(rec)))
 }
 
-/// `GET /api/v1/audience-keys` (staff): public keys serving the caller's branch.
+/// Request to rotate a county's audience key.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRotationRequest {
+    /// County whose key rotates; the caller's own branch when absent.
+    #[serde(default)]
+    pub unit_id: Option<String>,
+    /// The current passphrase, which must open the current key; never stored or logged.
+    pub passphrase: String,
+    /// The passphrase of the new key and, from now on, of every earlier one (at least 12
+    /// characters); never stored or logged.
+    pub new_passphrase: String,
+}
+
+impl std::fmt::Debug for KeyRotationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRotationRequest")
+            .field("unit_id", &self.unit_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v1/audience-keys/{audience}/rotate` (admin).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+pub async fn rotate(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiPath(audience): ApiPath<String>,
+    ApiJson(req): ApiJson<KeyRotationRequest>,
+) -> Result<Json<KeyView>, AppError> {
+    let view = ops::audience::rotate_key(
+        &s,
+        &Actor::from(&caller),
+        req.unit_id.as_deref(),
+        &audience,
+        &req.passphrase,
+        &req.new_passphrase,
+    )
+    .await?;
+    Ok(Json(view))
+}
+
+/// `GET /api/v1/audience-keys` (staff): the keys serving the caller's branch (for admins also
+/// those of the counties in it), each with its generations.
 pub async fn list(
     State(s): State<AppState>,
     caller: StaffCaller,
-) -> Result<Json<Vec<AudienceKeyRecord>>, AppError> {
-    Ok(Json(
-        ops::audience::public_keys_for(&s, &caller.scope_path).await?,
-    ))
+) -> Result<Json<Vec<KeyView>>, AppError> {
+    Ok(Json(ops::audience::views(&s, &Actor::from(&caller)).await?))
 }

@@ -88,6 +88,10 @@ pub fn app(state: AppState) -> Router {
             "/audience-keys",
             get(assignments::list).post(assignments::create),
         )
+        .route(
+            "/audience-keys/{audience}/rotate",
+            post(assignments::rotate),
+        )
         .route("/devices", get(devices::list))
         .route("/devices/enrollment-codes", post(devices::create_code))
         .route("/devices/enroll", post(devices::enroll))

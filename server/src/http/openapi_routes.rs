@@ -438,11 +438,11 @@ pub const ROUTES: &[Route] = &[
     Route {
         method: "GET",
         path: "/api/v1/audience-keys",
-        summary: "Audience public keys serving the caller's branch",
+        summary: "Audience keys serving the caller's branch (for admins also those of the counties in it), each with its generations: creation and rotations",
         auth: "staff",
-        responses: &[("200", "AudienceKeyRecord[]"), E401],
+        responses: &[("200", "KeyView[]"), E401],
         request: None,
-        response: Some("AudienceKeyRecordList"),
+        response: Some("KeyViewList"),
     },
     Route {
         method: "POST",
@@ -462,6 +462,26 @@ pub const ROUTES: &[Route] = &[
         ],
         request: Some(("application/json", "NewAudienceKey")),
         response: Some("AudienceKeyRecord"),
+    },
+    Route {
+        method: "POST",
+        path: "/api/v1/audience-keys/{audience}/rotate",
+        summary: "Rotate a county's audience key: the current passphrase must open it; a new key pair sealed under the new passphrase becomes the one phones receive, and every earlier key is re-sealed under it so visits sealed before stay readable",
+        auth: "admin",
+        responses: &[
+            ("200", "KeyView"),
+            (
+                "400",
+                "unknown_audience, weak_passphrase, not_a_county, invalid_id",
+            ),
+            E401,
+            ("403", "forbidden_role, wrong_passphrase"),
+            E404,
+            ("409", "rotated_meanwhile"),
+            ("429", "unlock_throttled"),
+        ],
+        request: Some(("application/json", "KeyRotationRequest")),
+        response: Some("KeyView"),
     },
     Route {
         method: "GET",

@@ -7,7 +7,7 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Components, ComponentsBuilder, KnownFormat, RefOr};
 
-use super::assignments::NewAudienceKey;
+use super::assignments::{KeyRotationRequest, NewAudienceKey};
 use super::auth::{LoginRequest, LoginResponse};
 use super::devices::{CodeRequest, CodeResponse};
 use super::org::{HouseholdView, NewUnit, StaffView};
@@ -84,6 +84,10 @@ pub fn components() -> Components {
         .schema_from::<CodeRequest>()
         .schema_from::<CodeResponse>()
         .schema_from::<NewAudienceKey>()
+        .schema_from::<KeyRotationRequest>()
+        .schema_from::<crate::ops::audience::KeyGeneration>()
+        .schema_from::<crate::ops::audience::KeyView>()
+        .schema("KeyViewList", list("KeyView"))
         .schema_from::<UnlockRequest>()
         .schema_from::<UnlockResponse>()
         .schema_from::<Decision>()
