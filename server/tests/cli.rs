@@ -188,6 +188,46 @@ fn admin_commands_then_audit_verify() {
     assert!(!weak.status.success());
     assert!(String::from_utf8_lossy(&weak.stderr).contains("weak_passphrase"));
     assert!(ok(d, &["audit", "verify"], "").contains("intact: 9 entries"));
+
+    // Rotation: the current passphrase, then the new one.
+    let rotate = [
+        "audience",
+        "rotate",
+        "--audience",
+        "child-welfare",
+        "--unit",
+        "k",
+    ];
+    let wrong = run(
+        d,
+        &rotate,
+        "not the passphrase\nnew county passphrase 2027\n",
+    );
+    assert!(!wrong.status.success());
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("wrong_passphrase"));
+    let out = ok(
+        d,
+        &rotate,
+        "county passphrase 2026\nnew county passphrase 2027\n",
+    );
+    assert!(
+        out.starts_with("rotated child-welfare of k to generation 2 "),
+        "{out}"
+    );
+    assert!(!out.contains("passphrase 202"));
+    let old = run(
+        d,
+        &rotate,
+        "county passphrase 2026\nyet another passphrase\n",
+    );
+    assert!(!old.status.success(), "the old passphrase opens nothing");
+    let out = ok(
+        d,
+        &rotate,
+        "new county passphrase 2027\nyet another passphrase\n",
+    );
+    assert!(out.contains("to generation 3 "), "{out}");
+    assert!(ok(d, &["audit", "verify"], "").contains("intact: 13 entries"));
 }
 
 #[test]

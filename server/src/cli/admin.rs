@@ -109,6 +109,18 @@ pub enum AudienceCommand {
         #[arg(long)]
         unit: Option<String>,
     },
+    /// Rotate an audience key: a new key pair becomes the one phones receive, and the earlier
+    /// keys are re-sealed under the new passphrase. The current passphrase is read from
+    /// FIELDVISIT_AUDIENCE_PASSPHRASE or a prompt, the new one from
+    /// FIELDVISIT_NEW_AUDIENCE_PASSPHRASE or a prompt.
+    Rotate {
+        /// `child-welfare` or `civil-affairs`.
+        #[arg(long)]
+        audience: String,
+        /// County whose key rotates (the whole tree's when absent).
+        #[arg(long)]
+        unit: Option<String>,
+    },
 }
 
 /// `audit …`.
@@ -130,10 +142,17 @@ fn read_password() -> Result<String, String> {
 }
 
 fn read_passphrase() -> Result<zeroize::Zeroizing<String>, String> {
-    if let Ok(p) = std::env::var("FIELDVISIT_AUDIENCE_PASSPHRASE") {
+    read_secret(
+        "FIELDVISIT_AUDIENCE_PASSPHRASE",
+        "passphrase for the audience private key: ",
+    )
+}
+
+fn read_secret(var: &str, prompt: &str) -> Result<zeroize::Zeroizing<String>, String> {
+    if let Ok(p) = std::env::var(var) {
         return Ok(zeroize::Zeroizing::new(p));
     }
-    eprint!("passphrase for the audience private key: ");
+    eprint!("{prompt}");
     let mut line = zeroize::Zeroizing::new(String::new());
     std::io::stdin()
         .read_line(&mut line)
@@ -280,6 +299,31 @@ async fn execute(state: &AppState, command: Command) -> Result<ExitCode, String>
                     .await
                     .map_err(show)?;
             println!("created {} {}", rec.audience, rec.public_key);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audience(AudienceCommand::Rotate { audience, unit }) => {
+            let pass = read_secret(
+                "FIELDVISIT_AUDIENCE_PASSPHRASE",
+                "current passphrase of the audience key: ",
+            )?;
+            let new_pass = read_secret(
+                "FIELDVISIT_NEW_AUDIENCE_PASSPHRASE",
+                "new passphrase for the audience keys: ",
+            )?;
+            let view = ops::audience::rotate_key(
+                state,
+                &actor,
+                unit.as_deref(),
+                &audience,
+                &pass,
+                &new_pass,
+            )
+            .await
+            .map_err(show)?;
+            println!(
+                "rotated {} of {} to generation {} {}",
+                view.audience, view.unit_id, view.generation, view.public_key
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify) => {

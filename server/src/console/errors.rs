@@ -20,6 +20,7 @@ pub fn explain(t: &Msgs, e: &OpsError) -> (StatusCode, String) {
             "account_disabled" => t.account_disabled,
             "account_locked" => t.account_locked,
             "wrong_passphrase" => t.wrong_passphrase,
+            "passphrases_differ" => t.passphrases_differ,
             "unlock_throttled" => t.unlock_throttled,
             "key_locked" => t.key_locked,
             "invalid_transition" => t.invalid_transition,

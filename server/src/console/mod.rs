@@ -91,6 +91,7 @@ pub fn router(
                 .layer(axum::extract::DefaultBodyLimit::max(limits.csv)),
         )
         .route("/admin/keys", get(keys::list).post(keys::create))
+        .route("/admin/keys/rotate", axum::routing::post(keys::rotate))
         .route("/admin/schedules", get(schedules::list))
         .route("/admin/parameters", get(parameters::list))
         .route(

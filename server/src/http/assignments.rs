@@ -7,10 +7,11 @@ use fieldvisit_core::protocol::{Assignments, AudienceKeyRecord, MAX_HELD_TEMPLAT
 use serde::Deserialize;
 use tracing::instrument;
 
-use super::ApiJson;
+use super::{ApiJson, ApiPath};
 use crate::auth::{DeviceCaller, StaffCaller};
 use crate::error::AppError;
 use crate::ids::is_safe_id;
+use crate::ops::audience::KeyView;
 use crate::ops::{self, Actor};
 use crate::state::AppState;
 
@@ -144,19 +145,71 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(rec)))
 }
 
-/// `GET /api/v1/audience-keys` (staff): public keys serving the caller's branch.
+/// Request to rotate a county's audience key.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRotationRequest {
+    /// County whose key rotates; the caller's own branch when absent.
+    #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
+    pub unit_id: Option<String>,
+    /// The current passphrase, which must open the current key; never stored or logged.
+    pub passphrase: String,
+    /// The passphrase of the new key and, from now on, of every earlier one (at least 12
+    /// characters); never stored or logged.
+    #[schema(min_length = 12)]
+    pub new_passphrase: String,
+}
+
+impl std::fmt::Debug for KeyRotationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyRotationRequest")
+            .field("unit_id", &self.unit_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v1/audience-keys/{audience}/rotate` (admin).
+#[instrument(skip_all, fields(staff_id = %caller.staff_id))]
+#[utoipa::path(
+    post,
+    path = "/audience-keys/{audience}/rotate",
+    summary = "Rotate a county's audience key: a new key pair, every earlier one re-sealed under the new passphrase (admin)",
+    security(("bearer" = []), ("session_cookie" = [])),
+    params(("audience" = String, Path, description = "child-welfare or civil-affairs", pattern = "^(child-welfare|civil-affairs)$")),
+    request_body(content = KeyRotationRequest, content_type = "application/json"),
+    responses((status = 200, description = "Rotated: the key with its generations", body = crate::ops::audience::KeyView), (status = 400, description = "invalid input: malformed_json, invalid_id, bad_path and others naming the field", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf, wrong_passphrase or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody), (status = 404, description = "not_found (also for ids outside the caller's branch)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 409, description = "rotated_meanwhile", body = fieldvisit_core::protocol::ApiErrorBody), (status = 429, description = "unlock_throttled: too many wrong passphrases", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
+pub async fn rotate(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    ApiPath(audience): ApiPath<String>,
+    ApiJson(req): ApiJson<KeyRotationRequest>,
+) -> Result<Json<KeyView>, AppError> {
+    let view = ops::audience::rotate_key(
+        &s,
+        &Actor::from(&caller),
+        req.unit_id.as_deref(),
+        &audience,
+        &req.passphrase,
+        &req.new_passphrase,
+    )
+    .await?;
+    Ok(Json(view))
+}
+
+/// `GET /api/v1/audience-keys` (staff): the keys serving the caller's branch (for admins also
+/// those of the counties in it), each with its generations.
 #[utoipa::path(
     get,
     path = "/audience-keys",
-    summary = "Audience public keys serving the caller's branch",
+    summary = "Audience keys serving the caller's branch (for admins also those of its counties), each with its generations",
     security(("bearer" = []), ("session_cookie" = [])),
-    responses((status = 200, description = "Keys", body = Vec<AudienceKeyRecord>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
+    responses((status = 200, description = "Keys", body = Vec<crate::ops::audience::KeyView>), (status = 401, description = "unauthenticated", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "forbidden_role, out_of_scope, csrf or password_change_required", body = fieldvisit_core::protocol::ApiErrorBody))
 )]
 pub async fn list(
     State(s): State<AppState>,
     caller: StaffCaller,
-) -> Result<Json<Vec<AudienceKeyRecord>>, AppError> {
-    Ok(Json(
-        ops::audience::public_keys_for(&s, &caller.scope_path).await?,
-    ))
+) -> Result<Json<Vec<KeyView>>, AppError> {
+    Ok(Json(ops::audience::views(&s, &Actor::from(&caller)).await?))
 }

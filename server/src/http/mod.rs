@@ -84,6 +84,7 @@ pub fn api_routes(limits: &BodyLimits, signin: &signin_limit::Limiter) -> OpenAp
         ))
         .routes(routes!(assignments::pull))
         .routes(routes!(assignments::list, assignments::create))
+        .routes(routes!(assignments::rotate))
         .routes(routes!(devices::list))
         .routes(routes!(devices::create_code))
         .routes(routes!(devices::enroll))

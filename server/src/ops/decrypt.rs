@@ -1,6 +1,7 @@
 //! Decrypted reads for reviewers: unlock an audience key with its passphrase for a limited session,
 //! then open a visit's content or one photo. Every unlock (and refusal) and every decrypted read is
-//! audited; decrypted data never reaches logs.
+//! audited; decrypted data never reaches logs. After a rotation the passphrase opens the county's
+//! current key and every earlier one, and a visit opens with whichever of them it was sealed to.
 
 use chrono::{DateTime, Utc};
 use fieldvisit_core::protocol::{SealedEnvelope, VisitContent, open_content, open_photo};
@@ -14,7 +15,6 @@ use super::keysessions::{self, FAILURE_WINDOW_MIN, MAX_FAILURES};
 use crate::audit;
 use crate::blob::BlobKey;
 use crate::ids::is_safe_id;
-use crate::keys;
 use crate::state::AppState;
 use crate::store::{ReviewRow, Role};
 
@@ -29,7 +29,8 @@ fn audience_role(audience: &str) -> Option<Role> {
     }
 }
 
-/// Unlocks the key of `audience` serving the actor's branch for the configured session time.
+/// Unlocks the key of `audience` serving the actor's branch, with the generations it replaced, for
+/// the configured session time.
 pub async fn unlock(
     state: &AppState,
     actor: &Actor,
@@ -55,13 +56,18 @@ pub async fn unlock(
         .into_iter()
         .find(|r| r.audience == audience)
         .ok_or(OpsError::NotFound("audience key"))?;
-    let (r, pass) = (row.clone(), Zeroizing::new(passphrase.to_owned()));
-    // The passphrase is stretched with argon2: it takes its turn with sign-ins.
+    let generations = state
+        .store
+        .audience_key_generations(&row.audience, &row.unit_id)
+        .await?;
+    let pass = Zeroizing::new(passphrase.to_owned());
+    // The passphrase is stretched with argon2 (once per generation): it takes its turn with
+    // sign-ins.
     let opened = super::sessions::password_work(state, move || {
-        keys::open(&r.sealed, &pass, &r.audience, &r.scope_path, &r.public_key)
+        super::audience::open_generations(&generations, &pass)
     })
     .await?;
-    let key = match opened {
+    let keys = match opened {
         Ok(k) => k,
         Err(_) => {
             let now = Utc::now();
@@ -83,13 +89,18 @@ pub async fn unlock(
     };
     state.store.unlock_succeeded(&actor.id).await?;
     let expires_at = Utc::now() + state.config.review.key_session;
-    keysessions::put(state, actor, audience, &key, &row.scope_path, expires_at).await?;
+    let held: Vec<_> = keys.iter().map(|(_, k)| k).collect();
+    keysessions::put(state, actor, audience, &held, &row.scope_path, expires_at).await?;
     audit::record(
         state,
         &actor.id,
         "audience_key.unlock",
         audience,
-        json!({ "unit_id": row.unit_id, "expires_at": expires_at }),
+        json!({
+            "unit_id": row.unit_id,
+            "generation": row.generation,
+            "expires_at": expires_at,
+        }),
     )
     .await?;
     Ok(expires_at)
@@ -167,8 +178,13 @@ async fn opened(
     let body = SealedEnvelope::from_json(json.as_bytes())
         .and_then(|e| e.peek_body())
         .map_err(|_| OpsError::internal("stored envelope unreadable"))?;
-    let (content, key) =
-        open_content(&body, CHILD_WELFARE, &unlocked.key).map_err(|_| OpsError::Undecryptable)?;
+    // A visit sealed before a rotation is wrapped to an earlier key: an HPKE unwrap under any
+    // other key fails its authentication, so each key is tried in turn, the current one first.
+    let (content, key) = unlocked
+        .keys
+        .iter()
+        .find_map(|k| open_content(&body, CHILD_WELFARE, k).ok())
+        .ok_or(OpsError::Undecryptable)?;
     Ok((
         review,
         content,

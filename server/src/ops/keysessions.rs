@@ -5,6 +5,9 @@
 //! copy of it, or a person who administers it, opens no key; a request that carries the token
 //! opens its own keys on any process. Ending a session deletes its rows (a foreign key cascades).
 //! Wrong passphrases are counted per person in the database (`StaffStore::unlock_failed`).
+//! After a rotation a passphrase opens a county's current key and every earlier one; the session
+//! holds them all in one sealed row, the current key first, so visits sealed before the rotation
+//! still open.
 
 use std::sync::Arc;
 
@@ -22,11 +25,11 @@ use super::error::OpsError;
 use crate::state::AppState;
 use crate::store::KeySessionRow;
 
-/// One unlocked key.
+/// The unlocked keys of one audience: the current key and those it replaced.
 #[derive(Debug, Clone)]
 pub struct UnlockedKey {
-    /// The key.
-    pub key: Arc<AudiencePrivateKey>,
+    /// The keys, the current one first, then earlier generations, newest first.
+    pub keys: Vec<Arc<AudiencePrivateKey>>,
     /// Path of the branch the key serves.
     pub scope_path: String,
     /// When it locks again.
@@ -38,8 +41,12 @@ pub const MAX_FAILURES: u32 = 5;
 /// The window of counted failures, in minutes.
 pub const FAILURE_WINDOW_MIN: i64 = 15;
 
-/// Prefix of the sealed form, so a later scheme can sit beside this one.
-const PREFIX: &str = "v1:";
+/// Prefix of the sealed form of one key, written before keys rotated; still read.
+const PREFIX_ONE: &str = "v1:";
+/// Prefix of the sealed form of one or more keys, each [`KEY_LEN`] bytes, the current one first.
+const PREFIX: &str = "v2:";
+/// Bytes of one X25519 private key.
+const KEY_LEN: usize = 32;
 
 /// HKDF-SHA256 (RFC 5869): `len` bytes from `ikm` with `salt` and `info`.
 fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], len: usize) -> Option<Vec<u8>> {
@@ -86,16 +93,27 @@ impl SessionKey {
             .map(LessSafeKey::new)
     }
 
-    /// Seals an audience private key for session `holder` (its token hash) and `audience`.
-    fn seal(&self, holder: &str, audience: &str, key: &AudiencePrivateKey) -> Option<String> {
+    /// Seals an audience's private keys (the current one first) for session `holder` (its token
+    /// hash) and `audience`.
+    fn seal(&self, holder: &str, audience: &str, keys: &[&AudiencePrivateKey]) -> Option<String> {
         let mut nonce = [0u8; NONCE_LEN];
         SystemRandom::new().fill(&mut nonce).ok()?;
-        let mut buf = key.to_bytes().to_vec();
+        let mut buf = Zeroizing::new(Vec::with_capacity(keys.len() * KEY_LEN + 16));
+        for key in keys {
+            let bytes = key.to_bytes();
+            if bytes.len() != KEY_LEN {
+                return None;
+            }
+            buf.extend_from_slice(&bytes);
+        }
+        if buf.is_empty() {
+            return None;
+        }
         self.aead()?
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
-                Aad::from(aad(holder, audience)),
-                &mut buf,
+                Aad::from(aad("v2", holder, audience)),
+                &mut *buf,
             )
             .ok()?;
         let mut out = nonce.to_vec();
@@ -103,25 +121,36 @@ impl SessionKey {
         Some(format!("{PREFIX}{}", STANDARD.encode(out)))
     }
 
-    /// Opens what [`SessionKey::seal`] made for the same session and audience.
-    fn open(&self, holder: &str, audience: &str, sealed: &str) -> Option<AudiencePrivateKey> {
-        let raw = sealed
-            .strip_prefix(PREFIX)
-            .and_then(|b| STANDARD.decode(b).ok())
-            .filter(|b| b.len() > NONCE_LEN)?;
+    /// Opens what [`SessionKey::seal`] made for the same session and audience (or the one-key
+    /// form of earlier releases): the keys, the current one first.
+    fn open(&self, holder: &str, audience: &str, sealed: &str) -> Option<Vec<AudiencePrivateKey>> {
+        let (version, b64) = match sealed.strip_prefix(PREFIX) {
+            Some(b) => ("v2", b),
+            None => ("v1", sealed.strip_prefix(PREFIX_ONE)?),
+        };
+        let raw = STANDARD.decode(b64).ok().filter(|b| b.len() > NONCE_LEN)?;
         let (nonce, body) = raw.split_at(NONCE_LEN);
         let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
         let mut body = Zeroizing::new(body.to_vec());
         let plain = self
             .aead()?
-            .open_in_place(nonce, Aad::from(aad(holder, audience)), &mut body)
+            .open_in_place(nonce, Aad::from(aad(version, holder, audience)), &mut body)
             .ok()?;
-        AudiencePrivateKey::from_bytes(plain).ok()
+        if plain.is_empty()
+            || plain.len() % KEY_LEN != 0
+            || (version == "v1" && plain.len() != KEY_LEN)
+        {
+            return None;
+        }
+        plain
+            .chunks(KEY_LEN)
+            .map(|k| AudiencePrivateKey::from_bytes(k).ok())
+            .collect()
     }
 }
 
-fn aad(holder: &str, audience: &str) -> Vec<u8> {
-    format!("fieldvisit/key-session/v1\n{holder}\n{audience}").into_bytes()
+fn aad(version: &str, holder: &str, audience: &str) -> Vec<u8> {
+    format!("fieldvisit/key-session/{version}\n{holder}\n{audience}").into_bytes()
 }
 
 fn no_session() -> OpsError {
@@ -131,12 +160,13 @@ fn no_session() -> OpsError {
     )
 }
 
-/// Holds `key` for the actor's session and `audience` until `expires_at`, for every process.
+/// Holds `keys` (the current one first) for the actor's session and `audience` until
+/// `expires_at`, for every process.
 pub async fn put(
     state: &AppState,
     actor: &Actor,
     audience: &str,
-    key: &AudiencePrivateKey,
+    keys: &[&AudiencePrivateKey],
     scope_path: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<(), OpsError> {
@@ -144,7 +174,7 @@ pub async fn put(
         return Err(no_session());
     };
     let sealed = session_key
-        .seal(holder, audience, key)
+        .seal(holder, audience, keys)
         .ok_or_else(|| OpsError::internal("sealing the unlocked key failed"))?;
     state
         .store
@@ -159,7 +189,7 @@ pub async fn put(
     Ok(())
 }
 
-/// The live key of the actor's session for an audience, if it unlocked one.
+/// The live keys of the actor's session for an audience, if it unlocked them.
 pub async fn get(
     state: &AppState,
     actor: &Actor,
@@ -175,8 +205,8 @@ pub async fn get(
     // A row that does not open (another token's, or altered) is no key.
     Ok(session_key
         .open(holder, audience, &row.sealed_key)
-        .map(|key| UnlockedKey {
-            key: Arc::new(key),
+        .map(|keys| UnlockedKey {
+            keys: keys.into_iter().map(Arc::new).collect(),
             scope_path: row.scope_path,
             expires_at: row.expires_at,
         }))
@@ -208,9 +238,10 @@ mod tests {
     fn a_sealed_key_opens_with_its_token_only_and_for_its_session_and_audience_only() {
         let key = AudiencePrivateKey::generate();
         let mine = SessionKey::of_token("fvs_token-a").unwrap();
-        let sealed = mine.seal("hash-a", "child-welfare", &key).unwrap();
+        let sealed = mine.seal("hash-a", "child-welfare", &[&key]).unwrap();
         let opened = mine.open("hash-a", "child-welfare", &sealed).unwrap();
-        assert_eq!(*opened.to_bytes(), *key.to_bytes());
+        assert_eq!(opened.len(), 1);
+        assert_eq!(*opened[0].to_bytes(), *key.to_bytes());
         let other = SessionKey::of_token("fvs_token-b").unwrap();
         assert!(other.open("hash-a", "child-welfare", &sealed).is_none());
         assert!(mine.open("hash-b", "child-welfare", &sealed).is_none());
@@ -221,5 +252,46 @@ mod tests {
             .unwrap();
         let bytes = key.to_bytes();
         assert!(!raw.windows(bytes.len()).any(|w| w == bytes.as_slice()));
+    }
+
+    #[test]
+    fn several_keys_come_back_in_their_order_and_the_one_key_form_still_opens() {
+        let (current, earlier) = (
+            AudiencePrivateKey::generate(),
+            AudiencePrivateKey::generate(),
+        );
+        let mine = SessionKey::of_token("fvs_token-a").unwrap();
+        let sealed = mine
+            .seal("hash-a", "child-welfare", &[&current, &earlier])
+            .unwrap();
+        let opened = mine.open("hash-a", "child-welfare", &sealed).unwrap();
+        let bytes: Vec<_> = opened.iter().map(|k| k.to_bytes().to_vec()).collect();
+        assert_eq!(
+            bytes,
+            [current.to_bytes().to_vec(), earlier.to_bytes().to_vec()]
+        );
+        assert!(mine.seal("hash-a", "child-welfare", &[]).is_none());
+
+        // A row sealed before keys rotated: one key under the v1 binding.
+        let mut nonce = [0u8; NONCE_LEN];
+        SystemRandom::new().fill(&mut nonce).unwrap();
+        let mut buf = current.to_bytes().to_vec();
+        mine.aead()
+            .unwrap()
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad("v1", "hash-a", "child-welfare")),
+                &mut buf,
+            )
+            .unwrap();
+        let old = format!(
+            "{PREFIX_ONE}{}",
+            STANDARD.encode([&nonce[..], &buf].concat())
+        );
+        let opened = mine.open("hash-a", "child-welfare", &old).unwrap();
+        assert_eq!(*opened[0].to_bytes(), *current.to_bytes());
+        // The prefix names the binding: a v2 body under the v1 prefix does not open.
+        let relabelled = sealed.replacen(PREFIX, PREFIX_ONE, 1);
+        assert!(mine.open("hash-a", "child-welfare", &relabelled).is_none());
     }
 }

@@ -261,11 +261,13 @@ async fn audience_keys_are_one_per_branch(s: &dyn Store) {
     let row = AudienceKeyRow {
         audience: "child-welfare".into(),
         unit_id: "k".into(),
+        generation: 1,
         scope_path: "/p/c/k/".into(),
         public_key: key.public_key().to_bytes(),
         sealed,
         created_by: "cli".into(),
         created_at: Utc::now(),
+        retired_at: None,
     };
     s.add_audience_key(&row).await.unwrap();
     assert!(matches!(
@@ -277,6 +279,85 @@ async fn audience_keys_are_one_per_branch(s: &dyn Store) {
     assert_eq!(back[0].audience, row.audience);
     assert_eq!(back[0].sealed, row.sealed);
     assert_eq!(back[0].public_key, row.public_key);
+
+    // A rotation retires generation 1, re-seals it and makes generation 2 current, all at once.
+    let next = fieldvisit_core::crypto::AudiencePrivateKey::generate();
+    let resealed =
+        crate::keys::seal(&key, "another passphrase", cost, "child-welfare", "/p/c/k/").unwrap();
+    let new_key = AudienceKeyRow {
+        generation: 2,
+        public_key: next.public_key().to_bytes(),
+        sealed: crate::keys::seal(
+            &next,
+            "another passphrase",
+            cost,
+            "child-welfare",
+            "/p/c/k/",
+        )
+        .unwrap(),
+        created_by: "admin".into(),
+        ..row.clone()
+    };
+    let rotation = KeyRotation {
+        from_generation: 1,
+        resealed: vec![(1, resealed.clone())],
+        new_key: new_key.clone(),
+    };
+    // Not every generation re-sealed, or a stale generation: nothing is written.
+    let partial = KeyRotation {
+        resealed: vec![],
+        ..rotation.clone()
+    };
+    assert!(matches!(
+        s.rotate_audience_key(&partial).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let stale = KeyRotation {
+        from_generation: 2,
+        ..rotation.clone()
+    };
+    assert!(matches!(
+        s.rotate_audience_key(&stale).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        s.audience_key_generations("child-welfare", "k")
+            .await
+            .unwrap(),
+        vec![back[0].clone()]
+    );
+    s.rotate_audience_key(&rotation).await.unwrap();
+    let current = s.audience_keys().await.unwrap();
+    assert_eq!(current.len(), 1);
+    assert_eq!(
+        (current[0].generation, &current[0].public_key),
+        (2, &new_key.public_key)
+    );
+    let all = s
+        .audience_key_generations("child-welfare", "k")
+        .await
+        .unwrap();
+    assert_eq!(all.iter().map(|k| k.generation).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(all[0].retired_at, None);
+    assert!(all[1].retired_at.is_some());
+    assert_eq!(all[1].sealed, resealed);
+    assert_eq!(all[1].public_key, row.public_key);
+    // The same rotation again is stale; a new key for the branch still conflicts.
+    assert!(matches!(
+        s.rotate_audience_key(&rotation).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        s.add_audience_key(&row).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        s.audience_key_generations("child-welfare", "k")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 async fn reviews_move_by_compare_and_set(s: &dyn Store) {

@@ -63,8 +63,21 @@ pub trait OrgStore: Send + Sync {
     /// Stores an audience key pair; `Conflict` if the branch already has one for the audience.
     async fn add_audience_key(&self, key: &AudienceKeyRow) -> StoreResult<()>;
 
-    /// All audience keys.
+    /// The current audience keys (one per audience and branch; retired generations left out).
     async fn audience_keys(&self) -> StoreResult<Vec<AudienceKeyRow>>;
+
+    /// Every generation of the key of `audience` for unit `unit_id`, the current one first, then
+    /// the retired ones, newest first (empty when the branch has no key).
+    async fn audience_key_generations(
+        &self,
+        audience: &str,
+        unit_id: &str,
+    ) -> StoreResult<Vec<AudienceKeyRow>>;
+
+    /// Applies a rotation in one transaction (see [`KeyRotation`]): `Conflict` and nothing
+    /// written when `from_generation` is no longer the current one or the resealed generations
+    /// are not exactly the stored ones.
+    async fn rotate_audience_key(&self, rotation: &KeyRotation) -> StoreResult<()>;
 
     /// A worker's caseload changes after change number `since` (everything when `None`).
     async fn caseload_delta(

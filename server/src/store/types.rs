@@ -497,16 +497,36 @@ pub struct AudienceKeyRow {
     pub audience: String,
     /// Unit whose branch the key serves (`-` for the whole tree).
     pub unit_id: String,
+    /// 1 for the key made first, one more for each rotation: the highest one not retired is the
+    /// current key, the one phones seal to.
+    pub generation: u32,
     /// Path of that branch (`/` for the whole tree).
     pub scope_path: String,
     /// X25519 public key.
     pub public_key: Vec<u8>,
     /// The sealed private key.
     pub sealed: crate::keys::SealedPrivateKey,
-    /// Who made it.
+    /// Who made it (by creating the key or by rotating the one before).
     pub created_by: String,
     /// When.
     pub created_at: DateTime<Utc>,
+    /// When a rotation replaced it (`None` for the current key). A retired key still opens the
+    /// visits sealed to it, under the passphrase of the current one.
+    pub retired_at: Option<DateTime<Utc>>,
+}
+
+/// A rotation of one county's audience key, written in one transaction: the current generation
+/// retires, every earlier generation takes its private key sealed under the new passphrase, and
+/// the new key pair becomes current.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRotation {
+    /// The generation that was current when its passphrase was checked; the rotation is refused
+    /// (`Conflict`) if another one came first.
+    pub from_generation: u32,
+    /// Every generation up to and including `from_generation`, sealed under the new passphrase.
+    pub resealed: Vec<(u32, crate::keys::SealedPrivateKey)>,
+    /// The new key, of generation `from_generation + 1`, with `retired_at` unset.
+    pub new_key: AudienceKeyRow,
 }
 
 /// What changed on one worker's caseload after a change sequence number.

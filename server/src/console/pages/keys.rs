@@ -1,5 +1,6 @@
-//! Audience keys for admins: which keys serve the branch (with their county and who made them) and
-//! a form to make a county's key; the rules (county only, no shadowing) are `ops::audience`'s.
+//! Audience keys for admins: which keys serve the branch (with their county, generation and the
+//! history of their creation and rotations), a form to make a county's key and one to rotate it;
+//! the rules (county only, no shadowing, the current passphrase first) are `ops::audience`'s.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -11,23 +12,62 @@ use crate::console::errors::{self, PageError, explain};
 use crate::console::format;
 use crate::console::frame::{Frame, Section};
 use crate::console::session::Signed;
-use crate::ops::{audience, directory};
+use crate::ops::{OpsError, audience, directory};
 use crate::state::AppState;
 use crate::store::OrgLevel;
 
 /// A key as a row.
 #[derive(Debug, Clone)]
 pub struct KeyRow {
+    /// Audience id (the rotation form names it).
+    pub audience_id: String,
     /// Audience name.
     pub audience: &'static str,
+    /// Id of the unit it belongs to (the rotation form names it).
+    pub unit_id: String,
     /// The unit it belongs to.
     pub unit: String,
+    /// The current generation.
+    pub generation: u32,
     /// Start of its public key, to tell keys apart.
     pub fingerprint: String,
-    /// Who made it.
+    /// Who made the current generation (by creating or rotating).
     pub created_by: String,
     /// When.
     pub created_at: String,
+    /// Creation and rotations, newest first.
+    pub history: Vec<HistoryRow>,
+    /// Whether this admin may rotate it (a county of their branch).
+    pub rotatable: bool,
+}
+
+/// One generation of a key: its creation or the rotation that made it.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    /// Generation.
+    pub generation: u32,
+    /// Made by rotating an earlier generation.
+    pub rotated: bool,
+    /// Start of its public key.
+    pub fingerprint: String,
+    /// Who made it.
+    pub by: String,
+    /// When.
+    pub at: String,
+    /// When a rotation replaced it (empty for the current key).
+    pub retired_at: String,
+}
+
+fn fingerprint(public_key_b64: &str) -> String {
+    fieldvisit_core::crypto::b64_decode(public_key_b64, "public_key")
+        .map(|raw| {
+            fieldvisit_core::crypto::sha256(&raw)
+                .to_hex()
+                .chars()
+                .take(16)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -50,33 +90,46 @@ async fn keys_page(
     let frame = user.frame(Section::Keys, t.keys_title).with_notice(notice);
     let actor = user.actor();
     let (keys, dir) = match tokio::try_join!(
-        audience::list(state, &actor),
+        audience::views(state, &actor),
         directory::of_branch(state, &actor)
     ) {
         Ok(x) => x,
         Err(e) => return PageError::new(frame, e).into_response(),
     };
+    let counties: Vec<(String, String)> = dir
+        .units
+        .iter()
+        .filter(|u| u.level == OrgLevel::County)
+        .map(|u| (u.id.clone(), u.name.clone()))
+        .collect();
     let page = KeysPage {
         rows: keys
             .iter()
             .map(|k| KeyRow {
+                audience_id: k.audience.clone(),
                 audience: t.audience_name(&k.audience),
+                unit_id: k.unit_id.clone(),
                 unit: dir.unit_name(&k.unit_id),
-                fingerprint: fieldvisit_core::crypto::sha256(&k.public_key)
-                    .to_hex()
-                    .chars()
-                    .take(16)
-                    .collect(),
+                generation: k.generation,
+                fingerprint: fingerprint(&k.public_key),
                 created_by: dir.staff_name(&k.created_by),
                 created_at: format::datetime(k.created_at),
+                history: k
+                    .history
+                    .iter()
+                    .map(|g| HistoryRow {
+                        generation: g.generation,
+                        rotated: g.generation > 1,
+                        fingerprint: fingerprint(&g.public_key),
+                        by: dir.staff_name(&g.created_by),
+                        at: format::datetime(g.created_at),
+                        retired_at: g.retired_at.map(format::datetime).unwrap_or_default(),
+                    })
+                    .collect(),
+                rotatable: counties.iter().any(|(id, _)| *id == k.unit_id),
             })
             .collect(),
-        counties: dir
-            .units
-            .iter()
-            .filter(|u| u.level == OrgLevel::County)
-            .map(|u| (u.id.clone(), u.name.clone()))
-            .collect(),
+        counties,
         audiences: audience::AUDIENCES
             .iter()
             .map(|a| (*a, t.audience_name(a)))
@@ -97,7 +150,11 @@ pub async fn list(
     keys_page(
         &state,
         &user,
-        (q.done == "created").then_some(t.key_created),
+        match q.done.as_str() {
+            "created" => Some(t.key_created),
+            "rotated" => Some(t.key_rotated),
+            _ => None,
+        },
         None,
     )
     .await
@@ -134,6 +191,50 @@ pub async fn create(State(state): State<AppState>, posted: Posted<KeyForm>) -> R
     .await
     {
         Ok(_) => Redirect::to("/admin/keys?done=created").into_response(),
+        Err(e) => keys_page(&state, &user, None, Some(explain(t, &e))).await,
+    }
+}
+
+/// The rotation form.
+#[derive(Deserialize)]
+pub struct RotateForm {
+    #[serde(default)]
+    audience: String,
+    #[serde(default)]
+    county: String,
+    #[serde(default)]
+    passphrase: String,
+    #[serde(default)]
+    new_passphrase: String,
+    #[serde(default)]
+    new_passphrase_again: String,
+}
+
+impl std::fmt::Debug for RotateForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RotateForm { .. }")
+    }
+}
+
+/// `POST /admin/keys/rotate`.
+pub async fn rotate(State(state): State<AppState>, posted: Posted<RotateForm>) -> Response {
+    let Posted { user, form } = posted;
+    let t = user.lang.msgs();
+    if form.new_passphrase != form.new_passphrase_again {
+        let e = OpsError::invalid("passphrases_differ", "the new passphrases differ");
+        return keys_page(&state, &user, None, Some(explain(t, &e))).await;
+    }
+    match audience::rotate_key(
+        &state,
+        &user.actor(),
+        Some(&form.county),
+        &form.audience,
+        &form.passphrase,
+        &form.new_passphrase,
+    )
+    .await
+    {
+        Ok(_) => Redirect::to("/admin/keys?done=rotated").into_response(),
         Err(e) => keys_page(&state, &user, None, Some(explain(t, &e))).await,
     }
 }

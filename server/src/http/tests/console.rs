@@ -655,3 +655,136 @@ async fn admins_set_county_standards_and_thresholds_and_publish_templates_on_the
     let p = w.page("GET", "/admin/parameters", Some(&sa), None).await;
     assert!(!p.html.contains("data-county=\"k\""), "{}", p.html);
 }
+
+#[tokio::test]
+async fn the_keys_page_shows_each_keys_history_and_rotates_it_for_the_countys_admins_only() {
+    let w = world().await;
+    let pass = super::reviews::PASS;
+    super::reviews::key_for_tests(&w).await;
+    let (s, csrf) = w.browser("admin").await;
+    let p = w.page("GET", "/admin/keys", Some(&s), None).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.html.contains("data-table=\"key-history\""), "{}", p.html);
+    assert!(p.html.contains("data-form=\"rotate-key\""));
+    assert!(
+        p.html
+            .contains("data-confirm=\"轮换后审核人员须用新口令解锁")
+    );
+    let rotate = |csrf: &str, current: &str, new: &str, again: &str| {
+        serde_urlencoded::to_string([
+            ("csrf", csrf),
+            ("audience", "child-welfare"),
+            ("county", "k"),
+            ("passphrase", current),
+            ("new_passphrase", new),
+            ("new_passphrase_again", again),
+        ])
+        .unwrap()
+    };
+    let new = "a new county passphrase";
+    let p = w
+        .page(
+            "POST",
+            "/admin/keys/rotate",
+            Some(&s),
+            Some(rotate(&csrf, pass, new, "something else entirely")),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::BAD_REQUEST);
+    assert!(p.html.contains("两次输入的新口令不一致"), "{}", p.html);
+    let p = w
+        .page(
+            "POST",
+            "/admin/keys/rotate",
+            Some(&s),
+            Some(rotate(&csrf, "not the passphrase", new, new)),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(p.html.contains("口令错误"), "{}", p.html);
+    let p = w
+        .page(
+            "POST",
+            "/admin/keys/rotate",
+            Some(&s),
+            Some(rotate("", pass, new, new)),
+        )
+        .await;
+    assert_eq!(
+        p.status,
+        StatusCode::FORBIDDEN,
+        "no CSRF token, no rotation"
+    );
+    assert_eq!(
+        w.state
+            .store
+            .audience_key_generations("child-welfare", "k")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A township admin sees the county's key but no rotation form, and is refused if they post.
+    let (sa, csrf_a) = w.browser("adminA").await;
+    let p = w.page("GET", "/admin/keys", Some(&sa), None).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.html.contains("data-key=\"child-welfare/k\""),
+        "{}",
+        p.html
+    );
+    assert!(!p.html.contains("data-form=\"rotate-key\""));
+    let p = w
+        .page(
+            "POST",
+            "/admin/keys/rotate",
+            Some(&sa),
+            Some(rotate(&csrf_a, pass, new, new)),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND, "{}", p.html);
+    assert_eq!(
+        w.state
+            .store
+            .audience_key_generations("child-welfare", "k")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let p = w
+        .page(
+            "POST",
+            "/admin/keys/rotate",
+            Some(&s),
+            Some(rotate(&csrf, pass, new, new)),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.html);
+    let p = w
+        .page("GET", "/admin/keys?done=rotated", Some(&s), None)
+        .await;
+    assert!(p.html.contains("密钥已轮换"), "{}", p.html);
+    // Both generations, who made them (the CLI, then the admin by name) and when one retired.
+    let history = p
+        .html
+        .split("data-table=\"key-history\"")
+        .nth(1)
+        .unwrap()
+        .split("</table>")
+        .next()
+        .unwrap();
+    assert!(
+        history.contains("<th scope=\"row\">2</th><td>轮换</td>"),
+        "{history}"
+    );
+    assert!(
+        history.contains("<th scope=\"row\">1</th><td>创建</td>"),
+        "{history}"
+    );
+    assert!(history.contains("用户admin") && history.contains("当前使用"));
+    let p = w.page("GET", "/admin/audit", Some(&s), None).await;
+    assert!(p.html.contains("audience_key.rotate"));
+}

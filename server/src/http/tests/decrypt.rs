@@ -234,7 +234,7 @@ async fn a_key_unlocked_on_one_server_process_opens_on_another_and_locks_on_both
         .await
         .unwrap()
         .unwrap();
-    assert!(row.sealed_key.starts_with("v1:"));
+    assert!(row.sealed_key.starts_with("v2:"));
     // Locked through the second process: locked on the first.
     let lock = b
         .clone()

@@ -23,6 +23,7 @@ mod photos;
 mod real_http;
 mod review_e2e;
 mod reviews;
+mod rotation;
 mod scope;
 mod scope_matrix;
 

@@ -182,6 +182,19 @@ fn row(method: &str, path: &str) -> Option<Row> {
                 ),
             )),
         },
+        // The parent try holds the county key's right passphrase: only the branch stops it.
+        ("POST", "/api/v1/audience-keys/{audience}/rotate") => Names {
+            sibling: "/api/v1/audience-keys/child-welfare/rotate",
+            body: Some(
+                || json!({"unit_id": "tB", "passphrase": super::reviews::PASS, "new_passphrase": "a long enough passphrase"}),
+            ),
+            parent: Some((
+                "/api/v1/audience-keys/child-welfare/rotate",
+                Some(
+                    || json!({"unit_id": "k", "passphrase": super::reviews::PASS, "new_passphrase": "a long enough passphrase"}),
+                ),
+            )),
+        },
         ("POST", "/api/v1/devices/enrollment-codes") => Names {
             sibling: "/api/v1/devices/enrollment-codes",
             body: Some(|| json!({"worker_id": "wB"})),
@@ -381,7 +394,16 @@ async fn no_role_of_township_a_reaches_what_belongs_to_township_b_or_writes_abov
         "branch escapes:\n{}",
         escapes.join("\n")
     );
-    // B's things are untouched.
+    // B's things are untouched, and the county's key was not rotated.
+    assert_eq!(
+        w.state
+            .store
+            .audience_key_generations("child-welfare", "k")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let b = w.state.store.staff("supB").await.unwrap().unwrap();
     assert!(!b.disabled);
     assert!(

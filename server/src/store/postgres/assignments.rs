@@ -8,22 +8,37 @@ use tokio_postgres::Row;
 use super::{backend, bad_column, col, execute, get_u64, query, query_opt, to_i64};
 use crate::config::Argon2Cost;
 use crate::keys::SealedPrivateKey;
-use crate::store::{AudienceKeyRow, CaseloadDelta, StoreError, StoreResult};
+use crate::store::{AudienceKeyRow, CaseloadDelta, KeyRotation, StoreError, StoreResult};
+
+const KEY_COLUMNS: &str = "audience, unit_id, generation, scope_path, public_key, kdf_m, kdf_t,
+    kdf_p, salt, nonce, ciphertext, created_by, created_at, retired_at";
 
 pub(super) async fn add_key<C: GenericClient>(c: &C, k: &AudienceKeyRow) -> StoreResult<()> {
+    // A conflict on any generation of the branch's key (or on its one current key) refuses it.
+    if insert_key(c, k).await? == 0 {
+        return Err(StoreError::Conflict("audience key for this branch"));
+    }
+    Ok(())
+}
+
+async fn insert_key<C: GenericClient>(c: &C, k: &AudienceKeyRow) -> StoreResult<u64> {
     let (m, t, p) = (
         i64::from(k.sealed.kdf.m_cost),
         i64::from(k.sealed.kdf.t_cost),
         i64::from(k.sealed.kdf.p_cost),
     );
-    let n = execute(
+    let generation = i64::from(k.generation);
+    execute(
         c,
-        "INSERT INTO audience_keys (audience, unit_id, scope_path, public_key, kdf_m, kdf_t,
-             kdf_p, salt, nonce, ciphertext, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+        &format!(
+            "INSERT INTO audience_keys ({KEY_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             ON CONFLICT DO NOTHING"
+        ),
         &[
             &k.audience,
             &k.unit_id,
+            &generation,
             &k.scope_path,
             &k.public_key,
             &m,
@@ -34,53 +49,135 @@ pub(super) async fn add_key<C: GenericClient>(c: &C, k: &AudienceKeyRow) -> Stor
             &k.sealed.ciphertext,
             &k.created_by,
             &k.created_at,
+            &k.retired_at,
         ],
     )
-    .await?;
-    if n == 0 {
-        return Err(StoreError::Conflict("audience key for this branch"));
-    }
-    Ok(())
+    .await
 }
 
-fn u32_col(r: &Row, idx: usize) -> StoreResult<u32> {
+fn u32_col(r: &Row, idx: usize, what: &'static str) -> StoreResult<u32> {
     let v: i64 = col(r, idx)?;
-    u32::try_from(v).map_err(|_| bad_column("kdf cost"))
+    u32::try_from(v).map_err(|_| bad_column(what))
 }
 
 fn key_from_row(r: &Row) -> StoreResult<AudienceKeyRow> {
     Ok(AudienceKeyRow {
         audience: col(r, 0)?,
         unit_id: col(r, 1)?,
-        scope_path: col(r, 2)?,
-        public_key: col(r, 3)?,
+        generation: u32_col(r, 2, "generation")?,
+        scope_path: col(r, 3)?,
+        public_key: col(r, 4)?,
         sealed: SealedPrivateKey {
             kdf: Argon2Cost {
-                m_cost: u32_col(r, 4)?,
-                t_cost: u32_col(r, 5)?,
-                p_cost: u32_col(r, 6)?,
+                m_cost: u32_col(r, 5, "kdf cost")?,
+                t_cost: u32_col(r, 6, "kdf cost")?,
+                p_cost: u32_col(r, 7, "kdf cost")?,
             },
-            salt: col(r, 7)?,
-            nonce: col(r, 8)?,
-            ciphertext: col(r, 9)?,
+            salt: col(r, 8)?,
+            nonce: col(r, 9)?,
+            ciphertext: col(r, 10)?,
         },
-        created_by: col(r, 10)?,
-        created_at: col(r, 11)?,
+        created_by: col(r, 11)?,
+        created_at: col(r, 12)?,
+        retired_at: col(r, 13)?,
     })
 }
 
 pub(super) async fn keys<C: GenericClient>(c: &C) -> StoreResult<Vec<AudienceKeyRow>> {
     query(
         c,
-        "SELECT audience, unit_id, scope_path, public_key, kdf_m, kdf_t, kdf_p, salt, nonce,
-             ciphertext, created_by, created_at FROM audience_keys
-         ORDER BY audience COLLATE \"C\", scope_path COLLATE \"C\"",
+        &format!(
+            "SELECT {KEY_COLUMNS} FROM audience_keys WHERE retired_at IS NULL
+             ORDER BY audience COLLATE \"C\", scope_path COLLATE \"C\""
+        ),
         &[],
     )
     .await?
     .iter()
     .map(key_from_row)
     .collect()
+}
+
+pub(super) async fn generations<C: GenericClient>(
+    c: &C,
+    audience: &str,
+    unit_id: &str,
+) -> StoreResult<Vec<AudienceKeyRow>> {
+    query(
+        c,
+        &format!(
+            "SELECT {KEY_COLUMNS} FROM audience_keys WHERE audience = $1 AND unit_id = $2
+             ORDER BY generation DESC"
+        ),
+        &[&audience, &unit_id],
+    )
+    .await?
+    .iter()
+    .map(key_from_row)
+    .collect()
+}
+
+/// A rotation racing this one waits on the current row's lock, then finds it retired.
+pub(super) async fn rotate(c: &mut deadpool_postgres::Client, r: &KeyRotation) -> StoreResult<()> {
+    let k = &r.new_key;
+    let stale = || StoreError::Conflict("the key was rotated meanwhile");
+    let from = i64::from(r.from_generation);
+    let tx = c.transaction().await.map_err(backend)?;
+    let retired = execute(
+        &tx,
+        "UPDATE audience_keys SET retired_at = $4
+         WHERE audience = $1 AND unit_id = $2 AND generation = $3 AND retired_at IS NULL",
+        &[&k.audience, &k.unit_id, &from, &k.created_at],
+    )
+    .await?;
+    if retired != 1 {
+        return Err(stale());
+    }
+    let stored = query_opt(
+        &tx,
+        "SELECT count(*) FROM audience_keys WHERE audience = $1 AND unit_id = $2",
+        &[&k.audience, &k.unit_id],
+    )
+    .await?
+    .map(|row| get_u64(&row, 0))
+    .transpose()?
+    .unwrap_or(0);
+    if usize::try_from(stored).ok() != Some(r.resealed.len()) {
+        return Err(stale());
+    }
+    for (generation, sealed) in &r.resealed {
+        let (g, m, t, p) = (
+            i64::from(*generation),
+            i64::from(sealed.kdf.m_cost),
+            i64::from(sealed.kdf.t_cost),
+            i64::from(sealed.kdf.p_cost),
+        );
+        let n = execute(
+            &tx,
+            "UPDATE audience_keys SET kdf_m = $4, kdf_t = $5, kdf_p = $6, salt = $7, nonce = $8,
+                 ciphertext = $9
+             WHERE audience = $1 AND unit_id = $2 AND generation = $3",
+            &[
+                &k.audience,
+                &k.unit_id,
+                &g,
+                &m,
+                &t,
+                &p,
+                &sealed.salt,
+                &sealed.nonce,
+                &sealed.ciphertext,
+            ],
+        )
+        .await?;
+        if n != 1 {
+            return Err(stale());
+        }
+    }
+    if k.generation != r.from_generation + 1 || insert_key(&tx, k).await? != 1 {
+        return Err(stale());
+    }
+    tx.commit().await.map_err(backend)
 }
 
 /// Reads everything in one repeatable-read transaction (one snapshot), so the returned sequence

@@ -388,6 +388,18 @@ ALTER TABLE audit_log ADD COLUMN address TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN agent TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN keyed BOOLEAN NOT NULL DEFAULT false;
 "#,
+    // 15: audience keys rotate: a branch's key has generations, the highest one not retired being
+    // the current one; retired ones stay to open the visits sealed to them. Keys made before
+    // are generation 1.
+    r#"
+ALTER TABLE audience_keys ADD COLUMN generation BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE audience_keys ALTER COLUMN generation DROP DEFAULT;
+ALTER TABLE audience_keys ADD COLUMN retired_at TIMESTAMPTZ;
+ALTER TABLE audience_keys DROP CONSTRAINT audience_keys_pkey;
+ALTER TABLE audience_keys ADD PRIMARY KEY (audience, unit_id, generation);
+CREATE UNIQUE INDEX audience_keys_current ON audience_keys (audience, unit_id)
+    WHERE retired_at IS NULL;
+"#,
 ];
 
 /// The version after whose migration the due ledger is built again from the visits, in the same

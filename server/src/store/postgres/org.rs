@@ -369,6 +369,18 @@ mod as_store {
             assignments::keys(&self.client().await?).await
         }
 
+        async fn audience_key_generations(
+            &self,
+            audience: &str,
+            unit_id: &str,
+        ) -> StoreResult<Vec<AudienceKeyRow>> {
+            assignments::generations(&self.client().await?, audience, unit_id).await
+        }
+
+        async fn rotate_audience_key(&self, rotation: &KeyRotation) -> StoreResult<()> {
+            assignments::rotate(&mut self.client().await?, rotation).await
+        }
+
         async fn caseload_delta(
             &self,
             worker_id: &str,

@@ -6,68 +6,154 @@ use rusqlite::{Connection, Row, params};
 use super::{backend, parse_ts, ts};
 use crate::config::Argon2Cost;
 use crate::keys::SealedPrivateKey;
-use crate::store::{AudienceKeyRow, CaseloadDelta, StoreError, StoreResult};
+use crate::store::{AudienceKeyRow, CaseloadDelta, KeyRotation, StoreError, StoreResult};
+
+const KEY_COLUMNS: &str = "audience, unit_id, generation, scope_path, public_key, kdf_m, kdf_t,
+    kdf_p, salt, nonce, ciphertext, created_by, created_at, retired_at";
 
 pub(super) fn add_key(c: &Connection, k: &AudienceKeyRow) -> StoreResult<()> {
-    let n = c
-        .execute(
-            "INSERT INTO audience_keys (audience, unit_id, scope_path, public_key, kdf_m, kdf_t,
-                 kdf_p, salt, nonce, ciphertext, created_by, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING",
-            params![
-                k.audience,
-                k.unit_id,
-                k.scope_path,
-                k.public_key,
-                k.sealed.kdf.m_cost,
-                k.sealed.kdf.t_cost,
-                k.sealed.kdf.p_cost,
-                k.sealed.salt,
-                k.sealed.nonce,
-                k.sealed.ciphertext,
-                k.created_by,
-                ts(k.created_at),
-            ],
-        )
-        .map_err(backend)?;
+    // A conflict on any generation of the branch's key (or on its one current key) refuses it.
+    let n = insert_key(c, k)?;
     if n == 0 {
         return Err(StoreError::Conflict("audience key for this branch"));
     }
     Ok(())
 }
 
+fn insert_key(c: &Connection, k: &AudienceKeyRow) -> StoreResult<usize> {
+    c.execute(
+        &format!(
+            "INSERT INTO audience_keys ({KEY_COLUMNS})
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             ON CONFLICT DO NOTHING"
+        ),
+        params![
+            k.audience,
+            k.unit_id,
+            k.generation,
+            k.scope_path,
+            k.public_key,
+            k.sealed.kdf.m_cost,
+            k.sealed.kdf.t_cost,
+            k.sealed.kdf.p_cost,
+            k.sealed.salt,
+            k.sealed.nonce,
+            k.sealed.ciphertext,
+            k.created_by,
+            ts(k.created_at),
+            k.retired_at.map(ts),
+        ],
+    )
+    .map_err(backend)
+}
+
 fn key_from_row(r: &Row<'_>) -> rusqlite::Result<AudienceKeyRow> {
     Ok(AudienceKeyRow {
         audience: r.get(0)?,
         unit_id: r.get(1)?,
-        scope_path: r.get(2)?,
-        public_key: r.get(3)?,
+        generation: r.get(2)?,
+        scope_path: r.get(3)?,
+        public_key: r.get(4)?,
         sealed: SealedPrivateKey {
             kdf: Argon2Cost {
-                m_cost: r.get(4)?,
-                t_cost: r.get(5)?,
-                p_cost: r.get(6)?,
+                m_cost: r.get(5)?,
+                t_cost: r.get(6)?,
+                p_cost: r.get(7)?,
             },
-            salt: r.get(7)?,
-            nonce: r.get(8)?,
-            ciphertext: r.get(9)?,
+            salt: r.get(8)?,
+            nonce: r.get(9)?,
+            ciphertext: r.get(10)?,
         },
-        created_by: r.get(10)?,
-        created_at: parse_ts(&r.get::<_, String>(11)?)?,
+        created_by: r.get(11)?,
+        created_at: parse_ts(&r.get::<_, String>(12)?)?,
+        retired_at: r
+            .get::<_, Option<String>>(13)?
+            .map(|t| parse_ts(&t))
+            .transpose()?,
     })
 }
 
 pub(super) fn keys(c: &Connection) -> StoreResult<Vec<AudienceKeyRow>> {
     let mut st = c
-        .prepare(
-            "SELECT audience, unit_id, scope_path, public_key, kdf_m, kdf_t, kdf_p, salt, nonce,
-                 ciphertext, created_by, created_at FROM audience_keys ORDER BY audience, scope_path",
-        )
+        .prepare(&format!(
+            "SELECT {KEY_COLUMNS} FROM audience_keys WHERE retired_at IS NULL
+             ORDER BY audience, scope_path"
+        ))
         .map_err(backend)?;
     st.query_map([], key_from_row)
         .map_err(backend)?
         .collect::<rusqlite::Result<Vec<_>>>()
         .map_err(backend)
+}
+
+pub(super) fn generations(
+    c: &Connection,
+    audience: &str,
+    unit_id: &str,
+) -> StoreResult<Vec<AudienceKeyRow>> {
+    let mut st = c
+        .prepare(&format!(
+            "SELECT {KEY_COLUMNS} FROM audience_keys WHERE audience = ?1 AND unit_id = ?2
+             ORDER BY generation DESC"
+        ))
+        .map_err(backend)?;
+    st.query_map(params![audience, unit_id], key_from_row)
+        .map_err(backend)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(backend)
+}
+
+pub(super) fn rotate(c: &mut Connection, r: &KeyRotation) -> StoreResult<()> {
+    let k = &r.new_key;
+    let stale = || StoreError::Conflict("the key was rotated meanwhile");
+    let tx = c.transaction().map_err(backend)?;
+    let retired = tx
+        .execute(
+            "UPDATE audience_keys SET retired_at = ?4
+             WHERE audience = ?1 AND unit_id = ?2 AND generation = ?3 AND retired_at IS NULL",
+            params![k.audience, k.unit_id, r.from_generation, ts(k.created_at)],
+        )
+        .map_err(backend)?;
+    if retired != 1 {
+        return Err(stale());
+    }
+    let stored: u32 = tx
+        .query_row(
+            "SELECT count(*) FROM audience_keys WHERE audience = ?1 AND unit_id = ?2",
+            params![k.audience, k.unit_id],
+            |row| row.get(0),
+        )
+        .map_err(backend)?;
+    if usize::try_from(stored).ok() != Some(r.resealed.len()) {
+        return Err(stale());
+    }
+    for (generation, sealed) in &r.resealed {
+        let n = tx
+            .execute(
+                "UPDATE audience_keys SET kdf_m = ?4, kdf_t = ?5, kdf_p = ?6, salt = ?7,
+                     nonce = ?8, ciphertext = ?9
+                 WHERE audience = ?1 AND unit_id = ?2 AND generation = ?3",
+                params![
+                    k.audience,
+                    k.unit_id,
+                    generation,
+                    sealed.kdf.m_cost,
+                    sealed.kdf.t_cost,
+                    sealed.kdf.p_cost,
+                    sealed.salt,
+                    sealed.nonce,
+                    sealed.ciphertext,
+                ],
+            )
+            .map_err(backend)?;
+        if n != 1 {
+            return Err(stale());
+        }
+    }
+    if k.generation != r.from_generation + 1 || insert_key(&tx, k)? != 1 {
+        return Err(stale());
+    }
+    tx.commit().map_err(backend)
 }
 
 /// Reads everything in one read transaction, so the returned sequence number matches the rows.

@@ -485,6 +485,36 @@ ALTER TABLE audit_log ADD COLUMN address TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN agent TEXT NOT NULL DEFAULT '';
 ALTER TABLE audit_log ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0;
 "#,
+    // 21: audience keys rotate: a branch's key has generations, the highest one not retired being
+    // the current one; retired ones stay to open the visits sealed to them. Keys made before
+    // are generation 1. SQLite changes a primary key only by building the table anew.
+    r#"
+CREATE TABLE audience_keys_rotating (
+    audience TEXT NOT NULL,
+    unit_id TEXT NOT NULL,
+    generation INTEGER NOT NULL,
+    scope_path TEXT NOT NULL,
+    public_key BLOB NOT NULL,
+    kdf_m INTEGER NOT NULL,
+    kdf_t INTEGER NOT NULL,
+    kdf_p INTEGER NOT NULL,
+    salt BLOB NOT NULL,
+    nonce BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    retired_at TEXT,
+    PRIMARY KEY (audience, unit_id, generation)
+);
+INSERT INTO audience_keys_rotating (audience, unit_id, generation, scope_path, public_key, kdf_m,
+    kdf_t, kdf_p, salt, nonce, ciphertext, created_by, created_at, retired_at)
+SELECT audience, unit_id, 1, scope_path, public_key, kdf_m, kdf_t, kdf_p, salt, nonce, ciphertext,
+    created_by, created_at, NULL FROM audience_keys;
+DROP TABLE audience_keys;
+ALTER TABLE audience_keys_rotating RENAME TO audience_keys;
+CREATE UNIQUE INDEX audience_keys_current ON audience_keys (audience, unit_id)
+    WHERE retired_at IS NULL;
+"#,
 ];
 
 /// The version after whose migration the due ledger is built again from the visits, in the same

@@ -343,6 +343,21 @@ mod as_store {
             self.read(assignments::keys).await
         }
 
+        async fn audience_key_generations(
+            &self,
+            audience: &str,
+            unit_id: &str,
+        ) -> StoreResult<Vec<AudienceKeyRow>> {
+            let (a, u) = (audience.to_owned(), unit_id.to_owned());
+            self.read(move |c| assignments::generations(c, &a, &u))
+                .await
+        }
+
+        async fn rotate_audience_key(&self, rotation: &KeyRotation) -> StoreResult<()> {
+            let r = rotation.clone();
+            self.call(move |c| assignments::rotate(c, &r)).await
+        }
+
         async fn caseload_delta(
             &self,
             worker_id: &str,
