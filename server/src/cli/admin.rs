@@ -206,12 +206,13 @@ pub async fn run(config: Config, command: Command) -> Result<ExitCode, String> {
                 .await
                 .map_err(show)?;
             println!(
-                "{}",
+                "{}\n{}",
                 if changed {
                     "revoked"
                 } else {
                     "already revoked"
-                }
+                },
+                ops::devices::REVOKE_WARNING
             );
             Ok(ExitCode::SUCCESS)
         }

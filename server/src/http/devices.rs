@@ -4,7 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use fieldvisit_core::protocol::{EnrollRequest, EnrollResponse};
+use fieldvisit_core::protocol::{
+    EnrollRequest, EnrollResponse, TokenRenewRequest, TokenRenewResponse,
+};
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
@@ -66,6 +68,14 @@ pub async fn enroll(
     ))
 }
 
+/// `POST /api/v1/devices/token` (the phone, with a signature of its device key).
+pub async fn renew_token(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<TokenRenewRequest>,
+) -> Result<Json<TokenRenewResponse>, AppError> {
+    Ok(Json(ops::devices::renew_token(&s, req).await?))
+}
+
 /// `GET /api/v1/devices` (admin, supervisor; their branch).
 pub async fn list(
     State(s): State<AppState>,
@@ -83,7 +93,10 @@ pub async fn revoke(
 ) -> Result<Json<serde_json::Value>, AppError> {
     caller.require(&[Role::Admin, Role::Supervisor])?;
     let changed = ops::devices::revoke(&s, &Actor::from(&caller), &device_id).await?;
-    Ok(Json(
-        serde_json::json!({ "device_id": device_id, "revoked": true, "changed": changed }),
-    ))
+    Ok(Json(serde_json::json!({
+        "device_id": device_id,
+        "revoked": true,
+        "changed": changed,
+        "warning": ops::devices::REVOKE_WARNING,
+    })))
 }

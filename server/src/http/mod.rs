@@ -91,6 +91,7 @@ pub fn app(state: AppState) -> Router {
         .route("/devices", get(devices::list))
         .route("/devices/enrollment-codes", post(devices::create_code))
         .route("/devices/enroll", post(devices::enroll))
+        .route("/devices/token", post(devices::renew_token))
         .route("/devices/{device_id}/revoke", post(devices::revoke))
         .route("/visits", get(visits::list))
         .route(

@@ -496,6 +496,20 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "POST",
+        path: "/api/v1/devices/token",
+        summary: "Renew a device token with a signature of the device key (TokenRenewRequest -> TokenRenewResponse)",
+        auth: "device key signature",
+        responses: &[
+            ("200", "TokenRenewResponse"),
+            ("400", "unsupported_version"),
+            ("401", "renewal_refused, renewal_stale"),
+            ("403", "device_revoked"),
+        ],
+        request: None,
+        response: None,
+    },
+    Route {
+        method: "POST",
         path: "/api/v1/devices/{device_id}/revoke",
         summary: "Revoke a device",
         auth: "admin, supervisor",

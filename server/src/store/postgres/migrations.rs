@@ -381,6 +381,14 @@ CREATE TABLE templates (
     PRIMARY KEY (id, version, scope_path)
 );
 "#,
+    // 14: device tokens expire and a phone renews its own with a signature of its device key,
+    // each renewal signed later than the last. Tokens issued before this version never expired:
+    // they count as expired now, so a token taken from a phone before the upgrade stops working
+    // and the phone itself renews by signature.
+    r#"
+ALTER TABLE devices ADD COLUMN token_expires_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch';
+ALTER TABLE devices ADD COLUMN renewal_signed_at BIGINT NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The version after whose migration the due ledger is built again from the visits, in the same

@@ -153,6 +153,8 @@ async fn seed(s: &PgStore) {
                 label: "phone".into(),
                 enrolled_at: now,
                 revoked_at: None,
+                token_expires_at: now,
+                renewal_signed_at: 0,
             },
         )
         .await
