@@ -38,7 +38,7 @@ pub use records::{
 };
 pub use sample::sample_answers;
 pub use store::{FieldVisitStore, category_code, category_label};
-pub use sync::{ReturnedTask, SyncCancel, SyncListener, SyncSummary};
+pub use sync::{ReturnedTask, RevocationState, SyncCancel, SyncListener, SyncSummary};
 pub use template::{ItemKindRecord, ItemRecord, SectionRecord, TemplateRecord};
 
 uniffi::setup_scaffolding!();

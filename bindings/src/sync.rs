@@ -8,6 +8,7 @@ use fieldvisit_core::sync::{
 };
 
 use crate::counts::{count, long};
+use crate::time::millis;
 use crate::{FieldVisitError, FieldVisitStore};
 
 /// Receives progress of a sync run. Called on the thread that runs the sync.
@@ -34,6 +35,26 @@ pub struct SyncSummary {
     pub bytes_sent: i64,
     /// Visit ids the server refused for good, with its error code (`visit_id: code`).
     pub refused: Vec<String>,
+}
+
+/// What the phone erased when the server told it that it had been revoked, and what it kept. The
+/// app shows it to the worker (e.g. "this phone was withdrawn from service: 3 unsent drafts were
+/// erased; 2 sealed visits wait for upload after a new enrollment").
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RevocationState {
+    /// When the phone erased its data, ms since the Unix epoch (the phone's clock).
+    pub erased_at_ms: i64,
+    /// Households of the caseload erased.
+    pub households_erased: i32,
+    /// Unsent drafts erased.
+    pub drafts_erased: i32,
+    /// Photos erased (of drafts, and the readable copies of sealed visits' photos).
+    pub photos_erased: i32,
+    /// Returned assessments erased.
+    pub tasks_erased: i32,
+    /// Sealed visits not yet on the server, kept: only their audiences can open them, and they
+    /// are sent after the phone is enrolled again.
+    pub sealed_kept: i32,
 }
 
 /// An assessment a reviewer returned, with the comment to act on.
@@ -102,9 +123,12 @@ impl FieldVisitStore {
     }
 
     /// Runs one sync with the server enrollment stored: pulls assignments, then uploads sealed
-    /// visits and their photos, resuming where an earlier run stopped. Transient failures are
-    /// retried inside the run a few times before it fails with `Network`; `NotEnrolled`,
-    /// `Revoked` and `Refused` are permanent; `Cancelled` after `cancel.cancel()`.
+    /// visits and their photos, resuming where an earlier run stopped. The short-lived device
+    /// token is renewed inside the run with the device key when it has expired. Transient
+    /// failures are retried inside the run a few times before it fails with `Network`;
+    /// `NotEnrolled`, `Revoked` and `Refused` are permanent; `Cancelled` after `cancel.cancel()`.
+    /// `Revoked` means the phone has erased its caseload, drafts and their photos and kept its
+    /// unsent sealed visits: `revocation()` says how many of each.
     pub fn sync(
         &self,
         listener: Option<Arc<dyn SyncListener>>,
@@ -141,6 +165,24 @@ impl FieldVisitStore {
             }
         }
         result
+    }
+
+    /// What the phone erased when it learned it had been revoked; `None` unless it has been
+    /// revoked (and not enrolled again since).
+    pub fn revocation(&self) -> Result<Option<RevocationState>, FieldVisitError> {
+        Ok(self
+            .inner
+            .store()
+            .revocation()
+            .map_err(FieldVisitError::from)?
+            .map(|r| RevocationState {
+                erased_at_ms: millis(r.erased_at),
+                households_erased: count(r.households_erased),
+                drafts_erased: count(r.drafts_erased),
+                photos_erased: count(r.photos_erased),
+                tasks_erased: count(r.tasks_erased),
+                sealed_kept: count(r.sealed_kept),
+            }))
     }
 
     /// Sealed visits not yet wholly on the server (envelope or a photo missing); the apps show it

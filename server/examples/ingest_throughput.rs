@@ -68,6 +68,8 @@ async fn seed(s: &dyn Store, devices: usize) -> Result<(), Fail> {
                 label: "bench".into(),
                 enrolled_at: now,
                 revoked_at: None,
+                token_expires_at: now + chrono::Duration::hours(1),
+                renewal_signed_at: 0,
             },
         )
         .await?;

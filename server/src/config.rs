@@ -20,6 +20,8 @@ pub struct Config {
     pub session_idle: Duration,
     /// How long an enrollment code stays valid.
     pub enrollment_code_ttl: Duration,
+    /// How long a device token works before the phone renews it with its device key.
+    pub device_token_ttl: Duration,
     /// Per-account login throttling.
     pub lockout: LockoutPolicy,
     /// Request body limits.
@@ -102,6 +104,7 @@ impl Config {
             session_ttl: Duration::from_secs(8 * 3600),
             session_idle: Duration::from_secs(30 * 60),
             enrollment_code_ttl: Duration::from_secs(24 * 3600),
+            device_token_ttl: Duration::from_secs(60 * 60),
             lockout: LockoutPolicy {
                 slow_after: 3,
                 delay_step: Duration::from_millis(500),

@@ -117,7 +117,7 @@ impl From<OpsError> for AppError {
             OpsError::ForbiddenRole(_) | OpsError::Refused { .. } => StatusCode::FORBIDDEN,
             OpsError::Conflict { .. } => StatusCode::CONFLICT,
             OpsError::Undecryptable => StatusCode::UNPROCESSABLE_ENTITY,
-            OpsError::BadCredentials => StatusCode::UNAUTHORIZED,
+            OpsError::BadCredentials | OpsError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             OpsError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             OpsError::Internal(cause) => return AppError::internal(cause),
         };

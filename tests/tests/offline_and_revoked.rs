@@ -1,4 +1,5 @@
-//! A phone offline for a week syncs its visits in chain order; a revoked device stops and says so.
+//! A phone offline for a week syncs its visits in chain order; a revoked device erases its caseload
+//! and drafts, keeps the sealed visits it could not send, stops and says so.
 
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::{SyncError, SyncOptions};
@@ -83,6 +84,7 @@ fn a_revoked_device_stops_and_says_so() {
         .single()
         .unwrap_or_default();
     phone.visit(&workers[0].households[0], at, (320, 240));
+    phone.draft(&workers[0].households[1], at + Duration::hours(2));
     let device_id = phone
         .engine
         .store()
@@ -94,6 +96,28 @@ fn a_revoked_device_stops_and_says_so() {
         Err(e @ SyncError::Revoked) => assert!(e.to_string().contains("revoked")),
         other => panic!("expected the revoked error, got {other:?}"),
     }
-    // Nothing was lost on the phone: the visit waits in the outbox.
-    assert_eq!(phone.engine.store().outbox().unwrap_or_default().len(), 1);
+    // The sealed visit waits in the outbox (only its audiences can open it); the caseload and the
+    // unsent draft are erased, and the phone says so.
+    let store = phone.engine.store();
+    assert_eq!(store.outbox().unwrap_or_default().len(), 1);
+    assert!(store.households().unwrap_or_default().is_empty());
+    assert!(store.draft_ids().unwrap_or_default().is_empty());
+    let record = store
+        .revocation()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("the revocation is recorded"));
+    assert_eq!(
+        (
+            record.households_erased,
+            record.drafts_erased,
+            record.sealed_kept
+        ),
+        (3, 1, 1)
+    );
+    // The next sync says the same (it asks the server nothing: `core/tests/revocation.rs`).
+    assert!(matches!(
+        phone.sync(&server.url, SyncOptions::default()),
+        Err(SyncError::Revoked)
+    ));
+    assert_eq!(store.revocation().ok().flatten(), Some(record));
 }

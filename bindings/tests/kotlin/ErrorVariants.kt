@@ -1,6 +1,7 @@
 // Every error an app acts on, as the generated Kotlin raises it, each with its variant and a readable
 // message: a used code, not enrolled, cancelled (by SyncCancel and by cancelling the coroutine),
-// server down, server busy, revoked, wrong key, a malformed address and a key provider that throws.
+// server down, server busy, revoked (with what the phone erased), wrong key, a malformed address
+// and a key provider that throws.
 // The server's refusals come from a stand-in HTTP server on loopback, so each case is exact.
 package org.fieldvisit.test
 
@@ -129,12 +130,19 @@ object ErrorVariants {
                 server.answer(StandInServer.ASSIGNMENTS, 403, StandInServer.error("device_revoked", "this device has been revoked"))
                 phone(34).use { p ->
                     p.enroll(server.url, "CODE", "jvm")
+                    assertNull(p.revocation(), "not revoked yet")
                     val listener = RecordingListener()
                     val e = assertFailsWith<FieldVisitException.Revoked> { p.sync(listener, null) }
                     assertReadable(e, "revoked")
                     assertEquals(0, listener.finished)
                     assertEquals(e.message, listener.error, "the listener hears the same message")
                     assertEquals(1, server.requests(StandInServer.ASSIGNMENTS))
+                    val r = assertNotNull(p.revocation(), "the phone records what it erased")
+                    assertEquals(0, r.draftsErased)
+                    assertEquals(0, r.sealedKept)
+                    assertTrue(r.erasedAtMs > 0)
+                    assertFailsWith<FieldVisitException.Revoked> { p.sync(null, null) }
+                    assertEquals(1, server.requests(StandInServer.ASSIGNMENTS), "a revoked phone asks nothing more")
                 }
             }
         }

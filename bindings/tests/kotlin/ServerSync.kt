@@ -7,6 +7,7 @@ package org.fieldvisit.test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertNotNull
+import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import kotlinx.coroutines.runBlocking
 import org.fieldvisit.store.SuspendingStore
@@ -103,6 +104,7 @@ object ServerSync {
             assertEquals(0L, again.bytesSent)
             assertEquals(1L, store.verifyChain())
             assertTrue(store.returnedTasks().isEmpty())
+            assertNull(store.revocation(), "the phone has not been revoked")
         }
         store.close()
     }

@@ -281,6 +281,7 @@ def _():
     assert again.visits_completed == 0 and again.bytes_sent == 0, again
     assert phone.verify_chain() == 1
     assert phone.returned_tasks() == []
+    assert phone.revocation() is None
 
 
 print(f"{passed} passed, {failed} failed")

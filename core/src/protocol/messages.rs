@@ -62,6 +62,52 @@ pub struct EnrollResponse {
     pub token: String,
 }
 
+/// What a device key signs to renew the device's token, so that the signature cannot serve any
+/// other purpose (an envelope signature never starts with it).
+pub const TOKEN_RENEWAL_PURPOSE: &str = "fieldvisit/device-token-renewal/v1";
+
+/// A phone renewing its short-lived token with a signature of its device key (Ed25519, the key
+/// registered at enrollment) over [`TokenRenewRequest::signed_message`]. The server takes a
+/// renewal only if it was signed within a few minutes of its own clock and later than the last one
+/// it took from the device, so a captured request cannot be replayed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TokenRenewRequest {
+    /// [`WIRE_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
+    pub version: u16,
+    /// The device id given at enrollment.
+    pub device_id: String,
+    /// When the phone signed, in milliseconds since the Unix epoch on the server's clock as the
+    /// phone reckons it.
+    pub signed_at: i64,
+    /// Base64 Ed25519 signature of [`TokenRenewRequest::signed_message`].
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9+/]{85}[AQgw]==$"))]
+    pub signature: String,
+}
+
+impl TokenRenewRequest {
+    /// The bytes signed: the purpose, the device id and the signing time, one per line.
+    pub fn signed_message(device_id: &str, signed_at: i64) -> Vec<u8> {
+        format!("{TOKEN_RENEWAL_PURPOSE}\n{device_id}\n{signed_at}").into_bytes()
+    }
+}
+
+/// A renewed device token; the one it replaces no longer works.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TokenRenewResponse {
+    /// [`WIRE_VERSION`].
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
+    pub version: u16,
+    /// Bearer token for device calls.
+    pub token: String,
+    /// When the token stops working; the phone renews it again then.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// How much of a photo the server holds (for resuming uploads).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -23,5 +23,6 @@ pub use envelope::{
 pub use error::{ProtocolError, redacted_json_error};
 pub use ids::{MAX_ID_LEN, is_safe_id};
 pub use messages::{
-    ApiError, ApiErrorBody, EnrollRequest, EnrollResponse, Receipt, UploadStatus, WIRE_VERSION,
+    ApiError, ApiErrorBody, EnrollRequest, EnrollResponse, Receipt, TOKEN_RENEWAL_PURPOSE,
+    TokenRenewRequest, TokenRenewResponse, UploadStatus, WIRE_VERSION,
 };

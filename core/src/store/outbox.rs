@@ -169,21 +169,7 @@ impl Store {
     /// envelope stays (it is end-to-end encrypted and anchors the hash chain).
     pub fn purge_content(&self, visit_id: &str) -> Result<(), StoreError> {
         self.write(|tx, cipher| {
-            let Some((_, mut draft)) = Store::load_visit_tx(tx, cipher, visit_id)? else {
-                return Ok(());
-            };
-            draft.answers.clear();
-            draft.notes.clear();
-            draft.investigators.clear();
-            draft.photos.clear();
-            draft.overrides.clear();
-            draft.fix = None;
-            let data = cipher.seal_json("visits", "data", visit_id, &draft)?;
-            tx.execute(
-                "UPDATE visits SET data = ?2 WHERE id = ?1",
-                params![visit_id, data.as_bytes()],
-            )?;
-            tx.execute("DELETE FROM photos WHERE visit_id = ?1", [visit_id])?;
+            clear_content_tx(tx, cipher, visit_id)?;
             tx.execute("DELETE FROM sealed_photos WHERE visit_id = ?1", [visit_id])?;
             tx.execute(
                 "UPDATE outbox SET purged = 1 WHERE visit_id = ?1",
@@ -260,4 +246,29 @@ impl Store {
     pub fn put_assignments_since(&self, token: &str) -> Result<(), StoreError> {
         self.write(|tx, cipher| Store::meta_put(tx, cipher, "assignments_since", token.as_bytes()))
     }
+}
+
+/// Clears a visit's readable content (answers, notes, photos and their files); the row stays, for
+/// the sealed record that references it.
+pub(crate) fn clear_content_tx(
+    tx: &rusqlite::Transaction<'_>,
+    cipher: &super::RowCipher,
+    visit_id: &str,
+) -> Result<(), StoreError> {
+    let Some((_, mut draft)) = Store::load_visit_tx(tx, cipher, visit_id)? else {
+        return Ok(());
+    };
+    draft.answers.clear();
+    draft.notes.clear();
+    draft.investigators.clear();
+    draft.photos.clear();
+    draft.overrides.clear();
+    draft.fix = None;
+    let data = cipher.seal_json("visits", "data", visit_id, &draft)?;
+    tx.execute(
+        "UPDATE visits SET data = ?2 WHERE id = ?1",
+        params![visit_id, data.as_bytes()],
+    )?;
+    tx.execute("DELETE FROM photos WHERE visit_id = ?1", [visit_id])?;
+    Ok(())
 }

@@ -1,16 +1,19 @@
 //! The phone side of the HTTP API (`/api/v1/…`), on a blocking reqwest client with rustls: the FFI
 //! surface is synchronous and apps call it from a background thread.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, DATE, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 
 use super::SyncError;
 use crate::protocol::{
-    ApiErrorBody, Assignments, EnrollRequest, EnrollResponse, Receipt, UploadStatus,
+    ApiErrorBody, Assignments, EnrollRequest, EnrollResponse, Receipt, TokenRenewRequest,
+    TokenRenewResponse, UploadStatus,
 };
 
 /// A client of one server.
@@ -18,7 +21,18 @@ use crate::protocol::{
 pub struct ServerApi {
     base: String,
     client: Client,
-    token: Option<String>,
+    /// Replaced when the token is renewed in the middle of a run.
+    token: Arc<Mutex<Option<String>>>,
+    /// The server's clock minus the phone's, in milliseconds, from the last answer's `Date`: a
+    /// renewal is signed on the server's time, which a phone's clock may be far from.
+    clock_offset_ms: Arc<AtomicI64>,
+}
+
+/// Whether an error means that the device token must be renewed: it expired, or the server no
+/// longer knows it (a renewal whose answer was lost replaced it).
+pub(crate) fn wants_renewal(e: &SyncError) -> bool {
+    matches!(e, SyncError::NotEnrolled)
+        || matches!(e, SyncError::Server { status: 401, code, .. } if code == "token_expired")
 }
 
 fn network(e: reqwest::Error) -> SyncError {
@@ -50,7 +64,8 @@ impl ServerApi {
         Ok(ServerApi {
             base,
             client,
-            token: None,
+            token: Arc::new(Mutex::new(None)),
+            clock_offset_ms: Arc::new(AtomicI64::new(0)),
         })
     }
 
@@ -60,9 +75,32 @@ impl ServerApi {
     }
 
     /// The same client acting with a device token.
-    pub fn with_token(mut self, token: &str) -> Self {
-        self.token = Some(token.to_string());
+    pub fn with_token(self, token: &str) -> Self {
+        self.set_token(token);
         self
+    }
+
+    /// Acts with a renewed token from now on.
+    pub fn set_token(&self, token: &str) {
+        *self.token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.to_string());
+    }
+
+    /// The server's time as the phone reckons it from the server's last answer, in milliseconds
+    /// since the Unix epoch.
+    pub fn server_now_ms(&self) -> i64 {
+        chrono::Utc::now().timestamp_millis() + self.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    fn note_server_time(&self, resp: &Response) {
+        let date = resp
+            .headers()
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+        if let Some(d) = date {
+            let offset = d.timestamp_millis() - chrono::Utc::now().timestamp_millis();
+            self.clock_offset_ms.store(offset, Ordering::Relaxed);
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -74,7 +112,8 @@ impl ServerApi {
     }
 
     fn auth(&self, rb: RequestBuilder) -> RequestBuilder {
-        match &self.token {
+        let token = self.token.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        match token {
             Some(t) => rb.bearer_auth(t),
             None => rb,
         }
@@ -82,6 +121,7 @@ impl ServerApi {
 
     fn send<T: DeserializeOwned>(&self, rb: RequestBuilder) -> Result<T, SyncError> {
         let resp = self.auth(rb).send().map_err(network)?;
+        self.note_server_time(&resp);
         let resp = check(resp)?;
         resp.json::<T>()
             .map_err(|e| SyncError::Network(format!("unreadable answer: {}", e.without_url())))
@@ -90,6 +130,20 @@ impl ServerApi {
     /// Redeems an enrollment code.
     pub fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, SyncError> {
         self.send(self.client.post(self.url("/devices/enroll")).json(req))
+    }
+
+    /// Renews the device token with a signature of the device key; needs no token.
+    pub fn renew_token(&self, req: &TokenRenewRequest) -> Result<TokenRenewResponse, SyncError> {
+        let resp = self
+            .client
+            .post(self.url("/devices/token"))
+            .json(req)
+            .send()
+            .map_err(network)?;
+        self.note_server_time(&resp);
+        check(resp)?
+            .json()
+            .map_err(|e| SyncError::Network(format!("unreadable answer: {}", e.without_url())))
     }
 
     /// Pulls assignments changed since `since`.
@@ -177,11 +231,14 @@ fn check(resp: Response) -> Result<Response, SyncError> {
 }
 
 /// The refusals an app acts on by their own variant: an enrollment code that cannot be used, a
-/// revoked device, and a token the server does not know (401: the device must enroll again).
+/// revoked device, and a credential the server does not take (401: the device must enroll again).
+/// An expired token and a renewal signed off the server's clock stay server errors: the first is
+/// renewed by the syncer, the second is worth a later try.
 fn refusal(status: StatusCode, code: &str) -> Option<SyncError> {
     match (status, code) {
         (StatusCode::FORBIDDEN, "device_revoked") => Some(SyncError::Revoked),
         (StatusCode::FORBIDDEN, "enrollment_refused") => Some(SyncError::EnrollmentRefused),
+        (StatusCode::UNAUTHORIZED, "token_expired" | "renewal_stale") => None,
         (StatusCode::UNAUTHORIZED, _) => Some(SyncError::NotEnrolled),
         _ => None,
     }
@@ -248,6 +305,12 @@ mod tests {
             refusal(StatusCode::UNAUTHORIZED, "unauthenticated"),
             Some(SyncError::NotEnrolled)
         ));
+        assert!(matches!(
+            refusal(StatusCode::UNAUTHORIZED, "renewal_refused"),
+            Some(SyncError::NotEnrolled)
+        ));
+        assert!(refusal(StatusCode::UNAUTHORIZED, "token_expired").is_none());
+        assert!(refusal(StatusCode::UNAUTHORIZED, "renewal_stale").is_none());
         assert!(refusal(StatusCode::FORBIDDEN, "forbidden_role").is_none());
         assert!(refusal(StatusCode::SERVICE_UNAVAILABLE, "busy").is_none());
     }

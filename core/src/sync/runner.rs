@@ -1,15 +1,17 @@
 //! Executes a sync run: pull assignments, plan, push envelopes, upload photos, keep receipts.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::error::is_transient_status;
+use super::http::wants_renewal;
 use super::server::{enrolled_server, remember_server};
 use super::{
     Backoff, CancelToken, Operation, ProgressListener, ServerApi, SyncError, SyncProgress, plan,
 };
 use crate::Engine;
 use crate::crypto::b64_encode;
-use crate::protocol::{EnrollRequest, Receipt, UploadStatus, WIRE_VERSION};
+use crate::protocol::{EnrollRequest, Receipt, TokenRenewRequest, UploadStatus, WIRE_VERSION};
 use crate::store::{DeviceIdentity, OutboxState};
 
 /// How a sync run behaves.
@@ -57,6 +59,8 @@ pub struct Syncer<'a> {
     options: SyncOptions,
     listener: &'a dyn ProgressListener,
     cancel: CancelToken,
+    /// Signing time of this run's last renewal: the next one is signed later, whatever the clock.
+    last_renewal: AtomicI64,
 }
 
 impl std::fmt::Debug for Syncer<'_> {
@@ -92,6 +96,8 @@ pub fn enroll(
         token: Some(resp.token),
     };
     engine.store().put_identity(&identity)?;
+    // Enrolled again after a revocation: the phone syncs once more.
+    engine.store().clear_revocation()?;
     Ok(identity)
 }
 
@@ -115,6 +121,10 @@ impl<'a> Syncer<'a> {
         listener: &'a dyn ProgressListener,
         cancel: CancelToken,
     ) -> Result<Self, SyncError> {
+        // A revoked phone has erased its caseload and asks the server nothing more.
+        if engine.store().revocation()?.is_some() {
+            return Err(SyncError::Revoked);
+        }
         let token = engine
             .store()
             .identity()?
@@ -126,7 +136,61 @@ impl<'a> Syncer<'a> {
             options,
             listener,
             cancel,
+            last_renewal: AtomicI64::new(0),
         })
+    }
+
+    /// Gets a new token for a signature of the device key over the purpose, the device id and the
+    /// server's time as the phone reckons it, and keeps it for this run and the next.
+    fn renew(&self) -> Result<(), SyncError> {
+        let store = self.engine.store();
+        let mut identity = store.identity()?;
+        let key = store.device_key()?;
+        let signed_at = self
+            .api
+            .server_now_ms()
+            .max(self.last_renewal.load(Ordering::Relaxed) + 1);
+        self.last_renewal.store(signed_at, Ordering::Relaxed);
+        let message = TokenRenewRequest::signed_message(&identity.device_id, signed_at);
+        let req = TokenRenewRequest {
+            version: WIRE_VERSION,
+            device_id: identity.device_id.clone(),
+            signed_at,
+            signature: b64_encode(&key.sign(&message)),
+        };
+        let resp = self.retry(|| self.api.renew_token(&req))?;
+        identity.token = Some(resp.token);
+        store.put_identity(&identity)?;
+        if let Some(t) = &identity.token {
+            self.api.set_token(t);
+        }
+        Ok(())
+    }
+
+    /// Runs `f`; when the server wants the token renewed, renews it and runs `f` once more.
+    fn renewing<T>(&self, mut f: impl FnMut() -> Result<T, SyncError>) -> Result<T, SyncError> {
+        match f() {
+            Err(e) if wants_renewal(&e) => {
+                match self.renew() {
+                    Ok(()) => f(),
+                    // A token the server does not know, and no renewal either: the phone must
+                    // enroll again, whatever the renewal's own refusal said.
+                    Err(r) if matches!(e, SyncError::NotEnrolled) && !r.is_transient() => {
+                        Err(match r {
+                            SyncError::Revoked | SyncError::Cancelled => r,
+                            _ => e,
+                        })
+                    }
+                    Err(r) => Err(r),
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// [`Syncer::retry`] of a call that carries the device token, renewing it when it expired.
+    fn authed<T>(&self, mut f: impl FnMut() -> Result<T, SyncError>) -> Result<T, SyncError> {
+        self.retry(|| self.renewing(&mut f))
     }
 
     /// Runs `f`, retrying transient failures with backoff; permanent failures return at once.
@@ -152,14 +216,29 @@ impl<'a> Syncer<'a> {
         }
     }
 
-    /// Pulls assignments, then uploads everything in the outbox.
+    /// Pulls assignments, then uploads everything in the outbox. When the server says the device
+    /// is revoked, the phone erases its caseload, drafts and their photos, keeps the sealed visits
+    /// it has not sent, records both ([`crate::store::Store::revocation`]) and fails with
+    /// [`SyncError::Revoked`].
     pub fn run(&self) -> Result<SyncReport, SyncError> {
+        match self.run_once() {
+            Err(SyncError::Revoked) => {
+                self.engine
+                    .store()
+                    .erase_for_revocation(chrono::Utc::now())?;
+                Err(SyncError::Revoked)
+            }
+            other => other,
+        }
+    }
+
+    fn run_once(&self) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
         let store = self.engine.store();
         let since = store.assignments_since()?;
         // Templates the phone holds are not sent again (about 56 KB per pull for the built-ins).
         let held = store.template_versions()?;
-        let a = self.retry(|| self.api.assignments(since.as_deref(), &held))?;
+        let a = self.authed(|| self.api.assignments(since.as_deref(), &held))?;
         self.engine.apply_assignments(&a)?;
         store.put_tasks(&a.returned)?;
         store.put_assignments_since(&a.since)?;
@@ -207,7 +286,7 @@ impl<'a> Syncer<'a> {
                     };
                     let json = sealed.envelope.to_json();
                     store.outbox_attempted(&visit_id)?;
-                    match self.retry(|| self.api.put_visit(&visit_id, json.clone())) {
+                    match self.authed(|| self.api.put_visit(&visit_id, json.clone())) {
                         Ok(receipt) => {
                             progress.bytes_sent += json.len() as u64;
                             report.bytes_sent += json.len() as u64;
@@ -215,8 +294,9 @@ impl<'a> Syncer<'a> {
                             fresh.insert(visit_id.clone());
                             receipts.insert(visit_id, receipt);
                         }
+                        // A 401 is about the device's credential, never about the visit.
                         Err(SyncError::Server { status, code, .. })
-                            if !is_transient_status(status) =>
+                            if !is_transient_status(status) && status != 401 =>
                         {
                             store.outbox_finish(&visit_id, OutboxState::Failed, Some(&code))?;
                             report.refused.push((visit_id.clone(), code));
@@ -293,7 +373,7 @@ impl<'a> Syncer<'a> {
                 complete: false,
             }
         } else {
-            self.retry(|| self.api.photo_status(visit_id, photo_id))?
+            self.authed(|| self.api.photo_status(visit_id, photo_id))?
         };
         while !status.complete {
             if self.cancel.is_cancelled() {
@@ -303,12 +383,14 @@ impl<'a> Syncer<'a> {
                 .unwrap_or(usize::MAX)
                 .min(bytes.len());
             let end = (offset + self.options.chunk_size).min(bytes.len());
-            let chunk = bytes[offset..end].to_vec();
-            let len = chunk.len() as u64;
-            match self
-                .api
-                .put_photo_chunk(visit_id, photo_id, offset as u64, chunk)
-            {
+            let len = (end - offset) as u64;
+            // Copied again only if the first try met an expired token.
+            let mut chunk = Some(bytes[offset..end].to_vec());
+            match self.renewing(|| {
+                let c = chunk.take().unwrap_or_else(|| bytes[offset..end].to_vec());
+                self.api
+                    .put_photo_chunk(visit_id, photo_id, offset as u64, c)
+            }) {
                 Ok(s) => {
                     sent += len;
                     progress.bytes_sent += len;
@@ -317,7 +399,7 @@ impl<'a> Syncer<'a> {
                     attempt = 0;
                 }
                 Err(SyncError::Server { code, .. }) if code == "wrong_offset" => {
-                    status = self.retry(|| self.api.photo_status(visit_id, photo_id))?;
+                    status = self.authed(|| self.api.photo_status(visit_id, photo_id))?;
                 }
                 Err(e) if e.is_transient() && attempt + 1 < self.options.backoff.max_attempts => {
                     sent += len;
@@ -328,7 +410,7 @@ impl<'a> Syncer<'a> {
                     {
                         return Err(SyncError::Cancelled);
                     }
-                    status = self.retry(|| self.api.photo_status(visit_id, photo_id))?;
+                    status = self.authed(|| self.api.photo_status(visit_id, photo_id))?;
                 }
                 Err(e) => return Err(e),
             }

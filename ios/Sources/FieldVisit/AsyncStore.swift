@@ -26,6 +26,31 @@ public struct SyncResult: Equatable, Sendable {
     }
 }
 
+/// What the phone erased when a sync learned it had been revoked, and what it kept.
+public struct Revocation: Equatable, Sendable {
+    /// When the phone erased its data, ms since the Unix epoch (the phone's clock).
+    public let erasedAtMs: Int64
+    /// Households of the caseload erased.
+    public let householdsErased: Int
+    /// Unsent drafts erased.
+    public let draftsErased: Int
+    /// Photos erased.
+    public let photosErased: Int
+    /// Returned assessments erased.
+    public let tasksErased: Int
+    /// Sealed visits kept: only their audiences can open them; sent after a new enrollment.
+    public let sealedKept: Int
+
+    init(_ r: RevocationState) {
+        erasedAtMs = r.erasedAtMs
+        householdsErased = Int(r.householdsErased)
+        draftsErased = Int(r.draftsErased)
+        photosErased = Int(r.photosErased)
+        tasksErased = Int(r.tasksErased)
+        sealedKept = Int(r.sealedKept)
+    }
+}
+
 /// The store for Swift concurrency: every call is `async throws` (a `FieldVisitError`) and runs the
 /// synchronous core on a background queue, never on the main thread. Cancelling the task that runs
 /// `sync` stops the sync itself: the core stops at its next request, or at once while it waits to
@@ -91,6 +116,12 @@ public final class AsyncStore: @unchecked Sendable {
     /// Assessments returned by reviewers, oldest first.
     public func returnedTasks() async throws -> [ReturnedTask] {
         try await run { try $0.returnedTasks() }
+    }
+
+    /// What the phone erased when a sync learned it had been revoked (`.Revoked`); `nil` unless
+    /// revoked and not enrolled again since.
+    public func revocation() async throws -> Revocation? {
+        try await run { try $0.revocation().map(Revocation.init) }
     }
 
     /// The caseload on `today` (`YYYY-MM-DD`), most overdue first.

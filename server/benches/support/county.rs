@@ -140,6 +140,8 @@ pub async fn seed(store: Arc<dyn Store>, households: usize, per_household: usize
                         label: "bench".into(),
                         enrolled_at: now,
                         revoked_at: None,
+                        token_expires_at: now + chrono::Duration::hours(1),
+                        renewal_signed_at: 0,
                     },
                 )
                 .await

@@ -141,7 +141,10 @@ impl FromRequestParts<AppState> for PendingStaffCaller {
     }
 }
 
-/// An enrolled, unrevoked device.
+/// An enrolled, unrevoked device whose token has not expired. A revoked device is refused (403
+/// `device_revoked`) before its token's age is looked at, so a phone learns of its revocation
+/// however long it stayed away; an expired token is refused with 401 `token_expired`, which the
+/// phone answers by renewing it with its device key.
 #[derive(Debug, Clone)]
 pub struct DeviceCaller {
     /// The device.
@@ -164,6 +167,13 @@ impl FromRequestParts<AppState> for DeviceCaller {
             return Err(AppError::forbidden(
                 "device_revoked",
                 "this device has been revoked",
+            ));
+        }
+        if device.token_expires_at <= chrono::Utc::now() {
+            return Err(AppError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "token_expired",
+                "the device token has expired; renew it with the device key (POST /api/v1/devices/token)",
             ));
         }
         Ok(DeviceCaller { device })

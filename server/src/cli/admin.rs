@@ -234,12 +234,13 @@ async fn execute(state: &AppState, command: Command) -> Result<ExitCode, String>
                 .await
                 .map_err(show)?;
             println!(
-                "{}",
+                "{}\n{}",
                 if changed {
                     "revoked"
                 } else {
                     "already revoked"
-                }
+                },
+                ops::devices::REVOKE_WARNING
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -77,6 +77,9 @@ pub struct ServeArgs {
     /// Enrollment code validity, in hours.
     #[arg(long, env = "FIELDVISIT_CODE_HOURS", default_value_t = 24)]
     pub code_hours: u64,
+    /// Device token lifetime, in minutes; phones renew theirs with their device key.
+    #[arg(long, env = "FIELDVISIT_DEVICE_TOKEN_MINUTES", default_value_t = 60)]
+    pub device_token_minutes: u64,
     /// Review SLA for HIGH-risk assessments, in hours.
     #[arg(long, env = "FIELDVISIT_REVIEW_HIGH_HOURS", default_value_t = 24)]
     pub review_high_hours: u32,
@@ -136,6 +139,7 @@ impl ServeArgs {
         config.trusted_proxies = self.trusted_proxies.clone();
         config.signin_burst = self.signin_burst.max(1);
         config.enrollment_code_ttl = Duration::from_secs(self.code_hours * 3600);
+        config.device_token_ttl = Duration::from_secs(self.device_token_minutes.max(1) * 60);
         config.review.high = chrono::Duration::hours(self.review_high_hours.into());
         config.review.medium_working_days = self.review_medium_working_days;
         config.review.low = chrono::Duration::days(self.review_low_days.into());

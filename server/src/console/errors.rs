@@ -50,6 +50,7 @@ pub fn explain(t: &Msgs, e: &OpsError) -> (StatusCode, String) {
             known(e.code()).map_or_else(|| e.to_string(), str::to_owned),
         ),
         OpsError::Undecryptable => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        OpsError::Unauthenticated { .. } => (StatusCode::UNAUTHORIZED, e.to_string()),
         OpsError::Throttled { .. } => (
             StatusCode::TOO_MANY_REQUESTS,
             known(e.code()).map_or_else(|| e.to_string(), str::to_owned),

@@ -297,7 +297,7 @@ catalogue! {
     revoked_at: "吊销时间", "Revoked";
     device_label: "型号", "Model";
     revoke: "吊销", "Revoke";
-    revoke_warning: "吊销后该手机立即不能同步；手机上尚未上传的草稿将被清除，已封存但未上传的走访保留。", "A revoked phone syncs no more; unsent drafts on it will be erased, sealed visits it could not send stay.";
+    revoke_warning: "吊销后该手机立即不能同步；它下次连接服务器时，手机上尚未上传的草稿将被清除（服务器无法知道有多少），已封存但未上传的走访保留，只有其受众能打开。", "A revoked phone syncs no more; at its next contact with the server, unsent drafts on it will be erased (how many, the server cannot know); sealed visits it could not send stay, readable only by their audiences.";
     revoked: "设备已吊销。", "Device revoked.";
     active: "使用中", "Active";
     import_title: "导入住户", "Import households";

@@ -4,7 +4,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
-use fieldvisit_core::protocol::{EnrollRequest, EnrollResponse};
+use fieldvisit_core::protocol::{
+    EnrollRequest, EnrollResponse, TokenRenewRequest, TokenRenewResponse,
+};
 use serde::{Deserialize, Serialize};
 use tracing::instrument;
 
@@ -81,6 +83,21 @@ pub async fn enroll(
     ))
 }
 
+/// `POST /api/v1/devices/token` (the phone, with a signature of its device key).
+#[utoipa::path(
+    post,
+    path = "/devices/token",
+    summary = "Renew a phone's short-lived token with a signature of its device key over the purpose, its id and the signing time",
+    request_body(content = TokenRenewRequest, content_type = "application/json"),
+    responses((status = 200, description = "Renewed; the old token no longer works", body = TokenRenewResponse), (status = 400, description = "unsupported_version or malformed_json", body = fieldvisit_core::protocol::ApiErrorBody), (status = 401, description = "renewal_refused (bad signature or unknown device) or renewal_stale (outside the time window, or replayed)", body = fieldvisit_core::protocol::ApiErrorBody), (status = 403, description = "device_revoked", body = fieldvisit_core::protocol::ApiErrorBody), (status = 413, description = "too_large", body = fieldvisit_core::protocol::ApiErrorBody), (status = 415, description = "unsupported_media_type: the body must be JSON", body = fieldvisit_core::protocol::ApiErrorBody))
+)]
+pub async fn renew_token(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<TokenRenewRequest>,
+) -> Result<Json<TokenRenewResponse>, AppError> {
+    Ok(Json(ops::devices::renew_token(&s, req).await?))
+}
+
 /// `GET /api/v1/devices` (admin, supervisor; their branch).
 #[utoipa::path(
     get,
@@ -105,6 +122,9 @@ pub struct Revoked {
     pub revoked: bool,
     /// False when it was revoked already.
     pub changed: bool,
+    /// What the person revoking must know: unsent drafts on the phone are erased at its next
+    /// contact, and the server cannot tell how many there are.
+    pub warning: String,
 }
 
 /// `POST /api/v1/devices/{device_id}/revoke` (admin, supervisor; e.g. a lost phone).
@@ -128,5 +148,6 @@ pub async fn revoke(
         device_id,
         revoked: true,
         changed,
+        warning: ops::devices::REVOKE_WARNING.to_owned(),
     }))
 }

@@ -88,6 +88,7 @@ pub fn api_routes(limits: &BodyLimits, signin: &signin_limit::Limiter) -> OpenAp
         .routes(routes!(devices::list))
         .routes(routes!(devices::create_code))
         .routes(routes!(devices::enroll))
+        .routes(routes!(devices::renew_token))
         .routes(routes!(devices::revoke))
         .routes(routes!(visits::list))
         .routes(routes!(coverage::coverage))

@@ -1,8 +1,10 @@
 //! Enrollment codes, enrollment and revocation of devices.
 
 use chrono::{DateTime, Utc};
-use fieldvisit_core::crypto::{ED25519_PUBLIC_KEY_LEN, b64_decode, random_id};
-use fieldvisit_core::protocol::{EnrollRequest, EnrollResponse, WIRE_VERSION};
+use fieldvisit_core::crypto::{ED25519_PUBLIC_KEY_LEN, b64_decode, random_id, verify_ed25519};
+use fieldvisit_core::protocol::{
+    EnrollRequest, EnrollResponse, TokenRenewRequest, TokenRenewResponse, WIRE_VERSION,
+};
 use serde_json::json;
 use tracing::instrument;
 
@@ -97,18 +99,21 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         .take(100)
         .collect();
     let token = new_token(DEVICE_PREFIX).map_err(OpsError::internal)?;
+    let now = Utc::now();
     let device = Device {
         id: random_id().map_err(OpsError::internal)?,
         worker_id: String::new(),
         public_key: key,
         token_hash: token_hash(&token),
         label,
-        enrolled_at: Utc::now(),
+        enrolled_at: now,
         revoked_at: None,
+        token_expires_at: now + token_ttl(state)?,
+        renewal_signed_at: 0,
     };
     let stored = match state
         .store
-        .enroll_device(&token_hash(&code), Utc::now(), &device)
+        .enroll_device(&token_hash(&code), now, &device)
         .await
     {
         Ok(d) => d,
@@ -134,6 +139,105 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         token,
     })
 }
+
+/// How far a renewal's signing time may lie from the server's clock, either way: wide enough for a
+/// phone whose clock drifts between the answers it reads the server's time from, narrow enough
+/// that a captured request is of no use for long (and later ones replace it at once).
+pub const RENEWAL_WINDOW: chrono::Duration = chrono::Duration::minutes(5);
+
+fn token_ttl(state: &AppState) -> Result<chrono::Duration, OpsError> {
+    chrono::Duration::from_std(state.config.device_token_ttl).map_err(OpsError::internal)
+}
+
+/// Gives a phone a new short-lived token for a signature of its device key over the purpose, its
+/// id and the signing time. Refused (401) when the signature does not verify with the key enrolled
+/// for the device or the device is unknown, when the signing time is off the server's clock by
+/// more than [`RENEWAL_WINDOW`] or not later than the last renewal taken (a replay); refused (403
+/// `device_revoked`) once the device is revoked. A token alone, stolen or expired, renews nothing.
+#[instrument(skip_all, fields(device_id = %req.device_id))]
+pub async fn renew_token(
+    state: &AppState,
+    req: TokenRenewRequest,
+) -> Result<TokenRenewResponse, OpsError> {
+    if req.version != WIRE_VERSION {
+        return Err(OpsError::invalid(
+            "unsupported_version",
+            format!(
+                "renewal request version {} is not supported; this server reads {WIRE_VERSION}",
+                req.version
+            ),
+        ));
+    }
+    // Unknown devices and bad signatures are answered alike: the answer says nothing of which
+    // device ids exist.
+    let refused = || OpsError::Unauthenticated {
+        code: "renewal_refused",
+        message: "the signature does not prove possession of an enrolled device key".into(),
+    };
+    if !is_safe_id(&req.device_id) {
+        return Err(refused());
+    }
+    let signature = b64_decode(&req.signature, "signature").map_err(|_| refused())?;
+    let Some((device, _)) = state.store.device(&req.device_id).await? else {
+        return Err(refused());
+    };
+    let message = TokenRenewRequest::signed_message(&device.id, req.signed_at);
+    if verify_ed25519(&device.public_key, &message, &signature).is_err() {
+        return Err(refused());
+    }
+    // Only the key's holder learns of the revocation, and it learns it at every attempt.
+    if device.revoked_at.is_some() {
+        return Err(revoked());
+    }
+    let now = Utc::now();
+    let stale = || OpsError::Unauthenticated {
+        code: "renewal_stale",
+        message: format!(
+            "the renewal must be signed within {} minutes of the server's time and later than the \
+             last one",
+            RENEWAL_WINDOW.num_minutes()
+        ),
+    };
+    let offset = now.timestamp_millis().abs_diff(req.signed_at);
+    if offset > RENEWAL_WINDOW.num_milliseconds().unsigned_abs() {
+        return Err(stale());
+    }
+    if req.signed_at <= device.renewal_signed_at {
+        return Err(stale());
+    }
+    let token = new_token(DEVICE_PREFIX).map_err(OpsError::internal)?;
+    let expires_at = now + token_ttl(state)?;
+    let renewed = state
+        .store
+        .renew_device_token(&device.id, req.signed_at, &token_hash(&token), expires_at)
+        .await?;
+    if !renewed {
+        // Revoked, or another renewal signed as late or later, since the device was read.
+        let now_revoked = state
+            .store
+            .device(&device.id)
+            .await?
+            .is_some_and(|(d, _)| d.revoked_at.is_some());
+        return Err(if now_revoked { revoked() } else { stale() });
+    }
+    tracing::info!(device_id = %device.id, "device token renewed");
+    Ok(TokenRenewResponse {
+        version: WIRE_VERSION,
+        token,
+        expires_at,
+    })
+}
+
+/// The refusal a revoked device gets for every call, renewal included.
+pub fn revoked() -> OpsError {
+    OpsError::refused("device_revoked", "this device has been revoked")
+}
+
+/// What revoking means for the data on the phone; the server cannot know how many unsent drafts
+/// the phone holds, so it says what happens to them.
+pub const REVOKE_WARNING: &str = "a revoked phone syncs no more; at its next contact with the \
+     server, unsent drafts on it will be erased (how many, the server cannot know); sealed visits \
+     it could not send stay, readable only by their audiences";
 
 /// Revokes a device in the actor's branch; its calls are refused from then on.
 #[instrument(skip_all, fields(device_id = %device_id))]

@@ -48,6 +48,14 @@ pub enum OpsError {
     /// Stored content does not open with the caller's key.
     #[error("this visit is not readable with your key")]
     Undecryptable,
+    /// The credential presented does not prove who the caller is (a device's renewal signature).
+    #[error("{message}")]
+    Unauthenticated {
+        /// Stable code, e.g. `renewal_refused`.
+        code: &'static str,
+        /// Why.
+        message: String,
+    },
     /// Sign-in refused: wrong login or password (which of the two is not said).
     #[error("wrong login or password")]
     BadCredentials,
@@ -122,6 +130,7 @@ impl OpsError {
             OpsError::Invalid { code, .. }
             | OpsError::Refused { code, .. }
             | OpsError::Conflict { code, .. }
+            | OpsError::Unauthenticated { code, .. }
             | OpsError::Throttled { code, .. } => code,
         }
     }

@@ -126,6 +126,8 @@ async fn enrollment_codes_are_single_use(s: &dyn Store) {
         label: "phone".into(),
         enrolled_at: now,
         revoked_at: None,
+        token_expires_at: now + chrono::Duration::hours(1),
+        renewal_signed_at: 0,
     };
     assert_eq!(
         s.enroll_device("h", now, &dev).await.unwrap().worker_id,
@@ -152,8 +154,38 @@ async fn enrollment_codes_are_single_use(s: &dyn Store) {
         path: "/p/".into(),
         worker_id: None,
     };
+    let later = now + chrono::Duration::hours(2);
+    assert!(
+        s.renew_device_token("d", 1_000, "tok3", later)
+            .await
+            .unwrap()
+    );
+    assert!(s.device_by_token("tok").await.unwrap().is_none());
+    let renewed = s.device_by_token("tok3").await.unwrap().unwrap();
+    assert_eq!(renewed.renewal_signed_at, 1_000);
+    assert_eq!(renewed.token_expires_at.timestamp(), later.timestamp());
+    // A renewal signed at the same instant, or earlier, is a replay.
+    assert!(
+        !s.renew_device_token("d", 1_000, "tok4", later)
+            .await
+            .unwrap()
+    );
+    assert!(!s.renew_device_token("d", 999, "tok4", later).await.unwrap());
+    assert!(s.device_by_token("tok4").await.unwrap().is_none());
+    assert!(
+        !s.renew_device_token("nope", 2_000, "tok4", later)
+            .await
+            .unwrap()
+    );
     assert!(s.revoke_device("d", &here, now).await.unwrap());
     assert!(!s.revoke_device("d", &here, now).await.unwrap());
+    // A revoked device renews no more.
+    assert!(
+        !s.renew_device_token("d", 2_000, "tok5", later)
+            .await
+            .unwrap()
+    );
+    assert!(s.device_by_token("tok5").await.unwrap().is_none());
 }
 
 async fn ingest_is_exactly_once(s: &dyn Store) {

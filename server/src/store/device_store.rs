@@ -22,6 +22,16 @@ pub trait DeviceStore: Send + Sync {
     /// Device by token hash.
     async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>>;
 
+    /// Gives an unrevoked device a new token (the old one stops working) if `signed_at` is later
+    /// than the last renewal taken from it; false otherwise (a replay, a revoked device).
+    async fn renew_device_token(
+        &self,
+        id: &str,
+        signed_at: i64,
+        token_hash: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
     /// Device by id with its worker's scope path.
     async fn device(&self, id: &str) -> StoreResult<Option<(Device, String)>>;
 

@@ -246,6 +246,12 @@ pub struct Device {
     pub enrolled_at: DateTime<Utc>,
     /// Revoked at.
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When the current token stops working (the phone then renews it with its key).
+    #[serde(skip)]
+    pub token_expires_at: DateTime<Utc>,
+    /// Signing time (ms since the epoch) of the last renewal taken: a renewal must be later.
+    #[serde(skip)]
+    pub renewal_signed_at: i64,
 }
 
 /// Where a visit stands in its device's hash chain.

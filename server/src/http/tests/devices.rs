@@ -2,8 +2,10 @@
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use fieldvisit_core::crypto::{Sha256Hash, b64_encode};
-use serde_json::json;
+use chrono::Utc;
+use fieldvisit_core::crypto::{DeviceSigningKey, Sha256Hash, b64_encode};
+use fieldvisit_core::protocol::{TokenRenewRequest, TokenRenewResponse, WIRE_VERSION};
+use serde_json::{Value, json};
 
 use super::*;
 
@@ -180,6 +182,8 @@ async fn list_and_revoke() {
         (r.status, r.json["changed"].clone()),
         (StatusCode::OK, true.into())
     );
+    let warning = r.json["warning"].as_str().unwrap();
+    assert!(warning.contains("unsent drafts") && warning.contains("erased"));
     let r = w.call("POST", &uri, Some(&sup), Body::empty()).await;
     assert_eq!(r.json["changed"], false);
     let r = w
@@ -211,4 +215,229 @@ async fn list_and_revoke() {
         )
         .await;
     assert_eq!(r.code(), "device_revoked");
+}
+
+/// A renewal request for `phone` signed at `signed_at` (ms) with `key`.
+fn renewal(phone: &Phone, key: &DeviceSigningKey, signed_at: i64) -> Value {
+    let message = TokenRenewRequest::signed_message(&phone.device_id, signed_at);
+    json!({
+        "version": WIRE_VERSION,
+        "device_id": phone.device_id,
+        "signed_at": signed_at,
+        "signature": b64_encode(&key.sign(&message)),
+    })
+}
+
+/// Makes the phone's current token expired, as an hour's wait would.
+async fn expire(w: &World, phone: &Phone) {
+    let past = Utc::now() - chrono::Duration::minutes(1);
+    let hash = crate::auth::token::token_hash(&phone.token);
+    assert!(
+        w.state
+            .store
+            .renew_device_token(&phone.device_id, 1, &hash, past)
+            .await
+            .unwrap()
+    );
+}
+
+async fn pull_status(w: &World, token: &str) -> Resp {
+    w.call("GET", "/api/v1/assignments", Some(token), Body::empty())
+        .await
+}
+
+#[tokio::test]
+async fn tokens_expire_and_only_the_device_key_renews_them() {
+    let w = world().await;
+    let phone = w.enroll("wA").await;
+    let stored = w
+        .state
+        .store
+        .device(&phone.device_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let ttl = stored.token_expires_at - stored.enrolled_at;
+    assert_eq!(ttl.num_minutes(), 60, "an hour by default");
+    assert_eq!(pull_status(&w, &phone.token).await.status, StatusCode::OK);
+
+    expire(&w, &phone).await;
+    let r = pull_status(&w, &phone.token).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNAUTHORIZED, "token_expired")
+    );
+
+    // The expired token alone renews nothing: the route takes no bearer token, only a signature.
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/token",
+            Some(&phone.token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let stranger = DeviceSigningKey::generate().unwrap();
+    let now = Utc::now().timestamp_millis();
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/token",
+            None,
+            renewal(&phone, &stranger, now),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNAUTHORIZED, "renewal_refused")
+    );
+    let mut other = renewal(&phone, &phone.key, now);
+    other["device_id"] = json!("no-such-device");
+    let r = w.json("POST", "/api/v1/devices/token", None, other).await;
+    assert_eq!(r.code(), "renewal_refused", "unknown devices answer alike");
+    // Signed for another device id: the signature covers the id.
+    let mut moved = renewal(&phone, &phone.key, now);
+    let second = w.enroll("wA").await;
+    moved["device_id"] = json!(second.device_id);
+    let r = w.json("POST", "/api/v1/devices/token", None, moved).await;
+    assert_eq!(r.code(), "renewal_refused");
+    for stale in [now - 10 * 60 * 1000, now + 10 * 60 * 1000] {
+        let r = w
+            .json(
+                "POST",
+                "/api/v1/devices/token",
+                None,
+                renewal(&phone, &phone.key, stale),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNAUTHORIZED, "renewal_stale"),
+            "signed {} ms off",
+            stale - now
+        );
+    }
+
+    let good = renewal(&phone, &phone.key, now);
+    let r = w
+        .json("POST", "/api/v1/devices/token", None, good.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let renewed: TokenRenewResponse = serde_json::from_value(r.json.clone()).unwrap();
+    assert!(renewed.token.starts_with("fvd_") && renewed.token != phone.token);
+    assert!(renewed.expires_at > Utc::now() + chrono::Duration::minutes(59));
+    assert_eq!(pull_status(&w, &renewed.token).await.status, StatusCode::OK);
+    let r = pull_status(&w, &phone.token).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNAUTHORIZED, "unauthenticated"),
+        "the old token stops working"
+    );
+    let stored = w
+        .state
+        .store
+        .device(&phone.device_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    assert_eq!(
+        stored.token_hash,
+        crate::auth::token::token_hash(&renewed.token),
+        "stored hashed"
+    );
+
+    // The same request again, or one signed earlier, is a replay.
+    let r = w.json("POST", "/api/v1/devices/token", None, good).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNAUTHORIZED, "renewal_stale")
+    );
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/token",
+            None,
+            renewal(&phone, &phone.key, now - 1),
+        )
+        .await;
+    assert_eq!(r.code(), "renewal_stale");
+    assert_eq!(pull_status(&w, &renewed.token).await.status, StatusCode::OK);
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/token",
+            None,
+            renewal(&phone, &phone.key, now + 1),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "a later signature renews again");
+}
+
+#[tokio::test]
+async fn a_revoked_device_is_refused_at_once_and_cannot_renew() {
+    let w = world().await;
+    let phone = w.enroll("wA").await;
+    expire(&w, &phone).await;
+    ops::devices::revoke(&w.state, &Actor::cli(), &phone.device_id)
+        .await
+        .unwrap();
+    let r = pull_status(&w, &phone.token).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "device_revoked"),
+        "revocation is told before the token's age"
+    );
+    let now = Utc::now().timestamp_millis();
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/token",
+            None,
+            renewal(&phone, &phone.key, now),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "device_revoked")
+    );
+    // Without the key, nothing is told.
+    let stranger = DeviceSigningKey::generate().unwrap();
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/token",
+            None,
+            renewal(&phone, &stranger, now),
+        )
+        .await;
+    assert_eq!(r.code(), "renewal_refused");
+
+    // A fresh token is refused as soon as the device is revoked.
+    let other = w.enroll("wA").await;
+    assert_eq!(pull_status(&w, &other.token).await.status, StatusCode::OK);
+    ops::devices::revoke(&w.state, &Actor::cli(), &other.device_id)
+        .await
+        .unwrap();
+    assert_eq!(pull_status(&w, &other.token).await.code(), "device_revoked");
+}
+
+#[tokio::test]
+async fn the_lifetime_is_a_setting() {
+    let w = world_with(|c| c.device_token_ttl = std::time::Duration::from_secs(5 * 60)).await;
+    let phone = w.enroll("wA").await;
+    let now = Utc::now().timestamp_millis();
+    let r = w
+        .json(
+            "POST",
+            "/api/v1/devices/token",
+            None,
+            renewal(&phone, &phone.key, now),
+        )
+        .await;
+    let renewed: TokenRenewResponse = serde_json::from_value(r.json).unwrap();
+    let left = renewed.expires_at - Utc::now();
+    assert!(left <= chrono::Duration::minutes(5) && left > chrono::Duration::minutes(4));
 }

@@ -38,7 +38,7 @@ fn row(method: &str, path: &str) -> Option<Row> {
     use Row::*;
     Some(match (method, path) {
         ("GET", "/healthz" | "/livez" | "/readyz" | "/metrics" | "/api/v1/openapi.json") => Open,
-        ("POST", "/api/v1/auth/login" | "/api/v1/devices/enroll") => Open,
+        ("POST", "/api/v1/auth/login" | "/api/v1/devices/enroll" | "/api/v1/devices/token") => Open,
         ("GET", "/api/v1/auth/me" | "/api/v1/auth/sessions") => OwnOnly,
         ("POST", "/api/v1/auth/logout" | "/api/v1/auth/password") => OwnOnly,
         ("DELETE", "/api/v1/auth/sessions/{session_id}") => Names {

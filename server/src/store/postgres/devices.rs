@@ -17,6 +17,8 @@ fn from_row(r: &Row) -> StoreResult<Device> {
         label: col(r, 4)?,
         enrolled_at: col(r, 5)?,
         revoked_at: col(r, 6)?,
+        token_expires_at: col(r, 7)?,
+        renewal_signed_at: col(r, 8)?,
     })
 }
 
@@ -59,12 +61,14 @@ pub(super) async fn enroll(
     let stored = Device {
         worker_id: worker,
         enrolled_at: super::micros(device.enrolled_at),
+        token_expires_at: super::micros(device.token_expires_at),
         ..device.clone()
     };
     execute_raw(
         &tx,
-        "INSERT INTO devices (id, worker_id, public_key, token_hash, label, enrolled_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO devices (id, worker_id, public_key, token_hash, label, enrolled_at,
+             token_expires_at, renewal_signed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &[
             &stored.id,
             &stored.worker_id,
@@ -72,6 +76,8 @@ pub(super) async fn enroll(
             &stored.token_hash,
             &stored.label,
             &stored.enrolled_at,
+            &stored.token_expires_at,
+            &stored.renewal_signed_at,
         ],
     )
     .await
@@ -92,7 +98,8 @@ pub(super) async fn by_token<C: GenericClient>(
 ) -> StoreResult<Option<Device>> {
     query_opt(
         c,
-        "SELECT d.id, d.worker_id, d.public_key, d.token_hash, d.label, d.enrolled_at, d.revoked_at
+        "SELECT d.id, d.worker_id, d.public_key, d.token_hash, d.label, d.enrolled_at, d.revoked_at,
+             d.token_expires_at, d.renewal_signed_at
          FROM devices d WHERE d.token_hash = $1",
         &[&token_hash],
     )
@@ -109,7 +116,7 @@ pub(super) async fn by_id<C: GenericClient>(
     let Some(r) = query_opt(
         c,
         "SELECT d.id, d.worker_id, d.public_key, d.token_hash, d.label, d.enrolled_at, d.revoked_at,
-             o.path
+             d.token_expires_at, d.renewal_signed_at, o.path
          FROM devices d JOIN staff s ON s.id = d.worker_id
          JOIN org_units o ON o.id = s.scope_unit_id WHERE d.id = $1",
         &[&id],
@@ -118,13 +125,33 @@ pub(super) async fn by_id<C: GenericClient>(
     else {
         return Ok(None);
     };
-    Ok(Some((from_row(&r)?, col(&r, 7)?)))
+    Ok(Some((from_row(&r)?, col(&r, 9)?)))
+}
+
+pub(super) async fn renew<C: GenericClient>(
+    c: &C,
+    id: &str,
+    signed_at: i64,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    // One conditional statement: of two renewals signed alike, or racing a revocation, one wins
+    // (the second waits for the row lock, then matches nothing).
+    let n = execute(
+        c,
+        "UPDATE devices SET token_hash = $3, token_expires_at = $4, renewal_signed_at = $2
+         WHERE id = $1 AND revoked_at IS NULL AND renewal_signed_at < $2",
+        &[&id, &signed_at, &token_hash, &expires_at],
+    )
+    .await?;
+    Ok(n == 1)
 }
 
 pub(super) async fn in_scope<C: GenericClient>(c: &C, scope: &Scope) -> StoreResult<Vec<Device>> {
     query(
         c,
-        "SELECT d.id, d.worker_id, d.public_key, d.token_hash, d.label, d.enrolled_at, d.revoked_at
+        "SELECT d.id, d.worker_id, d.public_key, d.token_hash, d.label, d.enrolled_at, d.revoked_at,
+             d.token_expires_at, d.renewal_signed_at
          FROM devices d JOIN staff s ON s.id = d.worker_id
          JOIN org_units o ON o.id = s.scope_unit_id
          WHERE left(o.path, length($1)) = $1 AND ($2::text IS NULL OR d.worker_id = $2)
@@ -193,6 +220,16 @@ mod as_store {
 
         async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
             devices::by_token(&self.client().await?, token_hash).await
+        }
+
+        async fn renew_device_token(
+            &self,
+            id: &str,
+            signed_at: i64,
+            token_hash: &str,
+            expires_at: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            devices::renew(&self.client().await?, id, signed_at, token_hash, expires_at).await
         }
 
         async fn device(&self, id: &str) -> StoreResult<Option<(Device, String)>> {

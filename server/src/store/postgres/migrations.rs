@@ -400,6 +400,14 @@ ALTER TABLE audience_keys ADD PRIMARY KEY (audience, unit_id, generation);
 CREATE UNIQUE INDEX audience_keys_current ON audience_keys (audience, unit_id)
     WHERE retired_at IS NULL;
 "#,
+    // 16: device tokens expire and a phone renews its own with a signature of its device key,
+    // each renewal signed later than the last. Tokens issued before this version never expired:
+    // they count as expired now, so a token taken from a phone before the upgrade stops working
+    // and the phone itself renews by signature.
+    r#"
+ALTER TABLE devices ADD COLUMN token_expires_at TIMESTAMPTZ NOT NULL DEFAULT 'epoch';
+ALTER TABLE devices ADD COLUMN renewal_signed_at BIGINT NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The version after whose migration the due ledger is built again from the visits, in the same

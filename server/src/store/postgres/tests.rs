@@ -112,6 +112,55 @@ async fn migrates_from_every_earlier_version_and_refuses_a_newer_one() {
     db.finish().await;
 }
 
+#[tokio::test]
+async fn tokens_issued_before_they_expired_count_as_expired() {
+    let Some(db) = TestDb::new().await else {
+        return;
+    };
+    let schema = testenv::unique_name("fv_tok");
+    let admin = admin_client(&db.config).await;
+    admin
+        .batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
+        .await
+        .unwrap();
+    let mut config = db.config.clone();
+    config.options(format!("-c search_path={schema}"));
+    let old = PgStore {
+        pool: Pool::builder(Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        ))
+        .max_size(1)
+        .build()
+        .unwrap(),
+    };
+    // A device enrolled by the server of schema 13, whose tokens never expired.
+    let c = old.client().await.unwrap();
+    migrations::apply_first(&c, 13).await.unwrap();
+    c.batch_execute(
+        "INSERT INTO org_units (id, parent_id, level, name, path) VALUES ('p', NULL, 'province', 'p', '/p/');
+         INSERT INTO staff (id, login, display_name, role, scope_unit_id, password_hash)
+             VALUES ('w', 'w', 'w', 'worker', 'p', 'x');
+         INSERT INTO devices (id, worker_id, public_key, token_hash, label, enrolled_at)
+             VALUES ('d', 'w', '\\x01', 'h', 'phone', now());",
+    )
+    .await
+    .unwrap();
+    drop(c);
+    let store = PgStore::connect_with(config).await.unwrap();
+    let d = store.device_by_token("h").await.unwrap().unwrap();
+    assert!(d.token_expires_at < chrono::Utc::now());
+    assert_eq!(d.renewal_signed_at, 0);
+    admin
+        .batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .await
+        .unwrap();
+    db.finish().await;
+}
+
 /// Province → village `v1`, worker `w`, devices `d1` and `d2`, household `h`.
 async fn seed(s: &PgStore) {
     s.add_org_unit("p", None, OrgLevel::Province, "省", None)
@@ -153,6 +202,8 @@ async fn seed(s: &PgStore) {
                 label: "phone".into(),
                 enrolled_at: now,
                 revoked_at: None,
+                token_expires_at: now,
+                renewal_signed_at: 0,
             },
         )
         .await

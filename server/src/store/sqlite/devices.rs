@@ -6,8 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use super::{backend, parse_opt_ts, parse_ts, ts};
 use crate::store::{Device, EnrollmentCode, Scope, StoreError, StoreResult};
 
-const COLUMNS: &str =
-    "d.id, d.worker_id, d.public_key, d.token_hash, d.label, d.enrolled_at, d.revoked_at";
+const COLUMNS: &str = "d.id, d.worker_id, d.public_key, d.token_hash, d.label, d.enrolled_at, \
+    d.revoked_at, d.token_expires_at, d.renewal_signed_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device {
@@ -18,6 +18,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Device> {
         label: r.get(4)?,
         enrolled_at: parse_ts(&r.get::<_, String>(5)?)?,
         revoked_at: parse_opt_ts(r.get(6)?)?,
+        token_expires_at: parse_ts(&r.get::<_, String>(7)?)?,
+        renewal_signed_at: r.get(8)?,
     })
 }
 
@@ -53,15 +55,18 @@ pub(super) fn enroll(
         ..device.clone()
     };
     tx.execute(
-        "INSERT INTO devices (id, worker_id, public_key, token_hash, label, enrolled_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO devices (id, worker_id, public_key, token_hash, label, enrolled_at,
+             token_expires_at, renewal_signed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             stored.id,
             stored.worker_id,
             stored.public_key,
             stored.token_hash,
             stored.label,
-            ts(stored.enrolled_at)
+            ts(stored.enrolled_at),
+            ts(stored.token_expires_at),
+            stored.renewal_signed_at
         ],
     )
     .map_err(backend)?;
@@ -85,10 +90,28 @@ pub(super) fn by_id(c: &Connection, id: &str) -> StoreResult<Option<(Device, Str
              JOIN org_units o ON o.id = s.scope_unit_id WHERE d.id = ?1"
         ),
         [id],
-        |r| Ok((from_row(r)?, r.get(7)?)),
+        |r| Ok((from_row(r)?, r.get(9)?)),
     )
     .optional()
     .map_err(backend)
+}
+
+pub(super) fn renew(
+    c: &Connection,
+    id: &str,
+    signed_at: i64,
+    token_hash: &str,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    // One conditional statement: of two renewals signed alike, or racing a revocation, one wins.
+    let n = c
+        .execute(
+            "UPDATE devices SET token_hash = ?3, token_expires_at = ?4, renewal_signed_at = ?2
+             WHERE id = ?1 AND revoked_at IS NULL AND renewal_signed_at < ?2",
+            params![id, signed_at, token_hash, ts(expires_at)],
+        )
+        .map_err(backend)?;
+    Ok(n == 1)
 }
 
 pub(super) fn in_scope(c: &Connection, scope: &Scope) -> StoreResult<Vec<Device>> {
@@ -162,6 +185,18 @@ mod as_store {
         async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
             let t = token_hash.to_owned();
             self.point_read(move |c| devices::by_token(c, &t)).await
+        }
+
+        async fn renew_device_token(
+            &self,
+            id: &str,
+            signed_at: i64,
+            token_hash: &str,
+            expires_at: DateTime<Utc>,
+        ) -> StoreResult<bool> {
+            let (id, h) = (id.to_owned(), token_hash.to_owned());
+            self.call(move |c| devices::renew(c, &id, signed_at, &h, expires_at))
+                .await
         }
 
         async fn device(&self, id: &str) -> StoreResult<Option<(Device, String)>> {

@@ -515,6 +515,14 @@ ALTER TABLE audience_keys_rotating RENAME TO audience_keys;
 CREATE UNIQUE INDEX audience_keys_current ON audience_keys (audience, unit_id)
     WHERE retired_at IS NULL;
 "#,
+    // 22: device tokens expire and a phone renews its own with a signature of its device key,
+    // each renewal signed later than the last. Tokens issued before this version never expired:
+    // they count as expired now, so a token taken from a phone before the upgrade stops working
+    // and the phone itself renews by signature.
+    r#"
+ALTER TABLE devices ADD COLUMN token_expires_at TEXT NOT NULL DEFAULT '1970-01-01T00:00:00.000000Z';
+ALTER TABLE devices ADD COLUMN renewal_signed_at INTEGER NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// The version after whose migration the due ledger is built again from the visits, in the same
@@ -567,6 +575,29 @@ mod tests {
             assert_eq!(migrate(&mut conn).unwrap(), current_version());
             assert_eq!(migrate(&mut conn).unwrap(), current_version());
         }
+    }
+
+    #[test]
+    fn tokens_issued_before_they_expired_count_as_expired() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        for (i, sql) in MIGRATIONS.iter().enumerate().take(19) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", (i + 1) as u32)
+                .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO devices (id, worker_id, public_key, token_hash, label, enrolled_at)
+             VALUES ('d', 'w', x'01', 'h', 'phone', '2026-01-01T00:00:00.000000Z')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let d = super::super::devices::by_token(&conn, "h")
+            .unwrap()
+            .unwrap();
+        assert!(d.token_expires_at < chrono::Utc::now());
+        assert_eq!(d.renewal_signed_at, 0);
     }
 
     #[test]

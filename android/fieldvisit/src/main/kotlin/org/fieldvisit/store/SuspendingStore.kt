@@ -19,6 +19,7 @@ import uniffi.fieldvisit_ffi.GpsFixRecord
 import uniffi.fieldvisit_ffi.HouseholdInfo
 import uniffi.fieldvisit_ffi.KeyProvider
 import uniffi.fieldvisit_ffi.ReturnedTask
+import uniffi.fieldvisit_ffi.RevocationState
 import uniffi.fieldvisit_ffi.SealedRecord
 import uniffi.fieldvisit_ffi.SyncCancel
 import uniffi.fieldvisit_ffi.SyncListener
@@ -91,6 +92,12 @@ class SuspendingStore(
 
     /** Assessments returned by reviewers, oldest first. */
     suspend fun returnedTasks(): List<ReturnedTask> = onIo { it.returnedTasks() }
+
+    /**
+     * What the phone erased when a sync learned it had been revoked (`Revoked`), and how many
+     * sealed visits it kept; `null` unless revoked and not enrolled again since.
+     */
+    suspend fun revocation(): RevocationState? = onIo { it.revocation() }
 
     /** Applies a pull of assignments (JSON), as a sync does. */
     suspend fun applyAssignments(json: String) = onIo { it.applyAssignments(json) }
