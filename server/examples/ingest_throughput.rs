@@ -50,12 +50,15 @@ async fn seed(s: &dyn Store, devices: usize) -> Result<(), Fail> {
     let now = Utc::now();
     for d in 0..devices {
         let code = format!("code{d}");
-        s.add_enrollment_code(&EnrollmentCode {
-            code_hash: code.clone(),
-            worker_id: "w".into(),
-            created_by: "bench".into(),
-            expires_at: now + chrono::Duration::hours(1),
-        })
+        s.add_enrollment_code(
+            &EnrollmentCode {
+                code_hash: code.clone(),
+                worker_id: "w".into(),
+                created_by: "bench".into(),
+                expires_at: now + chrono::Duration::hours(1),
+            },
+            &fieldvisit_server::audit::fixture_draft("add_enrollment_code"),
+        )
         .await?;
         s.enroll_device(
             &code,
@@ -71,6 +74,7 @@ async fn seed(s: &dyn Store, devices: usize) -> Result<(), Fail> {
                 token_expires_at: now + chrono::Duration::hours(1),
                 renewal_signed_at: 0,
             },
+            &fieldvisit_server::audit::fixture_draft("enroll_device"),
         )
         .await?;
     }

@@ -120,12 +120,15 @@ pub async fn seed(store: Arc<dyn Store>, households: usize, per_household: usize
                 .unwrap();
             let code = format!("code-{w}");
             store
-                .add_enrollment_code(&EnrollmentCode {
-                    code_hash: code.clone(),
-                    worker_id: w.clone(),
-                    created_by: "cli".into(),
-                    expires_at: now + chrono::Duration::hours(1),
-                })
+                .add_enrollment_code(
+                    &EnrollmentCode {
+                        code_hash: code.clone(),
+                        worker_id: w.clone(),
+                        created_by: "cli".into(),
+                        expires_at: now + chrono::Duration::hours(1),
+                    },
+                    &fieldvisit_server::audit::fixture_draft("enrollment_code.create"),
+                )
                 .await
                 .unwrap();
             store
@@ -143,6 +146,7 @@ pub async fn seed(store: Arc<dyn Store>, households: usize, per_household: usize
                         token_expires_at: now + chrono::Duration::hours(1),
                         renewal_signed_at: 0,
                     },
+                    &fieldvisit_server::audit::fixture_draft("device.enroll"),
                 )
                 .await
                 .unwrap();

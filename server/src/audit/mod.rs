@@ -95,9 +95,10 @@ pub fn draft(
     }
 }
 
-/// A draft under a fixed key, for store tests that write a change without a server.
-#[cfg(test)]
-pub fn draft_for_tests(action: &str) -> AuditDraft {
+/// A draft under a fixed, public key, for fixtures (tests, benchmarks, examples) that write
+/// through a store without a server. The server never uses it: entries sealed so do not verify
+/// under a server's own key.
+pub fn fixture_draft(action: &str) -> AuditDraft {
     let key = Arc::new(AuditKey::from_bytes(&[1; 32]));
     draft(&key, "test", action, "-", serde_json::json!({}))
 }

@@ -48,23 +48,25 @@ pub async fn create_code(
     let ttl =
         chrono::Duration::from_std(state.config.enrollment_code_ttl).map_err(OpsError::internal)?;
     let expires_at = Utc::now() + ttl;
-    state
-        .store
-        .add_enrollment_code(&EnrollmentCode {
-            code_hash: token_hash(&normalized),
-            worker_id: worker.id.clone(),
-            created_by: actor.id.clone(),
-            expires_at,
-        })
-        .await?;
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &actor.id,
         "enrollment_code.create",
         &worker.id,
         json!({ "expires_at": expires_at }),
-    )
-    .await?;
+    );
+    state
+        .store
+        .add_enrollment_code(
+            &EnrollmentCode {
+                code_hash: token_hash(&normalized),
+                worker_id: worker.id.clone(),
+                created_by: actor.id.clone(),
+                expires_at,
+            },
+            &entry,
+        )
+        .await?;
     Ok((code, expires_at))
 }
 
@@ -111,9 +113,16 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         token_expires_at: now + token_ttl(state)?,
         renewal_signed_at: 0,
     };
+    let entry = audit::draft(
+        &state.audit_key,
+        &device.id,
+        "device.enroll",
+        &device.id,
+        json!({}),
+    );
     let stored = match state
         .store
-        .enroll_device(&token_hash(&code), now, &device)
+        .enroll_device(&token_hash(&code), now, &device, &entry)
         .await
     {
         Ok(d) => d,
@@ -124,14 +133,6 @@ pub async fn enroll(state: &AppState, req: EnrollRequest) -> Result<EnrollRespon
         Err(e) => return Err(e.into()),
     };
     tracing::info!(device_id = %stored.id, worker_id = %stored.worker_id, "device enrolled");
-    audit::record(
-        state,
-        &stored.id,
-        "device.enroll",
-        &stored.id,
-        json!({ "worker_id": stored.worker_id }),
-    )
-    .await?;
     Ok(EnrollResponse {
         version: WIRE_VERSION,
         device_id: stored.id,
@@ -249,14 +250,17 @@ pub async fn revoke(state: &AppState, actor: &Actor, device_id: &str) -> Result<
         path: actor.scope_path.clone(),
         worker_id: None,
     };
-    let changed = state
+    let entry = audit::draft(
+        &state.audit_key,
+        &actor.id,
+        "device.revoke",
+        device_id,
+        json!({}),
+    );
+    Ok(state
         .store
-        .revoke_device(device_id, &scope, Utc::now())
-        .await?;
-    if changed {
-        audit::record(state, &actor.id, "device.revoke", device_id, json!({})).await?;
-    }
-    Ok(changed)
+        .revoke_device(device_id, &scope, Utc::now(), &entry)
+        .await?)
 }
 
 /// The devices of the actor's branch (admins and supervisors).

@@ -110,12 +110,15 @@ async fn enrollment_codes_are_single_use(s: &dyn Store) {
         Err(StoreError::Conflict(_))
     ));
     let now = Utc::now();
-    s.add_enrollment_code(&EnrollmentCode {
-        code_hash: "h".into(),
-        worker_id: "w".into(),
-        created_by: "cli".into(),
-        expires_at: now + chrono::Duration::hours(1),
-    })
+    s.add_enrollment_code(
+        &EnrollmentCode {
+            code_hash: "h".into(),
+            worker_id: "w".into(),
+            created_by: "cli".into(),
+            expires_at: now + chrono::Duration::hours(1),
+        },
+        &crate::audit::fixture_draft("add_enrollment_code"),
+    )
     .await
     .unwrap();
     let dev = Device {
@@ -130,7 +133,15 @@ async fn enrollment_codes_are_single_use(s: &dyn Store) {
         renewal_signed_at: 0,
     };
     assert_eq!(
-        s.enroll_device("h", now, &dev).await.unwrap().worker_id,
+        s.enroll_device(
+            "h",
+            now,
+            &dev,
+            &crate::audit::fixture_draft("enroll_device")
+        )
+        .await
+        .unwrap()
+        .worker_id,
         "w"
     );
     let again = Device {
@@ -139,7 +150,13 @@ async fn enrollment_codes_are_single_use(s: &dyn Store) {
         ..dev
     };
     assert!(matches!(
-        s.enroll_device("h", now, &again).await,
+        s.enroll_device(
+            "h",
+            now,
+            &again,
+            &crate::audit::fixture_draft("enroll_device")
+        )
+        .await,
         Err(StoreError::CodeRejected)
     ));
     let elsewhere = Scope {
@@ -147,7 +164,13 @@ async fn enrollment_codes_are_single_use(s: &dyn Store) {
         worker_id: None,
     };
     assert!(matches!(
-        s.revoke_device("d", &elsewhere, now).await,
+        s.revoke_device(
+            "d",
+            &elsewhere,
+            now,
+            &crate::audit::fixture_draft("revoke_device")
+        )
+        .await,
         Err(StoreError::NotFound(_))
     ));
     let here = Scope {
@@ -177,8 +200,26 @@ async fn enrollment_codes_are_single_use(s: &dyn Store) {
             .await
             .unwrap()
     );
-    assert!(s.revoke_device("d", &here, now).await.unwrap());
-    assert!(!s.revoke_device("d", &here, now).await.unwrap());
+    assert!(
+        s.revoke_device(
+            "d",
+            &here,
+            now,
+            &crate::audit::fixture_draft("revoke_device")
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !s.revoke_device(
+            "d",
+            &here,
+            now,
+            &crate::audit::fixture_draft("revoke_device")
+        )
+        .await
+        .unwrap()
+    );
     // A revoked device renews no more.
     assert!(
         !s.renew_device_token("d", 2_000, "tok5", later)
@@ -704,7 +745,7 @@ async fn the_due_ledger_follows_every_change(s: &dyn Store) {
         "h3",
         "v1",
         Some("w"),
-        &crate::audit::draft_for_tests("move_household"),
+        &crate::audit::fixture_draft("move_household"),
     )
     .await
     .unwrap();

@@ -9,14 +9,21 @@ use super::*;
 #[async_trait]
 pub trait DeviceStore: Send + Sync {
     /// Stores an enrollment code.
-    async fn add_enrollment_code(&self, code: &EnrollmentCode) -> StoreResult<()>;
+    /// `audit` records it in the same transaction.
+    async fn add_enrollment_code(
+        &self,
+        code: &EnrollmentCode,
+        audit: &AuditDraft,
+    ) -> StoreResult<()>;
 
-    /// Redeems a code and registers the device, in one transaction.
+    /// Redeems a code and registers the device, in one transaction with `audit` (the worker the
+    /// code named added to its detail).
     async fn enroll_device(
         &self,
         code_hash: &str,
         now: DateTime<Utc>,
         device: &Device,
+        audit: &AuditDraft,
     ) -> StoreResult<Device>;
 
     /// Device by token hash.
@@ -40,6 +47,12 @@ pub trait DeviceStore: Send + Sync {
 
     /// Revokes a device whose worker is in `scope`; false if it was already revoked, `NotFound` if it
     /// does not exist in the scope.
-    async fn revoke_device(&self, id: &str, scope: &Scope, now: DateTime<Utc>)
-    -> StoreResult<bool>;
+    /// `audit` records a revocation in the same transaction.
+    async fn revoke_device(
+        &self,
+        id: &str,
+        scope: &Scope,
+        now: DateTime<Utc>,
+        audit: &AuditDraft,
+    ) -> StoreResult<bool>;
 }

@@ -282,7 +282,7 @@ async fn a_cheaper_hash_is_made_again_at_sign_in() {
         .upgrade_password_hash(
             "supA",
             &cheap,
-            &crate::audit::draft_for_tests("upgrade_password_hash"),
+            &crate::audit::fixture_draft("upgrade_password_hash"),
         )
         .await
         .unwrap();

@@ -304,7 +304,12 @@ async fn failures_are_retried_then_given_up_shown_and_resent() {
     rx.script([Reply::Status(503), Reply::Status(503), Reply::Status(503)]);
     w.state
         .store
-        .revoke_device(&w.enroll("wA").await.device_id, &Scope::root(), Utc::now())
+        .revoke_device(
+            &w.enroll("wA").await.device_id,
+            &Scope::root(),
+            Utc::now(),
+            &crate::audit::fixture_draft("revoke_device"),
+        )
         .await
         .unwrap();
     let d = drain(&w).await;
@@ -497,7 +502,7 @@ async fn review_clocks_gaps_and_digests_are_raised_once_each() {
         .remove_alert_channel(
             &hook,
             &Scope::root(),
-            &crate::audit::draft_for_tests("remove_alert_channel"),
+            &crate::audit::fixture_draft("remove_alert_channel"),
         )
         .await
         .unwrap();
@@ -651,7 +656,12 @@ async fn no_message_of_any_event_on_any_channel_holds_personal_data() {
         .unwrap();
     w.state
         .store
-        .revoke_device(&phone.device_id, &Scope::root(), now)
+        .revoke_device(
+            &phone.device_id,
+            &Scope::root(),
+            now,
+            &crate::audit::fixture_draft("revoke_device"),
+        )
         .await
         .unwrap();
     drain(&w).await;

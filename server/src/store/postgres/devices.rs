@@ -39,16 +39,15 @@ pub(super) async fn add_code<C: GenericClient>(c: &C, code: &EnrollmentCode) -> 
 }
 
 pub(super) async fn enroll(
-    c: &mut deadpool_postgres::Client,
+    tx: &deadpool_postgres::Transaction<'_>,
     code_hash: &str,
     now: DateTime<Utc>,
     device: &Device,
 ) -> StoreResult<Device> {
-    let tx = c.transaction().await.map_err(backend)?;
     // Marking the code used and reading its worker is one statement: a code can be redeemed once
     // (a concurrent redeemer waits for the row lock, then sees `used_at` set and matches nothing).
     let worker: String = match query_opt(
-        &tx,
+        tx,
         "UPDATE enrollment_codes SET used_at = $2
          WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING worker_id",
         &[&code_hash, &now],
@@ -65,7 +64,7 @@ pub(super) async fn enroll(
         ..device.clone()
     };
     execute_raw(
-        &tx,
+        tx,
         "INSERT INTO devices (id, worker_id, public_key, token_hash, label, enrolled_at,
              token_expires_at, renewal_signed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -88,7 +87,6 @@ pub(super) async fn enroll(
             backend(e)
         }
     })?;
-    tx.commit().await.map_err(backend)?;
     Ok(stored)
 }
 
@@ -205,8 +203,15 @@ mod as_store {
 
     #[async_trait]
     impl DeviceStore for PgStore {
-        async fn add_enrollment_code(&self, code: &EnrollmentCode) -> StoreResult<()> {
-            devices::add_code(&self.client().await?, code).await
+        async fn add_enrollment_code(
+            &self,
+            code: &EnrollmentCode,
+            audit: &AuditDraft,
+        ) -> StoreResult<()> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            devices::add_code(&tx, code).await?;
+            commit_audited(tx, Some(audit)).await
         }
 
         async fn enroll_device(
@@ -214,8 +219,14 @@ mod as_store {
             code_hash: &str,
             now: DateTime<Utc>,
             device: &Device,
+            audit: &AuditDraft,
         ) -> StoreResult<Device> {
-            devices::enroll(&mut self.client().await?, code_hash, now, device).await
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            let stored = devices::enroll(&tx, code_hash, now, device).await?;
+            let entry = audit.with_detail("worker_id", stored.worker_id.clone().into());
+            commit_audited(tx, Some(&entry)).await?;
+            Ok(stored)
         }
 
         async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
@@ -245,9 +256,10 @@ mod as_store {
             id: &str,
             scope: &Scope,
             now: DateTime<Utc>,
+            audit: &AuditDraft,
         ) -> StoreResult<bool> {
             let mut c = self.client().await?;
-            // The alert is raised with the revocation or not at all.
+            // The alert and the audit entry are written with the revocation or not at all.
             let tx = c.transaction().await.map_err(backend)?;
             let revoked = devices::revoke(&tx, id, scope, now).await?;
             if revoked {
@@ -257,7 +269,7 @@ mod as_store {
                 let worker: String = col(&row, 0)?;
                 alerts::raise_in(&tx, &AlertDraft::device_revoked(id, &worker, now)).await?;
             }
-            tx.commit().await.map_err(backend)?;
+            commit_audited(tx, revoked.then_some(audit)).await?;
             Ok(revoked)
         }
     }

@@ -183,12 +183,15 @@ async fn seed(s: &PgStore) {
         .unwrap();
     let now = Utc::now();
     for d in ["d1", "d2"] {
-        s.add_enrollment_code(&EnrollmentCode {
-            code_hash: format!("code-{d}"),
-            worker_id: "w".into(),
-            created_by: "cli".into(),
-            expires_at: now + chrono::Duration::hours(1),
-        })
+        s.add_enrollment_code(
+            &EnrollmentCode {
+                code_hash: format!("code-{d}"),
+                worker_id: "w".into(),
+                created_by: "cli".into(),
+                expires_at: now + chrono::Duration::hours(1),
+            },
+            &crate::audit::fixture_draft("add_enrollment_code"),
+        )
         .await
         .unwrap();
         s.enroll_device(
@@ -205,6 +208,7 @@ async fn seed(s: &PgStore) {
                 token_expires_at: now,
                 renewal_signed_at: 0,
             },
+            &crate::audit::fixture_draft("enroll_device"),
         )
         .await
         .unwrap();

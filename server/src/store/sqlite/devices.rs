@@ -33,12 +33,11 @@ pub(super) fn add_code(c: &Connection, code: &EnrollmentCode) -> StoreResult<()>
 }
 
 pub(super) fn enroll(
-    c: &mut Connection,
+    tx: &Connection,
     code_hash: &str,
     now: DateTime<Utc>,
     device: &Device,
 ) -> StoreResult<Device> {
-    let tx = c.transaction().map_err(backend)?;
     // Marking the code used and reading its worker is one statement: a code can be redeemed once.
     let worker: Option<String> = tx
         .query_row(
@@ -70,7 +69,6 @@ pub(super) fn enroll(
         ],
     )
     .map_err(backend)?;
-    tx.commit().map_err(backend)?;
     Ok(stored)
 }
 
@@ -167,9 +165,14 @@ mod as_store {
 
     #[async_trait]
     impl DeviceStore for SqliteStore {
-        async fn add_enrollment_code(&self, code: &EnrollmentCode) -> StoreResult<()> {
-            let code = code.clone();
-            self.call(move |c| devices::add_code(c, &code)).await
+        async fn add_enrollment_code(
+            &self,
+            code: &EnrollmentCode,
+            audit: &AuditDraft,
+        ) -> StoreResult<()> {
+            let (code, audit) = (code.clone(), audit.clone());
+            self.call(move |c| with_audit(c, Some(&audit), |tx| devices::add_code(tx, &code)))
+                .await
         }
 
         async fn enroll_device(
@@ -177,9 +180,17 @@ mod as_store {
             code_hash: &str,
             now: DateTime<Utc>,
             device: &Device,
+            audit: &AuditDraft,
         ) -> StoreResult<Device> {
-            let (h, d) = (code_hash.to_owned(), device.clone());
-            self.call(move |c| devices::enroll(c, &h, now, &d)).await
+            let (h, d, audit) = (code_hash.to_owned(), device.clone(), audit.clone());
+            self.call(move |c| {
+                audited(c, |tx| {
+                    let stored = devices::enroll(tx, &h, now, &d)?;
+                    let entry = audit.with_detail("worker_id", stored.worker_id.clone().into());
+                    Ok((stored, Some(entry)))
+                })
+            })
+            .await
         }
 
         async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
@@ -214,22 +225,23 @@ mod as_store {
             id: &str,
             scope: &Scope,
             now: DateTime<Utc>,
+            audit: &AuditDraft,
         ) -> StoreResult<bool> {
-            let (id, scope) = (id.to_owned(), scope.clone());
+            let (id, scope, audit) = (id.to_owned(), scope.clone(), audit.clone());
             self.call(move |c| {
-                // The alert is raised with the revocation or not at all.
-                let tx = c.transaction().map_err(backend)?;
-                let revoked = devices::revoke(&tx, &id, &scope, now)?;
-                if revoked {
-                    let worker: String = tx
-                        .query_row("SELECT worker_id FROM devices WHERE id = ?1", [&id], |r| {
-                            r.get(0)
-                        })
-                        .map_err(backend)?;
-                    alerts::raise_in(&tx, &AlertDraft::device_revoked(&id, &worker, now))?;
-                }
-                tx.commit().map_err(backend)?;
-                Ok(revoked)
+                // The alert and the audit entry are written with the revocation or not at all.
+                audited(c, |tx| {
+                    let revoked = devices::revoke(tx, &id, &scope, now)?;
+                    if revoked {
+                        let worker: String = tx
+                            .query_row("SELECT worker_id FROM devices WHERE id = ?1", [&id], |r| {
+                                r.get(0)
+                            })
+                            .map_err(backend)?;
+                        alerts::raise_in(tx, &AlertDraft::device_revoked(&id, &worker, now))?;
+                    }
+                    Ok((revoked, revoked.then_some(audit)))
+                })
             })
             .await
         }
