@@ -89,9 +89,16 @@ pub async fn create_key_for(
         created_at: Utc::now(),
         retired_at: None,
     };
+    let entry = audit::draft(
+        &state.audit_key,
+        &actor.id,
+        "audience_key.create",
+        audience,
+        json!({ "unit_id": row.unit_id, "generation": row.generation }),
+    );
     state
         .store
-        .add_audience_key(&row)
+        .add_audience_key(&row, Some(&entry))
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => {
@@ -99,14 +106,6 @@ pub async fn create_key_for(
             }
             e => e.into(),
         })?;
-    audit::record(
-        state,
-        &actor.id,
-        "audience_key.create",
-        audience,
-        json!({ "unit_id": row.unit_id, "generation": row.generation }),
-    )
-    .await?;
     Ok(AudienceKeyRecord {
         audience: row.audience,
         public_key: b64_encode(&row.public_key),
@@ -304,23 +303,8 @@ pub async fn rotate_key(
         created_at: Utc::now(),
         retired_at: None,
     };
-    state
-        .store
-        .rotate_audience_key(&KeyRotation {
-            from_generation: current.generation,
-            resealed,
-            new_key: new_key.clone(),
-        })
-        .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => OpsError::conflict(
-                "rotated_meanwhile",
-                "the key was rotated by someone else meanwhile; reload and try again",
-            ),
-            e => e.into(),
-        })?;
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &actor.id,
         "audience_key.rotate",
         audience,
@@ -329,8 +313,25 @@ pub async fn rotate_key(
             "from_generation": current.generation,
             "generation": new_key.generation,
         }),
-    )
-    .await?;
+    );
+    state
+        .store
+        .rotate_audience_key(
+            &KeyRotation {
+                from_generation: current.generation,
+                resealed,
+                new_key: new_key.clone(),
+            },
+            &entry,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => OpsError::conflict(
+                "rotated_meanwhile",
+                "the key was rotated by someone else meanwhile; reload and try again",
+            ),
+            e => e.into(),
+        })?;
     let after = state
         .store
         .audience_key_generations(audience, &unit_id)

@@ -342,9 +342,9 @@ async fn audience_keys_are_one_per_branch(s: &dyn Store) {
         created_at: Utc::now(),
         retired_at: None,
     };
-    s.add_audience_key(&row).await.unwrap();
+    s.add_audience_key(&row, None).await.unwrap();
     assert!(matches!(
-        s.add_audience_key(&row).await,
+        s.add_audience_key(&row, None).await,
         Err(StoreError::Conflict(_))
     ));
     let back = s.audience_keys().await.unwrap();
@@ -382,7 +382,11 @@ async fn audience_keys_are_one_per_branch(s: &dyn Store) {
         ..rotation.clone()
     };
     assert!(matches!(
-        s.rotate_audience_key(&partial).await,
+        s.rotate_audience_key(
+            &partial,
+            &crate::audit::fixture_draft("rotate_audience_key")
+        )
+        .await,
         Err(StoreError::Conflict(_))
     ));
     let stale = KeyRotation {
@@ -390,7 +394,8 @@ async fn audience_keys_are_one_per_branch(s: &dyn Store) {
         ..rotation.clone()
     };
     assert!(matches!(
-        s.rotate_audience_key(&stale).await,
+        s.rotate_audience_key(&stale, &crate::audit::fixture_draft("rotate_audience_key"))
+            .await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(
@@ -399,7 +404,12 @@ async fn audience_keys_are_one_per_branch(s: &dyn Store) {
             .unwrap(),
         vec![back[0].clone()]
     );
-    s.rotate_audience_key(&rotation).await.unwrap();
+    s.rotate_audience_key(
+        &rotation,
+        &crate::audit::fixture_draft("rotate_audience_key"),
+    )
+    .await
+    .unwrap();
     let current = s.audience_keys().await.unwrap();
     assert_eq!(current.len(), 1);
     assert_eq!(
@@ -417,11 +427,15 @@ async fn audience_keys_are_one_per_branch(s: &dyn Store) {
     assert_eq!(all[1].public_key, row.public_key);
     // The same rotation again is stale; a new key for the branch still conflicts.
     assert!(matches!(
-        s.rotate_audience_key(&rotation).await,
+        s.rotate_audience_key(
+            &rotation,
+            &crate::audit::fixture_draft("rotate_audience_key")
+        )
+        .await,
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        s.add_audience_key(&row).await,
+        s.add_audience_key(&row, None).await,
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(

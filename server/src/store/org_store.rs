@@ -61,7 +61,13 @@ pub trait OrgStore: Send + Sync {
     async fn households(&self, scope: &Scope) -> StoreResult<Vec<HouseholdRow>>;
 
     /// Stores an audience key pair; `Conflict` if the branch already has one for the audience.
-    async fn add_audience_key(&self, key: &AudienceKeyRow) -> StoreResult<()>;
+    ///
+    /// `audit` records it in the same transaction (none only when seeding or testing).
+    async fn add_audience_key(
+        &self,
+        key: &AudienceKeyRow,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<()>;
 
     /// The current audience keys (one per audience and branch; retired generations left out).
     async fn audience_keys(&self) -> StoreResult<Vec<AudienceKeyRow>>;
@@ -76,8 +82,12 @@ pub trait OrgStore: Send + Sync {
 
     /// Applies a rotation in one transaction (see [`KeyRotation`]): `Conflict` and nothing
     /// written when `from_generation` is no longer the current one or the resealed generations
-    /// are not exactly the stored ones.
-    async fn rotate_audience_key(&self, rotation: &KeyRotation) -> StoreResult<()>;
+    /// are not exactly the stored ones. `audit` records it in the same transaction.
+    async fn rotate_audience_key(
+        &self,
+        rotation: &KeyRotation,
+        audit: &AuditDraft,
+    ) -> StoreResult<()>;
 
     /// A worker's caseload changes after change number `since` (everything when `None`).
     async fn caseload_delta(

@@ -118,13 +118,15 @@ pub(super) async fn generations<C: GenericClient>(
 }
 
 /// A rotation racing this one waits on the current row's lock, then finds it retired.
-pub(super) async fn rotate(c: &mut deadpool_postgres::Client, r: &KeyRotation) -> StoreResult<()> {
+pub(super) async fn rotate(
+    tx: &deadpool_postgres::Transaction<'_>,
+    r: &KeyRotation,
+) -> StoreResult<()> {
     let k = &r.new_key;
     let stale = || StoreError::Conflict("the key was rotated meanwhile");
     let from = i64::from(r.from_generation);
-    let tx = c.transaction().await.map_err(backend)?;
     let retired = execute(
-        &tx,
+        tx,
         "UPDATE audience_keys SET retired_at = $4
          WHERE audience = $1 AND unit_id = $2 AND generation = $3 AND retired_at IS NULL",
         &[&k.audience, &k.unit_id, &from, &k.created_at],
@@ -134,7 +136,7 @@ pub(super) async fn rotate(c: &mut deadpool_postgres::Client, r: &KeyRotation) -
         return Err(stale());
     }
     let stored = query_opt(
-        &tx,
+        tx,
         "SELECT count(*) FROM audience_keys WHERE audience = $1 AND unit_id = $2",
         &[&k.audience, &k.unit_id],
     )
@@ -153,7 +155,7 @@ pub(super) async fn rotate(c: &mut deadpool_postgres::Client, r: &KeyRotation) -
             i64::from(sealed.kdf.p_cost),
         );
         let n = execute(
-            &tx,
+            tx,
             "UPDATE audience_keys SET kdf_m = $4, kdf_t = $5, kdf_p = $6, salt = $7, nonce = $8,
                  ciphertext = $9
              WHERE audience = $1 AND unit_id = $2 AND generation = $3",
@@ -174,10 +176,10 @@ pub(super) async fn rotate(c: &mut deadpool_postgres::Client, r: &KeyRotation) -
             return Err(stale());
         }
     }
-    if k.generation != r.from_generation + 1 || insert_key(&tx, k).await? != 1 {
+    if k.generation != r.from_generation + 1 || insert_key(tx, k).await? != 1 {
         return Err(stale());
     }
-    tx.commit().await.map_err(backend)
+    Ok(())
 }
 
 /// Reads everything in one repeatable-read transaction (one snapshot), so the returned sequence

@@ -361,8 +361,15 @@ mod as_store {
             org::households(&self.client().await?, scope).await
         }
 
-        async fn add_audience_key(&self, key: &AudienceKeyRow) -> StoreResult<()> {
-            assignments::add_key(&self.client().await?, key).await
+        async fn add_audience_key(
+            &self,
+            key: &AudienceKeyRow,
+            audit: Option<&AuditDraft>,
+        ) -> StoreResult<()> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            assignments::add_key(&tx, key).await?;
+            commit_audited(tx, audit).await
         }
 
         async fn audience_keys(&self) -> StoreResult<Vec<AudienceKeyRow>> {
@@ -377,8 +384,15 @@ mod as_store {
             assignments::generations(&self.client().await?, audience, unit_id).await
         }
 
-        async fn rotate_audience_key(&self, rotation: &KeyRotation) -> StoreResult<()> {
-            assignments::rotate(&mut self.client().await?, rotation).await
+        async fn rotate_audience_key(
+            &self,
+            rotation: &KeyRotation,
+            audit: &AuditDraft,
+        ) -> StoreResult<()> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            assignments::rotate(&tx, rotation).await?;
+            commit_audited(tx, Some(audit)).await
         }
 
         async fn caseload_delta(

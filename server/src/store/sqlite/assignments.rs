@@ -103,10 +103,9 @@ pub(super) fn generations(
         .map_err(backend)
 }
 
-pub(super) fn rotate(c: &mut Connection, r: &KeyRotation) -> StoreResult<()> {
+pub(super) fn rotate(tx: &Connection, r: &KeyRotation) -> StoreResult<()> {
     let k = &r.new_key;
     let stale = || StoreError::Conflict("the key was rotated meanwhile");
-    let tx = c.transaction().map_err(backend)?;
     let retired = tx
         .execute(
             "UPDATE audience_keys SET retired_at = ?4
@@ -150,10 +149,10 @@ pub(super) fn rotate(c: &mut Connection, r: &KeyRotation) -> StoreResult<()> {
             return Err(stale());
         }
     }
-    if k.generation != r.from_generation + 1 || insert_key(&tx, k)? != 1 {
+    if k.generation != r.from_generation + 1 || insert_key(tx, k)? != 1 {
         return Err(stale());
     }
-    tx.commit().map_err(backend)
+    Ok(())
 }
 
 /// Reads everything in one read transaction, so the returned sequence number matches the rows.

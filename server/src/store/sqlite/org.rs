@@ -334,9 +334,14 @@ mod as_store {
             self.read(move |c| org::households(c, &scope)).await
         }
 
-        async fn add_audience_key(&self, key: &AudienceKeyRow) -> StoreResult<()> {
-            let k = key.clone();
-            self.call(move |c| assignments::add_key(c, &k)).await
+        async fn add_audience_key(
+            &self,
+            key: &AudienceKeyRow,
+            audit: Option<&AuditDraft>,
+        ) -> StoreResult<()> {
+            let (k, audit) = (key.clone(), audit.cloned());
+            self.call(move |c| with_audit(c, audit.as_ref(), |tx| assignments::add_key(tx, &k)))
+                .await
         }
 
         async fn audience_keys(&self) -> StoreResult<Vec<AudienceKeyRow>> {
@@ -353,9 +358,14 @@ mod as_store {
                 .await
         }
 
-        async fn rotate_audience_key(&self, rotation: &KeyRotation) -> StoreResult<()> {
-            let r = rotation.clone();
-            self.call(move |c| assignments::rotate(c, &r)).await
+        async fn rotate_audience_key(
+            &self,
+            rotation: &KeyRotation,
+            audit: &AuditDraft,
+        ) -> StoreResult<()> {
+            let (r, audit) = (rotation.clone(), audit.clone());
+            self.call(move |c| with_audit(c, Some(&audit), |tx| assignments::rotate(tx, &r)))
+                .await
         }
 
         async fn caseload_delta(
