@@ -90,9 +90,8 @@ pub async fn unlock(
     state.store.unlock_succeeded(&actor.id).await?;
     let expires_at = Utc::now() + state.config.review.key_session;
     let held: Vec<_> = keys.iter().map(|(_, k)| k).collect();
-    keysessions::put(state, actor, audience, &held, &row.scope_path, expires_at).await?;
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &actor.id,
         "audience_key.unlock",
         audience,
@@ -101,6 +100,15 @@ pub async fn unlock(
             "generation": row.generation,
             "expires_at": expires_at,
         }),
+    );
+    keysessions::put(
+        state,
+        actor,
+        audience,
+        &held,
+        &row.scope_path,
+        expires_at,
+        &entry,
     )
     .await?;
     Ok(expires_at)

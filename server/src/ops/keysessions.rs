@@ -169,6 +169,7 @@ pub async fn put(
     keys: &[&AudiencePrivateKey],
     scope_path: &str,
     expires_at: DateTime<Utc>,
+    audit: &crate::store::AuditDraft,
 ) -> Result<(), OpsError> {
     let (Some(holder), Some(session_key)) = (&actor.session, &actor.session_key) else {
         return Err(no_session());
@@ -178,13 +179,16 @@ pub async fn put(
         .ok_or_else(|| OpsError::internal("sealing the unlocked key failed"))?;
     state
         .store
-        .put_key_session(&KeySessionRow {
-            token_hash: holder.clone(),
-            audience: audience.to_owned(),
-            sealed_key: sealed,
-            scope_path: scope_path.to_owned(),
-            expires_at,
-        })
+        .put_key_session(
+            &KeySessionRow {
+                token_hash: holder.clone(),
+                audience: audience.to_owned(),
+                sealed_key: sealed,
+                scope_path: scope_path.to_owned(),
+                expires_at,
+            },
+            Some(audit),
+        )
         .await?;
     Ok(())
 }

@@ -793,23 +793,26 @@ async fn key_sessions_go_with_their_session(s: &dyn Store) {
         expires_at,
     };
     let later = now + chrono::Duration::minutes(30);
-    s.put_key_session(&row("ks-a", "child-welfare", "v1:one", later))
+    s.put_key_session(&row("ks-a", "child-welfare", "v1:one", later), None)
         .await
         .unwrap();
     // Unlocked again: the newer key replaces the older.
-    s.put_key_session(&row("ks-a", "child-welfare", "v1:two", later))
+    s.put_key_session(&row("ks-a", "child-welfare", "v1:two", later), None)
         .await
         .unwrap();
-    s.put_key_session(&row(
-        "ks-b",
-        "child-welfare",
-        "v1:b",
-        now - chrono::Duration::seconds(1),
-    ))
+    s.put_key_session(
+        &row(
+            "ks-b",
+            "child-welfare",
+            "v1:b",
+            now - chrono::Duration::seconds(1),
+        ),
+        None,
+    )
     .await
     .unwrap();
     // A session that does not exist holds nothing.
-    s.put_key_session(&row("ks-none", "child-welfare", "v1:x", later))
+    s.put_key_session(&row("ks-none", "child-welfare", "v1:x", later), None)
         .await
         .unwrap();
     let got = s.key_session("ks-a", "child-welfare", now).await.unwrap();

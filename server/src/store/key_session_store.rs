@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::StoreResult;
+use super::{AuditDraft, StoreResult};
 
 /// An audience key a session unlocked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,13 @@ pub struct KeySessionRow {
 pub trait KeySessionStore: Send + Sync {
     /// Holds a key for a live session (replacing the one it held for that audience); a session
     /// that has ended holds nothing.
-    async fn put_key_session(&self, row: &KeySessionRow) -> StoreResult<()>;
+    ///
+    /// `audit` records the unlock in the same transaction (none only in tests).
+    async fn put_key_session(
+        &self,
+        row: &KeySessionRow,
+        audit: Option<&AuditDraft>,
+    ) -> StoreResult<()>;
 
     /// The key a session holds for an audience, if it has not expired by `now`.
     async fn key_session(

@@ -73,8 +73,15 @@ mod as_store {
 
     #[async_trait]
     impl KeySessionStore for PgStore {
-        async fn put_key_session(&self, row: &KeySessionRow) -> StoreResult<()> {
-            key_sessions::put(&self.client().await?, row).await
+        async fn put_key_session(
+            &self,
+            row: &KeySessionRow,
+            audit: Option<&AuditDraft>,
+        ) -> StoreResult<()> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            key_sessions::put(&tx, row).await?;
+            commit_audited(tx, audit).await
         }
 
         async fn key_session(

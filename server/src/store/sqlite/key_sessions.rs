@@ -71,9 +71,14 @@ mod as_store {
 
     #[async_trait]
     impl KeySessionStore for SqliteStore {
-        async fn put_key_session(&self, row: &KeySessionRow) -> StoreResult<()> {
-            let row = row.clone();
-            self.call(move |c| key_sessions::put(c, &row)).await
+        async fn put_key_session(
+            &self,
+            row: &KeySessionRow,
+            audit: Option<&AuditDraft>,
+        ) -> StoreResult<()> {
+            let (row, audit) = (row.clone(), audit.cloned());
+            self.call(move |c| with_audit(c, audit.as_ref(), |tx| key_sessions::put(tx, &row)))
+                .await
         }
 
         async fn key_session(
