@@ -139,24 +139,21 @@ pub async fn sign_in(
         let lock_until = chrono::Duration::from_std(policy.lock_for)
             .map(|d| now + d)
             .map_err(OpsError::internal)?;
+        let lock_entry = audit::draft(
+            &state.audit_key,
+            &staff.id,
+            "login.locked",
+            &staff.id,
+            json!({}),
+        );
         let (failures, locked_now) = store
-            .login_failed(&staff.id, policy.lock_after, lock_until)
+            .login_failed(&staff.id, policy.lock_after, lock_until, &lock_entry)
             .await?;
         // Counted, and summarised into the audit log a minute at a time: a flood of wrong
         // passwords does not grow the log by an entry each. The lock itself is an entry.
         store
             .count_signin_failure(minute_of(now), Some(&staff.id))
             .await?;
-        if locked_now {
-            audit::record(
-                state,
-                &staff.id,
-                "login.locked",
-                &staff.id,
-                json!({ "failures": failures }),
-            )
-            .await?;
-        }
         tracing::info!(failures, locked_now, "login failed");
         if failures > policy.slow_after {
             let delay = policy.delay_step * (failures - policy.slow_after);

@@ -24,11 +24,15 @@ pub trait StaffStore: Send + Sync {
     /// Records a failed login in one atomic step: the failure that reaches `lock_after` locks the
     /// account until `lock_until` and starts a fresh count. Returns the failure count (including this
     /// one) and whether this failure locked the account.
+    ///
+    /// A lock is recorded as `locked` (the failure count added to its detail) in the same
+    /// transaction.
     async fn login_failed(
         &self,
         id: &str,
         lock_after: u32,
         lock_until: DateTime<Utc>,
+        locked: &AuditDraft,
     ) -> StoreResult<(u32, bool)>;
 
     /// Counts a wrong audience-key passphrase in the account's window (a window that began at or

@@ -475,8 +475,15 @@ mod as_store {
             id: &str,
             lock_after: u32,
             lock_until: DateTime<Utc>,
+            locked: &AuditDraft,
         ) -> StoreResult<(u32, bool)> {
-            staff::login_failed(&self.client().await?, id, lock_after, lock_until).await
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            let (failures, locked_now) =
+                staff::login_failed(&tx, id, lock_after, lock_until).await?;
+            let entry = locked_now.then(|| locked.with_detail("failures", failures.into()));
+            commit_audited(tx, entry.as_ref()).await?;
+            Ok((failures, locked_now))
         }
 
         async fn login_succeeded(&self, id: &str) -> StoreResult<()> {

@@ -391,9 +391,10 @@ async fn concurrent_login_failures_all_count_and_lock_once_per_round() {
     let mut jobs = Vec::new();
     for _ in 0..20 {
         let s = Arc::clone(&store);
-        jobs.push(tokio::spawn(
-            async move { s.login_failed("w", 5, until).await },
-        ));
+        jobs.push(tokio::spawn(async move {
+            s.login_failed("w", 5, until, &crate::audit::fixture_draft("login_failed"))
+                .await
+        }));
     }
     let mut locks = 0;
     let mut counts = Vec::new();
@@ -412,7 +413,14 @@ async fn concurrent_login_failures_all_count_and_lock_once_per_round() {
     assert_eq!(w.failed_logins, 0);
     assert!(w.locked_until.is_some());
     assert!(matches!(
-        store.login_failed("nobody", 5, until).await,
+        store
+            .login_failed(
+                "nobody",
+                5,
+                until,
+                &crate::audit::fixture_draft("login_failed")
+            )
+            .await,
         Err(StoreError::NotFound(_))
     ));
     db.finish().await;

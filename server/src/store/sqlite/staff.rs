@@ -433,10 +433,18 @@ mod as_store {
             id: &str,
             lock_after: u32,
             lock_until: DateTime<Utc>,
+            locked: &AuditDraft,
         ) -> StoreResult<(u32, bool)> {
-            let id = id.to_owned();
-            self.call(move |c| staff::login_failed(c, &id, lock_after, lock_until))
-                .await
+            let (id, locked) = (id.to_owned(), locked.clone());
+            self.call(move |c| {
+                audited(c, |tx| {
+                    let (failures, locked_now) =
+                        staff::login_failed(tx, &id, lock_after, lock_until)?;
+                    let entry = locked_now.then(|| locked.with_detail("failures", failures.into()));
+                    Ok(((failures, locked_now), entry))
+                })
+            })
+            .await
         }
 
         async fn login_succeeded(&self, id: &str) -> StoreResult<()> {
