@@ -116,19 +116,23 @@ pub async fn unlock(
 
 /// Drops the actor's unlocked keys.
 pub async fn lock(state: &AppState, actor: &Actor) -> Result<bool, OpsError> {
-    let held = match &actor.session {
-        Some(holder) => keysessions::lock(state, holder).await?,
-        None => false,
-    };
-    audit::record(
-        state,
+    let entry = audit::draft(
+        &state.audit_key,
         &actor.id,
         "audience_key.lock",
         "-",
-        json!({ "held": held }),
-    )
-    .await?;
-    Ok(held)
+        json!({}),
+    );
+    match &actor.session {
+        Some(holder) => Ok(keysessions::lock(state, holder, &entry).await?),
+        None => {
+            state
+                .store
+                .append_audit(&entry.with_detail("held", false.into()))
+                .await?;
+            Ok(false)
+        }
+    }
 }
 
 /// A review with its decrypted content.

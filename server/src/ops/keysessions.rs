@@ -217,8 +217,12 @@ pub async fn get(
 }
 
 /// Drops every key of a session (its token hash); true if one was held.
-pub async fn lock(state: &AppState, holder: &str) -> Result<bool, OpsError> {
-    Ok(state.store.end_key_sessions(holder).await?)
+pub async fn lock(
+    state: &AppState,
+    holder: &str,
+    audit: &crate::store::AuditDraft,
+) -> Result<bool, OpsError> {
+    Ok(state.store.end_key_sessions(holder, audit).await?)
 }
 
 #[cfg(test)]

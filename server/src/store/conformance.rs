@@ -843,7 +843,11 @@ async fn key_sessions_go_with_their_session(s: &dyn Store) {
             .unwrap()
             .is_none()
     );
-    assert!(!s.end_key_sessions("ks-a").await.unwrap());
+    assert!(
+        !s.end_key_sessions("ks-a", &crate::audit::fixture_draft("end_key_sessions"))
+            .await
+            .unwrap()
+    );
 }
 
 /// Visits stored one by one, in start order and out of it, on one day and on the next, leave the

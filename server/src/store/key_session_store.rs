@@ -43,5 +43,7 @@ pub trait KeySessionStore: Send + Sync {
     ) -> StoreResult<Option<KeySessionRow>>;
 
     /// Drops every key of a session, and every expired key of any; true if the session held one.
-    async fn end_key_sessions(&self, token_hash: &str) -> StoreResult<bool>;
+    /// `audit` records it in the same transaction, whether the session held a key added to its
+    /// detail.
+    async fn end_key_sessions(&self, token_hash: &str, audit: &AuditDraft) -> StoreResult<bool>;
 }

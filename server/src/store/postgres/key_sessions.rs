@@ -93,8 +93,16 @@ mod as_store {
             key_sessions::get(&self.client().await?, token_hash, audience, now).await
         }
 
-        async fn end_key_sessions(&self, token_hash: &str) -> StoreResult<bool> {
-            key_sessions::end(&self.client().await?, token_hash).await
+        async fn end_key_sessions(
+            &self,
+            token_hash: &str,
+            audit: &AuditDraft,
+        ) -> StoreResult<bool> {
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            let held = key_sessions::end(&tx, token_hash).await?;
+            commit_audited(tx, Some(&audit.with_detail("held", held.into()))).await?;
+            Ok(held)
         }
     }
 }

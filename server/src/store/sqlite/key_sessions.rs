@@ -92,9 +92,19 @@ mod as_store {
                 .await
         }
 
-        async fn end_key_sessions(&self, token_hash: &str) -> StoreResult<bool> {
-            let t = token_hash.to_owned();
-            self.call(move |c| key_sessions::end(c, &t)).await
+        async fn end_key_sessions(
+            &self,
+            token_hash: &str,
+            audit: &AuditDraft,
+        ) -> StoreResult<bool> {
+            let (t, audit) = (token_hash.to_owned(), audit.clone());
+            self.call(move |c| {
+                audited(c, |tx| {
+                    let held = key_sessions::end(tx, &t)?;
+                    Ok((held, Some(audit.with_detail("held", held.into()))))
+                })
+            })
+            .await
         }
     }
 }
