@@ -269,19 +269,25 @@ pub async fn rotate_key(
         Err(Rotation::WrongPassphrase) => {
             let now = Utc::now();
             let window_from = now - chrono::Duration::minutes(FAILURE_WINDOW_MIN);
-            match state.store.unlock_failed(&actor.id, now, window_from).await {
-                // The CLI has no staff row to count on.
-                Ok(_) | Err(StoreError::NotFound(_)) => {}
-                Err(e) => return Err(e.into()),
-            }
-            audit::record(
-                state,
+            let entry = audit::draft(
+                &state.audit_key,
                 &actor.id,
                 "audience_key.rotate_refused",
                 audience,
                 json!({ "unit_id": unit_id, "generation": current.generation }),
-            )
-            .await?;
+            );
+            match state
+                .store
+                .unlock_failed(&actor.id, now, window_from, &entry)
+                .await
+            {
+                Ok(_) => {}
+                // The CLI has no staff row to count on: the refusal is recorded alone.
+                Err(StoreError::NotFound(_)) => {
+                    state.store.append_audit(&entry).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
             return Err(OpsError::refused("wrong_passphrase", "wrong passphrase"));
         }
         Err(Rotation::Damaged) => {

@@ -72,18 +72,17 @@ pub async fn unlock(
         Err(_) => {
             let now = Utc::now();
             let window_from = now - chrono::Duration::minutes(FAILURE_WINDOW_MIN);
-            state
-                .store
-                .unlock_failed(&actor.id, now, window_from)
-                .await?;
-            audit::record(
-                state,
+            let entry = audit::draft(
+                &state.audit_key,
                 &actor.id,
                 "audience_key.unlock_refused",
                 audience,
                 json!({ "unit_id": row.unit_id }),
-            )
-            .await?;
+            );
+            state
+                .store
+                .unlock_failed(&actor.id, now, window_from, &entry)
+                .await?;
             return Err(OpsError::refused("wrong_passphrase", "wrong passphrase"));
         }
     };

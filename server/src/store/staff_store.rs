@@ -38,11 +38,13 @@ pub trait StaffStore: Send + Sync {
     /// Counts a wrong audience-key passphrase in the account's window (a window that began at or
     /// before `window_from` is over, and this failure starts a new one); returns the count in
     /// the window, this one included.
+    /// `audit` records the refusal in the same transaction.
     async fn unlock_failed(
         &self,
         id: &str,
         now: DateTime<Utc>,
         window_from: DateTime<Utc>,
+        audit: &AuditDraft,
     ) -> StoreResult<u32>;
     /// Wrong passphrases in the account's window, 0 when it began at or before `window_from`.
     async fn unlock_failures(&self, id: &str, window_from: DateTime<Utc>) -> StoreResult<u32>;

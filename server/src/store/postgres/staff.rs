@@ -439,8 +439,13 @@ mod as_store {
             id: &str,
             now: DateTime<Utc>,
             window_from: DateTime<Utc>,
+            audit: &AuditDraft,
         ) -> StoreResult<u32> {
-            staff::unlock_failed(&self.client().await?, id, now, window_from).await
+            let mut c = self.client().await?;
+            let tx = c.transaction().await.map_err(backend)?;
+            let n = staff::unlock_failed(&tx, id, now, window_from).await?;
+            commit_audited(tx, Some(audit)).await?;
+            Ok(n)
         }
 
         async fn unlock_failures(&self, id: &str, window_from: DateTime<Utc>) -> StoreResult<u32> {

@@ -388,10 +388,15 @@ mod as_store {
             id: &str,
             now: DateTime<Utc>,
             window_from: DateTime<Utc>,
+            audit: &AuditDraft,
         ) -> StoreResult<u32> {
-            let id = id.to_owned();
-            self.call(move |c| staff::unlock_failed(c, &id, now, window_from))
-                .await
+            let (id, audit) = (id.to_owned(), audit.clone());
+            self.call(move |c| {
+                with_audit(c, Some(&audit), |tx| {
+                    staff::unlock_failed(tx, &id, now, window_from)
+                })
+            })
+            .await
         }
 
         async fn unlock_failures(&self, id: &str, window_from: DateTime<Utc>) -> StoreResult<u32> {
