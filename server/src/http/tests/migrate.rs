@@ -100,12 +100,10 @@ async fn a_data_folder_moves_to_postgres_and_s3_with_the_same_reports_photos_and
         .unwrap();
     let blobs = crate::blob::S3BlobStore::connect(&location, &options).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let state = AppState::new(
-        Arc::new(store),
-        Arc::new(blobs),
-        Config::for_tests(dir.path().to_path_buf()),
-    )
-    .unwrap();
+    // The servers on the new backends share the audit key the chain was sealed with.
+    let mut config = Config::for_tests(dir.path().to_path_buf());
+    config.audit.key_file = Some(w.state.config.audit_key_path());
+    let state = AppState::new(Arc::new(store), Arc::new(blobs), config).unwrap();
     let moved_world = World {
         app: crate::app(state.clone()),
         state,
