@@ -88,17 +88,25 @@ fn an_expired_token_is_renewed_inside_the_sync() {
     assert_eq!(token(&phone), renewed);
 
     // A phone that lost the answer of a renewal holds a token the server no longer knows: it
-    // renews again by signature rather than asking the worker to enroll anew.
+    // renews again by signature rather than asking the worker to enroll anew. The lost renewal
+    // was signed later than any before, as the phone noted before sending it; the next is later
+    // still, even when the phone's reckoning of the server's clock fell back meanwhile.
     let lost = token(&phone);
     let last_signed = server
         .block_on(server.state.store.device(&device_id))
         .unwrap_or_else(|e| panic!("{e}"))
         .map_or(0, |(d, _)| d.renewal_signed_at);
+    let lost_renewal = last_signed + 1;
+    phone
+        .engine
+        .store()
+        .note_renewal_signed_at(lost_renewal)
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(
         server
             .block_on(server.state.store.renew_device_token(
                 &device_id,
-                last_signed + 1,
+                lost_renewal,
                 &token_hash("fvd_given_to_nobody"),
                 Utc::now() + Duration::hours(1),
             ))

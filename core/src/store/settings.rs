@@ -211,6 +211,18 @@ impl Store {
     pub fn put_identity(&self, id: &DeviceIdentity) -> Result<(), StoreError> {
         self.put_json("identity", id)
     }
+
+    /// The signing time (milliseconds) of the last token renewal this phone sent, 0 if none.
+    pub fn last_renewal_signed_at(&self) -> Result<i64, StoreError> {
+        Ok(self.get_json("token_renewal_signed_at")?.unwrap_or(0))
+    }
+
+    /// Records the signing time of a renewal before it is sent: the server takes only a time
+    /// later than the last it took, and an answer lost on the way must not make the next renewal
+    /// reuse it.
+    pub fn note_renewal_signed_at(&self, signed_at: i64) -> Result<(), StoreError> {
+        self.put_json("token_renewal_signed_at", &signed_at)
+    }
 }
 
 /// The identity of a device not yet enrolled, named after its public key.

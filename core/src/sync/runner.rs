@@ -146,11 +146,15 @@ impl<'a> Syncer<'a> {
         let store = self.engine.store();
         let mut identity = store.identity()?;
         let key = store.device_key()?;
-        let signed_at = self
-            .api
-            .server_now_ms()
-            .max(self.last_renewal.load(Ordering::Relaxed) + 1);
+        // The phone reckons the server's time from its `Date` headers, whole seconds: from one run
+        // to the next that reckoning can fall back below a time this phone already signed, which
+        // the server would refuse as stale. The last one is kept, so each is later.
+        let last = store
+            .last_renewal_signed_at()?
+            .max(self.last_renewal.load(Ordering::Relaxed));
+        let signed_at = self.api.server_now_ms().max(last + 1);
         self.last_renewal.store(signed_at, Ordering::Relaxed);
+        store.note_renewal_signed_at(signed_at)?;
         let message = TokenRenewRequest::signed_message(&identity.device_id, signed_at);
         let req = TokenRenewRequest {
             version: WIRE_VERSION,
