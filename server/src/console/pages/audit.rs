@@ -30,8 +30,25 @@ pub struct EntryRow {
     pub target: String,
     /// Details (JSON of ids and counts).
     pub detail: String,
-    /// The client's address and user agent, when the entry was written serving a request.
-    pub client: String,
+    /// The client's address, when the entry was written serving a request.
+    pub address: String,
+    /// Its user agent, whole (shown on hover).
+    pub agent: String,
+    /// The part of the user agent that names the browser or app.
+    pub agent_short: String,
+}
+
+/// The token of a user agent that names the browser or app (`Chrome/156.0…`, `okhttp/4.12`),
+/// so a row stays one line; the whole agent is kept beside it.
+fn short_agent(agent: &str) -> String {
+    let tokens: Vec<&str> = agent.split_whitespace().collect();
+    let named = ["Edg/", "Firefox/", "HeadlessChrome/", "Chrome/", "Safari/"]
+        .iter()
+        .find_map(|p| tokens.iter().find(|t| t.starts_with(p)))
+        .or(tokens.first())
+        .copied()
+        .unwrap_or_default();
+    named.chars().take(40).collect()
 }
 
 #[derive(Template)]
@@ -83,11 +100,9 @@ async fn render(
                 action: e.action,
                 target: e.target,
                 detail: e.detail,
-                client: [e.address, e.agent]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" · "),
+                agent_short: short_agent(&e.agent),
+                address: e.address,
+                agent: e.agent,
             })
             .collect(),
         total,
@@ -135,4 +150,20 @@ pub async fn verify(State(state): State<AppState>, posted: Posted<super::Empty>)
         Err(e) => return errors::bare(user.lang, e),
     };
     render(&state, &user, None, Some(verdict)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_agent;
+
+    #[test]
+    fn the_short_agent_names_the_browser_or_app() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                      HeadlessChrome/156.0.0.0 Chrome/156.0.0.0 Safari/537.36";
+        assert_eq!(short_agent(chrome), "HeadlessChrome/156.0.0.0");
+        let edge = "Mozilla/5.0 (Windows NT 10.0) Chrome/120.0 Safari/537.36 Edg/120.0";
+        assert_eq!(short_agent(edge), "Edg/120.0");
+        assert_eq!(short_agent("okhttp/4.12.0"), "okhttp/4.12.0");
+        assert_eq!(short_agent(""), "");
+    }
 }
