@@ -511,8 +511,10 @@ fn the_console_works_in_a_real_browser() {
         let r = run_node(&browser, &demo, "alerts.mjs", "admin", &input).and_then(|o| {
             let got = rt.block_on(rx.wait_for(1, Duration::from_secs(5)));
             let link = format!("({}/admin/alerts)", demo.url);
-            if got.len() == 1 && got[0].body.contains("测试消息") && got[0].body.contains(&link)
-            {
+            // The channel takes every kind of event: a demo review whose clock runs out meanwhile
+            // is alerted to it too. One test message, whatever else arrived.
+            let tests: Vec<_> = got.iter().filter(|m| m.body.contains("测试消息")).collect();
+            if tests.len() == 1 && tests[0].body.contains(&link) {
                 Ok(o)
             } else {
                 Err(format!(
