@@ -19,7 +19,7 @@ if [ ! -x "$venv/bin/st" ] || ! "$venv/bin/st" --version 2> /dev/null | grep -q 
     "$venv/bin/pip" install -q "schemathesis==$schemathesis_version"
 fi
 
-cargo build --quiet --locked -p fieldvisit-server
+cargo build --quiet --locked --bin fieldvisit-server
 bin="${CARGO_TARGET_DIR:-target}/debug/fieldvisit-server"
 
 work="$(mktemp -d)"

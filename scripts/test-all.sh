@@ -134,7 +134,7 @@ scripts/test-bindings.sh
 # The README's first command must keep working: the server demo on a fresh folder, with simulated
 # phones uploading over HTTP, stopping after its summary.
 demo_dir="$(mktemp -d)"
-cargo run --quiet --locked -p fieldvisit-server -- demo --data "$demo_dir/data" \
+cargo run --quiet --locked --bin fieldvisit-server -- demo --data "$demo_dir/data" \
     --listen 127.0.0.1:0 --exit-after-sync > "$demo_dir/out.txt"
 grep -q "合计 Total" "$demo_dir/out.txt"
 echo "server demo: ok"

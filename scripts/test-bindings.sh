@@ -56,7 +56,7 @@ scripts/gen-bindings.sh
 
 # ---- a real server for the sync scenarios ---------------------------------------------------------
 step "server: building fieldvisit-server, seeding a fresh data folder with its admin CLI"
-cargo build --quiet --locked -p fieldvisit-server
+cargo build --quiet --locked --bin fieldvisit-server
 server_bin="$target/debug/fieldvisit-server"
 server_data="$(mktemp -d)"
 server_log="$server_data/server.log"

@@ -9,8 +9,7 @@
 //! Before criterion runs, a plain median-of-N summary prints the three medians, their ratios and
 //! the output sizes, so one run gives every figure the issue asks for.
 
-#[path = "../src/media/fixture.rs"]
-mod fixture;
+use fieldvisit_sim::photo;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -146,7 +145,7 @@ fn summary(input: &[u8]) {
 }
 
 fn main() {
-    let input = fixture::camera_photo_12mp();
+    let input = photo::camera_photo_12mp();
     summary(&input);
 
     let mut criterion = Criterion::default().configure_from_args();

@@ -14,12 +14,7 @@ use fieldvisit_core::visit::LevelOverride;
 use serde_json::json;
 
 fn jpeg(seed: u8) -> Result<Vec<u8>, Box<dyn Error>> {
-    let img = image::RgbImage::from_fn(320, 240, |x, y| {
-        image::Rgb([(x as u8) ^ seed, (y as u8).wrapping_mul(3), seed])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Jpeg)?;
-    Ok(out.into_inner())
+    Ok(fieldvisit_sim::photo::jpeg(320, 240, u64::from(seed))?)
 }
 
 fn household(id: &str, name: &str, category: Category, lat: f64) -> Household {

@@ -12,8 +12,7 @@
 //! it generates the photo itself, it also resets the kernel's high-water mark after generation
 //! (`/proc/self/clear_refs`) and prints `VmHWM`, the peak of the pipeline alone.
 
-#[path = "../src/media/fixture.rs"]
-mod fixture;
+use fieldvisit_sim::photo;
 
 use fieldvisit_core::media::{PhotoConfig, process_photo};
 
@@ -27,12 +26,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let input = match args.as_slice() {
         [flag, path] if flag == "--write" => {
-            std::fs::write(path, fixture::camera_photo_12mp())?;
+            std::fs::write(path, photo::camera_photo_12mp())?;
             return Ok(());
         }
         [path] => std::fs::read(path)?,
         _ => {
-            let input = fixture::camera_photo_12mp();
+            let input = photo::camera_photo_12mp();
             println!("after generating the input: VmHWM {:?} KiB", vm_hwm_kib());
             // "5" resets the peak-RSS counter (Linux 4.0+), so what follows is the pipeline's.
             if std::fs::write("/proc/self/clear_refs", "5").is_err() {

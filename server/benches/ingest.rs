@@ -28,13 +28,10 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use fieldvisit_core::caseload::{Category, CategoryRegistration, Household, Member};
 use fieldvisit_core::crypto::{
-    AudiencePrivateKey, ContentKey, DeviceSigningKey, Sha256Hash, b64_encode, random_bytes, sha256,
+    AudiencePrivateKey, AudiencePublicKey, DeviceSigningKey, b64_encode,
 };
-use fieldvisit_core::geo::{GeoPoint, GpsFix};
-use fieldvisit_core::protocol::{
-    ChainLink, EncryptedContent, EnrollRequest, EnvelopeBody, PhotoManifest, RecipientKey,
-    SealedEnvelope, VisitLevel, WIRE_VERSION, content_aad, wrap_aad,
-};
+use fieldvisit_core::geo::GeoPoint;
+use fieldvisit_core::protocol::{EnrollRequest, WIRE_VERSION};
 use fieldvisit_server::alerts::receiver::Receiver;
 use fieldvisit_server::alerts::sender::Sender;
 use fieldvisit_server::blob::FolderBlobStore;
@@ -44,14 +41,12 @@ use fieldvisit_server::ops::{Actor, devices, households, org, users};
 use fieldvisit_server::store::postgres::PgStore;
 use fieldvisit_server::store::{AlertDraft, AlertKind, AlertUnit, ChannelKind, OrgLevel, Role};
 use fieldvisit_server::{AppState, Config};
+use fieldvisit_sim::load::{self, LoadPhone, LoadVisit, SealedLoad};
 
 /// Households per worker (each client is one worker's phone).
 const HOUSEHOLDS_PER_WORKER: usize = 40;
 /// One visit in this many is reported to police in the alerts-on phase.
 const POLICE_EVERY: usize = 20;
-/// The phone's upload chunk (core's `SyncOptions::default().chunk_size`).
-const CHUNK: usize = 256 * 1024;
-
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
@@ -59,18 +54,10 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// One sealed visit ready to send.
-struct Sealed {
-    visit_id: String,
-    envelope: Vec<u8>,
-    /// (photo id, encrypted bytes).
-    photos: Vec<(String, Vec<u8>)>,
-}
-
 /// One simulated phone: its token and its visits in chain order.
 struct PhoneLoad {
     token: String,
-    visits: Vec<Sealed>,
+    visits: Vec<SealedLoad>,
 }
 
 /// Latency summary of one phase.
@@ -151,7 +138,7 @@ fn household(w: usize, i: usize) -> Household {
 }
 
 /// Org tree, one worker per client with households, one enrolled device each.
-async fn seed(state: &AppState, clients: usize) -> Vec<(String, String, DeviceSigningKey)> {
+async fn seed(state: &AppState, clients: usize) -> Vec<LoadPhone> {
     let cli = Actor::cli();
     for (id, parent, level, name) in [
         ("p", None, OrgLevel::Province, "江苏省"),
@@ -210,119 +197,37 @@ async fn seed(state: &AppState, clients: usize) -> Vec<(String, String, DeviceSi
         )
         .await
         .expect("enroll");
-        phones.push((resp.device_id, resp.token, key));
-        let _ = worker;
+        phones.push(LoadPhone::new(&worker, &resp.device_id, &resp.token, key));
     }
     phones
 }
 
-/// Seals `count` visits for one device continuing its chain at `head`.
-#[allow(clippy::too_many_arguments)]
+/// Seals `count` visits for one device, continuing its chain.
 fn seal_visits(
-    w: usize,
-    device_id: &str,
-    key: &DeviceSigningKey,
-    audience: &AudiencePrivateKey,
-    head: &mut (u64, Sha256Hash),
+    phone: &mut LoadPhone,
+    audience: &AudiencePublicKey,
     count: usize,
     photo_bytes: usize,
     tag: &str,
     police_every: usize,
-) -> Vec<Sealed> {
-    let public = audience.public_key();
+) -> Vec<SealedLoad> {
     let t0 = Utc
         .with_ymd_and_hms(2026, 11, 2, 1, 0, 0)
         .single()
         .expect("t0");
-    let mut out = Vec::with_capacity(count);
-    // Realistic content size: a filled checklist is a few kilobytes of JSON.
-    let mut clear = vec![0u8; 3 * 1024];
-    for i in 0..count {
-        let visit_id = format!("{tag}{w:02}{i:06}");
-        let started = t0 + chrono::Duration::minutes((i as i64) * 90);
-        let content_key = ContentKey::generate().expect("content key");
-        random_bytes(&mut clear).expect("random");
-        let ciphertext = content_key
-            .seal(&clear, &content_aad(&visit_id))
-            .expect("seal content");
-        let wrapped = public
-            .wrap(&content_key, &wrap_aad(&visit_id, "child-welfare"))
-            .expect("wrap");
-        let mut photos = Vec::new();
-        let mut manifests = Vec::new();
-        if photo_bytes > 0 {
-            let mut jpeg = vec![0u8; photo_bytes - 16 - 12];
-            random_bytes(&mut jpeg).expect("random");
-            let photo_id = format!("p{i:06}");
-            let ct = content_key
-                .seal(
-                    &jpeg,
-                    &fieldvisit_core::protocol::photo_aad(&visit_id, &photo_id),
-                )
-                .expect("seal photo");
-            manifests.push(PhotoManifest {
-                photo_id: photo_id.clone(),
-                sha256: sha256(&ct),
-                size: ct.len() as u64,
-                captured_at: started + chrono::Duration::minutes(5),
-            });
-            photos.push((photo_id, ct));
-        }
-        let body = EnvelopeBody {
-            version: 1,
-            visit_id: visit_id.clone(),
-            household_id: format!("h{w:02}-{:03}", i % HOUSEHOLDS_PER_WORKER),
-            worker_id: format!("w{w:02}"),
-            device_id: device_id.to_owned(),
-            template_id: "family-follow-up".into(),
-            template_version: 1,
-            category: "left_behind_child".into(),
-            started_at: started,
-            ended_at: started + chrono::Duration::minutes(40),
-            sealed_at: started + chrono::Duration::minutes(41),
-            gps: Some(GpsFix {
-                point: GeoPoint {
-                    lat: 31.95,
-                    lon: 118.84,
-                },
-                accuracy_m: 12.0,
-                fix_time: started,
-                mock: false,
-            }),
-            distance_m: Some(35.0),
-            evidence: vec![],
-            level: Some(VisitLevel {
-                score: "risk".into(),
-                level: "MEDIUM".into(),
-                overridden: false,
-            }),
-            reported_to_police_at: (police_every > 0 && i % police_every == 0)
-                .then(|| started + chrono::Duration::minutes(30)),
-            amends: None,
-            investigator_count: 1,
-            photos: manifests,
-            chain: ChainLink {
-                seq: head.0 + 1,
-                prev: head.1,
-            },
-            content: EncryptedContent {
-                ciphertext: b64_encode(&ciphertext),
-                recipients: vec![RecipientKey {
-                    audience: "child-welfare".into(),
-                    enc: b64_encode(&wrapped.enc),
-                    sealed_key: b64_encode(&wrapped.sealed_key),
-                }],
-            },
-        };
-        let (env, hash) = SealedEnvelope::sign(&body, key).expect("sign");
-        *head = (head.0 + 1, hash);
-        out.push(Sealed {
-            visit_id,
-            envelope: env.to_json(),
-            photos,
-        });
-    }
-    out
+    let w = phone.worker_id[1..].to_owned();
+    (0..count)
+        .map(|i| {
+            let visit = LoadVisit {
+                visit_id: format!("{tag}{w}{i:06}"),
+                household_id: format!("h{w}-{:03}", i % HOUSEHOLDS_PER_WORKER),
+                started: t0 + chrono::Duration::minutes((i as i64) * 90),
+                photo_bytes,
+                police: police_every > 0 && i % police_every == 0,
+            };
+            phone.seal(audience, &visit).expect("seal")
+        })
+        .collect()
 }
 
 /// What one client does with one unit of work; returns the number of requests it made.
@@ -330,46 +235,6 @@ fn seal_visits(
 enum Work {
     Health,
     Visit,
-}
-
-async fn send_visit(http: &reqwest::Client, base: &str, token: &str, v: &Sealed) -> usize {
-    let r = http
-        .put(format!("{base}/api/v1/visits/{}", v.visit_id))
-        .bearer_auth(token)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(v.envelope.clone())
-        .send()
-        .await
-        .expect("put visit");
-    let status = r.status();
-    let body = r.bytes().await.unwrap_or_default();
-    assert!(
-        status == 201 || status == 200,
-        "visit answered {status}: {}",
-        String::from_utf8_lossy(&body)
-    );
-    let mut requests = 1;
-    for (photo_id, bytes) in &v.photos {
-        let mut offset = 0;
-        while offset < bytes.len() {
-            let end = (offset + CHUNK).min(bytes.len());
-            let r = http
-                .put(format!(
-                    "{base}/api/v1/visits/{}/photos/{photo_id}?offset={offset}",
-                    v.visit_id
-                ))
-                .bearer_auth(token)
-                .body(bytes[offset..end].to_vec())
-                .send()
-                .await
-                .expect("put photo");
-            assert_eq!(r.status(), 200, "photo chunk answered {}", r.status());
-            let _ = r.bytes().await;
-            requests += 1;
-            offset = end;
-        }
-    }
-    requests
 }
 
 /// Runs every phone's list on its own client concurrently; latency is per unit (a visit with its
@@ -413,7 +278,9 @@ fn run(
                     Work::Visit => {
                         for v in &load.visits {
                             let t = Instant::now();
-                            requests += send_visit(&http, &base, &load.token, v).await;
+                            requests += load::send(&http, &base, &load.token, v)
+                                .await
+                                .expect("send");
                             lat.push(t.elapsed());
                         }
                     }
@@ -507,52 +374,16 @@ fn main() {
     let mut with_photo = Vec::new();
     let mut alerted = Vec::new();
     let mut plain_again = Vec::new();
-    for (w, (device_id, token, key)) in phones.iter().enumerate() {
-        let mut head = (0u64, Sha256Hash::ZERO);
-        let v = seal_visits(
-            w, device_id, key, &audience, &mut head, per_client, 0, "a", 0,
-        );
-        plain.push(PhoneLoad {
-            token: token.clone(),
-            visits: v,
-        });
-        let v = seal_visits(
-            w,
-            device_id,
-            key,
-            &audience,
-            &mut head,
-            photo_per_client,
-            photo_kb * 1024,
-            "b",
-            0,
-        );
-        with_photo.push(PhoneLoad {
-            token: token.clone(),
-            visits: v,
-        });
-        let v = seal_visits(
-            w,
-            device_id,
-            key,
-            &audience,
-            &mut head,
-            per_client,
-            0,
-            "c",
-            POLICE_EVERY,
-        );
-        alerted.push(PhoneLoad {
-            token: token.clone(),
-            visits: v,
-        });
-        let v = seal_visits(
-            w, device_id, key, &audience, &mut head, per_client, 0, "d", 0,
-        );
-        plain_again.push(PhoneLoad {
-            token: token.clone(),
-            visits: v,
-        });
+    let audience = audience.public_key();
+    for mut phone in phones {
+        let mut phase = |count, photo_bytes, tag, police_every| PhoneLoad {
+            token: phone.token.clone(),
+            visits: seal_visits(&mut phone, &audience, count, photo_bytes, tag, police_every),
+        };
+        plain.push(phase(per_client, 0, "a", 0));
+        with_photo.push(phase(photo_per_client, photo_kb * 1024, "b", 0));
+        alerted.push(phase(per_client, 0, "c", POLICE_EVERY));
+        plain_again.push(phase(per_client, 0, "d", 0));
     }
     println!(
         "sealed {} + {} + {} + {} visits for {clients} phones in {:.1} s (not timed below)",

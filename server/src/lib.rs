@@ -12,7 +12,6 @@ pub mod blob;
 pub mod cli;
 pub mod config;
 pub mod console;
-pub mod demo;
 pub mod error;
 pub mod files;
 pub mod http;

@@ -13,6 +13,7 @@
 //! Set `FV_BENCH_SOURCE` to `4000x3000` to feed the 500 visits full-size camera photos as well
 //! (default `2000x1500`, which keeps the preparation short; the pipeline's output is 1600×1200
 //! either way, so the bytes synced are alike).
+#![allow(clippy::unwrap_used)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -22,9 +23,8 @@ use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::crypto::b64_decode;
 use fieldvisit_core::sync::{SyncOptions, SyncReport};
 use fieldvisit_server::store::Scope;
-use fieldvisit_tests::camera::camera_jpeg;
+use fieldvisit_sim::phone::{Phone, VisitRecord};
 use fieldvisit_tests::harness::{TestServer, enrollment_code, runtime, seed};
-use fieldvisit_tests::phone::Phone;
 use fieldvisit_tests::wire::{CountingProxy, WireStats};
 
 /// What the outbox holds before a sync: the payload the protocol has to carry.
@@ -227,7 +227,9 @@ fn main() {
 
     // ---- 1. one visit -----------------------------------------------------------------------
     let t = Instant::now();
-    let photos: Vec<Vec<u8>> = (1..=3).map(|s| camera_jpeg(4000, 3000, s)).collect();
+    let photos: Vec<Vec<u8>> = (1..=3)
+        .map(|s| fieldvisit_sim::photo::jpeg(4000, 3000, s).unwrap())
+        .collect();
     println!(
         "\n1. one guardianship visit, {} answers, 3 camera photos of 4000×3000 ({}, {}, {}; made in \
          {:.1} s)",
@@ -238,12 +240,24 @@ fn main() {
         kb(photos[2].len() as u64),
         t.elapsed().as_secs_f64()
     );
-    let phone = Phone::new();
-    phone.enroll(&url, &enrollment_code(&rt, &server.state, &workers[0].id));
+    let phone = Phone::temporary().unwrap();
+    phone
+        .enroll(
+            &url,
+            &enrollment_code(&rt, &server.state, &workers[0].id),
+            "test phone",
+        )
+        .unwrap();
     sync(&phone, &url, SyncOptions::default().chunk_size);
     for (i, chunk) in [64 * 1024, 256 * 1024, 1024 * 1024].into_iter().enumerate() {
         let t = Instant::now();
-        phone.child_visit(child, t0 + Duration::days(i as i64), &photos);
+        phone
+            .record(
+                &VisitRecord::sample(child, t0 + Duration::days(i as i64))
+                    .unwrap()
+                    .with_photos("entrustment_letter", &photos),
+            )
+            .unwrap();
         let recorded = t.elapsed();
         let p = payload(&phone);
         proxy.stats().reset();
@@ -262,12 +276,26 @@ fn main() {
 
     // ---- 2. many queued visits --------------------------------------------------------------
     let t = Instant::now();
-    let sources: Vec<Vec<u8>> = (10..13).map(|s| camera_jpeg(src_w, src_h, s)).collect();
-    let phone = Phone::new();
-    phone.enroll(&url, &enrollment_code(&rt, &server.state, &workers[0].id));
+    let sources: Vec<Vec<u8>> = (10..13)
+        .map(|s| fieldvisit_sim::photo::jpeg(u32::from(src_w), u32::from(src_h), s).unwrap())
+        .collect();
+    let phone = Phone::temporary().unwrap();
+    phone
+        .enroll(
+            &url,
+            &enrollment_code(&rt, &server.state, &workers[0].id),
+            "test phone",
+        )
+        .unwrap();
     sync(&phone, &url, SyncOptions::default().chunk_size);
     for i in 0..visits {
-        phone.child_visit(child, t0 + Duration::hours(i as i64), &sources);
+        phone
+            .record(
+                &VisitRecord::sample(child, t0 + Duration::hours(i as i64))
+                    .unwrap()
+                    .with_photos("entrustment_letter", &sources),
+            )
+            .unwrap();
     }
     println!(
         "\n2. {visits} queued visits with 3 photos each ({src_w}×{src_h} camera JPEGs through the \

@@ -2,6 +2,7 @@
 //! police, the phone syncs, and a WeCom-style group robot (a local stand-in) has the message
 //! within 5 s, with a console link and no personal data. Then the server is killed with SIGKILL
 //! between sending an alert and recording it: after the restart the alert is not sent again.
+#![allow(clippy::unwrap_used)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
@@ -11,8 +12,8 @@ use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_server::alerts::receiver::{Receiver, Reply};
 use fieldvisit_server::ops::{self, Actor};
 use fieldvisit_server::store::{AlertKind, ChannelKind, DeliveryState, Scope};
+use fieldvisit_sim::phone::{Phone, VisitRecord};
 use fieldvisit_tests::harness::{enrollment_code, free_port, open_state, runtime, seed};
-use fieldvisit_tests::phone::Phone;
 
 const PUBLIC_URL: &str = "https://fieldvisit.example.gov.cn";
 
@@ -72,8 +73,8 @@ fn a_police_report_reaches_the_group_within_seconds_and_is_never_sent_twice() {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let mut server = start_server(data.path(), port);
-    let phone = Phone::new();
-    phone.enroll(&url, &code);
+    let phone = Phone::temporary().unwrap();
+    phone.enroll(&url, &code, "test phone").unwrap();
     phone
         .sync(&url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("first sync: {e}"));
@@ -83,7 +84,13 @@ fn a_police_report_reaches_the_group_within_seconds_and_is_never_sent_twice() {
         .unwrap_or_default();
 
     // 1. The police report, synced: the group has it within 5 s.
-    let sealed = phone.police_child_visit(&child, at);
+    let sealed = phone
+        .record(
+            &VisitRecord::sample(&child, at)
+                .unwrap()
+                .reported_to_police(),
+        )
+        .unwrap();
     phone
         .sync(&url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("sync: {e}"));
@@ -121,7 +128,13 @@ fn a_police_report_reaches_the_group_within_seconds_and_is_never_sent_twice() {
     // 2. The robot holds its answer to the next alert; the server is killed while it waits.
     let (arrived_tx, arrived) = tokio::sync::oneshot::channel();
     rx.script([Reply::Hold(arrived_tx)]);
-    phone.police_child_visit(&child, at + Duration::days(1));
+    phone
+        .record(
+            &VisitRecord::sample(&child, at + Duration::days(1))
+                .unwrap()
+                .reported_to_police(),
+        )
+        .unwrap();
     phone
         .sync(&url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("sync: {e}"));
@@ -134,7 +147,13 @@ fn a_police_report_reaches_the_group_within_seconds_and_is_never_sent_twice() {
     server = start_server(data.path(), port);
 
     // 3. After the restart, a third report goes out, and the second is not sent again.
-    phone.police_child_visit(&child, at + Duration::days(2));
+    phone
+        .record(
+            &VisitRecord::sample(&child, at + Duration::days(2))
+                .unwrap()
+                .reported_to_police(),
+        )
+        .unwrap();
     phone
         .sync(&url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("sync: {e}"));

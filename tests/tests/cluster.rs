@@ -8,6 +8,7 @@
 //!
 //! Needs `scripts/install-cluster.sh` (Garage, HAProxy, PostgreSQL). Without its tools the test
 //! skips with a note, unless `FIELDVISIT_REQUIRE_CLUSTER=1`, as the README's test command sets.
+#![allow(clippy::unwrap_used)]
 
 #[path = "cluster/checks.rs"]
 mod checks;

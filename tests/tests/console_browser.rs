@@ -11,6 +11,7 @@
 //! skipped with a note, unless `FIELDVISIT_REQUIRE_BROWSER=1` (as `scripts/test-all.sh` sets),
 //! which makes it fail. `FIELDVISIT_BROWSER_ONLY=supervisor,xss` runs only some scenarios.
 //! Screenshots go to `target/console-screenshots/`.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -19,15 +20,16 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use fieldvisit_cli::demo::{self, Demo, DemoArgs};
 use fieldvisit_core::caseload::{Category, CategoryRegistration, Household, Member};
 use fieldvisit_core::geo::GeoPoint;
-use fieldvisit_core::sync::{CancelToken, NoProgress, SyncOptions, Syncer, enroll};
+use fieldvisit_core::sync::{SyncOptions, enroll};
 use fieldvisit_server::alerts::receiver::Receiver;
-use fieldvisit_server::demo::{self, CountyHousehold, Demo, DemoArgs, county, people, staff};
 use fieldvisit_server::ops::csv_import::ParsedRow;
 use fieldvisit_server::ops::{Actor, households};
+use fieldvisit_sim::county::{CountyHousehold, county_households, people, staff, units as county};
+use fieldvisit_sim::phone::Phone;
 use fieldvisit_tests::harness::runtime;
-use fieldvisit_tests::phone::Phone;
 use serde_json::{Value, json};
 
 /// The township whose station head the isolation scenario signs in as (青山镇).
@@ -220,7 +222,7 @@ fn run_node(
 
 /// The county's households with their workers, as the demo planned them.
 fn county_of(demo: &Demo) -> Vec<CountyHousehold> {
-    demo::county_households(demo.file.households, demo.file.anchor)
+    county_households(demo.file.households, demo.file.anchor)
 }
 
 /// Imports a household of a village of township A whose head's name is a script.
@@ -313,18 +315,13 @@ fn phone_tasks(
     worker_id: &str,
     visit_id: &str,
 ) -> Result<Vec<String>, String> {
-    let engine =
-        demo::phone::open(data, worker_id).map_err(|e| format!("opening the phone: {e}"))?;
-    let report = Syncer::new(
-        &engine,
-        &demo.url,
-        SyncOptions::default(),
-        &NoProgress,
-        CancelToken::new(),
-    )
-    .and_then(|s| s.run())
-    .map_err(|e| format!("syncing {worker_id}'s phone: {e}"))?;
-    let tasks = engine
+    let phone = Phone::open(&demo::phone_dir(data, worker_id))
+        .map_err(|e| format!("opening the phone: {e}"))?;
+    let report = phone
+        .sync(&demo.url, SyncOptions::default())
+        .map_err(|e| format!("syncing {worker_id}'s phone: {e}"))?;
+    let tasks = phone
+        .engine
         .store()
         .tasks()
         .map_err(|e| format!("reading the phone's tasks: {e}"))?;
@@ -478,7 +475,7 @@ fn the_console_works_in_a_real_browser() {
                         .count()
                 };
                 let before = count(&api_devices(&demo, "admin")?);
-                let phone = Phone::new();
+                let phone = Phone::temporary().unwrap();
                 // As `Phone::enroll`, but a refusal is this scenario's failure, not a panic.
                 enroll(&phone.engine, &demo.url, &code, "test phone")
                     .map_err(|e| format!("a new phone cannot enroll with code {code}: {e}"))?;

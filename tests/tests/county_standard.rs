@@ -2,12 +2,13 @@
 //! changes the income flag of the next economic visit: no standard on the phone, no comparison;
 //! a standard above the household's income per person, "below the standard"; one under it,
 //! "above". The flag is the core's own evaluation of the draft, as the app shows it.
+#![allow(clippy::unwrap_used)]
 
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_server::store::Role;
+use fieldvisit_sim::phone::{Phone, VisitRecord};
 use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, enrollment_code, runtime, seed};
-use fieldvisit_tests::phone::Phone;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -29,11 +30,14 @@ fn a_county_standard_set_on_the_server_changes_the_income_flag_of_the_next_visit
     let workers = seed(&rt, &server.state, 1, 3);
     add_staff(&rt, &server.state, "admin-k", Role::Admin, "x-320115");
     let household = &workers[0].households[0];
-    let phone = Phone::new();
-    phone.enroll(
-        &server.url,
-        &enrollment_code(&rt, &server.state, &workers[0].id),
-    );
+    let phone = Phone::temporary().unwrap();
+    phone
+        .enroll(
+            &server.url,
+            &enrollment_code(&rt, &server.state, &workers[0].id),
+            "test phone",
+        )
+        .unwrap();
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("first sync: {e}"));
@@ -59,7 +63,9 @@ fn a_county_standard_set_on_the_server_changes_the_income_flag_of_the_next_visit
     };
 
     // No standard on the phone yet: nothing to compare with.
-    let first = phone.draft(household, at);
+    let first = phone
+        .draft(&VisitRecord::sample(household, at).unwrap())
+        .unwrap();
     let (income, level) = flag(&first);
     assert_eq!(level, "UNKNOWN");
 
@@ -76,7 +82,9 @@ fn a_county_standard_set_on_the_server_changes_the_income_flag_of_the_next_visit
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("sync: {e}"));
-    let second = phone.draft(household, at + Duration::days(1));
+    let second = phone
+        .draft(&VisitRecord::sample(household, at + Duration::days(1)).unwrap())
+        .unwrap();
     assert_eq!(flag(&second).1, "BELOW_STANDARD");
 
     // A standard under the income turns the flag the other way on the visit after.
@@ -84,6 +92,8 @@ fn a_county_standard_set_on_the_server_changes_the_income_flag_of_the_next_visit
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("sync: {e}"));
-    let third = phone.draft(household, at + Duration::days(2));
+    let third = phone
+        .draft(&VisitRecord::sample(household, at + Duration::days(2)).unwrap())
+        .unwrap();
     assert_eq!(flag(&third).1, "ABOVE_STANDARD");
 }

@@ -1,12 +1,13 @@
 //! Device tokens are short-lived: a phone whose token expired, or that still holds a token from
 //! before tokens expired, renews it inside a sync with its device key and the worker notices
 //! nothing; a token taken from the phone stops working once renewed.
+#![allow(clippy::unwrap_used)]
 
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_server::auth::token::token_hash;
+use fieldvisit_sim::phone::Phone;
 use fieldvisit_tests::harness::{TestServer, enrollment_code, runtime, seed};
-use fieldvisit_tests::phone::Phone;
 
 /// The phone's current token.
 fn token(phone: &Phone) -> String {
@@ -25,11 +26,14 @@ fn an_expired_token_is_renewed_inside_the_sync() {
     let server = TestServer::start(data.path());
     let rt = runtime();
     let workers = seed(&rt, &server.state, 1, 2);
-    let phone = Phone::new();
-    phone.enroll(
-        &server.url,
-        &enrollment_code(&rt, &server.state, &workers[0].id),
-    );
+    let phone = Phone::temporary().unwrap();
+    phone
+        .enroll(
+            &server.url,
+            &enrollment_code(&rt, &server.state, &workers[0].id),
+            "test phone",
+        )
+        .unwrap();
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -57,7 +61,9 @@ fn an_expired_token_is_renewed_inside_the_sync() {
         .with_ymd_and_hms(2026, 6, 1, 1, 0, 0)
         .single()
         .unwrap_or_default();
-    phone.visit(&workers[0].households[0], at, (320, 240));
+    phone
+        .visit(&workers[0].households[0], at, (320, 240))
+        .unwrap();
     let report = phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("the sync should renew the token itself: {e}"));

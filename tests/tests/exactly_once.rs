@@ -1,14 +1,15 @@
 //! Many phones, many visits with photos: every visit arrives exactly once, what the server counts
 //! per worker equals what the phones sealed, and the coverage a supervisor reads over HTTP counts
 //! the same visits per worker, per category and per household.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_server::store::{Role, Scope};
+use fieldvisit_sim::phone::Phone;
 use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, enrollment_code, seed};
-use fieldvisit_tests::phone::Phone;
 use serde_json::{Value, json};
 
 const PHONES: usize = 20;
@@ -35,8 +36,8 @@ fn twenty_phones_fifty_visits_each_arrive_exactly_once() {
                 let code = enrollment_code(&rt, &server.state, &w.id);
                 let url = server.url.clone();
                 s.spawn(move || {
-                    let phone = Phone::new();
-                    phone.enroll(&url, &code);
+                    let phone = Phone::temporary().unwrap();
+                    phone.enroll(&url, &code, "test phone").unwrap();
                     // First pull brings households, templates and audience keys.
                     phone
                         .sync(&url, SyncOptions::default())
@@ -45,7 +46,7 @@ fn twenty_phones_fifty_visits_each_arrive_exactly_once() {
                     for i in 0..VISITS_PER_PHONE {
                         let h = &w.households[i % w.households.len()];
                         let at = start + Duration::hours(i as i64);
-                        let id = phone.visit(h, at, (160, 120)).visit_id;
+                        let id = phone.visit(h, at, (160, 120)).unwrap().visit_id;
                         let category = h.categories[0].category.code().to_string();
                         sealed.push((id, h.id.clone(), category));
                         // Sync now and then, as a phone with patchy signal would.

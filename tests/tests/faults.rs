@@ -1,6 +1,7 @@
 //! Phones syncing through a proxy that cuts connections at random byte offsets, delays and resets
 //! them: every visit still arrives exactly once, and after each cut at most one chunk (or one
 //! envelope) is sent again.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -8,8 +9,8 @@ use std::time::Duration as StdDuration;
 
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::{Backoff, SyncOptions};
+use fieldvisit_sim::phone::Phone;
 use fieldvisit_tests::harness::{TestServer, enrollment_code, seed};
-use fieldvisit_tests::phone::Phone;
 use fieldvisit_tests::proxy::{FaultPlan, FaultProxy};
 
 const CHUNK: usize = 16 * 1024;
@@ -36,8 +37,14 @@ fn cuts_delays_and_resets_lose_nothing_and_resend_at_most_a_chunk_per_cut() {
 
     let mut phones = Vec::new();
     for w in &workers {
-        let phone = Phone::new();
-        phone.enroll(&server.url, &enrollment_code(&rt, &server.state, &w.id));
+        let phone = Phone::temporary().unwrap();
+        phone
+            .enroll(
+                &server.url,
+                &enrollment_code(&rt, &server.state, &w.id),
+                "test phone",
+            )
+            .unwrap();
         phone
             .sync(&server.url, options.clone())
             .unwrap_or_else(|e| panic!("first sync: {e}"));
@@ -48,6 +55,7 @@ fn cuts_delays_and_resets_lose_nothing_and_resend_at_most_a_chunk_per_cut() {
             sealed.push(
                 phone
                     .visit(&w.households[i as usize % 3], at, (640, 480))
+                    .unwrap()
                     .visit_id,
             );
         }

@@ -19,11 +19,10 @@ use chrono::{TimeZone, Utc};
 use fieldvisit_core::protocol::{Receipt, UploadStatus};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_server::store::Role;
-use fieldvisit_tests::camera::camera_jpeg;
+use fieldvisit_sim::phone::{Phone, VisitRecord};
 use fieldvisit_tests::harness::{
     PASSWORD, add_staff, enrollment_code, free_port, open_state, runtime, seed,
 };
-use fieldvisit_tests::phone::Phone;
 use reqwest::blocking::{Client, Response};
 
 /// The profile as shipped; the test changes only ports, certificate paths and the upstream.
@@ -463,8 +462,8 @@ fn the_nginx_profile_forwards_client_addresses_tls_and_uploads() {
 
     // A phone's sealed visit and its photo, in 64 KiB chunks (a phone on a weak network), pass
     // through nginx.
-    let phone = Phone::new();
-    phone.enroll(&server.url(), &code);
+    let phone = Phone::temporary().unwrap();
+    phone.enroll(&server.url(), &code, "test phone").unwrap();
     phone.sync(&server.url(), SyncOptions::default()).unwrap();
     let at = Utc
         .with_ymd_and_hms(2026, 12, 1, 2, 0, 0)
@@ -472,7 +471,12 @@ fn the_nginx_profile_forwards_client_addresses_tls_and_uploads() {
         .unwrap_or_default();
     // A camera photo as the phone's pipeline leaves it: some hundreds of KB, several chunks.
     let child = &workers[0].households[1];
-    phone.child_visit(child, at, &[camera_jpeg(1600, 1200, 1)]);
+    phone
+        .record(&VisitRecord::sample(child, at).unwrap().with_photos(
+            "entrustment_letter",
+            &[fieldvisit_sim::photo::jpeg(1600, 1200, 1).unwrap()],
+        ))
+        .unwrap();
     let (envelope, photos) = upload_through(&client(&ca, &nginx, third), &nginx, &phone, 64 * 1024);
     println!("through nginx: an envelope of {envelope} bytes and photos of {photos} bytes");
     drop(nginx);

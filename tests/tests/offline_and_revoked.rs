@@ -1,11 +1,12 @@
 //! A phone offline for a week syncs its visits in chain order; a revoked device erases its caseload
 //! and drafts, keeps the sealed visits it could not send, stops and says so.
+#![allow(clippy::unwrap_used)]
 
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::{SyncError, SyncOptions};
 use fieldvisit_server::store::{ChainStatus, Scope};
+use fieldvisit_sim::phone::{Phone, VisitRecord};
 use fieldvisit_tests::harness::{TestServer, enrollment_code, revoke, runtime, seed};
-use fieldvisit_tests::phone::Phone;
 
 #[test]
 fn a_week_offline_then_everything_arrives_in_order() {
@@ -13,11 +14,14 @@ fn a_week_offline_then_everything_arrives_in_order() {
     let server = TestServer::start(data.path());
     let rt = runtime();
     let workers = seed(&rt, &server.state, 1, 3);
-    let phone = Phone::new();
-    phone.enroll(
-        &server.url,
-        &enrollment_code(&rt, &server.state, &workers[0].id),
-    );
+    let phone = Phone::temporary().unwrap();
+    phone
+        .enroll(
+            &server.url,
+            &enrollment_code(&rt, &server.state, &workers[0].id),
+            "test phone",
+        )
+        .unwrap();
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -30,11 +34,15 @@ fn a_week_offline_then_everything_arrives_in_order() {
     for day in 0..7 {
         for v in 0..2 {
             let at = monday + Duration::days(day) + Duration::hours(v * 3);
-            sealed.push(phone.visit(
-                &workers[0].households[(day + v) as usize % 3],
-                at,
-                (320, 240),
-            ));
+            sealed.push(
+                phone
+                    .visit(
+                        &workers[0].households[(day + v) as usize % 3],
+                        at,
+                        (320, 240),
+                    )
+                    .unwrap(),
+            );
         }
     }
     assert_eq!(phone.engine.store().outbox().unwrap_or_default().len(), 14);
@@ -71,11 +79,14 @@ fn a_revoked_device_stops_and_says_so() {
     let server = TestServer::start(data.path());
     let rt = runtime();
     let workers = seed(&rt, &server.state, 1, 3);
-    let phone = Phone::new();
-    phone.enroll(
-        &server.url,
-        &enrollment_code(&rt, &server.state, &workers[0].id),
-    );
+    let phone = Phone::temporary().unwrap();
+    phone
+        .enroll(
+            &server.url,
+            &enrollment_code(&rt, &server.state, &workers[0].id),
+            "test phone",
+        )
+        .unwrap();
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -83,8 +94,12 @@ fn a_revoked_device_stops_and_says_so() {
         .with_ymd_and_hms(2026, 6, 1, 1, 0, 0)
         .single()
         .unwrap_or_default();
-    phone.visit(&workers[0].households[0], at, (320, 240));
-    phone.draft(&workers[0].households[1], at + Duration::hours(2));
+    phone
+        .visit(&workers[0].households[0], at, (320, 240))
+        .unwrap();
+    phone
+        .draft(&VisitRecord::sample(&workers[0].households[1], at + Duration::hours(2)).unwrap())
+        .unwrap();
     let device_id = phone
         .engine
         .store()

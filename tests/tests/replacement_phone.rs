@@ -3,6 +3,7 @@
 //! lists the same overdue households, with the same days overdue, as `/api/v1/coverage` shows for
 //! that worker. Before assignments carried the last visits, the new phone counted every household
 //! as overdue since its registration.
+#![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
 
@@ -10,8 +11,8 @@ use chrono::{Duration, Utc};
 use fieldvisit_core::caseload::DueStatus;
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_server::store::Role;
+use fieldvisit_sim::phone::Phone;
 use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, enrollment_code, runtime, seed};
-use fieldvisit_tests::phone::Phone;
 use serde_json::{Value, json};
 
 #[test]
@@ -24,28 +25,36 @@ fn a_second_phone_lists_the_overdue_households_coverage_shows() {
     add_staff(&rt, &server.state, "sup-01", Role::Supervisor, "x-320115");
 
     // The first phone: visits long ago (overdue now), a month ago, and last week.
-    let first = Phone::new();
-    first.enroll(
-        &server.url,
-        &enrollment_code(&rt, &server.state, &worker.id),
-    );
+    let first = Phone::temporary().unwrap();
+    first
+        .enroll(
+            &server.url,
+            &enrollment_code(&rt, &server.state, &worker.id),
+            "test phone",
+        )
+        .unwrap();
     first
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("first sync: {e}"));
     let now = Utc::now();
     for (i, household) in worker.households.iter().enumerate() {
         let days_ago = [200, 95, 40, 10, 5][i % 5];
-        first.visit(household, now - Duration::days(days_ago), (64, 48));
+        first
+            .visit(household, now - Duration::days(days_ago), (64, 48))
+            .unwrap();
     }
     let runs = first.sync_until_done(&server.url, &SyncOptions::default(), 5);
     assert!(runs.last().is_some_and(|r| r.is_ok()), "{runs:?}");
 
     // The replacement phone.
-    let second = Phone::new();
-    second.enroll(
-        &server.url,
-        &enrollment_code(&rt, &server.state, &worker.id),
-    );
+    let second = Phone::temporary().unwrap();
+    second
+        .enroll(
+            &server.url,
+            &enrollment_code(&rt, &server.state, &worker.id),
+            "test phone",
+        )
+        .unwrap();
     second
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("second phone's sync: {e}"));

@@ -2,12 +2,13 @@
 //! the phone records and syncs a child visit, a child-welfare reviewer logs in over HTTP, unlocks the
 //! audience key, reads the visit, takes it for review and returns it with a comment; the phone's
 //! next sync brings the comment in as a returned task.
+#![allow(clippy::unwrap_used)]
 
 use chrono::{TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_server::store::Role;
+use fieldvisit_sim::phone::Phone;
 use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, enrollment_code, runtime, seed};
-use fieldvisit_tests::phone::Phone;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -76,11 +77,14 @@ fn a_returned_assessment_reaches_the_phone_with_the_reviewers_comment() {
     );
     let child = &workers[0].households[1];
 
-    let phone = Phone::new();
-    phone.enroll(
-        &server.url,
-        &enrollment_code(&rt, &server.state, &workers[0].id),
-    );
+    let phone = Phone::temporary().unwrap();
+    phone
+        .enroll(
+            &server.url,
+            &enrollment_code(&rt, &server.state, &workers[0].id),
+            "test phone",
+        )
+        .unwrap();
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("first sync: {e}"));
@@ -88,7 +92,7 @@ fn a_returned_assessment_reaches_the_phone_with_the_reviewers_comment() {
         .with_ymd_and_hms(2026, 5, 20, 1, 0, 0)
         .single()
         .unwrap_or_default();
-    let visit = phone.visit(child, at, (320, 240)).visit_id;
+    let visit = phone.visit(child, at, (320, 240)).unwrap().visit_id;
     let report = phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("upload: {e}"));

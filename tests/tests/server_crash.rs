@@ -1,13 +1,14 @@
 //! The server killed with SIGKILL while phones upload, then restarted on the same data: every visit
 //! the server receipted is there after the restart, and nothing is stored twice.
+#![allow(clippy::unwrap_used)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::{Backoff, SyncOptions};
+use fieldvisit_sim::phone::Phone;
 use fieldvisit_tests::harness::{enrollment_code, free_port, open_state, runtime, seed};
-use fieldvisit_tests::phone::Phone;
 
 fn start_server(data: &std::path::Path, port: u16) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_fieldvisit-test-server"))
@@ -57,17 +58,19 @@ fn sigkill_during_ingest_keeps_every_receipted_visit_once() {
     };
     let mut phones = Vec::new();
     for (w, code) in workers.iter().zip(&codes) {
-        let phone = Phone::new();
-        phone.enroll(&url, code);
+        let phone = Phone::temporary().unwrap();
+        phone.enroll(&url, code, "test phone").unwrap();
         phone
             .sync(&url, options.clone())
             .unwrap_or_else(|e| panic!("first sync: {e}"));
         for i in 0..12 {
-            phone.visit(
-                &w.households[i % 3],
-                start + Duration::hours(i as i64),
-                (800, 600),
-            );
+            phone
+                .visit(
+                    &w.households[i % 3],
+                    start + Duration::hours(i as i64),
+                    (800, 600),
+                )
+                .unwrap();
         }
         phones.push(phone);
     }

@@ -1,13 +1,14 @@
 //! The requests a sync makes: a visit receipted in the same run uploads its photos without first
 //! asking how much of them the server holds, and a pull leaves out the templates the phone holds.
+#![allow(clippy::unwrap_used)]
 
 use std::sync::atomic::Ordering;
 
 use chrono::{TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_core::template::builtin::builtin_templates;
+use fieldvisit_sim::phone::Phone;
 use fieldvisit_tests::harness::{SeededWorker, TestServer, enrollment_code, runtime, seed};
-use fieldvisit_tests::phone::Phone;
 use fieldvisit_tests::wire::CountingProxy;
 use tempfile::TempDir;
 
@@ -22,11 +23,14 @@ fn enrolled_behind_proxy() -> (TempDir, TestServer, Vec<SeededWorker>, CountingP
     let rt = runtime();
     let workers = seed(&rt, &server.state, 1, 2);
     let proxy = CountingProxy::start(server.addr).unwrap_or_else(|e| panic!("proxy: {e}"));
-    let phone = Phone::new();
-    phone.enroll(
-        &proxy.url(),
-        &enrollment_code(&rt, &server.state, &workers[0].id),
-    );
+    let phone = Phone::temporary().unwrap();
+    phone
+        .enroll(
+            &proxy.url(),
+            &enrollment_code(&rt, &server.state, &workers[0].id),
+            "test phone",
+        )
+        .unwrap();
     (data, server, workers, proxy, phone)
 }
 
@@ -40,7 +44,9 @@ fn fresh_visits_upload_their_photos_without_a_status_request() {
         .with_ymd_and_hms(2026, 6, 2, 1, 0, 0)
         .single()
         .unwrap_or_default();
-    let sealed = phone.visit(&workers[0].households[0], at, (320, 240));
+    let sealed = phone
+        .visit(&workers[0].households[0], at, (320, 240))
+        .unwrap();
     let photos = phone
         .engine
         .store()

@@ -2,14 +2,15 @@
 //! phone receives the new version at its next sync, the draft is still sealed on the version it
 //! started with, and the reviewer reads it — through the API and on the console's case page — with
 //! that version's labels, not the new ones.
+#![allow(clippy::unwrap_used)]
 
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_core::template::builtin::CHILD_JSON;
 use fieldvisit_core::template::load_template;
 use fieldvisit_server::store::Role;
+use fieldvisit_sim::phone::{Phone, VisitRecord};
 use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, enrollment_code, runtime, seed};
-use fieldvisit_tests::phone::Phone;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -171,11 +172,14 @@ fn a_draft_started_on_one_version_is_sealed_and_read_on_it_after_a_new_version_i
     };
     let own_label = schooling_label(&builtin);
 
-    let phone = Phone::new();
-    phone.enroll(
-        &server.url,
-        &enrollment_code(&rt, &server.state, &workers[0].id),
-    );
+    let phone = Phone::temporary().unwrap();
+    phone
+        .enroll(
+            &server.url,
+            &enrollment_code(&rt, &server.state, &workers[0].id),
+            "test phone",
+        )
+        .unwrap();
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("first sync: {e}"));
@@ -183,7 +187,9 @@ fn a_draft_started_on_one_version_is_sealed_and_read_on_it_after_a_new_version_i
         .with_ymd_and_hms(2026, 5, 20, 1, 0, 0)
         .single()
         .unwrap_or_default();
-    let visit = phone.draft(child, at);
+    let visit = phone
+        .draft(&VisitRecord::sample(child, at).unwrap())
+        .unwrap();
 
     // The county publishes the next version while the draft is open.
     let admin = token(&server.url, "admin-k");
@@ -210,7 +216,9 @@ fn a_draft_started_on_one_version_is_sealed_and_read_on_it_after_a_new_version_i
     assert!(schooling_label(&newest).ends_with(COUNTY_LABEL));
 
     // The draft finishes on the version it started with.
-    let sealed = phone.seal_draft(&visit, at + Duration::minutes(1));
+    let sealed = phone
+        .seal_draft(&visit, at + Duration::minutes(1) + Duration::minutes(20))
+        .unwrap();
     assert_eq!(sealed.visit_id, visit);
     let draft = phone.engine.draft(&visit).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(draft.template_version, builtin.version);
@@ -220,7 +228,9 @@ fn a_draft_started_on_one_version_is_sealed_and_read_on_it_after_a_new_version_i
     assert_eq!(report.visits_completed, 1);
 
     // A new visit on the phone starts on the county's version.
-    let next = phone.draft(child, at + Duration::days(7));
+    let next = phone
+        .draft(&VisitRecord::sample(child, at + Duration::days(7)).unwrap())
+        .unwrap();
     let next = phone.engine.draft(&next).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(next.template_version, builtin.version + 1);
 

@@ -18,8 +18,6 @@ mod pipeline;
 mod resize;
 
 #[cfg(test)]
-mod fixture;
-#[cfg(test)]
 mod tests;
 
 pub use error::MediaError;

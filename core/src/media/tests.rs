@@ -2,9 +2,9 @@
 
 use std::io::Cursor;
 
-use super::fixture::{self, Rng};
 use super::guard::{Format, inspect};
 use super::{MediaError, PhotoConfig, ProcessedPhoto, decode, process_photo};
+use fieldvisit_sim::photo::{self, Rng};
 
 fn process(input: &[u8]) -> Result<ProcessedPhoto, MediaError> {
     process_photo(input, &PhotoConfig::default())
@@ -80,7 +80,7 @@ fn assert_close(actual: &image::Rgb<u8>, expected: [u8; 3], context: &str) {
 fn all_eight_exif_orientations_come_out_upright() {
     for orientation in 1..=8u16 {
         let (rgb, w, h) = stored(orientation);
-        let input = fixture::camera_jpeg(&rgb, w as u16, h as u16, Some(orientation), 95);
+        let input = photo::camera_jpeg(&rgb, w as u16, h as u16, Some(orientation), 95);
         let photo = process(&input).unwrap();
         assert_eq!(
             (photo.width, photo.height),
@@ -107,7 +107,7 @@ fn all_eight_exif_orientations_come_out_upright() {
 #[test]
 fn broken_exif_block_is_treated_as_upright() {
     let (rgb, w, h) = stored(1);
-    let mut input = fixture::camera_jpeg(&rgb, w as u16, h as u16, Some(6), 95);
+    let mut input = photo::camera_jpeg(&rgb, w as u16, h as u16, Some(6), 95);
     // Damage the TIFF byte-order mark inside the APP1 payload.
     let at = input.windows(6).position(|w| w == b"Exif\0\0").unwrap() + 6;
     input[at] = b'X';
@@ -118,7 +118,7 @@ fn broken_exif_block_is_treated_as_upright() {
 // ---- metadata ----
 
 fn assert_no_metadata(jpeg: &[u8]) {
-    let markers = fixture::header_markers(jpeg);
+    let markers = photo::header_markers(jpeg);
     assert_eq!(markers.last(), Some(&0xDA), "the walk must reach the scan");
     for marker in markers {
         assert!(
@@ -141,8 +141,8 @@ fn assert_no_metadata(jpeg: &[u8]) {
 
 #[test]
 fn output_has_no_exif_gps_xmp_or_comments() {
-    let rgb = fixture::photo_rgb(640, 480, 1);
-    let input = fixture::camera_jpeg(&rgb, 640, 480, Some(1), 90);
+    let rgb = photo::photo_rgb(640, 480, 1);
+    let input = photo::camera_jpeg(&rgb, 640, 480, Some(1), 90);
     // The input really carries what must be stripped.
     let exif = exif::Reader::new()
         .read_from_container(&mut Cursor::new(&input))
@@ -151,7 +151,7 @@ fn output_has_no_exif_gps_xmp_or_comments() {
         exif.get_field(exif::Tag::GPSLatitude, exif::In::PRIMARY)
             .is_some()
     );
-    let markers = fixture::header_markers(&input);
+    let markers = photo::header_markers(&input);
     assert!(markers.contains(&0xE1) && markers.contains(&0xED) && markers.contains(&0xFE));
 
     let photo = process(&input).unwrap();
@@ -164,7 +164,7 @@ fn output_has_no_exif_gps_xmp_or_comments() {
 #[test]
 fn decompression_bomb_is_refused() {
     // 7000 x 7000 RGBA16 is 49 MP (under the pixel limit) but 392 MB decoded, from ~2.5 MB.
-    let bomb = fixture::png_bomb(7000);
+    let bomb = photo::png_bomb(7000);
     assert!(bomb.len() < 3 * 1024 * 1024, "{}", bomb.len());
     assert!(matches!(process(&bomb), Err(MediaError::DecodeLimit)));
 
@@ -177,8 +177,8 @@ fn decompression_bomb_is_refused() {
 
 #[test]
 fn jpeg_decoder_limit_holds() {
-    let rgb = fixture::photo_rgb(640, 480, 2);
-    let input = fixture::camera_jpeg(&rgb, 640, 480, None, 90);
+    let rgb = photo::photo_rgb(640, 480, 2);
+    let input = photo::camera_jpeg(&rgb, 640, 480, None, 90);
     let config = PhotoConfig {
         max_decode_alloc: 10_000,
         ..PhotoConfig::default()
@@ -195,8 +195,8 @@ fn jpeg_decoder_limit_holds() {
 
 #[test]
 fn truncated_jpeg_is_refused() {
-    let rgb = fixture::photo_rgb(640, 480, 3);
-    let input = fixture::camera_jpeg(&rgb, 640, 480, Some(1), 90);
+    let rgb = photo::photo_rgb(640, 480, 3);
+    let input = photo::camera_jpeg(&rgb, 640, 480, Some(1), 90);
     for cut in [input.len() / 2, input.len() - 100, 40, 3] {
         let result = process(&input[..cut]);
         assert!(
@@ -208,7 +208,7 @@ fn truncated_jpeg_is_refused() {
 
 #[test]
 fn truncated_png_is_refused() {
-    let rgb = fixture::photo_rgb(200, 150, 4);
+    let rgb = photo::photo_rgb(200, 150, 4);
     let input = png_bytes(&rgb, 200, 150);
     let result = process(&input[..input.len() / 2]);
     assert!(matches!(result, Err(MediaError::Truncated)), "{result:?}");
@@ -216,7 +216,7 @@ fn truncated_png_is_refused() {
 
 #[test]
 fn huge_png_header_is_refused_before_decoding() {
-    let input = fixture::png_header_only(100_000, 100_000, 8, 2);
+    let input = photo::png_header_only(100_000, 100_000, 8, 2);
     let result = process(&input);
     assert!(
         matches!(
@@ -276,8 +276,8 @@ fn oversized_input_is_refused() {
 
 #[test]
 fn damaged_files_never_panic() {
-    let rgb = fixture::photo_rgb(64, 48, 5);
-    let jpeg = fixture::camera_jpeg(&rgb, 64, 48, Some(6), 90);
+    let rgb = photo::photo_rgb(64, 48, 5);
+    let jpeg = photo::camera_jpeg(&rgb, 64, 48, Some(6), 90);
     let png = png_bytes(&rgb, 64, 48);
     let mut rng = Rng::new(7);
     for original in [jpeg, png] {
@@ -299,8 +299,8 @@ fn damaged_files_never_panic() {
 
 #[test]
 fn small_photo_is_not_upscaled() {
-    let rgb = fixture::photo_rgb(640, 480, 6);
-    let photo = process(&fixture::camera_jpeg(&rgb, 640, 480, Some(1), 90)).unwrap();
+    let rgb = photo::photo_rgb(640, 480, 6);
+    let photo = process(&photo::camera_jpeg(&rgb, 640, 480, Some(1), 90)).unwrap();
     assert_eq!((photo.width, photo.height), (640, 480));
     assert_eq!(decode_rgb(&photo.jpeg).dimensions(), (640, 480));
     assert_eq!(decode_rgb(&photo.thumbnail).dimensions(), (320, 240));
@@ -308,7 +308,7 @@ fn small_photo_is_not_upscaled() {
 
 #[test]
 fn png_input_works() {
-    let rgb = fixture::photo_rgb(2000, 1000, 8);
+    let rgb = photo::photo_rgb(2000, 1000, 8);
     let photo = process(&png_bytes(&rgb, 2000, 1000)).unwrap();
     assert_eq!((photo.width, photo.height), (1600, 800));
     assert_eq!(decode_rgb(&photo.jpeg).dimensions(), (1600, 800));
@@ -333,7 +333,7 @@ fn transparent_png_becomes_white() {
 
 #[test]
 fn twelve_megapixel_photo_is_small_and_hashed() {
-    let photo = process(&fixture::camera_photo_12mp()).unwrap();
+    let photo = process(&photo::camera_photo_12mp()).unwrap();
     assert_eq!((photo.width, photo.height), (1600, 1200));
     assert!(photo.jpeg.len() <= 350 * 1024, "{} bytes", photo.jpeg.len());
     let expected = ring::digest::digest(&ring::digest::SHA256, &photo.jpeg);
@@ -353,8 +353,8 @@ fn invalid_config_is_refused() {
 
 #[test]
 fn debug_output_shows_no_bytes() {
-    let rgb = fixture::photo_rgb(64, 48, 9);
-    let photo = process(&fixture::camera_jpeg(&rgb, 64, 48, None, 90)).unwrap();
+    let rgb = photo::photo_rgb(64, 48, 9);
+    let photo = process(&photo::camera_jpeg(&rgb, 64, 48, None, 90)).unwrap();
     let debug = format!("{photo:?}");
     assert!(debug.contains("jpeg_bytes") && debug.len() < 300, "{debug}");
 }

@@ -5,13 +5,13 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use fieldvisit_core::Engine;
 use fieldvisit_core::caseload::{Category, CategoryRegistration, Household, Member};
 use fieldvisit_core::crypto::{AudiencePrivateKey, StaticKeyProvider, b64_encode};
-use fieldvisit_core::geo::{GeoPoint, GpsFix};
+use fieldvisit_core::geo::GeoPoint;
 use fieldvisit_core::protocol::AudienceKeyRecord;
-use fieldvisit_core::template::builtin::sample::{photo_items, sample_answers, to_answers};
+use fieldvisit_sim::phone::VisitRecord;
 
 /// The master key of the test stores.
 pub const KEY: [u8; 32] = [0x42; 32];
@@ -20,16 +20,9 @@ pub fn keys() -> StaticKeyProvider {
     StaticKeyProvider::new(KEY)
 }
 
-/// A small real JPEG (a gradient), as the camera would give.
+/// A small camera JPEG.
 pub fn jpeg(seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(64, 48, |x, y| {
-        image::Rgb([(x * 4) as u8 ^ seed, (y * 5) as u8, seed])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .unwrap();
-    out.into_inner()
+    fieldvisit_sim::photo::jpeg(64, 48, u64::from(seed)).unwrap()
 }
 
 pub fn home() -> GeoPoint {
@@ -119,48 +112,13 @@ impl Fixture {
     }
 }
 
-pub fn template_id(category: Category) -> &'static str {
-    match category.visit_kind() {
-        fieldvisit_core::template::VisitKind::Economic => "economic-verification",
-        fieldvisit_core::template::VisitKind::Child => "child-guardianship",
-        fieldvisit_core::template::VisitKind::Elderly => "elderly-welfare",
-    }
-}
-
 pub fn record(engine: &Engine, household: &str, category: Category, at: DateTime<Utc>) -> String {
-    let fix = GpsFix {
-        point: GeoPoint {
-            lat: home().lat + 0.0003,
-            lon: home().lon,
-        },
-        accuracy_m: 12.0,
-        fix_time: at - Duration::seconds(20),
-        mock: false,
-    };
-    let visit = engine
-        .start_visit(household, category, Some(fix), at)
-        .unwrap();
-    let answers = sample_answers(template_id(category)).unwrap();
-    for (key, value) in &answers {
-        engine.answer(&visit, key, value).unwrap();
-    }
-    engine
-        .set_investigators(&visit, vec!["张社工".into(), "陈社工".into()])
-        .unwrap();
     let template = engine.template_for(category).unwrap();
-    let typed = to_answers(&template, &answers).unwrap();
-    for (i, (item, count)) in photo_items(&template, &typed).into_iter().enumerate() {
-        for n in 0..count {
-            engine
-                .attach_photo(
-                    &visit,
-                    &item,
-                    &jpeg((i * 7 + n as usize) as u8),
-                    at + Duration::minutes(5),
-                )
-                .unwrap();
-        }
-    }
-    engine.finish(&visit, at + Duration::minutes(25)).unwrap();
-    visit
+    let visit = VisitRecord::sample_of(household, category, Some(home()), at)
+        .and_then(|v| v.with_sample_photos(&template, (64, 48)))
+        .unwrap();
+    let id = visit.draft_on(engine).unwrap();
+    visit.complete_on(engine, &id).unwrap();
+    engine.finish(&id, visit.end).unwrap();
+    id
 }

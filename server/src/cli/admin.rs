@@ -177,11 +177,10 @@ async fn execute(state: &AppState, command: Command) -> Result<ExitCode, String>
     let actor = Actor::cli();
     match command {
         Command::Serve(_)
-        | Command::Demo(_)
         | Command::Backup { .. }
         | Command::Restore { .. }
         | Command::Migrate(_) => {
-            Err("serve, demo, backup, restore and migrate are not admin commands".into())
+            Err("serve, backup, restore and migrate are not admin commands".into())
         }
         Command::Schedule(c) => super::schedule::run(state, &actor, c).await,
         Command::Parameters(c) => super::county::run_parameters(state, &actor, c).await,

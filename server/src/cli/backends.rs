@@ -66,7 +66,7 @@ mod tests {
             "http://minio:9000",
         ])
         .unwrap();
-        let b = cli.backends.backends().unwrap();
+        let b = cli.global.backends.backends().unwrap();
         assert_eq!(b.database, Database::Postgres("postgres://fv@db/fv".into()));
         let Blobs::S3(location, options) = b.blobs else {
             panic!("not s3")
@@ -79,7 +79,7 @@ mod tests {
         assert!(matches!(cli.command, Command::Serve(_)));
         let bad = Cli::try_parse_from(["fieldvisit-server", "--blobs", "/srv", "audit", "verify"])
             .unwrap();
-        assert!(bad.backends.backends().is_err());
+        assert!(bad.global.backends.backends().is_err());
     }
 
     #[tokio::test]
@@ -113,7 +113,7 @@ mod tests {
             "广东省",
         ])
         .unwrap();
-        let backends = cli.backends.backends().unwrap();
+        let backends = cli.global.backends.backends().unwrap();
         let mut config = crate::config::Config::new(data.path().to_path_buf());
         config.backends = backends.clone();
         let code = admin::run(config, cli.command).await.unwrap();

@@ -1,4 +1,5 @@
-//! Command line: `serve`, `demo` and the admin subcommands of the same binary.
+//! Command line: `serve` and the admin subcommands. The `fieldvisit-server` binary (package
+//! `fieldvisit-cli`) adds `demo` beside them.
 
 mod admin;
 mod alerts;
@@ -14,10 +15,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// FieldVisit server.
-#[derive(Debug, Parser)]
-#[command(name = "fieldvisit-server", version, about)]
-pub struct Cli {
+/// Options every subcommand takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Global {
     /// Data folder (database and photos) [default: fieldvisit-data; for `demo`: fieldvisit-demo].
     #[arg(long, env = "FIELDVISIT_DATA", global = true)]
     pub data: Option<PathBuf>,
@@ -41,6 +41,15 @@ pub struct Cli {
     /// Log lines as text for people, or JSON for a log collector.
     #[arg(long, env = "FIELDVISIT_LOG_FORMAT", global = true, value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// FieldVisit server.
+#[derive(Debug, Parser)]
+#[command(name = "fieldvisit-server", version, about)]
+pub struct Cli {
+    /// Options of every subcommand.
+    #[command(flatten)]
+    pub global: Global,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -60,8 +69,6 @@ pub enum LogFormat {
 pub enum Command {
     /// Serve the HTTP API.
     Serve(serve::ServeArgs),
-    /// A demo county with simulated phones, served at once; nothing to set up.
-    Demo(crate::demo::DemoArgs),
     /// Org units.
     #[command(subcommand)]
     Org(admin::OrgCommand),
@@ -144,19 +151,15 @@ fn refuse_remote(backends: &crate::backends::Backends, what: &str) -> Result<(),
     }
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> ExitCode {
-    // The demo's thousands of uploads would bury its summary under access-log lines.
-    let default_filter = match cli.command {
-        Command::Demo(_) => "warn",
-        _ => "info",
-    };
+/// Starts logging to standard error in `format`, at `default_level` unless `RUST_LOG` says
+/// otherwise.
+pub fn init_logs(format: LogFormat, default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
-    if cli.log_format == LogFormat::Json {
+    if format == LogFormat::Json {
         // One JSON object a line, with the request id of the span each line was logged in.
         logs.json()
             .with_current_span(true)
@@ -166,6 +169,11 @@ pub fn run(cli: Cli) -> ExitCode {
         logs.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .init();
     }
+}
+
+/// Runs `future` on a new runtime and turns its outcome into the process's exit code, printing
+/// an error.
+pub fn block_on(future: impl std::future::Future<Output = Result<ExitCode, String>>) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -173,75 +181,77 @@ pub fn run(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(async move {
-        let backends = cli.backends.backends()?;
-        let audit_files = crate::config::AuditFiles {
-            key_file: cli.audit_key_file.clone(),
-            checkpoints: cli.audit_checkpoints.clone(),
-        };
-        match cli.command {
-            Command::Demo(args) => {
-                let data = cli
-                    .data
-                    .unwrap_or_else(|| PathBuf::from(crate::demo::DEFAULT_DATA));
-                crate::demo::main(data, args).await
-            }
-            Command::Backup { to } => {
-                refuse_remote(&backends, "backup")?;
-                let data = cli.data.unwrap_or_else(default_data);
-                let key = audit_key(&data, audit_files, true)?;
-                let held = crate::backup::backup(&data, &to, &key).map_err(|e| e.to_string())?;
-                println!(
-                    "backup in {} verified: {} visits, {} photos (each hash checked), audit chain of {} entries intact",
-                    to.display(),
-                    held.visits,
-                    held.photos,
-                    held.audit_entries
-                );
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Restore { from } => {
-                refuse_remote(&backends, "restore")?;
-                let data = cli.data.unwrap_or_else(default_data);
-                // The key the backup was sealed with; a new one would not open its entries.
-                let key = audit_key(&data, audit_files, false)?;
-                let held = crate::backup::restore(&from, &data, &key).map_err(|e| e.to_string())?;
-                println!(
-                    "restored into {} and verified: {} visits, {} photos, audit chain of {} entries intact",
-                    data.display(),
-                    held.visits,
-                    held.photos,
-                    held.audit_entries
-                );
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Migrate(args) => {
-                let mut config = crate::config::Config::new(cli.data.unwrap_or_else(default_data));
-                config.backends = backends;
-                config.audit = audit_files;
-                migrate::run(&config, &args).await
-            }
-            Command::Serve(args) => {
-                let mut config = args.config(cli.data.unwrap_or_else(default_data));
-                config.backends = backends;
-                config.alerts.key_file = cli.alerts_key_file;
-                config.audit = audit_files;
-                serve::serve(config, &args).await
-            }
-            other => {
-                let mut config = crate::config::Config::new(cli.data.unwrap_or_else(default_data));
-                config.backends = backends;
-                config.alerts.key_file = cli.alerts_key_file;
-                config.audit = audit_files;
-                admin::run(config, other).await
-            }
-        }
-    });
-    match result {
+    match runtime.block_on(future) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    init_logs(cli.global.log_format, "info");
+    block_on(execute(cli.global, cli.command))
+}
+
+/// Carries out `command`.
+pub async fn execute(cli: Global, command: Command) -> Result<ExitCode, String> {
+    let backends = cli.backends.backends()?;
+    let audit_files = crate::config::AuditFiles {
+        key_file: cli.audit_key_file.clone(),
+        checkpoints: cli.audit_checkpoints.clone(),
+    };
+    match command {
+        Command::Backup { to } => {
+            refuse_remote(&backends, "backup")?;
+            let data = cli.data.unwrap_or_else(default_data);
+            let key = audit_key(&data, audit_files, true)?;
+            let held = crate::backup::backup(&data, &to, &key).map_err(|e| e.to_string())?;
+            println!(
+                "backup in {} verified: {} visits, {} photos (each hash checked), audit chain of {} entries intact",
+                to.display(),
+                held.visits,
+                held.photos,
+                held.audit_entries
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { from } => {
+            refuse_remote(&backends, "restore")?;
+            let data = cli.data.unwrap_or_else(default_data);
+            // The key the backup was sealed with; a new one would not open its entries.
+            let key = audit_key(&data, audit_files, false)?;
+            let held = crate::backup::restore(&from, &data, &key).map_err(|e| e.to_string())?;
+            println!(
+                "restored into {} and verified: {} visits, {} photos, audit chain of {} entries intact",
+                data.display(),
+                held.visits,
+                held.photos,
+                held.audit_entries
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate(args) => {
+            let mut config = crate::config::Config::new(cli.data.unwrap_or_else(default_data));
+            config.backends = backends;
+            config.audit = audit_files;
+            migrate::run(&config, &args).await
+        }
+        Command::Serve(args) => {
+            let mut config = args.config(cli.data.unwrap_or_else(default_data));
+            config.backends = backends;
+            config.alerts.key_file = cli.alerts_key_file;
+            config.audit = audit_files;
+            serve::serve(config, &args).await
+        }
+        other => {
+            let mut config = crate::config::Config::new(cli.data.unwrap_or_else(default_data));
+            config.backends = backends;
+            config.alerts.key_file = cli.alerts_key_file;
+            config.audit = audit_files;
+            admin::run(config, other).await
         }
     }
 }

@@ -243,7 +243,7 @@ pub async fn serve(config: Config, args: &ServeArgs) -> Result<ExitCode, String>
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
-pub(crate) async fn shutdown_signal() {
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;

@@ -6,8 +6,8 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::{Backoff, SyncOptions};
+use fieldvisit_sim::phone::Phone;
 use fieldvisit_tests::harness::SeededWorker;
-use fieldvisit_tests::phone::Phone;
 
 /// What one phone did.
 pub struct PhoneRun {
@@ -35,8 +35,8 @@ pub fn options() -> SyncOptions {
 /// Enrolls with `code`, then records a visit and syncs, again and again until `stop_recording`,
 /// then syncs until every sealed visit is receipted.
 pub fn run(base: &str, code: &str, worker: SeededWorker, stop_recording: &AtomicBool) -> PhoneRun {
-    let phone = Phone::new();
-    phone.enroll(base, code);
+    let phone = Phone::temporary().unwrap();
+    phone.enroll(base, code, "test phone").unwrap();
     let start = Utc
         .with_ymd_and_hms(2026, 5, 20, 1, 0, 0)
         .single()
@@ -55,7 +55,7 @@ pub fn run(base: &str, code: &str, worker: SeededWorker, stop_recording: &Atomic
     while !stop_recording.load(Ordering::SeqCst) {
         let h = run.worker.households[i % run.worker.households.len()].clone();
         let at = start + Duration::hours(i as i64);
-        let id = run.phone.visit(&h, at, (320, 240)).visit_id;
+        let id = run.phone.visit(&h, at, (320, 240)).unwrap().visit_id;
         let category = h.categories[0].category.code().to_string();
         run.sealed.push((id, h.id.clone(), category));
         run.sync(base);

@@ -2,39 +2,21 @@
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use chrono::{Duration, TimeZone};
-use fieldvisit_core::Engine;
-use fieldvisit_core::caseload::Category;
-use fieldvisit_core::crypto::{AudiencePrivateKey, StaticKeyProvider, b64_encode};
-use fieldvisit_core::geo::{GeoPoint, GpsFix};
+use chrono::TimeZone;
+use fieldvisit_core::crypto::{AudiencePrivateKey, b64_encode};
 use fieldvisit_core::protocol::{AudienceKeyRecord, Receipt, open_content};
 use fieldvisit_core::store::DeviceIdentity;
-use fieldvisit_core::template::builtin::sample::{photo_items, sample_answers, to_answers};
+use fieldvisit_sim::phone::Phone;
 use serde_json::json;
 
 use super::*;
 use crate::blob::BlobKey;
 
-fn jpeg(seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(64, 48, |x, y| {
-        image::Rgb([(x * 4) as u8 ^ seed, (y * 5) as u8, seed])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .unwrap();
-    out.into_inner()
-}
-
 #[tokio::test]
 async fn real_phone_engine_to_server() {
     let w = world().await;
-    let phone_dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(
-        &phone_dir.path().join("phone.db"),
-        &StaticKeyProvider::new([7; 32]),
-    )
-    .unwrap();
+    let phone = Phone::temporary().unwrap();
+    let engine = &phone.engine;
 
     // Enrollment with the engine's own device key.
     let (code, _) = ops::devices::create_code(&w.state, &Actor::cli(), "wA")
@@ -79,44 +61,9 @@ async fn real_phone_engine_to_server() {
         }])
         .unwrap();
 
-    // Record and seal a visit from the built-in sample answers.
+    // Record and seal a visit from the built-in sample answers, with photos.
     let at = Utc.with_ymd_and_hms(2026, 5, 20, 2, 0, 0).unwrap();
-    let home = household.location.unwrap();
-    let fix = GpsFix {
-        point: GeoPoint {
-            lat: home.lat + 0.0003,
-            lon: home.lon,
-        },
-        accuracy_m: 12.0,
-        fix_time: at - Duration::seconds(20),
-        mock: false,
-    };
-    let visit = engine
-        .start_visit("hA", Category::Dibao, Some(fix), at)
-        .unwrap();
-    let template = engine.template_for(Category::Dibao).unwrap();
-    let answers = sample_answers(&template.id).unwrap();
-    for (key, value) in &answers {
-        engine.answer(&visit, key, value).unwrap();
-    }
-    engine
-        .set_investigators(&visit, vec!["张社工".into(), "陈社工".into()])
-        .unwrap();
-    let typed = to_answers(&template, &answers).unwrap();
-    for (i, (item, count)) in photo_items(&template, &typed).into_iter().enumerate() {
-        for n in 0..count {
-            engine
-                .attach_photo(
-                    &visit,
-                    &item,
-                    &jpeg((i * 7 + n as usize) as u8),
-                    at + Duration::minutes(5),
-                )
-                .unwrap();
-        }
-    }
-    engine.finish(&visit, at + Duration::minutes(25)).unwrap();
-    engine.seal(&visit, at + Duration::minutes(26)).unwrap();
+    let visit = phone.visit(&household, at, (64, 48)).unwrap().visit_id;
     let sealed = engine.store().sealed(&visit).unwrap().unwrap();
 
     // Upload: receipt, then every photo in two chunks.

@@ -5,29 +5,17 @@
 
 use axum::body::Body;
 use axum::http::StatusCode;
-use chrono::{Duration, TimeZone};
-use fieldvisit_core::Engine;
+use chrono::TimeZone;
 use fieldvisit_core::caseload::Category;
-use fieldvisit_core::crypto::{StaticKeyProvider, b64_encode};
-use fieldvisit_core::geo::{GeoPoint, GpsFix};
+use fieldvisit_core::crypto::b64_encode;
+use fieldvisit_core::geo::GeoPoint;
 use fieldvisit_core::protocol::Assignments;
 use fieldvisit_core::store::DeviceIdentity;
-use fieldvisit_core::template::builtin::sample::{photo_items, sample_answers, to_answers};
+use fieldvisit_sim::phone::{Phone, VisitRecord};
 use serde_json::json;
 
 use super::reviews::{PASS, add_rev_b};
 use super::*;
-
-fn jpeg(seed: u8) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(32, 24, |x, y| {
-        image::Rgb([(x * 7) as u8 ^ seed, (y * 9) as u8, seed])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    image::DynamicImage::ImageRgb8(img)
-        .write_to(&mut out, image::ImageFormat::Jpeg)
-        .unwrap();
-    out.into_inner()
-}
 
 #[tokio::test]
 async fn engine_assessment_reaches_the_reviewer_and_a_return_reaches_the_phone() {
@@ -36,12 +24,8 @@ async fn engine_assessment_reaches_the_reviewer_and_a_return_reaches_the_phone()
     ops::audience::create_key_for(&w.state, &Actor::cli(), Some("k"), "child-welfare", PASS)
         .await
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(
-        &dir.path().join("phone.db"),
-        &StaticKeyProvider::new([9; 32]),
-    )
-    .unwrap();
+    let phone = Phone::temporary().unwrap();
+    let engine = &phone.engine;
     let (code, _) = ops::devices::create_code(&w.state, &Actor::cli(), "wB")
         .await
         .unwrap();
@@ -68,45 +52,17 @@ async fn engine_assessment_reaches_the_reviewer_and_a_return_reaches_the_phone()
     engine.apply_assignments(&a).unwrap();
 
     let at = Utc.with_ymd_and_hms(2026, 5, 20, 2, 0, 0).unwrap();
-    let fix = GpsFix {
-        point: GeoPoint {
-            lat: 32.0,
-            lon: 118.9,
-        },
-        accuracy_m: 10.0,
-        fix_time: at,
-        mock: false,
-    };
-    let visit = engine
-        .start_visit("hB", Category::LeftBehindChild, Some(fix), at)
-        .unwrap();
     let template = engine.template_for(Category::LeftBehindChild).unwrap();
     assert_eq!(template.id, "child-guardianship");
-    let answers = sample_answers(&template.id).unwrap();
-    for (key, value) in &answers {
-        engine.answer(&visit, key, value).unwrap();
-    }
-    engine
-        .set_investigators(&visit, vec!["陈社工".into()])
-        .unwrap();
-    let typed = to_answers(&template, &answers).unwrap();
-    for (i, (item, count)) in photo_items(&template, &typed).into_iter().enumerate() {
-        for k in 0..count {
-            engine
-                .attach_photo(
-                    &visit,
-                    &item,
-                    &jpeg((i * 5 + k as usize) as u8),
-                    at + Duration::minutes(5),
-                )
-                .unwrap();
-        }
-    }
-    engine
-        .report_to_police(&visit, at + Duration::minutes(10))
-        .unwrap();
-    engine.finish(&visit, at + Duration::minutes(30)).unwrap();
-    engine.seal(&visit, at + Duration::minutes(31)).unwrap();
+    let home = GeoPoint {
+        lat: 32.0,
+        lon: 118.9,
+    };
+    let record = VisitRecord::sample_of("hB", Category::LeftBehindChild, Some(home), at)
+        .and_then(|r| r.with_sample_photos(&template, (32, 24)))
+        .unwrap()
+        .reported_to_police();
+    let visit = phone.record(&record).unwrap().visit_id;
     let sealed = engine.store().sealed(&visit).unwrap().unwrap();
     let uri = format!("/api/v1/visits/{visit}");
     let r = w

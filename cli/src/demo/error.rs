@@ -2,9 +2,10 @@
 
 use std::path::PathBuf;
 
-use crate::ops::OpsError;
-use crate::state::StartError;
-use crate::store::StoreError;
+use fieldvisit_server::ops::OpsError;
+use fieldvisit_server::state::StartError;
+use fieldvisit_server::store::StoreError;
+use fieldvisit_sim::SimError;
 
 /// Why the demo could not run. Messages name files, steps and ids, never personal data.
 #[derive(Debug, thiserror::Error)]
@@ -54,21 +55,13 @@ pub enum DemoError {
     #[error("cannot listen on {0}: {1}")]
     Bind(String, #[source] std::io::Error),
     /// A simulated phone failed.
-    #[error("simulated phone of {worker}, {step}: {message}")]
+    #[error("simulated phone of {worker}: {error}")]
     Phone {
         /// Worker id.
         worker: String,
-        /// Step.
-        step: &'static str,
-        /// The engine's or sync client's error.
-        message: String,
+        /// What went wrong.
+        error: SimError,
     },
-    /// A photo could not be generated.
-    #[error(transparent)]
-    Photo(#[from] super::photo::PhotoError),
-    /// Core has no sample answers for a template.
-    #[error("no sample answers for template {0}")]
-    NoSample(String),
     /// A background task failed.
     #[error("a demo task failed: {0}")]
     Task(String),

@@ -97,7 +97,8 @@ pub fn create(
 
 /// Writes a new file readable by its owner only (it holds passwords or keys).
 pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), DemoError> {
-    crate::files::write_new_private(path, bytes).map_err(|e| DemoError::Io(path.to_path_buf(), e))
+    fieldvisit_server::files::write_new_private(path, bytes)
+        .map_err(|e| DemoError::Io(path.to_path_buf(), e))
 }
 
 #[cfg(test)]

@@ -11,14 +11,14 @@ use fieldvisit_core::caseload::Category;
 use unicode_width::UnicodeWidthStr;
 
 use super::DemoError;
-use super::county::{TOWNSHIPS, township_of, village_name};
-use crate::ops::Actor;
-use crate::ops::coverage::{self, Coverage, Filter, Tally};
-use crate::ops::evidence::{self, Evidence};
-use crate::ops::parameters::Parameters;
-use crate::ops::review::{self, ReviewView};
-use crate::state::AppState;
-use crate::store::{Counts, Scope, VisitMeta};
+use fieldvisit_server::ops::Actor;
+use fieldvisit_server::ops::coverage::{self, Coverage, Filter, Tally};
+use fieldvisit_server::ops::evidence::{self, Evidence};
+use fieldvisit_server::ops::parameters::Parameters;
+use fieldvisit_server::ops::review::{self, ReviewView};
+use fieldvisit_server::state::AppState;
+use fieldvisit_server::store::{Counts, Scope, VisitMeta};
+use fieldvisit_sim::county::units::{TOWNSHIPS, township_of, village_name};
 
 /// The staff the summary is computed as.
 pub const SUPERVISOR_ID: &str = "demo-supervisor";

@@ -1,21 +1,32 @@
-//! Generated test photos, shared by the media tests, `benches/photo_pipeline.rs` and
-//! `examples/photo_peak_mem.rs` (they include this file with `#[path]`).
-//!
-//! The photo is procedural with a fixed seed: sky and ground gradients, a textured field, a
-//! house with hard edges and windows, round shapes, and sensor noise. That compresses like a
-//! camera photo (unlike flat colour, which would flatter every codec). The camera JPEG carries
-//! what a phone camera writes and the pipeline must strip: EXIF with orientation, GPS, a capture
-//! time and a maker note, an XMP packet, an APP13 block and a comment.
-#![allow(dead_code)]
+//! Camera-like photos, made up: a house under a sky on a field, or a signed sheet of paper on a
+//! table, with texture, hard edges and sensor noise, so they compress like camera pictures rather
+//! than like flat test patterns; encoded as a phone camera would (JPEG 4:2:0 with EXIF
+//! orientation, GPS, a capture time and a maker note, an XMP packet, an APP13 block and a
+//! comment), so the photo pipeline has what it must strip. Also the malformed files the pipeline
+//! must refuse (a PNG bomb, a header without pixels). The same seed gives the same picture.
+
+use crate::SimError;
+
+/// What a photo shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scene {
+    /// The home from outside.
+    House,
+    /// A document on a table: agreement, authorisation, entrustment letter.
+    Document,
+}
 
 /// Deterministic xorshift64* generator (no dependency, same sequence everywhere).
+#[derive(Debug, Clone)]
 pub struct Rng(u64);
 
 impl Rng {
+    /// A generator for `seed`.
     pub fn new(seed: u64) -> Self {
         Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
+    /// The next 64 bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
@@ -51,7 +62,71 @@ fn value_noise(x: u32, y: u32, cell: u32, seed: u64) -> f32 {
     top * (1.0 - sy) + bottom * sy
 }
 
-/// A photo-like RGB image, `width * height * 3` bytes.
+/// A `width`×`height` camera JPEG of a house; different seeds give different pictures.
+pub fn jpeg(width: u32, height: u32, seed: u64) -> Result<Vec<u8>, SimError> {
+    scene_jpeg(Scene::House, width, height, seed)
+}
+
+/// A `width`×`height` camera JPEG of `scene`.
+pub fn scene_jpeg(scene: Scene, width: u32, height: u32, seed: u64) -> Result<Vec<u8>, SimError> {
+    let failed = SimError::Photo { width, height };
+    let (Ok(w), Ok(h)) = (u16::try_from(width), u16::try_from(height)) else {
+        return Err(failed);
+    };
+    let rgb = match scene {
+        Scene::House => photo_rgb(width, height, seed),
+        Scene::Document => document_rgb(width, height, seed),
+    };
+    let jpeg = camera_jpeg(&rgb, w, h, Some(1), 92);
+    if jpeg.is_empty() {
+        Err(failed)
+    } else {
+        Ok(jpeg)
+    }
+}
+
+/// A sheet of ruled paper with a signature, lying on a wooden table: RGB, `width * height * 3`
+/// bytes. Drawn on a 320×240 plan and scaled.
+pub fn document_rgb(width: u32, height: u32, seed: u64) -> Vec<u8> {
+    let mut rng = Rng::new(seed ^ 0xD0C);
+    let mut pick = |lo: i64, hi: i64| lo + (rng.next_u64() % (hi - lo + 1) as u64) as i64;
+    let light = pick(190, 290);
+    let tint = [pick(-12, 12), pick(-12, 12), pick(-12, 12)];
+    let paper_x = 160 + pick(-20, 20);
+    let mut out = Vec::with_capacity(width as usize * height as usize * 3);
+    for py in 0..height {
+        let y = i64::from(py) * 240 / i64::from(height.max(1));
+        // Wood grain: stripes that drift row by row.
+        let drift = (y / 7) % 5;
+        for px in 0..width {
+            let x = i64::from(px) * 320 / i64::from(width.max(1));
+            let (dx, dy) = (x - paper_x, y - 120);
+            let base: [i64; 3] = if dx.abs() < 95 && dy.abs() < 110 {
+                let line = (dy + 100).rem_euclid(12) < 2 && dx.abs() < 78 && dy < 70;
+                let signature = dy > 80
+                    && dy < 100
+                    && dx > 15
+                    && dx < 80
+                    && (dy - 90 - (dx % 16 - 8).abs() / 2).abs() < 2;
+                if line || signature {
+                    [50, 50, 70]
+                } else {
+                    [235, 232, 225]
+                }
+            } else {
+                let g = ((x + drift * 3) % 23) * 2;
+                [120 + g, 80 + g / 2, 50]
+            };
+            for c in 0..3 {
+                let noise = i64::from(rng.noise(7));
+                out.push((base[c] * light / 256 + tint[c] + noise).clamp(0, 255) as u8);
+            }
+        }
+    }
+    out
+}
+
+/// A photo-like RGB image of a house under a sky on a field, `width * height * 3` bytes.
 pub fn photo_rgb(width: u32, height: u32, seed: u64) -> Vec<u8> {
     let mut rng = Rng::new(seed);
     let mut out = Vec::with_capacity(width as usize * height as usize * 3);
@@ -343,4 +418,46 @@ pub fn png_bomb(side: u32) -> Vec<u8> {
     png_chunk(&mut out, b"IDAT", &zlib_zeros(raw));
     png_chunk(&mut out, b"IEND", &[]);
     out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn photos_decode_at_their_size_and_differ_by_seed_and_scene() {
+        let a = jpeg(320, 240, 1).unwrap();
+        let b = jpeg(320, 240, 2).unwrap();
+        let c = scene_jpeg(Scene::Document, 320, 240, 1).unwrap();
+        let d = scene_jpeg(Scene::Document, 160, 120, 1).unwrap();
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a, jpeg(320, 240, 1).unwrap());
+        for (bytes, size) in [
+            (&a, (320, 240)),
+            (&b, (320, 240)),
+            (&c, (320, 240)),
+            (&d, (160, 120)),
+        ] {
+            assert!(
+                bytes.len() > 3_000 && bytes.len() < 100_000,
+                "{}",
+                bytes.len()
+            );
+            let img = image::load_from_memory(bytes).unwrap();
+            assert_eq!((img.width(), img.height()), size);
+        }
+        assert!(jpeg(70_000, 10, 1).is_err());
+    }
+
+    #[test]
+    fn camera_photos_carry_what_a_camera_writes() {
+        let bytes = jpeg(64, 48, 3).unwrap();
+        // SOI, COM, APP1 (EXIF), APP1 (XMP), APP13 before the frame.
+        let markers = header_markers(&bytes);
+        for m in [0xFE, 0xE1, 0xED, 0xDA] {
+            assert!(markers.contains(&m), "{m:#x} in {markers:x?}");
+        }
+    }
 }

@@ -5,14 +5,14 @@
 use fieldvisit_core::caseload::Household;
 
 use super::DemoError;
-use super::county::{COUNTY_ID, TOWNSHIPS, UPPER_UNITS};
 use super::folder::DemoFile;
-use super::staff::accounts;
-use crate::ops::csv_import::ParsedRow;
-use crate::ops::users::NewUser;
-use crate::ops::{Actor, audience, households, org, users};
-use crate::state::AppState;
-use crate::store::{HouseholdRow, OrgLevel, Scope};
+use fieldvisit_server::ops::csv_import::ParsedRow;
+use fieldvisit_server::ops::users::NewUser;
+use fieldvisit_server::ops::{Actor, audience, households, org, users};
+use fieldvisit_server::state::AppState;
+use fieldvisit_server::store::{HouseholdRow, OrgLevel, Role, Scope};
+use fieldvisit_sim::county::staff::{StaffRole, accounts};
+use fieldvisit_sim::county::units::{COUNTY_ID, TOWNSHIPS, UPPER_UNITS, UnitLevel};
 
 /// What seeding added in this run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -27,7 +27,28 @@ pub struct Seeded {
     pub keys: usize,
 }
 
-fn op(step: &'static str) -> impl FnOnce(crate::ops::OpsError) -> DemoError {
+/// The server's role for a seeded account's.
+pub fn role(role: StaffRole) -> Role {
+    match role {
+        StaffRole::Worker => Role::Worker,
+        StaffRole::Supervisor => Role::Supervisor,
+        StaffRole::ChildWelfareReviewer => Role::ChildWelfareReviewer,
+        StaffRole::Admin => Role::Admin,
+    }
+}
+
+/// The server's level for a seeded org unit's.
+fn level(level: UnitLevel) -> OrgLevel {
+    match level {
+        UnitLevel::Province => OrgLevel::Province,
+        UnitLevel::City => OrgLevel::City,
+        UnitLevel::County => OrgLevel::County,
+        UnitLevel::Township => OrgLevel::Township,
+        UnitLevel::Village => OrgLevel::Village,
+    }
+}
+
+fn op(step: &'static str) -> impl FnOnce(fieldvisit_server::ops::OpsError) -> DemoError {
     move |error| DemoError::Op { step, error }
 }
 
@@ -39,7 +60,10 @@ pub async fn seed(
 ) -> Result<Seeded, DemoError> {
     let cli = Actor::cli();
     let mut seeded = Seeded::default();
-    let mut units: Vec<(&str, Option<&str>, OrgLevel, &str)> = UPPER_UNITS.to_vec();
+    let mut units: Vec<(&str, Option<&str>, OrgLevel, &str)> = UPPER_UNITS
+        .iter()
+        .map(|&(id, parent, l, name)| (id, parent, level(l), name))
+        .collect();
     for t in &TOWNSHIPS {
         units.push((t.id, Some(COUNTY_ID), OrgLevel::Township, t.name));
         for (id, name) in &t.villages {
@@ -69,7 +93,7 @@ pub async fn seed(
                 id: Some(a.id.clone()),
                 login: a.login.clone(),
                 display_name: a.name.clone(),
-                role: a.role,
+                role: role(a.role),
                 scope_unit_id: a.unit_id.clone(),
                 password: password.clone(),
             },
@@ -130,4 +154,32 @@ pub async fn seed(
         seeded.keys += 1;
     }
     Ok(seeded)
+}
+
+#[cfg(test)]
+mod tests {
+    use fieldvisit_server::ids::{is_safe_id, is_safe_login};
+    use fieldvisit_sim::county::units::villages;
+
+    use super::*;
+
+    #[test]
+    fn every_seeded_id_and_login_is_one_the_server_takes() {
+        for a in accounts() {
+            assert!(is_safe_id(&a.id), "{}", a.id);
+            assert!(is_safe_login(&a.login), "{}", a.login);
+        }
+        for (id, ..) in UPPER_UNITS {
+            assert!(is_safe_id(id), "{id}");
+        }
+        for v in villages() {
+            assert!(is_safe_id(v.id), "{}", v.id);
+        }
+        assert!(TOWNSHIPS.iter().all(|t| is_safe_id(t.id)));
+        assert_eq!(
+            role(StaffRole::ChildWelfareReviewer),
+            Role::ChildWelfareReviewer
+        );
+        assert_eq!(level(UnitLevel::Village), OrgLevel::Village);
+    }
 }

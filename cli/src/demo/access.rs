@@ -4,10 +4,11 @@
 use std::io::Write;
 use std::path::Path;
 
+use super::Demo;
 use super::folder::{self, DemoFile};
 use super::phones::pad_login;
-use super::{Demo, staff};
-use crate::store::Role;
+use fieldvisit_server::store::Role;
+use fieldvisit_sim::county::staff;
 
 /// The console page a role lands on after signing in; `None` for workers, who use the phone app.
 pub fn landing_page(role: Role) -> Option<&'static str> {
@@ -50,7 +51,7 @@ pub fn write_access(
     )?;
     for a in staff::accounts() {
         let password = file.passwords.get(&a.login).map_or("-", String::as_str);
-        let opens = landing_page(a.role).map_or_else(
+        let opens = landing_page(super::seed::role(a.role)).map_or_else(
             || "手机应用（无网页）phone app (no page)".to_owned(),
             |page| format!("{url}{page}"),
         );

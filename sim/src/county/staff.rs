@@ -1,8 +1,20 @@
 //! The demo's staff: an administrator, a county supervisor, a county child-welfare reviewer, a
 //! station head per township and two workers per station (each worker carries one simulated phone).
 
-use super::county::{COUNTY_ID, TOWNSHIPS};
-use crate::store::Role;
+use super::units::{COUNTY_ID, TOWNSHIPS};
+
+/// What an account may do, as the server's roles have it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffRole {
+    /// 驻站社工.
+    Worker,
+    /// 站长 / county staff.
+    Supervisor,
+    /// 儿童督导员.
+    ChildWelfareReviewer,
+    /// Administration.
+    Admin,
+}
 
 /// One demo account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +26,7 @@ pub struct Account {
     /// Display name (synthetic).
     pub name: String,
     /// Role.
-    pub role: Role,
+    pub role: StaffRole,
     /// Root unit of the account's branch.
     pub unit_id: String,
     /// What the account is for, Chinese first.
@@ -41,7 +53,7 @@ pub fn accounts() -> Vec<Account> {
             id: "demo-admin".into(),
             login: "admin".into(),
             name: "系统管理员".into(),
-            role: Role::Admin,
+            role: StaffRole::Admin,
             unit_id: COUNTY_ID.into(),
             purpose: "管理员：组织、账号、设备 / admin: org, accounts, devices".into(),
         },
@@ -49,7 +61,7 @@ pub fn accounts() -> Vec<Account> {
             id: "demo-supervisor".into(),
             login: "supervisor".into(),
             name: "吴敏".into(),
-            role: Role::Supervisor,
+            role: StaffRole::Supervisor,
             unit_id: COUNTY_ID.into(),
             purpose: "县民政局：覆盖率、可疑走访、月报 / county: coverage, evidence, briefing"
                 .into(),
@@ -58,7 +70,7 @@ pub fn accounts() -> Vec<Account> {
             id: "demo-reviewer".into(),
             login: "reviewer".into(),
             name: "徐静".into(),
-            role: Role::ChildWelfareReviewer,
+            role: StaffRole::ChildWelfareReviewer,
             unit_id: COUNTY_ID.into(),
             purpose: "儿童督导员：审核监护评估 / child-welfare reviewer".into(),
         },
@@ -69,7 +81,7 @@ pub fn accounts() -> Vec<Account> {
             id: format!("demo-head-{s}"),
             login: format!("station-{s}"),
             name: HEAD_NAMES[t].into(),
-            role: Role::Supervisor,
+            role: StaffRole::Supervisor,
             unit_id: township.id.into(),
             purpose: format!("{}社工站站长 / station head", township.name),
         });
@@ -81,7 +93,7 @@ pub fn accounts() -> Vec<Account> {
                 id: worker_id(t, w),
                 login: format!("worker-{s}-{}", w + 1),
                 name: (*name).into(),
-                role: Role::Worker,
+                role: StaffRole::Worker,
                 unit_id: township.id.into(),
                 purpose: format!(
                     "{}驻站社工（模拟手机）/ worker (simulated phone)",
@@ -102,7 +114,7 @@ pub fn worker_id(t: usize, w: usize) -> String {
 pub fn workers() -> Vec<Account> {
     accounts()
         .into_iter()
-        .filter(|a| a.role == Role::Worker)
+        .filter(|a| a.role == StaffRole::Worker)
         .collect()
 }
 
@@ -123,10 +135,6 @@ mod tests {
         logins.sort_unstable();
         logins.dedup();
         assert_eq!(logins.len(), all.len());
-        for a in &all {
-            assert!(crate::ids::is_safe_id(&a.id), "{}", a.id);
-            assert!(crate::ids::is_safe_login(&a.login), "{}", a.login);
-        }
         assert_eq!(
             by_id(&worker_id(2, 1)).map(|a| a.name),
             Some("郭海涛".into())

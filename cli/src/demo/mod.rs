@@ -5,18 +5,10 @@
 //! and keeps serving.
 
 mod access;
-pub mod answers;
-pub mod county;
-pub mod dice;
 mod error;
 pub mod folder;
-pub mod people;
-pub mod phone;
 mod phones;
-pub mod photo;
-pub mod plan;
 pub mod seed;
-pub mod staff;
 pub mod summary;
 
 use std::io::Write;
@@ -26,26 +18,24 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chrono::{Duration, Utc};
-use fieldvisit_core::caseload::{Category, Household};
+use fieldvisit_server::config::Config;
+use fieldvisit_server::ops::audience;
+use fieldvisit_server::state::AppState;
+use fieldvisit_sim::county::recording::PhoneReport;
+use fieldvisit_sim::county::{HOUSEHOLD_RANGE, county_households, staff};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use self::error::DemoError;
 use self::folder::DemoFile;
-use self::phone::PhoneReport;
-use self::plan::HouseholdPlan;
+pub use self::phones::phone_dir;
 use self::seed::Seeded;
 use self::summary::Summary;
-use crate::config::Config;
-use crate::ops::audience;
-use crate::state::AppState;
 
 /// Data folder when `--data` is not given.
 pub const DEFAULT_DATA: &str = "fieldvisit-demo";
 /// Households in a new demo county unless `--households` says otherwise.
 pub const DEFAULT_HOUSEHOLDS: usize = 300;
-/// Fewest and most households a demo county may have.
-pub const HOUSEHOLD_RANGE: std::ops::RangeInclusive<usize> = 12..=3000;
 
 /// Options of `demo`.
 #[derive(Debug, Clone, clap::Args)]
@@ -59,47 +49,6 @@ pub struct DemoArgs {
     /// Stop after the phones have synced and the summary is printed (for scripts).
     #[arg(long)]
     pub exit_after_sync: bool,
-}
-
-/// One household of the county with its worker and plan.
-#[derive(Debug, Clone)]
-pub struct CountyHousehold {
-    /// The household.
-    pub household: Household,
-    /// Staff id of its worker.
-    pub worker_id: String,
-    /// Its visits.
-    pub plan: HouseholdPlan,
-}
-
-/// The county's households, planned back from `anchor`.
-pub fn county_households(n: usize, anchor: chrono::NaiveDate) -> Vec<CountyHousehold> {
-    let villages = county::villages();
-    let mut plans: Vec<(Category, HouseholdPlan)> = (0..n)
-        .map(|i| {
-            let c = people::category_of(i);
-            (c, plan::plan_household(i, c, anchor))
-        })
-        .collect();
-    plan::mark_police(&mut plans);
-    plans
-        .into_iter()
-        .enumerate()
-        .map(|(i, (_, plan))| {
-            let village = &villages[i % villages.len()];
-            // The first village of a station is worker 1's, the second worker 2's; the third is shared.
-            let w = match village.index {
-                0 => 0,
-                1 => 1,
-                _ => i % 2,
-            };
-            CountyHousehold {
-                household: people::household(i, village, anchor, plan.since),
-                worker_id: staff::worker_id(village.township, w),
-                plan,
-            }
-        })
-        .collect()
 }
 
 /// A running demo: the server on its address, and what the run did.
@@ -169,7 +118,7 @@ pub async fn start(
 ) -> Result<Demo, DemoError> {
     let began = Instant::now();
     let now = Utc::now();
-    let today = crate::ops::coverage::local_date(now);
+    let today = fieldvisit_server::ops::coverage::local_date(now);
     let (file, created) = match folder::load(data)? {
         Some(f) => {
             if let Some(n) = args.households
@@ -242,7 +191,7 @@ pub async fn start(
     );
 
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let app = crate::app(state.clone());
+    let app = fieldvisit_server::app(state.clone());
     let server = tokio::spawn(async move {
         axum::serve(
             listener,
@@ -254,7 +203,8 @@ pub async fn start(
         .await
     });
     // Channels an admin adds in the console work in the demo as in production.
-    let alerts = crate::alerts::spawn(state.clone()).map_err(|e| DemoError::Task(e.to_string()))?;
+    let alerts = fieldvisit_server::alerts::spawn(state.clone())
+        .map_err(|e| DemoError::Task(e.to_string()))?;
     say(progress, &format!("② 服务已启动 Serving at {url}"));
 
     let phones = match phones::run_phones(data, &state, &url, &county, progress).await {
@@ -312,7 +262,7 @@ pub async fn main(data: PathBuf, args: DemoArgs) -> Result<ExitCode, String> {
     } else {
         println!();
         println!("服务中，按 Ctrl-C 停止 Serving; press Ctrl-C to stop.");
-        demo.serve_until(crate::cli::serve::shutdown_signal())
+        demo.serve_until(fieldvisit_server::cli::serve::shutdown_signal())
             .await
             .map_err(|e| e.to_string())?;
     }

@@ -6,14 +6,15 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
-use fieldvisit_core::Engine;
 use fieldvisit_core::caseload::Household;
+use fieldvisit_server::ops::{Actor, devices};
+use fieldvisit_server::state::AppState;
+use fieldvisit_sim::county::plan::{self, PlannedVisit};
+use fieldvisit_sim::county::recording::{self, PhoneJob, PhoneReport};
+use fieldvisit_sim::county::{CountyHousehold, staff, units};
+use fieldvisit_sim::phone::Phone;
 
-use super::phone::{self, PhoneJob, PhoneReport};
-use super::plan::{self, PlannedVisit};
-use super::{CountyHousehold, DemoError, county, say, staff};
-use crate::ops::{Actor, devices};
-use crate::state::AppState;
+use super::{DemoError, say};
 
 /// Runs one phone per worker over the county's plan; returns what each did.
 pub(super) async fn run_phones(
@@ -30,11 +31,15 @@ pub(super) async fn run_phones(
         tokio::task::spawn_blocking(move || {
             ids.iter()
                 .map(|id| {
-                    let engine = phone::open(&data, id)?;
-                    let enrolled = phone::is_enrolled(&engine, id)?;
-                    Ok((engine, enrolled))
+                    let failed = |error| DemoError::Phone {
+                        worker: id.clone(),
+                        error,
+                    };
+                    let phone = Phone::open(&phone_dir(&data, id)).map_err(failed)?;
+                    let enrolled = phone.is_enrolled().map_err(failed)?;
+                    Ok((phone, enrolled))
                 })
-                .collect::<Result<Vec<(Engine, bool)>, DemoError>>()
+                .collect::<Result<Vec<(Phone, bool)>, DemoError>>()
         })
         .await
         .map_err(|e| DemoError::Task(e.to_string()))??
@@ -81,11 +86,11 @@ pub(super) async fn run_phones(
                 .zip(codes)
                 .zip(visits)
                 .enumerate()
-                .map(|(i, (((engine, _), code), planned))| {
+                .map(|(i, (((phone, _), code), planned))| {
                     let worker = &workers[i];
                     // Workers come in pairs per station; the other one co-signs economic checks.
                     let partner = &workers[i ^ 1];
-                    let township = county::TOWNSHIPS[i / 2].name;
+                    let township = units::TOWNSHIPS[i / 2].name;
                     let households = &households;
                     let url = &url;
                     scope.spawn(move || {
@@ -97,7 +102,12 @@ pub(super) async fn run_phones(
                             households,
                             code,
                         };
-                        phone::run(engine, &job, url)
+                        recording::work_through(phone, &job, url).map_err(|error| {
+                            DemoError::Phone {
+                                worker: worker.id.clone(),
+                                error,
+                            }
+                        })
                     })
                 })
                 .collect();
@@ -137,6 +147,11 @@ pub(super) async fn run_phones(
         );
     }
     Ok(reports)
+}
+
+/// The folder of a worker's phone in the demo folder.
+pub fn phone_dir(data: &Path, worker_id: &str) -> std::path::PathBuf {
+    data.join("phones").join(worker_id)
 }
 
 /// A login padded for the tables.

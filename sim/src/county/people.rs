@@ -5,8 +5,8 @@ use chrono::{Datelike, NaiveDate};
 use fieldvisit_core::caseload::{Category, CategoryRegistration, Household, Member};
 use fieldvisit_core::geo::GeoPoint;
 
-use super::county::Village;
 use super::dice::Dice;
+use super::units::Village;
 
 const SURNAMES: [&str; 30] = [
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
@@ -214,7 +214,7 @@ mod tests {
     #[test]
     fn every_category_appears_and_children_are_children() {
         let anchor = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
-        let v = super::super::county::villages();
+        let v = super::super::units::villages();
         let mut seen = std::collections::HashSet::new();
         for i in 0..20 {
             let h = household(i, &v[i % 9], anchor, anchor);

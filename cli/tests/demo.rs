@@ -4,12 +4,13 @@
 
 use std::process::Command;
 
+use fieldvisit_cli::demo::{self, DemoArgs, seed::Seeded};
 use fieldvisit_core::template::AnswerValue;
 use fieldvisit_server::AppState;
 use fieldvisit_server::auth::token::{STAFF_PREFIX, new_token, token_hash};
-use fieldvisit_server::demo::{self, DemoArgs, seed::Seeded};
 use fieldvisit_server::ops::{Actor, decrypt, sessions};
 use fieldvisit_server::store::{Counts, Session};
+use fieldvisit_sim::county::county_households;
 
 const HOUSEHOLDS: usize = 24;
 
@@ -53,7 +54,7 @@ async fn demo_county_twice_on_one_folder_stores_everything_once() {
     let mut out = Vec::new();
     let first = demo::start(dir.path(), &args(), &mut out).await.unwrap();
     let s = &first.summary;
-    let planned: usize = demo::county_households(HOUSEHOLDS, first.file.anchor)
+    let planned: usize = county_households(HOUSEHOLDS, first.file.anchor)
         .iter()
         .map(|h| h.plan.visits.len())
         .sum();
