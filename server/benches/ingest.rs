@@ -41,7 +41,7 @@ use fieldvisit_server::ops::{Actor, devices, households, org, users};
 use fieldvisit_server::store::postgres::PgStore;
 use fieldvisit_server::store::{AlertDraft, AlertKind, AlertUnit, ChannelKind, OrgLevel, Role};
 use fieldvisit_server::{AppState, Config};
-use fieldvisit_sim::load::{self, LoadPhone, LoadVisit, SealedLoad};
+use fieldvisit_sim::load::{self, Lane, LoadPhone, LoadVisit, SealedLoad};
 
 /// Households per worker (each client is one worker's phone).
 const HOUSEHOLDS_PER_WORKER: usize = 40;
@@ -52,54 +52,6 @@ fn env_usize(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// One simulated phone: its token and its visits in chain order.
-struct PhoneLoad {
-    token: String,
-    visits: Vec<SealedLoad>,
-}
-
-/// Latency summary of one phase.
-struct Report {
-    name: &'static str,
-    requests: usize,
-    units: usize,
-    elapsed: Duration,
-    lat: Vec<Duration>,
-}
-
-impl Report {
-    fn per_sec(&self) -> f64 {
-        self.units as f64 / self.elapsed.as_secs_f64()
-    }
-
-    fn pct(&self, p: f64) -> f64 {
-        let i = ((self.lat.len() as f64 - 1.0) * p).round() as usize;
-        self.lat.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    }
-
-    fn print(&self, baseline: Option<&Report>) {
-        let ratio = baseline.map_or(String::new(), |b| {
-            format!(
-                "  ({:.2} × baseline rate, p99 {:.2} × baseline)",
-                self.per_sec() / b.per_sec(),
-                self.pct(0.99) / b.pct(0.99).max(1e-6)
-            )
-        });
-        println!(
-            "{:<34} {:>7} units {:>7} req in {:>6.2} s = {:>8.0}/s  p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  max {:>7.2} ms{ratio}",
-            self.name,
-            self.units,
-            self.requests,
-            self.elapsed.as_secs_f64(),
-            self.per_sec(),
-            self.pct(0.50),
-            self.pct(0.95),
-            self.pct(0.99),
-            self.lat.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0),
-        );
-    }
 }
 
 fn runtime(threads: usize) -> tokio::runtime::Runtime {
@@ -230,83 +182,6 @@ fn seal_visits(
         .collect()
 }
 
-/// What one client does with one unit of work; returns the number of requests it made.
-#[derive(Clone, Copy)]
-enum Work {
-    Health,
-    Visit,
-}
-
-/// Runs every phone's list on its own client concurrently; latency is per unit (a visit with its
-/// photo chunks counts as one).
-fn run(
-    rt: &tokio::runtime::Runtime,
-    name: &'static str,
-    base: &str,
-    loads: Vec<PhoneLoad>,
-    work: Work,
-    health_per_client: usize,
-) -> Report {
-    let base = Arc::new(base.to_owned());
-    rt.block_on(async move {
-        let start = Instant::now();
-        let mut tasks = Vec::new();
-        for load in loads {
-            let base = Arc::clone(&base);
-            tasks.push(tokio::spawn(async move {
-                let http = reqwest::Client::builder()
-                    .pool_max_idle_per_host(1)
-                    .build()
-                    .expect("client");
-                let mut lat = Vec::new();
-                let mut requests = 0;
-                match work {
-                    Work::Health => {
-                        for _ in 0..health_per_client {
-                            let t = Instant::now();
-                            let r = http
-                                .get(format!("{base}/healthz"))
-                                .send()
-                                .await
-                                .expect("healthz");
-                            assert_eq!(r.status(), 200);
-                            let _ = r.bytes().await;
-                            lat.push(t.elapsed());
-                            requests += 1;
-                        }
-                    }
-                    Work::Visit => {
-                        for v in &load.visits {
-                            let t = Instant::now();
-                            requests += load::send(&http, &base, &load.token, v)
-                                .await
-                                .expect("send");
-                            lat.push(t.elapsed());
-                        }
-                    }
-                }
-                (lat, requests)
-            }));
-        }
-        let mut lat = Vec::new();
-        let mut requests = 0;
-        for t in tasks {
-            let (l, r) = t.await.expect("client task");
-            lat.extend(l);
-            requests += r;
-        }
-        let elapsed = start.elapsed();
-        lat.sort_unstable();
-        Report {
-            name,
-            requests,
-            units: lat.len(),
-            elapsed,
-            lat,
-        }
-    })
-}
-
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
@@ -376,7 +251,7 @@ fn main() {
     let mut plain_again = Vec::new();
     let audience = audience.public_key();
     for mut phone in phones {
-        let mut phase = |count, photo_bytes, tag, police_every| PhoneLoad {
+        let mut phase = |count, photo_bytes, tag, police_every| Lane {
             token: phone.token.clone(),
             visits: seal_visits(&mut phone, &audience, count, photo_bytes, tag, police_every),
         };
@@ -395,51 +270,25 @@ fn main() {
     );
 
     let client_rt = runtime(2);
-    // Health phases have no visits; each client only needs its slot.
-    let warm = |n: usize| {
-        (0..n)
-            .map(|_| PhoneLoad {
-                token: String::new(),
-                visits: Vec::new(),
-            })
-            .collect::<Vec<_>>()
+    let health = |name: &str, per_client| {
+        client_rt
+            .block_on(load::drive_get(
+                name, &base, "/healthz", None, clients, per_client,
+            ))
+            .expect("healthz")
     };
-    run(
-        &client_rt,
-        "warm-up",
-        &base,
-        warm(clients),
-        Work::Health,
-        20,
-    );
+    health("warm-up", 20);
     println!("load average before: {}", load_average());
-    let baseline = run(
-        &client_rt,
-        "baseline GET /healthz",
-        &base,
-        warm(clients),
-        Work::Health,
-        per_client,
-    );
-    baseline.print(None);
-    let ingest = run(
-        &client_rt,
-        "ingest, no photos",
-        &base,
-        plain,
-        Work::Visit,
-        0,
-    );
-    ingest.print(Some(&baseline));
-    let photos = run(
-        &client_rt,
-        "ingest, 1 photo per visit",
-        &base,
-        with_photo,
-        Work::Visit,
-        0,
-    );
-    photos.print(Some(&baseline));
+    let baseline = health("GET /healthz", per_client);
+    println!("{}", baseline.line(None));
+    let ingest = client_rt
+        .block_on(load::drive("ingest, no photos", &base, plain))
+        .expect("ingest");
+    println!("{}", ingest.line(Some(&baseline)));
+    let photos = client_rt
+        .block_on(load::drive("ingest, 1 photo per visit", &base, with_photo))
+        .expect("ingest");
+    println!("{}", photos.line(Some(&baseline)));
     println!(
         "photo payload: {:.1} MB/s",
         photos.per_sec() * photo_kb as f64 / 1024.0
@@ -468,36 +317,26 @@ fn main() {
         let _g = server_rt.enter();
         fieldvisit_server::alerts::spawn(state.clone()).expect("alert sender")
     };
-    let with_alerts = run(
-        &client_rt,
-        "ingest, no photos, alerts on",
-        &base,
-        alerted,
-        Work::Visit,
-        0,
-    );
-    with_alerts.print(Some(&baseline));
+    let with_alerts = client_rt
+        .block_on(load::drive("ingest, no photos, alerts on", &base, alerted))
+        .expect("ingest");
+    println!("{}", with_alerts.line(Some(&baseline)));
     let police = per_client.div_ceil(POLICE_EVERY) * clients;
     let got = client_rt.block_on(receiver.wait_for(police, Duration::from_secs(60)));
     assert_eq!(got.len(), police, "every police report alerted once");
     sender.abort();
     // The plain phase again, after: a store that grew by the phases between is slower by itself,
     // so the phase with alerts is compared with the mean of the plain phases around it.
-    let again = run(
-        &client_rt,
-        "ingest, no photos, again",
-        &base,
-        plain_again,
-        Work::Visit,
-        0,
-    );
-    again.print(Some(&baseline));
+    let again = client_rt
+        .block_on(load::drive("ingest, no photos, again", &base, plain_again))
+        .expect("ingest");
+    println!("{}", again.line(Some(&baseline)));
     let plain_rate = (ingest.per_sec() + again.per_sec()) / 2.0;
-    let plain_p99 = (ingest.pct(0.99) + again.pct(0.99)) / 2.0;
+    let plain_p99 = (ingest.ms(0.99) + again.ms(0.99)) / 2.0;
     println!(
         "alerts on: {:.2} × the ingest rate without alerts (mean of the phases before and after), p99 {:.2} ×; {police} alerts sent during the phase",
         with_alerts.per_sec() / plain_rate,
-        with_alerts.pct(0.99) / plain_p99.max(1e-6)
+        with_alerts.ms(0.99) / plain_p99.max(1e-6)
     );
 
     // The sender alone: due alerts drained to the receiver.

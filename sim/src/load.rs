@@ -6,6 +6,8 @@
 //! at offsets). A [`crate::phone::Phone`] records a visit the way a worker does; this one only
 //! makes traffic.
 
+use std::time::{Duration as Elapsed, Instant};
+
 use chrono::{DateTime, Duration, Utc};
 use fieldvisit_core::crypto::{
     AudiencePublicKey, ContentKey, DeviceSigningKey, Sha256Hash, b64_encode, random_bytes, sha256,
@@ -212,4 +214,166 @@ pub async fn send(
         }
     }
     Ok(requests)
+}
+
+/// One client's work: a device token and its visits in chain order.
+#[derive(Debug, Clone, Default)]
+pub struct Lane {
+    /// The device token.
+    pub token: String,
+    /// The visits, sent one after another.
+    pub visits: Vec<SealedLoad>,
+}
+
+/// What one phase of load did.
+#[derive(Debug, Clone)]
+pub struct LoadReport {
+    /// The phase.
+    pub name: String,
+    /// HTTP requests made.
+    pub requests: usize,
+    /// Units of work (a visit with its photo chunks, or one GET), each with its latency.
+    pub latencies: Vec<Elapsed>,
+    /// Wall time of the phase.
+    pub elapsed: Elapsed,
+}
+
+impl LoadReport {
+    /// A report of `latencies` (any order) over `elapsed`.
+    pub fn new(name: &str, requests: usize, mut latencies: Vec<Elapsed>, elapsed: Elapsed) -> Self {
+        latencies.sort_unstable();
+        LoadReport {
+            name: name.to_owned(),
+            requests,
+            latencies,
+            elapsed,
+        }
+    }
+
+    /// Units per second.
+    pub fn per_sec(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+
+    /// The `p` quantile (0..=1) of the latencies, in milliseconds.
+    pub fn ms(&self, p: f64) -> f64 {
+        let i = ((self.latencies.len() as f64 - 1.0) * p).round() as usize;
+        self.latencies
+            .get(i)
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    }
+
+    /// One line: rate and latencies, and their ratios to `baseline` when given.
+    pub fn line(&self, baseline: Option<&LoadReport>) -> String {
+        let ratio = baseline.map_or(String::new(), |b| {
+            format!(
+                "  ({:.2} × {} rate, p99 {:.2} ×)",
+                self.per_sec() / b.per_sec().max(1e-9),
+                b.name,
+                self.ms(0.99) / b.ms(0.99).max(1e-6)
+            )
+        });
+        format!(
+            "{:<40} {:>7} units {:>7} req in {:>6.2} s = {:>8.0}/s  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms{ratio}",
+            self.name,
+            self.latencies.len(),
+            self.requests,
+            self.elapsed.as_secs_f64(),
+            self.per_sec(),
+            self.ms(0.50),
+            self.ms(0.95),
+            self.ms(0.99),
+            self.ms(1.0),
+        )
+    }
+}
+
+/// A client with one idle connection kept, as a phone has.
+fn client() -> Result<reqwest::Client, SimError> {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .map_err(|e| at("http client", e))
+}
+
+/// Sends every lane on its own client at once; a visit's latency includes its photo chunks.
+pub async fn drive(name: &str, base: &str, lanes: Vec<Lane>) -> Result<LoadReport, SimError> {
+    let start = Instant::now();
+    let tasks: Vec<_> = lanes
+        .into_iter()
+        .map(|lane| {
+            let base = base.to_owned();
+            tokio::spawn(async move {
+                let http = client()?;
+                let mut latencies = Vec::with_capacity(lane.visits.len());
+                let mut requests = 0;
+                for v in &lane.visits {
+                    let t = Instant::now();
+                    requests += send(&http, &base, &lane.token, v).await?;
+                    latencies.push(t.elapsed());
+                }
+                Ok::<_, SimError>((latencies, requests))
+            })
+        })
+        .collect();
+    gather(name, start, tasks).await
+}
+
+/// `GET base+path` (with `token` as bearer, if any) `per_client` times on each of `clients`
+/// clients at once; any answer but 200 is an error.
+pub async fn drive_get(
+    name: &str,
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    clients: usize,
+    per_client: usize,
+) -> Result<LoadReport, SimError> {
+    let start = Instant::now();
+    let url = format!("{base}{path}");
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (url, token) = (url.clone(), token.map(str::to_owned));
+            tokio::spawn(async move {
+                let http = client()?;
+                let mut latencies = Vec::with_capacity(per_client);
+                for _ in 0..per_client {
+                    let t = Instant::now();
+                    get(&http, &url, token.as_deref()).await?;
+                    latencies.push(t.elapsed());
+                }
+                Ok::<_, SimError>((latencies, per_client))
+            })
+        })
+        .collect();
+    gather(name, start, tasks).await
+}
+
+/// One `GET`, its body read; anything but 200 is an error naming the path.
+pub async fn get(http: &reqwest::Client, url: &str, token: Option<&str>) -> Result<(), SimError> {
+    let mut request = http.get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let r = request.send().await.map_err(|e| at("get", e))?;
+    let status = r.status();
+    let _ = r.bytes().await;
+    if status == 200 {
+        Ok(())
+    } else {
+        Err(at("get", format!("{url} answered {status}")))
+    }
+}
+
+type Task = tokio::task::JoinHandle<Result<(Vec<Elapsed>, usize), SimError>>;
+
+async fn gather(name: &str, start: Instant, tasks: Vec<Task>) -> Result<LoadReport, SimError> {
+    let mut latencies = Vec::new();
+    let mut requests = 0;
+    for t in tasks {
+        let (l, r) = t.await.map_err(|e| at("client task", e))??;
+        latencies.extend(l);
+        requests += r;
+    }
+    Ok(LoadReport::new(name, requests, latencies, start.elapsed()))
 }
