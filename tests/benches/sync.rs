@@ -24,7 +24,7 @@ use fieldvisit_core::crypto::b64_decode;
 use fieldvisit_core::sync::{SyncOptions, SyncReport};
 use fieldvisit_server::store::Scope;
 use fieldvisit_sim::phone::{Phone, VisitRecord};
-use fieldvisit_tests::harness::{TestServer, enrollment_code, runtime, seed};
+use fieldvisit_tests::harness::{TestServer, runtime, seed};
 use fieldvisit_tests::wire::{CountingProxy, WireStats};
 
 /// What the outbox holds before a sync: the payload the protocol has to carry.
@@ -240,14 +240,7 @@ fn main() {
         kb(photos[2].len() as u64),
         t.elapsed().as_secs_f64()
     );
-    let phone = Phone::temporary().unwrap();
-    phone
-        .enroll(
-            &url,
-            &enrollment_code(&rt, &server.state, &workers[0].id),
-            "test phone",
-        )
-        .unwrap();
+    let phone = server.phone_through(&url, &workers[0].id);
     sync(&phone, &url, SyncOptions::default().chunk_size);
     for (i, chunk) in [64 * 1024, 256 * 1024, 1024 * 1024].into_iter().enumerate() {
         let t = Instant::now();
@@ -279,14 +272,7 @@ fn main() {
     let sources: Vec<Vec<u8>> = (10..13)
         .map(|s| fieldvisit_sim::photo::jpeg(u32::from(src_w), u32::from(src_h), s).unwrap())
         .collect();
-    let phone = Phone::temporary().unwrap();
-    phone
-        .enroll(
-            &url,
-            &enrollment_code(&rt, &server.state, &workers[0].id),
-            "test phone",
-        )
-        .unwrap();
+    let phone = server.phone_through(&url, &workers[0].id);
     sync(&phone, &url, SyncOptions::default().chunk_size);
     for i in 0..visits {
         phone

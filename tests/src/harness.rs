@@ -13,6 +13,7 @@ use fieldvisit_server::ops::users::NewUser;
 use fieldvisit_server::ops::{Actor, devices, households, org, users};
 use fieldvisit_server::store::{OrgLevel, Role};
 use fieldvisit_server::{AppState, Config};
+use fieldvisit_sim::phone::Phone;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
@@ -91,6 +92,22 @@ impl TestServer {
     /// Runs a future of the server's API to completion.
     pub fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
+    }
+
+    /// A new simulated phone enrolled for `worker_id` through `url` (the server's own, or a
+    /// proxy's in front of it).
+    pub fn phone_through(&self, url: &str, worker_id: &str) -> Phone {
+        let code = enrollment_code(&self.rt, &self.state, worker_id);
+        let phone = Phone::temporary().unwrap_or_else(|e| panic!("{e}"));
+        phone
+            .enroll(url, &code, "test phone")
+            .unwrap_or_else(|e| panic!("{e}"));
+        phone
+    }
+
+    /// A new simulated phone enrolled with this server for `worker_id`.
+    pub fn enrolled_phone(&self, worker_id: &str) -> Phone {
+        self.phone_through(&self.url, worker_id)
     }
 }
 

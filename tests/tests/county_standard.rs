@@ -7,8 +7,8 @@
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_server::store::Role;
-use fieldvisit_sim::phone::{Phone, VisitRecord};
-use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, enrollment_code, runtime, seed};
+use fieldvisit_sim::phone::VisitRecord;
+use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, runtime, seed};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -30,14 +30,7 @@ fn a_county_standard_set_on_the_server_changes_the_income_flag_of_the_next_visit
     let workers = seed(&rt, &server.state, 1, 3);
     add_staff(&rt, &server.state, "admin-k", Role::Admin, "x-320115");
     let household = &workers[0].households[0];
-    let phone = Phone::temporary().unwrap();
-    phone
-        .enroll(
-            &server.url,
-            &enrollment_code(&rt, &server.state, &workers[0].id),
-            "test phone",
-        )
-        .unwrap();
+    let phone = server.enrolled_phone(&workers[0].id);
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("first sync: {e}"));

@@ -7,7 +7,7 @@ use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_server::auth::token::token_hash;
 use fieldvisit_sim::phone::Phone;
-use fieldvisit_tests::harness::{TestServer, enrollment_code, runtime, seed};
+use fieldvisit_tests::harness::{TestServer, runtime, seed};
 
 /// The phone's current token.
 fn token(phone: &Phone) -> String {
@@ -26,14 +26,7 @@ fn an_expired_token_is_renewed_inside_the_sync() {
     let server = TestServer::start(data.path());
     let rt = runtime();
     let workers = seed(&rt, &server.state, 1, 2);
-    let phone = Phone::temporary().unwrap();
-    phone
-        .enroll(
-            &server.url,
-            &enrollment_code(&rt, &server.state, &workers[0].id),
-            "test phone",
-        )
-        .unwrap();
+    let phone = server.enrolled_phone(&workers[0].id);
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));

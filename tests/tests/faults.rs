@@ -9,8 +9,8 @@ use std::time::Duration as StdDuration;
 
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::{Backoff, SyncOptions};
-use fieldvisit_sim::phone::Phone;
-use fieldvisit_tests::harness::{TestServer, enrollment_code, seed};
+
+use fieldvisit_tests::harness::{TestServer, seed};
 use fieldvisit_tests::proxy::{FaultPlan, FaultProxy};
 
 const CHUNK: usize = 16 * 1024;
@@ -37,14 +37,7 @@ fn cuts_delays_and_resets_lose_nothing_and_resend_at_most_a_chunk_per_cut() {
 
     let mut phones = Vec::new();
     for w in &workers {
-        let phone = Phone::temporary().unwrap();
-        phone
-            .enroll(
-                &server.url,
-                &enrollment_code(&rt, &server.state, &w.id),
-                "test phone",
-            )
-            .unwrap();
+        let phone = server.enrolled_phone(&w.id);
         phone
             .sync(&server.url, options.clone())
             .unwrap_or_else(|e| panic!("first sync: {e}"));

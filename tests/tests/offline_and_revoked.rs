@@ -5,8 +5,8 @@
 use chrono::{Duration, TimeZone, Utc};
 use fieldvisit_core::sync::{SyncError, SyncOptions};
 use fieldvisit_server::store::{ChainStatus, Scope};
-use fieldvisit_sim::phone::{Phone, VisitRecord};
-use fieldvisit_tests::harness::{TestServer, enrollment_code, revoke, runtime, seed};
+use fieldvisit_sim::phone::VisitRecord;
+use fieldvisit_tests::harness::{TestServer, revoke, runtime, seed};
 
 #[test]
 fn a_week_offline_then_everything_arrives_in_order() {
@@ -14,14 +14,7 @@ fn a_week_offline_then_everything_arrives_in_order() {
     let server = TestServer::start(data.path());
     let rt = runtime();
     let workers = seed(&rt, &server.state, 1, 3);
-    let phone = Phone::temporary().unwrap();
-    phone
-        .enroll(
-            &server.url,
-            &enrollment_code(&rt, &server.state, &workers[0].id),
-            "test phone",
-        )
-        .unwrap();
+    let phone = server.enrolled_phone(&workers[0].id);
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
@@ -79,14 +72,7 @@ fn a_revoked_device_stops_and_says_so() {
     let server = TestServer::start(data.path());
     let rt = runtime();
     let workers = seed(&rt, &server.state, 1, 3);
-    let phone = Phone::temporary().unwrap();
-    phone
-        .enroll(
-            &server.url,
-            &enrollment_code(&rt, &server.state, &workers[0].id),
-            "test phone",
-        )
-        .unwrap();
+    let phone = server.enrolled_phone(&workers[0].id);
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));

@@ -11,8 +11,7 @@ use chrono::{Duration, Utc};
 use fieldvisit_core::caseload::DueStatus;
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_server::store::Role;
-use fieldvisit_sim::phone::Phone;
-use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, enrollment_code, runtime, seed};
+use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, runtime, seed};
 use serde_json::{Value, json};
 
 #[test]
@@ -25,14 +24,7 @@ fn a_second_phone_lists_the_overdue_households_coverage_shows() {
     add_staff(&rt, &server.state, "sup-01", Role::Supervisor, "x-320115");
 
     // The first phone: visits long ago (overdue now), a month ago, and last week.
-    let first = Phone::temporary().unwrap();
-    first
-        .enroll(
-            &server.url,
-            &enrollment_code(&rt, &server.state, &worker.id),
-            "test phone",
-        )
-        .unwrap();
+    let first = server.enrolled_phone(&worker.id);
     first
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("first sync: {e}"));
@@ -47,14 +39,7 @@ fn a_second_phone_lists_the_overdue_households_coverage_shows() {
     assert!(runs.last().is_some_and(|r| r.is_ok()), "{runs:?}");
 
     // The replacement phone.
-    let second = Phone::temporary().unwrap();
-    second
-        .enroll(
-            &server.url,
-            &enrollment_code(&rt, &server.state, &worker.id),
-            "test phone",
-        )
-        .unwrap();
+    let second = server.enrolled_phone(&worker.id);
     second
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("second phone's sync: {e}"));

@@ -7,8 +7,8 @@
 use chrono::{TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_server::store::Role;
-use fieldvisit_sim::phone::Phone;
-use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, enrollment_code, runtime, seed};
+
+use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, runtime, seed};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -77,14 +77,7 @@ fn a_returned_assessment_reaches_the_phone_with_the_reviewers_comment() {
     );
     let child = &workers[0].households[1];
 
-    let phone = Phone::temporary().unwrap();
-    phone
-        .enroll(
-            &server.url,
-            &enrollment_code(&rt, &server.state, &workers[0].id),
-            "test phone",
-        )
-        .unwrap();
+    let phone = server.enrolled_phone(&workers[0].id);
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("first sync: {e}"));

@@ -8,7 +8,7 @@ use chrono::{TimeZone, Utc};
 use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_core::template::builtin::builtin_templates;
 use fieldvisit_sim::phone::Phone;
-use fieldvisit_tests::harness::{SeededWorker, TestServer, enrollment_code, runtime, seed};
+use fieldvisit_tests::harness::{SeededWorker, TestServer, runtime, seed};
 use fieldvisit_tests::wire::CountingProxy;
 use tempfile::TempDir;
 
@@ -23,14 +23,7 @@ fn enrolled_behind_proxy() -> (TempDir, TestServer, Vec<SeededWorker>, CountingP
     let rt = runtime();
     let workers = seed(&rt, &server.state, 1, 2);
     let proxy = CountingProxy::start(server.addr).unwrap_or_else(|e| panic!("proxy: {e}"));
-    let phone = Phone::temporary().unwrap();
-    phone
-        .enroll(
-            &proxy.url(),
-            &enrollment_code(&rt, &server.state, &workers[0].id),
-            "test phone",
-        )
-        .unwrap();
+    let phone = server.phone_through(&proxy.url(), &workers[0].id);
     (data, server, workers, proxy, phone)
 }
 

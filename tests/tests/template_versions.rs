@@ -9,8 +9,8 @@ use fieldvisit_core::sync::SyncOptions;
 use fieldvisit_core::template::builtin::CHILD_JSON;
 use fieldvisit_core::template::load_template;
 use fieldvisit_server::store::Role;
-use fieldvisit_sim::phone::{Phone, VisitRecord};
-use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, enrollment_code, runtime, seed};
+use fieldvisit_sim::phone::VisitRecord;
+use fieldvisit_tests::harness::{PASSWORD, TestServer, add_staff, runtime, seed};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -172,14 +172,7 @@ fn a_draft_started_on_one_version_is_sealed_and_read_on_it_after_a_new_version_i
     };
     let own_label = schooling_label(&builtin);
 
-    let phone = Phone::temporary().unwrap();
-    phone
-        .enroll(
-            &server.url,
-            &enrollment_code(&rt, &server.state, &workers[0].id),
-            "test phone",
-        )
-        .unwrap();
+    let phone = server.enrolled_phone(&workers[0].id);
     phone
         .sync(&server.url, SyncOptions::default())
         .unwrap_or_else(|e| panic!("first sync: {e}"));
