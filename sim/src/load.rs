@@ -6,6 +6,7 @@
 //! at offsets). A [`crate::phone::Phone`] records a visit the way a worker does; this one only
 //! makes traffic.
 
+use std::sync::OnceLock;
 use std::time::{Duration as Elapsed, Instant};
 
 use chrono::{DateTime, Duration, Utc};
@@ -17,6 +18,7 @@ use fieldvisit_core::protocol::{
     ChainLink, EncryptedContent, EnvelopeBody, PhotoManifest, RecipientKey, SealedEnvelope,
     VisitLevel, content_aad, photo_aad, wrap_aad,
 };
+use fieldvisit_core::template::builtin::builtin_templates;
 
 use crate::error::{SimError, at};
 
@@ -24,6 +26,22 @@ use crate::error::{SimError, at};
 pub const CHUNK: usize = 256 * 1024;
 /// Content of a filled checklist: a few kilobytes of JSON.
 const CONTENT_BYTES: usize = 3 * 1024;
+/// The template load visits follow, as phones have it built in.
+const CHILD_TEMPLATE: &str = "child-guardianship";
+
+/// The built-in version of [`CHILD_TEMPLATE`].
+fn child_template_version() -> Result<u32, SimError> {
+    static VERSION: OnceLock<Option<u32>> = OnceLock::new();
+    VERSION
+        .get_or_init(|| {
+            builtin_templates()
+                .ok()?
+                .into_iter()
+                .find(|t| t.id == CHILD_TEMPLATE)
+                .map(|t| t.version)
+        })
+        .ok_or_else(|| SimError::NoSample(CHILD_TEMPLATE.into()))
+}
 
 /// An enrolled device making load.
 #[derive(Debug)]
@@ -39,7 +57,8 @@ pub struct LoadPhone {
     head: (u64, Sha256Hash),
 }
 
-/// One visit to make: a left-behind child's follow-up, 40 minutes with a good fix, MEDIUM risk.
+/// One visit to make: a left-behind child's guardianship visit on the built-in template, 40
+/// minutes with a good fix, MEDIUM risk.
 #[derive(Debug, Clone)]
 pub struct LoadVisit {
     /// Visit id.
@@ -75,6 +94,11 @@ impl LoadPhone {
             key,
             head: (0, Sha256Hash::ZERO),
         }
+    }
+
+    /// Visits sealed so far.
+    pub fn sealed(&self) -> u64 {
+        self.head.0
     }
 
     /// Seals `visit`, the next link of the device's chain, for the child-welfare audience.
@@ -118,8 +142,8 @@ impl LoadPhone {
             household_id: visit.household_id.clone(),
             worker_id: self.worker_id.clone(),
             device_id: self.device_id.clone(),
-            template_id: "family-follow-up".into(),
-            template_version: 1,
+            template_id: CHILD_TEMPLATE.into(),
+            template_version: child_template_version()?,
             category: "left_behind_child".into(),
             started_at: started,
             ended_at: started + Duration::minutes(40),

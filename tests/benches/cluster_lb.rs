@@ -10,7 +10,7 @@
 //!
 //! The phones are `fieldvisit_sim::load` phones: real signatures and encryption, made before
 //! anything is timed. The servers are the release `fieldvisit-server` (this crate's copy), each
-//! setup seeded the same way (one county, 32 workers with 40 households each). Knobs:
+//! setup seeded the same way (one county, 32 workers with 120 households each). Knobs:
 //! `FV_LB_CLIENTS` (32), `FV_LB_VISITS` (visits per phone and phase, 60), `FV_LB_PHOTO_VISITS`
 //! (20), `FV_LB_PHOTO_KB` (200), `FV_LB_SERVERS` (2).
 //!
@@ -41,8 +41,9 @@ use fieldvisit_tests::harness::{
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
-/// Households per worker.
-const HOUSEHOLDS: usize = 40;
+/// Households per worker: a third of them left-behind children, whom the load phones visit, each
+/// about once in 60 hours (as in `cargo bench -p fieldvisit-server --bench ingest`).
+const HOUSEHOLDS: usize = 120;
 /// The county the supervisor reads.
 const COUNTY: &str = "x-320115";
 
@@ -139,10 +140,13 @@ fn lanes(
             token: phone.token.clone(),
             visits: (0..count)
                 .map(|i| {
+                    // Phases go on in time where the last one stopped: each visit is the
+                    // household's latest, as when phones upload a day's work.
+                    let n = phone.sealed() as usize;
                     let visit = LoadVisit {
                         visit_id: format!("{tag}-{}-{i:05}", phone.worker_id),
-                        household_id: children[i % children.len()].clone(),
-                        started: t0 + chrono::Duration::minutes(i as i64 * 47),
+                        household_id: children[n % children.len()].clone(),
+                        started: t0 + chrono::Duration::minutes(n as i64 * 90),
                         photo_bytes,
                         police: false,
                     };

@@ -28,6 +28,11 @@ pub const EVERYWHERE: &str = "/";
 /// server process published reaches phones within this.
 const FRESH_FOR: Duration = Duration::from_secs(10);
 
+/// How old a loaded set must be before a lookup that misses reads the table again: a version
+/// another process published moments ago is found, and visits naming a version never issued cost
+/// one read of the table a second, not one a visit.
+const REREAD_ON_MISS_AFTER: Duration = Duration::from_secs(1);
+
 /// Every issued version, with what lookups need.
 #[derive(Debug, Default)]
 pub struct TemplateSet {
@@ -109,11 +114,12 @@ pub struct TemplateCache {
 }
 
 impl TemplateCache {
-    fn fresh(&self) -> Option<Arc<TemplateSet>> {
+    /// The set, if it was read less than `age` ago.
+    fn younger_than(&self, age: Duration) -> Option<Arc<TemplateSet>> {
         let guard = self.loaded.read().unwrap_or_else(|p| p.into_inner());
         guard
             .as_ref()
-            .filter(|(at, _)| at.elapsed() < FRESH_FOR)
+            .filter(|(at, _)| at.elapsed() < age)
             .map(|(_, s)| Arc::clone(s))
     }
 
@@ -154,7 +160,15 @@ async fn read(state: &AppState) -> Result<Arc<TemplateSet>, OpsError> {
 
 /// Every issued version, as this process last read them (at most [`FRESH_FOR`] ago).
 pub async fn all(state: &AppState) -> Result<Arc<TemplateSet>, OpsError> {
-    match state.templates.fresh() {
+    match state.templates.younger_than(FRESH_FOR) {
+        Some(s) => Ok(s),
+        None => read(state).await,
+    }
+}
+
+/// The set to look in again after a lookup missed: read anew unless it was read just now.
+async fn after_a_miss(state: &AppState) -> Result<Arc<TemplateSet>, OpsError> {
+    match state.templates.younger_than(REREAD_ON_MISS_AFTER) {
         Some(s) => Ok(s),
         None => read(state).await,
     }
@@ -167,7 +181,7 @@ pub async fn photos_allowed(state: &AppState, id: &str, version: u32) -> Result<
         return Ok(n);
     }
     // Published on another process since this one last read.
-    Ok(read(state)
+    Ok(after_a_miss(state)
         .await?
         .photos_allowed(id, version)
         .unwrap_or(super::photo_allowance::MAX_PHOTOS_PER_VISIT))
@@ -184,7 +198,10 @@ pub async fn version_at(
     if let Some(t) = all(state).await?.version_at(id, version, path) {
         return Ok(Some(t.clone()));
     }
-    Ok(read(state).await?.version_at(id, version, path).cloned())
+    Ok(after_a_miss(state)
+        .await?
+        .version_at(id, version, path)
+        .cloned())
 }
 
 /// Publishes a county's template, or a new version of one, for the county's branch (admins of a

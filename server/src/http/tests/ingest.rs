@@ -519,3 +519,43 @@ async fn bad_input_table() {
     );
     assert_eq!(w.counts().await.visits, 2);
 }
+
+#[tokio::test]
+async fn visits_naming_a_version_never_issued_read_the_templates_at_most_once_a_second() {
+    use crate::ops::templates;
+    let w = world().await;
+    let first = templates::all(&w.state).await.unwrap();
+    for _ in 0..20 {
+        templates::photos_allowed(&w.state, "never-issued", 7)
+            .await
+            .unwrap();
+    }
+    let after = templates::all(&w.state).await.unwrap();
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &after),
+        "a miss just after a read read the table again"
+    );
+
+    // A version issued elsewhere (another server process) is found by a miss a second later.
+    let mut elsewhere = fieldvisit_core::template::builtin::builtin_templates().unwrap()[0].clone();
+    elsewhere.version += 40;
+    let (id, version) = (elsewhere.id.clone(), elsewhere.version);
+    w.state
+        .store
+        .issue_templates(
+            &[crate::store::IssuedTemplate {
+                scope_path: templates::EVERYWHERE.into(),
+                template: elsewhere,
+                published_by: String::new(),
+                published_at: Utc::now(),
+            }],
+            None,
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let found = templates::version_at(&w.state, &id, version, "/")
+        .await
+        .unwrap();
+    assert!(found.is_some(), "a version issued elsewhere was not found");
+}
