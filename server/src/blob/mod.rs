@@ -73,6 +73,11 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     async fn discard(&self, key: &BlobKey) -> Result<(), BlobError>;
     /// The committed object, if any.
     async fn get(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, BlobError>;
+    /// Stores `data` as the committed object at once (a photo sent in one piece), replacing any.
+    async fn put(&self, key: &BlobKey, data: &[u8]) -> Result<(), BlobError> {
+        self.append(key, 0, data).await?;
+        self.commit(key).await
+    }
 }
 
 #[cfg(test)]

@@ -266,6 +266,15 @@ impl BlobStore for S3BlobStore {
         self.delete_all(&chunks).await
     }
 
+    async fn put(&self, key: &BlobKey, data: &[u8]) -> Result<(), BlobError> {
+        // One PUT of the final object: no chunk to write, list, read back and delete.
+        self.store
+            .put(&Self::path(key), PutPayload::from(data.to_vec()))
+            .await
+            .map_err(os_err)?;
+        Ok(())
+    }
+
     async fn get(&self, key: &BlobKey) -> Result<Option<Vec<u8>>, BlobError> {
         match self.store.get(&Self::path(key)).await {
             Ok(r) => Ok(Some(r.bytes().await.map_err(os_err)?.to_vec())),

@@ -121,6 +121,52 @@ async fn committed_before(
     Ok(committed.is_some_and(|bytes| sha256(&bytes) == *expected))
 }
 
+/// The answer to a photo whose bytes do not hash to its manifest's SHA-256; nothing of it is kept.
+fn hash_mismatch() -> AppError {
+    tracing::warn!("photo hash mismatch; partial data discarded");
+    AppError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "hash_mismatch",
+        "the photo's SHA-256 does not match the manifest; upload it again from offset 0",
+    )
+}
+
+/// A photo sent whole in one request: checked in memory and stored as its final object at once,
+/// then recorded. A crash between the two leaves nothing recorded, and the phone sends it again;
+/// a request that recorded a chunk of it first keeps the upload, and this one answers where that
+/// one left it.
+async fn put_whole(
+    state: &AppState,
+    ids: &(String, String),
+    photo: PhotoRecord,
+    key: &BlobKey,
+    bytes: &[u8],
+) -> Result<Json<UploadStatus>, AppError> {
+    if sha256(bytes) != photo.sha256 {
+        return Err(hash_mismatch());
+    }
+    state.blobs.put(key, bytes).await.map_err(blob_error)?;
+    if !state
+        .store
+        .photo_received(&ids.0, &ids.1, 0, photo.size)
+        .await?
+    {
+        let now = photo_record(state, &ids.0, &ids.1).await?;
+        if now.complete {
+            return Ok(Json(status_of(&now)));
+        }
+        return Err(wrong_offset(now.received));
+    }
+    state.metrics.photo_bytes(photo.size);
+    state.store.photo_completed(&ids.0, &ids.1).await?;
+    Ok(Json(UploadStatus {
+        photo_id: photo.photo_id,
+        received: photo.size,
+        size: photo.size,
+        complete: true,
+    }))
+}
+
 /// `PUT /api/v1/visits/{visit_id}/photos/{photo_id}?offset=N`.
 #[instrument(skip_all, fields(device_id = %caller.device.id, visit_id = %ids.0, photo_id = %ids.1))]
 #[utoipa::path(
@@ -164,6 +210,9 @@ pub async fn put_chunk(
             "the chunk goes past the size in the manifest",
         ));
     }
+    if offset == 0 && chunk.len() as u64 == photo.size && photo.size > 0 {
+        return put_whole(&state, &ids, photo, &key, &chunk).await;
+    }
     let held = state
         .blobs
         .append(&key, offset, &chunk)
@@ -185,22 +234,13 @@ pub async fn put_chunk(
     }
     state.metrics.photo_bytes(chunk.len() as u64);
     if held == photo.size {
-        // A photo sent in one chunk is that chunk: no need to read it back.
-        let hash = if offset == 0 {
-            sha256(&chunk)
-        } else {
-            state.blobs.partial_sha256(&key).await.map_err(blob_error)?
-        };
+        // (A photo sent in one chunk went to `put_whole`.)
+        let hash = state.blobs.partial_sha256(&key).await.map_err(blob_error)?;
         if hash != photo.sha256 {
             state.blobs.discard(&key).await.map_err(blob_error)?;
             // The upload starts over from the first byte.
             state.store.photo_received(&ids.0, &ids.1, held, 0).await?;
-            tracing::warn!("photo hash mismatch; partial data discarded");
-            return Err(AppError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "hash_mismatch",
-                "the photo's SHA-256 does not match the manifest; upload it again from offset 0",
-            ));
+            return Err(hash_mismatch());
         }
         state.blobs.commit(&key).await.map_err(blob_error)?;
         state.store.photo_completed(&ids.0, &ids.1).await?;

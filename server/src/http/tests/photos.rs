@@ -45,6 +45,76 @@ async fn resumable_upload_in_chunks_on_postgres_and_s3() {
     schema.drop_schema().await;
 }
 
+#[tokio::test]
+async fn a_photo_sent_whole_is_checked_then_stored_at_once() {
+    sent_whole(&world().await).await;
+}
+
+/// The same on PostgreSQL and S3, where the whole photo is one PUT of its final object.
+#[tokio::test]
+async fn a_photo_sent_whole_is_checked_then_stored_at_once_on_postgres_and_s3() {
+    let Some(schema) = crate::testenv::PgSchema::create("fv_whole").await else {
+        return;
+    };
+    let Some(blobs) = crate::testenv::s3_store() else {
+        return;
+    };
+    let store = crate::store::postgres::PgStore::connect_with(schema.config.clone())
+        .await
+        .unwrap();
+    sent_whole(&world_on(std::sync::Arc::new(store), std::sync::Arc::new(blobs)).await).await;
+    schema.drop_schema().await;
+}
+
+async fn sent_whole(w: &World) {
+    let data: Vec<u8> = (0..9_000u32).map(|i| (i % 253) as u8).collect();
+    let p = visit_with_photo(w, &data).await;
+    let uri = "/api/v1/visits/v1/photos/p1";
+    let key = BlobKey::photo("v1", "p1").unwrap();
+    // Bytes that do not hash to the manifest: refused, nothing stored or recorded.
+    let mut wrong = data.clone();
+    wrong[100] ^= 1;
+    let r = w
+        .call("PUT", &format!("{uri}?offset=0"), Some(&p.token), wrong)
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "hash_mismatch")
+    );
+    assert_eq!(w.state.blobs.get(&key).await.unwrap(), None);
+    let st = w.call("GET", uri, Some(&p.token), Body::empty()).await.json;
+    assert_eq!(
+        (st["received"].as_u64(), st["complete"].as_bool()),
+        (Some(0), Some(false))
+    );
+    // The right bytes: complete in one request, the stored object equal to them.
+    let r = w
+        .call(
+            "PUT",
+            &format!("{uri}?offset=0"),
+            Some(&p.token),
+            data.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(
+        (r.json["received"].as_u64(), r.json["complete"].as_bool()),
+        (Some(9_000), Some(true))
+    );
+    assert_eq!(w.state.blobs.get(&key).await.unwrap(), Some(data.clone()));
+    // Sent again after a lost answer: the same answer, nothing changed.
+    let again = w
+        .call(
+            "PUT",
+            &format!("{uri}?offset=0"),
+            Some(&p.token),
+            data.clone(),
+        )
+        .await;
+    assert_eq!(again.json["complete"], true);
+    assert_eq!(w.state.blobs.get(&key).await.unwrap(), Some(data));
+}
+
 async fn upload_in_chunks(w: &World) {
     let data: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
     let p = visit_with_photo(w, &data).await;
