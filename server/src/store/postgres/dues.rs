@@ -335,6 +335,7 @@ pub(super) async fn entries<C: GenericClient>(
     run: &(String, String),
     rows: DueRows,
 ) -> StoreResult<Vec<DueEntry>> {
+    let open = matches!(rows, DueRows::Open { .. });
     let (sql, from, to) = match rows {
         DueRows::Period { from, to } => (
             format!(
@@ -367,10 +368,12 @@ pub(super) async fn entries<C: GenericClient>(
     .iter()
     .map(|r| {
         let id: Option<String> = col(r, 2)?;
+        let id = id.unwrap_or_default();
         Ok(DueEntry {
             household_id: col(r, 0)?,
             head_name: col::<Option<String>>(r, 1)?.unwrap_or_default(),
-            id_number: mask_id_number(id.as_deref().unwrap_or_default()),
+            // An open date carries the number masked already.
+            id_number: if open { id } else { mask_id_number(&id) },
             village_id: col(r, 3)?,
             worker_id: col(r, 4)?,
             category: col(r, 5)?,
