@@ -226,7 +226,7 @@ fn main() {
         let data = rt
             .block_on(coverage::load(state, &sup, &f, today))
             .expect("load");
-        let c = coverage::compute(&data, &f);
+        let c = coverage::compute(data, &f);
         (t.elapsed(), c.totals.due, c.overdue.len())
     };
     for b in &backends {

@@ -109,7 +109,7 @@ pub async fn compute(
     let visits = evidence::load(state, &supervisor, &filter)
         .await
         .map_err(op("evidence"))?;
-    let cov = coverage::compute(&data, &filter);
+    let cov = coverage::compute(data, &filter);
     let ev = evidence::compute(
         &visits,
         &filter,

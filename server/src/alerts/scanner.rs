@@ -172,7 +172,7 @@ pub async fn digest_counts(
     };
     let data = coverage::load(state, &actor, &month, today).await?;
     let mut overdue: BTreeMap<String, u32> = BTreeMap::new();
-    for item in coverage::compute(&data, &month).overdue {
+    for item in coverage::compute(data, &month).overdue {
         *overdue.entry(item.category).or_default() += 1;
     }
     let day = coverage::Filter {

@@ -100,7 +100,7 @@ pub async fn coverage(
     let f = filter(query.as_deref())?;
     let today = local_date(Utc::now());
     let data = coverage::load(&s, &Actor::from(&caller), &f, today).await?;
-    Ok(Json(coverage::compute(&data, &f)))
+    Ok(Json(coverage::compute(data, &f)))
 }
 
 /// `GET /api/v1/coverage/trend?unit=&category=&worker=&months=`: on-time record month by month.

@@ -189,7 +189,16 @@ async fn build(
         let (names, staff) = (directory.unit_names(), directory.staff);
         let f = filter.clone();
         let (data, cov, mut overdue, names, staff) = tokio::task::spawn_blocking(move || {
-            let mut cov = coverage::compute(&data, &f);
+            // The overdue list moves into the report; the counts stay for the tables below.
+            let mut data = data;
+            let list = std::mem::take(&mut data.overdue);
+            let mut cov = coverage::compute(
+                coverage::Data {
+                    overdue: list,
+                    ..data.clone()
+                },
+                &f,
+            );
             let overdue = overdue_table(std::mem::take(&mut cov.overdue), &names, &staff);
             (data, cov, overdue, names, staff)
         })

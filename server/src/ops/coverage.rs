@@ -358,8 +358,9 @@ fn category_rank(code: &str) -> usize {
         .unwrap_or(Category::ALL.len())
 }
 
-/// Computes coverage for `filter` from what [`load`] read.
-pub fn compute(data: &Data, filter: &Filter) -> Coverage {
+/// Computes coverage for `filter` from what [`load`] read; the overdue list moves into the
+/// report (a county's is about 100,000 households, so its text is not copied).
+pub fn compute(data: Data, filter: &Filter) -> Coverage {
     let (mut totals, mut villages, mut workers, mut categories) = (
         Tally::default(),
         Sums::default(),
@@ -378,11 +379,9 @@ pub fn compute(data: &Data, filter: &Filter) -> Coverage {
         categories.add(&c.category, &t);
     }
     totals.update_pcts();
-    let mut overdue: Vec<&DueEntry> = data
-        .overdue
-        .iter()
-        .filter(|e| in_filter(filter, &e.category))
-        .collect();
+    let today = data.today;
+    let mut overdue = data.overdue;
+    overdue.retain(|e| in_filter(filter, &e.category));
     // Most overdue first, then by village, worker (none first) and household.
     overdue.sort_unstable_by(|a, b| {
         (a.due_on, &a.village_id, &a.worker_id, &a.household_id)
@@ -392,15 +391,15 @@ pub fn compute(data: &Data, filter: &Filter) -> Coverage {
     let overdue = overdue
         .into_iter()
         .map(|e| OverdueItem {
-            household_id: e.household_id.clone(),
-            head_name: e.head_name.clone(),
+            household_id: e.household_id,
+            head_name: e.head_name,
             // The store hands ID numbers out masked.
-            id_number: e.id_number.clone(),
-            village_id: e.village_id.clone(),
-            category: e.category.clone(),
-            worker_id: e.worker_id.clone(),
+            id_number: e.id_number,
+            village_id: e.village_id,
+            category: e.category,
+            worker_id: e.worker_id,
             due: e.due_on,
-            days_overdue: (data.today - e.due_on).num_days(),
+            days_overdue: (today - e.due_on).num_days(),
         })
         .collect();
     let by_village = villages.rows();
@@ -414,15 +413,15 @@ pub fn compute(data: &Data, filter: &Filter) -> Coverage {
     };
     let by_category = categories.rows();
     Coverage {
-        unit_id: data.unit_id.clone(),
+        unit_id: data.unit_id,
         from: filter.from,
         to: filter.to,
-        today: data.today,
+        today,
         totals,
         by_village,
         by_worker,
         by_category,
-        child_level: data.children.level.clone(),
+        child_level: data.children.level,
         children,
         overdue,
     }

@@ -72,7 +72,7 @@ async fn reports(state: &AppState) -> Value {
     let mut coverage_out = serde_json::Map::new();
     for (name, f) in &cases {
         let data = coverage::load(state, &sup, f, today).await.unwrap();
-        let c = coverage::compute(&data, f);
+        let c = coverage::compute(data, f);
         coverage_out.insert((*name).into(), serde_json::to_value(&c).unwrap());
     }
     let county = &cases[0].1;

@@ -363,7 +363,8 @@ pub async fn page(
         today,
     } = loaded;
     let actor = user.actor();
-    let c = coverage::compute(&data, &report.filter);
+    let unit_path = data.unit_path.clone();
+    let c = coverage::compute(data, &report.filter);
     let trend = match coverage::trend(&state, &actor, &report.filter, today, 12).await {
         Ok(x) => x,
         Err(e) => return PageError::new(frame, e).into_response(),
@@ -420,7 +421,7 @@ pub async fn page(
     } else {
         crate::store::OrgLevel::parse(&c.child_level).map_or(t.by_child_unit, |l| t.org_level(l))
     };
-    let heading = heading(&report, &data.unit_path, &dir, &actor, t);
+    let heading = heading(&report, &unit_path, &dir, &actor, t);
     let page = CoveragePage {
         frame: user.frame(
             Section::Coverage,
@@ -502,7 +503,8 @@ pub async fn overdue(
         dir,
         today,
     } = loaded;
-    let c = coverage::compute(&data, &report.filter);
+    let unit_path = data.unit_path.clone();
+    let c = coverage::compute(data, &report.filter);
     let sort = match q.sort.as_str() {
         "" | "days" => "days",
         "due" | "village" | "worker" | "category" => q.sort.as_str(),
@@ -559,7 +561,7 @@ pub async fn overdue(
         )
     });
     let actor = user.actor();
-    let heading = heading(&report, &data.unit_path, &dir, &actor, t);
+    let heading = heading(&report, &unit_path, &dir, &actor, t);
     let mut form = filter_form("/coverage/overdue", &report, t, today);
     form.hidden.push(("sort", sort.to_owned()));
     let page = OverduePage {

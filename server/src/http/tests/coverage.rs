@@ -201,7 +201,7 @@ fn compute_adds_the_ledger_counts_up_and_lists_the_most_overdue_first() {
         category: None,
         worker_id: None,
     };
-    let c = coverage::compute(&data, &f);
+    let c = coverage::compute(data.clone(), &f);
     let t = c.totals;
     assert_eq!(
         (t.due, t.on_time, t.late, t.missed, t.pending),
@@ -227,7 +227,7 @@ fn compute_adds_the_ledger_counts_up_and_lists_the_most_overdue_first() {
         category: Some(Category::Dibao),
         ..f
     };
-    let c = coverage::compute(&data, &only_dibao);
+    let c = coverage::compute(data, &only_dibao);
     assert_eq!((c.totals.due, c.totals.missed), (1, 1));
     assert!(c.overdue.is_empty());
 }

@@ -8,7 +8,10 @@ use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
 use fieldvisit_core::caseload::{Category, Household, mask_id_number};
 
-use super::{bad_column, col, execute, query, query_opt};
+use futures_util::TryStreamExt;
+use tokio_postgres::types::ToSql;
+
+use super::{backend, bad_column, col, execute, query, query_opt};
 use crate::store::dues::{
     Due, DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, Target, day_number, dues_of,
     from_day_number, month_number, schedule_at, step,
@@ -335,6 +338,7 @@ pub(super) async fn entries<C: GenericClient>(
     run: &(String, String),
     rows: DueRows,
 ) -> StoreResult<Vec<DueEntry>> {
+    let open = matches!(rows, DueRows::Open { .. });
     let (sql, from, to) = match rows {
         DueRows::Period { from, to } => (
             format!(
@@ -358,25 +362,28 @@ pub(super) async fn entries<C: GenericClient>(
             before.map_or(i32::MAX, |b| day_number(b) - 1),
         ),
     };
-    query(
-        c,
-        &sql,
-        &[&scope.path, &scope.worker_id, &from, &to, &run.0, &run.1],
-    )
-    .await?
-    .iter()
-    .map(|r| {
-        let id: Option<String> = col(r, 2)?;
-        Ok(DueEntry {
-            household_id: col(r, 0)?,
-            head_name: col::<Option<String>>(r, 1)?.unwrap_or_default(),
-            id_number: mask_id_number(id.as_deref().unwrap_or_default()),
-            village_id: col(r, 3)?,
-            worker_id: col(r, 4)?,
-            category: col(r, 5)?,
-            due_on: from_day_number(col(r, 6)?),
-            visited_on: col::<Option<i32>>(r, 7)?.map(from_day_number),
-        })
-    })
-    .collect()
+    // Rows are decoded as they arrive, while the server still sends the rest (as SQLite steps
+    // through its rows), rather than after the whole run has been received.
+    let st = c.prepare_cached(&sql).await.map_err(backend)?;
+    let params: [&(dyn ToSql + Sync); 6] =
+        [&scope.path, &scope.worker_id, &from, &to, &run.0, &run.1];
+    let stream = c.query_raw(&st, params).await.map_err(backend)?;
+    futures_util::pin_mut!(stream);
+    let mut out = Vec::new();
+    while let Some(r) = stream.try_next().await.map_err(backend)? {
+        let id: Option<String> = col(&r, 2)?;
+        let id = id.unwrap_or_default();
+        out.push(DueEntry {
+            household_id: col(&r, 0)?,
+            head_name: col::<Option<String>>(&r, 1)?.unwrap_or_default(),
+            // An open date carries the number masked already.
+            id_number: if open { id } else { mask_id_number(&id) },
+            village_id: col(&r, 3)?,
+            worker_id: col(&r, 4)?,
+            category: col(&r, 5)?,
+            due_on: from_day_number(col(&r, 6)?),
+            visited_on: col::<Option<i32>>(&r, 7)?.map(from_day_number),
+        });
+    }
+    Ok(out)
 }

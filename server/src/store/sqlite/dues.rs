@@ -297,6 +297,7 @@ pub(super) fn entries(
     run: &(String, String),
     rows: DueRows,
 ) -> StoreResult<Vec<DueEntry>> {
+    let open = matches!(rows, DueRows::Open { .. });
     let (sql, from, to) = match rows {
         DueRows::Period { from, to } => (
             format!(
@@ -327,10 +328,12 @@ pub(super) fn entries(
         params![scope.path, scope.worker_id, from, to, run.0, run.1],
         |r| {
             let id: Option<String> = r.get(2)?;
+            let id = id.unwrap_or_default();
             Ok(DueEntry {
                 household_id: r.get(0)?,
                 head_name: r.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                id_number: mask_id_number(id.as_deref().unwrap_or_default()),
+                // An open date carries the number masked already.
+                id_number: if open { id } else { mask_id_number(&id) },
                 village_id: r.get(3)?,
                 worker_id: r.get(4)?,
                 category: r.get(5)?,
