@@ -54,7 +54,7 @@ async fn reports(state: &AppState) -> Value {
         let data = coverage::load(state, &sup, &f, today).await.unwrap();
         out.insert(
             format!("coverage {unit}"),
-            serde_json::to_value(coverage::compute(&data, &f)).unwrap(),
+            serde_json::to_value(coverage::compute(data, &f)).unwrap(),
         );
     }
     let county = filter(COUNTY_ID);
@@ -70,7 +70,7 @@ async fn reports(state: &AppState) -> Value {
         let data = coverage::load(state, &sup, &f, today).await.unwrap();
         out.insert(
             format!("coverage {category:?}"),
-            serde_json::to_value(coverage::compute(&data, &f)).unwrap(),
+            serde_json::to_value(coverage::compute(data, &f)).unwrap(),
         );
     }
     for status in [

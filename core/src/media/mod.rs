@@ -17,6 +17,8 @@ mod orientation;
 mod pipeline;
 mod resize;
 
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixture;
 #[cfg(test)]
 mod tests;
 

@@ -2,9 +2,9 @@
 
 use std::io::Cursor;
 
+use super::fixture::{self as photo, Rng};
 use super::guard::{Format, inspect};
 use super::{MediaError, PhotoConfig, ProcessedPhoto, decode, process_photo};
-use fieldvisit_sim::photo::{self, Rng};
 
 fn process(input: &[u8]) -> Result<ProcessedPhoto, MediaError> {
     process_photo(input, &PhotoConfig::default())
