@@ -323,7 +323,12 @@ fn main() {
     println!("{}", with_alerts.line(Some(&baseline)));
     let police = per_client.div_ceil(POLICE_EVERY) * clients;
     let got = client_rt.block_on(receiver.wait_for(police, Duration::from_secs(60)));
-    assert_eq!(got.len(), police, "every police report alerted once");
+    // The child-guardianship visits also open reviews, whose clocks may raise alerts of their own.
+    let police_alerts = got
+        .iter()
+        .filter(|r| r.body.contains(r#""event":"police""#))
+        .count();
+    assert_eq!(police_alerts, police, "every police report alerted once");
     sender.abort();
     // The plain phase again, after: a store that grew by the phases between is slower by itself,
     // so the phase with alerts is compared with the mean of the plain phases around it.
