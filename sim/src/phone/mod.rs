@@ -138,7 +138,7 @@ impl Phone {
         let template = self
             .engine
             .template_for(record.category)
-            .map_err(|e| self::at("template", e))?;
+            .map_err(|e| crate::error::at("template", e))?;
         self.record(&record.with_sample_photos(&template, photo_px)?)
     }
 
