@@ -85,11 +85,6 @@ impl PhoneRun {
 
     /// Whether every sealed visit has its receipt.
     pub fn outbox_empty(&self) -> bool {
-        self.phone
-            .engine
-            .store()
-            .outbox()
-            .map(|o| o.is_empty())
-            .unwrap_or(false)
+        self.phone.outbox_empty().unwrap_or(false)
     }
 }

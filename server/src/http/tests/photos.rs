@@ -29,20 +29,24 @@ async fn resumable_upload_in_chunks() {
     upload_in_chunks(&world().await).await;
 }
 
-/// The same upload through the HTTP API with PostgreSQL and S3 behind it.
-#[tokio::test]
-async fn resumable_upload_in_chunks_on_postgres_and_s3() {
-    let Some(schema) = crate::testenv::PgSchema::create("fv_http").await else {
-        return;
-    };
-    let Some(blobs) = crate::testenv::s3_store() else {
-        return;
-    };
+/// A world on a fresh PostgreSQL schema and the S3 test bucket, when both are configured.
+async fn world_on_postgres_and_s3(schema_name: &str) -> Option<(World, crate::testenv::PgSchema)> {
+    let schema = crate::testenv::PgSchema::create(schema_name).await?;
+    let blobs = crate::testenv::s3_store()?;
     let store = crate::store::postgres::PgStore::connect_with(schema.config.clone())
         .await
         .unwrap();
-    upload_in_chunks(&world_on(std::sync::Arc::new(store), std::sync::Arc::new(blobs)).await).await;
-    schema.drop_schema().await;
+    let w = world_on(std::sync::Arc::new(store), std::sync::Arc::new(blobs)).await;
+    Some((w, schema))
+}
+
+/// The same upload through the HTTP API with PostgreSQL and S3 behind it.
+#[tokio::test]
+async fn resumable_upload_in_chunks_on_postgres_and_s3() {
+    if let Some((w, schema)) = world_on_postgres_and_s3("fv_http").await {
+        upload_in_chunks(&w).await;
+        schema.drop_schema().await;
+    }
 }
 
 #[tokio::test]
@@ -53,17 +57,10 @@ async fn a_photo_sent_whole_is_checked_then_stored_at_once() {
 /// The same on PostgreSQL and S3, where the whole photo is one PUT of its final object.
 #[tokio::test]
 async fn a_photo_sent_whole_is_checked_then_stored_at_once_on_postgres_and_s3() {
-    let Some(schema) = crate::testenv::PgSchema::create("fv_whole").await else {
-        return;
-    };
-    let Some(blobs) = crate::testenv::s3_store() else {
-        return;
-    };
-    let store = crate::store::postgres::PgStore::connect_with(schema.config.clone())
-        .await
-        .unwrap();
-    sent_whole(&world_on(std::sync::Arc::new(store), std::sync::Arc::new(blobs)).await).await;
-    schema.drop_schema().await;
+    if let Some((w, schema)) = world_on_postgres_and_s3("fv_whole").await {
+        sent_whole(&w).await;
+        schema.drop_schema().await;
+    }
 }
 
 async fn sent_whole(w: &World) {
