@@ -9,7 +9,7 @@
 //! once a minute as `login.failures`, so it must grow by summaries, not by a row per attempt. The
 //! bench waits for the summary of the flood's last minute (up to two minutes).
 //!
-//! Run: `cargo bench -p fieldvisit-server --bench signin_flood`. Knobs: `FV_FLOOD_SECONDS` (30),
+//! Run: `cargo bench -p fieldvisit-cli --bench signin_flood`. Knobs: `FV_FLOOD_SECONDS` (30),
 //! `FV_FLOOD_RATE` (200 a second), `FV_FLOOD_USERS_RATE` (2 a second). Without `--bench` (as
 //! `cargo test --benches` runs benches) it does nothing: it takes minutes and wants the release
 //! build.
@@ -309,7 +309,7 @@ fn load_average() -> String {
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         println!(
-            "signin_flood: skipped (minutes long); run `cargo bench -p fieldvisit-server --bench signin_flood`"
+            "signin_flood: skipped (minutes long); run `cargo bench -p fieldvisit-cli --bench signin_flood`"
         );
         return;
     }
