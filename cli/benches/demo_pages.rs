@@ -195,10 +195,7 @@ fn demo_pages(rt: &tokio::runtime::Runtime, runs: usize) {
 
 fn main() {
     let smoke = !std::env::args().any(|a| a == "--bench");
-    let runs = std::env::var("FV_BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(if smoke { 3 } else { 100 });
+    let runs = fieldvisit_sim::load::knob("FV_BENCH_RUNS", if smoke { 3 } else { 100 });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

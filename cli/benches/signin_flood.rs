@@ -26,6 +26,7 @@ use fieldvisit_server::ops::users::NewUser;
 use fieldvisit_server::ops::{Actor, org, users};
 use fieldvisit_server::store::{OrgLevel, Role};
 use fieldvisit_server::{AppState, Config};
+use fieldvisit_sim::load::load_average;
 
 const PASSWORD: &str = "correct horse battery staple";
 /// People signing in correctly, one address each from 127.0.0.2 on.
@@ -295,15 +296,6 @@ fn growth(before: &BTreeMap<String, i64>, after: &BTreeMap<String, i64>) -> Stri
     } else {
         parts.join(", ")
     }
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .unwrap_or_default()
-        .split_whitespace()
-        .take(3)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn main() {

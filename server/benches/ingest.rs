@@ -42,17 +42,12 @@ use fieldvisit_server::store::postgres::PgStore;
 use fieldvisit_server::store::{AlertDraft, AlertKind, AlertUnit, ChannelKind, OrgLevel, Role};
 use fieldvisit_server::{AppState, Config};
 use fieldvisit_sim::load::{self, Lane, LoadPhone, LoadVisit, SealedLoad};
+use fieldvisit_sim::load::{knob as env_usize, load_average};
 
 /// Households per worker (each client is one worker's phone).
 const HOUSEHOLDS_PER_WORKER: usize = 40;
 /// One visit in this many is reported to police in the alerts-on phase.
 const POLICE_EVERY: usize = 20;
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn runtime(threads: usize) -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -180,12 +175,6 @@ fn seal_visits(
             phone.seal(audience, &visit).expect("seal")
         })
         .collect()
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn main() {

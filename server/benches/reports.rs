@@ -38,16 +38,11 @@ use county::{
     TOWNSHIPS, VILLAGES_PER_TOWNSHIP, category_of, day, env_usize, open_fixture, open_pg_fixture,
     runtime, village,
 };
+use fieldvisit_sim::load::load_average;
 
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort_unstable();
     v[v.len() / 2].as_secs_f64() * 1000.0
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// One backend under test: how to open a fresh server state on its fixture, and its baseline.

@@ -401,3 +401,19 @@ async fn gather(name: &str, start: Instant, tasks: Vec<Task>) -> Result<LoadRepo
     }
     Ok(LoadReport::new(name, requests, latencies, start.elapsed()))
 }
+
+/// The machine's load average (1, 5 and 15 minutes), printed beside every figure because the
+/// machines benchmarks run on are shared.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// A benchmark's knob: the number in the environment variable `name`, or `default`.
+pub fn knob(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}

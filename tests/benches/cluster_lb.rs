@@ -31,7 +31,7 @@ use fieldvisit_core::crypto::{
 use fieldvisit_core::protocol::WIRE_VERSION;
 use fieldvisit_server::AppState;
 use fieldvisit_server::store::Role;
-use fieldvisit_sim::load::{self, Lane, LoadPhone, LoadReport, LoadVisit};
+use fieldvisit_sim::load::{self, Lane, LoadPhone, LoadReport, LoadVisit, knob, load_average};
 use fieldvisit_tests::cluster::Cluster;
 use fieldvisit_tests::cluster::probe;
 use fieldvisit_tests::cluster::tools::Tools;
@@ -46,19 +46,6 @@ use tokio::runtime::Runtime;
 const HOUSEHOLDS: usize = 120;
 /// The county the supervisor reads.
 const COUNTY: &str = "x-320115";
-
-fn knob(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
 
 /// What seeding a setup gives: each worker with an enrollment code.
 struct Seeded {

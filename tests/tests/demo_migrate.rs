@@ -14,6 +14,7 @@ use std::process::Command;
 use chrono::{Duration, Utc};
 use fieldvisit_cli::demo::{self, DemoArgs};
 use fieldvisit_core::caseload::Category;
+use fieldvisit_server::audit::Verification;
 use fieldvisit_server::backends::Backends;
 use fieldvisit_server::blob::S3Options;
 use fieldvisit_server::ops::Actor;
@@ -109,7 +110,7 @@ async fn reports(state: &AppState) -> Value {
     let audit = fieldvisit_server::audit::verify(state).await.unwrap();
     out.insert(
         "audit intact".into(),
-        json!(format!("{audit:?}").contains("Intact")),
+        json!(matches!(audit, Verification::Intact { .. })),
     );
     Value::Object(out)
 }

@@ -16,18 +16,12 @@ use fieldvisit_server::store::{
     Device, EnrollmentCode, FixFacts, HouseholdRow, NewVisit, OrgLevel, Role, Staff, Store,
     VisitFacts,
 };
+pub use fieldvisit_sim::load::knob as env_usize;
 
 /// Townships of the county.
 pub const TOWNSHIPS: usize = 20;
 /// Villages of each township.
 pub const VILLAGES_PER_TOWNSHIP: usize = 10;
-
-pub fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
