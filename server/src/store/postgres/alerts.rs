@@ -5,7 +5,9 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
+use super::pipeline::{Param, Pipeline, params};
 use super::{backend, bad_column, col, execute, query, query_opt};
 use crate::store::{
     AlertChannel, AlertDelivery, AlertDraft, AlertKind, AlertTally, AlertUnit, AttemptOutcome,
@@ -150,33 +152,45 @@ pub(super) async fn channels<C: GenericClient>(
 /// Raises an event inside the caller's transaction; `false` when its key was raised before or its
 /// unit cannot be resolved.
 pub(super) async fn raise_in<C: GenericClient>(c: &C, d: &AlertDraft) -> StoreResult<bool> {
-    let (column, from, unit) = match &d.unit {
-        AlertUnit::Unit(id) => ("id", "org_units", id),
-        AlertUnit::VillageOf(h) => ("village_id", "households", h),
-        AlertUnit::PlacementOf(s) => ("scope_unit_id", "staff", s),
+    let params = raise_params(d);
+    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
+    Ok(execute(c, &raise_sql(d), &refs).await? > 0)
+}
+
+/// Queues raising `d` into a transaction's pipeline (see [`raise_in`]).
+pub(super) fn queue_raise(p: &mut Pipeline, d: &AlertDraft) {
+    p.push(raise_sql(d), raise_params(d));
+}
+
+/// Inserts the event unless its key was raised before; the unit comes from the row `$3` names.
+fn raise_sql(d: &AlertDraft) -> String {
+    let (column, from) = match &d.unit {
+        AlertUnit::Unit(_) => ("id", "org_units"),
+        AlertUnit::VillageOf(_) => ("village_id", "households"),
+        AlertUnit::PlacementOf(_) => ("scope_unit_id", "staff"),
     };
-    let n = execute(
-        c,
-        &format!(
-            "INSERT INTO alert_events (key, kind, unit_id, subject, level, due_at, counts,
-                 channel_id, raised_at)
-             SELECT $1, $2, {column}, $4, $5, $6, $7, $8, $9 FROM {from} WHERE id = $3
-             ON CONFLICT (key) DO NOTHING"
-        ),
-        &[
-            &d.key,
-            &d.kind.as_str(),
-            unit,
-            &d.subject,
-            &d.level,
-            &d.due_at.map(super::micros),
-            &d.counts,
-            &d.channel_id,
-            &super::micros(d.raised_at),
-        ],
+    format!(
+        "INSERT INTO alert_events (key, kind, unit_id, subject, level, due_at, counts,
+             channel_id, raised_at)
+         SELECT $1, $2, {column}, $4, $5, $6, $7, $8, $9 FROM {from} WHERE id = $3
+         ON CONFLICT (key) DO NOTHING"
     )
-    .await?;
-    Ok(n > 0)
+}
+
+fn raise_params(d: &AlertDraft) -> Vec<Param> {
+    let (AlertUnit::Unit(unit) | AlertUnit::VillageOf(unit) | AlertUnit::PlacementOf(unit)) =
+        &d.unit;
+    params![
+        d.key.clone(),
+        d.kind.as_str(),
+        unit.clone(),
+        d.subject.clone(),
+        d.level.clone(),
+        d.due_at.map(super::micros),
+        d.counts.clone(),
+        d.channel_id.clone(),
+        super::micros(d.raised_at),
+    ]
 }
 
 pub(super) async fn raised<C: GenericClient>(c: &C, key: &str) -> StoreResult<bool> {

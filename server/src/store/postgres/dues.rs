@@ -9,41 +9,66 @@ use deadpool_postgres::GenericClient;
 use fieldvisit_core::caseload::{Category, Household, mask_id_number};
 
 use futures_util::TryStreamExt;
+use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::{backend, bad_column, col, execute, query, query_opt};
+use super::pipeline::{Pipeline, Rows, Slot, params};
+use super::{backend, bad_column, col, execute, query};
 use crate::store::dues::{
     Due, DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, Target, day_number, dues_of,
     from_day_number, month_number, schedule_at, step,
 };
 use crate::store::{Scope, StoreError, StoreResult, local_date};
 
+/// The ledger's reads for a visit, queued behind the visit's insert in the ingest pipeline: the
+/// household row locked first (see [`rewrite`]), then its ledger state and the schedules, which
+/// therefore see whatever an earlier holder of the lock committed.
+pub(super) struct VisitLedger {
+    subject: Slot,
+    last: Slot,
+    schedules: Slot,
+}
+
+/// Queues [`VisitLedger`]'s reads for a visit of `category` to `household_id`.
+pub(super) fn queue_reads(p: &mut Pipeline, household_id: &str, category: &str) -> VisitLedger {
+    VisitLedger {
+        subject: p.push(SUBJECT, params![household_id.to_owned()]),
+        // Visits close dates in start order, so the latest visited day is the last visit's.
+        last: p.push(
+            "SELECT max(seq) FILTER (WHERE visited_day IS NULL), max(visited_day) FROM dues
+             WHERE household_id = $1 AND category = $2",
+            params![household_id.to_owned(), category.to_owned()],
+        ),
+        schedules: p.push(super::reports::COUNTY_SCHEDULES, Vec::new()),
+    }
+}
+
 /// Brings the ledger up to date with a visit just stored (not a correction) of `category` on
-/// `on`, inside the caller's transaction, with the household row locked first: one row closed and
-/// one opened when the visit is the household's latest in its category (almost always), the
-/// household replayed otherwise.
+/// `on`, from the reads queued with it: one row closed and one opened when the visit is the
+/// household's latest in its category (almost always), the household replayed otherwise.
 pub(super) async fn after_visit<C: GenericClient>(
     tx: &C,
-    household_id: &str,
-    category: &str,
+    read: VisitLedger,
+    rows: &mut Rows,
+    (household_id, category): (&str, &str),
     on: NaiveDate,
     level: Option<&str>,
 ) -> StoreResult<()> {
-    let Some(s) = subjects(tx, Target::Household(household_id)).await?.pop() else {
+    let Some(s) = rows
+        .take(read.subject)
+        .first()
+        .map(subject_from)
+        .transpose()?
+    else {
         // Visits of a household not imported yet count once it is (its import replays them).
         return Ok(());
     };
-    // Visits close dates in start order, so the latest visited day is the last visit's.
-    let last = query_opt(
-        tx,
-        "SELECT max(seq) FILTER (WHERE visited_day IS NULL), max(visited_day) FROM dues
-         WHERE household_id = $1 AND category = $2",
-        &[&household_id, &category],
-    )
-    .await?
-    .ok_or(StoreError::Backend("an aggregate returned no row".into()))?;
-    let (open, last_visited): (Option<i32>, Option<i32>) = (col(&last, 0)?, col(&last, 1)?);
-    let counties = super::reports::county_schedules(tx).await?;
+    let last = rows.take(read.last);
+    let last = last
+        .first()
+        .ok_or(StoreError::Backend("an aggregate returned no row".into()))?;
+    let (open, last_visited): (Option<i32>, Option<i32>) = (col(last, 0)?, col(last, 1)?);
+    let counties = super::reports::schedules_from(&rows.take(read.schedules))?;
     let code = Category::from_code(category);
     let rule = code.and_then(|c| schedule_at(&counties, &s.path).rule(c).cloned());
     let next_after = |day| rule.as_ref().and_then(|r| r.interval(level).after(day));
@@ -53,14 +78,17 @@ pub(super) async fn after_visit<C: GenericClient>(
         Step::Replay => rewrite(tx, Target::Household(household_id)).await,
         Step::Close { seq, next } => {
             let closed = i32::try_from(seq).map_err(|_| bad_column("seq"))?;
-            execute(
-                tx,
+            let mut p = Pipeline::default();
+            p.push(
                 "UPDATE dues SET visited_day = $4, head_name = NULL, id_masked = NULL
                  WHERE household_id = $1 AND category = $2 AND seq = $3",
-                &[&household_id, &category, &closed, &day_number(on)],
-            )
-            .await?;
-            let mut rows = Columns::default();
+                params![
+                    household_id.to_owned(),
+                    category.to_owned(),
+                    closed,
+                    day_number(on)
+                ],
+            );
             if let (Some(due_on), Some(c)) = (next, code) {
                 let due = Due {
                     category: c.code(),
@@ -68,9 +96,11 @@ pub(super) async fn after_visit<C: GenericClient>(
                     due_on,
                     visited_on: None,
                 };
-                rows.push(&s, &due)?;
+                let mut opened = Columns::default();
+                opened.push(&s, &due)?;
+                opened.queue(&mut p);
             }
-            rows.insert(tx).await
+            p.run(tx).await?.rows().map(drop)
         }
     }
 }
@@ -84,14 +114,15 @@ struct Subject {
     record: Household,
 }
 
+/// One household, its row locked `FOR NO KEY UPDATE` (see [`rewrite`]).
+const SUBJECT: &str = "SELECT h.id, h.village_id, h.worker_id, o.path, h.record_json
+    FROM households h JOIN org_units o ON o.id = h.village_id WHERE h.id = $1
+    FOR NO KEY UPDATE OF h";
+
 /// The target's households, their rows locked `FOR NO KEY UPDATE` (see [`rewrite`]).
 async fn subjects<C: GenericClient>(tx: &C, target: Target<'_>) -> StoreResult<Vec<Subject>> {
     let (sql, key) = match target {
-        Target::Household(id) => (
-            "SELECT h.id, h.village_id, h.worker_id, o.path, h.record_json FROM households h
-             JOIN org_units o ON o.id = h.village_id WHERE h.id = $1 FOR NO KEY UPDATE OF h",
-            id,
-        ),
+        Target::Household(id) => (SUBJECT, id),
         Target::Branch(path) => (
             "SELECT h.id, h.village_id, h.worker_id, o.path, h.record_json FROM households h
              JOIN org_units o ON o.id = h.village_id WHERE left(o.path, length($1)) = $1
@@ -102,17 +133,19 @@ async fn subjects<C: GenericClient>(tx: &C, target: Target<'_>) -> StoreResult<V
     query(tx, sql, &[&key])
         .await?
         .iter()
-        .map(|r| {
-            let json: String = col(r, 4)?;
-            Ok(Subject {
-                id: col(r, 0)?,
-                village_id: col(r, 1)?,
-                worker_id: col(r, 2)?,
-                path: col(r, 3)?,
-                record: serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?,
-            })
-        })
+        .map(subject_from)
         .collect()
+}
+
+fn subject_from(r: &Row) -> StoreResult<Subject> {
+    let json: String = col(r, 4)?;
+    Ok(Subject {
+        id: col(r, 0)?,
+        village_id: col(r, 1)?,
+        worker_id: col(r, 2)?,
+        path: col(r, 3)?,
+        record: serde_json::from_str(&json).map_err(|_| bad_column("record_json"))?,
+    })
 }
 
 /// Rows inserted per statement when a branch is rewritten.
@@ -211,30 +244,34 @@ impl Columns {
     }
 
     async fn insert<C: GenericClient>(self, tx: &C) -> StoreResult<()> {
+        let mut p = Pipeline::default();
+        self.queue(&mut p);
+        p.run(tx).await?.rows().map(drop)
+    }
+
+    /// Queues the insert of these rows (nothing when there are none).
+    fn queue(self, p: &mut Pipeline) {
         if self.seq.is_empty() {
-            return Ok(());
+            return;
         }
-        execute(
-            tx,
+        p.push(
             "INSERT INTO dues (household_id, category, seq, due_day, due_month, visited_day,
                  village_id, worker_id, head_name, id_masked)
              SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::int4[], $5::int4[],
                  $6::int4[], $7::text[], $8::text[], $9::text[], $10::text[])",
-            &[
-                &self.household_id,
-                &self.category,
-                &self.seq,
-                &self.due_day,
-                &self.due_month,
-                &self.visited_day,
-                &self.village_id,
-                &self.worker_id,
-                &self.head_name,
-                &self.id_masked,
+            params![
+                self.household_id,
+                self.category,
+                self.seq,
+                self.due_day,
+                self.due_month,
+                self.visited_day,
+                self.village_id,
+                self.worker_id,
+                self.head_name,
+                self.id_masked,
             ],
-        )
-        .await?;
-        Ok(())
+        );
     }
 }
 

@@ -16,6 +16,7 @@ pub use from_sqlite::{Copied, left_out};
 mod key_sessions;
 mod migrations;
 mod org;
+pub(crate) mod pipeline;
 mod reports;
 mod reviews;
 mod staff;

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
 use fieldvisit_core::caseload::ScheduleConfig;
 use fieldvisit_core::geo::GeoPoint;
+use tokio_postgres::Row;
 
 use super::{bad_column, col, query};
 use crate::store::{
@@ -109,24 +110,26 @@ async fn write_schedule<C: GenericClient>(
     super::config::write_county_json(c, "county_schedules", "schedule_json", unit_id, json).await
 }
 
+/// Every county's schedule, with the county's path, in path order.
+pub(super) const COUNTY_SCHEDULES: &str = "SELECT s.unit_id, o.path, s.schedule_json
+    FROM county_schedules s JOIN org_units o ON o.id = s.unit_id ORDER BY o.path COLLATE \"C\"";
+
 pub(super) async fn county_schedules<C: GenericClient>(c: &C) -> StoreResult<Vec<CountySchedule>> {
-    query(
-        c,
-        "SELECT s.unit_id, o.path, s.schedule_json FROM county_schedules s
-         JOIN org_units o ON o.id = s.unit_id ORDER BY o.path COLLATE \"C\"",
-        &[],
-    )
-    .await?
-    .iter()
-    .map(|r| {
-        let json: String = col(r, 2)?;
-        Ok(CountySchedule {
-            unit_id: col(r, 0)?,
-            path: col(r, 1)?,
-            schedule: serde_json::from_str(&json).map_err(|_| bad_column("schedule_json"))?,
+    schedules_from(&query(c, COUNTY_SCHEDULES, &[]).await?)
+}
+
+/// The rows of [`COUNTY_SCHEDULES`] as schedules.
+pub(super) fn schedules_from(rows: &[Row]) -> StoreResult<Vec<CountySchedule>> {
+    rows.iter()
+        .map(|r| {
+            let json: String = col(r, 2)?;
+            Ok(CountySchedule {
+                unit_id: col(r, 0)?,
+                path: col(r, 1)?,
+                schedule: serde_json::from_str(&json).map_err(|_| bad_column("schedule_json"))?,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 impl super::PgStore {

@@ -5,6 +5,7 @@ use deadpool_postgres::GenericClient;
 use fieldvisit_core::protocol::ReturnedAssessment;
 use tokio_postgres::Row;
 
+use super::pipeline::{Pipeline, params};
 use super::{bad_column, col, execute, micros, query, query_opt, to_i64};
 use crate::store::{
     GUARDIANSHIP_TEMPLATE, NewVisit, ReviewEvent, ReviewRow, ReviewState, Scope, StoreError,
@@ -34,11 +35,14 @@ fn from_row(r: &Row) -> StoreResult<ReviewRow> {
     })
 }
 
+/// Appends a review event.
+const INSERT_EVENT: &str = "INSERT INTO review_events (visit_id, at, actor, from_state, to_state,
+    reason, escalation) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
 async fn add_event<C: GenericClient>(tx: &C, e: &ReviewEvent) -> StoreResult<()> {
     execute(
         tx,
-        "INSERT INTO review_events (visit_id, at, actor, from_state, to_state, reason, escalation)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        INSERT_EVENT,
         &[
             &e.visit_id,
             &e.at,
@@ -53,11 +57,12 @@ async fn add_event<C: GenericClient>(tx: &C, e: &ReviewEvent) -> StoreResult<()>
     Ok(())
 }
 
-/// Opens a review for a newly stored guardianship assessment, inside the ingest transaction. A
-/// police report from the phone makes it urgent at once, with no approval step before it.
-pub(super) async fn open_for<C: GenericClient>(tx: &C, v: &NewVisit) -> StoreResult<()> {
+/// Queues the review of a newly stored guardianship assessment into the ingest transaction's
+/// pipeline. A police report from the phone makes it urgent at once, with no approval step
+/// before it.
+pub(super) fn open_for(p: &mut Pipeline, v: &NewVisit) {
     if v.template_id != GUARDIANSHIP_TEMPLATE {
-        return Ok(());
+        return;
     }
     let urgent = v.reported_to_police_at.is_some();
     let state = if urgent {
@@ -65,37 +70,33 @@ pub(super) async fn open_for<C: GenericClient>(tx: &C, v: &NewVisit) -> StoreRes
     } else {
         ReviewState::Submitted
     };
-    execute(
-        tx,
+    p.push(
         "INSERT INTO reviews (visit_id, household_id, worker_id, level, urgent, state,
              submitted_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-        &[
-            &v.visit_id,
-            &v.household_id,
-            &v.worker_id,
-            &v.level,
-            &urgent,
-            &state.as_str(),
-            &micros(v.received_at),
+        params![
+            v.visit_id.clone(),
+            v.household_id.clone(),
+            v.worker_id.clone(),
+            v.level.clone(),
+            urgent,
+            state.as_str(),
+            micros(v.received_at),
         ],
-    )
-    .await?;
+    );
     if urgent {
-        add_event(
-            tx,
-            &ReviewEvent {
-                visit_id: v.visit_id.clone(),
-                at: v.received_at,
-                actor: v.worker_id.clone(),
-                from: ReviewState::Submitted,
-                to: ReviewState::Urgent,
-                reason: "reported to police by the worker".into(),
-                escalation: Some("police_report".into()),
-            },
-        )
-        .await?;
+        p.push(
+            INSERT_EVENT,
+            params![
+                v.visit_id.clone(),
+                v.received_at,
+                v.worker_id.clone(),
+                ReviewState::Submitted.as_str(),
+                ReviewState::Urgent.as_str(),
+                "reported to police by the worker",
+                Some("police_report"),
+            ],
+        );
     }
-    Ok(())
 }
 
 pub(super) async fn review<C: GenericClient>(

@@ -9,6 +9,7 @@ use deadpool_postgres::GenericClient;
 use fieldvisit_core::crypto::Sha256Hash;
 use tokio_postgres::Row;
 
+use super::pipeline::{Param, Pipeline, params};
 use super::{backend, bad_column, col, execute, get_u64, micros, query, query_opt, to_i64};
 use crate::store::{
     AlertDraft, ChainStatus, IngestOutcome, NewVisit, PhotoRecord, Scope, StoreError, StoreResult,
@@ -44,39 +45,6 @@ pub(super) fn from_row(r: &Row) -> StoreResult<VisitMeta> {
     })
 }
 
-async fn hash_at<C: GenericClient>(
-    tx: &C,
-    device_id: &str,
-    seq: u64,
-) -> StoreResult<Option<String>> {
-    let seq = to_i64(seq, "chain_seq")?;
-    match query_opt(
-        tx,
-        "SELECT body_hash FROM visits WHERE device_id = $1 AND chain_seq = $2 LIMIT 1",
-        &[&device_id, &seq],
-    )
-    .await?
-    {
-        Some(r) => Ok(Some(col(&r, 0)?)),
-        None => Ok(None),
-    }
-}
-
-/// Where the visit sits in its device's chain ([`ChainStatus::of`]).
-async fn chain_status<C: GenericClient>(tx: &C, v: &NewVisit) -> StoreResult<ChainStatus> {
-    let taken = hash_at(tx, &v.device_id, v.chain_seq).await?.is_some();
-    let before = match v.chain_seq {
-        0 | 1 => None,
-        seq => hash_at(tx, &v.device_id, seq - 1).await?,
-    };
-    Ok(ChainStatus::of(
-        v.chain_seq,
-        &v.chain_prev,
-        taken,
-        before.as_deref(),
-    ))
-}
-
 async fn meta<C: GenericClient>(c: &C, visit_id: &str) -> StoreResult<Option<VisitMeta>> {
     query_opt(
         c,
@@ -89,18 +57,16 @@ async fn meta<C: GenericClient>(c: &C, visit_id: &str) -> StoreResult<Option<Vis
     .transpose()
 }
 
-/// An existing visit with this id: the same envelope is a duplicate, another one a conflict.
-async fn existing<C: GenericClient>(c: &C, v: &NewVisit) -> StoreResult<Option<IngestOutcome>> {
-    let Some(r) = query_opt(
-        c,
-        "SELECT body_hash FROM visits WHERE visit_id = $1",
-        &[&v.visit_id],
-    )
-    .await?
-    else {
+/// The stored visit with this id, if any, beside one with `body_hash`: the same envelope is a
+/// duplicate, another one a conflict.
+async fn outcome_of_stored<C: GenericClient>(
+    c: &C,
+    v: &NewVisit,
+    body_hash: Option<String>,
+) -> StoreResult<Option<IngestOutcome>> {
+    let Some(h) = body_hash else {
         return Ok(None);
     };
-    let h: String = col(&r, 0)?;
     if h != v.body_hash.to_hex() {
         return Ok(Some(IngestOutcome::Conflict));
     }
@@ -110,69 +76,99 @@ async fn existing<C: GenericClient>(c: &C, v: &NewVisit) -> StoreResult<Option<I
     Ok(Some(IngestOutcome::Duplicate(m)))
 }
 
+/// An existing visit with this id, read outside the ingest transaction.
+async fn existing<C: GenericClient>(c: &C, v: &NewVisit) -> StoreResult<Option<IngestOutcome>> {
+    let stored = query_opt(
+        c,
+        "SELECT body_hash FROM visits WHERE visit_id = $1",
+        &[&v.visit_id],
+    )
+    .await?
+    .map(|r| col::<String>(&r, 0))
+    .transpose()?;
+    outcome_of_stored(c, v, stored).await
+}
+
+/// Stores a sealed visit exactly once, with its photo manifest, review, alerts and due-ledger
+/// upkeep, in one transaction of four round trips (see [`super::pipeline`]): the device lock
+/// and what is stored already; every write and the ledger's reads; the ledger's writes; commit.
 pub(super) async fn ingest(
     c: &mut deadpool_postgres::Client,
     v: &NewVisit,
 ) -> StoreResult<IngestOutcome> {
     let tx = c.transaction().await.map_err(backend)?;
-    // Serializes ingests of one device (see the module comment). A missing device matches no row;
-    // the insert below then fails on the foreign key, as in SQLite.
-    query_opt(
-        &tx,
+    let mut p = Pipeline::default();
+    // Serializes ingests of one device (see the module comment); the read after it sees every
+    // visit of the device committed before. A missing device matches no row; the insert below
+    // then fails on the foreign key, as in SQLite.
+    p.push(
         "SELECT id FROM devices WHERE id = $1 FOR UPDATE",
-        &[&v.device_id],
-    )
-    .await?;
-    if let Some(outcome) = existing(&tx, v).await? {
+        params![v.device_id.clone()],
+    );
+    // The id's stored hash, then the hashes at this chain position and the one before.
+    let before = match v.chain_seq {
+        0 | 1 => -1,
+        seq => to_i64(seq - 1, "chain_seq")?,
+    };
+    let chain_seq = to_i64(v.chain_seq, "chain_seq")?;
+    let stored = p.push(
+        "SELECT (SELECT body_hash FROM visits WHERE visit_id = $1),
+             (SELECT body_hash FROM visits WHERE device_id = $2 AND chain_seq = $3 LIMIT 1),
+             (SELECT body_hash FROM visits WHERE device_id = $2 AND chain_seq = $4 LIMIT 1)",
+        params![v.visit_id.clone(), v.device_id.clone(), chain_seq, before],
+    );
+    let mut rows = p.run(&tx).await?.rows()?;
+    let stored = rows.take(stored);
+    let stored = stored
+        .first()
+        .ok_or(StoreError::Backend("a probe returned no row".into()))?;
+    let (existing_hash, taken, before): (Option<String>, Option<String>, Option<String>) =
+        (col(stored, 0)?, col(stored, 1)?, col(stored, 2)?);
+    if let Some(outcome) = outcome_of_stored(&tx, v, existing_hash).await? {
         return Ok(outcome);
     }
-    let status = chain_status(&tx, v).await?;
-    let chain_seq = to_i64(v.chain_seq, "chain_seq")?;
-    let f = &v.facts;
-    let fix = f.fix.as_ref();
-    let flags = i64::from(f.flag_far)
-        | i64::from(f.flag_mock) << 1
-        | i64::from(f.photo_outside_window) << 2;
-    let inserted = execute(
-        &tx,
-        "INSERT INTO visits (visit_id, device_id, worker_id, household_id, body_hash, chain_seq,
-            chain_prev, chain_status, envelope_json, body_json, category, template_id, started_at,
-            ended_at, level, reported_to_police_at, received_at, amends, fix_lat, fix_lon,
-            fix_accuracy_m, fix_mock, fix_age_s, distance_m, flags, photo_count)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23, $24, $25, $26)
-         ON CONFLICT (visit_id) DO NOTHING",
-        &[
-            &v.visit_id,
-            &v.device_id,
-            &v.worker_id,
-            &v.household_id,
-            &v.body_hash.to_hex(),
-            &chain_seq,
-            &v.chain_prev.to_hex(),
-            &status.as_str(),
-            &v.envelope_json,
-            &v.body_json,
-            &v.category,
-            &v.template_id,
-            &v.started_at,
-            &v.ended_at,
-            &v.level,
-            &v.reported_to_police_at,
-            &micros(v.received_at),
-            &f.amends,
-            &fix.map(|x| x.point.lat),
-            &fix.map(|x| x.point.lon),
-            &fix.map(|x| x.accuracy_m),
-            &fix.is_some_and(|x| x.mock),
-            &fix.map(|x| x.age_s),
-            &f.distance_m,
-            &flags,
-            &i64::from(f.photo_count),
+    let status = ChainStatus::of(
+        v.chain_seq,
+        &v.chain_prev,
+        taken.is_some(),
+        before.as_deref(),
+    );
+
+    let mut p = Pipeline::default();
+    let inserted = p.push(INSERT_VISIT, insert_params(v, status)?);
+    if !v.photos.is_empty() {
+        let mut ids = Vec::with_capacity(v.photos.len());
+        let mut hashes = Vec::with_capacity(v.photos.len());
+        let mut sizes = Vec::with_capacity(v.photos.len());
+        for (photo_id, sha, size) in &v.photos {
+            ids.push(photo_id.clone());
+            hashes.push(sha.to_hex());
+            sizes.push(to_i64(*size, "photo size")?);
+        }
+        p.push(
+            "INSERT INTO photos (visit_id, photo_id, sha256, size)
+             SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int8[])",
+            params![v.visit_id.clone(), ids, hashes, sizes],
+        );
+    }
+    super::reviews::open_for(&mut p, v);
+    for alert in AlertDraft::for_visit(v, status) {
+        super::alerts::queue_raise(&mut p, &alert);
+    }
+    // A successor that arrived first was flagged as a gap; it follows this visit, so it is fine now.
+    p.push(
+        "UPDATE visits SET chain_status = 'ok'
+         WHERE device_id = $1 AND chain_seq = $2 AND chain_status = 'gap' AND chain_prev = $3",
+        params![
+            v.device_id.clone(),
+            to_i64(v.chain_seq.saturating_add(1), "chain_seq")?,
+            v.body_hash.to_hex()
         ],
-    )
-    .await?;
-    if inserted == 0 {
+    );
+    let ledger =
+        (!v.facts.amends).then(|| super::dues::queue_reads(&mut p, &v.household_id, &v.category));
+    let mut answers = p.run(&tx).await?;
+    if answers.take(inserted)?.is_empty() {
         // Another device's ingest of the same id committed after our check; it holds the id now.
         drop(tx);
         return match existing(&*c, v).await? {
@@ -182,43 +178,85 @@ pub(super) async fn ingest(
             )),
         };
     }
-    for (photo_id, sha, size) in &v.photos {
-        let size = to_i64(*size, "photo size")?;
-        execute(
-            &tx,
-            "INSERT INTO photos (visit_id, photo_id, sha256, size) VALUES ($1, $2, $3, $4)",
-            &[&v.visit_id, photo_id, &sha.to_hex(), &size],
-        )
-        .await?;
-    }
-    if !f.amends {
+    let mut rows = answers.rows()?;
+    if let Some(ledger) = ledger {
         super::dues::after_visit(
             &tx,
-            &v.household_id,
-            &v.category,
+            ledger,
+            &mut rows,
+            (&v.household_id, &v.category),
             crate::store::local_date(v.started_at),
             v.level.as_deref(),
         )
         .await?;
     }
-    super::reviews::open_for(&tx, v).await?;
-    for alert in AlertDraft::for_visit(v, status) {
-        super::alerts::raise_in(&tx, &alert).await?;
-    }
-    // A successor that arrived first was flagged as a gap; it follows this visit, so it is fine now.
-    let next = to_i64(v.chain_seq.saturating_add(1), "chain_seq")?;
-    execute(
-        &tx,
-        "UPDATE visits SET chain_status = 'ok'
-         WHERE device_id = $1 AND chain_seq = $2 AND chain_status = 'gap' AND chain_prev = $3",
-        &[&v.device_id, &next, &v.body_hash.to_hex()],
-    )
-    .await?;
-    let m = meta(&tx, &v.visit_id)
-        .await?
-        .ok_or(StoreError::NotFound("visit"))?;
     tx.commit().await.map_err(backend)?;
-    Ok(IngestOutcome::Stored(m))
+    Ok(IngestOutcome::Stored(stored_meta(v, status)))
+}
+
+const INSERT_VISIT: &str = "INSERT INTO visits (visit_id, device_id, worker_id, household_id,
+        body_hash, chain_seq, chain_prev, chain_status, envelope_json, body_json, category,
+        template_id, started_at, ended_at, level, reported_to_police_at, received_at, amends,
+        fix_lat, fix_lon, fix_accuracy_m, fix_mock, fix_age_s, distance_m, flags, photo_count)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+        $19, $20, $21, $22, $23, $24, $25, $26)
+    ON CONFLICT (visit_id) DO NOTHING RETURNING 1";
+
+fn insert_params(v: &NewVisit, status: ChainStatus) -> StoreResult<Vec<Param>> {
+    let f = &v.facts;
+    let fix = f.fix.as_ref();
+    let flags = i64::from(f.flag_far)
+        | i64::from(f.flag_mock) << 1
+        | i64::from(f.photo_outside_window) << 2;
+    Ok(params![
+        v.visit_id.clone(),
+        v.device_id.clone(),
+        v.worker_id.clone(),
+        v.household_id.clone(),
+        v.body_hash.to_hex(),
+        to_i64(v.chain_seq, "chain_seq")?,
+        v.chain_prev.to_hex(),
+        status.as_str(),
+        v.envelope_json.clone(),
+        v.body_json.clone(),
+        v.category.clone(),
+        v.template_id.clone(),
+        v.started_at,
+        v.ended_at,
+        v.level.clone(),
+        v.reported_to_police_at,
+        micros(v.received_at),
+        f.amends,
+        fix.map(|x| x.point.lat),
+        fix.map(|x| x.point.lon),
+        fix.map(|x| x.accuracy_m),
+        fix.is_some_and(|x| x.mock),
+        fix.map(|x| x.age_s),
+        f.distance_m,
+        flags,
+        i64::from(f.photo_count),
+    ])
+}
+
+/// What a read of the visit just stored gives back: its times at the microseconds the
+/// database keeps.
+fn stored_meta(v: &NewVisit, status: ChainStatus) -> VisitMeta {
+    VisitMeta {
+        visit_id: v.visit_id.clone(),
+        device_id: v.device_id.clone(),
+        worker_id: v.worker_id.clone(),
+        household_id: v.household_id.clone(),
+        body_hash: v.body_hash,
+        chain_seq: v.chain_seq,
+        chain_status: status,
+        category: v.category.clone(),
+        template_id: v.template_id.clone(),
+        started_at: micros(v.started_at),
+        ended_at: micros(v.ended_at),
+        level: v.level.clone(),
+        reported_to_police_at: v.reported_to_police_at.map(micros),
+        received_at: micros(v.received_at),
+    }
 }
 
 pub(super) async fn visit<C: GenericClient>(
