@@ -12,7 +12,7 @@ use futures_util::TryStreamExt;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::pipeline::{Pipeline, Rows, Slot, params};
+use super::pipeline::{Param, Pipeline, Rows, Slot, params};
 use super::{backend, bad_column, col, execute, query};
 use crate::store::dues::{
     Due, DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, Target, day_number, dues_of,
@@ -78,31 +78,47 @@ pub(super) async fn after_visit<C: GenericClient>(
         Step::Replay => rewrite(tx, Target::Household(household_id)).await,
         Step::Close { seq, next } => {
             let closed = i32::try_from(seq).map_err(|_| bad_column("seq"))?;
-            let mut p = Pipeline::default();
-            p.push(
-                "UPDATE dues SET visited_day = $4, head_name = NULL, id_masked = NULL
-                 WHERE household_id = $1 AND category = $2 AND seq = $3",
-                params![
-                    household_id.to_owned(),
-                    category.to_owned(),
-                    closed,
-                    day_number(on)
-                ],
+            let close = params![
+                household_id.to_owned(),
+                category.to_owned(),
+                closed,
+                day_number(on)
+            ];
+            let Some((due_on, c)) = next.zip(code) else {
+                execute(
+                    tx,
+                    "UPDATE dues SET visited_day = $4, head_name = NULL, id_masked = NULL
+                     WHERE household_id = $1 AND category = $2 AND seq = $3",
+                    &refs(&close),
+                )
+                .await?;
+                return Ok(());
+            };
+            let due = Due {
+                category: c.code(),
+                seq: seq + 1,
+                due_on,
+                visited_on: None,
+            };
+            let mut opened = Columns::default();
+            opened.push(&s, &due)?;
+            // One statement: the closed row's update runs with the insert of the next one.
+            let mut all = opened.params();
+            all.extend(close);
+            let sql = format!(
+                "WITH closed AS (UPDATE dues SET visited_day = $14, head_name = NULL,
+                     id_masked = NULL WHERE household_id = $11 AND category = $12 AND seq = $13)
+                 {INSERT_ROWS}"
             );
-            if let (Some(due_on), Some(c)) = (next, code) {
-                let due = Due {
-                    category: c.code(),
-                    seq: seq + 1,
-                    due_on,
-                    visited_on: None,
-                };
-                let mut opened = Columns::default();
-                opened.push(&s, &due)?;
-                opened.queue(&mut p);
-            }
-            p.run(tx).await?.rows().map(drop)
+            execute(tx, &sql, &refs(&all)).await?;
+            Ok(())
         }
     }
+}
+
+/// Borrows owned parameters as the driver takes them.
+fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| &**p as _).collect()
 }
 
 /// A household as the ledger needs it, its row locked.
@@ -244,36 +260,35 @@ impl Columns {
     }
 
     async fn insert<C: GenericClient>(self, tx: &C) -> StoreResult<()> {
-        let mut p = Pipeline::default();
-        self.queue(&mut p);
-        p.run(tx).await?.rows().map(drop)
+        if self.seq.is_empty() {
+            return Ok(());
+        }
+        execute(tx, INSERT_ROWS, &refs(&self.params())).await?;
+        Ok(())
     }
 
-    /// Queues the insert of these rows (nothing when there are none).
-    fn queue(self, p: &mut Pipeline) {
-        if self.seq.is_empty() {
-            return;
-        }
-        p.push(
-            "INSERT INTO dues (household_id, category, seq, due_day, due_month, visited_day,
-                 village_id, worker_id, head_name, id_masked)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::int4[], $5::int4[],
-                 $6::int4[], $7::text[], $8::text[], $9::text[], $10::text[])",
-            params![
-                self.household_id,
-                self.category,
-                self.seq,
-                self.due_day,
-                self.due_month,
-                self.visited_day,
-                self.village_id,
-                self.worker_id,
-                self.head_name,
-                self.id_masked,
-            ],
-        );
+    /// The rows as the arrays `$1..$10` of [`INSERT_ROWS`].
+    fn params(self) -> Vec<Param> {
+        params![
+            self.household_id,
+            self.category,
+            self.seq,
+            self.due_day,
+            self.due_month,
+            self.visited_day,
+            self.village_id,
+            self.worker_id,
+            self.head_name,
+            self.id_masked,
+        ]
     }
 }
+
+/// Inserts the ledger rows of [`Columns::params`].
+const INSERT_ROWS: &str = "INSERT INTO dues (household_id, category, seq, due_day, due_month,
+        visited_day, village_id, worker_id, head_name, id_masked)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::int4[], $5::int4[],
+        $6::int4[], $7::text[], $8::text[], $9::text[], $10::text[])";
 
 /// Scope test on `o.path`, the worker filter on `d.worker_id`, and a run of village ids
 /// (`$5..=$6`), so a county is read on several connections at once.

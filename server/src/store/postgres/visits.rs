@@ -90,8 +90,9 @@ async fn existing<C: GenericClient>(c: &C, v: &NewVisit) -> StoreResult<Option<I
 }
 
 /// Stores a sealed visit exactly once, with its photo manifest, review, alerts and due-ledger
-/// upkeep, in one transaction of four round trips (see [`super::pipeline`]): the device lock
-/// and what is stored already; every write and the ledger's reads; the ledger's writes; commit.
+/// upkeep, in one transaction of five round trips (see [`super::pipeline`]): begin; the device
+/// lock and what is stored already; every write and the ledger's reads; the ledger's write;
+/// commit.
 pub(super) async fn ingest(
     c: &mut deadpool_postgres::Client,
     v: &NewVisit,
@@ -111,11 +112,22 @@ pub(super) async fn ingest(
         seq => to_i64(seq - 1, "chain_seq")?,
     };
     let chain_seq = to_i64(v.chain_seq, "chain_seq")?;
+    let next = to_i64(v.chain_seq.saturating_add(1), "chain_seq")?;
+    // And whether a successor that arrived first was flagged as a gap this visit fills.
     let stored = p.push(
         "SELECT (SELECT body_hash FROM visits WHERE visit_id = $1),
              (SELECT body_hash FROM visits WHERE device_id = $2 AND chain_seq = $3 LIMIT 1),
-             (SELECT body_hash FROM visits WHERE device_id = $2 AND chain_seq = $4 LIMIT 1)",
-        params![v.visit_id.clone(), v.device_id.clone(), chain_seq, before],
+             (SELECT body_hash FROM visits WHERE device_id = $2 AND chain_seq = $4 LIMIT 1),
+             EXISTS (SELECT 1 FROM visits WHERE device_id = $2 AND chain_seq = $5
+                 AND chain_status = 'gap' AND chain_prev = $6)",
+        params![
+            v.visit_id.clone(),
+            v.device_id.clone(),
+            chain_seq,
+            before,
+            next,
+            v.body_hash.to_hex()
+        ],
     );
     let mut rows = p.run(&tx).await?.rows()?;
     let stored = rows.take(stored);
@@ -124,6 +136,7 @@ pub(super) async fn ingest(
         .ok_or(StoreError::Backend("a probe returned no row".into()))?;
     let (existing_hash, taken, before): (Option<String>, Option<String>, Option<String>) =
         (col(stored, 0)?, col(stored, 1)?, col(stored, 2)?);
+    let fills_gap: bool = col(stored, 3)?;
     if let Some(outcome) = outcome_of_stored(&tx, v, existing_hash).await? {
         return Ok(outcome);
     }
@@ -155,16 +168,14 @@ pub(super) async fn ingest(
     for alert in AlertDraft::for_visit(v, status) {
         super::alerts::queue_raise(&mut p, &alert);
     }
-    // A successor that arrived first was flagged as a gap; it follows this visit, so it is fine now.
-    p.push(
-        "UPDATE visits SET chain_status = 'ok'
-         WHERE device_id = $1 AND chain_seq = $2 AND chain_status = 'gap' AND chain_prev = $3",
-        params![
-            v.device_id.clone(),
-            to_i64(v.chain_seq.saturating_add(1), "chain_seq")?,
-            v.body_hash.to_hex()
-        ],
-    );
+    if fills_gap {
+        // The successor follows this visit, so it is fine now.
+        p.push(
+            "UPDATE visits SET chain_status = 'ok'
+             WHERE device_id = $1 AND chain_seq = $2 AND chain_status = 'gap' AND chain_prev = $3",
+            params![v.device_id.clone(), next, v.body_hash.to_hex()],
+        );
+    }
     let ledger =
         (!v.facts.amends).then(|| super::dues::queue_reads(&mut p, &v.household_id, &v.category));
     let mut answers = p.run(&tx).await?;
