@@ -148,7 +148,7 @@ async fn put_whole(
     state.blobs.put(key, bytes).await.map_err(blob_error)?;
     if !state
         .store
-        .photo_received(&ids.0, &ids.1, 0, photo.size)
+        .photo_stored_whole(&ids.0, &ids.1, photo.size)
         .await?
     {
         let now = photo_record(state, &ids.0, &ids.1).await?;
@@ -158,7 +158,6 @@ async fn put_whole(
         return Err(wrong_offset(now.received));
     }
     state.metrics.photo_bytes(photo.size);
-    state.store.photo_completed(&ids.0, &ids.1).await?;
     Ok(Json(UploadStatus {
         photo_id: photo.photo_id,
         received: photo.size,

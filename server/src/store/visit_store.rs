@@ -42,6 +42,21 @@ pub trait VisitStore: Send + Sync {
 
     /// Marks a photo complete.
     async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()>;
+
+    /// Records a photo stored whole, all `size` bytes at once, as received and complete, if
+    /// nothing of it was recorded before: false when another request recorded a chunk first.
+    async fn photo_stored_whole(
+        &self,
+        visit_id: &str,
+        photo_id: &str,
+        size: u64,
+    ) -> StoreResult<bool> {
+        if !self.photo_received(visit_id, photo_id, 0, size).await? {
+            return Ok(false);
+        }
+        self.photo_completed(visit_id, photo_id).await?;
+        Ok(true)
+    }
 }
 
 /// A visit as [`latest_visits`] reads it: household, category code, visit id, start, level.

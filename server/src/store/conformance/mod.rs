@@ -273,6 +273,12 @@ async fn ingest_is_exactly_once(s: &dyn Store) {
     );
     let c = s.counts().await.unwrap();
     assert_eq!((c.visits, c.photos), (1, 1));
+    // The photo sent whole: recorded once, complete; a second request finds it taken.
+    assert!(s.photo_stored_whole("v", "p", 1).await.unwrap());
+    let p = &s.photos("v").await.unwrap()[0];
+    assert_eq!((p.received, p.complete), (1, true));
+    assert!(!s.photo_stored_whole("v", "p", 1).await.unwrap());
+    assert!(!s.photo_received("v", "p", 0, 1).await.unwrap());
 }
 
 async fn caseload_deltas_follow_the_change_sequence(s: &dyn Store) {

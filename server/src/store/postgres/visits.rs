@@ -439,5 +439,23 @@ mod as_store {
         async fn photo_completed(&self, visit_id: &str, photo_id: &str) -> StoreResult<()> {
             visits::photo_completed(&self.client().await?, visit_id, photo_id).await
         }
+
+        async fn photo_stored_whole(
+            &self,
+            visit_id: &str,
+            photo_id: &str,
+            size: u64,
+        ) -> StoreResult<bool> {
+            // One statement, so one commit, where the chunked path needs two.
+            let size = to_i64(size, "size")?;
+            let n = execute(
+                &self.client().await?,
+                "UPDATE photos SET received = $3, complete = TRUE
+                 WHERE visit_id = $1 AND photo_id = $2 AND received = 0 AND NOT complete",
+                &[&visit_id, &photo_id, &size],
+            )
+            .await?;
+            Ok(n == 1)
+        }
     }
 }
