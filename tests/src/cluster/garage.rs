@@ -50,6 +50,7 @@ db_engine = "sqlite"
 metadata_fsync = false
 data_fsync = false
 replication_factor = 3
+compression_level = "none"
 rpc_bind_addr = "127.0.0.1:{rpc_port}"
 rpc_public_addr = "127.0.0.1:{rpc_port}"
 rpc_secret = "{RPC_SECRET}"
