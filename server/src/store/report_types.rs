@@ -53,6 +53,13 @@ pub struct VisitFacts {
 }
 
 impl VisitFacts {
+    /// The phone's three flags as the `flags` column holds them: far 1, mock 2, photo outside 4.
+    pub fn flag_bits(&self) -> i64 {
+        i64::from(self.flag_far)
+            | i64::from(self.flag_mock) << 1
+            | i64::from(self.photo_outside_window) << 2
+    }
+
     /// The facts of a verified body.
     pub fn of(body: &EnvelopeBody) -> Self {
         let flag = |f: EvidenceFlag| body.evidence.contains(&f);

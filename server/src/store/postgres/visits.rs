@@ -216,9 +216,7 @@ const INSERT_VISIT: &str = "INSERT INTO visits (visit_id, device_id, worker_id, 
 fn insert_params(v: &NewVisit, status: ChainStatus) -> StoreResult<Vec<Param>> {
     let f = &v.facts;
     let fix = f.fix.as_ref();
-    let flags = i64::from(f.flag_far)
-        | i64::from(f.flag_mock) << 1
-        | i64::from(f.photo_outside_window) << 2;
+    let flags = f.flag_bits();
     Ok(params![
         v.visit_id.clone(),
         v.device_id.clone(),

@@ -113,9 +113,7 @@ pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutc
     let status = chain_status(tx, v)?;
     let f = &v.facts;
     let fix = f.fix.as_ref();
-    let flags = i64::from(f.flag_far)
-        | i64::from(f.flag_mock) << 1
-        | i64::from(f.photo_outside_window) << 2;
+    let flags = f.flag_bits();
     tx.prepare_cached(
         "INSERT INTO visits (visit_id, device_id, worker_id, household_id, body_hash, chain_seq,
             chain_prev, chain_status, envelope_json, body_json, category, template_id, started_at,
