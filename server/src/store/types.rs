@@ -388,6 +388,30 @@ pub struct VisitMeta {
     pub received_at: DateTime<Utc>,
 }
 
+impl VisitMeta {
+    /// The metadata of a visit just stored, without reading it back: its times at the
+    /// microseconds both stores keep, so a receipt made now equals one made from the row.
+    pub fn stored(v: &NewVisit, chain_status: ChainStatus) -> VisitMeta {
+        let as_stored = |t: DateTime<Utc>| chrono::SubsecRound::trunc_subsecs(t, 6);
+        VisitMeta {
+            visit_id: v.visit_id.clone(),
+            device_id: v.device_id.clone(),
+            worker_id: v.worker_id.clone(),
+            household_id: v.household_id.clone(),
+            body_hash: v.body_hash,
+            chain_seq: v.chain_seq,
+            chain_status,
+            category: v.category.clone(),
+            template_id: v.template_id.clone(),
+            started_at: as_stored(v.started_at),
+            ended_at: as_stored(v.ended_at),
+            level: v.level.clone(),
+            reported_to_police_at: v.reported_to_police_at.map(as_stored),
+            received_at: as_stored(v.received_at),
+        }
+    }
+}
+
 /// What happened to an ingested visit.
 #[derive(Debug, Clone, PartialEq)]
 pub enum IngestOutcome {

@@ -5,9 +5,8 @@
 use chrono::{DateTime, NaiveTime, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
-use tokio_postgres::types::ToSql;
 
-use super::pipeline::{Param, Pipeline, params};
+use super::pipeline::{Param, Pipeline, params, refs};
 use super::{backend, bad_column, col, execute, query, query_opt};
 use crate::store::{
     AlertChannel, AlertDelivery, AlertDraft, AlertKind, AlertTally, AlertUnit, AttemptOutcome,
@@ -152,9 +151,7 @@ pub(super) async fn channels<C: GenericClient>(
 /// Raises an event inside the caller's transaction; `false` when its key was raised before or its
 /// unit cannot be resolved.
 pub(super) async fn raise_in<C: GenericClient>(c: &C, d: &AlertDraft) -> StoreResult<bool> {
-    let params = raise_params(d);
-    let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
-    Ok(execute(c, &raise_sql(d), &refs).await? > 0)
+    Ok(execute(c, &raise_sql(d), &refs(&raise_params(d))).await? > 0)
 }
 
 /// Queues raising `d` into a transaction's pipeline (see [`raise_in`]).

@@ -12,7 +12,7 @@ use futures_util::TryStreamExt;
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
-use super::pipeline::{Param, Pipeline, Rows, Slot, params};
+use super::pipeline::{Param, Pipeline, Rows, Slot, params, refs};
 use super::{backend, bad_column, col, execute, query};
 use crate::store::dues::{
     Due, DueCount, DueCountQuery, DueEntry, DueRows, DueVisit, Step, Target, day_number, dues_of,
@@ -114,11 +114,6 @@ pub(super) async fn after_visit<C: GenericClient>(
             Ok(())
         }
     }
-}
-
-/// Borrows owned parameters as the driver takes them.
-fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
-    params.iter().map(|p| &**p as _).collect()
 }
 
 /// A household as the ledger needs it, its row locked.

@@ -29,6 +29,11 @@ macro_rules! params {
 }
 pub(crate) use params;
 
+/// Borrows owned parameters as the driver takes them.
+pub(crate) fn refs(params: &[Param]) -> Vec<&(dyn ToSql + Sync)> {
+    params.iter().map(|p| &**p as _).collect()
+}
+
 /// Statements queued to run in order; [`Pipeline::run`] sends them at once.
 #[derive(Default)]
 pub(crate) struct Pipeline {
@@ -57,11 +62,8 @@ impl Pipeline {
         for (sql, _) in &self.statements {
             prepared.push(c.prepare_cached(sql).await.map_err(backend)?);
         }
-        let params: Vec<Vec<&(dyn ToSql + Sync)>> = self
-            .statements
-            .iter()
-            .map(|(_, ps)| ps.iter().map(|p| &**p as &(dyn ToSql + Sync)).collect())
-            .collect();
+        let params: Vec<Vec<&(dyn ToSql + Sync)>> =
+            self.statements.iter().map(|(_, ps)| refs(ps)).collect();
         let futures = prepared
             .iter()
             .zip(&params)

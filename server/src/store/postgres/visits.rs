@@ -202,7 +202,7 @@ pub(super) async fn ingest(
         .await?;
     }
     tx.commit().await.map_err(backend)?;
-    Ok(IngestOutcome::Stored(stored_meta(v, status)))
+    Ok(IngestOutcome::Stored(VisitMeta::stored(v, status)))
 }
 
 const INSERT_VISIT: &str = "INSERT INTO visits (visit_id, device_id, worker_id, household_id,
@@ -245,27 +245,6 @@ fn insert_params(v: &NewVisit, status: ChainStatus) -> StoreResult<Vec<Param>> {
         flags,
         i64::from(f.photo_count),
     ])
-}
-
-/// What a read of the visit just stored gives back: its times at the microseconds the
-/// database keeps.
-fn stored_meta(v: &NewVisit, status: ChainStatus) -> VisitMeta {
-    VisitMeta {
-        visit_id: v.visit_id.clone(),
-        device_id: v.device_id.clone(),
-        worker_id: v.worker_id.clone(),
-        household_id: v.household_id.clone(),
-        body_hash: v.body_hash,
-        chain_seq: v.chain_seq,
-        chain_status: status,
-        category: v.category.clone(),
-        template_id: v.template_id.clone(),
-        started_at: micros(v.started_at),
-        ended_at: micros(v.ended_at),
-        level: v.level.clone(),
-        reported_to_police_at: v.reported_to_police_at.map(micros),
-        received_at: micros(v.received_at),
-    }
 }
 
 pub(super) async fn visit<C: GenericClient>(

@@ -72,31 +72,6 @@ fn meta(c: &Connection, visit_id: &str) -> StoreResult<Option<VisitMeta>> {
     .map_err(backend)
 }
 
-/// The times as stored (microseconds), so that a receipt made now equals one made from the row.
-fn as_stored(t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
-    chrono::SubsecRound::trunc_subsecs(t, 6)
-}
-
-/// The metadata of a visit just stored, without reading it back.
-fn stored_meta(v: &NewVisit, chain_status: ChainStatus) -> VisitMeta {
-    VisitMeta {
-        visit_id: v.visit_id.clone(),
-        device_id: v.device_id.clone(),
-        worker_id: v.worker_id.clone(),
-        household_id: v.household_id.clone(),
-        body_hash: v.body_hash,
-        chain_seq: v.chain_seq,
-        chain_status,
-        category: v.category.clone(),
-        template_id: v.template_id.clone(),
-        started_at: as_stored(v.started_at),
-        ended_at: as_stored(v.ended_at),
-        level: v.level.clone(),
-        reported_to_police_at: v.reported_to_police_at.map(as_stored),
-        received_at: as_stored(v.received_at),
-    }
-}
-
 /// Stores one visit inside the caller's transaction (or savepoint); the caller commits.
 pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutcome> {
     let existing: Option<String> = tx
@@ -181,7 +156,7 @@ pub(super) fn ingest_in(tx: &Connection, v: &NewVisit) -> StoreResult<IngestOutc
     )
     .and_then(|mut st| st.execute(params![v.device_id, v.chain_seq + 1, v.body_hash.to_hex()]))
     .map_err(backend)?;
-    Ok(IngestOutcome::Stored(stored_meta(v, status)))
+    Ok(IngestOutcome::Stored(VisitMeta::stored(v, status)))
 }
 
 pub(super) fn visit(c: &Connection, visit_id: &str) -> StoreResult<Option<(VisitMeta, String)>> {
