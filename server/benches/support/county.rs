@@ -304,6 +304,16 @@ pub fn open_fixture(
     dir
 }
 
+/// A plain connection (no pool, no store) with these settings, driven on the current runtime.
+pub async fn pg_client(config: &tokio_postgres::Config) -> tokio_postgres::Client {
+    let (client, conn) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    client
+}
+
 /// The same county on PostgreSQL: schema `bench_reports_{households}x{per_household}` of the
 /// database at `url`, seeded through the store once and kept for reruns (marked by a
 /// `bench_ready` table), vacuumed and analysed as autovacuum would leave it. Returns the
@@ -316,14 +326,7 @@ pub fn open_pg_fixture(
 ) -> tokio_postgres::Config {
     let schema = format!("bench_reports_{households}x{per_household}");
     let mut config: tokio_postgres::Config = url.parse().expect("PostgreSQL URL");
-    let admin = || async {
-        let (client, conn) = config
-            .connect(tokio_postgres::NoTls)
-            .await
-            .expect("connect");
-        tokio::spawn(conn);
-        client
-    };
+    let admin = || pg_client(&config);
     let ready = rt.block_on(async {
         let c = admin().await;
         let ready = c
