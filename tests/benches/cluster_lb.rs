@@ -8,6 +8,11 @@
 //! 4. the county's coverage report (`/api/v1/coverage`, a supervisor) asked again and again while
 //!    32 phones ingest.
 //!
+//! Beside each ingest phase the bench gives the CPU one visit cost each tier (PostgreSQL, Garage,
+//! HAProxy, the servers, this process's load phones) and the cores the targets' rates take, read
+//! from `/proc`: on one machine every tier competes for the same cores, and that figure is the
+//! one that carries over to machines of their own.
+//!
 //! The phones are `fieldvisit_sim::load` phones: real signatures and encryption, made before
 //! anything is timed. The servers are the release `fieldvisit-server` (this crate's copy), each
 //! setup seeded the same way (one county, 32 workers with 120 households each). Knobs:
@@ -33,6 +38,7 @@ use fieldvisit_server::AppState;
 use fieldvisit_server::store::Role;
 use fieldvisit_sim::load::{self, Lane, LoadPhone, LoadReport, LoadVisit, knob, load_average};
 use fieldvisit_tests::cluster::Cluster;
+use fieldvisit_tests::cluster::cpu::{self, CpuUse, Tier};
 use fieldvisit_tests::cluster::probe;
 use fieldvisit_tests::cluster::tools::Tools;
 use fieldvisit_tests::harness::{
@@ -148,7 +154,9 @@ fn lanes(
 struct Figures {
     baseline: LoadReport,
     ingest: LoadReport,
+    ingest_cpu: CpuUse,
     photos: LoadReport,
+    photos_cpu: CpuUse,
     coverage_idle: LoadReport,
     ingest_during: LoadReport,
     coverage_during: LoadReport,
@@ -170,8 +178,13 @@ fn sign_in(rt: &Runtime, base: &str) -> String {
     })
 }
 
-/// Runs the phases against `base`.
-fn measure(name: &str, base: &str, seeded: &Seeded) -> Figures {
+/// Runs the phases against `base`; `tiers` are the processes serving it, whose CPU is counted with
+/// this process's (the load phones).
+fn measure(name: &str, base: &str, seeded: &Seeded, mut tiers: Vec<Tier>) -> Figures {
+    tiers.push(Tier {
+        name: "load phones",
+        roots: vec![std::process::id()],
+    });
     let clients = seeded.workers.len();
     let visits = knob("FV_LB_VISITS", 60);
     let photo_visits = knob("FV_LB_PHOTO_VISITS", 20);
@@ -197,12 +210,16 @@ fn measure(name: &str, base: &str, seeded: &Seeded) -> Figures {
     };
     get("warm-up", "/healthz", None, clients, 10);
     let baseline = get("GET /healthz", "/healthz", None, clients, 50);
+    let before = cpu::sample(&tiers);
     let ingest = rt
         .block_on(load::drive("ingest, no photos", base, plain))
         .expect("ingest");
+    let after_ingest = cpu::sample(&tiers);
     let photos = rt
         .block_on(load::drive("ingest, one photo each", base, with_photo))
         .expect("photos");
+    let ingest_cpu = after_ingest.since(&before);
+    let photos_cpu = cpu::sample(&tiers).since(&after_ingest);
     let coverage_idle = get("coverage, idle", &coverage, Some(&token), 1, 20);
     let running = Arc::new(AtomicBool::new(true));
     let (ingest_during, coverage_during) = rt.block_on(async {
@@ -235,7 +252,9 @@ fn measure(name: &str, base: &str, seeded: &Seeded) -> Figures {
     Figures {
         baseline,
         ingest,
+        ingest_cpu,
         photos,
+        photos_cpu,
         coverage_idle,
         ingest_during,
         coverage_during,
@@ -245,6 +264,7 @@ fn measure(name: &str, base: &str, seeded: &Seeded) -> Figures {
 /// One server process on a SQLite data folder.
 struct SqliteServer {
     child: Child,
+    pid: u32,
     url: String,
 }
 
@@ -286,6 +306,7 @@ fn start_sqlite(binary: &Path, dir: &Path, clients: usize) -> (SqliteServer, See
     );
     (
         SqliteServer {
+            pid: child.id(),
             child,
             url: format!("http://127.0.0.1:{port}"),
         },
@@ -298,7 +319,17 @@ fn report(name: &str, f: &Figures, base: Option<&Figures>) {
     let pick = |g: fn(&Figures) -> &LoadReport| base.map(g);
     println!("{}", f.baseline.line(pick(|b| &b.baseline)));
     println!("{}", f.ingest.line(pick(|b| &b.ingest)));
+    println!(
+        "   CPU: {}",
+        f.ingest_cpu
+            .per_unit(f.ingest.latencies.len(), "visit", 2000.0)
+    );
     println!("{}", f.photos.line(pick(|b| &b.photos)));
+    println!(
+        "   CPU: {}",
+        f.photos_cpu
+            .per_unit(f.photos.latencies.len(), "visit with a photo", 300.0)
+    );
     println!("{}", f.coverage_idle.line(pick(|b| &b.coverage_idle)));
     println!("{}", f.ingest_during.line(pick(|b| &b.ingest_during)));
     println!("{}", f.coverage_during.line(pick(|b| &b.coverage_during)));
@@ -334,7 +365,11 @@ fn main() {
 
     let sqlite = {
         let (server, seeded) = start_sqlite(&binary, &root.join("sqlite"), clients);
-        measure("one server, SQLite", &server.url, &seeded)
+        let tiers = vec![Tier {
+            name: "server",
+            roots: vec![server.pid],
+        }];
+        measure("one server, SQLite", &server.url, &seeded, tiers)
     };
     let cluster = {
         let (cluster, seeded) = Cluster::start(
@@ -348,6 +383,7 @@ fn main() {
             &format!("{servers} servers behind HAProxy, PostgreSQL and Garage"),
             &cluster.haproxy.url(),
             &seeded,
+            cluster.cpu_tiers(),
         );
         drop(cluster);
         figures

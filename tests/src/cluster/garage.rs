@@ -90,6 +90,11 @@ admin_token = "{RPC_SECRET}"
         self.process = Some(child);
     }
 
+    /// Its process id while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(Child::id)
+    }
+
     /// Stops the node at once (SIGKILL), as a machine that loses power.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.process.take() {

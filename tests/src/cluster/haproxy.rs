@@ -100,6 +100,11 @@ backend garage
     pub fn s3_endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.s3_port)
     }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
 }
 
 impl Drop for Haproxy {

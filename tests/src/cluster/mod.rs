@@ -1,6 +1,7 @@
 //! A FieldVisit cluster on loopback for fault tests: PostgreSQL, three Garage nodes (replication
 //! factor 3), several `serve` processes and HAProxy in front of the servers and of Garage.
 
+pub mod cpu;
 pub mod garage;
 pub mod haproxy;
 pub mod postgres;
@@ -94,6 +95,28 @@ impl Cluster {
             dir: dir.to_path_buf(),
         };
         (cluster, seeded)
+    }
+
+    /// The cluster's processes by tier, for [`cpu::sample`].
+    pub fn cpu_tiers(&self) -> Vec<cpu::Tier> {
+        vec![
+            cpu::Tier {
+                name: "PostgreSQL",
+                roots: self.postgres.pid().into_iter().collect(),
+            },
+            cpu::Tier {
+                name: "Garage",
+                roots: self.garage.nodes.iter().filter_map(|n| n.pid()).collect(),
+            },
+            cpu::Tier {
+                name: "HAProxy",
+                roots: vec![self.haproxy.pid()],
+            },
+            cpu::Tier {
+                name: "servers",
+                roots: self.servers.iter().filter_map(|s| s.pid()).collect(),
+            },
+        ]
     }
 
     /// A server state in this process on the cluster's database and bucket (through the load

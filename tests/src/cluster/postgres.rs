@@ -69,6 +69,17 @@ impl Postgres {
         self.pg_ctl("restart");
     }
 
+    /// The postmaster's process id (its backends are its children), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        std::fs::read_to_string(self.data.join("postmaster.pid"))
+            .ok()?
+            .lines()
+            .next()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
     fn data_str(&self) -> String {
         self.data.display().to_string()
     }
