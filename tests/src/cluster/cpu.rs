@@ -7,8 +7,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// `/proc` counts CPU time in clock ticks of 1/USER_HZ s; USER_HZ is 100 on every architecture
-/// Linux runs on in practice (it is part of the kernel's user ABI).
-const TICK: Duration = Duration::from_millis(10);
+/// Linux runs on in practice (it is part of the kernel's user ABI), so a tick is 10 ms.
+const TICK_MS: u64 = 10;
 
 /// A named group of processes: the roots and everything they started.
 #[derive(Debug, Clone)]
@@ -76,7 +76,7 @@ pub fn sample(tiers: &[Tier]) -> CpuSample {
             .iter()
             .map(|t| {
                 let ticks: u64 = t.roots.iter().map(|r| tree_ticks(*r)).sum();
-                (t.name, TICK * u32::try_from(ticks).unwrap_or(u32::MAX))
+                (t.name, Duration::from_millis(ticks * TICK_MS))
             })
             .collect(),
     )
@@ -128,24 +128,42 @@ impl CpuUse {
 mod tests {
     use super::*;
 
+    /// Samples `tiers` until tier `i` has used `at_least` since `before`, for at most 20 s (the
+    /// machine may be busy), and returns what every tier used by then.
+    fn until(tiers: &[Tier], before: &CpuSample, i: usize, at_least: Duration) -> CpuUse {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let used = sample(tiers).since(before);
+            if used.0[i].1 >= at_least || std::time::Instant::now() > deadline {
+                return used;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     #[test]
     fn counts_this_process_and_its_work() {
-        let me = std::process::id();
         let tiers = [Tier {
             name: "this test",
-            roots: vec![me],
+            roots: vec![std::process::id()],
         }];
         let before = sample(&tiers);
-        // Busy for a good many ticks.
-        let t = std::time::Instant::now();
-        let mut x = 0u64;
-        while t.elapsed() < Duration::from_millis(200) {
-            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
-        }
-        let used = sample(&tiers).since(&before);
+        // A thread spins until the count shows it.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let spinner = {
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            })
+        };
+        let used = until(&tiers, &before, 0, Duration::from_millis(100));
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        spinner.join().expect("spinner");
         assert!(
             used.total() >= Duration::from_millis(100),
-            "200 ms of spinning counted as {:?}",
+            "a spinning thread counted as {:?}",
             used.total()
         );
         let line = used.per_unit(10, "visit", 2000.0);
@@ -156,12 +174,9 @@ mod tests {
     #[test]
     fn a_child_that_is_another_tier_counts_there_only() {
         use std::io::BufRead;
-        // A waiting shell whose child spins; the shell tells the child's pid.
+        // A waiting shell whose child spins until killed; the shell tells the child's pid.
         let mut parent = std::process::Command::new("sh")
-            .args([
-                "-c",
-                "sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done' & echo $!; wait",
-            ])
+            .args(["-c", "sh -c 'while :; do :; done' & echo $!; wait"])
             .stdout(std::process::Stdio::piped())
             .spawn()
             .expect("sh");
@@ -181,14 +196,13 @@ mod tests {
             },
         ];
         let before = sample(&tiers);
-        std::thread::sleep(Duration::from_millis(300));
-        let used = sample(&tiers).since(&before);
+        let used = until(&tiers, &before, 1, Duration::from_millis(200));
         let _ = std::process::Command::new("kill")
             .arg(child.to_string())
             .status();
         let _ = parent.wait();
         let (parent, child) = (used.0[0].1, used.0[1].1);
-        assert!(child >= Duration::from_millis(100), "the child's {child:?}");
+        assert!(child >= Duration::from_millis(200), "the child's {child:?}");
         assert!(
             parent < Duration::from_millis(50),
             "the waiting parent's {parent:?}"
